@@ -7,13 +7,15 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-pthread
-  libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev
+  libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     libgtest-dev libgmock-dev libbenchmark-dev
     midicsv            # independent MIDI parser for golden tests
+    timgm6mb-soundfont # small GM SoundFont for the note-set and timbre-training tests
+    aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi

@@ -17,6 +17,12 @@ struct GansynthConfig {
   // Output channels of blocks 1..7 (Magenta: 256, 256, 256, 256, 128, 64, 32). Block 1 makes
   // 2x16, each later block doubles both sides: 128x1024 after block 7.
   std::vector<int> channels{256, 256, 256, 256, 128, 64, 32};
+  // Extensions of the models trained here (both off in Magenta's checkpoints):
+  // a learned per-pitch, time-invariant output bias [pitches, 1024, 2] added before the tanh;
+  bool pitch_template = false;
+  // the last K blocks double frequency only, and to_rgb emits 2 * 2^K channels that become 2^K
+  // consecutive frames (depth-to-space along time): less work at the two largest resolutions.
+  int time_depth_blocks = 0;
   int max_pitch() const { return min_pitch + pitches - 1; }
 };
 

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   add_bench(app, status);
   add_note(app, status);
   add_morph(app, status);
+  add_dataset(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

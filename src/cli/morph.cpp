@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/note_render.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"  // slerp
 
@@ -32,7 +33,8 @@ std::vector<float> cross_fade(const std::vector<float>& notes, int k) {
 }
 
 void run(const Options& o) {
-  Gansynth g = Gansynth::load(o.model);
+  const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
+  Gansynth g = Gansynth::load(model);
   const std::vector<float> a = g.timbre(o.from), b = g.timbre(o.to);
   std::vector<float> z;
   for (int i = 0; i < o.steps; ++i) {
@@ -51,7 +53,7 @@ void run(const Options& o) {
   std::vector<float> audio = render_notes(spec, size_t(o.steps), o.render);
   if (o.continuous) audio = cross_fade(audio, o.steps);
   write_note_audio(o.out, std::move(audio), o.render);
-  std::printf("%s: %d steps %s -> %s at pitch %d%s -> %s\n", o.model.c_str(), o.steps, o.from.c_str(), o.to.c_str(),
+  std::printf("%s: %d steps %s -> %s at pitch %d%s -> %s\n", model.c_str(), o.steps, o.from.c_str(), o.to.c_str(),
               o.pitch, o.continuous ? " (one continuous note)" : "", o.out.c_str());
 }
 
@@ -60,7 +62,7 @@ void run(const Options& o) {
 void add_morph(CLI::App& app, Status&) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("morph", "Notes along the slerp path between two GANSynth timbres");
-  cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder")->required();
+  cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres)");
   cmd->add_option("--from", o->from, "Start timbre: seed:N, preset:NAME or Z.npy")->required();
   cmd->add_option("--to", o->to, "End timbre: seed:N, preset:NAME or Z.npy")->required();
   cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84)")->required();

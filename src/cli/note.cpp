@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/note_render.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "util/npy.h"
 
@@ -47,13 +48,14 @@ std::vector<float> latent_for(const Gansynth& g, const Options& o) {
 }
 
 void run(const Options& o) {
-  Gansynth g = Gansynth::load(o.model);
+  const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
+  Gansynth g = Gansynth::load(model);
   std::vector<float> z = latent_for(g, o);
   std::vector<float> spec = g.generate(z, {o.pitch});
   if (!o.spectrogram_out.empty())
     write_npy(o.spectrogram_out, NpyArray{{kSpectrogramFrames, kSpectrogramBins, 2}, spec});
   write_note_audio(o.out, render_notes(spec, 1, o.render), o.render);
-  std::printf("%s: pitch %d, %s, phase %s%s -> %s\n", o.model.c_str(), o.pitch,
+  std::printf("%s: pitch %d, %s, phase %s%s -> %s\n", model.c_str(), o.pitch,
               !o.pad.empty() ? ("pad " + o.pad).c_str() : !o.z_file.empty() ? o.z_file.c_str() : (o.timbre.empty() ? "seed:0" : o.timbre.c_str()),
               o.render.phase.c_str(), o.render.compat == "magentajs" ? " (magenta.js mode)" : "", o.out.c_str());
 }
@@ -63,7 +65,7 @@ void run(const Options& o) {
 void add_note(CLI::App& app, Status&) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator");
-  cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder")->required();
+  cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres)");
   cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84)")->required();
   cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME or Z.npy (default seed:0)");
   cmd->add_option("--z-file", o->z_file, "Latent vector: NumPy float32 [256] or [1, 256]");

@@ -1,7 +1,13 @@
 #include "cli/paths.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "timbrel/build_config.h"
 #include "timbrel/error.h"
 
 namespace timbrel::cli {
@@ -10,6 +16,26 @@ void refuse_to_overwrite_input(const std::string& input, const std::string& outp
   struct stat a, b;
   if (::stat(input.c_str(), &a) == 0 && ::stat(output.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
     throw Error(output, "is the input file; choose another output name");
+}
+
+std::string bundled_model(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> roots;
+  if (const char* env = std::getenv("TIMBREL_MODELS")) roots.emplace_back(env);
+  roots.emplace_back("models");
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    roots.push_back(exe.parent_path() / "models");
+    roots.push_back(exe.parent_path().parent_path() / "models");
+    roots.push_back(exe.parent_path().parent_path() / "share" / "timbrel" / "models");
+  }
+  std::string looked;
+  for (const auto& r : roots) {
+    if (fs::exists(r / name / "model.json")) return (r / name).string();
+    looked += (looked.empty() ? "" : ", ") + (r / name).string();
+  }
+  throw Error("models/" + name, "bundled model not found (looked in " + looked + "); give --model or set TIMBREL_MODELS");
 }
 
 }  // namespace timbrel::cli

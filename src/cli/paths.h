@@ -7,4 +7,9 @@ namespace timbrel::cli {
 // Throws Error when `output` names the same file as `input` (writing would destroy the input).
 void refuse_to_overwrite_input(const std::string& input, const std::string& output);
 
+// A model the project ships (models/NAME): found under $TIMBREL_MODELS, ./models, the source
+// tree's models/ beside the build folder of this executable, or the install prefix's
+// share/timbrel/models, in that order. Error naming the places looked when none has it.
+std::string bundled_model(const std::string& name);
+
 }  // namespace timbrel::cli

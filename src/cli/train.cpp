@@ -1,16 +1,20 @@
-// timbrel train: train (or fine-tune) a MusicVAE on a folder of MIDI files.
+// timbrel train melody|drums: train (or fine-tune) a MusicVAE on a folder of MIDI files.
+// timbrel train timbre: train the GANSynth timbre generator on a note set.
 #include <iostream>
 
 #include "cli/command.h"
 #include "timbrel/error.h"
 #include "train/musicvae_trainer.h"
+#include "train/timbre_trainer.h"
 
 namespace timbrel::cli {
 
-void add_train(CLI::App& app, Status&) {
+namespace {
+
+void add_train_musicvae(CLI::App& train, const std::string& kind) {
   auto o = std::make_shared<train::TrainOptions>();
-  auto* cmd = app.add_subcommand("train", "Train a MusicVAE melody or drum model on MIDI files");
-  cmd->add_option("kind", o->kind, "melody or drums")->required()->check(CLI::IsMember({"melody", "drums"}));
+  o->kind = kind;
+  auto* cmd = train.add_subcommand(kind, "Train a MusicVAE " + kind + " model on MIDI files");
   cmd->add_option("--data", o->data_dir, "Folder of MIDI files (drums: a Groove-style info.csv gives the split)")->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
   cmd->add_option("--from", o->from, "Start from this model (model folder, TF.js or deeplearn.js checkpoint)");
@@ -44,6 +48,49 @@ void add_train(CLI::App& app, Status&) {
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation token_accuracy "
               << r.validation_accuracy << " over " << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
   });
+}
+
+void add_train_timbre(CLI::App& train) {
+  auto o = std::make_shared<train::TimbreTrainOptions>();
+  auto* cmd = train.add_subcommand("timbre", "Train the GANSynth timbre generator on a note set (timbrel dataset notes)");
+  cmd->add_option("--data", o->data_dir, "Note set folder")->required();
+  cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
+  cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
+  cmd->add_option("--channels", o->channels, "Widths of blocks 1..7 (default 64,64,64,64,32,16,8 = 1/4 of GANSynth)")->delimiter(',');
+  cmd->add_option("--latent", o->latent_size, "Timbre latent size")->default_val(256);
+  cmd->add_option("--time-depth-blocks", o->time_depth_blocks, "Last K blocks double frequency only; time by depth-to-space")->default_val(2);
+  cmd->add_flag("!--no-pitch-template", o->pitch_template, "Without the learned per-pitch output bias");
+  cmd->add_option("--batch", o->batch, "Batch size")->default_val(16);
+  cmd->add_option("--lr", o->learning_rate, "Peak learning rate (cosine decay to 10% over the run)")->default_val(1e-3);
+  cmd->add_option("--template-lr-scale", o->template_lr_scale, "Pitch-template learning rate / lr")->default_val(20);
+  cmd->add_option("--if-weight", o->if_weight, "Weight of the IF loss")->default_val(1.0);
+  cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(250);
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
+  cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);
+  cmd->add_option("--seed", o->seed, "Random seed")->default_val(0);
+  cmd->add_flag("--float16", o->float16, "Store the final weights as float16");
+  cmd->add_option("--data-licence", o->data_licence, "Licence of the training data, for the model card");
+  cmd->footer("Example:\n  timbrel dataset notes --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 -o notes/fluidr3\n"
+              "  timbrel train timbre --data notes/fluidr3 --out models/my-timbres --minutes 60\n"
+              "  timbrel note --model models/my-timbres --timbre preset:Flute --pitch 72 -o flute.wav");
+  cmd->callback([o] {
+    auto r = train::train_timbre(*o);
+    std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
+              << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss
+              << "; model in " << o->out_dir << std::endl;
+  });
+}
+
+}  // namespace
+
+void add_train(CLI::App& app, Status&) {
+  auto* train = app.add_subcommand("train", "Train models: MusicVAE (melody, drums) or the timbre generator");
+  train->require_subcommand(1);
+  add_train_musicvae(*train, "melody");
+  add_train_musicvae(*train, "drums");
+  add_train_timbre(*train);
 }
 
 }  // namespace timbrel::cli

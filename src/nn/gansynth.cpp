@@ -19,19 +19,23 @@ struct Gansynth::Impl {
   std::string subject;
 };
 
-namespace {
-
-nlohmann::json config_json(const GansynthConfig& c) {
-  return {{"latent_size", c.latent_size}, {"min_pitch", c.min_pitch}, {"pitches", c.pitches}, {"channels", c.channels}};
+namespace nn {
+nlohmann::json gansynth_config_json(const GansynthConfig& c) {
+  nlohmann::json j = {{"latent_size", c.latent_size}, {"min_pitch", c.min_pitch}, {"pitches", c.pitches}, {"channels", c.channels}};
+  if (c.pitch_template) j["pitch_template"] = true;
+  if (c.time_depth_blocks) j["time_depth_blocks"] = c.time_depth_blocks;
+  return j;
 }
 
-GansynthConfig config_from_json(const nlohmann::json& j, const std::string& subject) {
+GansynthConfig gansynth_config_from_json(const nlohmann::json& j, const std::string& subject) {
   GansynthConfig c;
   try {
     c.latent_size = j.at("latent_size").get<int>();
     c.min_pitch = j.at("min_pitch").get<int>();
     c.pitches = j.at("pitches").get<int>();
     c.channels = j.at("channels").get<std::vector<int>>();
+    c.pitch_template = j.value("pitch_template", false);
+    c.time_depth_blocks = j.value("time_depth_blocks", 0);
   } catch (const nlohmann::json::exception& e) {
     throw Error(subject, std::string("invalid \"hparams\": ") + e.what());
   }
@@ -39,8 +43,13 @@ GansynthConfig config_from_json(const nlohmann::json& j, const std::string& subj
     throw Error(subject, "\"hparams\" needs latent_size >= 1, pitches >= 1 and 7 channel widths");
   for (int ch : c.channels)
     if (ch < 1) throw Error(subject, "channel widths must be positive");
+  if (c.time_depth_blocks < 0 || c.time_depth_blocks > 6) throw Error(subject, "\"time_depth_blocks\" must be in 0..6");
   return c;
 }
+
+}  // namespace nn
+
+namespace {
 
 Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subject, const std::string& format,
               nlohmann::json card) {
@@ -116,7 +125,7 @@ Gansynth Gansynth::load(const std::string& path) {
   if (nn::is_model_folder(path)) {
     auto folder = nn::read_model_folder(path, "gansynth");
     if (!folder.card.contains("hparams")) throw Error(path + "/model.json", "lacks \"hparams\"");
-    GansynthConfig config = config_from_json(folder.card["hparams"], path + "/model.json");
+    GansynthConfig config = nn::gansynth_config_from_json(folder.card["hparams"], path + "/model.json");
     return wrap(config, std::move(folder.tensors), path, "model folder", folder.card);
   }
   if (fs::exists(path + "/weights_manifest.json")) {
@@ -162,7 +171,25 @@ std::vector<float> Gansynth::timbre(const std::string& spec) const {
     if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos ||
         std::stoull(digits) > 0xffffffffull)
       throw Error(spec, "expected seed:N with N in 0..4294967295");
-    auto g = lcg_gaussians(size_t(latent), mix_seed(uint32_t(std::stoull(digits))));
+    const uint32_t seed = mix_seed(uint32_t(std::stoull(digits)));
+    const auto& presets = impl_->presets;
+    if (impl_->card.value("timbre_prior", "") == "presets" && presets.size() >= 2) {
+      // The Gaussian fitted to the preset embeddings (their mean and sample covariance):
+      // z = mean + sum_k w_k (e_k - mean) / sqrt(K - 1), w ~ N(0, I_K).
+      const size_t k = presets.size();
+      std::vector<double> mean(size_t(latent), 0.0);
+      for (const auto& [name, e] : presets)
+        for (int i = 0; i < latent; ++i) mean[size_t(i)] += e[size_t(i)] / double(k);
+      auto w = lcg_gaussians(k, seed);
+      std::vector<double> z = mean;
+      size_t j = 0;
+      for (const auto& [name, e] : presets) {
+        const double c = w[j++] / std::sqrt(double(k - 1));
+        for (int i = 0; i < latent; ++i) z[size_t(i)] += c * (e[size_t(i)] - mean[size_t(i)]);
+      }
+      return std::vector<float>(z.begin(), z.end());
+    }
+    auto g = lcg_gaussians(size_t(latent), seed);
     return std::vector<float>(g.begin(), g.end());
   }
   if (spec.rfind("preset:", 0) == 0) {
@@ -197,7 +224,7 @@ void Gansynth::save(const std::string& dir) const {
   nlohmann::json card = impl_->card;
   card["architecture"] = "gansynth";
   card["format_version"] = 1;
-  card["hparams"] = config_json(impl_->info.config);
+  card["hparams"] = nn::gansynth_config_json(impl_->info.config);
   card["weights_layout"] = "raw kernels [cout, cin, kh, kw]; x sqrt(2 / (kh kw cin)) applied at load";
   if (!impl_->presets.empty()) {
     nlohmann::json t = nlohmann::json::object();

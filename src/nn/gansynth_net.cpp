@@ -38,14 +38,17 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tensor_shapes
     out.push_back({p + "conv1.bias", {co}});
     cin = co;
   }
-  out.push_back({"to_rgb.weight", {2, cin, 1, 1}});
-  out.push_back({"to_rgb.bias", {2}});
+  const int64_t rgb = int64_t(2) << c.time_depth_blocks;
+  out.push_back({"to_rgb.weight", {rgb, cin, 1, 1}});
+  out.push_back({"to_rgb.bias", {rgb}});
+  if (c.pitch_template) out.push_back({"pitch_template", {c.pitches, int64_t(16) << (c.channels.size() - 1), 2}});
   return out;
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tf_variables(const GansynthConfig& c) {
   std::vector<std::pair<std::string, std::vector<int64_t>>> out;
   const size_t blocks = c.channels.size();
+  if (c.pitch_template || c.time_depth_blocks) throw Error("GANSynth", "the TF layout has no pitch template or depth-to-space output");
   for (auto [name, shape] : gansynth_tensor_shapes(c)) {
     // "block3.conv0.weight" -> ".../progressive_gan_block_3/conv0/conv2d/kernel/ExponentialMovingAverage"
     const bool kernel = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
@@ -160,18 +163,24 @@ GansynthNet::GansynthNet(const GansynthConfig& config, TensorMap raw, const std:
   // {0, 1}, {2} for odd ones (same for columns). All four parities are one 2x2 conv with 4 x cout
   // channels on the input padded by 1: 16 instead of 36 multiply-adds per input pixel and cin x
   // cout, and no upsampled tensor.
+  // Blocks that double frequency only (time_depth_blocks) use the same idea along columns: a 3x2
+  // conv with 2 x cout channels.
+  const size_t first_freq_only = config.channels.size() - size_t(config.time_depth_blocks);  // 0-based block
   for (size_t i = 1; i < convs_.size(); i += 2) {
     const torch::Tensor& k = convs_[i].weight;  // [co, ci, 3, 3]
     auto taps = [](const torch::Tensor& t, int dim, int parity) {
       return parity == 0 ? torch::stack({t.select(dim, 0), t.narrow(dim, 1, 2).sum(dim)}, dim)
                          : torch::stack({t.narrow(dim, 0, 2).sum(dim), t.select(dim, 2)}, dim);
     };
+    const bool both = (i + 1) / 2 < first_freq_only;
     std::vector<torch::Tensor> parts;
-    for (int pi = 0; pi < 2; ++pi)
-      for (int pj = 0; pj < 2; ++pj) parts.push_back(taps(taps(k, 2, pi), 3, pj));
-    subpixel_.push_back(Conv{torch::cat(parts, 0), convs_[i].bias.repeat({4})});
+    for (int pi = 0; pi < (both ? 2 : 1); ++pi)
+      for (int pj = 0; pj < 2; ++pj) parts.push_back(both ? taps(taps(k, 2, pi), 3, pj) : taps(k, 3, pj));
+    subpixel_.push_back(Conv{torch::cat(parts, 0), convs_[i].bias.repeat({both ? 4 : 2})});
+    subpixel_both_.push_back(both);
     convs_[i] = Conv{};  // only the sub-pixel form runs
   }
+  if (config.pitch_template) template_ = raw_.at("pitch_template");
   for (Conv& c : subpixel_) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
   for (Conv& c : convs_)
     if (c.weight.defined()) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
@@ -214,18 +223,20 @@ void leaky_pixel_norm_(torch::Tensor& x) {
 // The sub-pixel conv's output y [n, 4 co, h + 1, w + 1] (channels-last; channel block q = 2 i + j
 // holds output parity (i, j)) -> the upsampled block output [n, co, 2h, 2w]:
 // out[2y + i][2x + j] = y[y + i][x + j][q], with LeakyReLU + PixelNorm applied on the way.
-torch::Tensor interleave_leaky_pixel_norm(const torch::Tensor& y) {
+// Frequency-only (both = false): y [n, 2 co, h, w + 1] -> [n, co, h, 2w], out[y][2x + j] = y[y][x + j][j].
+torch::Tensor interleave_leaky_pixel_norm(const torch::Tensor& y, bool both) {
   TORCH_CHECK(y.is_contiguous(at::MemoryFormat::ChannelsLast), "expected channels-last");
-  const int64_t n = y.size(0), co = y.size(1) / 4, h = y.size(2) - 1, w = y.size(3) - 1;
-  torch::Tensor out = torch::empty({n, co, 2 * h, 2 * w}, y.options().memory_format(at::MemoryFormat::ChannelsLast));
+  const int64_t parts = both ? 4 : 2, extra = both ? 1 : 0;
+  const int64_t n = y.size(0), co = y.size(1) / parts, h = y.size(2) - extra, w = y.size(3) - 1, oh = both ? 2 * h : h;
+  torch::Tensor out = torch::empty({n, co, oh, 2 * w}, y.options().memory_format(at::MemoryFormat::ChannelsLast));
   const float* src = y.data_ptr<float>();
   float* dst = out.data_ptr<float>();
-  at::parallel_for(0, n * 2 * h, 8, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, n * oh, 8, [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) {
-      const int64_t b = row / (2 * h), yy = row % (2 * h), i = yy & 1, ys = (yy >> 1) + i;
+      const int64_t b = row / oh, yy = row % oh, i = both ? yy & 1 : 0, ys = both ? (yy >> 1) + i : yy;
       for (int64_t xx = 0; xx < 2 * w; ++xx) {
         const int64_t j = xx & 1, xs = (xx >> 1) + j;
-        const float* v = src + ((b * (h + 1) + ys) * (w + 1) + xs) * 4 * co + (2 * i + j) * co;
+        const float* v = src + ((b * (h + extra) + ys) * (w + 1) + xs) * parts * co + (both ? 2 * i + j : j) * co;
         leaky_pixel_norm(v, dst + (row * 2 * w + xx) * co, co);
       }
     }
@@ -251,13 +262,19 @@ torch::Tensor GansynthNet::forward(const torch::Tensor& z, const torch::Tensor& 
   x = conv(x, convs_[0]);
   for (size_t i = 1; i < convs_.size(); i += 2) {
     const Conv& up = subpixel_[i / 2];
-    x = interleave_leaky_pixel_norm(torch::conv2d(x, up.weight, up.bias, 1, 1).contiguous(at::MemoryFormat::ChannelsLast));
+    const bool both = subpixel_both_[i / 2];
+    torch::Tensor y = torch::conv2d(x, up.weight, up.bias, 1, 1);  // both: 2x2 taps, else 3x2
+    x = interleave_leaky_pixel_norm(y.contiguous(at::MemoryFormat::ChannelsLast), both);
     x = conv(x, convs_[i + 1]);
   }
   // to_rgb (1x1) on NHWC is a matmul over channels, and its output is already [n, time, mel, 2].
   const int64_t c = x.size(1), h = x.size(2), w = x.size(3);
   torch::Tensor rgb = torch::addmm(to_rgb_.bias, x.permute({0, 2, 3, 1}).reshape({n * h * w, c}), to_rgb_.weight);
-  return torch::tanh_(rgb).view({n, h, w, 2});
+  const int64_t sub = int64_t(1) << config_.time_depth_blocks;
+  if (sub > 1) rgb = rgb.view({n, h, w, sub, 2}).permute({0, 1, 3, 2, 4}).contiguous();  // channel s * 2 + k -> frame h * sub + s
+  rgb = rgb.view({n, h * sub, w, 2});
+  if (template_.defined()) rgb.add_(template_.index_select(0, pitch_index).unsqueeze(1));
+  return torch::tanh_(rgb);
 }
 
 }  // namespace timbrel::nn

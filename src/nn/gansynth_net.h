@@ -5,7 +5,9 @@
 // Our tensor names (model folders) hold the RAW kernels in torch layout; the equalised-learning-
 // rate factor sqrt(2 / (kh kw cin)) is applied when the network is built, as magenta.js does:
 //   block{1..7}.conv{0,1}.weight [cout, cin, kh, kw], block{b}.conv{0,1}.bias [cout],
-//   to_rgb.weight [2, c7, 1, 1], to_rgb.bias [2].
+//   to_rgb.weight [2 * 2^K, c7, 1, 1], to_rgb.bias [2 * 2^K] (K = time_depth_blocks, usually 0),
+//   pitch_template [pitches, 1024, 2] when the config has one.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,10 @@
 #include "timbrel/gansynth.h"
 
 namespace timbrel::nn {
+
+// model.json "hparams" <-> config; errors name `subject`.
+nlohmann::json gansynth_config_json(const GansynthConfig& config);
+GansynthConfig gansynth_config_from_json(const nlohmann::json& hparams, const std::string& subject);
 
 // Expected names and shapes of our layout for a config.
 std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tensor_shapes(const GansynthConfig& config);
@@ -45,6 +51,8 @@ class GansynthNet {
   torch::Tensor first_matrix_, first_bias_;  // block 1 conv0 as one matmul [in, c*2*16]
   std::vector<Conv> convs_;                  // block1.conv1, then block 2..7 conv0 (empty), conv1
   std::vector<Conv> subpixel_;               // block 2..7 conv0 fused with the upsampling
+  std::vector<bool> subpixel_both_;          // doubles time and frequency (else frequency only)
+  torch::Tensor template_;                   // pitch_template [pitches, w, 2] or undefined
   Conv to_rgb_;
 };
 

@@ -15,20 +15,13 @@
 #include "nn/model_folder.h"
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
+#include "train/train_util.h"
 
 namespace timbrel::train {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string cpu_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 // Transposes a melody window by `shift` semitones if every pitch stays in 21..108.
 bool transpose_window(Tokens& w, int shift) {
@@ -37,14 +30,6 @@ bool transpose_window(Tokens& w, int shift) {
   for (int& c : w)
     if (c >= 2) c += shift;
   return true;
-}
-
-std::string format_fixed(double v, int digits) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(digits);
-  s << v;
-  return s.str();
 }
 
 }  // namespace
@@ -68,10 +53,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   if (o.batch < 1) throw Error("--batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("--steps", "give --steps or --minutes");
   if (o.freeze_decoder && o.from.empty()) throw Error("--freeze-decoder", "needs --from (the decoder to keep)");
-  torch::set_num_threads(std::max(1, o.threads));
-  // OpenBLAS keeps its own thread pool, which torch's setting does not reach.
-  using SetThreads = void (*)(int);
-  if (auto f = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(std::max(1, o.threads));
+  set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   const auto t0 = Clock::now();
 

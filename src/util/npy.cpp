@@ -7,31 +7,12 @@
 #include "timbrel/error.h"
 #include "util/atomic_file.h"
 #include "util/file_io.h"
+#include "util/half.h"
 
 namespace timbrel {
 namespace {
 
 constexpr size_t kMaxNpyBytes = size_t(4) << 30;
-
-float half_to_float(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: normalise
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) { mant <<= 1; --exp; }
-      bits = sign | exp << 23 | (mant & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | mant << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | mant << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 // Value of `key` in the header dict, e.g. 'descr': '<f4' -> <f4.
 std::string dict_value(const std::string& header, const std::string& key, const std::string& name) {
@@ -63,7 +44,7 @@ size_t NpyArray::size() const {
   return n;
 }
 
-NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
+NpyHeader parse_npy_header(const uint8_t* bytes, size_t size, const std::string& name, size_t max_bytes) {
   if (size < 10 || std::memcmp(bytes, "\x93NUMPY", 6) != 0) throw Error(name, "not a NumPy .npy file");
   int major = bytes[6];
   size_t header_len, offset;
@@ -79,19 +60,18 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
   }
   if (size - offset < header_len) throw Error(name, "truncated npy header");
   std::string header(reinterpret_cast<const char*>(bytes + offset), header_len);
-  offset += header_len;
-  std::string descr = dict_value(header, "descr", name);
+  NpyHeader h;
+  h.data_offset = offset + header_len;
+  h.descr = dict_value(header, "descr", name);
   if (dict_value(header, "fortran_order", name).find("False") == std::string::npos)
     throw Error(name, "Fortran-order arrays are not supported (save with numpy.ascontiguousarray)");
-  size_t item;
-  if (descr == "<f4") item = 4;
-  else if (descr == "<f8") item = 8;
-  else if (descr == "<f2") item = 2;
-  else throw Error(name, "dtype '" + descr + "' is not supported (need float32, float64 or float16)");
-
-  NpyArray a;
+  if (h.descr == "<f4") h.item = 4;
+  else if (h.descr == "<f8") h.item = 8;
+  else if (h.descr == "<f2") h.item = 2;
+  else throw Error(name, "dtype '" + h.descr + "' is not supported (need float32, float64 or float16)");
   std::string dims = dict_value(header, "shape", name);
-  size_t pos = 0, count = 1;
+  size_t pos = 0;
+  h.count = 1;
   while (pos < dims.size()) {
     size_t end = dims.find(',', pos);
     std::string tok = dims.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
@@ -101,17 +81,25 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
       if (tok.find_first_not_of("0123456789") != std::string::npos || tok.size() > 12)
         throw Error(name, "bad npy shape (" + dims + ")");
       int64_t d = std::stoll(tok);
-      if (d > 0 && count > kMaxNpyBytes / size_t(d)) throw Error(name, "npy shape too large");
-      count *= size_t(d);
-      a.shape.push_back(d);
+      if (d > 0 && h.count > max_bytes / size_t(d)) throw Error(name, "npy shape too large");
+      h.count *= size_t(d);
+      h.shape.push_back(d);
     }
     if (end == std::string::npos) break;
     pos = end + 1;
   }
-  if (count > kMaxNpyBytes / item) throw Error(name, "npy shape too large");
+  if (h.count > max_bytes / h.item) throw Error(name, "npy shape too large");
+  return h;
+}
+
+NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
+  const NpyHeader h = parse_npy_header(bytes, size, name, kMaxNpyBytes);
+  const size_t count = h.count, item = h.item, offset = h.data_offset;
   if (size - offset != count * item)
-    throw Error(name, "npy data is " + std::to_string(size - offset) + " bytes, shape (" + dims + ") needs " +
+    throw Error(name, "npy data is " + std::to_string(size - offset) + " bytes, the shape needs " +
                           std::to_string(count * item));
+  NpyArray a;
+  a.shape = h.shape;
   a.data.resize(count);
   const uint8_t* p = bytes + offset;
   for (size_t i = 0; i < count; ++i) {
@@ -133,18 +121,25 @@ NpyArray read_npy(const std::string& path) {
   return parse_npy(bytes.data(), bytes.size(), path);
 }
 
-std::vector<uint8_t> encode_npy(const NpyArray& a) {
-  if (a.size() != a.data.size()) throw Error("", "npy shape does not match the data size");
+std::string npy_header(const std::string& descr, const std::vector<int64_t>& dims, size_t min_size) {
   std::string shape = "(";
-  for (size_t i = 0; i < a.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(a.shape[i]);
-  shape += a.shape.size() == 1 ? ",)" : ")";  // NumPy's repr of a tuple
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+  for (size_t i = 0; i < dims.size(); ++i) shape += (i ? ", " : "") + std::to_string(dims[i]);
+  shape += dims.size() == 1 ? ",)" : ")";  // NumPy's repr of a tuple
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad with spaces so the data starts on a 64-byte boundary, ending with a newline.
   size_t total = 10 + header.size() + 1;
+  if (total < min_size) {
+    header.append(min_size - total, ' ');
+    total = min_size;
+  }
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::string prefix = std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8);
-  prefix += header;
+  return std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+}
+
+std::vector<uint8_t> encode_npy(const NpyArray& a) {
+  if (a.size() != a.data.size()) throw Error("", "npy shape does not match the data size");
+  const std::string prefix = npy_header("<f4", a.shape);
   std::vector<uint8_t> out(prefix.begin(), prefix.end());
   size_t at = out.size();
   out.resize(at + a.data.size() * 4);

@@ -1,0 +1,420 @@
+#include "train/note_dataset.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "timbrel/error.h"
+#include "timbrel/sound_file.h"
+#include "timbrel/spectral.h"
+#include "train/soundfont_notes.h"
+#include "util/atomic_file.h"
+#include "util/half.h"
+#include "util/npy.h"
+
+namespace timbrel::train {
+namespace fs = std::filesystem;
+
+std::string gm_family(int program) {
+  static const char* names[16] = {"Piano", "Chromatic Percussion", "Organ", "Guitar", "Bass", "Strings",
+                                  "Ensemble", "Brass", "Reed", "Pipe", "Synth Lead", "Synth Pad",
+                                  "Synth Effects", "Ethnic", "Percussive", "Sound Effects"};
+  return program >= 0 && program < 128 ? names[program / 8] : "Other";
+}
+
+int pitch_from_name(const std::string& stem) {
+  std::smatch m;
+  static const std::regex nsynth(R"(-(\d{3})-(\d{3})$)");
+  if (std::regex_search(stem, m, nsynth)) return std::stoi(m[1]) <= 127 ? std::stoi(m[1]) : -1;
+  static const std::regex note(R"((^|[^A-Za-z])([A-Ga-g])(#|s|b)?(-?[0-9])(?![0-9]))");
+  if (std::regex_search(stem, m, note)) {
+    static const int classes[7] = {9, 11, 0, 2, 4, 5, 7};  // A..G
+    int pc = classes[std::tolower(m[2].str()[0]) - 'a'];
+    if (m[3].matched) pc += m[3].str() == "b" ? -1 : 1;
+    const int pitch = 12 * (std::stoi(m[4]) + 1) + pc;
+    return pitch >= 0 && pitch <= 127 ? pitch : -1;
+  }
+  static const std::regex number(R"((^|[_\-\s])([0-9]{1,3})($|[_\-\s]))");
+  if (std::regex_search(stem, m, number)) {
+    const int pitch = std::stoi(m[2]);
+    return pitch <= 127 ? pitch : -1;
+  }
+  return -1;
+}
+
+int estimate_pitch(const float* audio, size_t samples) {
+  // YIN (de Cheveigne & Kawahara 2002): cumulative-mean-normalised difference, absolute threshold
+  // 0.15, parabolic refinement; 30..2000 Hz.
+  const int window = 1024, min_tau = 8, max_tau = 533;
+  std::vector<double> estimates, d(max_tau + 2);
+  for (size_t start = 1600; start + window + max_tau + 2 <= std::min(samples, size_t(16000)); start += 512) {
+    const float* x = audio + start;
+    double energy = 0;
+    for (int i = 0; i < window; ++i) energy += double(x[i]) * x[i];
+    if (energy / window < 1e-8) continue;
+    double running = 0;
+    d[0] = 1;
+    int best = -1;
+    for (int tau = 1; tau <= max_tau + 1; ++tau) {
+      double sum = 0;
+      for (int i = 0; i < window; ++i) {
+        const double v = double(x[i]) - x[i + tau];
+        sum += v * v;
+      }
+      running += sum;
+      d[tau] = running > 0 ? sum * tau / running : 1;
+    }
+    for (int tau = min_tau; tau <= max_tau; ++tau) {
+      if (d[tau] < 0.15) {
+        while (tau + 1 <= max_tau && d[tau + 1] < d[tau]) ++tau;
+        best = tau;
+        break;
+      }
+    }
+    if (best < 0) continue;
+    const double a = d[best - 1], b = d[best], c = d[best + 1], den = a - 2 * b + c;
+    const double tau = best + (std::abs(den) > 1e-12 ? 0.5 * (a - c) / den : 0.0);
+    estimates.push_back(69 + 12 * std::log2(16000.0 / tau / 440.0));
+  }
+  if (estimates.empty()) return -1;
+  std::nth_element(estimates.begin(), estimates.begin() + estimates.size() / 2, estimates.end());
+  return int(std::lround(estimates[estimates.size() / 2]));
+}
+
+namespace {
+
+constexpr float kNotePeak = 0.9f;
+constexpr float kSilentPeak = 1e-4f;  // -80 dBFS: the preset has no sample for this key
+
+struct PendingNote {
+  NoteRecord record;
+  std::vector<float> audio;  // kNoteSamples
+};
+
+// Deterministic preset choice for the test split.
+uint32_t hash_name(const std::string& s, uint32_t seed) {
+  uint32_t h = 2166136261u ^ seed;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  h ^= h >> 15;
+  h *= 0x2c1b3c6du;
+  h ^= h >> 12;
+  return h;
+}
+
+// Streams float16 rows into an .npy whose first dimension is fixed once all rows are in.
+class HalfNpyWriter {
+ public:
+  HalfNpyWriter(const std::string& path, std::vector<int64_t> row_shape)
+      : file_(path), row_shape_(std::move(row_shape)) {
+    std::vector<int64_t> shape{int64_t(1) << 40};
+    shape.insert(shape.end(), row_shape_.begin(), row_shape_.end());
+    header_size_ = npy_header("<f2", shape).size();
+    std::string blank(header_size_, ' ');
+    file_.write(blank.data(), blank.size());
+  }
+  void append(const float* values, size_t count) {
+    buffer_.resize(count);
+    for (size_t i = 0; i < count; ++i) buffer_[i] = float_to_half(values[i]);
+    file_.write(buffer_.data(), count * 2);
+  }
+  void commit(size_t rows) {
+    std::vector<int64_t> shape{int64_t(rows)};
+    shape.insert(shape.end(), row_shape_.begin(), row_shape_.end());
+    const std::string header = npy_header("<f2", shape, header_size_);
+    if (header.size() != header_size_ || ::pwrite(file_.fd(), header.data(), header.size(), 0) != ssize_t(header.size()))
+      throw Error(file_.temp_path(), "cannot write the npy header");
+    file_.commit();
+  }
+
+ private:
+  AtomicFile file_;
+  std::vector<int64_t> row_shape_;
+  size_t header_size_ = 0;
+  std::vector<uint16_t> buffer_;
+};
+
+std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
+  if (!fs::is_directory(o.from_wavs)) throw Error(o.from_wavs, "no such folder of recordings");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(o.from_wavs)) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".wav" || ext == ".flac" || ext == ".WAV" || ext == ".FLAC")) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(o.from_wavs, "has no .wav or .flac files");
+  std::vector<PendingNote> notes;
+  for (const auto& path : files) {
+    Audio a = resample(mix_to_mono(read_sound_file(path.string())), kNoteSampleRate);
+    PendingNote n;
+    n.audio.assign(kNoteSamples, 0.0f);
+    std::copy_n(a.samples.begin(), std::min(a.samples.size(), size_t(kNoteSamples)), n.audio.begin());
+    const std::string stem = path.stem().string();
+    int pitch = pitch_from_name(stem);
+    if (pitch < 0) pitch = estimate_pitch(n.audio.data(), n.audio.size());
+    if (pitch < 0) {
+      std::cerr << "timbrel: " << path.string() << ": no pitch in the name and none detected (skipped)" << std::endl;
+      continue;
+    }
+    n.record.source = path.string();
+    n.record.pitch = pitch;
+    n.record.program = -1;
+    const fs::path rel = fs::relative(path, o.from_wavs);
+    if (rel.has_parent_path()) {
+      n.record.preset = rel.parent_path().string();
+    } else {
+      std::string name = std::regex_replace(stem, std::regex(R"([-_ ]*([A-Ga-g][#sb]?-?[0-9]|[0-9]{1,3})([-_ ][0-9]{1,3})?$)"), "");
+      n.record.preset = name.empty() ? "recordings" : name;
+    }
+    n.record.family = "Recording";
+    notes.push_back(std::move(n));
+  }
+  return notes;
+}
+
+}  // namespace
+
+NoteSetSummary build_note_set(const NoteSetOptions& o) {
+  using clock = std::chrono::steady_clock;
+  if (o.out_dir.empty()) throw Error("dataset", "no output folder (-o)");
+  if (o.soundfonts.empty() == o.from_wavs.empty()) throw Error("dataset", "give SoundFonts (--soundfont) or --from-wavs, not both");
+  if (o.min_pitch < 0 || o.max_pitch > 127 || o.min_pitch > o.max_pitch) throw Error("--pitches", "needs 0 <= low <= high <= 127");
+  for (int v : o.velocities)
+    if (v < 1 || v > 127) throw Error("--velocities", std::to_string(v) + " is outside 1..127");
+  fs::create_directories(o.out_dir);
+  const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  NoteSetSummary summary;
+
+  // Work units: one preset (SoundFont) or the whole recording folder.
+  std::vector<SoundFontPreset> presets;
+  for (const auto& sf : o.soundfonts) {
+    for (auto& p : list_soundfont_presets(sf)) {
+      if ((p.bank == 128) != o.drums) continue;
+      if (!o.programs.empty() && std::find(o.programs.begin(), o.programs.end(), p.program) == o.programs.end()) continue;
+      presets.push_back(std::move(p));
+    }
+  }
+  if (!o.soundfonts.empty() && presets.empty()) throw Error(o.soundfonts[0], o.drums ? "has no drum kits (bank 128)" : "has no matching melodic presets");
+  if (o.max_presets > 0 && int(presets.size()) > o.max_presets) presets.resize(size_t(o.max_presets));
+  // Preset names repeat across SoundFonts and banks: make them unique.
+  std::map<std::string, int> seen;
+  for (auto& p : presets)
+    if (seen[p.name]++ > 0) p.name += " (" + fs::path(p.soundfont).stem().string() + " " + std::to_string(p.bank) + ":" + std::to_string(p.program) + ")";
+
+  std::vector<nlohmann::json> index;
+  HalfNpyWriter spectrograms(o.out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2});
+  HalfNpyWriter audio_out(o.out_dir + "/audio.npy", {kNoteSamples});
+  std::vector<float> spec;
+
+  auto finish_notes = [&](std::vector<PendingNote>& notes, bool is_test) {
+    std::vector<PendingNote> kept;
+    for (auto& n : notes) {
+      float peak = 0;
+      for (float v : n.audio) peak = std::max(peak, std::abs(v));
+      if (!(peak >= kSilentPeak) || !std::isfinite(peak)) {
+        ++summary.silent;
+        continue;
+      }
+      for (float& v : n.audio) v *= kNotePeak / peak;
+      n.record.peak = peak;
+      if (is_test) n.record.split = "test";
+      else if (o.validation_every > 0 && (n.record.pitch - o.min_pitch) % o.validation_every == o.validation_every / 2 + 1)
+        n.record.split = "validation";
+      kept.push_back(std::move(n));
+    }
+    return kept;
+  };
+  auto write_notes = [&](std::vector<PendingNote>& notes) {
+    if (notes.empty()) return;
+    auto t0 = clock::now();
+    std::vector<float> audio(notes.size() * kNoteSamples);
+    for (size_t i = 0; i < notes.size(); ++i) std::copy(notes[i].audio.begin(), notes[i].audio.end(), audio.begin() + i * kNoteSamples);
+    spec.resize(notes.size() * kSpectrogramValues);
+    audios_to_spectrograms(audio.data(), notes.size(), spec.data(), SpectralScale::Mel, threads);
+    spectrograms.append(spec.data(), spec.size());
+    audio_out.append(audio.data(), audio.size());
+    summary.analyse_seconds += std::chrono::duration<double>(clock::now() - t0).count();
+    for (const auto& n : notes) {
+      const NoteRecord& r = n.record;
+      index.push_back({{"source", r.source}, {"bank", r.bank}, {"program", r.program}, {"preset", r.preset}, {"family", r.family},
+                       {"pitch", r.pitch}, {"velocity", r.velocity}, {"split", r.split}, {"peak", r.peak}});
+      ++(r.split == "train" ? summary.train : r.split == "validation" ? summary.validation : summary.test);
+    }
+    summary.notes += notes.size();
+  };
+
+  if (!o.from_wavs.empty()) {
+    auto t0 = clock::now();
+    auto notes = read_recordings(o);
+    summary.render_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+    std::set<std::string> names;
+    for (const auto& n : notes) names.insert(n.record.preset);
+    summary.presets = names.size();
+    auto kept = finish_notes(notes, false);
+    write_notes(kept);
+  } else {
+    std::vector<int> pitches;
+    for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
+    // Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
+    for (size_t first = 0; first < presets.size(); first += size_t(threads)) {
+      const size_t count = std::min(presets.size() - first, size_t(threads));
+      std::vector<std::vector<PendingNote>> rendered(count);
+      std::vector<std::string> errors(count);
+      auto t0 = clock::now();
+      std::vector<std::thread> workers;
+      for (size_t k = 0; k < count; ++k) {
+        workers.emplace_back([&, k] {
+          try {
+            const SoundFontPreset& p = presets[first + k];
+            auto audio = render_preset_notes(p, pitches, o.velocities);
+            for (size_t i = 0; i < audio.size(); ++i) {
+              PendingNote n;
+              n.record.source = p.soundfont;
+              n.record.bank = p.bank;
+              n.record.program = p.program;
+              n.record.preset = p.name;
+              n.record.family = o.drums ? "Drum Kit" : gm_family(p.program);
+              n.record.pitch = pitches[i / o.velocities.size()];
+              n.record.velocity = o.velocities[i % o.velocities.size()];
+              n.audio = std::move(audio[i]);
+              rendered[k].push_back(std::move(n));
+            }
+          } catch (const std::exception& e) {
+            errors[k] = e.what();
+          }
+        });
+      }
+      for (auto& w : workers) w.join();
+      for (const auto& e : errors)
+        if (!e.empty()) throw Error(presets[first].soundfont, e);
+      summary.render_seconds += std::chrono::duration<double>(clock::now() - t0).count();
+      for (size_t k = 0; k < count; ++k) {
+        const SoundFontPreset& p = presets[first + k];
+        const bool is_test = double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000;
+        auto kept = finish_notes(rendered[k], is_test);
+        if (!kept.empty()) ++summary.presets;
+        write_notes(kept);
+      }
+      if (o.progress)
+        std::cerr << "\rdataset: " << first + count << "/" << presets.size() << " presets, " << summary.notes << " notes" << std::flush;
+    }
+    if (o.progress) std::cerr << std::endl;
+  }
+  if (summary.notes == 0) throw Error(o.out_dir, "no audible notes to store");
+  nlohmann::json doc = {{"format", "timbrel-notes"},
+                        {"version", 1},
+                        {"kind", o.drums ? "drums" : "melodic"},
+                        {"sample_rate", kNoteSampleRate},
+                        {"samples", kNoteSamples},
+                        {"representation", "normalised IF-mel [128, 1024, 2], float16"},
+                        {"note_peak", kNotePeak},
+                        {"sources", o.from_wavs.empty() ? nlohmann::json(o.soundfonts) : nlohmann::json({o.from_wavs})},
+                        {"pitches", {o.min_pitch, o.max_pitch}},
+                        {"velocities", o.velocities},
+                        {"split", {{"test_fraction", o.test_fraction}, {"validation_every", o.validation_every}, {"seed", o.seed}}},
+                        {"notes", index}};
+  spectrograms.commit(summary.notes);
+  audio_out.commit(summary.notes);
+  const std::string text = doc.dump(1) + "\n";
+  write_file_atomically(o.out_dir + "/index.json", text.data(), text.size());
+  return summary;
+}
+
+// ---- reading ----
+
+namespace {
+struct Mapping {
+  void* base = MAP_FAILED;
+  size_t size = 0;
+  const uint16_t* data = nullptr;
+  ~Mapping() {
+    if (base != MAP_FAILED) ::munmap(base, size);
+  }
+};
+
+void map_half_npy(const std::string& path, std::vector<int64_t> row_shape, size_t rows, Mapping& m) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  ::fstat(fd, &st);
+  m.size = size_t(st.st_size);
+  m.base = m.size ? ::mmap(nullptr, m.size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (m.base == MAP_FAILED) throw Error(path, "cannot map the file");
+  NpyHeader h = parse_npy_header(static_cast<const uint8_t*>(m.base), m.size, path, size_t(1) << 46);
+  row_shape.insert(row_shape.begin(), int64_t(rows));
+  if (h.descr != "<f2" || h.shape != row_shape)
+    throw Error(path, "expected float16 of shape [" + std::to_string(rows) + ", ...] matching index.json");
+  if (m.size - h.data_offset != h.count * 2) throw Error(path, "truncated: data is shorter than its shape");
+  m.data = reinterpret_cast<const uint16_t*>(static_cast<const uint8_t*>(m.base) + h.data_offset);
+  ::madvise(m.base, m.size, MADV_RANDOM);
+}
+}  // namespace
+
+struct NoteSet::Impl {
+  std::string dir, kind;
+  std::vector<NoteRecord> notes;
+  Mapping spectrograms, audio;
+};
+
+NoteSet::NoteSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NoteSet::~NoteSet() = default;
+NoteSet::NoteSet(NoteSet&&) noexcept = default;
+NoteSet& NoteSet::operator=(NoteSet&&) noexcept = default;
+
+NoteSet NoteSet::open(const std::string& dir) {
+  const std::string index_path = dir + "/index.json";
+  if (!fs::exists(index_path)) throw Error(dir, "not a note set: no index.json (make one with `timbrel dataset notes`)");
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  try {
+    std::ifstream in(index_path);
+    nlohmann::json doc = nlohmann::json::parse(in);
+    if (doc.value("format", "") != "timbrel-notes") throw Error(index_path, "not a timbrel note index (\"format\" is not \"timbrel-notes\")");
+    impl->kind = doc.value("kind", "melodic");
+    for (const auto& n : doc.at("notes")) {
+      NoteRecord r;
+      r.source = n.at("source").get<std::string>();
+      r.bank = n.at("bank").get<int>();
+      r.program = n.at("program").get<int>();
+      r.preset = n.at("preset").get<std::string>();
+      r.family = n.at("family").get<std::string>();
+      r.pitch = n.at("pitch").get<int>();
+      r.velocity = n.at("velocity").get<int>();
+      r.split = n.at("split").get<std::string>();
+      r.peak = n.at("peak").get<float>();
+      impl->notes.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(index_path, std::string("invalid index: ") + e.what());
+  }
+  if (impl->notes.empty()) throw Error(index_path, "lists no notes");
+  map_half_npy(dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2}, impl->notes.size(), impl->spectrograms);
+  map_half_npy(dir + "/audio.npy", {kNoteSamples}, impl->notes.size(), impl->audio);
+  return NoteSet(std::move(impl));
+}
+
+size_t NoteSet::size() const { return impl_->notes.size(); }
+const NoteRecord& NoteSet::note(size_t i) const { return impl_->notes.at(i); }
+const std::vector<NoteRecord>& NoteSet::notes() const { return impl_->notes; }
+const uint16_t* NoteSet::spectrogram(size_t i) const { return impl_->spectrograms.data + i * kSpectrogramValues; }
+const uint16_t* NoteSet::audio(size_t i) const { return impl_->audio.data + i * size_t(kNoteSamples); }
+const std::string& NoteSet::dir() const { return impl_->dir; }
+std::string NoteSet::kind() const { return impl_->kind; }
+
+}  // namespace timbrel::train

@@ -1,0 +1,80 @@
+#pragma once
+// NSynth-like note sets: one folder with
+//   index.json         {"format": "timbrel-notes", "version": 1, ..., "notes": [{source, bank, program,
+//                       preset, family, pitch, velocity, split, peak}, ...]}
+//   spectrograms.npy   float16 [N, 128, 1024, 2], normalised IF-mel (memory-mappable)
+//   audio.npy          float16 [N, 64000], 16 kHz mono, each note scaled to peak 0.9
+// Notes come from SoundFonts (libfluidsynth, reverb and chorus off: 3 s held + 1 s release) or
+// from a folder of recordings. The split keeps whole presets out ("test") and some pitches of the
+// others out ("validation"); the rest is "train".
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace timbrel::train {
+
+struct NoteRecord {
+  std::string source;  // SoundFont or recording file
+  int bank = 0, program = 0;
+  std::string preset, family;
+  int pitch = 60, velocity = 100;
+  std::string split = "train";
+  float peak = 0;  // peak before normalisation
+};
+
+struct NoteSetOptions {
+  std::vector<std::string> soundfonts;
+  std::string from_wavs;  // folder of recordings instead of SoundFonts
+  std::string out_dir;
+  bool drums = false;  // bank-128 kits at GM drum notes instead of melodic presets
+  int min_pitch = 24, max_pitch = 84;
+  std::vector<int> velocities{100};
+  std::vector<int> programs;  // only these GM programs (empty: all)
+  int max_presets = 0;        // 0: all
+  double test_fraction = 0.1;
+  int validation_every = 8;   // every 8th pitch of the training presets is held out
+  uint32_t seed = 0;
+  int threads = 0;
+  bool progress = false;
+};
+
+struct NoteSetSummary {
+  size_t notes = 0, silent = 0, presets = 0, train = 0, validation = 0, test = 0;
+  double render_seconds = 0, analyse_seconds = 0;
+};
+
+NoteSetSummary build_note_set(const NoteSetOptions& options);
+
+// The 16 General MIDI families (program 0..127 -> "Piano", ..., "Sound Effects").
+std::string gm_family(int program);
+// Pitch from a recording's file name: NSynth "name-060-100", note names ("C#4", "eb3", "A4" with
+// C4 = 60) or a bare MIDI number ("_60", "-72"); -1 when the name has none.
+int pitch_from_name(const std::string& stem);
+// Median YIN estimate (MIDI, rounded) over 0.1..1.0 s of 16 kHz audio; -1 when unvoiced.
+int estimate_pitch(const float* audio, size_t samples);
+
+// A note set opened read-only; the arrays are memory-mapped.
+class NoteSet {
+ public:
+  static NoteSet open(const std::string& dir);
+  ~NoteSet();
+  NoteSet(NoteSet&&) noexcept;
+  NoteSet& operator=(NoteSet&&) noexcept;
+
+  size_t size() const;
+  const NoteRecord& note(size_t i) const;
+  const std::vector<NoteRecord>& notes() const;
+  const uint16_t* spectrogram(size_t i) const;  // float16 [128][1024][2]
+  const uint16_t* audio(size_t i) const;        // float16 [64000]
+  const std::string& dir() const;
+  std::string kind() const;  // "melodic" or "drums"
+
+  struct Impl;
+
+ private:
+  explicit NoteSet(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace timbrel::train

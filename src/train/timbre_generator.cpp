@@ -1,0 +1,86 @@
+#include "train/timbre_generator.h"
+
+#include <cmath>
+
+#include "nn/gansynth_net.h"
+#include "timbrel/error.h"
+
+namespace timbrel::train {
+namespace {
+
+torch::Tensor leaky_pixel_norm(const torch::Tensor& x) {
+  torch::Tensor a = torch::leaky_relu(x, 0.2);
+  return a * torch::rsqrt(a.square().mean(1, true) + 1e-8);
+}
+
+double equalised_scale(const torch::Tensor& w) { return std::sqrt(2.0 / double(w.size(1) * w.size(2) * w.size(3))); }
+
+}  // namespace
+
+TrainableGansynth::TrainableGansynth(const GansynthConfig& config, uint64_t seed) : config_(config) {
+  torch::manual_seed(seed);
+  for (const auto& [name, shape] : nn::gansynth_tensor_shapes(config)) {
+    const bool kernel = name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
+    params_[name] = (kernel ? torch::randn(shape) : torch::zeros(shape)).set_requires_grad(true);
+  }
+}
+
+TrainableGansynth::TrainableGansynth(const GansynthConfig& config, const nn::TensorMap& raw, const std::string& subject)
+    : config_(config) {
+  for (const auto& [name, shape] : nn::gansynth_tensor_shapes(config)) {
+    auto it = raw.find(name);
+    if (it == raw.end() || it->second.sizes().vec() != shape) throw Error(subject, "lacks " + name + " of the expected shape");
+    params_[name] = it->second.to(torch::kFloat).clone().set_requires_grad(true);
+  }
+}
+
+torch::Tensor TrainableGansynth::forward(const torch::Tensor& z, const torch::Tensor& pitch_index) const {
+  const int64_t n = z.size(0);
+  auto p = [this](const std::string& name) -> const torch::Tensor& { return params_.at(name); };
+  torch::Tensor x = torch::cat({z, torch::one_hot(pitch_index, config_.pitches).to(torch::kFloat)}, 1);
+  x = x * torch::rsqrt(x.square().mean(1, true) + 1e-8);
+  // Block 1: the 1x1 input padded to 2x16 and a VALID 2x16 conv = a matmul with the flipped kernel.
+  const torch::Tensor& w0 = p("block1.conv0.weight");
+  const int64_t c1 = w0.size(0);
+  torch::Tensor m = (w0 * equalised_scale(w0)).flip({2, 3}).permute({1, 0, 2, 3}).reshape({w0.size(1), c1 * 32});
+  x = leaky_pixel_norm(torch::matmul(x, m).view({n, c1, 2, 16}) + p("block1.conv0.bias").view({1, c1, 1, 1}));
+  auto conv = [&](const torch::Tensor& t, const std::string& name) {
+    const torch::Tensor& w = p(name + ".weight");
+    return leaky_pixel_norm(torch::conv2d(t, w * equalised_scale(w), p(name + ".bias"), 1, 1));
+  };
+  x = conv(x.contiguous(at::MemoryFormat::ChannelsLast), "block1.conv1");
+  const int blocks = int(config_.channels.size());
+  for (int b = 2; b <= blocks; ++b) {
+    const bool both = b <= blocks - config_.time_depth_blocks;
+    x = torch::upsample_nearest2d(x, {x.size(2) * (both ? 2 : 1), x.size(3) * 2});
+    const std::string prefix = "block" + std::to_string(b);
+    x = conv(conv(x, prefix + ".conv0"), prefix + ".conv1");
+  }
+  const torch::Tensor& wr = p("to_rgb.weight");
+  torch::Tensor rgb = torch::conv2d(x, wr * equalised_scale(wr), p("to_rgb.bias"));
+  const int64_t sub = int64_t(1) << config_.time_depth_blocks, h = rgb.size(2), w = rgb.size(3);
+  // Channel s * 2 + k -> frame h * sub + s, channel k (as GansynthNet does).
+  rgb = rgb.view({n, sub, 2, h, w}).permute({0, 3, 1, 4, 2}).reshape({n, h * sub, w, 2});
+  if (config_.pitch_template) rgb = rgb + p("pitch_template").index_select(0, pitch_index).unsqueeze(1);
+  return torch::tanh(rgb);
+}
+
+std::vector<torch::Tensor> TrainableGansynth::network_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& [name, t] : params_)
+    if (name != "pitch_template") out.push_back(t);
+  return out;
+}
+
+torch::Tensor TrainableGansynth::pitch_template() const {
+  auto it = params_.find("pitch_template");
+  return it == params_.end() ? torch::Tensor() : it->second;
+}
+
+nn::TensorMap TrainableGansynth::raw() const {
+  nn::TensorMap out;
+  for (const auto& [name, t] : params_) out[name] = t.detach().clone().contiguous();
+  return out;
+}
+
+}  // namespace timbrel::train

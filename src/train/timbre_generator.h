@@ -1,0 +1,32 @@
+#pragma once
+// The GANSynth generator as a trainable libtorch graph: the same computation as nn::GansynthNet
+// (which is inference-only and fuses layers), on the same raw tensors, so a trained TensorMap
+// loads straight into every command.
+#include "nn/safetensors.h"
+#include "timbrel/gansynth.h"
+
+namespace timbrel::train {
+
+class TrainableGansynth {
+ public:
+  // Magenta's initialisation: raw kernels N(0, 1) (the equalised learning-rate scale is applied
+  // in forward), zero biases, zero pitch template.
+  TrainableGansynth(const GansynthConfig& config, uint64_t seed);
+  // From existing raw tensors (a checkpoint); shapes are checked.
+  TrainableGansynth(const GansynthConfig& config, const nn::TensorMap& raw, const std::string& subject);
+
+  // z [n, latent], pitch_index [n] (int64) -> [n, 128, 1024, 2] in (-1, 1).
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& pitch_index) const;
+  // Every tensor but the pitch template (which trains with its own learning rate).
+  std::vector<torch::Tensor> network_parameters() const;
+  torch::Tensor pitch_template() const;
+  // Detached copies, ready for write_model_folder / GansynthNet.
+  nn::TensorMap raw() const;
+  const GansynthConfig& config() const { return config_; }
+
+ private:
+  GansynthConfig config_;
+  nn::TensorMap params_;
+};
+
+}  // namespace timbrel::train

@@ -1,0 +1,264 @@
+#include "train/timbre_trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <random>
+
+#include "nn/gansynth_net.h"
+#include "nn/model_folder.h"
+#include "timbrel/error.h"
+#include "timbrel/spectral.h"
+#include "train/note_dataset.h"
+#include "train/timbre_generator.h"
+#include "train/train_util.h"
+
+namespace timbrel::train {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Batch {
+  torch::Tensor target, pitch, preset;
+};
+
+// Notes `ids` of the set -> float targets [n, 128, 1024, 2], pitch indices, preset indices.
+Batch make_batch(const NoteSet& set, const std::vector<size_t>& ids, const std::vector<int>& preset_of,
+                 const GansynthConfig& c) {
+  const int64_t n = int64_t(ids.size());
+  torch::Tensor half = torch::empty({n, kSpectrogramFrames, kSpectrogramBins, 2}, torch::kHalf);
+  Batch b{torch::Tensor(), torch::empty({n}, torch::kLong), torch::empty({n}, torch::kLong)};
+  for (int64_t i = 0; i < n; ++i) {
+    std::memcpy(static_cast<uint16_t*>(half.data_ptr()) + size_t(i) * kSpectrogramValues, set.spectrogram(ids[size_t(i)]),
+                kSpectrogramValues * 2);
+    b.pitch[i] = int64_t(set.note(ids[size_t(i)]).pitch - c.min_pitch);
+    b.preset[i] = int64_t(preset_of[ids[size_t(i)]]);
+  }
+  b.target = half.to(torch::kFloat);
+  return b;
+}
+
+struct Losses {
+  torch::Tensor total;
+  double magnitude, frequency;
+};
+
+// L1 on the log-mel magnitude + L1 on the IF weighted by the true magnitude mapped to [0, 1].
+Losses reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight) {
+  torch::Tensor mag = (pred.select(3, 0) - target.select(3, 0)).abs().mean();
+  torch::Tensor weight = ((target.select(3, 0) + 1) * 0.5).clamp(0, 1);
+  torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
+  return {mag + if_weight * freq, mag.item<double>(), freq.item<double>()};
+}
+
+}  // namespace
+
+TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
+  auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
+  if (o.out_dir.empty()) throw Error("--out", "required");
+  if (o.batch < 1) throw Error("--batch", "must be positive");
+  if (o.max_steps <= 0 && o.minutes <= 0) throw Error("--steps", "give --steps or --minutes");
+  set_training_threads(o.threads);
+  const auto t0 = Clock::now();
+
+  NoteSet set = NoteSet::open(o.data_dir);
+  const std::string ckpt = o.out_dir + "/checkpoint";
+  const bool resuming = o.resume && fs::exists(ckpt + "/model.json");
+
+  // Architecture: the checkpoint's when resuming.
+  GansynthConfig config;
+  nlohmann::json state = nlohmann::json::object();
+  std::unique_ptr<TrainableGansynth> net;
+  torch::Tensor embeddings;
+  std::vector<std::string> preset_names;
+  if (resuming) {
+    auto folder = nn::read_model_folder(ckpt, "gansynth");
+    state = folder.card;
+    config = nn::gansynth_config_from_json(state.at("hparams"), ckpt + "/model.json");
+    net = std::make_unique<TrainableGansynth>(config, folder.tensors, ckpt);
+    preset_names = state.at("training_presets").get<std::vector<std::string>>();
+    embeddings = nn::read_safetensors(ckpt + "/embeddings.safetensors").tensors.at("embeddings").clone().set_requires_grad(true);
+    log("resuming from " + ckpt + " at step " + std::to_string(state.value("steps", 0)));
+  } else {
+    config.channels = o.channels;
+    config.latent_size = o.latent_size;
+    config.pitch_template = o.pitch_template;
+    config.time_depth_blocks = o.time_depth_blocks;
+    if (config.channels.size() != 7) throw Error("--channels", "needs 7 widths (blocks 1..7)");
+    if (o.time_depth_blocks < 0 || o.time_depth_blocks > 6) throw Error("--time-depth-blocks", "must be in 0..6");
+    net = std::make_unique<TrainableGansynth>(config, o.seed);
+  }
+
+  // Presets that have training notes get an embedding; notes outside the pitch range are skipped.
+  std::map<std::string, int> preset_index;
+  for (size_t i = 0; i < preset_names.size(); ++i) preset_index[preset_names[i]] = int(i);
+  std::vector<size_t> train_ids, validation_ids;
+  std::vector<int> preset_of(set.size(), -1);
+  size_t out_of_range = 0;
+  for (size_t i = 0; i < set.size(); ++i) {
+    const NoteRecord& r = set.note(i);
+    if (r.pitch < config.min_pitch || r.pitch > config.max_pitch()) {
+      ++out_of_range;
+      continue;
+    }
+    if (r.split != "train") continue;
+    if (!preset_index.count(r.preset)) {
+      if (resuming) throw Error(o.data_dir, "preset '" + r.preset + "' is not in the checkpoint (train on the same note set)");
+      preset_index[r.preset] = int(preset_names.size());
+      preset_names.push_back(r.preset);
+    }
+    preset_of[i] = preset_index[r.preset];
+    train_ids.push_back(i);
+  }
+  for (size_t i = 0; i < set.size(); ++i) {
+    const NoteRecord& r = set.note(i);
+    if (r.split == "validation" && preset_index.count(r.preset) && r.pitch >= config.min_pitch && r.pitch <= config.max_pitch()) {
+      preset_of[i] = preset_index[r.preset];
+      validation_ids.push_back(i);
+    }
+  }
+  if (train_ids.empty()) throw Error(o.data_dir, "has no training notes inside MIDI " + std::to_string(config.min_pitch) + ".." +
+                                                     std::to_string(config.max_pitch()));
+  if (out_of_range) log(std::to_string(out_of_range) + " notes outside the generator's pitch range are not used");
+  if (!embeddings.defined()) {
+    torch::manual_seed(o.seed + 1);
+    embeddings = torch::randn({int64_t(preset_names.size()), config.latent_size}).set_requires_grad(true);
+  }
+  log(std::to_string(train_ids.size()) + " training notes of " + std::to_string(preset_names.size()) + " presets, " +
+      std::to_string(validation_ids.size()) + " validation notes; generator " + std::to_string(config.channels[0]) + ".." +
+      std::to_string(config.channels[6]) + " channels");
+
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(net->network_parameters(), std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
+  groups.emplace_back(std::vector<torch::Tensor>{embeddings}, std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
+  if (net->pitch_template().defined())
+    groups.emplace_back(std::vector<torch::Tensor>{net->pitch_template()},
+                        std::make_unique<torch::optim::AdamOptions>(o.learning_rate * o.template_lr_scale));
+  torch::optim::Adam adam(std::move(groups), torch::optim::AdamOptions(o.learning_rate));
+  if (resuming && fs::exists(ckpt + "/optimizer.pt")) torch::load(adam, ckpt + "/optimizer.pt");
+  int64_t step = state.value("steps", int64_t(0));
+  const double trained_seconds = state.value("training_seconds", 0.0);
+
+  auto validation_loss = [&](size_t limit) {
+    if (validation_ids.empty()) return -1.0;
+    torch::NoGradGuard no_grad;
+    double sum = 0;
+    size_t count = 0;
+    const size_t stride = std::max<size_t>(1, validation_ids.size() / limit);
+    std::vector<size_t> ids;
+    for (size_t i = 0; i < validation_ids.size() && ids.size() < limit; i += stride) ids.push_back(validation_ids[i]);
+    for (size_t i = 0; i < ids.size(); i += size_t(o.batch)) {
+      std::vector<size_t> chunk(ids.begin() + long(i), ids.begin() + long(std::min(ids.size(), i + size_t(o.batch))));
+      Batch b = make_batch(set, chunk, preset_of, config);
+      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight).total.item<double>() *
+             double(chunk.size());
+      count += chunk.size();
+    }
+    return sum / double(count);
+  };
+  auto save = [&](const std::string& dir, bool final_model, const nlohmann::json& metrics) {
+    nlohmann::json card = {{"architecture", "gansynth"},
+                           {"format_version", 1},
+                           {"hparams", nn::gansynth_config_json(config)},
+                           {"weights_layout", "raw kernels [cout, cin, kh, kw]; x sqrt(2 / (kh kw cin)) applied at load"},
+                           {"steps", step},
+                           {"training_seconds", trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count()},
+                           {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
+                           {"recipe", "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude + "
+                                      "magnitude-weighted L1 on mel IF, pitch template (lr x" +
+                                          format_fixed(o.template_lr_scale, 0) + "), Adam, cosine learning-rate decay"},
+                           {"training", {{"batch", o.batch}, {"learning_rate", o.learning_rate}, {"if_weight", o.if_weight},
+                                         {"seed", o.seed}, {"threads", o.threads}}},
+                           {"data", {{"folder", o.data_dir}, {"kind", set.kind()}, {"licence", o.data_licence},
+                                     {"train_notes", train_ids.size()}, {"validation_notes", validation_ids.size()},
+                                     {"presets", preset_names.size()}}}};
+    if (!metrics.is_null()) card["metrics"] = metrics;
+    torch::Tensor e = embeddings.detach().contiguous();
+    if (final_model) {
+      nlohmann::json timbres = nlohmann::json::object(), families = nlohmann::json::object();
+      for (size_t i = 0; i < preset_names.size(); ++i) {
+        torch::Tensor row = e[int64_t(i)].contiguous();
+        timbres[preset_names[i]] = std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+      }
+      for (const auto& r : set.notes())
+        if (preset_index.count(r.preset)) families[r.preset] = r.family;
+      card["timbres"] = timbres;
+      card["timbre_families"] = families;
+      card["timbre_prior"] = "presets";
+    } else {
+      card["training_presets"] = preset_names;
+      fs::create_directories(dir);
+      nn::write_safetensors(dir + "/embeddings.safetensors", {{"embeddings", e}});
+    }
+    nn::write_model_folder(dir, card, net->raw(), final_model && o.float16 ? torch::kHalf : torch::kFloat);
+    if (!final_model) torch::save(adam, dir + "/optimizer.pt");
+  };
+
+  std::mt19937_64 rng(o.seed * 7919 + uint64_t(step));
+  std::uniform_int_distribution<size_t> pick(0, train_ids.size() - 1);
+  const bool tty = ::isatty(2);
+  const int64_t first_step = step;
+  double avg = 0, first_loss = 0, last_val = -1;
+  std::vector<double> recent;
+  while (true) {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (o.max_steps > 0 && step >= o.max_steps) break;
+    if (o.minutes > 0 && elapsed >= o.minutes * 60) break;
+    double frac = o.max_steps > 0 ? double(step) / double(o.max_steps) : 0.0;
+    if (o.minutes > 0) frac = std::max(frac, elapsed / (o.minutes * 60));
+    const double lr_scale = o.min_lr_fraction + (1 - o.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * std::min(frac, 1.0)));
+    {
+      auto& g = adam.param_groups();
+      for (size_t i = 0; i < g.size(); ++i)
+        static_cast<torch::optim::AdamOptions&>(g[i].options()).lr(o.learning_rate * lr_scale * (i == 2 ? o.template_lr_scale : 1.0));
+    }
+    std::vector<size_t> ids(size_t(o.batch));
+    for (auto& id : ids) id = train_ids[pick(rng)];
+    Batch b = make_batch(set, ids, preset_of, config);
+    adam.zero_grad();
+    torch::Tensor pred = net->forward(embeddings.index_select(0, b.preset), b.pitch);
+    Losses loss = reconstruction_loss(pred, b.target, o.if_weight);
+    loss.total.backward();
+    adam.step();
+    ++step;
+    const double l = loss.total.item<double>();
+    if (step - first_step <= 10) first_loss += l / 10;
+    recent.push_back(l);
+    if (recent.size() > 20) recent.erase(recent.begin());
+    avg = step - first_step == 1 ? l : 0.95 * avg + 0.05 * l;
+    if (step % 5 == 0 || step == o.max_steps) {
+      const std::string line = progress_bar(frac) + "step " + std::to_string(step) + " loss " + format_fixed(avg, 4) + " (mag " +
+                               format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) + ") val " +
+                               format_fixed(last_val, 4) + " lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4 " +
+                               format_fixed(elapsed, 0) + " s";
+      if (tty) std::cerr << "\r" << line << std::flush;
+      else if (step % 50 == 0) log(line);
+    }
+    if (o.validate_every > 0 && step % o.validate_every == 0) last_val = validation_loss(64);
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
+      save(ckpt, false, nullptr);
+      if (tty) std::cerr << "\n";
+      log("step " + std::to_string(step) + ": checkpoint written; validation loss (64 notes) " + format_fixed(last_val, 4));
+    }
+  }
+  if (tty) std::cerr << "\n";
+  TimbreTrainResult r;
+  r.steps = step;
+  r.first_loss = first_loss;
+  for (double l : recent) r.last_loss += l / double(recent.size());
+  r.validation_loss = validation_loss(256);
+  r.train_notes = train_ids.size();
+  r.validation_notes = validation_ids.size();
+  r.presets = preset_names.size();
+  r.seconds = trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
+  save(ckpt, false, nullptr);
+  save(o.out_dir, true, {{"validation_loss", r.validation_loss}, {"final_train_loss", r.last_loss}});
+  return r;
+}
+
+}  // namespace timbrel::train

@@ -1,0 +1,39 @@
+#include "train/train_util.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <torch/torch.h>
+
+namespace timbrel::train {
+
+std::string cpu_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+std::string format_fixed(double v, int digits) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(digits);
+  s << v;
+  return s.str();
+}
+
+std::string progress_bar(double fraction) {
+  const int filled = int(std::clamp(fraction, 0.0, 1.0) * 30);
+  return "[" + std::string(size_t(filled), '#') + std::string(size_t(30 - filled), ' ') + "] ";
+}
+
+void set_training_threads(int threads) {
+  torch::set_num_threads(std::max(1, threads));
+  using SetThreads = void (*)(int);
+  if (auto f = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(std::max(1, threads));
+}
+
+}  // namespace timbrel::train

@@ -1,0 +1,182 @@
+// Note sets (timbrel dataset notes): SoundFont rendering through libfluidsynth, the split, the
+// float16 arrays against the spectral core, pitch names and the YIN estimate, float16 rounding.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+#include "timbrel/error.h"
+#include "timbrel/sound_file.h"
+#include "timbrel/spectral.h"
+#include "train/note_dataset.h"
+#include "util/half.h"
+#include "util/npy.h"
+
+using namespace timbrel;
+using ::testing::HasSubstr;
+
+namespace {
+
+const std::string kSoundFont = "/usr/share/sounds/sf2/TimGM6mb.sf2";  // Debian timgm6mb-soundfont
+
+std::vector<float> sine(double hz, size_t n) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = float(0.5 * std::sin(2 * M_PI * hz * double(i) / kNoteSampleRate));
+  return v;
+}
+
+}  // namespace
+
+TEST(Half, MatchesIeeeBinary16) {
+  // Values with exact binary16 encodings, and round-to-nearest-even cases.
+  EXPECT_EQ(float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);
+  EXPECT_EQ(float_to_half(1e6f), 0x7c00);
+  EXPECT_EQ(float_to_half(5.960464477539063e-08f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048), 0x3c00);       // halfway: to even
+  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048), 0x3c02);       // halfway: to even (up)
+  for (float v : {0.0f, 0.333f, -0.9999f, 1e-5f, 123.456f}) EXPECT_NEAR(half_to_float(float_to_half(v)), v, std::fabs(v) * 1e-3 + 1e-7);
+  EXPECT_TRUE(std::isnan(half_to_float(float_to_half(NAN))));
+}
+
+TEST(NoteDataset, PitchFromFileNames) {
+  EXPECT_EQ(train::pitch_from_name("guitar_acoustic_001-060-100"), 60);
+  EXPECT_EQ(train::pitch_from_name("flute_c5"), 72);
+  EXPECT_EQ(train::pitch_from_name("violin_E4"), 64);
+  EXPECT_EQ(train::pitch_from_name("horn Eb3"), 51);
+  EXPECT_EQ(train::pitch_from_name("sax_F#2"), 42);
+  EXPECT_EQ(train::pitch_from_name("bell_67"), 67);
+  EXPECT_EQ(train::pitch_from_name("ambience"), -1);
+}
+
+TEST(NoteDataset, YinFindsTheMidiPitchOfSines) {
+  for (int midi : {36, 48, 57, 69, 84}) {
+    auto v = sine(440.0 * std::pow(2.0, (midi - 69) / 12.0), kNoteSamples);
+    EXPECT_EQ(train::estimate_pitch(v.data(), v.size()), midi);
+  }
+  std::vector<float> silence(kNoteSamples, 0.0f);
+  EXPECT_EQ(train::estimate_pitch(silence.data(), silence.size()), -1);
+}
+
+TEST(NoteDataset, RendersSoundFontPresetsIntoASplitNoteSet) {
+  if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
+  const std::string dir = test::temp_dir() + "/notes";
+  train::NoteSetOptions o;
+  o.soundfonts = {kSoundFont};
+  o.out_dir = dir;
+  o.max_presets = 3;
+  o.min_pitch = 57;
+  o.max_pitch = 66;
+  o.validation_every = 4;
+  o.test_fraction = 0.34;
+  o.threads = 2;
+  auto s = train::build_note_set(o);
+  EXPECT_EQ(s.notes + s.silent, 3u * 10u);
+  EXPECT_EQ(s.train + s.validation + s.test, s.notes);
+  EXPECT_GT(s.validation, 0u);
+
+  train::NoteSet set = train::NoteSet::open(dir);
+  ASSERT_EQ(set.size(), s.notes);
+  for (size_t i = 0; i < set.size(); ++i) {
+    const auto& r = set.note(i);
+    EXPECT_EQ(r.bank, 0);
+    EXPECT_EQ(r.family, "Piano");  // TimGM6mb's first three presets are pianos
+    if (r.split == "validation") EXPECT_EQ((r.pitch - 57) % 4, 3);
+  }
+  // Test presets are held out whole: a preset is either all "test" or never.
+  std::map<std::string, std::set<std::string>> splits;
+  for (const auto& r : set.notes()) splits[r.preset].insert(r.split == "test" ? "test" : "other");
+  for (const auto& [preset, kinds] : splits) EXPECT_EQ(kinds.size(), 1u) << preset;
+
+  // Every stored spectrogram is the spectral core's analysis of the stored audio (float16 apart),
+  // the audio peaks at 0.9 and sounds at the note's pitch.
+  for (size_t i : {size_t(0), set.size() - 1}) {
+    std::vector<float> audio(kNoteSamples);
+    for (int k = 0; k < kNoteSamples; ++k) audio[size_t(k)] = half_to_float(set.audio(i)[k]);
+    float peak = 0;
+    for (float v : audio) peak = std::max(peak, std::fabs(v));
+    EXPECT_NEAR(peak, 0.9f, 1e-3f);
+    EXPECT_NEAR(train::estimate_pitch(audio.data(), audio.size()), set.note(i).pitch, 1) << set.note(i).preset;
+    auto expected = audio_to_spectrogram(audio, SpectralScale::Mel);
+    // The audio is stored as float16 too, so the re-analysis differs where the note is quiet
+    // (IF there is the phase of rounding noise); compare magnitudes everywhere and IF where loud.
+    // Mel IF differentiates unwrapped phase, so a rounding that flips one unwrap decision moves
+    // a whole bin at one frame: check that such bins are rare and the mean error small.
+    double worst_magnitude = 0, sum_if = 0;
+    size_t loud = 0, off = 0;
+    for (size_t k = 0; k < kSpectrogramValues; k += 2) {
+      if (expected[k] < -0.2f) continue;  // normalised log-mel: -1 is silence, 1 the loudest
+      worst_magnitude = std::max(worst_magnitude, double(std::fabs(half_to_float(set.spectrogram(i)[k]) - expected[k])));
+      const double d = std::fabs(half_to_float(set.spectrogram(i)[k + 1]) - expected[k + 1]);
+      const double e = std::min(d, 2 - d);  // IF is a phase step / pi: +1 and -1 coincide
+      sum_if += e;
+      off += e > 0.02;
+      ++loud;
+    }
+    std::printf("re-analysis of note %zu: max |diff| log-mel %.5f; IF (loud bins) mean |diff| %.5f, %.4f%% over 0.02\n", i,
+                worst_magnitude, sum_if / double(loud), 100.0 * double(off) / double(loud));
+    EXPECT_LT(worst_magnitude, 0.02);
+    EXPECT_LT(sum_if / double(loud), 2e-3);
+    EXPECT_LT(double(off) / double(loud), 0.01);
+  }
+  // NumPy-readable: the arrays are plain .npy files.
+  NpyArray small = read_npy(dir + "/audio.npy");
+  EXPECT_EQ(small.shape, (std::vector<int64_t>{int64_t(set.size()), kNoteSamples}));
+}
+
+TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {
+  const std::string in = test::temp_dir() + "/wavs";
+  std::filesystem::create_directories(in + "/organ");
+  auto write = [](const std::string& path, double hz) {
+    Audio a;
+    a.sample_rate = 22050;  // resampled to 16 kHz on the way in
+    for (int i = 0; i < 22050 * 2; ++i) a.samples.push_back(float(0.3 * std::sin(2 * M_PI * hz * i / 22050.0)));
+    write_sound_file(path, a);
+  };
+  write(in + "/organ/organ_a4.wav", 440.0);
+  write(in + "/hum.wav", 220.0);  // no pitch in the name: YIN finds A3
+  train::NoteSetOptions o;
+  o.from_wavs = in;
+  o.out_dir = test::temp_dir() + "/from-wavs";
+  auto s = train::build_note_set(o);
+  ASSERT_EQ(s.notes, 2u);
+  train::NoteSet set = train::NoteSet::open(o.out_dir);
+  std::map<std::string, int> pitch;
+  for (const auto& r : set.notes()) pitch[r.preset] = r.pitch;
+  EXPECT_EQ(pitch["organ"], 69);
+  EXPECT_EQ(pitch["hum"], 57);
+}
+
+TEST(NoteDataset, ErrorsNameTheProblem) {
+  train::NoteSetOptions o;
+  o.out_dir = test::temp_dir() + "/bad";
+  o.soundfonts = {"/nonexistent.sf2"};
+  try {
+    train::build_note_set(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/nonexistent.sf2"));
+  }
+  const std::string junk = test::temp_dir() + "/junk.sf2";
+  std::ofstream(junk) << "not a soundfont";
+  o.soundfonts = {junk};
+  try {
+    train::build_note_set(o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot load it as a SoundFont"));
+  }
+  try {
+    train::NoteSet::open(test::temp_dir());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("not a note set"));
+  }
+}
