@@ -154,3 +154,42 @@ TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
     EXPECT_THAT(e.what(), HasSubstr("is not in the checkpoint"));
   }
 }
+
+TEST(TimbreTraining, CommandLineBuildsTrainsEvaluatesAndPlays) {
+  if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
+  const std::string bin = TIMBREL_BINARY, dir = test::temp_dir();
+  std::string out;
+  ASSERT_EQ(test::run_command(bin + " dataset notes --soundfont " + kSoundFont + " --programs 0,73 --pitches 58..66 --test-fraction 0 -o " +
+                                  dir + "/notes",
+                              &out, true),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("18 notes of 2 presets"));
+  ASSERT_EQ(test::run_command(bin + " train timbre --data " + dir + "/notes --out " + dir + "/model --steps 3 --batch 2 --channels 8,8,8,8,8,8,4 --latent 8",
+                              &out, true),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("trained 3 steps"));
+  ASSERT_EQ(test::run_command(bin + " note --model " + dir + "/model --timbre 'preset:Piano 1' --pitch 60 -o " + dir + "/n.wav", &out, true), 0)
+      << out;
+  EXPECT_TRUE(test::file_exists(dir + "/n.wav"));
+  // Unknown presets are named in the error, with the ones the model has.
+  EXPECT_NE(test::run_command(bin + " note --model " + dir + "/model --timbre preset:Nope --pitch 60 -o " + dir + "/x.wav", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("Piano 1"));
+  EXPECT_FALSE(test::file_exists(dir + "/x.wav"));
+
+  // eval timbre: the real notes through the independent tracker are in tune (this checks the
+  // tracker pipeline; the 3-step model is not expected to be).
+  if (test::run_command("command -v aubiopitch", &out) != 0) GTEST_SKIP() << "no aubiopitch (apt install aubio-tools)";
+  ASSERT_EQ(test::run_command(bin + " eval timbre --model " + dir + "/model --data " + dir + "/notes --json --notes 8 --timbres 2 " +
+                                  "--distance-notes 2 --test-presets 0 --paths 1",
+                              &out),
+            0)
+      << out;
+  auto r = nlohmann::json::parse(out);
+  EXPECT_GE(r["pitch"]["truth"]["in_tune_octave_folded"].get<double>(), 0.75) << out;
+  EXPECT_EQ(r["pitch"]["generated"]["notes"], 8);
+  EXPECT_EQ(r["distances"]["validation_pitches"]["notes"], 2);
+  EXPECT_GT(r["distances"]["validation_pitches"]["mr_stft"].get<double>(), 0.0);
+  EXPECT_EQ(r["interpolation"]["paths"], 1);
+}

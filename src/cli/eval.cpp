@@ -1,4 +1,5 @@
-// timbrel eval: reconstruction accuracy of a MusicVAE on a folder of MIDI files.
+// timbrel eval melody|drums: reconstruction accuracy of a MusicVAE on a folder of MIDI files.
+// timbrel eval timbre: pitch, distance and interpolation measures of a timbre model.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +8,8 @@
 #include "timbrel/musicvae.h"
 #include "train/musicvae_data.h"
 #include "train/musicvae_trainer.h"
+#include "train/timbre_eval.h"
+#include "cli/paths.h"
 
 namespace timbrel::cli {
 namespace {
@@ -35,12 +38,10 @@ void run(const EvalOptions& o, Status& status) {
   }
 }
 
-}  // namespace
-
-void add_eval(CLI::App& app, Status& status) {
+void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) {
   auto o = std::make_shared<EvalOptions>();
-  auto* cmd = app.add_subcommand("eval", "Reconstruction token accuracy of a MusicVAE on a MIDI folder");
-  cmd->add_option("kind", o->kind, "melody or drums")->required()->check(CLI::IsMember({"melody", "drums"}));
+  o->kind = kind;
+  auto* cmd = eval.add_subcommand(kind, "Reconstruction token accuracy of a MusicVAE " + kind + " model on a MIDI folder");
   cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder")->required();
   cmd->add_option("--data", o->data, "Folder of MIDI files (searched recursively)")->required();
   cmd->add_flag("--json", o->json, "Print one JSON object");
@@ -48,6 +49,69 @@ void add_eval(CLI::App& app, Status& status) {
               "Every 2-bar window (1-bar hop) is encoded to its mean and decoded by argmax;\n"
               "token_accuracy = fraction of steps equal to the input. Unreadable files are reported and skipped (exit 1).");
   cmd->callback([o, &status] { run(*o, status); });
+}
+
+void print_timbre_report(const nlohmann::json& r) {
+  std::cout << "timbre model " << r["model"].get<std::string>() << "\n";
+  if (r["pitch"].is_object()) {
+    for (const char* side : {"generated", "truth"}) {
+      if (!r["pitch"].contains(side)) continue;
+      const auto& p = r["pitch"][side];
+      std::cout << "  in tune (" << side << ", " << p["notes"] << " notes): " << 100 * p["in_tune_octave_folded"].get<double>()
+                << "% octave-folded, " << 100 * p["in_tune_exact"].get<double>() << "% exact, median |error| "
+                << p["median_abs_folded_cents"].get<double>() << " cents\n";
+    }
+  } else {
+    std::cout << "  pitch: " << r["pitch"].get<std::string>() << "\n";
+  }
+  if (r["distances"].is_object()) {
+    for (const char* k : {"validation_pitches", "test_presets", "same_family_other_preset"}) {
+      const auto& d = r["distances"][k];
+      std::cout << "  distance " << k << " (" << d["notes"] << " notes): log-mel L1 " << d["log_mel_l1"].get<double>()
+                << ", MR-STFT " << d["mr_stft"].get<double>() << "\n";
+    }
+  }
+  const auto& i = r["interpolation"];
+  std::cout << "  interpolation (" << i["paths"] << " slerps x " << i["steps"] << " steps): centroid monotonic on "
+            << i["centroid_monotonic_paths"] << ", loudness on " << i["loudness_monotonic_paths"] << "; worst reversal centroid "
+            << i["centroid_worst_reversal"].get<double>() << ", loudness " << i["loudness_worst_reversal"].get<double>() << std::endl;
+}
+
+void add_eval_timbre(CLI::App& eval) {
+  auto o = std::make_shared<train::TimbreEvalOptions>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = eval.add_subcommand("timbre", "Pitch accuracy, closeness to real notes and interpolation smoothness of a timbre model");
+  cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres)");
+  cmd->add_option("--data", o->data, "Note set with the real notes (timbrel dataset notes); without it, only pitch and interpolation");
+  cmd->add_option("--notes", o->notes, "Pitch-tracked notes per side")->default_val(80);
+  cmd->add_option("--timbres", o->timbres, "Random timbres (and real presets) in the pitch test")->default_val(16);
+  cmd->add_option("--distance-notes", o->distance_notes, "Validation notes for the distances")->default_val(48);
+  cmd->add_option("--test-presets", o->test_presets, "Held-out presets to fit and measure")->default_val(4);
+  cmd->add_option("--fit-steps", o->fit_steps, "Adam steps when fitting a held-out preset's latent")->default_val(80);
+  cmd->add_option("--paths", o->paths, "Interpolation paths")->default_val(8);
+  cmd->add_option("--threads", o->threads, "Threads")->default_val(2);
+  cmd->add_option("--keep-audio", o->work_dir, "Keep the WAVs given to the pitch tracker in this folder");
+  cmd->add_flag("--json", *json, "Print one JSON object");
+  cmd->footer("Example:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
+              "Pitch: aubiopitch -p yinfft (Debian aubio-tools), median over 0.3-1.7 s; in tune = within 50 cents\n"
+              "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
+  cmd->callback([o, json] {
+    if (o->model.empty()) o->model = bundled_model("gm-timbres");
+    if (*json) o->log = [](const std::string&) {};
+    auto report = train::evaluate_timbre_model(*o);
+    if (*json) std::cout << report.dump() << std::endl;
+    else print_timbre_report(report);
+  });
+}
+
+}  // namespace
+
+void add_eval(CLI::App& app, Status& status) {
+  auto* eval = app.add_subcommand("eval", "Evaluate models: MusicVAE (melody, drums) or a timbre model");
+  eval->require_subcommand(1);
+  add_eval_musicvae(*eval, "melody", status);
+  add_eval_musicvae(*eval, "drums", status);
+  add_eval_timbre(*eval);
 }
 
 }  // namespace timbrel::cli

@@ -29,4 +29,13 @@ class TrainableGansynth {
   nn::TensorMap params_;
 };
 
+struct ReconstructionLoss {
+  torch::Tensor total;
+  double magnitude, frequency;  // the two terms' values
+};
+// The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
+// if_weight x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
+// the phase of noise and does not matter).
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight);
+
 }  // namespace timbrel::train

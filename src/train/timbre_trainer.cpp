@@ -43,19 +43,6 @@ Batch make_batch(const NoteSet& set, const std::vector<size_t>& ids, const std::
   return b;
 }
 
-struct Losses {
-  torch::Tensor total;
-  double magnitude, frequency;
-};
-
-// L1 on the log-mel magnitude + L1 on the IF weighted by the true magnitude mapped to [0, 1].
-Losses reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight) {
-  torch::Tensor mag = (pred.select(3, 0) - target.select(3, 0)).abs().mean();
-  torch::Tensor weight = ((target.select(3, 0) + 1) * 0.5).clamp(0, 1);
-  torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
-  return {mag + if_weight * freq, mag.item<double>(), freq.item<double>()};
-}
-
 }  // namespace
 
 TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
@@ -179,7 +166,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
                                      {"presets", preset_names.size()}}}};
     if (!metrics.is_null()) card["metrics"] = metrics;
     torch::Tensor e = embeddings.detach().contiguous();
-    if (final_model) {
+    {  // Checkpoints are complete models too (presets and prior included).
       nlohmann::json timbres = nlohmann::json::object(), families = nlohmann::json::object();
       for (size_t i = 0; i < preset_names.size(); ++i) {
         torch::Tensor row = e[int64_t(i)].contiguous();
@@ -190,7 +177,8 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
       card["timbres"] = timbres;
       card["timbre_families"] = families;
       card["timbre_prior"] = "presets";
-    } else {
+    }
+    if (!final_model) {
       card["training_presets"] = preset_names;
       fs::create_directories(dir);
       nn::write_safetensors(dir + "/embeddings.safetensors", {{"embeddings", e}});
@@ -222,7 +210,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     Batch b = make_batch(set, ids, preset_of, config);
     adam.zero_grad();
     torch::Tensor pred = net->forward(embeddings.index_select(0, b.preset), b.pitch);
-    Losses loss = reconstruction_loss(pred, b.target, o.if_weight);
+    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight);
     loss.total.backward();
     adam.step();
     ++step;
