@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   add_note(app, status);
   add_morph(app, status);
   add_dataset(app, status);
+  add_render(app, status);
+  add_generate(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

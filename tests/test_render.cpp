@@ -1,0 +1,175 @@
+// NoteRenderer: placement, envelope, velocity, caching, long notes, range handling, timbre
+// schedules, the limiter, and the render/generate commands.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_util.h"
+#include "timbrel/error.h"
+#include "timbrel/musicvae.h"
+#include "timbrel/render.h"
+#include "timbrel/sound_file.h"
+
+using namespace timbrel;
+using ::testing::HasSubstr;
+
+namespace {
+
+const Gansynth& model() {
+  static Gansynth g = [] {
+    GansynthConfig c;
+    c.latent_size = 8;
+    c.channels = {16, 16, 16, 16, 8, 8, 8};
+    return Gansynth::random(c, 11, 0.5);
+  }();
+  return g;
+}
+
+NoteSequence one_note(int pitch, double start, double end, int velocity) {
+  NoteSequence s;
+  Note n;
+  n.pitch = pitch;
+  n.start_time = start;
+  n.end_time = end;
+  n.velocity = velocity;
+  s.notes.push_back(n);
+  s.total_time = end;
+  return s;
+}
+
+double rms(const std::vector<float>& a, double from_s, double to_s) {
+  double sum = 0;
+  size_t n = 0;
+  for (size_t i = size_t(from_s * 16000); i < size_t(to_s * 16000) && i < a.size(); ++i, ++n) sum += double(a[i]) * a[i];
+  return n ? std::sqrt(sum / double(n)) : 0;
+}
+
+}  // namespace
+
+TEST(Render, PlacesTheGeneratedNoteWithMagentasEnvelope) {
+  NoteRenderOptions o;
+  o.schedule.timbres = {"seed:4"};
+  NoteRenderReport r;
+  auto audio = render_sequence(one_note(60, 1.0, 1.5, 127), model(), nullptr, o, &r);
+  EXPECT_EQ(r.notes, 1u);
+  EXPECT_EQ(r.generated, 1u);
+  ASSERT_EQ(audio.size(), size_t(std::ceil(1.8 * 16000)) + 1);
+  // Independently: the generator's note through the spectral core, peak-normalised, x 0.5 (velocity
+  // 127), with a 10 ms linear attack and a 0.3 s linear release after 0.5 s.
+  auto spec = model().generate(model().timbre("seed:4"), {60});
+  auto note = spectrogram_to_audio(spec, InverseOptions{});
+  float peak = 0;
+  for (float v : note) peak = std::max(peak, std::fabs(v));
+  double worst = 0;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    double expected = 0;
+    if (i >= 16000) {
+      const double t = double(i - 16000);
+      double env = t < 160 ? t / 160 : 1.0;
+      if (t >= 8000) env *= std::max(0.0, 1 - (t - 8000) / 4800);
+      expected = t < 8000 + 4800 ? env * 0.5 * note[size_t(t)] / peak : 0.0;
+    }
+    worst = std::max(worst, std::fabs(double(audio[i]) - double(soft_limit(float(expected)))));
+  }
+  EXPECT_LT(worst, 1e-5);
+  EXPECT_EQ(rms(audio, 0, 0.999), 0.0);
+}
+
+TEST(Render, VelocityScalesAndRepeatedNotesAreGeneratedOnce) {
+  NoteSequence s = one_note(60, 0.0, 0.5, 127);
+  Note soft = s.notes[0];
+  soft.start_time = 2.0;
+  soft.end_time = 2.5;
+  soft.velocity = 40;
+  s.notes.push_back(soft);
+  NoteRenderReport r;
+  auto audio = render_sequence(s, model(), nullptr, NoteRenderOptions{}, &r);
+  EXPECT_EQ(r.generated, 1u);
+  EXPECT_NEAR(rms(audio, 2.0, 2.5) / rms(audio, 0.0, 0.5), 40.0 / 127.0, 1e-3);
+  EXPECT_LE(r.peak_before_limiter, 0.5 + 1e-6);
+}
+
+TEST(Render, LongNotesAreSustainedNotCut) {
+  auto audio = render_sequence(one_note(60, 0.0, 9.0, 127), model(), nullptr, NoteRenderOptions{});
+  const double early = rms(audio, 0.5, 1.5);
+  ASSERT_GT(early, 0);
+  EXPECT_GT(rms(audio, 7.5, 8.5), 0.3 * early);
+  EXPECT_EQ(audio.size(), size_t(std::ceil(9.3 * 16000)) + 1);
+}
+
+TEST(Render, OutOfRangePitchesMoveByOctavesUnlessStrict) {
+  NoteRenderReport r;
+  auto audio = render_sequence(one_note(96, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{}, &r);
+  EXPECT_EQ(r.transposed, 1u);
+  auto same = render_sequence(one_note(84, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{});
+  EXPECT_EQ(audio, same);  // 96 -> 84
+  NoteRenderOptions strict;
+  strict.strict = true;
+  try {
+    render_sequence(one_note(96, 0, 0.5, 100), model(), nullptr, strict);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("outside the model's range 24..84"));
+  }
+}
+
+TEST(Render, DrumNotesNeedADrumModel) {
+  NoteSequence s = one_note(38, 0, 0.2, 100);
+  s.notes[0].is_drum = true;
+  NoteRenderReport r;
+  auto silent = render_sequence(s, model(), nullptr, NoteRenderOptions{}, &r);
+  EXPECT_EQ(r.skipped_drums, 1u);
+  auto played = render_sequence(s, model(), &model(), NoteRenderOptions{}, &r);
+  EXPECT_EQ(r.drum_notes, 1u);
+  EXPECT_GT(rms(played, 0, 0.2), 0.0);
+}
+
+TEST(Render, MorphSlerpsBetweenTimbresAtNoteStarts) {
+  TimbreSchedule s;
+  s.timbres = {"seed:1", "seed:2", "seed:3"};
+  s.seconds_per_timbre = 4;
+  const Gansynth& g = model();
+  EXPECT_EQ(scheduled_timbre(g, s, 0.0, 0), g.timbre("seed:1"));
+  EXPECT_EQ(scheduled_timbre(g, s, 4.0, 0), g.timbre("seed:2"));
+  EXPECT_EQ(scheduled_timbre(g, s, 100.0, 0), g.timbre("seed:3"));
+  EXPECT_EQ(scheduled_timbre(g, s, 6.0, 0), slerp(g.timbre("seed:2"), g.timbre("seed:3"), 0.5));
+  s.track_timbres = {{2, "seed:9"}};
+  EXPECT_EQ(scheduled_timbre(g, s, 6.0, 2), g.timbre("seed:9"));
+  s.pad = "0,1";
+  s.corners = {"seed:1", "seed:2", "seed:3", "seed:4"};
+  EXPECT_EQ(scheduled_timbre(g, s, 6.0, 0), g.timbre("seed:3"));
+}
+
+TEST(Render, SoftLimiterNeverClips) {
+  EXPECT_EQ(soft_limit(0.5f), 0.5f);
+  EXPECT_EQ(soft_limit(-0.7f), -0.7f);
+  float last = 0;
+  for (float x = 0; x < 50; x += 0.01f) {
+    const float y = soft_limit(x);
+    EXPECT_LT(y, 1.0f);
+    EXPECT_GE(y, last);
+    last = y;
+  }
+}
+
+TEST(RenderCli, RenderAndGenerateWriteAudioAndMidi) {
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY;
+  model().save(dir + "/tiny");
+  std::string out;
+  ASSERT_EQ(test::run_command(bin + " render " + std::string(TIMBREL_SOURCE_DIR) + "/samples/twinkle.mid -o " + dir +
+                                  "/t.flac --model " + dir + "/tiny --morph seed:1,seed:2 --sample-rate 48000 --no-drums",
+                              &out, true),
+            0)
+      << out;
+  Audio a = read_sound_file(dir + "/t.flac");
+  EXPECT_EQ(a.sample_rate, 48000);
+  EXPECT_GT(a.seconds(), 7.0);
+  EXPECT_LE(a.peak(), 1.0f);
+  ASSERT_EQ(test::run_command(bin + " generate -o " + dir + "/g.wav --bars 4 --seed 3 --model " + dir + "/tiny", &out, true), 0) << out;
+  EXPECT_TRUE(test::file_exists(dir + "/g.mid"));
+  EXPECT_GT(read_sound_file(dir + "/g.wav").seconds(), 7.9);  // 4 bars at 120 qpm + release
+  EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/odd.wav --bars 3 --model " + dir + "/tiny", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("must be even"));
+  EXPECT_FALSE(test::file_exists(dir + "/odd.wav"));
+}
