@@ -172,4 +172,8 @@ TEST(RenderCli, RenderAndGenerateWriteAudioAndMidi) {
   EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/odd.wav --bars 3 --model " + dir + "/tiny", &out, true), 0);
   EXPECT_THAT(out, HasSubstr("must be even"));
   EXPECT_FALSE(test::file_exists(dir + "/odd.wav"));
+  // A bad timbre fails before anything is written (neither the audio nor the MIDI).
+  EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/bad.wav --timbre preset:Nope --model " + dir + "/tiny", &out, true), 0);
+  EXPECT_FALSE(test::file_exists(dir + "/bad.mid"));
+  EXPECT_FALSE(test::file_exists(dir + "/bad.wav"));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the dependencies (Debian 12), builds build/timbrel and runs the main job on the bundled
-# models. Until the models exist (MusicVAE and timbre issues), it runs what exists and says so.
+# models (out/song.wav + out/song.mid, out/twinkle.wav).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -9,8 +9,11 @@ cmake --build build -j"$(nproc)" --target timbrel
 echo
 if [[ -f models/gm-timbres/model.json && -f models/melody-2bar/model.json ]] && build/timbrel generate --help >/dev/null 2>&1; then
   mkdir -p out
-  build/timbrel generate -o out/song.wav
-  build/timbrel inspect out/song.wav
+  drums=()
+  [[ -f models/gm-drums/model.json && -f models/drums-2bar/model.json ]] && drums=(--drums)
+  build/timbrel generate -o out/song.wav "${drums[@]}"
+  build/timbrel render samples/twinkle.mid -o out/twinkle.wav --timbre "preset:Flute"
+  build/timbrel inspect out/song.wav out/song.mid out/twinkle.wav
 else
   echo "== The main job (timbrel generate: sample a melody, render it with neural timbres) needs the"
   echo "== bundled models, which are not in this version yet. Running what exists instead:"

@@ -26,7 +26,7 @@ struct TimbreSchedule {
 
 struct NoteRenderOptions {
   TimbreSchedule schedule;
-  std::string drum_timbre;      // spec in the drum model ("" = its first preset, else seed:0)
+  std::string drum_timbre;      // spec in the drum model ("" = preset "Standard", else its first preset, else seed:0)
   double attack = 0.010, release = 0.3;
   int sample_rate = 16000;      // output rate (soxr when not 16000)
   bool strict = false;          // pitches outside the model's range: error instead of octave transposition

@@ -59,7 +59,9 @@ void add_timbre_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
 }
 
-void render_and_write(const NoteSequence& seq, const Options& o) {
+// Renders and writes the audio; `midi_out` (if any) is written only once rendering succeeded, so
+// a failure leaves no partial output.
+void render_and_write(const NoteSequence& seq, const Options& o, const std::string& midi_out = "") {
   if (o.device == "cuda") throw Error("--device cuda", "the GPU render path is not built yet; use --device cpu or auto");
   const std::string model_dir = o.model.empty() ? bundled_model("gm-timbres") : o.model;
   Gansynth melodic = Gansynth::load(model_dir);
@@ -93,6 +95,7 @@ void render_and_write(const NoteSequence& seq, const Options& o) {
   a.samples = render_sequence(seq, melodic, drums.get(), r, &report);
   if (tty) std::fprintf(stderr, "\n");
   if (report.transposed) print_error(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (--strict: error)");
+  if (!midi_out.empty()) write_midi(seq, midi_out);
   write_sound_file(o.out, a, format);
   std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", model_dir.c_str(),
               report.notes, report.drum_notes, report.generated, a.seconds(), report.seconds, a.seconds() / std::max(report.seconds, 1e-9),
@@ -165,9 +168,9 @@ void add_generate(CLI::App& app, Status&) {
       seq.tracks.push_back({1, "drums"});
     }
     const std::string mid = with_extension(o->out, ".mid");
-    write_midi(seq, mid);
+    refuse_to_overwrite_input(o->out, mid);
     std::printf("melody: %d bars, %zu notes -> %s\n", o->bars, seq.notes.size(), mid.c_str());
-    render_and_write(seq, *o);
+    render_and_write(seq, *o, mid);
   });
 }
 

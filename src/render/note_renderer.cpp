@@ -53,7 +53,9 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
   std::vector<float> drum_z;
   if (drums) {
     const auto& names = drums->info().timbre_names;
-    drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : names.empty() ? "seed:0" : "preset:" + names.front());
+    std::string kit = names.empty() ? "seed:0" : "preset:" + names.front();
+    if (std::find(names.begin(), names.end(), "Standard") != names.end()) kit = "preset:Standard";  // the GM kit
+    drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : kit);
   }
   // Distinct (model, pitch, latent) -> job index.
   std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;
