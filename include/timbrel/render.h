@@ -49,6 +49,9 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
 // The latent of a note starting at `time` under the schedule (slerp between neighbouring timbres
 // of a morph, as Magenta's MIDI renderer does at each note start).
 std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& schedule, double time, int track);
+// The same with each spec's latent from `lookup` (e.g. a cache, so .npy timbres are read once).
+using TimbreLookup = std::function<const std::vector<float>&(const std::string& spec)>;
+std::vector<float> scheduled_timbre(const TimbreLookup& lookup, const TimbreSchedule& schedule, double time, int track);
 
 // The soft limiter: identity below 0.7, then a tanh knee up to a ceiling of 0.99.
 float soft_limit(float x);

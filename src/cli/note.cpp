@@ -17,20 +17,12 @@ struct Options {
   RenderOptions render;
 };
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, sep)) out.push_back(item);
-  return out;
-}
-
 std::vector<float> latent_for(const Gansynth& g, const Options& o) {
   const int given = !o.timbre.empty() + !o.z_file.empty() + !o.pad.empty();
   if (given > 1) throw Error("--timbre", "give one of --timbre, --z-file and --pad");
   if (!o.pad.empty()) {
-    auto xy = split(o.pad, ',');
-    auto corners = split(o.corners, ',');
+    auto xy = split_list(o.pad);
+    auto corners = split_list(o.corners);
     if (corners.size() != 4) throw Error("--corners", "--pad needs --corners A,B,C,D (four timbres)");
     double x, y;
     try {

@@ -1,5 +1,7 @@
 #include "cli/note_render.h"
 
+#include <sstream>
+
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 
@@ -14,6 +16,14 @@ void add_render_options(CLI::App* cmd, RenderOptions& o) {
   cmd->add_option("--iterations", o.iterations, "Iterations of the iterative phase methods")
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float")->capture_default_str();
+}
+
+std::vector<std::string> split_list(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, sep)) out.push_back(item);
+  return out;
 }
 
 std::vector<float> render_notes(const std::vector<float>& spectrograms, size_t n, const RenderOptions& o) {

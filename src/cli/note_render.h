@@ -17,6 +17,8 @@ struct RenderOptions {
 };
 
 void add_render_options(CLI::App* cmd, RenderOptions& o);
+// "a,b,c" -> {"a", "b", "c"} (timbre lists, corners, pad coordinates).
+std::vector<std::string> split_list(const std::string& text, char sep = ',');
 // n spectrograms (n * kSpectrogramValues) -> n * kNoteSamples samples, times velocity / 127.
 std::vector<float> render_notes(const std::vector<float>& spectrograms, size_t n, const RenderOptions& o);
 // Writes 16 kHz mono audio in the chosen bit depth (atomic).

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/note_render.h"
 #include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -31,14 +32,6 @@ struct Options {
   bool drums = false;
   double qpm = 120;
 };
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(item);
-  return out;
-}
 
 void add_timbre_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--model,-m", o.model, "Timbre model (default: the bundled models/gm-timbres)");
@@ -70,7 +63,7 @@ void render_and_write(const NoteSequence& seq, const Options& o, const std::stri
   NoteRenderOptions r;
   if (!o.morph.empty()) {
     if (!o.timbre.empty()) throw Error("--morph", "give --timbre or --morph, not both");
-    r.schedule.timbres = split(o.morph);
+    r.schedule.timbres = split_list(o.morph);
     if (r.schedule.timbres.size() < 2) throw Error("--morph " + o.morph, "needs at least two timbres A,B");
     r.schedule.seconds_per_timbre = o.seconds_per_timbre;
   } else if (!o.timbre.empty()) {
@@ -78,7 +71,7 @@ void render_and_write(const NoteSequence& seq, const Options& o, const std::stri
   }
   if (!o.pad.empty()) {
     r.schedule.pad = o.pad;
-    r.schedule.corners = split(o.corners);
+    r.schedule.corners = split_list(o.corners);
   }
   r.drum_timbre = o.drum_timbre;
   r.attack = o.attack;

@@ -177,7 +177,6 @@ GansynthNet::GansynthNet(const GansynthConfig& config, TensorMap raw, const std:
     for (int pi = 0; pi < (both ? 2 : 1); ++pi)
       for (int pj = 0; pj < 2; ++pj) parts.push_back(both ? taps(taps(k, 2, pi), 3, pj) : taps(k, 3, pj));
     subpixel_.push_back(Conv{torch::cat(parts, 0), convs_[i].bias.repeat({both ? 4 : 2})});
-    subpixel_both_.push_back(both);
     convs_[i] = Conv{};  // only the sub-pixel form runs
   }
   if (config.pitch_template) template_ = raw_.at("pitch_template");
@@ -262,7 +261,7 @@ torch::Tensor GansynthNet::forward(const torch::Tensor& z, const torch::Tensor& 
   x = conv(x, convs_[0]);
   for (size_t i = 1; i < convs_.size(); i += 2) {
     const Conv& up = subpixel_[i / 2];
-    const bool both = subpixel_both_[i / 2];
+    const bool both = (i + 1) / 2 < config_.channels.size() - size_t(config_.time_depth_blocks);  // else frequency only
     torch::Tensor y = torch::conv2d(x, up.weight, up.bias, 1, 1);  // both: 2x2 taps, else 3x2
     x = interleave_leaky_pixel_norm(y.contiguous(at::MemoryFormat::ChannelsLast), both);
     x = conv(x, convs_[i + 1]);

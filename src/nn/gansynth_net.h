@@ -51,7 +51,6 @@ class GansynthNet {
   torch::Tensor first_matrix_, first_bias_;  // block 1 conv0 as one matmul [in, c*2*16]
   std::vector<Conv> convs_;                  // block1.conv1, then block 2..7 conv0 (empty), conv1
   std::vector<Conv> subpixel_;               // block 2..7 conv0 fused with the upsampling
-  std::vector<bool> subpixel_both_;          // doubles time and frequency (else frequency only)
   torch::Tensor template_;                   // pitch_template [pitches, w, 2] or undefined
   Conv to_rgb_;
 };

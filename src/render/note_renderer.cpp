@@ -57,6 +57,13 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
     if (std::find(names.begin(), names.end(), "Standard") != names.end()) kit = "preset:Standard";  // the GM kit
     drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : kit);
   }
+  // Each timbre spec resolved once (a .npy is read once, not per note).
+  std::map<std::string, std::vector<float>> latents;
+  const TimbreLookup lookup = [&](const std::string& spec) -> const std::vector<float>& {
+    auto it = latents.find(spec);
+    if (it == latents.end()) it = latents.emplace(spec, melodic.timbre(spec)).first;
+    return it->second;
+  };
   // Distinct (model, pitch, latent) -> job index.
   std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;
   std::vector<Job> jobs;
@@ -82,7 +89,7 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
       while (pitch > c.max_pitch()) pitch -= 12;
       ++r.transposed;
     }
-    std::vector<float> z = n.is_drum ? drum_z : scheduled_timbre(melodic, o.schedule, n.start_time, n.instrument);
+    std::vector<float> z = n.is_drum ? drum_z : scheduled_timbre(lookup, o.schedule, n.start_time, n.instrument);
     auto key = std::make_pair(model, std::make_pair(pitch, z));
     auto it = index.find(key);
     if (it == index.end()) {

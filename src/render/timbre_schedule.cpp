@@ -9,25 +9,33 @@
 namespace timbrel {
 
 std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& s, double time, int track) {
+  std::vector<float> latent;
+  return scheduled_timbre([&](const std::string& spec) -> const std::vector<float>& { return latent = model.timbre(spec); }, s, time,
+                          track);
+}
+
+std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSchedule& s, double time, int track) {
   for (const auto& [t, spec] : s.track_timbres)
-    if (t == track) return model.timbre(spec);
+    if (t == track) return timbre(spec);
   if (!s.pad.empty()) {
     if (s.corners.size() != 4) throw Error("--corners", "--pad needs four corner timbres A,B,C,D");
     double x = 0, y = 0;
     char comma = 0;
     std::istringstream in(s.pad);
     if (!(in >> x >> comma >> y) || comma != ',' || !in.eof()) throw Error("--pad " + s.pad, "expected x,y with both in [0, 1]");
-    return bilinear(model.timbre(s.corners[0]), model.timbre(s.corners[1]), model.timbre(s.corners[2]), model.timbre(s.corners[3]), x, y);
+    const std::vector<float> a = timbre(s.corners[0]), b = timbre(s.corners[1]), c = timbre(s.corners[2]);
+    return bilinear(a, b, c, timbre(s.corners[3]), x, y);
   }
   if (s.timbres.empty()) throw Error("--timbre", "no timbre given");
-  if (s.timbres.size() == 1 || s.seconds_per_timbre <= 0) return model.timbre(s.timbres[0]);
+  if (s.timbres.size() == 1 || s.seconds_per_timbre <= 0) return timbre(s.timbres[0]);
   // Morph: timbre k at time k * S, slerp in between; quantised to 1/32 of a segment so that
   // repeated pitches within a segment share one generation.
   const double u = std::max(0.0, time / s.seconds_per_timbre);
   const size_t k = size_t(std::floor(u));
-  if (k + 1 >= s.timbres.size()) return model.timbre(s.timbres.back());
+  if (k + 1 >= s.timbres.size()) return timbre(s.timbres.back());
   const double frac = std::round((u - double(k)) * 32) / 32;
-  return slerp(model.timbre(s.timbres[k]), model.timbre(s.timbres[k + 1]), frac);
+  const std::vector<float> from = timbre(s.timbres[k]);
+  return slerp(from, timbre(s.timbres[k + 1]), frac);
 }
 
 float soft_limit(float x) {

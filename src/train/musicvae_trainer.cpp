@@ -191,8 +191,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
       double frac = o.max_steps > 0 ? double(step) / double(o.max_steps) : elapsed / (o.minutes * 60);
       if (o.max_steps > 0 && o.minutes > 0) frac = std::max(frac, elapsed / (o.minutes * 60));
       frac = std::min(frac, 1.0);
-      int filled = int(frac * 30);
-      std::string bar = "[" + std::string(size_t(filled), '#') + std::string(size_t(30 - filled), ' ') + "] ";
+      const std::string bar = progress_bar(frac);
       std::string line = bar + "step " + std::to_string(step) + " loss " + format_fixed(avg_loss, 2) + " (kl " +
                          format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
                          format_fixed(avg_acc, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3 " +

@@ -114,15 +114,21 @@ double worst_reversal(const std::vector<double>& v) {
   return worst;
 }
 
-}  // namespace
-
-std::vector<float> fit_timbre(const std::string& model_dir, const std::vector<std::vector<float>>& spectrograms,
-                              const std::vector<int>& pitches, const std::vector<float>& start, int steps) {
+// The model as a trainable graph with every weight frozen, for fitting latents.
+std::unique_ptr<TrainableGansynth> frozen_generator(const std::string& model_dir) {
   auto folder = nn::read_model_folder(model_dir, "gansynth");
   GansynthConfig c = nn::gansynth_config_from_json(folder.card.at("hparams"), model_dir + "/model.json");
-  TrainableGansynth net(c, folder.tensors, model_dir);
-  for (auto t : net.network_parameters()) t.set_requires_grad(false);
-  if (net.pitch_template().defined()) net.pitch_template().set_requires_grad(false);
+  auto net = std::make_unique<TrainableGansynth>(c, folder.tensors, model_dir);
+  for (auto t : net->network_parameters()) t.set_requires_grad(false);
+  if (net->pitch_template().defined()) net->pitch_template().set_requires_grad(false);
+  return net;
+}
+
+// Fits a timbre latent to real notes of one instrument with the generator frozen (Adam on z,
+// the training loss): what makes a held-out instrument playable.
+std::vector<float> fit_timbre(const TrainableGansynth& net, const std::vector<std::vector<float>>& spectrograms,
+                              const std::vector<int>& pitches, const std::vector<float>& start, int steps) {
+  const GansynthConfig& c = net.config();
   const int64_t n = int64_t(spectrograms.size());
   torch::Tensor target = torch::empty({n, kSpectrogramFrames, kSpectrogramBins, 2});
   torch::Tensor index = torch::empty({n}, torch::kLong);
@@ -140,6 +146,8 @@ std::vector<float> fit_timbre(const std::string& model_dir, const std::vector<st
   torch::Tensor out = z.detach().contiguous();
   return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
 }
+
+}  // namespace
 
 nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
   auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
@@ -259,6 +267,7 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
       auto e = g.timbre("preset:" + name);
       for (size_t i = 0; i < e.size(); ++i) mean[i] += e[i] / float(g.info().timbre_names.size());
     }
+    std::unique_ptr<TrainableGansynth> frozen;  // loaded once, only when a preset is fitted
     for (size_t k : spread(test_names.size(), size_t(o.test_presets))) {
       const std::string& name = test_names[k];
       auto ids = by_preset[name];
@@ -272,7 +281,8 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
         fit_pitches.push_back(set->note(ids[2 * j]).pitch);
       }
       log("distances: fitting held-out preset '" + name + "' to " + std::to_string(fit_specs.size()) + " notes");
-      std::vector<float> z = fit_timbre(o.model, fit_specs, fit_pitches, mean, o.fit_steps);
+      if (!frozen) frozen = frozen_generator(o.model);
+      std::vector<float> z = fit_timbre(*frozen, fit_specs, fit_pitches, mean, o.fit_steps);
       std::vector<size_t> eval;
       for (size_t j : spread(held.size(), 6)) eval.push_back(held[j]);
       std::vector<std::vector<float>> ez(eval.size(), z);

@@ -30,9 +30,4 @@ struct TimbreEvalOptions {
 
 nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& options);
 
-// Fits a timbre latent to real notes of one instrument with the generator frozen (Adam on z,
-// the training loss): what makes a held-out or user instrument playable.
-std::vector<float> fit_timbre(const std::string& model_dir, const std::vector<std::vector<float>>& spectrograms,
-                              const std::vector<int>& pitches, const std::vector<float>& start, int steps);
-
 }  // namespace timbrel::train
