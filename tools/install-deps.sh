@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-pthread
-  libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev
+  libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev librtmidi-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
@@ -16,6 +16,7 @@ if [[ "${1:-}" == "--test" ]]; then
     midicsv            # independent MIDI parser for golden tests
     timgm6mb-soundfont # small GM SoundFont for the note-set and timbre-training tests
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
+    jackd2             # JACK server (dummy driver) the streaming tests play through
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi

@@ -3,29 +3,14 @@
 #include "timbrel/build_config.h"
 
 #if TIMBREL_PORTAUDIO
-#include <fcntl.h>
 #include <portaudio.h>
-#include <unistd.h>
+
+#include "audio/portaudio_quiet.h"
 #endif
 
 namespace timbrel {
 
 #if TIMBREL_PORTAUDIO
-namespace {
-// ALSA and JACK print probing noise on stderr while PortAudio initialises; hide it.
-class QuietStderr {
- public:
-  QuietStderr() : saved_(::dup(2)) {
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) { ::dup2(null, 2); ::close(null); }
-  }
-  ~QuietStderr() {
-    if (saved_ >= 0) { ::dup2(saved_, 2); ::close(saved_); }
-  }
- private:
-  int saved_;
-};
-}  // namespace
 
 std::vector<AudioDevice> list_audio_output_devices(std::string* error) {
   std::vector<AudioDevice> out;

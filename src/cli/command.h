@@ -25,6 +25,7 @@ void add_morph(CLI::App& app, Status& status);
 void add_dataset(CLI::App& app, Status& status);
 void add_render(CLI::App& app, Status& status);
 void add_generate(CLI::App& app, Status& status);
+void add_play(CLI::App& app, Status& status);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   add_dataset(app, status);
   add_render(app, status);
   add_generate(app, status);
+  add_play(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

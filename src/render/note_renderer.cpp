@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "render/note_renderer.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
@@ -36,20 +37,13 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length) {
   return out;
 }
 
-struct Job {
-  const Gansynth* model;
-  int pitch;
-  std::vector<float> z;
-};
-
 }  // namespace
 
-std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
-                                   const NoteRenderOptions& o, NoteRenderReport* report) {
-  const auto t0 = std::chrono::steady_clock::now();
+NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const NoteRenderOptions& o)
+    : options_(o) {
   if (o.attack < 0 || o.release < 0) throw Error("--attack/--release", "must not be negative");
   if (o.batch < 1) throw Error("--batch", "must be positive");
-  NoteRenderReport r;
+  NoteRenderReport& r = report_;
   std::vector<float> drum_z;
   if (drums) {
     const auto& names = drums->info().timbre_names;
@@ -64,15 +58,15 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
     if (it == latents.end()) it = latents.emplace(spec, melodic.timbre(spec)).first;
     return it->second;
   };
+  // Notes in time order, so jobs are numbered (and generated) in order of first use.
+  std::vector<const Note*> notes;
+  for (const Note& n : seq.notes) notes.push_back(&n);
+  std::stable_sort(notes.begin(), notes.end(), [](const Note* a, const Note* b) { return a->start_time < b->start_time; });
   // Distinct (model, pitch, latent) -> job index.
   std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;
-  std::vector<Job> jobs;
-  struct Placed {
-    size_t job;
-    const Note* note;
-  };
-  std::vector<Placed> placed;
-  for (const Note& n : seq.notes) {
+  double end = 0;
+  for (const Note* np : notes) {
+    const Note& n = *np;
     const Gansynth* model = n.is_drum ? drums : &melodic;
     if (!model) {
       ++r.skipped_drums;
@@ -93,74 +87,103 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
     auto key = std::make_pair(model, std::make_pair(pitch, z));
     auto it = index.find(key);
     if (it == index.end()) {
-      it = index.emplace(key, jobs.size()).first;
-      jobs.push_back({model, pitch, std::move(z)});
+      it = index.emplace(key, jobs_.size()).first;
+      queue_[model].push_back(jobs_.size());
+      jobs_.push_back({model, pitch, std::move(z), {}});
     }
-    placed.push_back({it->second, &n});
+    placed_.push_back({it->second, size_t(std::max(0.0, n.start_time) * kRate), std::max(n.end_time - n.start_time, 0.0) * kRate,
+                       kMasterGain * float(n.velocity) / 127.0f});
+    end = std::max(end, n.end_time + o.release);
     ++(n.is_drum ? r.drum_notes : r.notes);
   }
+  total_ = size_t(std::ceil(end * kRate)) + 1;
+}
 
-  // Generate per model in batches; each note normalised to its own peak.
-  std::vector<std::vector<float>> audio(jobs.size());
-  size_t done = 0;
-  for (const Gansynth* model : {&melodic, drums}) {
-    if (!model) continue;
-    std::vector<size_t> mine;
-    for (size_t j = 0; j < jobs.size(); ++j)
-      if (jobs[j].model == model && audio[j].empty()) mine.push_back(j);
-    for (size_t first = 0; first < mine.size(); first += size_t(o.batch)) {
-      const size_t n = std::min(mine.size() - first, size_t(o.batch));
-      std::vector<float> z;
-      std::vector<int> pitches;
-      for (size_t k = first; k < first + n; ++k) {
-        z.insert(z.end(), jobs[mine[k]].z.begin(), jobs[mine[k]].z.end());
-        pitches.push_back(jobs[mine[k]].pitch);
-      }
-      std::vector<float> spec = model->generate(z, pitches), out(n * kNoteSamples);
-      spectrograms_to_audio(spec.data(), n, out.data(), o.inverse, o.threads);
-      for (size_t k = 0; k < n; ++k) {
-        std::vector<float>& a = audio[mine[first + k]];
-        a.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
-        float peak = 0;
-        for (float v : a) peak = std::max(peak, std::fabs(v));
-        if (peak > 0)
-          for (float& v : a) v /= peak;
-      }
-      done += n;
-      if (o.progress) o.progress(done, jobs.size());
-    }
+// The model's next `batch` jobs in order of first use, each normalised to its own peak. Batch
+// boundaries depend only on that order, so one-shot and streamed renders make the same batches.
+void NoteRenderer::generate_next_batch(const Gansynth* model) {
+  const std::vector<size_t>& queue = queue_[model];
+  size_t& next = queue_next_[model];
+  const size_t n = std::min(queue.size() - next, size_t(options_.batch));
+  std::vector<float> z;
+  std::vector<int> pitches;
+  for (size_t k = next; k < next + n; ++k) {
+    z.insert(z.end(), jobs_[queue[k]].z.begin(), jobs_[queue[k]].z.end());
+    pitches.push_back(jobs_[queue[k]].pitch);
   }
-  r.generated = jobs.size();
+  std::vector<float> spec = model->generate(z, pitches), out(n * kNoteSamples);
+  spectrograms_to_audio(spec.data(), n, out.data(), options_.inverse, options_.threads);
+  for (size_t k = 0; k < n; ++k) {
+    std::vector<float>& a = jobs_[queue[next + k]].audio;
+    a.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
+    float peak = 0;
+    for (float v : a) peak = std::max(peak, std::fabs(v));
+    if (peak > 0)
+      for (float& v : a) v /= peak;
+  }
+  next += n;
+  generated_ += n;
+  report_.generated = generated_;
+  if (options_.progress) options_.progress(generated_, jobs_.size());
+}
 
-  // Place: attack, hold to the note end, release; velocity / 127.
-  double end = 0;
-  for (const auto& p : placed) end = std::max(end, p.note->end_time + o.release);
-  std::vector<float> mix(size_t(std::ceil(end * kRate)) + 1, 0.0f);
-  const double attack = o.attack * kRate, release = o.release * kRate;
-  for (const auto& p : placed) {
-    const Note& n = *p.note;
-    const size_t start = size_t(std::max(0.0, n.start_time) * kRate);
-    const double held = std::max(n.end_time - n.start_time, 0.0) * kRate;
-    const size_t length = size_t(held + release);
-    const std::vector<float> note = sustained(audio[p.job], length);
-    const float gain = kMasterGain * float(n.velocity) / 127.0f;
-    for (size_t i = 0; i < note.size() && start + i < mix.size(); ++i) {
-      const double t = double(i);
-      double env = t < attack ? t / attack : 1.0;
-      if (t >= held) env *= std::max(0.0, 1.0 - (t - held) / std::max(release, 1.0));
-      mix[start + i] += float(env) * gain * note[i];
-    }
+// Attack, hold to the note end, release; velocity / 127.
+void NoteRenderer::place(const Placed& p) {
+  const double attack = options_.attack * kRate, release = options_.release * kRate;
+  const size_t length = size_t(p.held + release);
+  const std::vector<float> note = sustained(jobs_[p.job].audio, length);
+  const size_t stop = std::min(p.start + note.size(), total_);
+  if (stop <= p.start) return;
+  const size_t need = mix_offset_ + (stop - emitted_);
+  if (mix_.size() < need) mix_.resize(need, 0.0f);
+  float* dst = mix_.data() + mix_offset_ + (p.start - emitted_);
+  for (size_t i = 0; p.start + i < stop; ++i) {
+    const double t = double(i);
+    double env = t < attack ? t / attack : 1.0;
+    if (t >= p.held) env *= std::max(0.0, 1.0 - (t - p.held) / std::max(release, 1.0));
+    dst[i] += float(env) * p.gain * note[i];
   }
-  for (float& v : mix) {
-    r.peak_before_limiter = std::max(r.peak_before_limiter, double(std::fabs(v)));
-    v = soft_limit(v);
+}
+
+void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
+  until = std::min(until, total_);
+  if (until <= emitted_) return;
+  // Notes starting before `until` are mixed; later ones cannot touch the samples handed out.
+  for (; next_place_ < placed_.size() && placed_[next_place_].start < until; ++next_place_) {
+    const Placed& p = placed_[next_place_];
+    while (jobs_[p.job].audio.empty()) generate_next_batch(jobs_[p.job].model);
+    place(p);
   }
+  const size_t n = until - emitted_;
+  if (mix_.size() < mix_offset_ + n) mix_.resize(mix_offset_ + n, 0.0f);
+  for (size_t i = 0; i < n; ++i) {
+    const float v = mix_[mix_offset_ + i];
+    report_.peak_before_limiter = std::max(report_.peak_before_limiter, double(std::fabs(v)));
+    out.push_back(soft_limit(v));
+  }
+  mix_offset_ += n;
+  emitted_ = until;
+  // Drop the consumed front now and then (not every call: it moves the tail).
+  if (mix_offset_ > (1u << 16) && mix_offset_ * 2 > mix_.size()) {
+    mix_.erase(mix_.begin(), mix_.begin() + long(mix_offset_));
+    mix_offset_ = 0;
+  }
+}
+
+std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
+                                   const NoteRenderOptions& o, NoteRenderReport* report) {
+  const auto t0 = std::chrono::steady_clock::now();
+  NoteRenderer renderer(seq, melodic, drums, o);
+  std::vector<float> mix;
+  mix.reserve(renderer.total_samples());
+  renderer.render_until(renderer.total_samples(), mix);
   if (o.sample_rate != kRate) {
     Audio a;
     a.sample_rate = kRate;
     a.samples = std::move(mix);
     mix = resample(a, o.sample_rate).samples;
   }
+  NoteRenderReport r = renderer.report();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (report) *report = r;
   return mix;

@@ -1,0 +1,157 @@
+#include "audio/audio_output.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "timbrel/build_config.h"
+#include "timbrel/error.h"
+
+#if TIMBREL_PORTAUDIO
+#include <portaudio.h>
+
+#include "audio/portaudio_quiet.h"
+#endif
+
+namespace timbrel {
+namespace {
+thread_local bool t_in_callback = false;  // trivially constructed: no allocation on first use
+}
+
+bool in_audio_callback() noexcept { return t_in_callback; }
+AudioCallbackScope::AudioCallbackScope() noexcept { t_in_callback = true; }
+AudioCallbackScope::~AudioCallbackScope() { t_in_callback = false; }
+
+void stream_fill(StreamFeed& feed, float* out, size_t frames, int channels) noexcept {
+  AudioCallbackScope realtime;
+  // Read the flag before the ring: if the producer had finished, the ring holds everything left.
+  const bool done = feed.producer_done.load(std::memory_order_acquire);
+  const size_t got = feed.ring.read(out, frames);
+  if (got < frames) {
+    std::memset(out + got, 0, (frames - got) * sizeof(float));
+    if (!done) feed.underruns.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Recorded: the content frames, and the silence of an underrun (it was sent too); not the
+  // silence after the end.
+  const size_t sent = done ? got : frames;
+  if (feed.recording && sent && feed.record.write(out, sent) < sent) feed.record_overflows.fetch_add(1, std::memory_order_relaxed);
+  feed.frames_played.fetch_add(sent, std::memory_order_relaxed);
+  if (done && got < frames) feed.drained.store(true, std::memory_order_release);
+  // Mono -> interleaved, from the back so nothing is overwritten before it is read.
+  if (channels > 1)
+    for (size_t i = frames; i-- > 0;)
+      for (int c = channels - 1; c >= 0; --c) out[i * size_t(channels) + size_t(c)] = out[i];
+}
+
+#if TIMBREL_PORTAUDIO
+namespace {
+
+int pa_callback(const void*, void* output, unsigned long frames, const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
+  auto* self = static_cast<std::pair<StreamFeed*, int>*>(user);
+  stream_fill(*self->first, static_cast<float*>(output), frames, self->second);
+  return paContinue;
+}
+
+void check(PaError err, const std::string& what) {
+  if (err != paNoError) throw Error("audio output", what + ": " + Pa_GetErrorText(err));
+}
+
+PaDeviceIndex choose_device(const std::string& wanted) {
+  const int count = Pa_GetDeviceCount();
+  if (wanted.empty()) {
+    // A running JACK server first: PortAudio lists the JACK host API only when it could connect.
+    const PaHostApiIndex jack = Pa_HostApiTypeIdToHostApiIndex(paJACK);
+    if (jack >= 0) {
+      const PaHostApiInfo* api = Pa_GetHostApiInfo(jack);
+      if (api && api->defaultOutputDevice >= 0) return api->defaultOutputDevice;
+    }
+    const PaDeviceIndex def = Pa_GetDefaultOutputDevice();
+    if (def < 0) throw Error("audio output", "no default output device (is an audio server or sound card there? `timbrel info` lists devices)");
+    return def;
+  }
+  char* end = nullptr;
+  const long index = std::strtol(wanted.c_str(), &end, 10);
+  if (end && *end == '\0') {
+    if (index < 0 || index >= count) throw Error("--device " + wanted, "no device with that index (`timbrel info` lists them)");
+    const PaDeviceInfo* d = Pa_GetDeviceInfo(PaDeviceIndex(index));
+    if (!d || d->maxOutputChannels < 1) throw Error("--device " + wanted, "is not an output device");
+    return PaDeviceIndex(index);
+  }
+  for (int i = 0; i < count; ++i) {
+    const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
+    if (d && d->maxOutputChannels > 0 && d->name && std::strstr(d->name, wanted.c_str())) return i;
+  }
+  throw Error("--device " + wanted, "no output device whose name contains it (`timbrel info` lists them)");
+}
+
+}  // namespace
+
+AudioOutput::AudioOutput(const OutputOptions& o) {
+  {
+    QuietStderr quiet;
+    check(Pa_Initialize(), "PortAudio initialisation");
+  }
+  initialised_ = true;
+  const PaDeviceIndex device = choose_device(o.device);
+  const PaDeviceInfo* info = Pa_GetDeviceInfo(device);
+  const PaHostApiInfo* api = Pa_GetHostApiInfo(info->hostApi);
+  device_name_ = info->name ? info->name : "";
+  host_api_ = api && api->name ? api->name : "";
+  channels_ = std::min(info->maxOutputChannels, 2);
+  PaStreamParameters out{};
+  out.device = device;
+  out.channelCount = channels_;
+  out.sampleFormat = paFloat32;
+  out.suggestedLatency = info->defaultHighOutputLatency;
+  // The device's own rate first (JACK allows no other), then the common ones.
+  PaError err = paInvalidSampleRate;
+  for (double rate : {info->defaultSampleRate, 48000.0, 44100.0, 16000.0}) {
+    if (rate <= 0 || Pa_IsFormatSupported(nullptr, &out, rate) != paFormatIsSupported) continue;
+    err = Pa_OpenStream(&stream_, nullptr, &out, rate, o.buffer_frames > 0 ? unsigned(o.buffer_frames) : paFramesPerBufferUnspecified,
+                        paNoFlag, pa_callback, &callback_data_);
+    if (err == paNoError) {
+      sample_rate_ = int(rate);
+      break;
+    }
+  }
+  if (err != paNoError) {
+    Pa_Terminate();
+    initialised_ = false;
+    check(err, "opening \"" + device_name_ + "\"");
+  }
+}
+
+AudioOutput::~AudioOutput() {
+  if (stream_) {
+    if (started_) Pa_AbortStream(stream_);
+    Pa_CloseStream(stream_);
+  }
+  if (initialised_) Pa_Terminate();
+}
+
+void AudioOutput::start(StreamFeed& feed) {
+  callback_data_ = {&feed, channels_};
+  check(Pa_StartStream(stream_), "starting \"" + device_name_ + "\"");
+  started_ = true;
+}
+
+void AudioOutput::stop() {
+  if (!started_) return;
+  started_ = false;
+  check(Pa_StopStream(stream_), "stopping \"" + device_name_ + "\"");
+}
+void AudioOutput::abort() {
+  if (!started_) return;
+  started_ = false;
+  check(Pa_AbortStream(stream_), "stopping \"" + device_name_ + "\"");
+}
+#else
+AudioOutput::AudioOutput(const OutputOptions&) {
+  throw Error("audio output", "this build has no PortAudio (TIMBREL_PORTAUDIO=OFF)");
+}
+AudioOutput::~AudioOutput() = default;
+void AudioOutput::start(StreamFeed&) {}
+void AudioOutput::stop() {}
+void AudioOutput::abort() {}
+#endif
+
+}  // namespace timbrel

@@ -1,0 +1,49 @@
+#pragma once
+// Options shared by the commands that play whole songs with neural timbres (render, generate,
+// play): timbre schedule, envelope, models, and the sampled-melody song of `generate`.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "timbrel/gansynth.h"
+#include "timbrel/note_sequence.h"
+#include "timbrel/render.h"
+
+namespace timbrel::cli {
+
+struct SongOptions {
+  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "if";
+  double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
+  int sample_rate = 16000;
+  bool strict = false, no_drums = false;
+  // generate: a sampled melody (and drums)
+  std::string melody_model, groove_model;
+  int bars = 8;
+  uint64_t seed = 0;
+  double temperature = 0.5;
+  bool drums = false;
+  double qpm = 120;
+};
+
+// --model, --timbre/--morph/--pad, envelope, --phase, --strict; with_file_output adds
+// --sample-rate, --bit-depth and the compute --device (else it is --compute: play's --device is
+// the audio device).
+void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = true);
+// --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model.
+void add_song_options(CLI::App* cmd, SongOptions& o);
+
+NoteRenderOptions note_render_options(const SongOptions& o);
+
+struct TimbreModels {
+  std::string melodic_dir;
+  std::unique_ptr<Gansynth> melodic, drums;  // drums: null when the song has none or --no-drums
+};
+// Refuses --device cuda (no GPU render path yet) and loads the bundled models unless given.
+TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o);
+
+// The song `generate` makes: --bars of melody along a smooth MusicVAE latent walk, plus a
+// sampled groove on channel 10 with --drums.
+NoteSequence sample_song(const SongOptions& o);
+
+}  // namespace timbrel::cli

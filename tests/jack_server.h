@@ -1,0 +1,24 @@
+#pragma once
+// A JACK server with the dummy driver (no sound card), started for the streaming tests, so they
+// go through PortAudio to a real audio server. Private server name; stopped on destruction.
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+namespace timbrel::test {
+
+class JackServer {
+ public:
+  // nullptr (and why in `why`) when jackd is missing or does not come up within 10 s.
+  static std::unique_ptr<JackServer> start(std::string* why, int rate = 48000, int period = 256);
+  ~JackServer();
+  const std::string& name() const { return name_; }
+
+ private:
+  JackServer() = default;
+  pid_t pid_ = -1;
+  std::string name_;
+};
+
+}  // namespace timbrel::test

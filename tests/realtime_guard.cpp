@@ -1,0 +1,63 @@
+// Interposed allocator and mutex functions for the streaming tests: they count calls made while
+// a thread runs the audio callback (timbrel::in_audio_callback()). Linked only into
+// timbrel_stream_tests, whose callbacks must never allocate or lock.
+#include <pthread.h>
+
+#include <atomic>
+#include <cstddef>
+
+#include "audio/audio_output.h"
+
+extern "C" {
+// glibc's own lock under its compatibility name (shared libraries lock before any constructor of
+// ours could look it up with dlsym).
+int timbrel_real_mutex_lock(pthread_mutex_t*);
+__asm__(".symver timbrel_real_mutex_lock,__pthread_mutex_lock@GLIBC_2.2.5");
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+
+namespace timbrel::test {
+std::atomic<long> g_callback_allocations{0}, g_callback_locks{0};
+}
+
+namespace {
+inline void note_allocation() {
+  if (timbrel::in_audio_callback()) timbrel::test::g_callback_allocations.fetch_add(1);
+}
+}  // namespace
+
+extern "C" {
+void* malloc(size_t n) {
+  note_allocation();
+  return __libc_malloc(n);
+}
+void* calloc(size_t n, size_t size) {
+  note_allocation();
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, size_t n) {
+  note_allocation();
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(size_t align, size_t n) {
+  note_allocation();
+  return __libc_memalign(align, n);
+}
+int posix_memalign(void** out, size_t align, size_t n) {
+  note_allocation();
+  *out = __libc_memalign(align, n);
+  return *out ? 0 : 12;  // ENOMEM
+}
+void free(void* p) {
+  note_allocation();
+  __libc_free(p);
+}
+int pthread_mutex_lock(pthread_mutex_t* m) {
+  if (timbrel::in_audio_callback()) timbrel::test::g_callback_locks.fetch_add(1);
+  return timbrel_real_mutex_lock(m);
+}
+}

@@ -1,0 +1,126 @@
+// The streaming building blocks: the SPSC ring, streaming resampling, and the real-time
+// callback's work (underruns, recording, channel layout, no allocation or locking).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "audio/audio_output.h"
+#include "audio/spsc_ring.h"
+#include "audio/stream_resampler.h"
+#include "timbrel/sound_file.h"
+
+using namespace timbrel;
+
+namespace timbrel::test {
+extern std::atomic<long> g_callback_allocations, g_callback_locks;
+}
+
+TEST(SpscRing, CarriesAStreamBetweenThreadsInOrder) {
+  SpscRing ring(1000);
+  EXPECT_EQ(ring.capacity(), 1024u);
+  constexpr size_t kTotal = 2000000;
+  std::thread producer([&] {
+    std::vector<float> block(77);
+    for (size_t sent = 0; sent < kTotal;) {
+      const size_t n = std::min(block.size(), kTotal - sent);
+      for (size_t i = 0; i < n; ++i) block[i] = float((sent + i) % 100003);
+      size_t at = 0;
+      while (at < n) at += ring.write(block.data() + at, n - at);
+      sent += n;
+    }
+  });
+  std::vector<float> got(53);
+  size_t received = 0, wrong = 0;
+  while (received < kTotal) {
+    const size_t n = ring.read(got.data(), got.size());
+    for (size_t i = 0; i < n; ++i) wrong += got[i] != float((received + i) % 100003);
+    received += n;
+  }
+  producer.join();
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(ring.readable(), 0u);
+}
+
+TEST(SpscRing, WritesOnlyWhatFits) {
+  SpscRing ring(8);
+  std::vector<float> in(12, 1.0f), out(12);
+  EXPECT_EQ(ring.write(in.data(), 12), 8u);
+  EXPECT_EQ(ring.writable(), 0u);
+  EXPECT_EQ(ring.read(out.data(), 3), 3u);
+  EXPECT_EQ(ring.write(in.data(), 12), 3u);
+  EXPECT_EQ(ring.read(out.data(), 12), 8u);
+}
+
+TEST(StreamResampler, BlockByBlockEqualsOneShot) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g(0, 0.3f);
+  Audio a;
+  a.sample_rate = 16000;
+  for (int i = 0; i < 40000; ++i) a.samples.push_back(0.5f * std::sin(0.05f * float(i)) + g(rng));
+  const std::vector<float> whole = resample(a, 48000).samples;
+  StreamResampler r(16000, 48000);
+  std::vector<float> blocks;
+  for (size_t at = 0; at < a.samples.size();) {
+    const size_t n = std::min<size_t>(1 + rng() % 3000, a.samples.size() - at);
+    r.process(a.samples.data() + at, n, blocks);
+    at += n;
+  }
+  r.flush(blocks);
+  ASSERT_GE(blocks.size(), whole.size());
+  double err = 0, sig = 0;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    err += std::pow(double(blocks[i]) - whole[i], 2);
+    sig += double(whole[i]) * whole[i];
+  }
+  // The same filter either way: equal to float rounding (better than 100 dB).
+  EXPECT_GT(10 * std::log10(sig / std::max(err, 1e-30)), 100.0);
+}
+
+TEST(StreamFill, CopiesToEveryChannelAndCountsUnderrunsOnlyWhileProducing) {
+  StreamFeed feed(64, 64);
+  const std::vector<float> in = {0.1f, 0.2f, 0.3f};
+  feed.ring.write(in.data(), in.size());
+  std::vector<float> out(2 * 4, 9.0f);
+  stream_fill(feed, out.data(), 4, 2);  // 3 samples there, 4 wanted: an underrun
+  EXPECT_EQ(out, (std::vector<float>{0.1f, 0.1f, 0.2f, 0.2f, 0.3f, 0.3f, 0, 0}));
+  EXPECT_EQ(feed.underruns.load(), 1u);
+  EXPECT_EQ(feed.record.readable(), 4u);  // the silence was sent too, so it is recorded
+  EXPECT_FALSE(feed.drained.load());
+
+  feed.ring.write(in.data(), 2);
+  feed.producer_done = true;
+  stream_fill(feed, out.data(), 4, 2);  // the end: not an underrun, the tail is not recorded
+  EXPECT_EQ(feed.underruns.load(), 1u);
+  EXPECT_EQ(feed.record.readable(), 6u);
+  EXPECT_TRUE(feed.drained.load());
+  EXPECT_EQ(feed.frames_played.load(), 6u);
+}
+
+TEST(StreamFill, NeverAllocatesOrLocks) {
+  // realtime_guard.cpp counts malloc/free/new/delete and mutex locks made inside stream_fill.
+  StreamFeed feed(1 << 14, 1 << 14);
+  std::vector<float> in(1000, 0.25f), out(2 * 512);
+  test::g_callback_allocations = 0;
+  test::g_callback_locks = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (i % 3 == 0) feed.ring.write(in.data(), 1000);  // less than 3 x 512: some calls run dry
+    if (i == 30) feed.producer_done = true;
+    stream_fill(feed, out.data(), 512, 2);
+  }
+  EXPECT_GT(feed.underruns.load(), 0u);  // the underrun path ran too
+  EXPECT_EQ(test::g_callback_allocations.load(), 0);
+  EXPECT_EQ(test::g_callback_locks.load(), 0);
+  EXPECT_FALSE(in_audio_callback());
+}
+
+TEST(StreamFill, TheGuardSeesAnAllocationInRealTimeCode) {
+  test::g_callback_allocations = 0;
+  {
+    AudioCallbackScope realtime;
+    volatile auto* p = new std::vector<float>(100);
+    delete p;
+  }
+  EXPECT_GE(test::g_callback_allocations.load(), 2);  // new + delete (twice each: vector + buffer)
+}
