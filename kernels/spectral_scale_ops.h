@@ -2,7 +2,7 @@
 // Per-element bodies of kernels/spectral_scale.cu (GANSynth (de)normalisation).
 #include <cstddef>
 
-#include "hd.h"
+#include "spectral/hd.h"
 #include "spectral/gansynth_contract.h"
 
 namespace timbrel::kernels {

@@ -78,36 +78,39 @@ TEST(StreamResampler, BlockByBlockEqualsOneShot) {
   EXPECT_GT(10 * std::log10(sig / std::max(err, 1e-30)), 100.0);
 }
 
-TEST(StreamFill, CopiesToEveryChannelAndCountsUnderrunsOnlyWhileProducing) {
-  StreamFeed feed(64, 64);
+TEST(OutputFill, CopiesToEveryChannelAndCountsUnderrunsOnlyWhileProducing) {
+  RingSource feed(64);
+  OutputTap tap(64);
   const std::vector<float> in = {0.1f, 0.2f, 0.3f};
   feed.ring.write(in.data(), in.size());
   std::vector<float> out(2 * 4, 9.0f);
-  stream_fill(feed, out.data(), 4, 2);  // 3 samples there, 4 wanted: an underrun
+  output_fill(feed, tap, out.data(), 4, 2);  // 3 samples there, 4 wanted: an underrun
   EXPECT_EQ(out, (std::vector<float>{0.1f, 0.1f, 0.2f, 0.2f, 0.3f, 0.3f, 0, 0}));
   EXPECT_EQ(feed.underruns.load(), 1u);
-  EXPECT_EQ(feed.record.readable(), 4u);  // the silence was sent too, so it is recorded
+  EXPECT_EQ(tap.record.readable(), 4u);  // the silence was sent too, so it is recorded
   EXPECT_FALSE(feed.drained.load());
 
   feed.ring.write(in.data(), 2);
   feed.producer_done = true;
-  stream_fill(feed, out.data(), 4, 2);  // the end: not an underrun, the tail is not recorded
+  output_fill(feed, tap, out.data(), 4, 2, true);  // the end: not an underrun, the tail is not recorded
   EXPECT_EQ(feed.underruns.load(), 1u);
-  EXPECT_EQ(feed.record.readable(), 6u);
+  EXPECT_EQ(tap.host_underflows.load(), 1u);  // ... but the host said it ran short
+  EXPECT_EQ(tap.record.readable(), 6u);
   EXPECT_TRUE(feed.drained.load());
-  EXPECT_EQ(feed.frames_played.load(), 6u);
+  EXPECT_EQ(tap.frames_played.load(), 6u);
 }
 
-TEST(StreamFill, NeverAllocatesOrLocks) {
-  // realtime_guard.cpp counts malloc/free/new/delete and mutex locks made inside stream_fill.
-  StreamFeed feed(1 << 14, 1 << 14);
+TEST(OutputFill, NeverAllocatesOrLocks) {
+  // realtime_guard.cpp counts malloc/free/new/delete and mutex locks made in real-time code.
+  RingSource feed(1 << 14);
+  OutputTap tap(1 << 14);
   std::vector<float> in(1000, 0.25f), out(2 * 512);
   test::g_callback_allocations = 0;
   test::g_callback_locks = 0;
   for (int i = 0; i < 40; ++i) {
-    if (i % 3 == 0) feed.ring.write(in.data(), 1000);  // less than 3 x 512: some calls run dry
+    if (i % 3 == 0) feed.ring.write(in.data(), in.size());  // less than 3 x 512: some calls run dry
     if (i == 30) feed.producer_done = true;
-    stream_fill(feed, out.data(), 512, 2);
+    output_fill(feed, tap, out.data(), 512, 2);
   }
   EXPECT_GT(feed.underruns.load(), 0u);  // the underrun path ran too
   EXPECT_EQ(test::g_callback_allocations.load(), 0);
@@ -115,7 +118,7 @@ TEST(StreamFill, NeverAllocatesOrLocks) {
   EXPECT_FALSE(in_audio_callback());
 }
 
-TEST(StreamFill, TheGuardSeesAnAllocationInRealTimeCode) {
+TEST(OutputFill, TheGuardSeesAnAllocationInRealTimeCode) {
   test::g_callback_allocations = 0;
   {
     AudioCallbackScope realtime;

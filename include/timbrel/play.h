@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
@@ -26,12 +27,43 @@ struct PlayOptions {
 struct PlayReport {
   std::string device, host_api;
   int sample_rate = 0, channels = 0;
-  uint64_t underruns = 0, frames = 0, record_overflows = 0;
+  uint64_t underruns = 0;  // buffers the renderer had not filled in time (silence was sent)
+  uint64_t xruns = 0;      // cycles the audio server itself reported missed (PortAudio's output underflow)
+  uint64_t frames = 0, record_overflows = 0;
   bool interrupted = false;
   double start_latency = 0;  // seconds from the call to the first audio handed to the device
   double seconds = 0;        // wall time of the whole call
   NoteRenderReport render;
 };
+
+// Live: a MIDI input played with a timbre until `interrupt` is set or `seconds` have passed.
+struct LivePlayOptions {
+  std::string timbre = "seed:0";
+  std::vector<std::string> programs;  // what program change n selects (default: the model's presets)
+  std::string device;                 // audio device, as PlayOptions
+  int buffer_frames = 0;
+  std::string midi_port;              // index or part of a name; "" = a virtual port others connect to
+  std::string midi_api = "auto";      // auto | alsa | jack
+  double seconds = 0;                 // 0 = until interrupted
+  double attack = 0.010, release = 0.3;
+  InverseOptions inverse;
+  std::string record;
+  SampleFormat record_format = SampleFormat::Pcm16;
+  std::function<void(const std::string& message)> status;  // ready, timbre changes, errors
+  const std::atomic<bool>* interrupt = nullptr;
+};
+
+struct LivePlayReport {
+  std::string device, host_api, midi_port;
+  int sample_rate = 0, channels = 0, buffer_frames = 0;
+  uint64_t underruns = 0;  // always 0: the synth never waits for anything (kept for the summary line)
+  uint64_t xruns = 0;      // cycles the audio server reported missed
+  uint64_t frames = 0, notes = 0, dropped_events = 0;
+  size_t timbre_changes = 0;
+  double cache_seconds = 0;  // time to render one timbre's cache (the last one)
+};
+
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options);
 
 PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& options);
 

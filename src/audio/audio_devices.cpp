@@ -5,7 +5,7 @@
 #if TIMBREL_PORTAUDIO
 #include <portaudio.h>
 
-#include "audio/portaudio_quiet.h"
+#include "audio/quiet_stderr.h"
 #endif
 
 namespace timbrel {

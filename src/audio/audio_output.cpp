@@ -9,7 +9,7 @@
 #if TIMBREL_PORTAUDIO
 #include <portaudio.h>
 
-#include "audio/portaudio_quiet.h"
+#include "audio/quiet_stderr.h"
 #endif
 
 namespace timbrel {
@@ -21,21 +21,25 @@ bool in_audio_callback() noexcept { return t_in_callback; }
 AudioCallbackScope::AudioCallbackScope() noexcept { t_in_callback = true; }
 AudioCallbackScope::~AudioCallbackScope() { t_in_callback = false; }
 
-void stream_fill(StreamFeed& feed, float* out, size_t frames, int channels) noexcept {
-  AudioCallbackScope realtime;
+size_t RingSource::render(float* mono, size_t frames) noexcept {
   // Read the flag before the ring: if the producer had finished, the ring holds everything left.
-  const bool done = feed.producer_done.load(std::memory_order_acquire);
-  const size_t got = feed.ring.read(out, frames);
+  const bool done = producer_done.load(std::memory_order_acquire);
+  const size_t got = ring.read(mono, frames);
   if (got < frames) {
-    std::memset(out + got, 0, (frames - got) * sizeof(float));
-    if (!done) feed.underruns.fetch_add(1, std::memory_order_relaxed);
+    std::memset(mono + got, 0, (frames - got) * sizeof(float));
+    if (!done) underruns.fetch_add(1, std::memory_order_relaxed);
   }
-  // Recorded: the content frames, and the silence of an underrun (it was sent too); not the
-  // silence after the end.
-  const size_t sent = done ? got : frames;
-  if (feed.recording && sent && feed.record.write(out, sent) < sent) feed.record_overflows.fetch_add(1, std::memory_order_relaxed);
-  feed.frames_played.fetch_add(sent, std::memory_order_relaxed);
-  if (done && got < frames) feed.drained.store(true, std::memory_order_release);
+  if (done && got < frames) drained.store(true, std::memory_order_release);
+  // The silence of an underrun was sent too; the silence after the end is not the stream's.
+  return done ? got : frames;
+}
+
+void output_fill(RealtimeSource& source, OutputTap& tap, float* out, size_t frames, int channels, bool host_underflow) noexcept {
+  AudioCallbackScope realtime;
+  if (host_underflow) tap.host_underflows.fetch_add(1, std::memory_order_relaxed);
+  const size_t sent = source.render(out, frames);
+  if (tap.recording && sent && tap.record.write(out, sent) < sent) tap.record_overflows.fetch_add(1, std::memory_order_relaxed);
+  tap.frames_played.fetch_add(sent, std::memory_order_relaxed);
   // Mono -> interleaved, from the back so nothing is overwritten before it is read.
   if (channels > 1)
     for (size_t i = frames; i-- > 0;)
@@ -45,9 +49,9 @@ void stream_fill(StreamFeed& feed, float* out, size_t frames, int channels) noex
 #if TIMBREL_PORTAUDIO
 namespace {
 
-int pa_callback(const void*, void* output, unsigned long frames, const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags, void* user) {
-  auto* self = static_cast<std::pair<StreamFeed*, int>*>(user);
-  stream_fill(*self->first, static_cast<float*>(output), frames, self->second);
+int pa_callback(const void*, void* output, unsigned long frames, const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags flags, void* user) {
+  auto* d = static_cast<AudioOutput::CallbackData*>(user);
+  output_fill(*d->source, *d->tap, static_cast<float*>(output), frames, d->channels, (flags & paOutputUnderflow) != 0);
   return paContinue;
 }
 
@@ -110,6 +114,7 @@ AudioOutput::AudioOutput(const OutputOptions& o) {
                         paNoFlag, pa_callback, &callback_data_);
     if (err == paNoError) {
       sample_rate_ = int(rate);
+      buffer_frames_ = o.buffer_frames;
       break;
     }
   }
@@ -128,8 +133,8 @@ AudioOutput::~AudioOutput() {
   if (initialised_) Pa_Terminate();
 }
 
-void AudioOutput::start(StreamFeed& feed) {
-  callback_data_ = {&feed, channels_};
+void AudioOutput::start(RealtimeSource& source, OutputTap& tap) {
+  callback_data_ = {&source, &tap, channels_};
   check(Pa_StartStream(stream_), "starting \"" + device_name_ + "\"");
   started_ = true;
 }
@@ -149,7 +154,7 @@ AudioOutput::AudioOutput(const OutputOptions&) {
   throw Error("audio output", "this build has no PortAudio (TIMBREL_PORTAUDIO=OFF)");
 }
 AudioOutput::~AudioOutput() = default;
-void AudioOutput::start(StreamFeed&) {}
+void AudioOutput::start(RealtimeSource&, OutputTap&) {}
 void AudioOutput::stop() {}
 void AudioOutput::abort() {}
 #endif

@@ -1,8 +1,7 @@
 #pragma once
-// Live audio output through PortAudio. The real-time callback only copies mono samples from a
-// pre-filled SPSC ring into the device buffer (every channel gets the same signal): it never
-// allocates, locks, logs or waits. When the ring runs dry before the producer has finished it
-// outputs silence and counts an underrun.
+// Live audio output through PortAudio. The real-time callback asks a RealtimeSource for mono
+// samples (every channel gets the same signal), records them into a tap if asked, and never
+// allocates, locks, logs or waits.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -12,23 +11,38 @@
 
 namespace timbrel {
 
-// State shared by the producer (worker thread), the callback and the controlling thread.
-struct StreamFeed {
-  explicit StreamFeed(size_t ring_capacity, size_t record_capacity = 0)
-      : ring(ring_capacity), record(record_capacity ? record_capacity : 1), recording(record_capacity > 0) {}
-  SpscRing ring;                          // producer -> callback
-  SpscRing record;                        // callback -> recorder: exactly the frames sent (mono)
-  const bool recording;
+// What the callback plays. render() runs on the audio thread: real-time safe code only.
+class RealtimeSource {
+ public:
+  virtual ~RealtimeSource() = default;
+  // Fills `frames` mono samples; returns how many belong to the stream (the rest is silence
+  // after its end and is not recorded).
+  virtual size_t render(float* mono, size_t frames) noexcept = 0;
+};
+
+// A source that only copies from a pre-filled SPSC ring (file playback): on underrun it outputs
+// silence and counts it.
+struct RingSource final : RealtimeSource {
+  explicit RingSource(size_t capacity) : ring(capacity) {}
+  size_t render(float* mono, size_t frames) noexcept override;
+  SpscRing ring;                           // producer -> callback
   std::atomic<bool> producer_done{false};  // set after the last sample is in `ring`
   std::atomic<bool> drained{false};        // set by the callback once everything was played
   std::atomic<uint64_t> underruns{0};      // callbacks that found the ring short while the producer ran
-  std::atomic<uint64_t> frames_played{0};
-  std::atomic<uint64_t> record_overflows{0};
 };
 
-// The callback's work: fills `frames` interleaved frames of `channels` channels. Public so tests
-// can run it under an allocator that aborts on use.
-void stream_fill(StreamFeed& feed, float* out, size_t frames, int channels) noexcept;
+// What the callback sent: counts, host-reported underflows, and (if recording) the samples.
+struct OutputTap {
+  explicit OutputTap(size_t record_capacity = 0) : record(record_capacity ? record_capacity : 1), recording(record_capacity > 0) {}
+  SpscRing record;  // drained by the controlling thread
+  const bool recording;
+  std::atomic<uint64_t> frames_played{0}, record_overflows{0}, host_underflows{0};
+};
+
+// The callback's whole work: `frames` interleaved frames of `channels` channels into `out`.
+// Public so tests can run it under an allocator that counts calls.
+void output_fill(RealtimeSource& source, OutputTap& tap, float* out, size_t frames, int channels, bool host_underflow = false) noexcept;
+
 // True on a thread while it runs real-time code (inside an AudioCallbackScope), so allocation
 // hooks in tests can tell callback allocations from others.
 bool in_audio_callback() noexcept;
@@ -55,17 +69,24 @@ class AudioOutput {
 
   int sample_rate() const { return sample_rate_; }
   int channels() const { return channels_; }
+  int buffer_frames() const { return buffer_frames_; }  // 0 when the host varies it
   const std::string& device_name() const { return device_name_; }
   const std::string& host_api() const { return host_api_; }
-  // Starts calling stream_fill on `feed`, which must outlive the stream (or the next stop()).
-  void start(StreamFeed& feed);
+  // Starts calling output_fill; source and tap must outlive the stream (or the next stop()).
+  void start(RealtimeSource& source, OutputTap& tap);
   void stop();   // plays what the host has buffered, then stops
   void abort();  // stops at once
 
+  struct CallbackData {  // what the C callback gets
+    RealtimeSource* source = nullptr;
+    OutputTap* tap = nullptr;
+    int channels = 0;
+  };
+
  private:
   void* stream_ = nullptr;
-  std::pair<StreamFeed*, int> callback_data_{nullptr, 0};  // what the callback gets: feed, channels
-  int sample_rate_ = 0, channels_ = 0;
+  CallbackData callback_data_;
+  int sample_rate_ = 0, channels_ = 0, buffer_frames_ = 0;
   std::string device_name_, host_api_;
   bool initialised_ = false, started_ = false;
 };

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/audio_devices.h"
+#include "audio/midi_input.h"
 #include "cli/command.h"
 #include "nn/torch_info.h"
 #include "timbrel/build_config.h"
@@ -36,6 +37,9 @@ nlohmann::json collect() {
                                 {"default", d.is_default}});
   if (!audio_error.empty()) audio["note"] = audio_error;
   if (TIMBREL_PORTAUDIO) audio["version"] = portaudio_version();
+  std::string midi_error;
+  audio["midi_inputs"] = list_midi_inputs("auto", &midi_error);
+  if (!midi_error.empty()) audio["midi_note"] = midi_error;
   return {{"version", TIMBREL_VERSION},
           {"build", {{"type", TIMBREL_BUILD_TYPE}, {"sanitize", TIMBREL_SANITIZE}, {"cuda", cuda},
                      {"portaudio", bool(TIMBREL_PORTAUDIO)}}},
@@ -66,6 +70,10 @@ void print_text(const nlohmann::json& j) {
               << d["name"].get<std::string>() << " (" << d["host_api"].get<std::string>() << ", "
               << d["channels"].get<int>() << " ch)\n";
   if (audio.contains("note")) std::cout << "  (" << audio["note"].get<std::string>() << ")\n";
+  std::cout << "MIDI inputs (for play --live --midi-in):";
+  for (const auto& name : audio["midi_inputs"]) std::cout << "\n  " << name.get<std::string>();
+  if (audio["midi_inputs"].empty()) std::cout << " none" << (audio.contains("midi_note") ? " (" + audio["midi_note"].get<std::string>() + ")" : "");
+  std::cout << "\n";
 }
 
 }  // namespace

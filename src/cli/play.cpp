@@ -2,10 +2,12 @@
 // being rendered; optionally record exactly what was sent.
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/note_render.h"
 #include "cli/paths.h"
 #include "cli/song_options.h"
 #include "timbrel/error.h"
@@ -17,15 +19,17 @@ namespace {
 
 struct PlayCliOptions {
   SongOptions song;
-  bool generate = false;
-  std::string audio_device, record;
+  bool generate = false, live = false;
+  std::string audio_device, record, midi_in, midi_api = "auto", programs;
   int buffer = 0;
+  double seconds = 0;
 };
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted.store(true); }
 
 void play_file_or_song(const PlayCliOptions& p) {
+  const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
   const NoteSequence seq = p.generate ? sample_song(p.song) : read_midi(p.song.input);
   if (!p.record.empty() && !p.song.input.empty()) refuse_to_overwrite_input(p.song.input, p.record);
@@ -40,14 +44,49 @@ void play_file_or_song(const PlayCliOptions& p) {
   const bool tty = ::isatty(2);
   if (tty) o.progress = [](double played, double total) { std::fprintf(stderr, "\rplaying %.1f / %.1f s", played, total); };
   std::signal(SIGINT, on_sigint);
+  const double loading = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const PlayReport r = play_sequence(seq, *models.melodic, models.drums.get(), o);
   std::signal(SIGINT, SIG_DFL);
   if (tty) std::fprintf(stderr, "\n");
   if (r.render.transposed) print_error(std::to_string(r.render.transposed) + " notes outside the model's pitch range moved by octaves (--strict: error)");
-  std::printf("played %.1f s%s on \"%s\" (%s, %d Hz, %d ch): %zu notes, %zu generated, started after %.2f s, underruns: %llu%s%s\n",
+  std::printf("played %.1f s%s on \"%s\" (%s, %d Hz, %d ch): %zu notes, %zu generated, sound %.2f s after the command, underruns: %llu, server xruns: %llu%s%s\n",
               double(r.frames) / r.sample_rate, r.interrupted ? " (interrupted)" : "", r.device.c_str(), r.host_api.c_str(), r.sample_rate,
-              r.channels, r.render.notes + r.render.drum_notes, r.render.generated, r.start_latency, (unsigned long long)r.underruns,
+              r.channels, r.render.notes + r.render.drum_notes, r.render.generated, loading + r.start_latency, (unsigned long long)r.underruns, (unsigned long long)r.xruns,
               p.record.empty() ? "" : ", recorded -> ", p.record.c_str());
+}
+
+void play_live_input(const PlayCliOptions& p) {
+  if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
+  if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
+  const std::string dir = p.song.model.empty() ? bundled_model("gm-timbres") : p.song.model;
+  const Gansynth model = Gansynth::load(dir);
+  LivePlayOptions o;
+  if (!p.song.timbre.empty()) o.timbre = p.song.timbre;
+  else if (!model.info().timbre_names.empty()) o.timbre = "preset:" + model.info().timbre_names.front();
+  if (!p.programs.empty()) o.programs = split_list(p.programs);
+  o.device = p.audio_device;
+  o.buffer_frames = p.buffer;
+  o.midi_port = p.midi_in;
+  o.midi_api = p.midi_api;
+  o.seconds = p.seconds;
+  o.attack = p.song.attack;
+  o.release = p.song.release;
+  o.inverse.phase = parse_phase_method(p.song.phase);
+  o.record = p.record;
+  o.record_format = parse_sample_format(p.song.bit_depth);
+  o.interrupt = &g_interrupted;
+  o.status = [](const std::string& m) {
+    std::printf("%s\n", m.c_str());
+    std::fflush(stdout);
+  };
+  std::printf("rendering every pitch of the timbre (%s) ...\n", o.timbre.c_str());
+  std::fflush(stdout);
+  std::signal(SIGINT, on_sigint);
+  const LivePlayReport r = play_live(model, o);
+  std::signal(SIGINT, SIG_DFL);
+  std::printf("played %.1f s live on \"%s\" (%s, %d Hz, %d ch): %llu notes, %zu timbre changes (%.1f s to render one), underruns: %llu, server xruns: %llu%s%s\n",
+              double(r.frames) / r.sample_rate, r.device.c_str(), r.host_api.c_str(), r.sample_rate, r.channels, (unsigned long long)r.notes,
+              r.timbre_changes, r.cache_seconds, (unsigned long long)r.underruns, (unsigned long long)r.xruns, p.record.empty() ? "" : ", recorded -> ", p.record.c_str());
 }
 
 }  // namespace
@@ -61,13 +100,22 @@ void add_play(CLI::App& app, Status&) {
   cmd->add_option("--buffer", p->buffer, "Frames per device buffer (default: the host's choice)")->check(CLI::Range(16, 16384));
   cmd->add_option("--record", p->record, "Also write exactly the samples sent to the device to this .wav/.flac");
   cmd->add_option("--bit-depth", p->song.bit_depth, "Recording: 16, 24 or float")->capture_default_str();
+  cmd->add_flag("--live", p->live, "Play from a live MIDI input (a keyboard, a sequencer) instead of a file");
+  cmd->add_option("--midi-in", p->midi_in, "--live: MIDI input port to connect (index or part of its name; default: open a virtual port 'timbrel:in')");
+  cmd->add_option("--midi-api", p->midi_api, "--live: auto (ALSA sequencer if present, else JACK MIDI) | alsa | jack")
+      ->capture_default_str()->check(CLI::IsMember({"auto", "alsa", "jack"}));
+  cmd->add_option("--programs", p->programs, "--live: timbres that MIDI program changes 0,1,... select (default: the model's presets)");
+  cmd->add_option("--seconds", p->seconds, "--live: stop after this long (default: at Ctrl-C)")->check(CLI::NonNegativeNumber);
   add_song_options(cmd, p->song);
   add_timbre_options(cmd, p->song, false);
   cmd->footer("Examples:\n  timbrel play samples/twinkle.mid --timbre preset:Flute\n"
               "  timbrel play --generate --bars 16 --seed 3 --drums --record take.wav\n"
+              "  timbrel play --live --timbre preset:Cello           # then connect a keyboard to timbrel:in\n"
               "The song is rendered by a worker thread a few seconds ahead of the device; the audio callback only copies.\n"
-              "Ends with a line that says how many underruns (buffers the renderer could not fill in time) there were.");
-  cmd->callback([p] { play_file_or_song(*p); });
+              "--live renders every pitch of the timbre ahead, then mixes voices in the callback: a note sounds from the next\n"
+              "buffer; program changes re-render the cache in the background. Sustain pedal (CC64) and all-notes-off work.\n"
+              "Ends with a line that says how many underruns (buffers that could not be filled in time) there were.");
+  cmd->callback([p] { p->live ? play_live_input(*p) : play_file_or_song(*p); });
 }
 
 }  // namespace timbrel::cli

@@ -1,11 +1,17 @@
 // Streaming playback of a NoteSequence: NoteRenderer on a worker thread -> streaming soxr to the
 // device's rate -> SPSC ring -> PortAudio callback (which only copies).
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <exception>
 #include <thread>
 
 #include "audio/audio_output.h"
+#include "audio/midi_input.h"
 #include "audio/stream_resampler.h"
+#include "render/live_synth.h"
 #include "render/note_renderer.h"
 #include "timbrel/error.h"
 #include "timbrel/play.h"
@@ -19,7 +25,9 @@ constexpr size_t kBlock = 1024;  // samples at 16 kHz the worker renders per ste
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Producer: renders block by block and waits (sleeps) while the ring is full.
-void produce(NoteRenderer& renderer, int rate, StreamFeed& feed, const std::atomic<bool>& stop, std::exception_ptr& failure) {
+void produce(NoteRenderer& renderer, int rate, RingSource& feed, const std::atomic<bool>& stop, std::exception_ptr& failure) {
+  // Rendering is far faster than real time: at a lower priority it never delays the audio server.
+  ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
   try {
     StreamResampler resampler(kNoteSampleRate, rate);
     std::vector<float> block, out;
@@ -44,6 +52,32 @@ void produce(NoteRenderer& renderer, int rate, StreamFeed& feed, const std::atom
   feed.producer_done.store(true, std::memory_order_release);
 }
 
+// Collects what the callback sent (drained from the tap every few ms) and writes it at the end.
+class Recorder {
+ public:
+  explicit Recorder(OutputTap& tap) : tap_(tap), scratch_(8192) {}
+  void drain() {
+    size_t n;
+    while ((n = tap_.record.read(scratch_.data(), scratch_.size())) > 0) samples_.insert(samples_.end(), scratch_.begin(), scratch_.begin() + long(n));
+  }
+  void write(const std::string& path, int rate, int channels, SampleFormat format) {
+    drain();
+    if (const uint64_t overflows = tap_.record_overflows.load())
+      throw Error(path, "the recording fell behind the device (" + std::to_string(overflows) + " overflows); not written");
+    Audio a;
+    a.sample_rate = rate;
+    a.channels = channels;
+    a.samples.resize(samples_.size() * size_t(channels));
+    for (size_t i = 0; i < samples_.size(); ++i)
+      for (int c = 0; c < channels; ++c) a.samples[i * size_t(channels) + size_t(c)] = samples_[i];
+    write_sound_file(path, a, format);
+  }
+
+ private:
+  OutputTap& tap_;
+  std::vector<float> scratch_, samples_;
+};
+
 }  // namespace
 
 PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& o) {
@@ -55,23 +89,21 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
   AudioOutput output({o.device, o.buffer_frames});
   const int rate = output.sample_rate();
   // The ring bounds how far ahead the worker renders; the record ring is drained every 20 ms.
-  StreamFeed feed(size_t(o.ahead_seconds * rate), o.record.empty() ? 0 : size_t(4.0 * rate));
+  RingSource feed(size_t(o.ahead_seconds * rate));
+  OutputTap tap(o.record.empty() ? 0 : size_t(4.0 * rate));
 
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
   std::thread worker([&] { produce(renderer, rate, feed, stop, failure); });
 
   PlayReport report;
-  std::vector<float> recorded, scratch(8192);
-  auto drain_record = [&] {
-    size_t n;
-    while ((n = feed.record.read(scratch.data(), scratch.size())) > 0) recorded.insert(recorded.end(), scratch.begin(), scratch.begin() + long(n));
-  };
+  Recorder recorder(tap);
+  auto drain_record = [&] { recorder.drain(); };
   try {
     const size_t prefill = size_t(o.prefill_seconds * rate);
     while (feed.ring.readable() < prefill && !feed.producer_done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (failure) std::rethrow_exception(failure);
-    output.start(feed);
+    output.start(feed, tap);
     report.start_latency = since(t0);
     while (!feed.drained.load(std::memory_order_acquire)) {
       if (o.interrupt && o.interrupt->load()) {
@@ -81,7 +113,7 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       drain_record();
       if (failure) std::rethrow_exception(failure);
-      if (o.progress) o.progress(double(feed.frames_played.load()) / rate, total_s);
+      if (o.progress) o.progress(double(tap.frames_played.load()) / rate, total_s);
     }
     if (report.interrupted) {
       stop = true;
@@ -93,7 +125,7 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
     stop = true;
     worker.join();
     try {
-      output.stop();  // the callback must be done with `feed` before it goes
+      output.abort();  // the callback must be done with `feed` before it goes
     } catch (...) {
     }
     throw;
@@ -105,21 +137,72 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
   report.sample_rate = rate;
   report.channels = output.channels();
   report.underruns = feed.underruns.load();
-  report.frames = feed.frames_played.load();
-  report.record_overflows = feed.record_overflows.load();
+  report.xruns = tap.host_underflows.load();
+  report.frames = tap.frames_played.load();
+  report.record_overflows = tap.record_overflows.load();
   report.render = renderer.report();
-  if (!o.record.empty()) {
-    if (report.record_overflows) throw Error(o.record, "the recording fell behind the device (" + std::to_string(report.record_overflows) + " overflows); not written");
-    Audio a;
-    a.sample_rate = rate;
-    a.channels = output.channels();
-    a.samples.resize(recorded.size() * size_t(a.channels));
-    for (size_t i = 0; i < recorded.size(); ++i)
-      for (int c = 0; c < a.channels; ++c) a.samples[i * size_t(a.channels) + size_t(c)] = recorded[i];
-    write_sound_file(o.record, a, o.record_format);
-  }
+  if (!o.record.empty()) recorder.write(o.record, rate, output.channels(), o.record_format);
   report.seconds = since(t0);
   return report;
+}
+
+}  // namespace timbrel
+
+namespace timbrel {
+
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
+  AudioOutput output({o.device, o.buffer_frames});
+  LiveOptions lo;
+  lo.attack = o.attack;
+  lo.release = o.release;
+  lo.inverse = o.inverse;
+  LiveSynth synth(model, output.sample_rate(), o.timbre, lo);
+  if (!o.programs.empty()) synth.set_programs(o.programs);
+  MidiInput midi({o.midi_port, o.midi_api, "timbrel"}, [&synth](const unsigned char* m, size_t n) {
+    try {
+      synth.midi(m, n);
+    } catch (const std::exception&) {  // a bad program entry: ignored, the timbre stays
+    }
+  });
+  OutputTap tap(o.record.empty() ? 0 : size_t(4.0 * output.sample_rate()));
+  Recorder recorder(tap);
+  LivePlayReport r;
+  r.midi_port = midi.description();
+  output.start(synth, tap);
+  const auto t0 = Clock::now();  // --seconds counts from the first sound, not the cache render
+  if (o.status) o.status("ready: " + synth.current_timbre() + " on MIDI " + r.midi_port);
+  std::string timbre = synth.current_timbre(), error;
+  try {
+  while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    recorder.drain();
+    if (synth.current_timbre() != timbre) {
+      timbre = synth.current_timbre();
+      ++r.timbre_changes;
+      if (o.status) o.status("timbre: " + timbre);
+    }
+    if (synth.last_error() != error) {
+      error = synth.last_error();
+      if (o.status) o.status("timbre change failed: " + error);
+    }
+  }
+  } catch (...) {
+    output.abort();  // the callback must be done with the synth before it goes
+    throw;
+  }
+  output.abort();
+  r.device = output.device_name();
+  r.host_api = output.host_api();
+  r.sample_rate = output.sample_rate();
+  r.channels = output.channels();
+  r.buffer_frames = output.buffer_frames();
+  r.xruns = tap.host_underflows.load();
+  r.frames = tap.frames_played.load();
+  r.notes = synth.notes_played();
+  r.dropped_events = synth.dropped_events();
+  r.cache_seconds = synth.last_cache_seconds();
+  if (!o.record.empty()) recorder.write(o.record, r.sample_rate, r.channels, o.record_format);
+  return r;
 }
 
 }  // namespace timbrel

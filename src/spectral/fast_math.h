@@ -2,13 +2,16 @@
 // Branch-free float exp and sincos that GCC vectorises in plain loops (libm's calls do not
 // vectorise without -ffast-math). Accuracy: a few ulp over the ranges spectrograms use (exp
 // arguments within +-87; sincos arguments of any size, reduced with a 3-part Cody-Waite pi/2).
+// Host-device: the CUDA kernels run these very functions.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+#include "spectral/hd.h"
+
 namespace timbrel::fastmath {
 
-inline float exp(float x) {
+TIMBREL_HD float exp(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   // exp(x) = 2^k * exp(r), r = x - k ln2, |r| <= ln2/2.
@@ -24,11 +27,11 @@ inline float exp(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   // Multiply by 2^k, built from its exponent bits (bit casts keep the loop vectorisable).
-  return p * __builtin_bit_cast(float, (int32_t(k) + 127) << 23);
+  return p * bits_to_float((int32_t(k) + 127) << 23);
 }
 
 // sin and cos of x. Arguments up to ~1e5 keep ~1e-7 absolute accuracy (phases here stay far below).
-inline void sincos(float x, float* s, float* c) {
+TIMBREL_HD void sincos(float x, float* s, float* c) {
   // Reduce by pi/2 in double: phases accumulate to thousands of radians and float reduction would
   // lose bits there.
   const double xd = x;

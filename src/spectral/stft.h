@@ -25,6 +25,9 @@ class Stft {
   int bins() const { return n_ / 2 + 1; }
   size_t signal_length(int frames) const { return size_t(frames - 1) * hop_ + n_; }
   const std::vector<float>& synthesis_window() const { return synthesis_; }
+  const std::vector<float>& analysis_window() const { return analysis_; }
+  // The synthesis window times 1/n (the unnormalised inverse FFT's scale), as synthesize uses it.
+  const std::vector<float>& synthesis_scaled() const { return synthesis_scaled_; }
 
   // signal: signal_length(frames) samples -> spec: frames x bins.
   void analyze(const float* signal, int frames, cfloat* spec) const;

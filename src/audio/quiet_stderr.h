@@ -1,5 +1,5 @@
 #pragma once
-// ALSA and JACK print probing noise on stderr while PortAudio initialises; this hides it for
+// ALSA and JACK print probing noise on stderr while PortAudio or RtMidi start; this hides it for
 // the lifetime of the object.
 #include <fcntl.h>
 #include <unistd.h>

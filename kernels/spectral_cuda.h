@@ -1,0 +1,42 @@
+#pragma once
+// The GPU spectral stage: normalised GANSynth spectrograms -> audio for many notes per launch,
+// with the phase methods of the CPU path. Plain C++ interface (no CUDA types): device pointers are
+// float*, the stream an opaque pointer.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "timbrel/spectral.h"
+
+namespace timbrel::kernels {
+
+// True when a CUDA device is usable; `why` says what the runtime answered otherwise.
+bool cuda_available(std::string* why = nullptr);
+
+struct StageTimes {  // milliseconds of the last call, from CUDA events
+  double decode = 0, inverse_fft = 0, overlap_add = 0, polish = 0, transfer = 0;
+};
+
+class CudaSpectral {
+ public:
+  // Work buffers for up to max_notes notes per launch; a stream of its own.
+  explicit CudaSpectral(size_t max_notes = 64);
+  ~CudaSpectral();
+  CudaSpectral(const CudaSpectral&) = delete;
+  CudaSpectral& operator=(const CudaSpectral&) = delete;
+
+  // Host memory in and out; any count (launched max_notes at a time). Synchronous.
+  void to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options);
+  // Device memory in and out, count <= max_notes, asynchronous on stream().
+  void to_audio_device(const float* spectrograms, size_t count, float* audio, const InverseOptions& options);
+  void synchronize() const;
+  void* stream() const;
+  size_t max_notes() const;
+  const StageTimes& times() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace timbrel::kernels

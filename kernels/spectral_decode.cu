@@ -1,0 +1,62 @@
+// Spectrogram generation: de-normalise, exp, IF cumulative sum (pass 1, one thread per note and
+// mel bin walking time), sparse mel -> linear, polar -> complex with the DC bin (pass 2, one thread
+// per note, frame and STFT bin). Bodies in spectral_decode_ops.h, shared with the CPU tests.
+#include "cuda_check.h"
+#include "spectral_decode.h"
+
+namespace timbrel::kernels {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void cumulate_kernel(const float* specs, size_t notes, int frames, float* power, float* phase) {
+  const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i >= notes * gansynth::kBins) return;
+  const size_t note = i / gansynth::kBins, off = note * size_t(frames) * gansynth::kBins;
+  cumulate_bin(specs + off * 2, frames, int(i % gansynth::kBins), power + off, phase + off);
+}
+
+template <bool kComplex>
+__global__ void decode_kernel(const float* power, const float* phase, size_t notes, int frames, bool mel, SparseView m2l, float eps,
+                              float* out_a, float* out_b) {
+  const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i >= notes * size_t(frames) * kStftBins) return;
+  const size_t row = i / kStftBins;  // note * frames + t
+  const int k = int(i % kStftBins);
+  float m, p;
+  linear_polar(power + row * gansynth::kBins, phase + row * gansynth::kBins, k, mel, m2l, eps, &m, &p);
+  if (kComplex) {
+    polar_to_c2r(m, p, k, out_a + 2 * i, out_a + 2 * i + 1);
+  } else {
+    out_a[i] = m;
+    out_b[i] = p;
+  }
+}
+
+unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
+
+}  // namespace
+
+void launch_cumulate(const float* specs, size_t notes, int frames, float* power, float* phase, void* stream) {
+  if (!notes) return;
+  cumulate_kernel<<<blocks_for(notes * gansynth::kBins), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(specs, notes, frames, power, phase);
+  TIMBREL_CUDA_CHECK_LAUNCH();
+}
+
+void launch_decode_complex(const float* power, const float* phase, size_t notes, int frames, bool mel, SparseView m2l, float eps,
+                           float* spectrum, void* stream) {
+  if (!notes) return;
+  decode_kernel<true><<<blocks_for(notes * size_t(frames) * kStftBins), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      power, phase, notes, frames, mel, m2l, eps, spectrum, nullptr);
+  TIMBREL_CUDA_CHECK_LAUNCH();
+}
+
+void launch_decode_polar(const float* power, const float* phase, size_t notes, int frames, bool mel, SparseView m2l, float eps,
+                         float* magnitude, float* phase_out, void* stream) {
+  if (!notes) return;
+  decode_kernel<false><<<blocks_for(notes * size_t(frames) * kStftBins), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      power, phase, notes, frames, mel, m2l, eps, magnitude, phase_out);
+  TIMBREL_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace timbrel::kernels

@@ -1,0 +1,266 @@
+#include "render/live_synth.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "timbrel/error.h"
+#include "timbrel/render.h"
+#include "timbrel/sound_file.h"
+
+namespace timbrel {
+namespace {
+constexpr float kMasterGain = 0.5f;  // as NoteRenderer: velocity 127 peaks at -6 dBFS
+}
+
+// One timbre's notes at the device rate, each as a head (played once) and a loop (repeated while
+// the key is held): the same sustain NoteRenderer builds, with the loop's seam cross-faded once.
+struct LiveSynth::Cache {
+  std::string timbre;
+  size_t head_len = 0, loop_len = 0;
+  std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
+};
+
+LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& o)
+    : model_(model), rate_(sample_rate), options_(o) {
+  if (o.attack < 0 || o.release < 0) throw Error("--attack/--release", "must not be negative");
+  min_pitch_ = model.info().config.min_pitch;
+  max_pitch_ = model.info().config.max_pitch();
+  attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));
+  release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
+  for (const auto& name : model.info().timbre_names) programs_.push_back("preset:" + name);
+  model.timbre(timbre);  // a bad spec fails here, before any rendering
+  current_ = build_cache(timbre);
+  playing_ = current_;
+  worker_ = std::thread([this] { worker_loop(); });
+}
+
+LiveSynth::~LiveSynth() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+  // The stream has stopped: no callback runs any more.
+  delete current_;
+  delete draining_;
+  delete pending_.exchange(nullptr);
+  delete retired_.exchange(nullptr);
+}
+
+LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto cache = std::make_unique<Cache>();
+  cache->timbre = timbre;
+  const std::vector<float> z = model_.timbre(timbre);
+  const int count = max_pitch_ - min_pitch_ + 1;
+  const size_t loop_start = size_t(1.0 * rate_), loop_end = size_t(2.5 * rate_), fade = size_t(0.1 * rate_);
+  cache->head_len = loop_end - fade;
+  cache->loop_len = loop_end - loop_start - fade;
+  for (int first = 0; first < count; first += options_.batch) {
+    const int n = std::min(options_.batch, count - first);
+    std::vector<float> zs;
+    std::vector<int> pitches;
+    for (int k = 0; k < n; ++k) {
+      zs.insert(zs.end(), z.begin(), z.end());
+      pitches.push_back(min_pitch_ + first + k);
+    }
+    const std::vector<float> spec = model_.generate(zs, pitches);
+    std::vector<float> audio(size_t(n) * kNoteSamples);
+    spectrograms_to_audio(spec.data(), size_t(n), audio.data(), options_.inverse, options_.threads);
+    for (int k = 0; k < n; ++k) {
+      Audio a;
+      a.sample_rate = kNoteSampleRate;
+      a.samples.assign(audio.begin() + long(k) * kNoteSamples, audio.begin() + long(k + 1) * kNoteSamples);
+      float peak = 0;
+      for (float v : a.samples) peak = std::max(peak, std::fabs(v));
+      if (peak > 0)
+        for (float& v : a.samples) v /= peak;
+      std::vector<float> note = resample(a, rate_).samples;
+      note.resize(std::max(note.size(), loop_end), 0.0f);
+      cache->head.emplace_back(note.begin(), note.begin() + long(cache->head_len));
+      std::vector<float> loop(cache->loop_len);
+      for (size_t i = 0; i < fade; ++i) {  // the seam: the loop's end fading into its start
+        const float t = float(i) / float(fade);
+        loop[i] = note[loop_end - fade + i] * std::cos(t * float(M_PI) / 2) + note[loop_start + i] * std::sin(t * float(M_PI) / 2);
+      }
+      std::copy(note.begin() + long(loop_start + fade), note.begin() + long(loop_end - fade), loop.begin() + long(fade));
+      cache->loop.push_back(std::move(loop));
+    }
+  }
+  caches_rendered_.fetch_add(1);
+  last_cache_seconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return cache.release();
+}
+
+void LiveSynth::worker_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(50));
+    delete retired_.exchange(nullptr);  // a cache whose last voice has finished
+    if (stop_ || requested_.empty()) continue;
+    const std::string timbre = std::move(requested_);
+    requested_.clear();
+    lock.unlock();
+    Cache* fresh = nullptr;
+    std::string error;
+    try {
+      fresh = build_cache(timbre);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    // A cache the callback never took (superseded before it could) is ours to free.
+    if (fresh) delete pending_.exchange(fresh);
+    lock.lock();
+    if (!error.empty()) error_ = error;
+  }
+}
+
+void LiveSynth::set_timbre(const std::string& timbre) {
+  model_.timbre(timbre);  // validates the spec on the caller's thread
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requested_ = timbre;
+  }
+  wake_.notify_all();
+}
+
+void LiveSynth::set_programs(std::vector<std::string> programs) {
+  for (const auto& p : programs) model_.timbre(p);
+  std::lock_guard<std::mutex> lock(mutex_);
+  programs_ = std::move(programs);
+}
+
+std::string LiveSynth::last_error() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+std::string LiveSynth::current_timbre() const { return playing_.load()->timbre; }
+
+void LiveSynth::push(Event e) noexcept {
+  const size_t w = events_written_.load(std::memory_order_relaxed);
+  if (w - events_read_.load(std::memory_order_acquire) >= kEvents) {
+    dropped_events_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  events_[w % kEvents] = e;
+  events_written_.store(w + 1, std::memory_order_release);
+}
+
+void LiveSynth::note_on(int pitch, int velocity) noexcept {
+  if (pitch < 0 || pitch > 127) return;
+  if (velocity <= 0) return note_off(pitch);
+  push({Event::On, (unsigned char)pitch, (unsigned char)std::min(velocity, 127)});
+}
+void LiveSynth::note_off(int pitch) noexcept {
+  if (pitch >= 0 && pitch <= 127) push({Event::Off, (unsigned char)pitch, 0});
+}
+void LiveSynth::sustain(bool down) noexcept { push({Event::Sustain, 0, (unsigned char)down}); }
+void LiveSynth::all_notes_off() noexcept { push({Event::AllOff, 0, 0}); }
+
+void LiveSynth::midi(const unsigned char* m, size_t size) {
+  if (size < 2) return;
+  const unsigned status = m[0] & 0xF0u;
+  if (status == 0x90 && size >= 3) note_on(m[1], m[2]);
+  else if (status == 0x80 && size >= 3) note_off(m[1]);
+  else if (status == 0xB0 && size >= 3 && m[1] == 64) sustain(m[2] >= 64);
+  else if (status == 0xB0 && size >= 3 && (m[1] == 120 || m[1] == 123)) all_notes_off();
+  else if (status == 0xC0) {
+    std::string timbre;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!programs_.empty()) timbre = programs_[m[1] % programs_.size()];
+    }
+    if (!timbre.empty()) set_timbre(timbre);
+  }
+}
+
+void LiveSynth::apply(const Event& e) noexcept {
+  switch (e.kind) {
+    case Event::On: {
+      int pitch = e.pitch;  // out of range: moved by octaves, as the file renderer does
+      while (pitch < min_pitch_) pitch += 12;
+      while (pitch > max_pitch_) pitch -= 12;
+      Voice* v = &voices_[0];
+      for (Voice& c : voices_) {
+        if (!c.cache) {
+          v = &c;
+          break;
+        }
+        if (c.age < v->age) v = &c;  // all busy: steal the oldest
+      }
+      *v = Voice{current_, pitch - min_pitch_, e.pitch, kMasterGain * float(e.value) / 127.0f, 0, 0, true, false, false, clock_++};
+      notes_played_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    case Event::Off:
+      for (Voice& v : voices_)
+        if (v.cache && v.held && v.key == e.pitch) {
+          v.held = false;
+          if (pedal_) v.sustained = true;
+          else if (!v.releasing) v.releasing = true, v.released_at = v.pos;
+        }
+      break;
+    case Event::Sustain:
+      pedal_ = e.value != 0;
+      if (!pedal_)
+        for (Voice& v : voices_)
+          if (v.cache && v.sustained && !v.releasing) v.sustained = false, v.releasing = true, v.released_at = v.pos;
+      break;
+    case Event::AllOff:
+      pedal_ = false;
+      for (Voice& v : voices_)
+        if (v.cache && !v.releasing) v.held = false, v.releasing = true, v.released_at = v.pos;
+      break;
+  }
+}
+
+float LiveSynth::voice_sample(Voice& v) noexcept {
+  const Cache& c = *v.cache;
+  const float s = v.pos < c.head_len ? c.head[size_t(v.pitch)][v.pos] : c.loop[size_t(v.pitch)][(v.pos - c.head_len) % c.loop_len];
+  float env = v.pos < attack_frames_ ? float(v.pos) / float(attack_frames_) : 1.0f;
+  if (v.releasing) {
+    const size_t since = v.pos - v.released_at;
+    if (since >= release_frames_) {
+      v.cache = nullptr;  // finished
+      return 0.0f;
+    }
+    env *= 1.0f - float(since) / float(release_frames_);
+  }
+  ++v.pos;
+  return s * env * v.gain;
+}
+
+size_t LiveSynth::render(float* mono, size_t frames) noexcept {
+  // A freshly rendered cache is taken once the one before the current has been let go.
+  if (!draining_) {
+    if (Cache* fresh = pending_.exchange(nullptr, std::memory_order_acq_rel)) {
+      draining_ = current_;
+      current_ = fresh;
+      playing_.store(fresh, std::memory_order_release);
+    }
+  }
+  const size_t written = events_written_.load(std::memory_order_acquire);
+  size_t read = events_read_.load(std::memory_order_relaxed);
+  for (; read < written; ++read) apply(events_[read % kEvents]);
+  events_read_.store(read, std::memory_order_release);
+
+  std::memset(mono, 0, frames * sizeof(float));
+  bool draining_used = false;
+  for (Voice& v : voices_) {
+    for (size_t i = 0; i < frames && v.cache; ++i) mono[i] += voice_sample(v);
+    draining_used |= v.cache && v.cache == draining_;
+  }
+  for (size_t i = 0; i < frames; ++i) mono[i] = soft_limit(mono[i]);
+  // The old cache goes back to the worker (to be freed there) once no voice plays from it.
+  if (draining_ && !draining_used && !retired_.load(std::memory_order_acquire)) {
+    retired_.store(const_cast<Cache*>(draining_), std::memory_order_release);
+    draining_ = nullptr;
+  }
+  return frames;
+}
+
+}  // namespace timbrel

@@ -1,0 +1,111 @@
+#pragma once
+// A playable instrument from a timbre model: every pitch of the current timbre is generated ahead
+// into a cache, and the audio callback mixes voices from it, so a note-on sounds at the start of
+// the next device buffer. Events reach the callback through a lock-free queue; a timbre change
+// re-renders the cache on a worker thread while the old one keeps playing.
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio/audio_output.h"
+#include "timbrel/gansynth.h"
+#include "timbrel/spectral.h"
+
+namespace timbrel {
+
+struct LiveOptions {
+  double attack = 0.010, release = 0.3;
+  InverseOptions inverse;
+  int batch = 16;
+  int threads = 0;
+};
+
+class LiveSynth final : public RealtimeSource {
+ public:
+  // Renders the cache of `timbre` before returning (a second or two on a CPU).
+  LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
+  ~LiveSynth() override;
+
+  // Control, from one thread at a time (e.g. the MIDI thread): wait-free, never blocks the audio.
+  void note_on(int pitch, int velocity) noexcept;  // velocity 0 = note off
+  void note_off(int pitch) noexcept;
+  void sustain(bool down) noexcept;
+  void all_notes_off() noexcept;
+  // A raw MIDI message (note on/off, CC64 sustain, CC120/123, program change -> programs[n]).
+  void midi(const unsigned char* message, size_t size);
+  // Starts re-rendering the cache for `timbre` in the background (from any non-audio thread).
+  // A bad spec throws here; a failure while rendering is kept for last_error().
+  void set_timbre(const std::string& timbre);
+  std::string last_error() const;
+  // Timbres that program change 0, 1, ... select (default: the model's presets).
+  void set_programs(std::vector<std::string> programs);
+
+  size_t render(float* mono, size_t frames) noexcept override;
+
+  std::string current_timbre() const;           // the one the callback plays now
+  size_t caches_rendered() const { return caches_rendered_.load(); }
+  double last_cache_seconds() const { return last_cache_seconds_.load(); }
+  uint64_t notes_played() const { return notes_played_.load(); }
+  uint64_t dropped_events() const { return dropped_events_.load(); }
+  int lowest_pitch() const { return min_pitch_; }
+  int highest_pitch() const { return max_pitch_; }
+
+ private:
+  struct Cache;
+  struct Voice {
+    const Cache* cache = nullptr;  // null = free
+    int pitch = 0, key = 0;
+    float gain = 0;
+    size_t pos = 0, released_at = 0;
+    bool held = false, sustained = false, releasing = false;
+    uint64_t age = 0;
+  };
+  struct Event {
+    enum Kind : unsigned char { On, Off, Sustain, AllOff } kind;
+    unsigned char pitch, value;
+  };
+  static constexpr size_t kVoices = 32, kEvents = 1024;
+
+  Cache* build_cache(const std::string& timbre) const;  // caller owns
+  void worker_loop();
+  void push(Event e) noexcept;
+  void apply(const Event& e) noexcept;
+  float voice_sample(Voice& v) noexcept;
+
+  const Gansynth& model_;
+  const int rate_;
+  const LiveOptions options_;
+  int min_pitch_ = 0, max_pitch_ = 0;
+  size_t attack_frames_ = 1, release_frames_ = 1;
+
+  // Event queue: control thread -> callback.
+  std::array<Event, kEvents> events_{};
+  std::atomic<size_t> events_written_{0}, events_read_{0};
+  std::atomic<uint64_t> dropped_events_{0}, notes_played_{0};
+
+  // Callback-owned state.
+  std::array<Voice, kVoices> voices_{};
+  const Cache* current_ = nullptr;
+  const Cache* draining_ = nullptr;  // previous cache while its voices finish
+  bool pedal_ = false;
+  uint64_t clock_ = 0;
+
+  // Cache hand-over: worker -> callback (pending_), callback -> worker (retired_).
+  std::atomic<Cache*> pending_{nullptr}, retired_{nullptr};
+  std::atomic<const Cache*> playing_{nullptr};  // for current_timbre()
+  mutable std::atomic<size_t> caches_rendered_{0};
+  mutable std::atomic<double> last_cache_seconds_{0};
+
+  mutable std::mutex mutex_;  // guards requested_, programs_, stop_ (never taken by the callback)
+  std::condition_variable wake_;
+  std::string requested_, error_;
+  std::vector<std::string> programs_;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace timbrel
