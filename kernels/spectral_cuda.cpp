@@ -93,7 +93,9 @@ struct CudaSpectral::Impl {
 
   explicit Impl(size_t n) : max_notes(n) {
     if (n == 0) throw Error("cuda", "max_notes must be positive");
-    TIMBREL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    // A blocking stream: it waits for work on the legacy default stream, where libtorch's kernels
+    // run, so a generator's output on the device is complete before these kernels read it.
+    TIMBREL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamDefault));
     const SparseColumns& m2l = gansynth_mel_to_linear();
     m2l_start.upload(m2l.start);
     m2l_index.upload(m2l.index);
@@ -202,6 +204,37 @@ void CudaSpectral::synchronize() const { TIMBREL_CUDA_CHECK(cudaStreamSynchroniz
 void CudaSpectral::to_audio_device(const float* spectrograms, size_t count, float* audio, const InverseOptions& o) {
   if (count > impl_->max_notes) throw Error("cuda spectral", "batch of " + std::to_string(count) + " exceeds max_notes");
   impl_->run(spectrograms, count, audio, o);
+}
+
+void CudaSpectral::to_audio_from_device(const float* device_spectrograms, size_t count, float* audio, const InverseOptions& o) {
+  Impl& d = *impl_;
+  d.audio.resize(d.max_notes * size_t(kNoteSamples));
+  for (size_t first = 0; first < count; first += d.max_notes) {
+    const size_t n = std::min(d.max_notes, count - first);
+    d.run(device_spectrograms + first * kSpecValues, n, d.audio.get(), o);
+    TIMBREL_CUDA_CHECK(cudaMemcpyAsync(audio + first * size_t(kNoteSamples), d.audio.get(), n * size_t(kNoteSamples) * sizeof(float),
+                                       cudaMemcpyDeviceToHost, d.stream));
+    synchronize();
+  }
+}
+
+StageTimes CudaSpectral::time_on_device(const float* spectrograms, size_t count, const InverseOptions& o, int repeats) {
+  Impl& d = *impl_;
+  if (count > d.max_notes) throw Error("cuda spectral", "batch of " + std::to_string(count) + " exceeds max_notes");
+  d.specs.resize(d.max_notes * kSpecValues);
+  d.audio.resize(d.max_notes * size_t(kNoteSamples));
+  TIMBREL_CUDA_CHECK(cudaMemcpy(d.specs.get(), spectrograms, count * kSpecValues * sizeof(float), cudaMemcpyHostToDevice));
+  d.run(d.specs.get(), count, d.audio.get(), o);  // warm-up (plans, first launches)
+  StageTimes sum;
+  for (int i = 0; i < repeats; ++i) {
+    d.run(d.specs.get(), count, d.audio.get(), o);
+    sum.decode += d.times.decode / repeats;
+    sum.inverse_fft += d.times.inverse_fft / repeats;
+    sum.overlap_add += d.times.overlap_add / repeats;
+    sum.polish += d.times.polish / repeats;
+  }
+  synchronize();
+  return sum;
 }
 
 void CudaSpectral::to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& o) {

@@ -27,8 +27,14 @@ class CudaSpectral {
 
   // Host memory in and out; any count (launched max_notes at a time). Synchronous.
   void to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options);
+  // Device memory in (e.g. a generator's output), host audio out; any count. Synchronous. The
+  // stream waits for work on the legacy default stream (libtorch's) before reading.
+  void to_audio_from_device(const float* device_spectrograms, size_t count, float* audio, const InverseOptions& options);
   // Device memory in and out, count <= max_notes, asynchronous on stream().
   void to_audio_device(const float* spectrograms, size_t count, float* audio, const InverseOptions& options);
+  // For benchmarks: uploads `count` <= max_notes spectrograms once, runs `repeats` times on the
+  // device and returns the mean stage times (transfer = 0).
+  StageTimes time_on_device(const float* spectrograms, size_t count, const InverseOptions& options, int repeats);
   void synchronize() const;
   void* stream() const;
   size_t max_notes() const;

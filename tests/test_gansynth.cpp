@@ -244,3 +244,66 @@ TEST(Gansynth, BilinearPadCorners) {
   EXPECT_FLOAT_EQ(e[1], 0.25f);
   EXPECT_THROW(bilinear(a, b, c, d, 1.5, 0), Error);
 }
+
+// The GPU's generator path (plain torch ops instead of the fused CPU loops), run on the CPU
+// (test_timbre_train.cpp checks it for the pitch-template and frequency-only layouts too).
+TEST(Gansynth, GenericOpsPathEqualsTheFusedCpuPath) {
+  {
+    GansynthConfig c;
+    c.latent_size = 8;
+    c.channels = {16, 16, 16, 16, 8, 8, 8};
+    GansynthConfig inferred;
+    nn::TensorMap raw = nn::gansynth_from_tf(nn::gansynth_random_tf(c, 5, 0.5), "random", &inferred);
+    nn::GansynthNet fused(c, raw, "random"), generic(c, raw, "random");
+    generic.set_generic_ops(true);
+    c10::InferenceMode guard;
+    torch::manual_seed(3);
+    const torch::Tensor z = torch::randn({3, c.latent_size});
+    const torch::Tensor pitch = torch::tensor({0, 17, 60}, torch::kLong);
+    const torch::Tensor a = fused.forward(z, pitch), b = generic.forward(z, pitch);
+    ASSERT_EQ(a.sizes(), b.sizes());
+    EXPECT_LT((a - b).abs().max().item<float>(), 1e-5f);
+    EXPECT_GT(a.abs().max().item<float>(), 0.1f);  // not a trivially zero output
+  }
+}
+
+TEST(Gansynth, CudaDeviceIsRefusedClearlyWithoutCudaTorch) {
+  Gansynth g = Gansynth::random(GansynthConfig{8, 24, 61, {16, 16, 16, 16, 8, 8, 8}}, 1, 0.5);
+  EXPECT_EQ(g.device(), "cpu");
+  if (Gansynth::cuda_available()) GTEST_SKIP() << "this libtorch has CUDA: the refusal does not apply";
+  try {
+    g.set_device("cuda");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("CPU-only"));
+  }
+  // generate_audio on the CPU equals generate + the CPU spectral path.
+  const auto z = g.timbre("seed:2");
+  std::vector<float> audio(kNoteSamples);
+  g.generate_audio(z, {60}, InverseOptions{}, audio.data());
+  const auto spec = g.generate(z, {60});
+  std::vector<float> want(kNoteSamples);
+  spectrograms_to_audio(spec.data(), 1, want.data(), InverseOptions{});
+  EXPECT_EQ(audio, want);
+}
+
+TEST(Gansynth, Bfloat16PrecisionStaysCloseToFloat32) {
+  Gansynth g = Gansynth::random(GansynthConfig{8, 24, 61, {16, 16, 16, 16, 8, 8, 8}}, 4, 0.5);
+  const auto z = g.timbre("seed:1");
+  const std::vector<float> a = g.generate(z, {60});
+  g.set_precision("bf16");
+  EXPECT_EQ(g.precision(), "bf16");
+  const std::vector<float> b = g.generate(z, {60});
+  double worst = 0, mean = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, double(std::fabs(a[i] - b[i])));
+    mean += std::fabs(a[i] - b[i]) / double(a.size());
+  }
+  // bfloat16 keeps 8 significant bits (relative 2^-9 per value); through 14 layers the outputs
+  // (tanh, within +-1) move by ~1e-2 on average.
+  EXPECT_GT(worst, 0.0);
+  EXPECT_LT(mean, 0.03);
+  g.set_precision("fp32");
+  EXPECT_EQ(g.generate(z, {60}), a);  // back to the exact float32 path
+  EXPECT_THROW(g.set_precision("fp8"), Error);
+}

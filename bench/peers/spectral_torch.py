@@ -7,6 +7,8 @@ sqrt, cumsum of IF * pi, matmul, polar -> complex, DC bin prepended, torch.istft
 n_fft 2048, hop 512; centre=True because torch.istft refuses centre=False with a Hann window, which
 changes only the framing offset, not the work). And torchaudio's GriffinLim, 32 iterations.
 Prints one JSON object: ms per note for each, single thread.
+With a second argument `cuda` (and a third, the batch): the same spectral step on the GPU, timed
+with torch.cuda.synchronize(), for bench/compare_spectral_gpu.sh.
 """
 import json
 import os
@@ -47,8 +49,25 @@ def timeit(fn, seconds=2.0):
     return (time.perf_counter() - start) / n
 
 
+def main_cuda(seconds, batch):
+    dev = torch.device("cuda")
+    spec = torch.from_numpy(np.load(os.path.join(DATA, "note_mel_normalized.npy")))[None].to(dev).repeat(batch, 1, 1, 1)
+    m2l, window = mel_inverse().to(dev), torch.hann_window(2048, device=dev)
+
+    def step():
+        spectrogram_to_audio(spec, m2l, window)
+        torch.cuda.synchronize()
+
+    with torch.inference_mode():
+        ms = 1e3 * timeit(step, seconds) / batch
+    print(json.dumps({"torch_version": torch.__version__, "device": torch.cuda.get_device_name(0), "batch": batch,
+                      "spectral_to_audio_ms_per_note": ms}))
+
+
 def main():
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+    if len(sys.argv) > 2 and sys.argv[2] == "cuda":
+        return main_cuda(seconds, int(sys.argv[3]) if len(sys.argv) > 3 else 256)
     spec = torch.from_numpy(np.load(os.path.join(DATA, "note_mel_normalized.npy")))[None]
     m2l, window = mel_inverse(), torch.hann_window(2048)
     out = {"torch_version": torch.__version__, "threads": 1}

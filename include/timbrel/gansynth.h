@@ -3,10 +3,13 @@
 // latent z (256 values) + pitch (MIDI 24..84) -> normalised IF-mel spectrogram
 // [128 time, 1024 mel, 2] (see spectral.h for turning it into audio). Plain C++ types only.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "timbrel/spectral.h"
 
 namespace timbrel {
 
@@ -50,6 +53,22 @@ class Gansynth {
   // min_pitch..max_pitch, else Error naming the range). Returns n * kSpectrogramValues floats,
   // each note [128, 1024, 2] C order (channel 0 log-mel magnitude, 1 mel IF; both normalised).
   std::vector<float> generate(const std::vector<float>& z, const std::vector<int>& pitches) const;
+  // Where the forward pass runs: "cpu" or "cuda" (needs a CUDA-enabled libtorch and a GPU, else
+  // Error saying which is missing). Debian's libtorch is CPU-only.
+  void set_device(const std::string& device);
+  std::string device() const;
+  // Arithmetic of the forward pass: "fp32" (default), "tf32" (float32 storage, TF32 matmuls and
+  // convolutions on NVIDIA GPUs; the same as fp32 elsewhere) or "bf16" (bfloat16 weights and
+  // activations; output float32). Applies to the current device; set_device keeps it.
+  void set_precision(const std::string& precision);
+  std::string precision() const;
+  static bool cuda_available();  // libtorch built with CUDA and a GPU present
+  // The notes straight to audio: on a GPU the spectrograms stay in device memory and `on_device`
+  // (e.g. the CUDA spectral kernels) turns them into host audio; on the CPU, or without
+  // on_device, `on_host` (or the CPU spectral path) does. audio: n * kNoteSamples floats.
+  using DeviceSpectral = std::function<void(const float* device_spectrograms, size_t n, float* audio, const InverseOptions& options)>;
+  void generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
+                      const DeviceSpectral& on_device = {}, const SpectralBackend& on_host = {}, int threads = 0) const;
   // A latent vector from a timbre spec: "seed:N" (deterministic N(0,1)), "preset:NAME" (from the
   // model card), or a .npy file (float32 [latent] or [1, latent]): "Z.npy" or "file:PATH".
   std::vector<float> timbre(const std::string& spec) const;

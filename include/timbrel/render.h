@@ -33,6 +33,8 @@ struct NoteRenderOptions {
   InverseOptions inverse;
   int batch = 16;
   int threads = 0;
+  SpectralBackend spectral;     // empty: the CPU spectral path
+  Gansynth::DeviceSpectral device_spectral;  // for a model on a GPU: its output stays there
   std::function<void(size_t done, size_t total)> progress;  // generation progress (notes)
 };
 

@@ -4,6 +4,7 @@
 // frequency), and phase reconstruction from magnitudes. Plain float vectors, C order.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ std::vector<float> spectrogram_to_audio(const std::vector<float>& spectrogram, c
 // Many notes, spread over `threads` threads (0: all cores). Each spectrogram/audio is contiguous.
 void spectrograms_to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options,
                            int threads = 0);
+
+// Does spectrograms_to_audio's job elsewhere (the CUDA kernels: see `--device`); an empty one
+// means the CPU path above.
+using SpectralBackend = std::function<void(const float* spectrograms, size_t count, float* audio, const InverseOptions& options)>;
 
 // Quality of a waveform against target linear STFT magnitudes (GANSynth framing):
 // || |STFT(audio)| - target ||_F / || target ||_F.

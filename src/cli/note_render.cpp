@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "cli/device.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 
@@ -16,6 +17,8 @@ void add_render_options(CLI::App* cmd, RenderOptions& o) {
   cmd->add_option("--iterations", o.iterations, "Iterations of the iterative phase methods")
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float")->capture_default_str();
+  cmd->add_option("--device", o.device, "Spectral stage on: auto (the GPU if this build has CUDA kernels and one answers) | cpu | cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
 }
 
 std::vector<std::string> split_list(const std::string& text, char sep) {
@@ -33,7 +36,9 @@ std::vector<float> render_notes(const std::vector<float>& spectrograms, size_t n
   inv.iterations = o.iterations;
   if (spectrograms.size() != n * kSpectrogramValues) throw Error("render", "wrong spectrogram size");
   std::vector<float> audio(n * size_t(kNoteSamples));
-  spectrograms_to_audio(spectrograms.data(), n, audio.data(), inv);
+  const SpectralBackend gpu = choose_device(o.device).spectral;
+  if (gpu) gpu(spectrograms.data(), n, audio.data(), inv);
+  else spectrograms_to_audio(spectrograms.data(), n, audio.data(), inv);
   const float gain = float(o.velocity) / 127.0f;
   if (gain != 1.0f)
     for (float& s : audio) s *= gain;

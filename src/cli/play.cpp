@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/device.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
 #include "cli/song_options.h"
@@ -59,7 +60,10 @@ void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
   const std::string dir = p.song.model.empty() ? bundled_model("gm-timbres") : p.song.model;
-  const Gansynth model = Gansynth::load(dir);
+  Gansynth model = Gansynth::load(dir);
+  const ComputeChoice device = choose_device(p.song.device);
+  place_generator(model, device);
+  if (p.song.precision != "fp32") model.set_precision(p.song.precision);
   LivePlayOptions o;
   if (!p.song.timbre.empty()) o.timbre = p.song.timbre;
   else if (!model.info().timbre_names.empty()) o.timbre = "preset:" + model.info().timbre_names.front();
@@ -72,6 +76,8 @@ void play_live_input(const PlayCliOptions& p) {
   o.attack = p.song.attack;
   o.release = p.song.release;
   o.inverse.phase = parse_phase_method(p.song.phase);
+  o.spectral = device.spectral;
+  o.device_spectral = device.device_spectral;
   o.record = p.record;
   o.record_format = parse_sample_format(p.song.bit_depth);
   o.interrupt = &g_interrupted;

@@ -1,6 +1,7 @@
 #include "cli/song_options.h"
 
 #include "cli/note_render.h"
+#include "cli/device.h"
 #include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -42,6 +43,8 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   }
   cmd->add_option("--phase", o.phase, "Phase reconstruction: if | if+fgla | pghi | ...")->capture_default_str();
   cmd->add_flag("--strict", o.strict, "Pitches outside the model's range are errors (default: moved by octaves, with a warning)");
+  cmd->add_option("--precision", o.precision, "Generator arithmetic: fp32 | tf32 (NVIDIA GPUs) | bf16")
+      ->capture_default_str()->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   // play's --device is the audio device, so its compute device is --compute.
   cmd->add_option(with_file_output ? "--device" : "--compute", o.device, "Compute device: auto | cpu | cuda")
       ->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -77,15 +80,24 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.sample_rate = o.sample_rate;
   r.strict = o.strict;
   r.inverse.phase = parse_phase_method(o.phase);
+  const ComputeChoice device = choose_device(o.device);
+  r.spectral = device.spectral;
+  r.device_spectral = device.device_spectral;
   return r;
 }
 
 TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o) {
-  if (o.device == "cuda") throw Error("--device cuda", "the GPU render path is not built yet; use --device cpu or auto");
   TimbreModels m;
   m.melodic_dir = o.model.empty() ? bundled_model("gm-timbres") : o.model;
   m.melodic = std::make_unique<Gansynth>(Gansynth::load(m.melodic_dir));
   if (seq.has_drums() && !o.no_drums) m.drums = std::make_unique<Gansynth>(Gansynth::load(o.drum_model.empty() ? bundled_model("gm-drums") : o.drum_model));
+  const ComputeChoice device = choose_device(o.device);
+  place_generator(*m.melodic, device);
+  if (m.drums) place_generator(*m.drums, device);
+  if (o.precision != "fp32") {
+    m.melodic->set_precision(o.precision);
+    if (m.drums) m.drums->set_precision(o.precision);
+  }
   return m;
 }
 

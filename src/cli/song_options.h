@@ -13,7 +13,7 @@
 namespace timbrel::cli {
 
 struct SongOptions {
-  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "if";
+  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "if", precision = "fp32";
   double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
   int sample_rate = 16000;
   bool strict = false, no_drums = false;
@@ -39,7 +39,7 @@ struct TimbreModels {
   std::string melodic_dir;
   std::unique_ptr<Gansynth> melodic, drums;  // drums: null when the song has none or --no-drums
 };
-// Refuses --device cuda (no GPU render path yet) and loads the bundled models unless given.
+// Loads the bundled models unless given.
 TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o);
 
 // The song `generate` makes: --bars of melody along a smooth MusicVAE latent walk, plus a

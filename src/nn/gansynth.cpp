@@ -12,6 +12,7 @@
 namespace timbrel {
 
 struct Gansynth::Impl {
+  std::string precision = "fp32";
   GansynthInfo info;
   std::unique_ptr<nn::GansynthNet> net;
   nlohmann::json card;
@@ -159,9 +160,63 @@ std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::ve
     index[int64_t(i)] = int64_t(pitches[i] - c.min_pitch);
   }
   c10::InferenceMode guard;
-  torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat);
-  torch::Tensor out = impl_->net->forward(zt, index);
+  const torch::Device device = impl_->net->device();
+  torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
+  torch::Tensor out = impl_->net->forward(zt, index.to(device)).to(torch::kCPU).contiguous();
   return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+}
+
+bool Gansynth::cuda_available() { return torch::cuda::is_available(); }
+
+void Gansynth::set_device(const std::string& device) {
+  const torch::ScalarType dtype = impl_->precision == "bf16" ? torch::kBFloat16 : torch::kFloat;
+  if (device == "cpu") {
+    impl_->net->to(torch::Device(torch::kCPU), dtype);
+    return;
+  }
+  if (device != "cuda") throw Error("--device " + device, "must be cpu or cuda");
+  if (!torch::cuda::is_available())
+    throw Error("--device cuda", "this libtorch cannot use a GPU (Debian's libtorch is CPU-only; build against a CUDA-enabled libtorch)");
+  impl_->net->to(torch::Device(torch::kCUDA, 0), dtype);
+}
+
+void Gansynth::set_precision(const std::string& precision) {
+  if (precision != "fp32" && precision != "tf32" && precision != "bf16") throw Error("--precision " + precision, "must be fp32, tf32 or bf16");
+  impl_->precision = precision;
+  // TF32 is a process-wide switch of cuBLAS/cuDNN (no effect on a CPU).
+  at::globalContext().setAllowTF32CuBLAS(precision == "tf32");
+  at::globalContext().setAllowTF32CuDNN(precision == "tf32");
+  set_device(device());
+}
+
+std::string Gansynth::precision() const { return impl_->precision; }
+
+std::string Gansynth::device() const { return impl_->net->device().is_cpu() ? "cpu" : "cuda"; }
+
+void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
+                              const DeviceSpectral& on_device, const SpectralBackend& on_host, int threads) const {
+  if (impl_->net->device().is_cuda() && on_device) {
+    // Validation as in generate(), then the forward pass whose output never leaves the GPU.
+    const GansynthConfig& c = impl_->info.config;
+    const size_t n = pitches.size();
+    if (n == 0 || z.size() != n * size_t(c.latent_size)) throw Error("generate", "z and pitches do not match");
+    std::vector<int64_t> index(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (pitches[i] < c.min_pitch || pitches[i] > c.max_pitch()) throw Error("pitch", std::to_string(pitches[i]) + " is outside the generator's range");
+      index[i] = pitches[i] - c.min_pitch;
+    }
+    c10::InferenceMode guard;
+    const torch::Device device = impl_->net->device();
+    torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
+    torch::Tensor it = torch::from_blob(index.data(), {int64_t(n)}, torch::kLong).to(device);
+    torch::Tensor out = impl_->net->forward(zt, it).contiguous();
+    // libtorch ran on the legacy default stream; on_device's stream waits for it.
+    on_device(out.data_ptr<float>(), n, audio, options);
+    return;
+  }
+  const std::vector<float> spec = generate(z, pitches);
+  if (on_host) on_host(spec.data(), pitches.size(), audio, options);
+  else spectrograms_to_audio(spec.data(), pitches.size(), audio, options, threads);
 }
 
 std::vector<float> Gansynth::timbre(const std::string& spec) const {

@@ -243,18 +243,66 @@ torch::Tensor interleave_leaky_pixel_norm(const torch::Tensor& y, bool both) {
   return out;
 }
 
+// The same two ops from plain torch operations, for devices without the loops above (a GPU).
+torch::Tensor leaky_pixel_norm_generic(const torch::Tensor& x) {
+  const torch::Tensor a = torch::leaky_relu(x, 0.2);
+  return (a * torch::rsqrt(a.square().mean(1, true) + 1e-8)).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+torch::Tensor interleave_leaky_pixel_norm_generic(const torch::Tensor& y, bool both) {
+  const int64_t parts = both ? 4 : 2, extra = both ? 1 : 0;
+  const int64_t n = y.size(0), co = y.size(1) / parts, h = y.size(2) - extra, w = y.size(3) - 1;
+  auto part = [&](int64_t q, int64_t i, int64_t j) { return y.narrow(1, q * co, co).narrow(2, i, h).narrow(3, j, w); };
+  torch::Tensor out;
+  if (both)  // [n, co, h, 2 (i), w, 2 (j)] -> [n, co, 2h, 2w]
+    out = torch::stack({torch::stack({part(0, 0, 0), part(1, 0, 1)}, -1), torch::stack({part(2, 1, 0), part(3, 1, 1)}, -1)}, 3)
+              .reshape({n, co, 2 * h, 2 * w});
+  else  // [n, co, h, w, 2 (j)] -> [n, co, h, 2w]
+    out = torch::stack({part(0, 0, 0), part(1, 0, 1)}, -1).reshape({n, co, h, 2 * w});
+  return leaky_pixel_norm_generic(out);
+}
+
 }  // namespace
+
+void GansynthNet::to(const torch::Device& device, torch::ScalarType dtype) {
+  // Always from the float32 originals, so fp32 -> bf16 -> fp32 gives back the exact weights.
+  if (!master_) master_ = std::make_shared<const Weights>(Weights{first_matrix_, first_bias_, template_, convs_, subpixel_, to_rgb_});
+  first_matrix_ = master_->first_matrix;
+  first_bias_ = master_->first_bias;
+  template_ = master_->template_;
+  convs_ = master_->convs;
+  subpixel_ = master_->subpixel;
+  to_rgb_ = master_->to_rgb;
+  auto move = [&](torch::Tensor& t) {
+    if (t.defined()) t = t.to(device, dtype);
+  };
+  move(first_matrix_);
+  move(first_bias_);
+  for (Conv& c : convs_) move(c.weight), move(c.bias);
+  for (Conv& c : subpixel_) move(c.weight), move(c.bias);
+  for (Conv& c : convs_)
+    if (c.weight.defined()) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
+  for (Conv& c : subpixel_) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
+  move(template_);
+  move(to_rgb_.weight);
+  move(to_rgb_.bias);
+  generic_ops_ = !device.is_cpu() || dtype != torch::kFloat;  // the fused loops are float32 CPU code
+}
 
 torch::Tensor GansynthNet::forward(const torch::Tensor& z, const torch::Tensor& pitch_index) const {
   const int64_t n = z.size(0);
-  torch::Tensor x = torch::cat({z, torch::one_hot(pitch_index, config_.pitches).to(torch::kFloat)}, 1);
+  torch::Tensor x = torch::cat({z.to(torch::kFloat), torch::one_hot(pitch_index, config_.pitches).to(torch::kFloat)}, 1)
+                        .to(first_matrix_.scalar_type());  // bf16 when the weights are
   x = pixel_norm(x);
   // [n, 2 * 16 * c] in (h, w, c) order = NHWC: viewed as a channels-last NCHW tensor.
   const int64_t c1 = first_matrix_.size(1) / 32;
   x = torch::addmm(first_bias_, x, first_matrix_).view({n, 2, 16, c1}).permute({0, 3, 1, 2});
-  leaky_pixel_norm_(x);
-  auto conv = [](const torch::Tensor& t, const Conv& c) {
+  const bool generic = generic_ops_;
+  if (generic) x = leaky_pixel_norm_generic(x);
+  else leaky_pixel_norm_(x);
+  auto conv = [generic](const torch::Tensor& t, const Conv& c) {
     torch::Tensor y = torch::conv2d(t, c.weight, c.bias, 1, 1).contiguous(at::MemoryFormat::ChannelsLast);
+    if (generic) return leaky_pixel_norm_generic(y);
     leaky_pixel_norm_(y);
     return y;
   };
@@ -263,7 +311,7 @@ torch::Tensor GansynthNet::forward(const torch::Tensor& z, const torch::Tensor& 
     const Conv& up = subpixel_[i / 2];
     const bool both = (i + 1) / 2 < config_.channels.size() - size_t(config_.time_depth_blocks);  // else frequency only
     torch::Tensor y = torch::conv2d(x, up.weight, up.bias, 1, 1);  // both: 2x2 taps, else 3x2
-    x = interleave_leaky_pixel_norm(y.contiguous(at::MemoryFormat::ChannelsLast), both);
+    x = generic ? interleave_leaky_pixel_norm_generic(y, both) : interleave_leaky_pixel_norm(y.contiguous(at::MemoryFormat::ChannelsLast), both);
     x = conv(x, convs_[i + 1]);
   }
   // to_rgb (1x1) on NHWC is a matmul over channels, and its output is already [n, time, mel, 2].
@@ -273,7 +321,7 @@ torch::Tensor GansynthNet::forward(const torch::Tensor& z, const torch::Tensor& 
   if (sub > 1) rgb = rgb.view({n, h, w, sub, 2}).permute({0, 1, 3, 2, 4}).contiguous();  // channel s * 2 + k -> frame h * sub + s
   rgb = rgb.view({n, h * sub, w, 2});
   if (template_.defined()) rgb.add_(template_.index_select(0, pitch_index).unsqueeze(1));
-  return torch::tanh_(rgb);
+  return torch::tanh_(rgb).to(torch::kFloat);
 }
 
 }  // namespace timbrel::nn

@@ -41,8 +41,15 @@ class GansynthNet {
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& pitch_index) const;
   const TensorMap& raw() const { return raw_; }
   int64_t parameters() const;
+  // Moves (and casts: float32 or bfloat16) the inference weights (raw() stays float32 on the CPU
+  // for saving). On a GPU or in bf16 the fused float32 CPU loops give way to plain torch ops
+  // (generic_ops), which tests also run on the CPU. The output is float32 either way.
+  void to(const torch::Device& device, torch::ScalarType dtype = torch::kFloat);
+  torch::Device device() const { return first_matrix_.device(); }
+  void set_generic_ops(bool on) { generic_ops_ = on; }
 
  private:
+  bool generic_ops_ = false;
   struct Conv {
     torch::Tensor weight, bias;  // scaled weight
   };
@@ -53,6 +60,12 @@ class GansynthNet {
   std::vector<Conv> subpixel_;               // block 2..7 conv0 fused with the upsampling
   torch::Tensor template_;                   // pitch_template [pitches, w, 2] or undefined
   Conv to_rgb_;
+  struct Weights {  // the float32 CPU originals of the above, which to() converts from
+    torch::Tensor first_matrix, first_bias, template_;
+    std::vector<Conv> convs, subpixel;
+    Conv to_rgb;
+  };
+  std::shared_ptr<const Weights> master_;
 };
 
 }  // namespace timbrel::nn

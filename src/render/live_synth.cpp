@@ -67,9 +67,8 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       zs.insert(zs.end(), z.begin(), z.end());
       pitches.push_back(min_pitch_ + first + k);
     }
-    const std::vector<float> spec = model_.generate(zs, pitches);
     std::vector<float> audio(size_t(n) * kNoteSamples);
-    spectrograms_to_audio(spec.data(), size_t(n), audio.data(), options_.inverse, options_.threads);
+    model_.generate_audio(zs, pitches, options_.inverse, audio.data(), options_.device_spectral, options_.spectral, options_.threads);
     for (int k = 0; k < n; ++k) {
       Audio a;
       a.sample_rate = kNoteSampleRate;

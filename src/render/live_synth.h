@@ -22,6 +22,8 @@ struct LiveOptions {
   InverseOptions inverse;
   int batch = 16;
   int threads = 0;
+  SpectralBackend spectral;  // empty: the CPU spectral path
+  Gansynth::DeviceSpectral device_spectral;
 };
 
 class LiveSynth final : public RealtimeSource {

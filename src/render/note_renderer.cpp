@@ -111,8 +111,8 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
     z.insert(z.end(), jobs_[queue[k]].z.begin(), jobs_[queue[k]].z.end());
     pitches.push_back(jobs_[queue[k]].pitch);
   }
-  std::vector<float> spec = model->generate(z, pitches), out(n * kNoteSamples);
-  spectrograms_to_audio(spec.data(), n, out.data(), options_.inverse, options_.threads);
+  std::vector<float> out(n * kNoteSamples);
+  model->generate_audio(z, pitches, options_.inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
   for (size_t k = 0; k < n; ++k) {
     std::vector<float>& a = jobs_[queue[next + k]].audio;
     a.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));

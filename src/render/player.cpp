@@ -156,6 +156,8 @@ LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   lo.attack = o.attack;
   lo.release = o.release;
   lo.inverse = o.inverse;
+  lo.spectral = o.spectral;
+  lo.device_spectral = o.device_spectral;
   LiveSynth synth(model, output.sample_rate(), o.timbre, lo);
   if (!o.programs.empty()) synth.set_programs(o.programs);
   MidiInput midi({o.midi_port, o.midi_api, "timbrel"}, [&synth](const unsigned char* m, size_t n) {
