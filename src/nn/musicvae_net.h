@@ -84,6 +84,8 @@ class MusicVaeNetImpl : public torch::nn::Module {
   MusicVaeConfig config_;
   std::vector<std::pair<TfLstmCell, TfLstmCell>> encoder_;  // (fw, bw) per layer
   TfDense mu_{nullptr}, sigma_{nullptr};
+  // decode() for one slice of the batch; sampling draws from `generator` (null: the global one).
+  torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator) const;
   std::vector<TfLstmCell> decoder_;
   TfDense z_to_initial_state_{nullptr}, output_projection_{nullptr};
   std::vector<std::string> missing_encoder_;

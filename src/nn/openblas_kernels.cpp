@@ -24,4 +24,15 @@ void ensure_fast_openblas_kernels(char** argv) {
   ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the slow kernels
 }
 
+int openblas_threads() {
+  using Get = int (*)();
+  auto get = reinterpret_cast<Get>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 1;
+}
+
+void set_openblas_threads(int threads) {
+  using Set = void (*)(int);
+  if (auto set = reinterpret_cast<Set>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(std::max(1, threads));
+}
+
 }  // namespace timbrel::nn

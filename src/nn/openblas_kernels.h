@@ -9,4 +9,21 @@ namespace timbrel::nn {
 
 void ensure_fast_openblas_kernels(char** argv);
 
+// OpenBLAS's own thread count (1 when the BLAS is not OpenBLAS).
+int openblas_threads();
+void set_openblas_threads(int threads);
+
+// Single-threaded OpenBLAS for a scope: callers that split work across libtorch's threads
+// themselves (OpenBLAS's pthreads on top of them oversubscribe the cores).
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() : saved_(openblas_threads()) { set_openblas_threads(1); }
+  ~SingleThreadedBlas() { set_openblas_threads(saved_); }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int saved_;
+};
+
 }  // namespace timbrel::nn

@@ -1,5 +1,7 @@
 #include "train/train_util.h"
 
+#include "nn/openblas_kernels.h"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -32,8 +34,7 @@ std::string progress_bar(double fraction) {
 
 void set_training_threads(int threads) {
   torch::set_num_threads(std::max(1, threads));
-  using SetThreads = void (*)(int);
-  if (auto f = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(std::max(1, threads));
+  nn::set_openblas_threads(threads);
 }
 
 }  // namespace timbrel::train
