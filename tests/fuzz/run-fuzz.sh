@@ -14,14 +14,17 @@ if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long){ret
 fi
 case "$target" in
   midi) sources=("$src/src/music/midi_reader.cpp" "$src/src/music/midi_writer.cpp" "$src/src/music/tempo_map.cpp"
-                 "$src/src/util/atomic_file.cpp" "$src/tests/fuzz/fuzz_midi.cpp") ;;
+                 "$src/src/util/atomic_file.cpp" "$src/tests/fuzz/fuzz_midi.cpp"); libs=() ;;
+  npy) sources=("$src/src/util/npy.cpp" "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_npy.cpp"); libs=() ;;
+  sound_file) sources=("$src/src/audio/sound_file.cpp" "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp"
+                       "$src/tests/fuzz/fuzz_sound_file.cpp"); libs=(-lsndfile) ;;
   *) echo "unknown fuzz target $target" >&2; exit 2 ;;
 esac
 bin="$work/fuzz_$target"
 # Rebuild only when a source changed.
-if [[ ! -x "$bin" ]] || [[ -n "$(find "${sources[@]}" "$src/include" "$src/src/music" -newer "$bin" 2>/dev/null | head -1)" ]]; then
-  "$clangxx" -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src/include" -I"$src/src" "${sources[@]}" -o "$bin"
+if [[ ! -x "$bin" ]] || [[ -n "$(find "${sources[@]}" "$src/include" "$src/src" -newer "$bin" 2>/dev/null | head -1)" ]]; then
+  "$clangxx" -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DTIMBREL_LIBFUZZER \
+    -I"$src/include" -I"$src/src" "${sources[@]}" "${libs[@]}" -o "$bin"
 fi
 corpus="$work/corpus_$target"
 mkdir -p "$corpus"

@@ -1,4 +1,4 @@
-// Replays the fuzz corpus (seeds and any past findings) through the fuzz entry point on every
+// Replays the fuzz corpora (seeds and any past findings) through the fuzz entry points on every
 // build, so a regression shows without libFuzzer.
 #include <gtest/gtest.h>
 
@@ -6,16 +6,26 @@
 #include <fstream>
 #include <iterator>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+int fuzz_midi(const uint8_t* data, size_t size);
+int fuzz_npy(const uint8_t* data, size_t size);
+int fuzz_sound_file(const uint8_t* data, size_t size);
 
-TEST(FuzzCorpus, MidiCorpusReplays) {
+namespace {
+
+size_t replay(const std::string& target, int (*fn)(const uint8_t*, size_t)) {
   size_t n = 0;
-  for (auto& e : std::filesystem::directory_iterator(std::string(TIMBREL_FUZZ_CORPUS_DIR) + "/midi")) {
+  for (auto& e : std::filesystem::directory_iterator(std::string(TIMBREL_FUZZ_CORPUS_DIR) + "/" + target)) {
     std::ifstream in(e.path(), std::ios::binary);
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     SCOPED_TRACE(e.path().string());
-    EXPECT_EQ(LLVMFuzzerTestOneInput(bytes.data(), bytes.size()), 0);
+    EXPECT_EQ(fn(bytes.data(), bytes.size()), 0);
     ++n;
   }
-  EXPECT_GE(n, 10u);
+  return n;
 }
+
+}  // namespace
+
+TEST(FuzzCorpus, MidiCorpusReplays) { EXPECT_GE(replay("midi", fuzz_midi), 10u); }
+TEST(FuzzCorpus, NpyCorpusReplays) { EXPECT_GE(replay("npy", fuzz_npy), 5u); }
+TEST(FuzzCorpus, SoundFileCorpusReplays) { EXPECT_GE(replay("sound_file", fuzz_sound_file), 5u); }
