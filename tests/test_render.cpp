@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "test_util.h"
 #include "timbrel/error.h"
@@ -201,4 +202,46 @@ TEST(RenderCli, SameSeedGivesByteIdenticalFiles) {
     EXPECT_FALSE(a.empty()) << f;
     EXPECT_TRUE(a == b) << f << " differs between two runs";
   }
+}
+
+// Hardening: awkward but valid songs render correctly; absurd ones fail with a clear error.
+TEST(Render, AwkwardSongsRenderAndAbsurdOnesFailClearly) {
+  NoteRenderOptions o;
+  // Zero-length notes: the release still sounds.
+  auto zero = render_sequence(one_note(60, 0.5, 0.5, 100), model(), nullptr, o);
+  EXPECT_GT(rms(zero, 0.5, 0.8), 0.0);
+  EXPECT_EQ(rms(zero, 0.81, 0.9), 0.0);
+  // 10,000 notes (a fast run over two octaves, overlapping): every note placed, the limiter holds.
+  NoteSequence many;
+  for (int i = 0; i < 10000; ++i) {
+    Note n;
+    n.pitch = 48 + i % 24;
+    n.velocity = 40 + i % 80;
+    n.start_time = i * 0.01;
+    n.end_time = n.start_time + 0.05;
+    many.notes.push_back(n);
+  }
+  NoteRenderReport r;
+  auto audio = render_sequence(many, model(), nullptr, o, &r);
+  EXPECT_EQ(r.notes, 10000u);
+  EXPECT_EQ(r.generated, 24u);
+  EXPECT_NEAR(audio.size() / 16000.0, 100.35, 0.01);
+  for (float v : audio) ASSERT_LT(std::fabs(v), 1.0f);
+  // A note that ends days later (e.g. a huge tempo value): an error before any allocation.
+  try {
+    render_sequence(one_note(60, 0.0, 86400.0 * 3, 100), model(), nullptr, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("rendering to a file stops at 4 h"));
+  }
+}
+
+TEST(RenderCli, EmptyMidiIsAClearErrorAndWritesNothing) {
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY;
+  const std::string empty = std::string("MThd\0\0\0\6\0\0\0\1\1\xe0MTrk\0\0\0\4\0\xff\x2f\0", 26);
+  { std::ofstream(dir + "/empty.mid", std::ios::binary) << empty; }
+  std::string out;
+  EXPECT_NE(test::run_command(bin + " render " + dir + "/empty.mid -o " + dir + "/e.wav --device cpu", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("empty.mid: has no notes to render"));
+  EXPECT_FALSE(test::file_exists(dir + "/e.wav"));
 }

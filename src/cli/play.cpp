@@ -33,6 +33,7 @@ void play_file_or_song(const PlayCliOptions& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
   const NoteSequence seq = p.generate ? sample_song(p.song) : read_midi(p.song.input);
+  if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
   if (!p.record.empty() && !p.song.input.empty()) refuse_to_overwrite_input(p.song.input, p.record);
   TimbreModels models = load_timbre_models(seq, p.song);
   PlayOptions o;

@@ -59,7 +59,9 @@ void add_render(CLI::App& app, Status&) {
               "steady stretch) and a 0.3 s release, velocity/127 after peak normalisation; the mix goes through a soft limiter.");
   cmd->callback([o] {
     refuse_to_overwrite_input(o->input, o->out);
-    render_and_write(read_midi(o->input), *o);
+    const NoteSequence seq = read_midi(o->input);
+    if (seq.notes.empty()) throw Error(o->input, "has no notes to render");
+    render_and_write(seq, *o);
   });
 }
 

@@ -174,6 +174,13 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
                                    const NoteRenderOptions& o, NoteRenderReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   NoteRenderer renderer(seq, melodic, drums, o);
+  // A file's audio is built in memory (~200 MB per hour at 48 kHz): a MIDI file whose times run
+  // to days (absurd tempo or delta values) must fail here, not in the allocator. play streams.
+  constexpr double kMaxHours = 4.0;
+  const double hours = double(renderer.total_samples()) / kRate / 3600.0;
+  if (hours > kMaxHours)
+    throw Error("song", "lasts " + std::to_string(int(hours)) + " h (its last note ends there); rendering to a file stops at " +
+                            std::to_string(int(kMaxHours)) + " h");
   std::vector<float> mix;
   mix.reserve(renderer.total_samples());
   renderer.render_until(renderer.total_samples(), mix);
