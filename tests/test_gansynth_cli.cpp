@@ -2,7 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 
 #include "test_util.h"
 #include "timbrel/gansynth.h"
@@ -160,4 +163,38 @@ TEST(GansynthCli, NoteCompatAndPhaseOptionsReachTheSpectralCore) {
   // ... and not what the default options give.
   std::vector<float> plain = spectrogram_to_audio(read_npy(dir + "/n.npy").data, InverseOptions{});
   EXPECT_LT(snr_db(plain, ref), 40.0);
+}
+
+// Output safety: an existing output is an error without --force (and is left as it was); kill -9
+// while the finished file waits to be committed leaves nothing in the folder (the file is
+// unnamed, O_TMPFILE, until the final rename).
+TEST(GansynthCli, ExistingOutputsNeedForceAndKillLeavesNoPartialFile) {
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY;
+  std::string out;
+  { std::ofstream(dir + "/taken.wav") << "precious"; }
+  EXPECT_NE(test::run_command(bin + " note --pitch 60 --device cpu -o " + dir + "/taken.wav", &out, true), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("taken.wav: exists already (--force overwrites it)"));
+  EXPECT_EQ(test::read_text(dir + "/taken.wav"), "precious");
+  ASSERT_EQ(test::run_command(bin + " note --pitch 60 --device cpu --force -o " + dir + "/taken.wav", &out, true), 0) << out;
+  EXPECT_EQ(read_sound_file(dir + "/taken.wav").frames(), size_t(kNoteSamples));
+
+  const std::string sub = dir + "/killed";
+  ASSERT_EQ(test::run_command("mkdir " + sub, &out), 0);
+  ASSERT_EQ(test::run_command("TIMBREL_FAULT_PAUSE_BEFORE_COMMIT=30 " + bin + " note --pitch 60 --device cpu -o " + sub +
+                                  "/k.wav >/dev/null 2>&1 & echo $!",
+                              &out),
+            0);
+  const std::string pid = out.substr(0, out.find('\n'));
+  // Wait until the process holds the finished, unnamed file in that folder, then kill it.
+  bool holding = false;
+  for (int i = 0; i < 600 && !holding; ++i) {
+    test::run_command("ls -l /proc/" + pid + "/fd 2>/dev/null", &out);
+    holding = out.find(sub + "/#") != std::string::npos;  // how Linux shows an O_TMPFILE
+    if (!holding) usleep(50000);
+  }
+  EXPECT_TRUE(holding) << "the note was not written within 30 s";
+  test::run_command("kill -9 " + pid, &out);
+  usleep(200000);
+  test::run_command("ls -A " + sub, &out);
+  EXPECT_EQ(out, "") << "left behind: " << out;
 }

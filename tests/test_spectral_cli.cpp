@@ -40,18 +40,18 @@ TEST(ResynthCli, LinearIfPathKeepsARealNoteAt44k) {
 
 TEST(ResynthCli, PhaseMethodsAndErrors) {
   std::string dir = temp_dir(), out = dir + "/o.wav", in = spectral_data("notes/flute_c5.wav"), text;
-  ASSERT_EQ(run_command(kBin + " resynth " + in + " -o " + out + " --phase if+fgla --iterations 8 --json", &text), 0);
+  ASSERT_EQ(run_command(kBin + " resynth " + in + " --force -o " + out + " --phase if+fgla --iterations 8 --json", &text), 0);
   double polished = json::parse(text)["spectral_convergence"].get<double>();
-  ASSERT_EQ(run_command(kBin + " resynth " + in + " -o " + out + " --json", &text), 0);
+  ASSERT_EQ(run_command(kBin + " resynth " + in + " --force -o " + out + " --json", &text), 0);
   double plain = json::parse(text)["spectral_convergence"].get<double>();
   EXPECT_LT(polished, plain);
-  ASSERT_EQ(run_command(kBin + " resynth " + in + " -o " + out + " --compat magentajs", &text), 0);
+  ASSERT_EQ(run_command(kBin + " resynth " + in + " --force -o " + out + " --compat magentajs", &text), 0);
   EXPECT_THAT(text, HasSubstr("magenta.js mode"));
-  EXPECT_EQ(run_command(kBin + " resynth " + in + " -o " + out + " --phase magic", &text, true), 1);
+  EXPECT_EQ(run_command(kBin + " resynth " + in + " --force -o " + out + " --phase magic", &text, true), 1);
   EXPECT_THAT(text, HasSubstr("timbrel: --phase: 'magic' is not one of"));
   EXPECT_EQ(run_command(kBin + " resynth " + out + " -o " + out, &text, true), 1);
   EXPECT_THAT(text, HasSubstr("is the input file"));
-  EXPECT_EQ(run_command(kBin + " resynth /nonexistent.wav -o " + out, &text, true), 1);
+  EXPECT_EQ(run_command(kBin + " resynth /nonexistent.wav -o " + dir + "/fresh.wav", &text, true), 1);
   EXPECT_THAT(text, HasSubstr("timbrel: /nonexistent.wav: cannot read as a sound file"));
 }
 

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/musicvae.h"
@@ -44,6 +45,7 @@ void add_convert(CLI::App& app, Status&) {
               "  timbrel convert gansynth_acoustic_only -o gansynth-acoustic   # a downloaded TF.js checkpoint\n"
               "Missing MusicVAE encoder tensors stay missing (listed in model.json); such a model decodes but cannot encode.");
   cmd->callback([in, out, kind, f16] {
+    refuse_existing_output(*out, "model.json");
     const std::string k = *kind == "auto" ? detect_kind(*in) : *kind;
     if (k == "gansynth") {
       if (*f16) throw Error("--float16", "GANSynth model folders are float32");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "train/note_dataset.h"
 
@@ -33,6 +34,7 @@ void add_dataset(CLI::App& app, Status&) {
               "Notes are 16 kHz mono, 3 s held + 1 s release, each scaled to peak 0.9; silent ones (no sample\n"
               "for that key) are dropped. Reverb and chorus are off; CC 11 is 127.");
   cmd->callback([o, pitches] {
+    refuse_existing_output(o->out_dir, "index.json");
     if (o->drums) o->min_pitch = 35, o->max_pitch = 81;
     if (!pitches->empty()) {
       const size_t dots = pitches->find("..");

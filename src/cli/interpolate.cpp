@@ -1,5 +1,6 @@
 // timbrel interpolate: encode two melodies (or drum patterns), slerp between the means, decode.
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -24,6 +25,7 @@ Tokens window_of(const MusicVae& model, const std::string& path, int bar) {
 }
 
 void run(const InterpolateOptions& o) {
+  refuse_existing_output(o.out);
   if (o.steps < 2 || o.steps > 1000) throw Error("--steps", "must be 2..1000");
   MusicVae model = MusicVae::load(o.model);
   auto mu = model.encode({window_of(model, o.a, o.bar), window_of(model, o.b, o.bar)});

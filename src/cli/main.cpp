@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "nn/openblas_kernels.h"
 #include "timbrel/build_config.h"
 #include "timbrel/error.h"
@@ -10,6 +11,20 @@
 namespace timbrel::cli {
 void print_error(const std::string& message) { std::cerr << "timbrel: " << message << std::endl; }
 }  // namespace timbrel::cli
+
+namespace {
+// Every command that writes takes --force (outputs that exist are otherwise an error).
+void add_force_flags(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_subcommands({}).empty()) {
+      if (sub->get_name() != "info" && sub->get_name() != "inspect" && sub->get_name() != "bench")
+        sub->add_flag_callback("--force", [] { timbrel::cli::set_force(true); }, "Overwrite output files that exist");
+    } else {
+      add_force_flags(*sub);
+    }
+  }
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace timbrel::cli;
@@ -39,6 +54,7 @@ int main(int argc, char** argv) {
   add_render(app, status);
   add_generate(app, status);
   add_play(app, status);
+  add_force_flags(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -33,6 +33,7 @@ std::vector<float> cross_fade(const std::vector<float>& notes, int k) {
 }
 
 void run(const Options& o) {
+  refuse_existing_output(o.out);
   const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
   Gansynth g = Gansynth::load(model);
   const std::vector<float> a = g.timbre(o.from), b = g.timbre(o.to);

@@ -40,6 +40,7 @@ std::vector<float> latent_for(const Gansynth& g, const Options& o) {
 }
 
 void run(const Options& o) {
+  refuse_existing_output(o.out);
   const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
   Gansynth g = Gansynth::load(model);
   std::vector<float> z = latent_for(g, o);

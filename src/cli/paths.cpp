@@ -18,6 +18,20 @@ void refuse_to_overwrite_input(const std::string& input, const std::string& outp
     throw Error(output, "is the input file; choose another output name");
 }
 
+namespace {
+bool g_force = false;
+}
+
+void set_force(bool force) { g_force = force; }
+
+void refuse_existing_output(const std::string& output, const std::string& marker) {
+  if (g_force || output.empty()) return;
+  const std::string probe = marker.empty() ? output : output + "/" + marker;
+  struct stat st;
+  if (::stat(probe.c_str(), &st) == 0)
+    throw Error(output, marker.empty() ? "exists already (--force overwrites it)" : "holds a previous output (" + marker + "); --force overwrites it");
+}
+
 std::string bundled_model(const std::string& name) {
   namespace fs = std::filesystem;
   std::vector<fs::path> roots;

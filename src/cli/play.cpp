@@ -35,6 +35,7 @@ void play_file_or_song(const PlayCliOptions& p) {
   const NoteSequence seq = p.generate ? sample_song(p.song) : read_midi(p.song.input);
   if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
   if (!p.record.empty() && !p.song.input.empty()) refuse_to_overwrite_input(p.song.input, p.record);
+  refuse_existing_output(p.record);
   TimbreModels models = load_timbre_models(seq, p.song);
   PlayOptions o;
   o.render = note_render_options(p.song);
@@ -60,6 +61,7 @@ void play_file_or_song(const PlayCliOptions& p) {
 void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
+  refuse_existing_output(p.record);
   const std::string dir = p.song.model.empty() ? bundled_model("gm-timbres") : p.song.model;
   Gansynth model = Gansynth::load(dir);
   const ComputeChoice device = choose_device(p.song.device);

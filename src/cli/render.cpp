@@ -59,6 +59,7 @@ void add_render(CLI::App& app, Status&) {
               "steady stretch) and a 0.3 s release, velocity/127 after peak normalisation; the mix goes through a soft limiter.");
   cmd->callback([o] {
     refuse_to_overwrite_input(o->input, o->out);
+    refuse_existing_output(o->out);
     const NoteSequence seq = read_midi(o->input);
     if (seq.notes.empty()) throw Error(o->input, "has no notes to render");
     render_and_write(seq, *o);
@@ -76,6 +77,8 @@ void add_generate(CLI::App& app, Status&) {
     NoteSequence seq = sample_song(*o);
     const std::string mid = with_extension(o->out, ".mid");
     refuse_to_overwrite_input(o->out, mid);
+    refuse_existing_output(o->out);
+    refuse_existing_output(mid);
     std::printf("melody: %d bars, %zu notes -> %s\n", o->bars, seq.notes.size(), mid.c_str());
     render_and_write(seq, *o, mid);
   });

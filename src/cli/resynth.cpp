@@ -24,6 +24,7 @@ struct Options {
 
 void run(const Options& o) {
   refuse_to_overwrite_input(o.input, o.output);
+  refuse_existing_output(o.output);
   InverseOptions inv;
   inv.scale = o.linear ? SpectralScale::Linear : SpectralScale::Mel;
   inv.phase = parse_phase_method(o.phase);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -40,6 +41,11 @@ void run(const SampleOptions& o) {
     if (o.n < 1 || o.n > 100000) throw Error("-n", "must be 1..100000");
     z = model.random_z(size_t(o.n), o.seed, o.standard_prior);
   }
+  const size_t count = z.size() / size_t(zs);
+  if (o.split)
+    for (size_t i = 0; i < count; ++i) refuse_existing_output(numbered(o.out, i));
+  else
+    refuse_existing_output(o.out);
   auto windows = model.decode(z, o.temperature, o.seed);
   if (o.split) {
     for (size_t i = 0; i < windows.size(); ++i)

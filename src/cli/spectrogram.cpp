@@ -22,6 +22,7 @@ struct Options {
 
 void run(const Options& o) {
   refuse_to_overwrite_input(o.input, o.output);
+  refuse_existing_output(o.output);
   const std::string ext = lower_extension(o.output);
   if (ext != "png" && ext != "npy") throw Error(o.output, "output must end in .png or .npy");
   Audio in = resample(mix_to_mono(read_sound_file(o.input)), kNoteSampleRate);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "train/musicvae_trainer.h"
 #include "train/timbre_trainer.h"
@@ -44,6 +45,7 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
               "  timbrel train melody --from ../shared/models-ext/musicvae_mel_2bar_small/dljs --freeze-decoder \\\n"
               "      --data my_tunes/ --out mel_small_complete --steps 2000");
   cmd->callback([o] {
+    if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
     auto r = train::train_musicvae(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation token_accuracy "
               << r.validation_accuracy << " over " << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
@@ -76,6 +78,7 @@ void add_train_timbre(CLI::App& train) {
               "  timbrel train timbre --data notes/fluidr3 --out models/my-timbres --minutes 60\n"
               "  timbrel note --model models/my-timbres --timbre preset:Flute --pitch 72 -o flute.wav");
   cmd->callback([o] {
+    if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
     auto r = train::train_timbre(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
               << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss

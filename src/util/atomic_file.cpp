@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -22,8 +23,15 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   std::string base = slash == std::string::npos ? path_ : path_.substr(slash + 1);
   if (base.empty()) throw Error(path_, "output path names a folder, not a file");
   struct stat st;
-  if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error(path_, "output path is a folder");
+  if (::stat(path_.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path_, "output path is a folder");
+  // An unnamed file in the destination's folder (O_TMPFILE): nothing is visible until commit, so
+  // even kill -9 leaves no partial file behind. File systems without it get a hidden temp name.
+  fd_ = ::open(dir.empty() ? "." : dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  if (fd_ >= 0) {
+    temp_path_ = "/proc/self/fd/" + std::to_string(fd_);
+    anonymous_ = true;
+    return;
+  }
   // Hidden name in the same folder, so the final rename stays on one file system.
   std::string tmpl = dir + "." + base + ".tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
@@ -35,8 +43,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 }
 
 AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
+  if (fd_ >= 0) ::close(fd_);  // an unnamed file vanishes with its descriptor
+  if (!committed_ && !anonymous_ && !temp_path_.empty()) ::unlink(temp_path_.c_str());
 }
 
 void AtomicFile::write(const void* data, size_t size) {
@@ -53,7 +61,21 @@ void AtomicFile::write(const void* data, size_t size) {
 }
 
 void AtomicFile::commit() {
+  // Test hook: a pause with the data written but not yet visible (the kill -9 test uses it).
+  if (const char* pause = std::getenv("TIMBREL_FAULT_PAUSE_BEFORE_COMMIT")) ::usleep(useconds_t(std::atof(pause) * 1e6));
   if (::fsync(fd_) != 0) throw Error(path_, "fsync failed: " + errno_text());
+  if (anonymous_) {
+    // Give the unnamed file a hidden name, then rename it over the destination (linkat cannot
+    // replace a file): only a kill between these two calls could leave the hidden name.
+    const size_t slash = path_.find_last_of('/');
+    std::string named = (slash == std::string::npos ? "" : path_.substr(0, slash + 1)) + "." +
+                        (slash == std::string::npos ? path_ : path_.substr(slash + 1)) + ".tmp-" + std::to_string(::getpid());
+    ::unlink(named.c_str());
+    if (::linkat(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, named.c_str(), AT_SYMLINK_FOLLOW) != 0)
+      throw Error(path_, "cannot name the finished file: " + errno_text());
+    temp_path_ = named;
+    anonymous_ = false;
+  }
   int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw Error(path_, "close failed: " + errno_text());

@@ -1,7 +1,7 @@
 #pragma once
-// Atomic output: write to a temporary file in the destination's folder, then rename over the
-// destination. Until commit() succeeds the destination is untouched; if the writer is destroyed
-// without commit() (an error, an exception), the temporary file is removed.
+// Atomic output: write to an unnamed temporary file (O_TMPFILE; else a hidden temp name) in the
+// destination's folder, then rename it over the destination. Until commit() succeeds the
+// destination is untouched; an error, an exception or even kill -9 leaves no partial file.
 #include <cstddef>
 #include <string>
 
@@ -15,7 +15,7 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   int fd() const { return fd_; }
-  const std::string& temp_path() const { return temp_path_; }
+  const std::string& temp_path() const { return temp_path_; }  // for messages (/proc/self/fd/N while unnamed)
   void write(const void* data, size_t size);  // throws Error naming the destination
   // fsync, close and rename onto the destination.
   void commit();
@@ -24,7 +24,7 @@ class AtomicFile {
   std::string path_;
   std::string temp_path_;
   int fd_ = -1;
-  bool committed_ = false;
+  bool committed_ = false, anonymous_ = false;
 };
 
 // Whole-buffer convenience.
