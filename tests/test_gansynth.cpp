@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -200,6 +202,42 @@ TEST(Gansynth, ValidatesCheckpoints) {
   nn::TensorMap other{{"decoder/kernel", torch::zeros({2, 2})}};
   expect_error(other, {"decoder/kernel"}, "not a GANSynth checkpoint");
   EXPECT_THROW(Gansynth::load(test::temp_dir() + "/nothing"), Error);
+  // NaN weights are named (a model that loads must produce numbers).
+  nn::TensorMap nan = tf;
+  nan[order[3]] = nan[order[3]].clone();
+  nan[order[3]].view(-1)[5] = std::nanf("");
+  expect_error(nan, order, "has NaN or infinite values");
+}
+
+// Model folders: NaN/Inf weights, a truncated weights file, a broken card: clear errors that
+// name the file.
+TEST(Gansynth, BrokenModelFoldersAreClearErrors) {
+  const std::string dir = test::temp_dir() + "/m";
+  Gansynth::random(tiny(), 2, 0.05).save(dir);
+  const std::string weights = dir + "/weights.safetensors";
+  const std::string bytes = test::read_text(weights);
+  auto expect_error = [&](const std::string& what) {
+    try {
+      Gansynth::load(dir);
+      ADD_FAILURE() << "loaded: expected " << what;
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(what));
+    }
+  };
+  // An Inf in the last float of the data.
+  std::string inf = bytes;
+  const float big = std::numeric_limits<float>::infinity();
+  std::memcpy(&inf[inf.size() - 4], &big, 4);
+  { std::ofstream(weights, std::ios::binary) << inf; }
+  expect_error("weights.safetensors: tensor '");
+  expect_error("has NaN or infinite values");
+  // Truncated.
+  { std::ofstream(weights, std::ios::binary) << bytes.substr(0, bytes.size() / 2); }
+  expect_error("weights.safetensors");
+  // A card that is not JSON.
+  { std::ofstream(weights, std::ios::binary) << bytes; }
+  { std::ofstream(dir + "/model.json") << "{ not json"; }
+  expect_error("model.json: invalid JSON");
 }
 
 TEST(Gansynth, Timbres) {

@@ -131,7 +131,9 @@ Gansynth Gansynth::load(const std::string& path) {
   }
   if (fs::exists(path + "/weights_manifest.json")) {
     GansynthConfig config;
-    nn::TensorMap raw = nn::gansynth_from_tf(nn::read_tfjs_checkpoint(path), path, &config);
+    const nn::TensorMap tf = nn::read_tfjs_checkpoint(path);
+    nn::require_finite(tf, path);
+    nn::TensorMap raw = nn::gansynth_from_tf(tf, path, &config);
     return wrap(config, std::move(raw), path, "tfjs", nullptr);
   }
   throw Error(path, "not a GANSynth model: no model.json or weights_manifest.json");

@@ -27,6 +27,7 @@ ModelFolder read_model_folder(const std::string& dir, const std::string& archite
     throw Error(card_path, "architecture is \"" + out.card["architecture"].get<std::string>() + "\", expected \"" +
                                architecture + "\"");
   out.tensors = read_safetensors(dir + "/weights.safetensors").tensors;
+  require_finite(out.tensors, dir + "/weights.safetensors");
   return out;
 }
 

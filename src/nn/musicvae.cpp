@@ -113,6 +113,7 @@ MusicVae MusicVae::load(const std::string& path) {
     } else {
       throw Error(path, "not a model: no model.json, weights_manifest.json or manifest.json");
     }
+    nn::require_finite(tensors, path);
     config = nn::infer_musicvae_config(tensors, nn::checkpoint_kind(path, tensors), path);
   }
   nn::MusicVaeNet net(config);

@@ -157,4 +157,10 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
   write_file_atomically(path, bytes.data(), bytes.size());
 }
 
+void require_finite(const TensorMap& tensors, const std::string& subject) {
+  for (const auto& [name, t] : tensors)
+    if (t.is_floating_point() && t.numel() > 0 && !torch::isfinite(t).all().item<bool>())
+      throw Error(subject, "tensor '" + name + "' has NaN or infinite values");
+}
+
 }  // namespace timbrel::nn

@@ -19,6 +19,8 @@ struct Safetensors {
 
 // Supported dtypes: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL.
 Safetensors read_safetensors(const std::string& path);
+// Error naming `subject` and the first tensor with a NaN or infinite value (weights must be finite).
+void require_finite(const TensorMap& tensors, const std::string& subject);
 Safetensors parse_safetensors(const uint8_t* data, size_t size, const std::string& name);
 
 // Floating-point tensors are stored as `float_dtype` (torch::kFloat or torch::kHalf); others as
