@@ -232,6 +232,7 @@ TEST(Render, AwkwardSongsRenderAndAbsurdOnesFailClearly) {
     render_sequence(one_note(60, 0.0, 86400.0 * 3, 100), model(), nullptr, o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("song: lasts 72 h"));
     EXPECT_THAT(e.what(), HasSubstr("rendering to a file stops at 4 h"));
   }
 }
@@ -244,4 +245,18 @@ TEST(RenderCli, EmptyMidiIsAClearErrorAndWritesNothing) {
   EXPECT_NE(test::run_command(bin + " render " + dir + "/empty.mid -o " + dir + "/e.wav --device cpu", &out, true), 0);
   EXPECT_THAT(out, HasSubstr("empty.mid: has no notes to render"));
   EXPECT_FALSE(test::file_exists(dir + "/e.wav"));
+  // Only drums (channel 10): rendered by the drum model.
+  const std::string drums = std::string("MThd\0\0\0\6\0\0\0\1\1\xe0MTrk\0\0\0\x0d\0\x99\x24\x40\x81\0\x89\x24\0\0\xff\x2f\0", 35);
+  { std::ofstream(dir + "/drums.mid", std::ios::binary) << drums; }
+  ASSERT_EQ(test::run_command(bin + " render " + dir + "/drums.mid -o " + dir + "/d.wav --device cpu", &out, true), 0) << out;
+  EXPECT_THAT(out, HasSubstr("0 notes (1 drum)"));
+  EXPECT_GT(read_sound_file(dir + "/d.wav").peak(), 0.05f);
+  // The slowest tempo MIDI allows (16.7 s per quarter) and a note 2^27 ticks later: days of
+  // music. An error naming the file, nothing written.
+  const std::string slow = std::string("MThd\0\0\0\6\0\0\0\1\0\x01MTrk\0\0\0\x16\0\xff\x51\x03\xff\xff\xff"
+                                       "\x40\x90\x3c\x40\xff\xff\xff\x7f\x80\x3c\0\0\xff\x2f\0", 44);
+  { std::ofstream(dir + "/slow.mid", std::ios::binary) << slow; }
+  EXPECT_NE(test::run_command(bin + " render " + dir + "/slow.mid -o " + dir + "/s.wav --device cpu", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("slow.mid: lasts"));
+  EXPECT_FALSE(test::file_exists(dir + "/s.wav"));
 }

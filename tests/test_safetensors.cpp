@@ -103,6 +103,12 @@ TEST(Safetensors, RejectsMalformedFiles) {
                                            R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", d)),
               HasSubstr("overlaps"));
   EXPECT_THAT(parse_error(file_with_header(R"({"__metadata__":{"a":1}})", "")), HasSubstr("not a string"));
+  // A header that claims a 100 GB tensor (and overflowing products) fails on the numbers, before
+  // any allocation: the file holds 8 bytes.
+  EXPECT_THAT(parse_error(file_with_header(R"({"w":{"dtype":"F32","shape":[25000000000],"data_offsets":[0,100000000000]}})", d)),
+              HasSubstr("outside the data"));
+  EXPECT_THAT(parse_error(file_with_header(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", d)),
+              HasSubstr("tensor 'w'"));
 }
 
 TEST(Safetensors, MissingFileNamesIt) {

@@ -36,6 +36,7 @@ struct NoteRenderOptions {
   SpectralBackend spectral;     // empty: the CPU spectral path
   Gansynth::DeviceSpectral device_spectral;  // for a model on a GPU: its output stays there
   std::function<void(size_t done, size_t total)> progress;  // generation progress (notes)
+  std::string subject = "song";  // names the input in errors (e.g. the MIDI file)
 };
 
 struct NoteRenderReport {

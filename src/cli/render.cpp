@@ -22,9 +22,10 @@ namespace {
 
 // Renders and writes the audio; `midi_out` (if any) is written only once rendering succeeded, so
 // a failure leaves no partial output.
-void render_and_write(const NoteSequence& seq, const SongOptions& o, const std::string& midi_out = "") {
+void render_and_write(const NoteSequence& seq, const SongOptions& o, const std::string& midi_out = "", const std::string& subject = "song") {
   TimbreModels models = load_timbre_models(seq, o);
   NoteRenderOptions r = note_render_options(o);
+  r.subject = subject;
   const SampleFormat format = parse_sample_format(o.bit_depth);
   const bool tty = ::isatty(2);
   if (tty) r.progress = [](size_t done, size_t total) { std::fprintf(stderr, "\rgenerating notes %zu/%zu", done, total); };
@@ -62,7 +63,7 @@ void add_render(CLI::App& app, Status&) {
     refuse_existing_output(o->out);
     const NoteSequence seq = read_midi(o->input);
     if (seq.notes.empty()) throw Error(o->input, "has no notes to render");
-    render_and_write(seq, *o);
+    render_and_write(seq, *o, "", o->input);
   });
 }
 

@@ -179,7 +179,7 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
   constexpr double kMaxHours = 4.0;
   const double hours = double(renderer.total_samples()) / kRate / 3600.0;
   if (hours > kMaxHours)
-    throw Error("song", "lasts " + std::to_string(int(hours)) + " h (its last note ends there); rendering to a file stops at " +
+    throw Error(o.subject, "lasts " + std::to_string(int(hours)) + " h (its last note ends there); rendering to a file stops at " +
                             std::to_string(int(kMaxHours)) + " h");
   std::vector<float> mix;
   mix.reserve(renderer.total_samples());
