@@ -98,11 +98,12 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
 
   PlayReport report;
   Recorder recorder(tap);
-  auto drain_record = [&] { recorder.drain(); };
+  // `failure` is written by the worker before it sets producer_done (release): read it after.
+  auto worker_failed = [&] { return feed.producer_done.load(std::memory_order_acquire) && failure; };
   try {
     const size_t prefill = size_t(o.prefill_seconds * rate);
     while (feed.ring.readable() < prefill && !feed.producer_done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    if (failure) std::rethrow_exception(failure);
+    if (worker_failed()) std::rethrow_exception(failure);
     output.start(feed, tap);
     report.start_latency = since(t0);
     while (!feed.drained.load(std::memory_order_acquire)) {
@@ -111,8 +112,8 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      drain_record();
-      if (failure) std::rethrow_exception(failure);
+      recorder.drain();
+      if (worker_failed()) std::rethrow_exception(failure);
       if (o.progress) o.progress(double(tap.frames_played.load()) / rate, total_s);
     }
     if (report.interrupted) {
@@ -131,7 +132,7 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
     throw;
   }
   worker.join();
-  drain_record();
+  recorder.drain();
   report.device = output.device_name();
   report.host_api = output.host_api();
   report.sample_rate = rate;
