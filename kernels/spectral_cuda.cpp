@@ -89,6 +89,7 @@ struct CudaSpectral::Impl {
   DeviceArray<float> m2l_weight, analysis, synthesis_exact, synthesis_js;
   DeviceArray<float> specs, power, phase, spectrum, frames, audio, magnitude, polar_phase, t, t_prev, signal;
   StageTimes times;
+  bool one_pass = true;  // every linear bin within kMaxContributors mel terms
   Event e0, e1, e2, e3, e4, e5;
 
   explicit Impl(size_t n) : max_notes(n) {
@@ -97,6 +98,7 @@ struct CudaSpectral::Impl {
     // run, so a generator's output on the device is complete before these kernels read it.
     TIMBREL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamDefault));
     const SparseColumns& m2l = gansynth_mel_to_linear();
+    for (int c = 0; c < m2l.outputs; ++c) one_pass = one_pass && m2l.start[size_t(c) + 1] - m2l.start[size_t(c)] <= kMaxContributors;
     m2l_start.upload(m2l.start);
     m2l_index.upload(m2l.index);
     m2l_weight.upload(m2l.weight);
@@ -129,9 +131,13 @@ struct CudaSpectral::Impl {
     const float eps = o.compat == SpectralCompat::Exact ? float(gansynth::kLogEpsilon) : 0.0f;
     const float* window = o.compat == SpectralCompat::Exact ? synthesis_exact.get() : synthesis_js.get();
     e0.record(stream);
-    launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
     if (o.phase == PhaseMethod::If) {
-      launch_decode_complex(power.get(), phase.get(), notes, kFrames, mel, m2l(), eps, spectrum.get(), stream);
+      if (one_pass) {
+        launch_decode_fused(in, notes, kFrames, mel, m2l(), eps, spectrum.get(), stream);
+      } else {
+        launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
+        launch_decode_complex(power.get(), phase.get(), notes, kFrames, mel, m2l(), eps, spectrum.get(), stream);
+      }
       e1.record(stream);
       fft(notes).inverse(spectrum.get(), frames.get());
       e2.record(stream);
@@ -143,6 +149,7 @@ struct CudaSpectral::Impl {
       times.polish = 0;
       return;
     }
+    launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
     const size_t count = notes * kCoefficients;
     magnitude.resize(max_notes * kCoefficients);
     polar_phase.resize(max_notes * kCoefficients);

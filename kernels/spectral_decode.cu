@@ -1,6 +1,7 @@
-// Spectrogram generation: de-normalise, exp, IF cumulative sum (pass 1, one thread per note and
-// mel bin walking time), sparse mel -> linear, polar -> complex with the DC bin (pass 2, one thread
-// per note, frame and STFT bin). Bodies in spectral_decode_ops.h, shared with the CPU tests.
+// Spectrogram generation: de-normalise, exp, IF cumulative sum, sparse mel -> linear, polar ->
+// complex with the DC bin. The IF path runs it in one pass (one thread per note and STFT bin
+// walking time); the iterative methods use two (pass 1 per mel bin, pass 2 per frame and bin, to
+// polar form). Bodies in spectral_decode_ops.h, shared with the CPU tests.
 #include "cuda_check.h"
 #include "spectral_decode.h"
 
@@ -33,6 +34,14 @@ __global__ void decode_kernel(const float* power, const float* phase, size_t not
   }
 }
 
+__global__ void decode_fused_kernel(const float* specs, size_t notes, int frames, bool mel, SparseView m2l, float eps, float* spectrum) {
+  const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i >= notes * kStftBins) return;
+  const size_t note = i / kStftBins;
+  decode_bin_fused(specs + note * size_t(frames) * gansynth::kBins * 2, frames, int(i % kStftBins), mel, m2l, eps,
+                   spectrum + note * size_t(frames) * kStftBins * 2);
+}
+
 unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
 
 }  // namespace
@@ -48,6 +57,13 @@ void launch_decode_complex(const float* power, const float* phase, size_t notes,
   if (!notes) return;
   decode_kernel<true><<<blocks_for(notes * size_t(frames) * kStftBins), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
       power, phase, notes, frames, mel, m2l, eps, spectrum, nullptr);
+  TIMBREL_CUDA_CHECK_LAUNCH();
+}
+
+void launch_decode_fused(const float* specs, size_t notes, int frames, bool mel, SparseView m2l, float eps, float* spectrum, void* stream) {
+  if (!notes) return;
+  decode_fused_kernel<<<blocks_for(notes * kStftBins), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(specs, notes, frames, mel, m2l, eps,
+                                                                                                    spectrum);
   TIMBREL_CUDA_CHECK_LAUNCH();
 }
 

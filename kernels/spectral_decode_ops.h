@@ -62,6 +62,9 @@ TIMBREL_HD void linear_polar(const float* power_row, const float* phase_row, int
   *phase = ph;
 }
 
+// The most mel contributors a linear bin may have for the one-pass form (GANSynth's have <= 6).
+constexpr int kMaxContributors = 8;
+
 // Polar -> rectangular; DC and Nyquist get a zero imaginary part (a real signal's spectrum, as
 // C2R expects and as the CPU synthesis makes them).
 TIMBREL_HD void polar_to_c2r(float magnitude, float phase, int k, float* re, float* im) {
@@ -69,6 +72,44 @@ TIMBREL_HD void polar_to_c2r(float magnitude, float phase, int k, float* re, flo
   fastmath::sincos(phase, &s, &c);
   *re = magnitude * c;
   *im = (k == 0 || k == gansynth::kBins) ? 0.0f : magnitude * s;
+}
+
+// The one-pass form, one thread per (note, STFT bin k) walking the frames: it keeps one double
+// accumulator per mel contributor of bin k (the running IF sum of that mel bin, as pass 1 keeps
+// it) and does pass 2's arithmetic in the same order, so its output equals the two passes (and
+// the CPU) bit for bit while reading the spectrogram once and writing the C2R input once.
+// spec: one note [frames][1024][2]; out: that note's [frames][1025] complex (interleaved).
+// Requires m2l terms per bin <= kMaxContributors.
+TIMBREL_HD void decode_bin_fused(const float* spec, int frames, int k, bool mel, SparseView m2l, float eps, float* out) {
+  const int k0 = k == 0 ? 0 : (mel ? m2l.start[k - 1] : 0), k1 = k == 0 ? 0 : (mel ? m2l.start[k] : 1);
+  double acc[kMaxContributors] = {};
+  for (int t = 0; t < frames; ++t) {
+    float magnitude = 0.0f, phase = 0.0f;
+    if (k > 0) {
+      float p = 0.0f, ph = 0.0f;
+      for (int j = k0; j < k1; ++j) {
+        const int m = mel ? m2l.index[j] : k - 1;
+        const float* v = spec + (size_t(t) * gansynth::kBins + size_t(m)) * 2;
+        const float power = fastmath::exp((v[0] - gansynth::kMagnitudeShift) * (1.0f / gansynth::kMagnitudeScale));
+        acc[j - k0] += double((v[1] - gansynth::kIfShift) * (1.0f / gansynth::kIfScale)) * kPi;
+        const float cum = float(acc[j - k0]);
+        if (!mel) {
+          p = power;
+          ph = cum;
+        } else if (j == k0) {
+          p = m2l.weight[j] * power;
+          ph = m2l.weight[j] * cum;
+        } else {
+          p += m2l.weight[j] * power;
+          ph += m2l.weight[j] * cum;
+        }
+      }
+      magnitude = mel ? sqrtf((p > 0.0f ? p : 0.0f) + eps) : p;
+      phase = ph;
+    }
+    float* o = out + (size_t(t) * kStftBins + size_t(k)) * 2;
+    polar_to_c2r(magnitude, phase, k, o, o + 1);
+  }
 }
 
 }  // namespace timbrel::kernels

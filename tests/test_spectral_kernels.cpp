@@ -76,7 +76,25 @@ TEST(SpectralKernelBodies, DecodeEqualsTheCpuPathBitForBit) {
       size_t differ = 0;
       for (size_t i = 0; i < want.size(); ++i) differ += got[i] != want[i];
       EXPECT_EQ(differ, 0u) << "scale " << int(scale) << " compat " << int(compat);
+      // The one-pass body (the IF path's kernel) gives the same floats.
+      const SparseColumns& m2l = gansynth_mel_to_linear();
+      const kernels::SparseView view{m2l.start.data(), m2l.index.data(), m2l.weight.data()};
+      std::vector<cfloat> fused(want.size());
+      for (int k = 0; k < 1025; ++k)
+        kernels::decode_bin_fused(spec.data(), kSpectrogramFrames, k, scale == SpectralScale::Mel, view,
+                                  compat == SpectralCompat::Exact ? 1e-6f : 0.0f, reinterpret_cast<float*>(fused.data()));
+      differ = 0;
+      for (size_t i = 0; i < want.size(); ++i) differ += fused[i] != want[i];
+      EXPECT_EQ(differ, 0u) << "one pass, scale " << int(scale) << " compat " << int(compat);
     }
+}
+
+TEST(SpectralKernelBodies, EveryLinearBinFitsTheOnePassForm) {
+  const SparseColumns& m2l = gansynth_mel_to_linear();
+  int most = 0;
+  for (int c = 0; c < m2l.outputs; ++c) most = std::max(most, m2l.start[size_t(c) + 1] - m2l.start[size_t(c)]);
+  EXPECT_LE(most, kernels::kMaxContributors);
+  EXPECT_GE(most, 2);
 }
 
 TEST(SpectralKernelBodies, OverlapAddOfInverseDftEqualsCpuSynthesis) {

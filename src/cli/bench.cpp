@@ -92,11 +92,11 @@ void bench_cuda(const Options& o, const std::vector<float>& spec) {
   const double copy = kernels::copy_bandwidth_gb_s();
   InverseOptions inv;
   const kernels::StageTimes s = gpu.time_on_device(specs.data(), batch, inv, 20);
-  // Bytes each stage reads + writes per note (float32): decode pass 1 reads the spectrogram and
-  // writes power + phase, pass 2 reads them and writes the complex spectrum; C2R reads it and
-  // writes the frames; overlap-add reads the frames and writes the audio.
+  // Bytes each stage reads + writes per note (float32): the one-pass decode reads the spectrogram
+  // and writes the complex spectrum; C2R reads it and writes the frames; overlap-add reads the
+  // frames and writes the audio.
   const double spec_b = double(kSpectrogramValues) * 4, complex_b = 128.0 * 1025 * 8, frames_b = 128.0 * 2048 * 4, audio_b = kNoteSamples * 4.0;
-  const double decode_b = 2 * spec_b + spec_b + complex_b, ifft_b = complex_b + frames_b, ola_b = frames_b + audio_b;
+  const double decode_b = spec_b + complex_b, ifft_b = complex_b + frames_b, ola_b = frames_b + audio_b;
   const double total_ms = s.decode + s.inverse_fft + s.overlap_add;
   auto gbs = [&](double bytes, double ms) { return bytes * double(batch) / (ms * 1e-3) / 1e9; };
   nlohmann::json r = {{"device", "cuda:0 (" + (devices.empty() ? std::string("?") : devices.front().name) + ")"},
