@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "bench_notes.h"
 #include "cuda_info.h"
 #include "spectral_cuda.h"
 #include "timbrel/spectral.h"
@@ -17,13 +18,7 @@ using namespace timbrel;
 namespace {
 
 std::vector<float> spectrograms(size_t batch) {
-  std::vector<float> x(kNoteSamples);
-  for (size_t i = 0; i < x.size(); ++i) {
-    double t = double(i) / kNoteSampleRate, s = 0;
-    for (int h = 1; h <= 12; ++h) s += std::sin(2 * M_PI * 220.0 * h * t) / h;
-    x[i] = float(0.3 * s * std::exp(-t));
-  }
-  const auto one = audio_to_spectrogram(x, SpectralScale::Mel);
+  const auto one = audio_to_spectrogram(bench::harmonic_note(), SpectralScale::Mel);
   std::vector<float> out;
   for (size_t b = 0; b < batch; ++b) out.insert(out.end(), one.begin(), one.end());
   return out;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "bench_notes.h"
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/phase_reconstruction.h"
@@ -13,15 +14,7 @@ using namespace timbrel;
 
 namespace {
 
-std::vector<float> harmonic_note() {
-  std::vector<float> x(kNoteSamples);
-  for (size_t i = 0; i < x.size(); ++i) {
-    double t = double(i) / kNoteSampleRate, s = 0;
-    for (int h = 1; h <= 12; ++h) s += std::sin(2 * M_PI * 220.0 * h * t) / h;
-    x[i] = float(0.3 * s * std::exp(-t));
-  }
-  return x;
-}
+using bench::harmonic_note;
 
 void BM_SpectrogramToAudio(benchmark::State& state) {
   const int batch = int(state.range(0));

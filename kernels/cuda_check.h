@@ -3,6 +3,7 @@
 // TIMBREL_CUDA_CHECK_LAUNCH. Failures become timbrel::Error naming the call and the location.
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <string>
 
 #include "timbrel/error.h"
@@ -17,3 +18,9 @@
   } while (0)
 
 #define TIMBREL_CUDA_CHECK_LAUNCH() TIMBREL_CUDA_CHECK(cudaGetLastError())
+
+namespace timbrel::kernels {
+// One thread per element: the block size every launcher uses, and the blocks that cover n.
+constexpr int kThreads = 256;
+inline unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
+}  // namespace timbrel::kernels

@@ -8,9 +8,6 @@
 namespace timbrel::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
-
 __global__ void polar_kernel(const float* magnitude, const float* phase, size_t count, int bins, float* c) {
   const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
   if (i >= count) return;

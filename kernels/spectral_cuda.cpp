@@ -105,8 +105,6 @@ struct CudaSpectral::Impl {
     analysis.upload(gansynth::stft_for(SpectralCompat::Exact).analysis_window());
     synthesis_exact.upload(gansynth::stft_for(SpectralCompat::Exact).synthesis_scaled());
     synthesis_js.upload(gansynth::stft_for(SpectralCompat::MagentaJs).synthesis_scaled());
-    power.resize(n * kFrames * gansynth::kBins);
-    phase.resize(n * kFrames * gansynth::kBins);
     spectrum.resize(n * kCoefficients * 2);
     frames.resize(n * kFrames * size_t(kN));
   }
@@ -117,6 +115,12 @@ struct CudaSpectral::Impl {
     auto& p = plans[notes];
     if (!p) p = std::make_unique<FftPlans>(kN, notes * kFrames, stream);
     return *p;
+  }
+  // Pass 1 of the two-pass decode (its buffers only exist when that form runs).
+  void cumulate(const float* in, size_t notes) {
+    power.resize(max_notes * kFrames * gansynth::kBins);
+    phase.resize(max_notes * kFrames * gansynth::kBins);
+    launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
   }
   SparseView m2l() const { return {m2l_start.get(), m2l_index.get(), m2l_weight.get()}; }
 
@@ -135,7 +139,7 @@ struct CudaSpectral::Impl {
       if (one_pass) {
         launch_decode_fused(in, notes, kFrames, mel, m2l(), eps, spectrum.get(), stream);
       } else {
-        launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
+        cumulate(in, notes);
         launch_decode_complex(power.get(), phase.get(), notes, kFrames, mel, m2l(), eps, spectrum.get(), stream);
       }
       e1.record(stream);
@@ -149,7 +153,7 @@ struct CudaSpectral::Impl {
       times.polish = 0;
       return;
     }
-    launch_cumulate(in, notes, kFrames, power.get(), phase.get(), stream);
+    cumulate(in, notes);
     const size_t count = notes * kCoefficients;
     magnitude.resize(max_notes * kCoefficients);
     polar_phase.resize(max_notes * kCoefficients);

@@ -8,8 +8,6 @@
 namespace timbrel::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-
 __global__ void cumulate_kernel(const float* specs, size_t notes, int frames, float* power, float* phase) {
   const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
   if (i >= notes * gansynth::kBins) return;
@@ -42,7 +40,6 @@ __global__ void decode_fused_kernel(const float* specs, size_t notes, int frames
                    spectrum + note * size_t(frames) * kStftBins * 2);
 }
 
-unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
 
 }  // namespace
 

@@ -17,9 +17,6 @@
 namespace timbrel::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-unsigned blocks_for(size_t n) { return unsigned((n + kThreads - 1) / kThreads); }
-
 __global__ void overlap_add_kernel(const float* frames, const float* window, size_t notes, int count, int n, int hop, size_t first,
                                    size_t samples, float* audio) {
   const size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;

@@ -1,5 +1,6 @@
 #include "cli/device.h"
 
+#include <map>
 #include <memory>
 
 #include "cli/command.h"
@@ -17,9 +18,8 @@ ComputeChoice cpu_choice() {
   c.name = "cpu";
   return c;
 }
-}  // namespace
 
-ComputeChoice choose_device(const std::string& device) {
+ComputeChoice decide(const std::string& device) {
   if (device != "auto" && device != "cpu" && device != "cuda") throw Error("--device " + device, "must be auto, cpu or cuda");
   if (device == "cpu") return cpu_choice();
 #if TIMBREL_HAVE_CUDA
@@ -43,6 +43,16 @@ ComputeChoice choose_device(const std::string& device) {
   if (device == "cuda") throw Error("--device cuda", "this build has no CUDA kernels (configured without nvcc or with TIMBREL_CUDA=OFF)");
   return cpu_choice();
 #endif
+}
+
+}  // namespace
+
+ComputeChoice choose_device(const std::string& device) {
+  // Once per process and answer: probing again would repeat the fallback note on stderr.
+  static std::map<std::string, ComputeChoice> decided;
+  auto it = decided.find(device);
+  if (it == decided.end()) it = decided.emplace(device, decide(device)).first;
+  return it->second;
 }
 
 void place_generator(Gansynth& model, const ComputeChoice& choice) {

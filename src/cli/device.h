@@ -17,7 +17,7 @@ struct ComputeChoice {
   std::string generator = "cpu";            // "cuda" when libtorch itself can use the GPU
 };
 
-// One GPU context per process (made on first use).
+// Decided once per process for each answer (one GPU context, made on first use).
 ComputeChoice choose_device(const std::string& device);
 // Moves the model to the chosen generator device.
 void place_generator(Gansynth& model, const ComputeChoice& choice);

@@ -1,6 +1,7 @@
 #include "cli/song_options.h"
 
 #include "cli/note_render.h"
+#include "cli/command.h"
 #include "cli/device.h"
 #include "cli/paths.h"
 #include "timbrel/error.h"
@@ -84,6 +85,11 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.spectral = device.spectral;
   r.device_spectral = device.device_spectral;
   return r;
+}
+
+void warn_transposed(const NoteRenderReport& report) {
+  if (report.transposed)
+    print_error(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (--strict: error)");
 }
 
 TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o) {

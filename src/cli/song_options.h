@@ -34,6 +34,8 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = t
 void add_song_options(CLI::App* cmd, SongOptions& o);
 
 NoteRenderOptions note_render_options(const SongOptions& o);
+// The warning for notes moved by octaves into the model's range (none: nothing printed).
+void warn_transposed(const NoteRenderReport& report);
 
 struct TimbreModels {
   std::string melodic_dir;

@@ -12,6 +12,7 @@
 namespace timbrel {
 
 struct Gansynth::Impl {
+  torch::Tensor forward(const std::vector<float>& z, const std::vector<int>& pitches) const;
   std::string precision = "fp32";
   GansynthInfo info;
   std::unique_ptr<nn::GansynthNet> net;
@@ -145,8 +146,9 @@ Gansynth Gansynth::random(const GansynthConfig& config, uint64_t seed, double st
   return wrap(config, std::move(raw), "random GANSynth", "random", nullptr);
 }
 
-std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::vector<int>& pitches) const {
-  const GansynthConfig& c = impl_->info.config;
+// Validates z and pitches and runs the network; the output [n, 128, 1024, 2] stays on its device.
+torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::vector<int>& pitches) const {
+  const GansynthConfig& c = info.config;
   const size_t n = pitches.size();
   if (n == 0) throw Error("generate", "no notes");
   if (z.size() != n * size_t(c.latent_size))
@@ -154,17 +156,22 @@ std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::ve
                          std::to_string(n * size_t(c.latent_size)));
   for (float v : z)
     if (!std::isfinite(v)) throw Error("z", "non-finite value");
-  torch::Tensor index = torch::empty({int64_t(n)}, torch::kLong);
+  std::vector<int64_t> index(n);
   for (size_t i = 0; i < n; ++i) {
     if (pitches[i] < c.min_pitch || pitches[i] > c.max_pitch())
       throw Error("pitch", std::to_string(pitches[i]) + " is outside the generator's range " + std::to_string(c.min_pitch) +
                                ".." + std::to_string(c.max_pitch()) + " (MIDI)");
-    index[int64_t(i)] = int64_t(pitches[i] - c.min_pitch);
+    index[i] = int64_t(pitches[i] - c.min_pitch);
   }
   c10::InferenceMode guard;
-  const torch::Device device = impl_->net->device();
-  torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
-  torch::Tensor out = impl_->net->forward(zt, index.to(device)).to(torch::kCPU).contiguous();
+  const torch::Device device = net->device();
+  const torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
+  const torch::Tensor it = torch::from_blob(index.data(), {int64_t(n)}, torch::kLong).to(device);
+  return net->forward(zt, it).contiguous();
+}
+
+std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::vector<int>& pitches) const {
+  const torch::Tensor out = impl_->forward(z, pitches).to(torch::kCPU);
   return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
 }
 
@@ -198,22 +205,10 @@ std::string Gansynth::device() const { return impl_->net->device().is_cpu() ? "c
 void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
                               const DeviceSpectral& on_device, const SpectralBackend& on_host, int threads) const {
   if (impl_->net->device().is_cuda() && on_device) {
-    // Validation as in generate(), then the forward pass whose output never leaves the GPU.
-    const GansynthConfig& c = impl_->info.config;
-    const size_t n = pitches.size();
-    if (n == 0 || z.size() != n * size_t(c.latent_size)) throw Error("generate", "z and pitches do not match");
-    std::vector<int64_t> index(n);
-    for (size_t i = 0; i < n; ++i) {
-      if (pitches[i] < c.min_pitch || pitches[i] > c.max_pitch()) throw Error("pitch", std::to_string(pitches[i]) + " is outside the generator's range");
-      index[i] = pitches[i] - c.min_pitch;
-    }
-    c10::InferenceMode guard;
-    const torch::Device device = impl_->net->device();
-    torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
-    torch::Tensor it = torch::from_blob(index.data(), {int64_t(n)}, torch::kLong).to(device);
-    torch::Tensor out = impl_->net->forward(zt, it).contiguous();
-    // libtorch ran on the legacy default stream; on_device's stream waits for it.
-    on_device(out.data_ptr<float>(), n, audio, options);
+    // The output never leaves the GPU. libtorch ran on the legacy default stream; on_device's
+    // stream waits for it.
+    const torch::Tensor out = impl_->forward(z, pitches);
+    on_device(out.data_ptr<float>(), pitches.size(), audio, options);
     return;
   }
   const std::vector<float> spec = generate(z, pitches);

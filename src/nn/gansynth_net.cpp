@@ -267,25 +267,20 @@ torch::Tensor interleave_leaky_pixel_norm_generic(const torch::Tensor& y, bool b
 void GansynthNet::to(const torch::Device& device, torch::ScalarType dtype) {
   // Always from the float32 originals, so fp32 -> bf16 -> fp32 gives back the exact weights.
   if (!master_) master_ = std::make_shared<const Weights>(Weights{first_matrix_, first_bias_, template_, convs_, subpixel_, to_rgb_});
-  first_matrix_ = master_->first_matrix;
-  first_bias_ = master_->first_bias;
-  template_ = master_->template_;
-  convs_ = master_->convs;
-  subpixel_ = master_->subpixel;
-  to_rgb_ = master_->to_rgb;
-  auto move = [&](torch::Tensor& t) {
-    if (t.defined()) t = t.to(device, dtype);
+  const Weights& w = *master_;
+  // Tensor::to preserves the memory format: the conv weights stay channels-last.
+  auto moved = [&](const torch::Tensor& t) { return t.defined() ? t.to(device, dtype) : t; };
+  auto moved_convs = [&](const std::vector<Conv>& convs) {
+    std::vector<Conv> out;
+    for (const Conv& c : convs) out.push_back(Conv{moved(c.weight), moved(c.bias)});
+    return out;
   };
-  move(first_matrix_);
-  move(first_bias_);
-  for (Conv& c : convs_) move(c.weight), move(c.bias);
-  for (Conv& c : subpixel_) move(c.weight), move(c.bias);
-  for (Conv& c : convs_)
-    if (c.weight.defined()) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
-  for (Conv& c : subpixel_) c.weight = c.weight.contiguous(at::MemoryFormat::ChannelsLast);
-  move(template_);
-  move(to_rgb_.weight);
-  move(to_rgb_.bias);
+  first_matrix_ = moved(w.first_matrix);
+  first_bias_ = moved(w.first_bias);
+  template_ = moved(w.template_);
+  convs_ = moved_convs(w.convs);
+  subpixel_ = moved_convs(w.subpixel);
+  to_rgb_ = Conv{moved(w.to_rgb.weight), moved(w.to_rgb.bias)};
   generic_ops_ = !device.is_cpu() || dtype != torch::kFloat;  // the fused loops are float32 CPU code
 }
 

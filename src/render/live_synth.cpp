@@ -5,14 +5,12 @@
 #include <cmath>
 #include <cstring>
 
+#include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
 
 namespace timbrel {
-namespace {
-constexpr float kMasterGain = 0.5f;  // as NoteRenderer: velocity 127 peaks at -6 dBFS
-}
 
 // One timbre's notes at the device rate, each as a head (played once) and a loop (repeated while
 // the key is held): the same sustain NoteRenderer builds, with the loop's seam cross-faded once.
@@ -56,9 +54,9 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   cache->timbre = timbre;
   const std::vector<float> z = model_.timbre(timbre);
   const int count = max_pitch_ - min_pitch_ + 1;
-  const size_t loop_start = size_t(1.0 * rate_), loop_end = size_t(2.5 * rate_), fade = size_t(0.1 * rate_);
-  cache->head_len = loop_end - fade;
-  cache->loop_len = loop_end - loop_start - fade;
+  const SustainLoop sustain(rate_);
+  cache->head_len = sustain.end - sustain.fade;
+  cache->loop_len = sustain.end - sustain.start - sustain.fade;
   for (int first = 0; first < count; first += options_.batch) {
     const int n = std::min(options_.batch, count - first);
     std::vector<float> zs;
@@ -78,14 +76,13 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       if (peak > 0)
         for (float& v : a.samples) v /= peak;
       std::vector<float> note = resample(a, rate_).samples;
-      note.resize(std::max(note.size(), loop_end), 0.0f);
+      note.resize(std::max(note.size(), sustain.end), 0.0f);
       cache->head.emplace_back(note.begin(), note.begin() + long(cache->head_len));
+      // One period of the held note: the seam, then the loop up to where the next seam begins.
       std::vector<float> loop(cache->loop_len);
-      for (size_t i = 0; i < fade; ++i) {  // the seam: the loop's end fading into its start
-        const float t = float(i) / float(fade);
-        loop[i] = note[loop_end - fade + i] * std::cos(t * float(M_PI) / 2) + note[loop_start + i] * std::sin(t * float(M_PI) / 2);
-      }
-      std::copy(note.begin() + long(loop_start + fade), note.begin() + long(loop_end - fade), loop.begin() + long(fade));
+      for (size_t i = 0; i < sustain.fade; ++i) loop[i] = sustain.seam(note.data(), i);
+      std::copy(note.begin() + long(sustain.start + sustain.fade), note.begin() + long(sustain.end - sustain.fade),
+                loop.begin() + long(sustain.fade));
       cache->loop.push_back(std::move(loop));
     }
   }

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "render/note_renderer.h"
+#include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
@@ -15,23 +16,17 @@ namespace timbrel {
 namespace {
 
 constexpr int kRate = kNoteSampleRate;
-// Mix headroom: a note at velocity 127 peaks at -6 dBFS; overlaps beyond that meet the limiter.
-constexpr float kMasterGain = 0.5f;
-// The training notes are held for 3 s: beyond ~2.5 s a generated note starts to release.
-constexpr size_t kLoopStart = size_t(1.0 * kRate), kLoopEnd = size_t(2.5 * kRate), kFade = size_t(0.1 * kRate);
 
-// The generated note stretched to `length` samples: as generated up to kLoopEnd, then the
-// [kLoopStart, kLoopEnd) stretch repeated with equal-power cross-fades.
+// The generated note stretched to `length` samples: as generated up to the loop's end, then the
+// loop repeated, each seam cross-faded (sustain.h).
 std::vector<float> sustained(const std::vector<float>& note, size_t length) {
-  if (length <= kLoopEnd) return std::vector<float>(note.begin(), note.begin() + long(std::min(length, note.size())));
-  std::vector<float> out(note.begin(), note.begin() + long(kLoopEnd));
+  const SustainLoop loop(kRate);
+  if (length <= loop.end) return std::vector<float>(note.begin(), note.begin() + long(std::min(length, note.size())));
+  std::vector<float> out(note.begin(), note.begin() + long(loop.end));
   while (out.size() < length) {
-    const size_t at = out.size() - kFade;  // overlap the last kFade samples
-    for (size_t i = 0; i < kFade; ++i) {
-      const float t = float(i) / float(kFade);
-      out[at + i] = out[at + i] * std::cos(t * float(M_PI) / 2) + note[kLoopStart + i] * std::sin(t * float(M_PI) / 2);
-    }
-    out.insert(out.end(), note.begin() + long(kLoopStart + kFade), note.begin() + long(kLoopEnd));
+    const size_t at = out.size() - loop.fade;  // the last `fade` samples are the loop's end: the seam
+    for (size_t i = 0; i < loop.fade; ++i) out[at + i] = loop.seam(note.data(), i);
+    out.insert(out.end(), note.begin() + long(loop.start + loop.fade), note.begin() + long(loop.end));
   }
   out.resize(length);
   return out;
@@ -122,9 +117,8 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
       for (float& v : a) v /= peak;
   }
   next += n;
-  generated_ += n;
-  report_.generated = generated_;
-  if (options_.progress) options_.progress(generated_, jobs_.size());
+  report_.generated += n;
+  if (options_.progress) options_.progress(report_.generated, jobs_.size());
 }
 
 // Attack, hold to the note end, release; velocity / 127.

@@ -51,7 +51,6 @@ class NoteRenderer {
   size_t next_place_ = 0, total_ = 0, emitted_ = 0;
   std::vector<float> mix_;  // samples from emitted_ on (front part consumed lazily)
   size_t mix_offset_ = 0;   // index in mix_ of sample emitted_
-  size_t generated_ = 0;
 };
 
 }  // namespace timbrel

@@ -1,0 +1,24 @@
+#pragma once
+// What the file renderer and the live synth share about a note: the mix gain, and how a note is
+// held beyond what the generator made (the training notes are held for 3 s, so beyond ~2.5 s a
+// generated note starts to release): its [1.0 s, 2.5 s) stretch repeats, each seam an
+// equal-power cross-fade of 0.1 s.
+#include <cmath>
+#include <cstddef>
+
+namespace timbrel {
+
+// Mix headroom: a note at velocity 127 peaks at -6 dBFS; overlaps beyond that meet the limiter.
+constexpr float kMasterGain = 0.5f;
+
+struct SustainLoop {
+  size_t start, end, fade;  // samples
+  explicit SustainLoop(int rate) : start(size_t(1.0 * rate)), end(size_t(2.5 * rate)), fade(size_t(0.1 * rate)) {}
+  // Sample i (< fade) of a seam: the loop's last `fade` samples fading into its first ones.
+  float seam(const float* note, size_t i) const {
+    const float t = float(i) / float(fade);
+    return note[end - fade + i] * std::cos(t * float(M_PI) / 2) + note[start + i] * std::sin(t * float(M_PI) / 2);
+  }
+};
+
+}  // namespace timbrel
