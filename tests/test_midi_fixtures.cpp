@@ -93,7 +93,7 @@ TEST(MidiErrors, MissingFile) {
     read_midi("/nonexistent/x.mid");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "/nonexistent/x.mid: cannot open file");
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/x.mid: cannot open: No such file or directory");
   }
 }
 

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <fstream>
 
 #include "nn/safetensors.h"
 #include "test_util.h"
@@ -109,6 +112,23 @@ TEST(Safetensors, RejectsMalformedFiles) {
               HasSubstr("outside the data"));
   EXPECT_THAT(parse_error(file_with_header(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", d)),
               HasSubstr("tensor 'w'"));
+}
+
+TEST(Safetensors, OversizedFileIsRefusedByItsSize) {
+  // A (sparse) 9 GB weights file: refused by its size before anything is read or allocated.
+  const std::string path = test::temp_dir() + "/weights.safetensors";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << file_with_header("{}", "");
+  }
+  ASSERT_EQ(::truncate(path.c_str(), off_t(9) << 30), 0);
+  try {
+    nn::read_safetensors(path);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), path);
+    EXPECT_THAT(e.problem(), HasSubstr("file is 9663676416 bytes, larger than the 8589934592"));
+  }
 }
 
 TEST(Safetensors, MissingFileNamesIt) {

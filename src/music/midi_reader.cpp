@@ -12,11 +12,10 @@
 #include "music/tempo_map.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
+#include "util/file_io.h"
 
 namespace timbrel {
 namespace {
-
-constexpr size_t kMaxMidiFileBytes = size_t(64) << 20;  // no real SMF is near this
 
 struct RawNote {
   int64_t start_tick, end_tick;
@@ -272,16 +271,7 @@ NoteSequence parse_midi(const uint8_t* data, size_t size, const std::string& nam
 }
 
 NoteSequence read_midi(const std::string& path, MidiFileInfo* info) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, "cannot open file");
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  if (size < 0) throw Error(path, "cannot read file");
-  if (size_t(size) > kMaxMidiFileBytes)
-    throw Error(path, "file is " + std::to_string(size) + " bytes, larger than any MIDI file this reads");
-  in.seekg(0);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) throw Error(path, "cannot read file");
+  const std::vector<uint8_t> bytes = read_file_bytes(path, kMaxMidiFileBytes);
   return parse_midi(bytes.data(), bytes.size(), path, info);
 }
 

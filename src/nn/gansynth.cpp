@@ -21,35 +21,6 @@ struct Gansynth::Impl {
   std::string subject;
 };
 
-namespace nn {
-nlohmann::json gansynth_config_json(const GansynthConfig& c) {
-  nlohmann::json j = {{"latent_size", c.latent_size}, {"min_pitch", c.min_pitch}, {"pitches", c.pitches}, {"channels", c.channels}};
-  if (c.pitch_template) j["pitch_template"] = true;
-  if (c.time_depth_blocks) j["time_depth_blocks"] = c.time_depth_blocks;
-  return j;
-}
-
-GansynthConfig gansynth_config_from_json(const nlohmann::json& j, const std::string& subject) {
-  GansynthConfig c;
-  try {
-    c.latent_size = j.at("latent_size").get<int>();
-    c.min_pitch = j.at("min_pitch").get<int>();
-    c.pitches = j.at("pitches").get<int>();
-    c.channels = j.at("channels").get<std::vector<int>>();
-    c.pitch_template = j.value("pitch_template", false);
-    c.time_depth_blocks = j.value("time_depth_blocks", 0);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(subject, std::string("invalid \"hparams\": ") + e.what());
-  }
-  if (c.latent_size < 1 || c.pitches < 1 || c.channels.size() != 7)
-    throw Error(subject, "\"hparams\" needs latent_size >= 1, pitches >= 1 and 7 channel widths");
-  for (int ch : c.channels)
-    if (ch < 1) throw Error(subject, "channel widths must be positive");
-  if (c.time_depth_blocks < 0 || c.time_depth_blocks > 6) throw Error(subject, "\"time_depth_blocks\" must be in 0..6");
-  return c;
-}
-
-}  // namespace nn
 
 namespace {
 
@@ -61,23 +32,11 @@ Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subje
   impl->info.format = format;
   impl->info.parameters = impl->net->parameters();
   impl->subject = subject;
-  if (card.contains("timbres")) {
-    const std::string where = subject + "/model.json";
-    if (!card["timbres"].is_object()) throw Error(where, "\"timbres\" must be an object of name: [latent values]");
-    for (auto it = card["timbres"].begin(); it != card["timbres"].end(); ++it) {
-      std::vector<float> z;
-      try {
-        z = it.value().get<std::vector<float>>();
-      } catch (const nlohmann::json::exception&) {
-        throw Error(where, "timbre '" + it.key() + "' is not an array of numbers");
-      }
-      if (int(z.size()) != config.latent_size)
-        throw Error(where, "timbre '" + it.key() + "' has " + std::to_string(z.size()) + " values, expected " +
-                               std::to_string(config.latent_size));
-      impl->presets[it.key()] = z;
-      impl->info.timbre_names.push_back(it.key());
-    }
+  for (auto& [name, z] : formats::timbre_presets_from_card(card, config.latent_size, subject + "/model.json")) {
+    impl->info.timbre_names.push_back(name);
+    impl->presets[name] = std::move(z);
   }
+
   impl->card = card.is_null() ? nlohmann::json::object() : std::move(card);
   return Gansynth(std::move(impl));
 }
@@ -127,7 +86,7 @@ Gansynth Gansynth::load(const std::string& path) {
   if (nn::is_model_folder(path)) {
     auto folder = nn::read_model_folder(path, "gansynth");
     if (!folder.card.contains("hparams")) throw Error(path + "/model.json", "lacks \"hparams\"");
-    GansynthConfig config = nn::gansynth_config_from_json(folder.card["hparams"], path + "/model.json");
+    GansynthConfig config = formats::gansynth_config_from_json(folder.card["hparams"], path + "/model.json");
     return wrap(config, std::move(folder.tensors), path, "model folder", folder.card);
   }
   if (fs::exists(path + "/weights_manifest.json")) {

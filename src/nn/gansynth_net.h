@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "formats/model_card.h"
 #include "nn/safetensors.h"
 #include "timbrel/gansynth.h"
 
 namespace timbrel::nn {
 
-// model.json "hparams" <-> config; errors name `subject`.
-nlohmann::json gansynth_config_json(const GansynthConfig& config);
-GansynthConfig gansynth_config_from_json(const nlohmann::json& hparams, const std::string& subject);
+using formats::gansynth_config_from_json;  // model.json "hparams" <-> config (torch-free)
+using formats::gansynth_config_json;
 
 // Expected names and shapes of our layout for a config.
 std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tensor_shapes(const GansynthConfig& config);

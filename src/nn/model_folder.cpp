@@ -1,10 +1,10 @@
 #include "nn/model_folder.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
+#include "formats/model_card.h"
 #include "timbrel/error.h"
+#include "util/file_io.h"
 #include "util/atomic_file.h"
 
 namespace timbrel::nn {
@@ -13,19 +13,8 @@ bool is_model_folder(const std::string& dir) { return std::filesystem::exists(di
 
 ModelFolder read_model_folder(const std::string& dir, const std::string& architecture) {
   const std::string card_path = dir + "/model.json";
-  std::ifstream in(card_path);
-  if (!in) throw Error(card_path, "cannot open");
   ModelFolder out;
-  try {
-    out.card = nlohmann::json::parse(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(card_path, std::string("invalid JSON: ") + e.what());
-  }
-  if (!out.card.is_object() || !out.card.contains("architecture") || !out.card["architecture"].is_string())
-    throw Error(card_path, "needs a string \"architecture\"");
-  if (!architecture.empty() && out.card["architecture"] != architecture)
-    throw Error(card_path, "architecture is \"" + out.card["architecture"].get<std::string>() + "\", expected \"" +
-                               architecture + "\"");
+  out.card = formats::parse_model_card(read_text_file(card_path), card_path, architecture);
   out.tensors = read_safetensors(dir + "/weights.safetensors").tensors;
   require_finite(out.tensors, dir + "/weights.safetensors");
   return out;

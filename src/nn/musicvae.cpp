@@ -2,12 +2,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "nn/model_folder.h"
 #include "nn/musicvae_model.h"
 #include "nn/tf_checkpoints.h"
+#include "util/file_io.h"
 #include "timbrel/error.h"
 
 namespace timbrel {
@@ -53,8 +52,10 @@ MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::jso
   impl->info.encoder = c.encoder;
   impl->info.decoder = c.decoder;
   impl->info.missing_encoder_tensors = net->missing_encoder_tensors();
+  const std::string card_name = net->model_name + "/model.json";
   impl->net = std::move(net);
   impl->card = card.is_null() ? musicvae_card(c) : std::move(card);
+  impl->latent_prior = formats::latent_prior_from_card(impl->card, c.z_size, card_name);
   return MusicVae(std::move(impl));
 }
 
@@ -63,17 +64,10 @@ namespace {
 // The converter spec of a Magenta checkpoint (config.json or converter.json) names its kind.
 std::string checkpoint_kind(const std::string& dir, const TensorMap& t) {
   for (const char* name : {"/config.json", "/converter.json"}) {
-    std::ifstream in(dir + name);
-    if (!in) continue;
-    try {
-      auto j = nlohmann::json::parse(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-      std::string type = j.contains("dataConverter") ? j["dataConverter"].value("type", "") : j.value("type", "");
-      if (type == "MelodyConverter") return "melody";
-      if (type == "DrumsConverter") return "drums";
-      if (!type.empty()) throw Error(dir + name, "unsupported data converter '" + type + "' (melody and drums only)");
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(dir + name, std::string("invalid JSON: ") + e.what());
-    }
+    const std::string file = dir + name;
+    if (!std::filesystem::exists(file)) continue;
+    const std::string kind = formats::converter_kind(read_text_file(file), file);
+    if (!kind.empty()) return kind;
   }
   auto it = t.find("decoder.output_projection.kernel");
   return it != t.end() && it->second.dim() == 2 && it->second.size(1) == 512 ? "drums" : "melody";
@@ -141,23 +135,14 @@ std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows) const {
   return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
 }
 
-bool MusicVae::has_latent_prior() const {
-  const auto& c = impl_->card;
-  if (!c.is_object() || !c.contains("latent_prior")) return false;
-  const auto& p = c["latent_prior"];
-  auto ok = [&](const char* k) {
-    return p.contains(k) && p[k].is_array() && p[k].size() == size_t(impl_->info.z_size) &&
-           std::all_of(p[k].begin(), p[k].end(), [](const nlohmann::json& v) { return v.is_number(); });
-  };
-  return ok("mean") && ok("std");
-}
+bool MusicVae::has_latent_prior() const { return impl_->latent_prior.has_value(); }
 
 std::vector<float> MusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
   torch::manual_seed(seed);
   auto z = torch::randn({int64_t(n), impl_->info.z_size});
   if (!standard_prior && has_latent_prior()) {
-    auto mean = torch::tensor(impl_->card["latent_prior"]["mean"].get<std::vector<float>>());
-    auto std = torch::tensor(impl_->card["latent_prior"]["std"].get<std::vector<float>>());
+    auto mean = torch::tensor(impl_->latent_prior->mean);
+    auto std = torch::tensor(impl_->latent_prior->std);
     z = (z * std + mean).contiguous();
   }
   return std::vector<float>(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());

@@ -9,6 +9,7 @@ struct MusicVae::Impl {
   nn::MusicVaeNet net{nullptr};
   MusicVaeInfo info;
   nlohmann::json card;  // model.json of a model folder (empty for checkpoints)
+  std::optional<formats::LatentPrior> latent_prior;  // the card's, validated at load
 };
 
 namespace nn {

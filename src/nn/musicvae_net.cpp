@@ -31,57 +31,7 @@ std::string shape_text(torch::IntArrayRef s) {
   return t + "]";
 }
 
-std::vector<int> int_list(const nlohmann::json& j, const std::string& key, const std::string& subject) {
-  if (!j.contains(key)) throw Error(subject, "model.json hparams lack '" + key + "'");
-  if (!j[key].is_array() || j[key].empty()) throw Error(subject, "'" + key + "' must be a non-empty list of sizes");
-  std::vector<int> v;
-  for (const auto& x : j[key]) {
-    if (!x.is_number_integer() || x.get<int>() < 1 || x.get<int>() > 8192) throw Error(subject, "'" + key + "' has an invalid size");
-    v.push_back(x.get<int>());
-  }
-  return v;
-}
-
 }  // namespace
-
-nlohmann::json MusicVaeConfig::to_json() const {
-  return {{"kind", kind}, {"steps", steps}, {"classes", classes}, {"z_size", z_size}, {"encoder", encoder},
-          {"decoder", decoder}, {"free_bits", free_bits}, {"max_beta", max_beta}, {"beta_rate", beta_rate}};
-}
-
-MusicVaeConfig MusicVaeConfig::from_json(const nlohmann::json& j, const std::string& subject) {
-  if (!j.is_object()) throw Error(subject, "model.json hparams must be an object");
-  MusicVaeConfig c;
-  auto get_int = [&](const char* key, int lo, int hi) {
-    if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() < lo || j[key].get<int64_t>() > hi)
-      throw Error(subject, std::string("hparams.") + key + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-    return j[key].get<int>();
-  };
-  if (!j.contains("kind") || !j["kind"].is_string()) throw Error(subject, "hparams.kind must be \"melody\" or \"drums\"");
-  c.kind = j["kind"].get<std::string>();
-  if (c.kind != "melody" && c.kind != "drums") throw Error(subject, "hparams.kind must be \"melody\" or \"drums\", not \"" + c.kind + "\"");
-  c.steps = get_int("steps", 1, 4096);
-  c.classes = get_int("classes", 2, 4096);
-  if (c.kind == "melody" && c.classes != 90) throw Error(subject, "melody models have 90 classes");
-  if (c.kind == "drums" && c.classes != 512) throw Error(subject, "drums models have 512 classes");
-  c.z_size = get_int("z_size", 1, 8192);
-  c.encoder = int_list(j, "encoder", subject);
-  c.decoder = int_list(j, "decoder", subject);
-  c.free_bits = j.value("free_bits", 0.0);
-  c.max_beta = j.value("max_beta", 0.2);
-  c.beta_rate = j.value("beta_rate", 0.99999);
-  return c;
-}
-
-MusicVaeConfig MusicVaeConfig::melody_small() { return MusicVaeConfig{}; }
-
-MusicVaeConfig MusicVaeConfig::drums_small() {
-  MusicVaeConfig c;
-  c.kind = "drums";
-  c.classes = 512;
-  c.free_bits = 48;
-  return c;
-}
 
 TfDenseImpl::TfDenseImpl(int64_t in, int64_t out) {
   kernel = register_parameter("kernel", glorot(in, out));

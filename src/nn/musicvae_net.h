@@ -10,27 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "formats/model_card.h"
 #include "nn/safetensors.h"
 
 namespace timbrel::nn {
 
-struct MusicVaeConfig {
-  std::string kind = "melody";  // "melody" (90 classes) or "drums" (512 classes)
-  int steps = 32;
-  int classes = 90;
-  int z_size = 256;
-  std::vector<int> encoder{512};       // units per direction, per layer
-  std::vector<int> decoder{256, 256};  // units per layer
-  // Training hyper-parameters (Magenta's names).
-  double free_bits = 0.0;
-  double max_beta = 0.2;
-  double beta_rate = 0.99999;
-
-  nlohmann::json to_json() const;
-  static MusicVaeConfig from_json(const nlohmann::json& j, const std::string& subject);
-  static MusicVaeConfig melody_small();
-  static MusicVaeConfig drums_small();
-};
+using MusicVaeConfig = formats::MusicVaeConfig;  // torch-free: formats/model_card.h
 
 // Dense layer with TensorFlow's layout: y = x kernel + bias, kernel [in, out].
 struct TfDenseImpl : torch::nn::Module {

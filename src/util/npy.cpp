@@ -117,7 +117,7 @@ NpyArray parse_npy(const uint8_t* bytes, size_t size, const std::string& name) {
 }
 
 NpyArray read_npy(const std::string& path) {
-  std::vector<uint8_t> bytes = read_file_bytes(path);
+  std::vector<uint8_t> bytes = read_file_bytes(path, kMaxNpyBytes + (uint64_t(1) << 20));  // + the header;
   return parse_npy(bytes.data(), bytes.size(), path);
 }
 

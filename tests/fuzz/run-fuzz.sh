@@ -14,7 +14,11 @@ if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long){ret
 fi
 case "$target" in
   midi) sources=("$src/src/music/midi_reader.cpp" "$src/src/music/midi_writer.cpp" "$src/src/music/tempo_map.cpp"
-                 "$src/src/util/atomic_file.cpp" "$src/tests/fuzz/fuzz_midi.cpp"); libs=() ;;
+                 "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_midi.cpp"); libs=() ;;
+  safetensors) sources=("$src/src/formats/safetensors_layout.cpp" "$src/tests/fuzz/fuzz_safetensors.cpp"); libs=() ;;
+  model_card) sources=("$src/src/formats/model_card.cpp" "$src/tests/fuzz/fuzz_model_card.cpp"); libs=() ;;
+  tfjs) sources=("$src/src/formats/js_checkpoints.cpp" "$src/tests/fuzz/fuzz_js_checkpoints.cpp"); libs=(-DTIMBREL_FUZZ_TFJS) ;;
+  dljs) sources=("$src/src/formats/js_checkpoints.cpp" "$src/tests/fuzz/fuzz_js_checkpoints.cpp"); libs=() ;;
   npy) sources=("$src/src/util/npy.cpp" "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_npy.cpp"); libs=() ;;
   sound_file) sources=("$src/src/audio/sound_file.cpp" "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp"
                        "$src/tests/fuzz/fuzz_sound_file.cpp"); libs=(-lsndfile) ;;

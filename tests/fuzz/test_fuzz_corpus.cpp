@@ -9,6 +9,10 @@
 int fuzz_midi(const uint8_t* data, size_t size);
 int fuzz_npy(const uint8_t* data, size_t size);
 int fuzz_sound_file(const uint8_t* data, size_t size);
+int fuzz_safetensors(const uint8_t* data, size_t size);
+int fuzz_model_card(const uint8_t* data, size_t size);
+int fuzz_tfjs(const uint8_t* data, size_t size);
+int fuzz_dljs(const uint8_t* data, size_t size);
 
 namespace {
 
@@ -29,3 +33,7 @@ size_t replay(const std::string& target, int (*fn)(const uint8_t*, size_t)) {
 TEST(FuzzCorpus, MidiCorpusReplays) { EXPECT_GE(replay("midi", fuzz_midi), 10u); }
 TEST(FuzzCorpus, NpyCorpusReplays) { EXPECT_GE(replay("npy", fuzz_npy), 5u); }
 TEST(FuzzCorpus, SoundFileCorpusReplays) { EXPECT_GE(replay("sound_file", fuzz_sound_file), 5u); }
+TEST(FuzzCorpus, SafetensorsCorpusReplays) { EXPECT_GE(replay("safetensors", fuzz_safetensors), 5u); }
+TEST(FuzzCorpus, ModelCardCorpusReplays) { EXPECT_GE(replay("model_card", fuzz_model_card), 5u); }
+TEST(FuzzCorpus, TfjsCorpusReplays) { EXPECT_GE(replay("tfjs", fuzz_tfjs), 4u); }
+TEST(FuzzCorpus, DljsCorpusReplays) { EXPECT_GE(replay("dljs", fuzz_dljs), 3u); }

@@ -1,0 +1,54 @@
+#pragma once
+// model.json, the card of a model folder (architecture, hyper-parameters, presets, training
+// record), and Magenta's converter specs: parsed and validated without torch, so that libFuzzer
+// can run every reader of these files. Errors name the file.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timbrel/gansynth.h"
+
+namespace timbrel::formats {
+
+// The card as JSON: an object with a string "architecture" (== `architecture` when given).
+nlohmann::json parse_model_card(const std::string& text, const std::string& file, const std::string& architecture = "");
+
+struct MusicVaeConfig {
+  std::string kind = "melody";  // "melody" (90 classes) or "drums" (512 classes)
+  int steps = 32;
+  int classes = 90;
+  int z_size = 256;
+  std::vector<int> encoder{512};       // units per direction, per layer
+  std::vector<int> decoder{256, 256};  // units per layer
+  // Training hyper-parameters (Magenta's names).
+  double free_bits = 0.0;
+  double max_beta = 0.2;
+  double beta_rate = 0.99999;
+
+  nlohmann::json to_json() const;
+  static MusicVaeConfig from_json(const nlohmann::json& hparams, const std::string& subject);
+  static MusicVaeConfig melody_small();
+  static MusicVaeConfig drums_small();
+};
+
+// A fitted Gaussian over z (mean, std per dimension), from the card's "latent_prior": none when
+// absent; an error when present but not two arrays of z_size finite numbers (std > 0).
+struct LatentPrior {
+  std::vector<float> mean, std;
+};
+std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, int z_size, const std::string& file);
+
+// GANSynth "hparams" <-> config.
+nlohmann::json gansynth_config_json(const GansynthConfig& config);
+GansynthConfig gansynth_config_from_json(const nlohmann::json& hparams, const std::string& subject);
+// The card's "timbres": name -> latent_size finite values (empty when absent).
+std::map<std::string, std::vector<float>> timbre_presets_from_card(const nlohmann::json& card, int latent_size,
+                                                                  const std::string& file);
+
+// A Magenta converter spec (config.json / converter.json of a JS checkpoint): "melody", "drums",
+// or "" when it names no converter; an error for other converters.
+std::string converter_kind(const std::string& text, const std::string& file);
+
+}  // namespace timbrel::formats
