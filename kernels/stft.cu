@@ -6,12 +6,16 @@
 #include "istft_ops.h"
 #include "stft.h"
 
-#define TIMBREL_CUFFT_CHECK(call)                                                                         \
-  do {                                                                                                    \
-    cufftResult timbrel_fft_ = (call);                                                                    \
-    if (timbrel_fft_ != CUFFT_SUCCESS)                                                                    \
+// cuFFT allocates its work area at plan time: an allocation failure is out of memory.
+#define TIMBREL_CUFFT_CHECK(call)                                                                            \
+  do {                                                                                                       \
+    cufftResult timbrel_fft_ = (call);                                                                       \
+    if (timbrel_fft_ == CUFFT_ALLOC_FAILED)                                                                  \
+      throw ::timbrel::OutOfMemoryError("cufft", std::string("out of GPU memory in ") + #call + " at " + __FILE__ + ":" + \
+                                                     std::to_string(__LINE__));                              \
+    if (timbrel_fft_ != CUFFT_SUCCESS)                                                                       \
       throw ::timbrel::Error("cufft", std::string(#call) + " failed at " + __FILE__ + ":" + std::to_string(__LINE__) + \
-                                          ": cufftResult " + std::to_string(int(timbrel_fft_)));        \
+                                          ": cufftResult " + std::to_string(int(timbrel_fft_)));           \
   } while (0)
 
 namespace timbrel::kernels {

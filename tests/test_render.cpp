@@ -260,3 +260,22 @@ TEST(RenderCli, EmptyMidiIsAClearErrorAndWritesNothing) {
   EXPECT_THAT(out, HasSubstr("slow.mid: lasts"));
   EXPECT_FALSE(test::file_exists(dir + "/s.wav"));
 }
+
+// Out of device memory: the batch is halved and retried (the fault hook makes every batch above
+// N notes fail, on any device); the file equals a render made at the batch that fits. When not
+// even one note fits: an error, and no file.
+TEST(RenderCli, OutOfMemoryHalvesTheBatchAndRetries) {
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY, src = TIMBREL_SOURCE_DIR;
+  const std::string song = " render " + src + "/samples/twinkle.mid --timbre seed:2 --device cpu";
+  std::string out;
+  // 6 distinct melody notes: 6 -> 3 -> 1; 3 drum notes: 3 -> 1.
+  ASSERT_EQ(test::run_command("TIMBREL_FAULT_OOM_ABOVE_BATCH=1 " + bin + song + " --batch 8 -o " + dir + "/oom.wav", &out, true), 0) << out;
+  EXPECT_THAT(out, HasSubstr("out of host memory for a batch of 6 notes; retrying in batches of 3"));
+  EXPECT_THAT(out, HasSubstr("out of host memory for a batch of 3 notes; retrying in batches of 1"));
+  ASSERT_EQ(test::run_command(bin + song + " --batch 1 -o " + dir + "/fits.wav", &out, true), 0) << out;
+  EXPECT_FALSE(test::read_text(dir + "/oom.wav").empty());
+  EXPECT_TRUE(test::read_text(dir + "/oom.wav") == test::read_text(dir + "/fits.wav"));
+  EXPECT_NE(test::run_command("TIMBREL_FAULT_OOM_ABOVE_BATCH=0 " + bin + song + " -o " + dir + "/none.wav", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("simulated out of memory (TIMBREL_FAULT_OOM_ABOVE_BATCH) (even for a single note)"));
+  EXPECT_FALSE(test::file_exists(dir + "/none.wav"));
+}

@@ -13,6 +13,9 @@
 #include "timbrel/build_config.h"
 #include "timbrel/spectral.h"
 #if TIMBREL_HAVE_CUDA
+#include "cuda_check.h"
+#endif
+#if TIMBREL_HAVE_CUDA
 #include "spectral_cuda.h"
 #endif
 
@@ -200,6 +203,40 @@ TEST(SpectralKernels, GpuEqualsCpuForEveryPhaseMethodAndBatch) {
       gpu.to_audio(specs.data(), batch, got.data(), o);
       EXPECT_LE(nmse(got, want), c.bound) << "batch " << batch << " phase " << to_string(c.phase) << " compat " << int(c.compat);
     }
+  }
+#endif
+}
+
+// Error classification needs no GPU: out of memory is its own type (Gansynth retries smaller
+// batches on it); errors that leave the context unusable say so and point to --device cpu.
+TEST(CudaErrors, OutOfMemoryAndFailedDeviceAreNamed) {
+#if !TIMBREL_HAVE_CUDA
+  GTEST_SKIP() << "built without CUDA (TIMBREL_CUDA=OFF or no nvcc)";
+#else
+  try {
+    kernels::cuda_fail(cudaErrorMemoryAllocation, "cudaMalloc(&p, bytes)", "x.cu", 7);
+    FAIL();
+  } catch (const OutOfMemoryError& e) {
+    EXPECT_EQ(e.subject(), "cuda");
+    EXPECT_EQ(e.problem(), "out of GPU memory in cudaMalloc(&p, bytes) at x.cu:7");
+  }
+  for (cudaError_t lost : {cudaErrorIllegalAddress, cudaErrorECCUncorrectable, cudaErrorLaunchFailure}) {
+    try {
+      kernels::cuda_fail(lost, "cudaStreamSynchronize(s)", "x.cu", 9);
+      FAIL();
+    } catch (const OutOfMemoryError&) {
+      FAIL() << "not an out-of-memory error";
+    } catch (const Error& e) {
+      EXPECT_NE(e.problem().find(std::string("the GPU failed (") + cudaGetErrorName(lost)), std::string::npos) << e.problem();
+      EXPECT_NE(e.problem().find("use --device cpu"), std::string::npos);
+    }
+  }
+  try {
+    kernels::cuda_fail(cudaErrorInvalidValue, "cudaMemcpy(a, b)", "x.cu", 11);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.problem().find("the GPU failed"), std::string::npos);
+    EXPECT_NE(e.problem().find("cudaMemcpy(a, b) at x.cu:11 failed"), std::string::npos);
   }
 #endif
 }

@@ -21,4 +21,11 @@ class Error : public std::runtime_error {
   std::string problem_;
 };
 
+// A device ran out of memory for the work asked of it: smaller batches may fit. Gansynth retries
+// with halved batches itself and throws this only when a single note does not fit.
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace timbrel

@@ -43,6 +43,8 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
     cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float (FLAC: 16 or 24)")->capture_default_str();
   }
   cmd->add_option("--phase", o.phase, "Phase reconstruction: if | if+fgla | pghi | ...")->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Notes generated per call (halved automatically when device memory runs out)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_flag("--strict", o.strict, "Pitches outside the model's range are errors (default: moved by octaves, with a warning)");
   cmd->add_option("--precision", o.precision, "Generator arithmetic: fp32 | tf32 (NVIDIA GPUs) | bf16")
       ->capture_default_str()->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
@@ -77,6 +79,7 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   }
   r.drum_timbre = o.drum_timbre;
   r.attack = o.attack;
+  r.batch = o.batch;
   r.release = o.release;
   r.sample_rate = o.sample_rate;
   r.strict = o.strict;

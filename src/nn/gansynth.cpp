@@ -1,5 +1,9 @@
 // The public Gansynth API: loading (model folder or TF.js checkpoint), generation, timbres.
+#include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "nn/gansynth_net.h"
@@ -12,6 +16,7 @@
 namespace timbrel {
 
 struct Gansynth::Impl {
+  std::vector<int64_t> validate(const std::vector<float>& z, const std::vector<int>& pitches) const;
   torch::Tensor forward(const std::vector<float>& z, const std::vector<int>& pitches) const;
   std::string precision = "fp32";
   GansynthInfo info;
@@ -19,6 +24,10 @@ struct Gansynth::Impl {
   nlohmann::json card;
   std::map<std::string, std::vector<float>> presets;
   std::string subject;
+  // The largest batch known to fit on the current device (halved on each out-of-memory).
+  mutable std::atomic<size_t> batch_limit{SIZE_MAX};
+  template <typename Run>
+  void in_fitting_batches(size_t n, const Run& run) const;
 };
 
 
@@ -105,8 +114,8 @@ Gansynth Gansynth::random(const GansynthConfig& config, uint64_t seed, double st
   return wrap(config, std::move(raw), "random GANSynth", "random", nullptr);
 }
 
-// Validates z and pitches and runs the network; the output [n, 128, 1024, 2] stays on its device.
-torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::vector<int>& pitches) const {
+// The pitches as one-hot indices, once z and pitches are checked.
+std::vector<int64_t> Gansynth::Impl::validate(const std::vector<float>& z, const std::vector<int>& pitches) const {
   const GansynthConfig& c = info.config;
   const size_t n = pitches.size();
   if (n == 0) throw Error("generate", "no notes");
@@ -122,6 +131,14 @@ torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::ve
                                ".." + std::to_string(c.max_pitch()) + " (MIDI)");
     index[i] = int64_t(pitches[i] - c.min_pitch);
   }
+  return index;
+}
+
+// Validates z and pitches and runs the network; the output [n, 128, 1024, 2] stays on its device.
+torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::vector<int>& pitches) const {
+  const GansynthConfig& c = info.config;
+  const size_t n = pitches.size();
+  std::vector<int64_t> index = validate(z, pitches);
   c10::InferenceMode guard;
   const torch::Device device = net->device();
   const torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
@@ -129,9 +146,68 @@ torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::ve
   return net->forward(zt, it).contiguous();
 }
 
+namespace {
+
+// Test hook: TIMBREL_FAULT_OOM_ABOVE_BATCH=N makes every batch of more than N notes run out of
+// memory, on any device, so the back-off is tested where no GPU is.
+size_t simulated_memory_batches() {
+  static const size_t n = [] {
+    const char* v = std::getenv("TIMBREL_FAULT_OOM_ABOVE_BATCH");
+    return v ? size_t(std::strtoull(v, nullptr, 10)) : SIZE_MAX;
+  }();
+  return n;
+}
+
+std::string first_line(const char* what) {
+  const std::string s(what);
+  return s.substr(0, s.find('\n'));
+}
+
+}  // namespace
+
+// Runs notes [0, n) as run(first, count) in batches that fit: a batch that runs out of device
+// memory is halved and retried, down to one note; the limit found is kept for later calls.
+// A failed GPU (illegal address, ECC, lost device) becomes an Error saying so.
+template <typename Run>
+void Gansynth::Impl::in_fitting_batches(size_t n, const Run& run) const {
+  for (size_t first = 0; first < n;) {
+    const size_t count = std::min(n - first, batch_limit.load());
+    try {
+      if (count > simulated_memory_batches())
+        throw OutOfMemoryError("generate", "simulated out of memory (TIMBREL_FAULT_OOM_ABOVE_BATCH)");
+      try {
+        run(first, count);
+      } catch (const c10::OutOfMemoryError& e) {
+        throw OutOfMemoryError(net->device().is_cuda() ? "cuda" : "generate", first_line(e.what()));
+      } catch (const c10::Error& e) {
+        if (!net->device().is_cuda()) throw;
+        throw Error("cuda", "the GPU failed (" + first_line(e.what()) +
+                                "); its state cannot be trusted for the rest of this run: run again, or use --device cpu");
+      }
+      first += count;
+    } catch (const OutOfMemoryError& e) {
+      if (count == 1) throw OutOfMemoryError(e.subject(), e.problem() + " (even for a single note)");
+      const size_t half = count / 2;
+      size_t expected = batch_limit.load();
+      while (expected > half && !batch_limit.compare_exchange_weak(expected, half)) {
+      }
+      std::fprintf(stderr, "timbrel: out of %s memory for a batch of %zu notes; retrying in batches of %zu\n",
+                   net->device().is_cuda() ? "GPU" : "host", count, half);
+    }
+  }
+}
+
 std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::vector<int>& pitches) const {
-  const torch::Tensor out = impl_->forward(z, pitches).to(torch::kCPU);
-  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+  const size_t latent = size_t(impl_->info.config.latent_size), note = size_t(kSpectrogramValues);
+  std::vector<float> out(pitches.size() * note);
+  impl_->validate(z, pitches);
+  impl_->in_fitting_batches(pitches.size(), [&](size_t first, size_t count) {
+    const std::vector<float> zc(z.begin() + long(first * latent), z.begin() + long((first + count) * latent));
+    const std::vector<int> pc(pitches.begin() + long(first), pitches.begin() + long(first + count));
+    const torch::Tensor t = impl_->forward(zc, pc).to(torch::kCPU);
+    std::memcpy(out.data() + first * note, t.data_ptr<float>(), count * note * sizeof(float));
+  });
+  return out;
 }
 
 bool Gansynth::cuda_available() { return torch::cuda::is_available(); }
@@ -166,8 +242,14 @@ void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int
   if (impl_->net->device().is_cuda() && on_device) {
     // The output never leaves the GPU. libtorch ran on the legacy default stream; on_device's
     // stream waits for it.
-    const torch::Tensor out = impl_->forward(z, pitches);
-    on_device(out.data_ptr<float>(), pitches.size(), audio, options);
+    const size_t latent = size_t(impl_->info.config.latent_size);
+    impl_->validate(z, pitches);
+    impl_->in_fitting_batches(pitches.size(), [&](size_t first, size_t count) {
+      const std::vector<float> zc(z.begin() + long(first * latent), z.begin() + long((first + count) * latent));
+      const std::vector<int> pc(pitches.begin() + long(first), pitches.begin() + long(first + count));
+      const torch::Tensor out = impl_->forward(zc, pc);
+      on_device(out.data_ptr<float>(), count, audio + first * size_t(kNoteSamples), options);
+    });
     return;
   }
   const std::vector<float> spec = generate(z, pitches);

@@ -37,13 +37,23 @@ struct Synth {
     fluid_settings_setint(settings, "synth.cpu-cores", 1);
     fluid_settings_setnum(settings, "synth.gain", 0.5);
     synth = new_fluid_synth(settings);
-    if (!synth) throw Error(path, "cannot create a FluidSynth synthesiser");
+    // A throwing constructor runs no destructor: free what exists before throwing.
+    if (!synth) {
+      release();
+      throw Error(path, "cannot create a FluidSynth synthesiser");
+    }
     font = fluid_synth_sfload(synth, path.c_str(), 0);
-    if (font == FLUID_FAILED) throw Error(path, "FluidSynth cannot load it as a SoundFont (.sf2/.sf3)");
+    if (font == FLUID_FAILED) {
+      release();
+      throw Error(path, "FluidSynth cannot load it as a SoundFont (.sf2/.sf3)");
+    }
   }
-  ~Synth() {
+  ~Synth() { release(); }
+  void release() {
     if (synth) delete_fluid_synth(synth);
     if (settings) delete_fluid_settings(settings);
+    synth = nullptr;
+    settings = nullptr;
   }
   Synth(const Synth&) = delete;
   Synth& operator=(const Synth&) = delete;
