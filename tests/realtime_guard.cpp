@@ -1,7 +1,11 @@
 // Interposed allocator and mutex functions for the streaming tests: they count calls made while
 // a thread runs the audio callback (timbrel::in_audio_callback()). Linked only into
-// timbrel_stream_tests, whose callbacks must never allocate or lock.
+// timbrel_stream_tests, whose callbacks must never allocate or lock. Under AddressSanitizer,
+// which owns malloc, the allocation count comes from its malloc/free hooks instead.
 #include <pthread.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #include <atomic>
 #include <cstddef>
@@ -30,6 +34,14 @@ inline void note_allocation() {
 }
 }  // namespace
 
+#if defined(__SANITIZE_ADDRESS__)
+namespace {
+void on_malloc(const volatile void*, size_t) { note_allocation(); }
+void on_free(const volatile void*) { note_allocation(); }
+__attribute__((constructor)) void install_allocation_hooks() { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
+}  // namespace
+extern "C" {
+#else
 extern "C" {
 void* malloc(size_t n) {
   note_allocation();
@@ -56,6 +68,7 @@ void free(void* p) {
   note_allocation();
   __libc_free(p);
 }
+#endif
 int pthread_mutex_lock(pthread_mutex_t* m) {
   if (timbrel::in_audio_callback()) timbrel::test::g_callback_locks.fetch_add(1);
   return timbrel_real_mutex_lock(m);

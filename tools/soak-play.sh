@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Streaming soak (not part of the test run): `timbrel play` for MINUTES through a private JACK
-# server with the dummy driver, a sampled song with drums whose timbre morphs every 3 s across
-# five timbres. Prints the summary line (underruns, server xruns) and the resident memory at the
-# start, the largest seen, and at the end.
+# Streaming soak: `timbrel play` for MINUTES through a private JACK server with the dummy driver,
+# a sampled song with drums whose timbre morphs every 3 s across five timbres. Prints the
+# summary line (underruns, server xruns) and the resident memory at the start, the largest seen,
+# and at the end. Fails (exit 1) on any underrun or when the resident memory at the end exceeds
+# the one after 5 s by more than 64 MB. Also the ctest `soak_play` (configure with
+# -DTIMBREL_SOAK_TEST=ON; `ctest -L soak`); not in the default test run (10 minutes).
 # Usage: tools/soak-play.sh [MINUTES=10] [BUILD_DIR=build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +32,11 @@ while kill -0 "$pid" 2>/dev/null; do
   sleep 10
 done
 wait "$pid" || { cat "$log"; exit 1; }
-tail -1 "$log"
+summary=$(tail -1 "$log")
+echo "$summary"
 echo "RSS: ${start} kB after 5 s, peak ${peak} kB, ${last} kB at the end"
+underruns=$(sed -n 's/.*underruns: \([0-9]*\).*/\1/p' <<<"$summary")
+[[ -n "$underruns" ]] || { echo "FAIL: no summary line"; cat "$log"; exit 1; }
+(( underruns == 0 )) || { echo "FAIL: $underruns underruns"; exit 1; }
+(( last - start <= 65536 )) || { echo "FAIL: resident memory grew by $(( (last - start) / 1024 )) MB"; exit 1; }
+echo "PASS: 0 underruns, memory bounded"
