@@ -4,19 +4,12 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "formats/json_text.h"
 #include "timbrel/error.h"
 #include "util/half.h"
 
 namespace timbrel::formats {
 namespace {
-
-nlohmann::json parse_json(const std::string& text, const std::string& file) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file, std::string("invalid JSON: ") + e.what());
-  }
-}
 
 // Dimensions up to 2^32 and 2^34 elements: far beyond any checkpoint, and no product overflows.
 std::vector<int64_t> parse_shape(const nlohmann::json& j, const std::string& file, const std::string& var, int64_t* numel) {
@@ -44,7 +37,7 @@ void check_file_name(const std::string& name, const std::string& manifest) {
 }  // namespace
 
 std::vector<DljsVariable> parse_dljs_manifest(const std::string& text, const std::string& manifest) {
-  const nlohmann::json j = parse_json(text, manifest);
+  const nlohmann::json j = parse_json_text(text, manifest);
   if (!j.is_object()) throw Error(manifest, "expected an object of variables");
   std::vector<DljsVariable> out;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -79,7 +72,7 @@ size_t TfjsWeight::stored_bytes() const {
 }
 
 std::vector<TfjsGroup> parse_tfjs_manifest(const std::string& text, const std::string& manifest) {
-  const nlohmann::json j = parse_json(text, manifest);
+  const nlohmann::json j = parse_json_text(text, manifest);
   if (!j.is_array()) throw Error(manifest, "expected an array of weight groups");
   std::vector<TfjsGroup> out;
   for (const auto& group : j) {

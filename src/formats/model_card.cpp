@@ -2,18 +2,11 @@
 
 #include <cmath>
 
+#include "formats/json_text.h"
 #include "timbrel/error.h"
 
 namespace timbrel::formats {
 namespace {
-
-nlohmann::json parse_json(const std::string& text, const std::string& file) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file, std::string("invalid JSON: ") + e.what());
-  }
-}
 
 int int_in(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi, const std::string& subject) {
   if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() < lo || j[key].get<int64_t>() > hi)
@@ -58,7 +51,7 @@ std::optional<std::vector<float>> float_array(const nlohmann::json& j, size_t n)
 }  // namespace
 
 nlohmann::json parse_model_card(const std::string& text, const std::string& file, const std::string& architecture) {
-  nlohmann::json card = parse_json(text, file);
+  nlohmann::json card = parse_json_text(text, file);
   if (!card.is_object() || !card.contains("architecture") || !card["architecture"].is_string())
     throw Error(file, "needs a string \"architecture\"");
   const std::string arch = card["architecture"].get<std::string>();
@@ -153,7 +146,7 @@ std::map<std::string, std::vector<float>> timbre_presets_from_card(const nlohman
 }
 
 std::string converter_kind(const std::string& text, const std::string& file) {
-  const nlohmann::json j = parse_json(text, file);
+  const nlohmann::json j = parse_json_text(text, file);
   if (!j.is_object()) throw Error(file, "expected a JSON object");
   const nlohmann::json* spec = &j;
   if (j.contains("dataConverter")) {
