@@ -143,13 +143,12 @@ std::vector<DecodedWeight> decode_tfjs_group(const TfjsGroup& group, const std::
     } else {
       // Dequantised as TF.js does, in float32 (float16 -> float32 exactly).
       std::vector<float> values(count);
-      for (size_t i = 0; i < count; ++i) {
-        if (w.quantization == "float16")
-          values[i] = half_to_float(uint16_t(src[2 * i] | src[2 * i + 1] << 8));
-        else if (w.quantization == "uint16")
-          values[i] = float(double(src[2 * i] | src[2 * i + 1] << 8) * w.scale + w.min);
-        else
-          values[i] = float(double(src[i]) * w.scale + w.min);
+      if (w.quantization == "float16") {
+        for (size_t i = 0; i < count; ++i) values[i] = half_to_float(uint16_t(src[2 * i] | src[2 * i + 1] << 8));
+      } else if (w.quantization == "uint16") {
+        for (size_t i = 0; i < count; ++i) values[i] = float(double(src[2 * i] | src[2 * i + 1] << 8) * w.scale + w.min);
+      } else {
+        for (size_t i = 0; i < count; ++i) values[i] = float(double(src[i]) * w.scale + w.min);
       }
       if (w.int32) {
         d.ints.resize(count);

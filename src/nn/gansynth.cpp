@@ -17,7 +17,11 @@ namespace timbrel {
 
 struct Gansynth::Impl {
   std::vector<int64_t> validate(const std::vector<float>& z, const std::vector<int>& pitches) const;
-  torch::Tensor forward(const std::vector<float>& z, const std::vector<int>& pitches) const;
+  torch::Tensor forward(const float* z, const int64_t* index, size_t n) const;
+  // Validates z and pitches once, then runs them in batches that fit, handing each batch's
+  // output [count, 128, 1024, 2] (on the model's device) to use(first, count, output).
+  template <typename Use>
+  void forward_in_fitting_batches(const std::vector<float>& z, const std::vector<int>& pitches, const Use& use) const;
   std::string precision = "fp32";
   GansynthInfo info;
   std::unique_ptr<nn::GansynthNet> net;
@@ -26,10 +30,7 @@ struct Gansynth::Impl {
   std::string subject;
   // The largest batch known to fit on the current device (halved on each out-of-memory).
   mutable std::atomic<size_t> batch_limit{SIZE_MAX};
-  template <typename Run>
-  void in_fitting_batches(size_t n, const Run& run) const;
 };
-
 
 namespace {
 
@@ -45,7 +46,6 @@ Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subje
     impl->info.timbre_names.push_back(name);
     impl->presets[name] = std::move(z);
   }
-
   impl->card = card.is_null() ? nlohmann::json::object() : std::move(card);
   return Gansynth(std::move(impl));
 }
@@ -134,15 +134,13 @@ std::vector<int64_t> Gansynth::Impl::validate(const std::vector<float>& z, const
   return index;
 }
 
-// Validates z and pitches and runs the network; the output [n, 128, 1024, 2] stays on its device.
-torch::Tensor Gansynth::Impl::forward(const std::vector<float>& z, const std::vector<int>& pitches) const {
-  const GansynthConfig& c = info.config;
-  const size_t n = pitches.size();
-  std::vector<int64_t> index = validate(z, pitches);
+// n validated notes through the network; the output [n, 128, 1024, 2] stays on its device.
+torch::Tensor Gansynth::Impl::forward(const float* z, const int64_t* index, size_t n) const {
   c10::InferenceMode guard;
   const torch::Device device = net->device();
-  const torch::Tensor zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(n), c.latent_size}, torch::kFloat).to(device);
-  const torch::Tensor it = torch::from_blob(index.data(), {int64_t(n)}, torch::kLong).to(device);
+  const torch::Tensor zt =
+      torch::from_blob(const_cast<float*>(z), {int64_t(n), info.config.latent_size}, torch::kFloat).to(device);
+  const torch::Tensor it = torch::from_blob(const_cast<int64_t*>(index), {int64_t(n)}, torch::kLong).to(device);
   return net->forward(zt, it).contiguous();
 }
 
@@ -165,18 +163,21 @@ std::string first_line(const char* what) {
 
 }  // namespace
 
-// Runs notes [0, n) as run(first, count) in batches that fit: a batch that runs out of device
-// memory is halved and retried, down to one note; the limit found is kept for later calls.
-// A failed GPU (illegal address, ECC, lost device) becomes an Error saying so.
-template <typename Run>
-void Gansynth::Impl::in_fitting_batches(size_t n, const Run& run) const {
+// A batch that runs out of device memory is halved and retried, down to one note; the limit found
+// is kept for later calls. A failed GPU (illegal address, ECC, lost device) becomes an Error
+// saying so.
+template <typename Use>
+void Gansynth::Impl::forward_in_fitting_batches(const std::vector<float>& z, const std::vector<int>& pitches,
+                                                const Use& use) const {
+  const std::vector<int64_t> index = validate(z, pitches);
+  const size_t n = index.size(), latent = size_t(info.config.latent_size);
   for (size_t first = 0; first < n;) {
     const size_t count = std::min(n - first, batch_limit.load());
     try {
       if (count > simulated_memory_batches())
         throw OutOfMemoryError("generate", "simulated out of memory (TIMBREL_FAULT_OOM_ABOVE_BATCH)");
       try {
-        run(first, count);
+        use(first, count, forward(z.data() + first * latent, index.data() + first, count));
       } catch (const c10::OutOfMemoryError& e) {
         throw OutOfMemoryError(net->device().is_cuda() ? "cuda" : "generate", first_line(e.what()));
       } catch (const c10::Error& e) {
@@ -198,14 +199,11 @@ void Gansynth::Impl::in_fitting_batches(size_t n, const Run& run) const {
 }
 
 std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::vector<int>& pitches) const {
-  const size_t latent = size_t(impl_->info.config.latent_size), note = size_t(kSpectrogramValues);
+  const size_t note = size_t(kSpectrogramValues);
   std::vector<float> out(pitches.size() * note);
-  impl_->validate(z, pitches);
-  impl_->in_fitting_batches(pitches.size(), [&](size_t first, size_t count) {
-    const std::vector<float> zc(z.begin() + long(first * latent), z.begin() + long((first + count) * latent));
-    const std::vector<int> pc(pitches.begin() + long(first), pitches.begin() + long(first + count));
-    const torch::Tensor t = impl_->forward(zc, pc).to(torch::kCPU);
-    std::memcpy(out.data() + first * note, t.data_ptr<float>(), count * note * sizeof(float));
+  impl_->forward_in_fitting_batches(z, pitches, [&](size_t first, size_t count, const torch::Tensor& spec) {
+    const torch::Tensor host = spec.to(torch::kCPU);
+    std::memcpy(out.data() + first * note, host.data_ptr<float>(), count * note * sizeof(float));
   });
   return out;
 }
@@ -242,13 +240,8 @@ void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int
   if (impl_->net->device().is_cuda() && on_device) {
     // The output never leaves the GPU. libtorch ran on the legacy default stream; on_device's
     // stream waits for it.
-    const size_t latent = size_t(impl_->info.config.latent_size);
-    impl_->validate(z, pitches);
-    impl_->in_fitting_batches(pitches.size(), [&](size_t first, size_t count) {
-      const std::vector<float> zc(z.begin() + long(first * latent), z.begin() + long((first + count) * latent));
-      const std::vector<int> pc(pitches.begin() + long(first), pitches.begin() + long(first + count));
-      const torch::Tensor out = impl_->forward(zc, pc);
-      on_device(out.data_ptr<float>(), count, audio + first * size_t(kNoteSamples), options);
+    impl_->forward_in_fitting_batches(z, pitches, [&](size_t first, size_t count, const torch::Tensor& spec) {
+      on_device(spec.data_ptr<float>(), count, audio + first * size_t(kNoteSamples), options);
     });
     return;
   }

@@ -4,8 +4,8 @@
 
 #include "formats/model_card.h"
 #include "timbrel/error.h"
-#include "util/file_io.h"
 #include "util/atomic_file.h"
+#include "util/file_io.h"
 
 namespace timbrel::nn {
 

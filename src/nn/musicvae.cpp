@@ -6,8 +6,8 @@
 #include "nn/model_folder.h"
 #include "nn/musicvae_model.h"
 #include "nn/tf_checkpoints.h"
-#include "util/file_io.h"
 #include "timbrel/error.h"
+#include "util/file_io.h"
 
 namespace timbrel {
 namespace nn {
