@@ -15,6 +15,7 @@ if [[ "${1:-}" == "--test" ]]; then
     libgtest-dev libgmock-dev libbenchmark-dev
     midicsv            # independent MIDI parser for golden tests
     timgm6mb-soundfont # small GM SoundFont for the note-set and timbre-training tests
+    fluid-soundfont-gm # FluidR3_GM: what the bundled timbre models learned; the sweep's truth
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
     clang libclang-rt-14-dev  # libFuzzer targets

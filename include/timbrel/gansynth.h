@@ -34,6 +34,8 @@ struct GansynthInfo {
   std::string format;  // "model folder" or "tfjs"
   int64_t parameters = 0;
   std::vector<std::string> timbre_names;  // presets named in the model card
+  bool gm_programs = false;  // the card maps its presets to General MIDI programs (program:N works)
+  std::string data_kind = "melodic";  // "drums" when trained on drum kits (pitch = GM drum note)
 };
 
 class Gansynth {
@@ -70,8 +72,24 @@ class Gansynth {
   void generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
                       const DeviceSpectral& on_device = {}, const SpectralBackend& on_host = {}, int threads = 0) const;
   // A latent vector from a timbre spec: "seed:N" (deterministic N(0,1)), "preset:NAME" (from the
-  // model card), or a .npy file (float32 [latent] or [1, latent]): "Z.npy" or "file:PATH".
+  // model card), "program:N" (General MIDI program 0..127, see preset_for_program), or a .npy file
+  // (float32 [latent] or [1, latent]): "Z.npy" or "file:PATH".
   std::vector<float> timbre(const std::string& spec) const;
+  // The preset trained from General MIDI `program` (0..127; bank 0 preferred). A program the model
+  // lacks maps to the nearest program of its GM family (8 programs), else the nearest program;
+  // `exact` tells which. Error when the card records no programs.
+  struct ProgramPreset {
+    std::string preset;
+    int program = 0;
+    bool exact = true;
+  };
+  ProgramPreset preset_for_program(int program) const;
+  // Each preset's General MIDI (bank, program), as the card records them (empty when it does not).
+  std::map<std::string, std::pair<int, int>> preset_programs() const;
+  // The training data's level (dB) of a note at `pitch` with timbre `z` (that of the nearest preset
+  // in the latent space, at the nearest pitch it has), relative to the model's typical note level
+  // (the 90th percentile of all its notes). 0 when the card stores no levels.
+  double relative_level_db(const std::vector<float>& z, int pitch) const;
   // Writes a model folder (model.json + weights.safetensors); presets are kept.
   void save(const std::string& dir) const;
   void set_presets(const std::map<std::string, std::vector<float>>& presets);

@@ -1,10 +1,14 @@
 #pragma once
 // Rendering a NoteSequence with neural timbres: every distinct (pitch, timbre) is generated once,
-// in batches, then each note is placed at its MIDI time with Magenta's envelope (linear attack,
-// hold to the note end, linear release), scaled by 0.5 x velocity / 127 after normalising the
-// generated note to its own peak (-6 dBFS headroom), and mixed under a soft limiter.
+// in batches, its sub-sonic energy filtered out and its level set to the training data's level for
+// that (timbre, pitch) (render/note_level.h); each note is then placed at its MIDI time with
+// Magenta's envelope (linear attack, hold to the note end, linear release), scaled by
+// 0.5 x velocity / 127 (-6 dBFS headroom), and mixed through a DC blocker and a soft limiter.
+// Drum notes use the drum model; note numbers outside General MIDI's kit (35..81) are mapped onto
+// Magenta's nine drum classes as its drum encoder maps them.
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +26,9 @@ struct TimbreSchedule {
   std::vector<std::string> corners;
   // Per-track timbres (track index -> spec), e.g. {1: "preset:Flute"}; other tracks use the above.
   std::vector<std::pair<int, std::string>> track_timbres;
+  // Each note's timbre is its General MIDI program ("program:N") unless a track timbre names one;
+  // `timbres` then only serve models whose card records no programs.
+  bool follow_programs = false;
 };
 
 struct NoteRenderOptions {
@@ -42,6 +49,8 @@ struct NoteRenderOptions {
 struct NoteRenderReport {
   size_t notes = 0, drum_notes = 0, generated = 0;  // generated: distinct (pitch, timbre) notes synthesised
   size_t transposed = 0, skipped_drums = 0;         // out-of-range pitches moved by octaves; drum notes without a drum model
+  size_t mapped_drums = 0, unknown_drums = 0;       // drum notes mapped onto Magenta's classes; skipped (no class)
+  std::map<int, std::string> substituted_programs;  // GM program -> the preset used in its place (no exact preset)
   double seconds = 0, peak_before_limiter = 0;
 };
 
@@ -51,10 +60,15 @@ std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melo
 
 // The latent of a note starting at `time` under the schedule (slerp between neighbouring timbres
 // of a morph, as Magenta's MIDI renderer does at each note start).
-std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& schedule, double time, int track);
+// `program`: the note's General MIDI program (used when schedule.follow_programs).
+std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& schedule, double time, int track, int program = -1);
 // The same with each spec's latent from `lookup` (e.g. a cache, so .npy timbres are read once).
 using TimbreLookup = std::function<const std::vector<float>&(const std::string& spec)>;
-std::vector<float> scheduled_timbre(const TimbreLookup& lookup, const TimbreSchedule& schedule, double time, int track);
+std::vector<float> scheduled_timbre(const TimbreLookup& lookup, const TimbreSchedule& schedule, double time, int track,
+                                    int program = -1);
+// The note a drum model plays for MIDI drum note `pitch`: itself inside General MIDI's kit
+// (35..81), else the first pitch of its Magenta drum class; -1 when Magenta maps it to none.
+int drum_note_for_kit(int pitch);
 
 // The soft limiter: identity below 0.7, then a tanh knee up to a ceiling of 0.99.
 float soft_limit(float x);

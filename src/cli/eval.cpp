@@ -1,14 +1,18 @@
 // timbrel eval melody|drums: reconstruction accuracy of a MusicVAE on a folder of MIDI files.
 // timbrel eval timbre: pitch, distance and interpolation measures of a timbre model.
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/note_render.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"
 #include "train/musicvae_data.h"
 #include "train/musicvae_trainer.h"
 #include "train/timbre_eval.h"
+#include "train/timbre_sweep.h"
 #include "cli/paths.h"
 
 namespace timbrel::cli {
@@ -77,8 +81,39 @@ void print_timbre_report(const nlohmann::json& r) {
             << i["centroid_worst_reversal"].get<double>() << ", loudness " << i["loudness_worst_reversal"].get<double>() << std::endl;
 }
 
-void add_eval_timbre(CLI::App& eval) {
+constexpr const char* kFluidR3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+
+void print_sweep_report(const nlohmann::json& r) {
+  std::cout << "keyboard sweep of " << r["model"].get<std::string>() << " (" << r["kind"].get<std::string>() << ", MIDI "
+            << r["pitches"][0] << ".." << r["pitches"][1] << ", " << r["notes"] << " notes)\n";
+  auto stat = [](const nlohmann::json& s, const char* key, const char* unit) {
+    if (!s.contains(key) || s[key].is_null()) return std::string();
+    const auto& v = s[key];
+    char line[160];
+    std::snprintf(line, sizeof line, " %s mean %.2f%s worst %.2f%s (MIDI %d);", key, v["mean"].get<double>(), unit, v["worst"].get<double>(),
+                  unit, v["worst_pitch"].get<int>());
+    return std::string(line);
+  };
+  for (const auto& t : r["timbres"]) {
+    const auto& s = t["summary"];
+    std::cout << "  " << t["timbre"].get<std::string>() << (t["preset"].get<std::string>().empty() ? "" : " (" + t["preset"].get<std::string>() + ")")
+              << ":" << stat(s, "hnr_db", " dB") << stat(s, "peak_db", " dB") << stat(s, "subsonic_fraction", "")
+              << stat(s, "kit_balance_error_db", " dB") << stat(s, "centroid_ratio", "x") << stat(s, "lsd_db", " dB")
+              << stat(s, "lsd_floor_db", " dB") << stat(s, "lsd_neighbour_db", " dB") << "\n";
+  }
+  for (const auto& f : r["failed"]) {
+    std::string why;
+    for (const auto& w : f["why"]) why += (why.empty() ? "" : ", ") + w.get<std::string>();
+    std::cout << "  FAIL " << f["timbre"].get<std::string>() << " MIDI " << f["pitch"] << ": " << why << "\n";
+  }
+  std::cout << "  " << (r["passed"].get<bool>() ? "every note passed" : std::to_string(r["failed"].size()) + " notes failed") << std::endl;
+}
+
+void add_eval_timbre(CLI::App& eval, Status& status) {
   auto o = std::make_shared<train::TimbreEvalOptions>();
+  auto sweep = std::make_shared<train::SweepOptions>();
+  auto sweep_on = std::make_shared<bool>(false);
+  auto sweep_timbres = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = eval.add_subcommand("timbre", "Pitch accuracy, closeness to real notes and interpolation smoothness of a timbre model");
   cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres)");
@@ -91,13 +126,32 @@ void add_eval_timbre(CLI::App& eval) {
   cmd->add_option("--paths", o->paths, "Interpolation paths")->default_val(8);
   cmd->add_option("--threads", o->threads, "Threads")->default_val(2);
   cmd->add_option("--keep-audio", o->work_dir, "Keep the WAVs given to the pitch tracker in this folder");
+  cmd->add_flag("--sweep", *sweep_on, "Keyboard sweep instead: every pitch (drums: every GM drum note) of a few timbres, checked; "
+                                      "exit status 1 when any note fails");
+  cmd->add_option("--sweep-timbres", *sweep_timbres, "Timbres of the sweep, A,B,C (default program:0,program:40,program:73; drums: the Standard kit)");
+  cmd->add_option("--soundfont", sweep->soundfont, std::string("Sweep: the truth's SoundFont (default ") + kFluidR3 + " when present)");
+  cmd->add_option("--png-dir", sweep->png_dir, "Sweep: write a spectrogram PNG per timbre (generated above, FluidSynth's notes below)");
   cmd->add_flag("--json", *json, "Print one JSON object");
-  cmd->footer("Example:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
+  cmd->footer("Examples:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
+              "  timbrel eval timbre --sweep --model models/gm-drums --png-dir sweep/\n"
               "Pitch: aubiopitch -p yinfft (Debian aubio-tools), median over 0.3-1.7 s; in tune = within 50 cents\n"
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
-  cmd->callback([o, json] {
+  cmd->callback([o, json, sweep, sweep_on, sweep_timbres, &status] {
     if (o->model.empty()) o->model = bundled_model("gm-timbres");
     if (*json) o->log = [](const std::string&) {};
+    if (*sweep_on) {
+      sweep->model = o->model;
+      if (sweep->soundfont.empty() && std::filesystem::exists(kFluidR3)) sweep->soundfont = kFluidR3;
+      sweep->threads = o->threads;
+      sweep->work_dir = o->work_dir;
+      sweep->log = o->log;
+      if (!sweep_timbres->empty()) sweep->timbres = split_list(*sweep_timbres);
+      const auto report = train::sweep_timbre_model(*sweep);
+      if (*json) std::cout << report.dump() << std::endl;
+      else print_sweep_report(report);
+      if (!report["passed"].get<bool>()) status.exit_code = 1;
+      return;
+    }
     auto report = train::evaluate_timbre_model(*o);
     if (*json) std::cout << report.dump() << std::endl;
     else print_timbre_report(report);
@@ -111,7 +165,8 @@ void add_eval(CLI::App& app, Status& status) {
   eval->require_subcommand(1);
   add_eval_musicvae(*eval, "melody", status);
   add_eval_musicvae(*eval, "drums", status);
-  add_eval_timbre(*eval);
+  add_eval_timbre(*eval, status);
+  add_eval_song(*eval);
 }
 
 }  // namespace timbrel::cli

@@ -44,6 +44,10 @@ void run(const Options& o) {
   const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
   Gansynth g = Gansynth::load(model);
   std::vector<float> z = latent_for(g, o);
+  if (o.timbre.rfind("program:", 0) == 0) {
+    const Gansynth::ProgramPreset p = g.preset_for_program(std::stoi(o.timbre.substr(8)));
+    if (!p.exact) print_error("General MIDI " + o.timbre + " has no preset in the model: played by '" + p.preset + "', the nearest of its family");
+  }
   std::vector<float> spec = g.generate(z, {o.pitch});
   if (!o.spectrogram_out.empty())
     write_npy(o.spectrogram_out, NpyArray{{kSpectrogramFrames, kSpectrogramBins, 2}, spec});
@@ -60,7 +64,7 @@ void add_note(CLI::App& app, Status&) {
   auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator");
   cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres)");
   cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84)")->required();
-  cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME or Z.npy (default seed:0)");
+  cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME, program:N (General MIDI 0-127) or Z.npy (default seed:0)");
   cmd->add_option("--z-file", o->z_file, "Latent vector: NumPy float32 [256] or [1, 256]");
   cmd->add_option("--pad", o->pad, "x,y in [0,1]: bilinear mix of the four --corners (NSynth Super's pad)");
   cmd->add_option("--corners", o->corners, "A,B,C,D timbres at (0,0), (1,0), (0,1), (1,1) for --pad");

@@ -51,7 +51,7 @@ void play_file_or_song(const PlayCliOptions& p) {
   const PlayReport r = play_sequence(seq, *models.melodic, models.drums.get(), o);
   std::signal(SIGINT, SIG_DFL);
   if (tty) std::fprintf(stderr, "\n");
-  warn_transposed(r.render);
+  warn_render_report(r.render);
   std::printf("played %.1f s%s on \"%s\" (%s, %d Hz, %d ch): %zu notes, %zu generated, sound %.2f s after the command, underruns: %llu, server xruns: %llu%s%s\n",
               double(r.frames) / r.sample_rate, r.interrupted ? " (interrupted)" : "", r.device.c_str(), r.host_api.c_str(), r.sample_rate,
               r.channels, r.render.notes + r.render.drum_notes, r.render.generated, loading + r.start_latency, (unsigned long long)r.underruns, (unsigned long long)r.xruns,

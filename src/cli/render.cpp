@@ -34,7 +34,7 @@ void render_and_write(const NoteSequence& seq, const SongOptions& o, const std::
   a.sample_rate = o.sample_rate;
   a.samples = render_sequence(seq, *models.melodic, models.drums.get(), r, &report);
   if (tty) std::fprintf(stderr, "\n");
-  warn_transposed(report);
+  warn_render_report(report);
   if (!midi_out.empty()) write_midi(seq, midi_out);
   write_sound_file(o.out, a, format);
   std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", models.melodic_dir.c_str(),

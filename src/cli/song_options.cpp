@@ -30,12 +30,12 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   cmd->add_option("--model,-m", o.model, "Timbre model (default: the bundled models/gm-timbres)");
   cmd->add_option("--drum-model", o.drum_model, "Drum timbre model for channel-10 notes (default: the bundled models/gm-drums)");
   cmd->add_flag("--no-drums", o.no_drums, "Leave drum notes out");
-  cmd->add_option("--timbre", o.timbre, "seed:N | preset:NAME | Z.npy (default seed:0)");
+  cmd->add_option("--timbre", o.timbre, "seed:N | preset:NAME | program:N | Z.npy (default: each note's General MIDI program; seed:0 for models without programs)");
   cmd->add_option("--morph", o.morph, "A,B[,C...]: slerp from timbre to timbre over time (at each note's start)");
   cmd->add_option("--seconds-per-timbre", o.seconds_per_timbre, "Morph speed")->capture_default_str();
   cmd->add_option("--pad", o.pad, "x,y in [0,1]: bilinear mix of the four --corners");
   cmd->add_option("--corners", o.corners, "A,B,C,D timbres at (0,0), (1,0), (0,1), (1,1)");
-  cmd->add_option("--drum-timbre", o.drum_timbre, "Drum kit: preset:NAME of the drum model (default: its first)");
+  cmd->add_option("--drum-timbre", o.drum_timbre, "Drum kit: preset:NAME of the drum model (default: Standard, else its first)");
   cmd->add_option("--attack", o.attack, "Linear attack, seconds")->capture_default_str();
   cmd->add_option("--release", o.release, "Linear release after the note end, seconds")->capture_default_str();
   if (with_file_output) {
@@ -73,6 +73,8 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   } else if (!o.timbre.empty()) {
     r.schedule.timbres = {o.timbre};
   }
+  // Without a forced timbre, each note plays its General MIDI program (models that record them).
+  r.schedule.follow_programs = o.morph.empty() && o.timbre.empty() && o.pad.empty();
   if (!o.pad.empty()) {
     r.schedule.pad = o.pad;
     r.schedule.corners = split_list(o.corners);
@@ -90,9 +92,14 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   return r;
 }
 
-void warn_transposed(const NoteRenderReport& report) {
+void warn_render_report(const NoteRenderReport& report) {
   if (report.transposed)
     print_error(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (--strict: error)");
+  for (const auto& [program, preset] : report.substituted_programs)
+    print_error("General MIDI program " + std::to_string(program) + " has no preset in the model: played by '" + preset +
+                "', the nearest of its family");
+  if (report.unknown_drums)
+    print_error(std::to_string(report.unknown_drums) + " drum notes with numbers no drum class covers were skipped");
 }
 
 TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o) {

@@ -35,7 +35,7 @@ void add_song_options(CLI::App* cmd, SongOptions& o);
 
 NoteRenderOptions note_render_options(const SongOptions& o);
 // The warning for notes moved by octaves into the model's range (none: nothing printed).
-void warn_transposed(const NoteRenderReport& report);
+void warn_render_report(const NoteRenderReport& report);
 
 struct TimbreModels {
   std::string melodic_dir;

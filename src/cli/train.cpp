@@ -58,6 +58,7 @@ void add_train_timbre(CLI::App& train) {
   cmd->add_option("--data", o->data_dir, "Note set folder")->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("--from", o->from, "Fine-tune this model folder (its weights and preset embeddings; a fresh optimiser)");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
   cmd->add_option("--channels", o->channels, "Widths of blocks 1..7 (default 64,64,64,64,32,16,8 = 1/4 of GANSynth)")->delimiter(',');
@@ -68,6 +69,7 @@ void add_train_timbre(CLI::App& train) {
   cmd->add_option("--lr", o->learning_rate, "Peak learning rate (cosine decay to 10% over the run)")->default_val(1e-3);
   cmd->add_option("--template-lr-scale", o->template_lr_scale, "Pitch-template learning rate / lr")->default_val(20);
   cmd->add_option("--if-weight", o->if_weight, "Weight of the IF loss")->default_val(1.0);
+  cmd->add_option("--loud-weight", o->loud_weight, "Magnitude error weighted by 1 + K x loudness (drum hits, harmonics; 0 = plain L1)")->default_val(0);
   cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(250);
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
   cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);

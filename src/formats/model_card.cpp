@@ -145,6 +145,46 @@ std::map<std::string, std::vector<float>> timbre_presets_from_card(const nlohman
   return out;
 }
 
+std::map<std::string, GmProgram> timbre_programs_from_card(const nlohmann::json& card, const std::string& file) {
+  std::map<std::string, GmProgram> out;
+  if (!card.is_object() || !card.contains("timbre_programs")) return out;
+  const auto& t = card["timbre_programs"];
+  const std::string bad = "\"timbre_programs\" must map preset names to {\"bank\": 0..16383, \"program\": 0..127}";
+  if (!t.is_object()) throw Error(file, bad);
+  for (auto it = t.begin(); it != t.end(); ++it) {
+    const auto& v = it.value();
+    if (!v.is_object() || !v.contains("bank") || !v.contains("program") || !v["bank"].is_number_integer() ||
+        !v["program"].is_number_integer())
+      throw Error(file, bad);
+    const int64_t bank = v["bank"].get<int64_t>(), program = v["program"].get<int64_t>();
+    if (bank < 0 || bank > 16383 || program < 0 || program > 127) throw Error(file, bad + " ('" + it.key() + "' is not)");
+    out[it.key()] = {int(bank), int(program)};
+  }
+  return out;
+}
+
+NoteLevels note_levels_from_card(const nlohmann::json& card, const std::string& file) {
+  NoteLevels out;
+  if (!card.is_object() || !card.contains("note_levels")) return out;
+  const auto& l = card["note_levels"];
+  const std::string bad = "\"note_levels\" must be {\"min_pitch\": 0..127, \"db\": {preset: [dB or null per pitch]}}";
+  if (!l.is_object() || !l.contains("db") || !l["db"].is_object() || !l.contains("min_pitch") || !l["min_pitch"].is_number_integer() ||
+      l["min_pitch"].get<int64_t>() < 0 || l["min_pitch"].get<int64_t>() > 127)
+    throw Error(file, bad);
+  out.min_pitch = int(l["min_pitch"].get<int64_t>());
+  for (auto it = l["db"].begin(); it != l["db"].end(); ++it) {
+    if (!it.value().is_array() || it.value().size() > 128) throw Error(file, bad + " ('" + it.key() + "' is not)");
+    std::vector<double> db;
+    for (const auto& x : it.value()) {
+      if (x.is_null()) db.push_back(NAN);
+      else if (x.is_number() && std::isfinite(x.get<double>()) && std::fabs(x.get<double>()) <= 200) db.push_back(x.get<double>());
+      else throw Error(file, bad + " (a level of '" + it.key() + "' is not a number of dB)");
+    }
+    out.db[it.key()] = std::move(db);
+  }
+  return out;
+}
+
 std::string converter_kind(const std::string& text, const std::string& file) {
   const nlohmann::json j = parse_json_text(text, file);
   if (!j.is_object()) throw Error(file, "expected a JSON object");

@@ -47,6 +47,20 @@ GansynthConfig gansynth_config_from_json(const nlohmann::json& hparams, const st
 std::map<std::string, std::vector<float>> timbre_presets_from_card(const nlohmann::json& card, int latent_size,
                                                                   const std::string& file);
 
+// The card's "timbre_programs": preset -> General MIDI bank and program (empty when absent).
+struct GmProgram {
+  int bank = 0, program = 0;
+};
+std::map<std::string, GmProgram> timbre_programs_from_card(const nlohmann::json& card, const std::string& file);
+
+// The card's "note_levels": the training data's peak level (dBFS) per preset and pitch, NaN where a
+// preset has no note; `db` is empty when the card has none.
+struct NoteLevels {
+  int min_pitch = 0;
+  std::map<std::string, std::vector<double>> db;
+};
+NoteLevels note_levels_from_card(const nlohmann::json& card, const std::string& file);
+
 // A Magenta converter spec (config.json / converter.json of a JS checkpoint): "melody", "drums",
 // or "" when it names no converter; an error for other converters.
 std::string converter_kind(const std::string& text, const std::string& file);

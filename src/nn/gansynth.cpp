@@ -1,10 +1,12 @@
 // The public Gansynth API: loading (model folder or TF.js checkpoint), generation, timbres.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 #include "nn/gansynth_net.h"
 #include "nn/model_folder.h"
@@ -27,12 +29,28 @@ struct Gansynth::Impl {
   std::unique_ptr<nn::GansynthNet> net;
   nlohmann::json card;
   std::map<std::string, std::vector<float>> presets;
+  std::map<std::string, formats::GmProgram> programs;
+  formats::NoteLevels levels;
+  double typical_level_db = 0;
   std::string subject;
   // The largest batch known to fit on the current device (halved on each out-of-memory).
   mutable std::atomic<size_t> batch_limit{SIZE_MAX};
 };
 
 namespace {
+
+// The 90th percentile of the card's note levels: the loudest notes play at the renderer's full
+// note level, the kit's and the instrument's balance below it is kept.
+double typical_level(const formats::NoteLevels& levels) {
+  std::vector<double> all;
+  for (const auto& [name, db] : levels.db)
+    for (double v : db)
+      if (std::isfinite(v)) all.push_back(v);
+  if (all.empty()) return 0;
+  const size_t k = std::min(all.size() - 1, size_t(0.9 * double(all.size())));
+  std::nth_element(all.begin(), all.begin() + long(k), all.end());
+  return all[k];
+}
 
 Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subject, const std::string& format,
               nlohmann::json card) {
@@ -46,6 +64,13 @@ Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subje
     impl->info.timbre_names.push_back(name);
     impl->presets[name] = std::move(z);
   }
+  impl->programs = formats::timbre_programs_from_card(card, subject + "/model.json");
+  impl->info.gm_programs = !impl->programs.empty();
+  if (card.is_object() && card.contains("data") && card["data"].is_object() && card["data"].contains("kind") &&
+      card["data"]["kind"] == "drums")
+    impl->info.data_kind = "drums";
+  impl->levels = formats::note_levels_from_card(card, subject + "/model.json");
+  impl->typical_level_db = typical_level(impl->levels);
   impl->card = card.is_null() ? nlohmann::json::object() : std::move(card);
   return Gansynth(std::move(impl));
 }
@@ -285,6 +310,12 @@ std::vector<float> Gansynth::timbre(const std::string& spec) const {
     for (const auto& n : impl_->info.timbre_names) names += (names.empty() ? "" : ", ") + n;
     throw Error(spec, "no such timbre in " + impl_->subject + (names.empty() ? " (it names none)" : " (it names: " + names + ")"));
   }
+  if (spec.rfind("program:", 0) == 0) {
+    const std::string digits = spec.substr(8);
+    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos || std::stoi(digits) > 127)
+      throw Error(spec, "expected program:N with N in 0..127 (General MIDI, as in MIDI files)");
+    return impl_->presets.at(preset_for_program(std::stoi(digits)).preset);
+  }
   const bool file = spec.rfind("file:", 0) == 0;
   if (file || (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".npy") == 0)) {
     const std::string path = file ? spec.substr(5) : spec;
@@ -295,7 +326,50 @@ std::vector<float> Gansynth::timbre(const std::string& spec) const {
       if (!std::isfinite(v)) throw Error(path, "non-finite value");
     return a.data;
   }
-  throw Error(spec, "unknown timbre: expected seed:N, preset:NAME or a .npy file (file:PATH)");
+  throw Error(spec, "unknown timbre: expected seed:N, preset:NAME, program:N or a .npy file (file:PATH)");
+}
+
+Gansynth::ProgramPreset Gansynth::preset_for_program(int program) const {
+  if (program < 0 || program > 127) throw Error("program " + std::to_string(program), "must be in 0..127");
+  const auto& programs = impl_->programs;
+  if (programs.empty()) throw Error(impl_->subject, "records no General MIDI programs for its presets (retrain it, or name a preset)");
+  // Rank: same program first, then same GM family, then program distance; bank 0 before others.
+  const std::pair<const std::string, formats::GmProgram>* best = nullptr;
+  auto rank = [program](const formats::GmProgram& p) {
+    return std::make_tuple(p.program != program, p.program / 8 != program / 8, std::abs(p.program - program), p.bank != 0, p.bank);
+  };
+  for (const auto& entry : programs)
+    if (impl_->presets.count(entry.first) && (!best || rank(entry.second) < rank(best->second))) best = &entry;
+  if (!best) throw Error(impl_->subject, "has no preset embeddings for its General MIDI programs");
+  return {best->first, best->second.program, best->second.program == program};
+}
+
+std::map<std::string, std::pair<int, int>> Gansynth::preset_programs() const {
+  std::map<std::string, std::pair<int, int>> out;
+  for (const auto& [name, p] : impl_->programs) out[name] = {p.bank, p.program};
+  return out;
+}
+
+double Gansynth::relative_level_db(const std::vector<float>& z, int pitch) const {
+  const auto& levels = impl_->levels;
+  if (levels.db.empty()) return 0;
+  const std::vector<double>* row = nullptr;
+  double nearest = INFINITY;
+  for (const auto& [name, e] : impl_->presets) {
+    auto it = levels.db.find(name);
+    if (it == levels.db.end() || e.size() != z.size()) continue;
+    double d = 0;
+    for (size_t i = 0; i < z.size(); ++i) d += double(e[i] - z[i]) * double(e[i] - z[i]);
+    if (d < nearest) nearest = d, row = &it->second;
+  }
+  if (!row) return 0;
+  // The preset's level at the nearest pitch it has a note for.
+  for (int off = 0; off < int(row->size()) + 128; ++off)
+    for (int p : {pitch - off, pitch + off}) {
+      const int i = p - levels.min_pitch;
+      if (i >= 0 && i < int(row->size()) && std::isfinite((*row)[size_t(i)])) return (*row)[size_t(i)] - impl_->typical_level_db;
+    }
+  return 0;
 }
 
 void Gansynth::set_presets(const std::map<std::string, std::vector<float>>& presets) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "render/note_level.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
@@ -71,10 +72,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       Audio a;
       a.sample_rate = kNoteSampleRate;
       a.samples.assign(audio.begin() + long(k) * kNoteSamples, audio.begin() + long(k + 1) * kNoteSamples);
-      float peak = 0;
-      for (float v : a.samples) peak = std::max(peak, std::fabs(v));
-      if (peak > 0)
-        for (float& v : a.samples) v /= peak;
+      level_note(a.samples, model_.relative_level_db(z, pitches[size_t(k)]), kNoteSampleRate);
       std::vector<float> note = resample(a, rate_).samples;
       note.resize(std::max(note.size(), sustain.end), 0.0f);
       cache->head.emplace_back(note.begin(), note.begin() + long(cache->head_len));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "render/note_level.h"
 #include "render/note_renderer.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
@@ -46,6 +47,8 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
     if (std::find(names.begin(), names.end(), "Standard") != names.end()) kit = "preset:Standard";  // the GM kit
     drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : kit);
   }
+  TimbreSchedule schedule = o.schedule;
+  schedule.follow_programs = schedule.follow_programs && melodic.info().gm_programs;
   // Each timbre spec resolved once (a .npy is read once, not per note).
   std::map<std::string, std::vector<float>> latents;
   const TimbreLookup lookup = [&](const std::string& spec) -> const std::vector<float>& {
@@ -69,6 +72,14 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
     }
     const GansynthConfig& c = model->info().config;
     int pitch = n.pitch;
+    if (n.is_drum && drum_note_for_kit(pitch) != pitch) {
+      pitch = drum_note_for_kit(pitch);
+      if (pitch < 0) {
+        ++r.unknown_drums;
+        continue;
+      }
+      ++r.mapped_drums;
+    }
     if (pitch < c.min_pitch || pitch > c.max_pitch()) {
       if (o.strict || n.is_drum)
         throw Error("note at " + std::to_string(n.start_time) + " s", "pitch " + std::to_string(n.pitch) + " is outside the model's range " +
@@ -78,7 +89,11 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
       while (pitch > c.max_pitch()) pitch -= 12;
       ++r.transposed;
     }
-    std::vector<float> z = n.is_drum ? drum_z : scheduled_timbre(lookup, o.schedule, n.start_time, n.instrument);
+    if (!n.is_drum && schedule.follow_programs && !r.substituted_programs.count(n.program)) {
+      const Gansynth::ProgramPreset p = melodic.preset_for_program(n.program);
+      if (!p.exact) r.substituted_programs[n.program] = p.preset;
+    }
+    std::vector<float> z = n.is_drum ? drum_z : scheduled_timbre(lookup, schedule, n.start_time, n.instrument, n.program);
     auto key = std::make_pair(model, std::make_pair(pitch, z));
     auto it = index.find(key);
     if (it == index.end()) {
@@ -94,7 +109,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
   total_ = size_t(std::ceil(end * kRate)) + 1;
 }
 
-// The model's next `batch` jobs in order of first use, each normalised to its own peak. Batch
+// The model's next `batch` jobs in order of first use, each levelled (note_level.h). Batch
 // boundaries depend only on that order, so one-shot and streamed renders make the same batches.
 void NoteRenderer::generate_next_batch(const Gansynth* model) {
   const std::vector<size_t>& queue = queue_[model];
@@ -109,12 +124,9 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
   std::vector<float> out(n * kNoteSamples);
   model->generate_audio(z, pitches, options_.inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
   for (size_t k = 0; k < n; ++k) {
-    std::vector<float>& a = jobs_[queue[next + k]].audio;
-    a.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
-    float peak = 0;
-    for (float v : a) peak = std::max(peak, std::fabs(v));
-    if (peak > 0)
-      for (float& v : a) v /= peak;
+    Job& job = jobs_[queue[next + k]];
+    job.audio.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
+    level_note(job.audio, model->relative_level_db(job.z, job.pitch), kRate);
   }
   next += n;
   report_.generated += n;
@@ -151,7 +163,7 @@ void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
   const size_t n = until - emitted_;
   if (mix_.size() < mix_offset_ + n) mix_.resize(mix_offset_ + n, 0.0f);
   for (size_t i = 0; i < n; ++i) {
-    const float v = mix_[mix_offset_ + i];
+    const float v = dc_blocker_.process(mix_[mix_offset_ + i]);
     report_.peak_before_limiter = std::max(report_.peak_before_limiter, double(std::fabs(v)));
     out.push_back(soft_limit(v));
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "render/note_level.h"
 #include "timbrel/render.h"
 
 namespace timbrel {
@@ -31,7 +32,7 @@ class NoteRenderer {
     const Gansynth* model;
     int pitch;
     std::vector<float> z;
-    std::vector<float> audio;  // peak-normalised note, once generated
+    std::vector<float> audio;  // levelled note (note_level.h), once generated
   };
   struct Placed {
     size_t job;
@@ -51,6 +52,7 @@ class NoteRenderer {
   size_t next_place_ = 0, total_ = 0, emitted_ = 0;
   std::vector<float> mix_;  // samples from emitted_ on (front part consumed lazily)
   size_t mix_offset_ = 0;   // index in mix_ of sample emitted_
+  HighPass dc_blocker_{20.0, double(kNoteSampleRate)};  // the mix's DC and sub-sonic drift
 };
 
 }  // namespace timbrel

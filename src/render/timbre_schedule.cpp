@@ -3,20 +3,21 @@
 #include <sstream>
 
 #include "timbrel/error.h"
-#include "timbrel/musicvae.h"  // slerp
+#include "timbrel/musicvae.h"  // slerp, drum classes
 #include "timbrel/render.h"
 
 namespace timbrel {
 
-std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& s, double time, int track) {
+std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& s, double time, int track, int program) {
   std::vector<float> latent;
   return scheduled_timbre([&](const std::string& spec) -> const std::vector<float>& { return latent = model.timbre(spec); }, s, time,
-                          track);
+                          track, program);
 }
 
-std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSchedule& s, double time, int track) {
+std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSchedule& s, double time, int track, int program) {
   for (const auto& [t, spec] : s.track_timbres)
     if (t == track) return timbre(spec);
+  if (s.follow_programs && program >= 0 && program <= 127) return timbre("program:" + std::to_string(program));
   if (!s.pad.empty()) {
     if (s.corners.size() != 4) throw Error("--corners", "--pad needs four corner timbres A,B,C,D");
     double x = 0, y = 0;
@@ -36,6 +37,12 @@ std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSche
   const double frac = std::round((u - double(k)) * 32) / 32;
   const std::vector<float> from = timbre(s.timbres[k]);
   return slerp(from, timbre(s.timbres[k + 1]), frac);
+}
+
+int drum_note_for_kit(int pitch) {
+  if (pitch >= 35 && pitch <= 81) return pitch;
+  const int c = drum_class_of_pitch(pitch);
+  return c < 0 ? -1 : drum_pitch_of_class(c);
 }
 
 float soft_limit(float x) {

@@ -1,5 +1,7 @@
 #include "spectral/spectrogram_image.h"
 
+#include "spectral/stft.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -94,5 +96,57 @@ RgbImage render_spectrogram(const float* spec, int frames, int bins) {
   }
   return canvas.take();
 }
+
+}  // namespace timbrel
+
+namespace timbrel {
+
+RgbImage audio_spectrogram(const float* audio, size_t samples, double db_range) {
+  const int n = 1024, hop = 256;
+  RgbImage img;
+  if (samples < size_t(n)) return img;
+  const int frames = int((samples - size_t(n)) / size_t(hop)) + 1, bins = n / 2 + 1;
+  const Stft stft = Stft::hann(n, hop);
+  std::vector<cfloat> spec(size_t(frames) * size_t(bins));
+  stft.analyze(audio, frames, spec.data());
+  double peak = 1e-20;
+  for (const cfloat& c : spec) peak = std::max(peak, double(std::norm(c)));
+  img.width = frames;
+  img.height = bins;
+  img.rgb.resize(size_t(frames) * size_t(bins) * 3);
+  for (int f = 0; f < frames; ++f)
+    for (int k = 0; k < bins; ++k) {
+      const double db = 10 * std::log10(std::max(double(std::norm(spec[size_t(f) * size_t(bins) + size_t(k)])), 1e-30) / peak);
+      const Rgb c = magnitude_colour(float(2 * (db + db_range) / db_range - 1));
+      std::copy(c.begin(), c.end(), img.rgb.begin() + long((size_t(bins - 1 - k) * size_t(frames) + size_t(f)) * 3));
+    }
+  return img;
+}
+
+namespace {
+RgbImage join(const std::vector<RgbImage>& images, int gap, bool horizontal) {
+  RgbImage out;
+  for (const auto& im : images) {
+    if (horizontal) out.width += im.width + (out.width ? gap : 0), out.height = std::max(out.height, im.height);
+    else out.height += im.height + (out.height ? gap : 0), out.width = std::max(out.width, im.width);
+  }
+  out.rgb.assign(size_t(out.width) * size_t(out.height) * 3, 255);
+  int at = 0;
+  for (const auto& im : images) {
+    if (im.width == 0 || im.height == 0) continue;
+    for (int y = 0; y < im.height; ++y)
+      for (int x = 0; x < im.width; ++x) {
+        const int ox = horizontal ? at + x : x, oy = horizontal ? y : at + y;
+        std::copy_n(im.rgb.begin() + long((size_t(y) * size_t(im.width) + size_t(x)) * 3), 3,
+                    out.rgb.begin() + long((size_t(oy) * size_t(out.width) + size_t(ox)) * 3));
+      }
+    at += (horizontal ? im.width : im.height) + gap;
+  }
+  return out;
+}
+}  // namespace
+
+RgbImage beside(const std::vector<RgbImage>& images, int gap) { return join(images, gap, true); }
+RgbImage above(const std::vector<RgbImage>& images, int gap) { return join(images, gap, false); }
 
 }  // namespace timbrel

@@ -17,6 +17,29 @@ double spectral_centroid_hz(const std::vector<float>& audio, double from_s = 0.2
 // RMS level in dBFS over [from_s, to_s).
 double loudness_db(const std::vector<float>& audio, double from_s = 0.1, double to_s = 3.0);
 
+// Power spectrum (|X|^2, Hann window, zero-padded FFT of `fft` points) of audio[first, first+count).
+std::vector<double> power_spectrum(const std::vector<float>& audio, size_t first, size_t count, int fft);
+// Fraction of the note's energy below `hz` (whole note, 0.24 Hz resolution): DC and rumble.
+double subsonic_fraction(const std::vector<float>& audio, double hz = 30.0);
+// Harmonic-to-noise ratio (dB) at a known pitch: energy within f0/4 of the harmonics k f0 (below
+// 7.5 kHz) against the rest, over 0.15..1.15 s. White noise gives about 0 dB; a note at another
+// pitch, well below; a clean harmonic tone, 20 dB and more.
+double harmonic_to_noise_db(const std::vector<float>& audio, int midi_pitch);
+// Peak level in dBFS.
+double peak_db(const std::vector<float>& audio);
+// Seconds from the loudest 10 ms frame until the level stays 30 dB below it (drum decay).
+double decay_seconds(const std::vector<float>& audio);
+// Log-spectral distance (dB): RMS over bins of the difference of the two log power spectra (STFT
+// 1024 / hop 256, each signal scaled to unit RMS, powers floored 80 dB below the truth's peak),
+// averaged over the frames where `truth` is within 60 dB of its loudest frame.
+double log_spectral_distance(const std::vector<float>& audio, const std::vector<float>& truth);
+
+// Mean power per sample in [lo_hz, hi_hz) over the whole signal (STFT 2048 / hop 1024, Hann).
+double band_power(const std::vector<float>& audio, double lo_hz, double hi_hz);
+// Loudness range of a song: the 90th minus the 10th percentile of its 50 ms RMS levels (dB, each
+// floored at -100 dBFS). Rumble or hiss under the music shows as a small range.
+double loudness_range_db(const std::vector<float>& audio);
+
 // Median MIDI pitch that `aubiopitch -p yinfft` finds over [from_s, to_s) of a sound file
 // (unvoiced frames ignored); NaN when it finds none. Error when the tool cannot be run.
 double aubio_median_pitch(const std::string& wav_path, double from_s = 0.3, double to_s = 1.7);

@@ -117,6 +117,12 @@ uint32_t hash_name(const std::string& s, uint32_t seed) {
   return h;
 }
 
+// Validation holds out (preset, pitch) pairs, about one in `validation_every`, by a hash: never
+// a whole pitch, because the generator has per-pitch parameters that must see every pitch.
+bool holds_out_pair(const std::string& preset, int pitch, const NoteSetOptions& o) {
+  return o.validation_every > 0 && hash_name(preset + "#" + std::to_string(pitch), o.seed + 1) % uint32_t(o.validation_every) == 0;
+}
+
 // Streams float16 rows into an .npy whose first dimension is fixed once all rows are in.
 class HalfNpyWriter {
  public:
@@ -233,8 +239,7 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
       for (float& v : n.audio) v *= kNotePeak / peak;
       n.record.peak = peak;
       if (is_test) n.record.split = "test";
-      else if (o.validation_every > 0 && (n.record.pitch - o.min_pitch) % o.validation_every == o.validation_every / 2 + 1)
-        n.record.split = "validation";
+      else if (holds_out_pair(n.record.preset, n.record.pitch, o)) n.record.split = "validation";
       kept.push_back(std::move(n));
     }
     return kept;

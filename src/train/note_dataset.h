@@ -5,8 +5,8 @@
 //   spectrograms.npy   float16 [N, 128, 1024, 2], normalised IF-mel (memory-mappable)
 //   audio.npy          float16 [N, 64000], 16 kHz mono, each note scaled to peak 0.9
 // Notes come from SoundFonts (libfluidsynth, reverb and chorus off: 3 s held + 1 s release) or
-// from a folder of recordings. The split keeps whole presets out ("test") and some pitches of the
-// others out ("validation"); the rest is "train".
+// from a folder of recordings. The split keeps whole presets out ("test") and some (preset, pitch)
+// pairs of the others out ("validation"), never a whole pitch; the rest is "train".
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,7 +33,7 @@ struct NoteSetOptions {
   std::vector<int> programs;  // only these GM programs (empty: all)
   int max_presets = 0;        // 0: all
   double test_fraction = 0.1;
-  int validation_every = 8;   // every 8th pitch of the training presets is held out
+  int validation_every = 8;   // ~1 in 8 (preset, pitch) pairs of the training presets is held out
   uint32_t seed = 0;
   int threads = 0;
   bool progress = false;

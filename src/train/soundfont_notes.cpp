@@ -102,4 +102,50 @@ std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& prese
   return out;
 }
 
+std::vector<float> render_sequence_with_soundfont(const NoteSequence& seq, const std::string& soundfont) {
+  Synth s(soundfont);
+  struct Event {
+    size_t at;
+    bool on;
+    const Note* note;
+  };
+  std::vector<Event> events;
+  for (const Note& n : seq.notes) {
+    const size_t on = size_t(std::max(0.0, n.start_time) * kNoteSampleRate);
+    events.push_back({on, true, &n});
+    events.push_back({std::max(on + 1, size_t(std::max(0.0, n.end_time) * kNoteSampleRate)), false, &n});
+  }
+  // Offs before ons at the same sample, so a repeated note is struck again.
+  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at != b.at ? a.at < b.at : !a.on && b.on; });
+  constexpr double kMaxSeconds = 4 * 3600.0;
+  const size_t total = events.empty() ? 0 : events.back().at + kNoteSampleRate;
+  if (double(total) / kNoteSampleRate > kMaxSeconds) throw Error("soundfont render", "the sequence lasts more than 4 h");
+  std::vector<float> left(total), right(total), mono(total);
+  std::vector<int> program(16, -1);
+  for (int ch = 0; ch < 16; ++ch) fluid_synth_cc(s.synth, ch, 11, 127);
+  size_t done = 0;
+  auto advance = [&](size_t to) {
+    if (to > done)
+      fluid_synth_write_float(s.synth, int(to - done), left.data(), int(done), 1, right.data(), int(done), 1);
+    done = std::max(done, to);
+  };
+  for (const Event& e : events) {
+    advance(e.at);
+    const Note& n = *e.note;
+    const int ch = n.is_drum ? 9 : (n.channel == 9 ? 0 : std::clamp(n.channel, 0, 15));
+    if (!e.on) {
+      fluid_synth_noteoff(s.synth, ch, n.pitch);
+      continue;
+    }
+    if (!n.is_drum && program[size_t(ch)] != n.program) {
+      fluid_synth_program_change(s.synth, ch, std::clamp(n.program, 0, 127));
+      program[size_t(ch)] = n.program;
+    }
+    fluid_synth_noteon(s.synth, ch, std::clamp(n.pitch, 0, 127), std::clamp(n.velocity, 1, 127));
+  }
+  advance(total);
+  for (size_t i = 0; i < total; ++i) mono[i] = 0.5f * (left[i] + right[i]);
+  return mono;
+}
+
 }  // namespace timbrel::train

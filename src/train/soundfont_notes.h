@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/note_sequence.h"
+
 namespace timbrel::train {
 
 struct SoundFontPreset {
@@ -21,5 +23,10 @@ std::vector<SoundFontPreset> list_soundfont_presets(const std::string& path);
 // owns its synthesiser.
 std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& preset, const std::vector<int>& pitches,
                                                     const std::vector<int>& velocities);
+
+// A whole NoteSequence through FluidSynth (16 kHz mono, reverb and chorus off): each note on its
+// channel with its program (drums on channel 10), velocity and times; 1 s of release appended.
+// The ground truth that `eval song` sets a neural render beside.
+std::vector<float> render_sequence_with_soundfont(const NoteSequence& seq, const std::string& soundfont);
 
 }  // namespace timbrel::train

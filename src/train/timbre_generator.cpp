@@ -83,9 +83,11 @@ nn::TensorMap TrainableGansynth::raw() const {
   return out;
 }
 
-ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight) {
-  torch::Tensor mag = (pred.select(3, 0) - target.select(3, 0)).abs().mean();
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight, double loud_weight) {
   torch::Tensor weight = ((target.select(3, 0) + 1) * 0.5).clamp(0, 1);
+  torch::Tensor mag_error = (pred.select(3, 0) - target.select(3, 0)).abs();
+  if (loud_weight > 0) mag_error = mag_error * (1 + loud_weight * weight) / (1 + loud_weight / 2);
+  torch::Tensor mag = mag_error.mean();
   torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
   return {mag + if_weight * freq, mag.item<double>(), freq.item<double>()};
 }

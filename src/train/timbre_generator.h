@@ -35,7 +35,10 @@ struct ReconstructionLoss {
 };
 // The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
 // if_weight x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
-// the phase of noise and does not matter).
-ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight);
+// the phase of noise and does not matter). loud_weight > 0 weights the magnitude error by
+// (1 + loud_weight x that same [0, 1] magnitude) / (1 + loud_weight / 2): a drum hit fills a few of
+// 128 frames and harmonics a few of 1024 bins, and an unweighted mean is ruled by the easy floor.
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight,
+                                       double loud_weight = 0);
 
 }  // namespace timbrel::train

@@ -43,6 +43,69 @@ Batch make_batch(const NoteSet& set, const std::vector<size_t>& ids, const std::
   return b;
 }
 
+// The per-pitch template never learns a pitch without training notes, so such a pitch would be
+// broken at every timbre: its validation notes are trained instead (older note sets held out whole
+// pitches).
+void train_every_pitch(const NoteSet& set, const GansynthConfig& c, std::vector<size_t>& train_ids,
+                       std::vector<size_t>& validation_ids, const std::function<void(const std::string&)>& log) {
+  std::vector<int> trained(size_t(c.pitches), 0);
+  for (size_t i : train_ids) ++trained[size_t(set.note(i).pitch - c.min_pitch)];
+  std::vector<size_t> keep;
+  std::map<int, int> moved;
+  for (size_t i : validation_ids) {
+    const int pitch = set.note(i).pitch;
+    if (trained[size_t(pitch - c.min_pitch)] == 0) {
+      train_ids.push_back(i);
+      ++moved[pitch];
+    } else {
+      keep.push_back(i);
+    }
+  }
+  validation_ids = keep;
+  if (moved.empty()) return;
+  std::string list;
+  for (const auto& [pitch, count] : moved) list += (list.empty() ? "" : ", ") + std::to_string(pitch);
+  log("pitches " + list + " had no training notes: their validation notes are trained (every pitch must be trained)");
+}
+
+// Fine-tuning: presets the starting model knows keep their embedding; new ones start random.
+void adopt_embeddings(const nlohmann::json& card, const std::vector<std::string>& names, torch::Tensor& embeddings,
+                      const std::function<void(const std::string&)>& log) {
+  const nlohmann::json timbres = card.value("timbres", nlohmann::json::object());
+  size_t adopted = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto it = timbres.find(names[i]);
+    if (it == timbres.end() || !it->is_array() || int64_t(it->size()) != embeddings.size(1)) continue;
+    const std::vector<float> z = it->get<std::vector<float>>();
+    embeddings[int64_t(i)].copy_(torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size())}, torch::kFloat));
+    ++adopted;
+  }
+  log(std::to_string(adopted) + " of " + std::to_string(names.size()) + " preset embeddings taken from the starting model");
+}
+
+// {preset: {"bank", "program"}} for General MIDI program lookups (recordings have program -1).
+nlohmann::json preset_programs(const NoteSet& set, const std::map<std::string, int>& presets) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& r : set.notes())
+    if (presets.count(r.preset) && r.program >= 0) out[r.preset] = {{"bank", r.bank}, {"program", r.program}};
+  return out;
+}
+
+// The training data's level (dBFS peak before normalisation) per preset and pitch, so the renderer
+// keeps the instrument's and the kit's real balance: {"velocity", "min_pitch", "db": {preset: [..]}}
+// with null where the preset has no note.
+nlohmann::json note_levels_json(const NoteSet& set, const std::map<std::string, int>& presets, const GansynthConfig& c) {
+  nlohmann::json db = nlohmann::json::object();
+  int velocity = 100;
+  for (const auto& r : set.notes()) {
+    if (!presets.count(r.preset) || r.pitch < c.min_pitch || r.pitch > c.max_pitch() || !(r.peak > 0)) continue;
+    if (!db.contains(r.preset)) db[r.preset] = std::vector<nlohmann::json>(size_t(c.pitches), nullptr);
+    db[r.preset][size_t(r.pitch - c.min_pitch)] = std::round(200.0 * std::log10(double(r.peak))) / 10.0;
+    velocity = r.velocity;
+  }
+  return {{"velocity", velocity}, {"min_pitch", c.min_pitch}, {"db", db}};
+}
+
 }  // namespace
 
 TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
@@ -63,6 +126,8 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   std::unique_ptr<TrainableGansynth> net;
   torch::Tensor embeddings;
   std::vector<std::string> preset_names;
+  nlohmann::json from_card;
+  if (!o.from.empty() && resuming) throw Error("from", "give a model to start from or resume a checkpoint, not both");
   if (resuming) {
     auto folder = nn::read_model_folder(ckpt, "gansynth");
     state = folder.card;
@@ -71,6 +136,12 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     preset_names = state.at("training_presets").get<std::vector<std::string>>();
     embeddings = nn::read_safetensors(ckpt + "/embeddings.safetensors").tensors.at("embeddings").clone().set_requires_grad(true);
     log("resuming from " + ckpt + " at step " + std::to_string(state.value("steps", 0)));
+  } else if (!o.from.empty()) {
+    auto folder = nn::read_model_folder(o.from, "gansynth");
+    config = nn::gansynth_config_from_json(folder.card.at("hparams"), o.from + "/model.json");
+    net = std::make_unique<TrainableGansynth>(config, folder.tensors, o.from);
+    from_card = folder.card;
+    log("fine-tuning " + o.from + " (" + std::to_string(folder.card.value("steps", 0)) + " steps so far)");
   } else {
     config.channels = o.channels;
     config.latent_size = o.latent_size;
@@ -109,12 +180,15 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
       validation_ids.push_back(i);
     }
   }
+  train_every_pitch(set, config, train_ids, validation_ids, log);
   if (train_ids.empty()) throw Error(o.data_dir, "has no training notes inside MIDI " + std::to_string(config.min_pitch) + ".." +
                                                      std::to_string(config.max_pitch()));
   if (out_of_range) log(std::to_string(out_of_range) + " notes outside the generator's pitch range are not used");
   if (!embeddings.defined()) {
     torch::manual_seed(o.seed + 1);
-    embeddings = torch::randn({int64_t(preset_names.size()), config.latent_size}).set_requires_grad(true);
+    embeddings = torch::randn({int64_t(preset_names.size()), config.latent_size});
+    if (!from_card.is_null()) adopt_embeddings(from_card, preset_names, embeddings, log);
+    embeddings.set_requires_grad(true);
   }
   log(std::to_string(train_ids.size()) + " training notes of " + std::to_string(preset_names.size()) + " presets, " +
       std::to_string(validation_ids.size()) + " validation notes; generator " + std::to_string(config.channels[0]) + ".." +
@@ -142,7 +216,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     for (size_t i = 0; i < ids.size(); i += size_t(o.batch)) {
       std::vector<size_t> chunk(ids.begin() + long(i), ids.begin() + long(std::min(ids.size(), i + size_t(o.batch))));
       Batch b = make_batch(set, chunk, preset_of, config);
-      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight).total.item<double>() *
+      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight, o.loud_weight).total.item<double>() *
              double(chunk.size());
       count += chunk.size();
     }
@@ -150,16 +224,21 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   };
   auto save = [&](const std::string& dir, bool final_model, const nlohmann::json& metrics) {
     nlohmann::json card = {{"architecture", "gansynth"},
+                           {"fine_tuned_from", o.from.empty() ? state.value("fine_tuned_from", nlohmann::json()) : nlohmann::json(o.from)},
                            {"format_version", 1},
                            {"hparams", nn::gansynth_config_json(config)},
                            {"weights_layout", "raw kernels [cout, cin, kh, kw]; x sqrt(2 / (kh kw cin)) applied at load"},
                            {"steps", step},
+                           {"steps_before_fine_tuning", o.from.empty() ? state.value("steps_before_fine_tuning", nlohmann::json(0))
+                                                                       : from_card.value("steps", nlohmann::json(0))},
                            {"training_seconds", trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count()},
                            {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
-                           {"recipe", "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude + "
-                                      "magnitude-weighted L1 on mel IF, pitch template (lr x" +
+                           {"recipe", "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude" +
+                                          std::string(o.loud_weight > 0 ? " (weighted towards loud bins, x" + format_fixed(o.loud_weight, 1) + ")" : "") +
+                                          " + magnitude-weighted L1 on mel IF, pitch template (lr x" +
                                           format_fixed(o.template_lr_scale, 0) + "), Adam, cosine learning-rate decay"},
                            {"training", {{"batch", o.batch}, {"learning_rate", o.learning_rate}, {"if_weight", o.if_weight},
+                                         {"loud_weight", o.loud_weight},
                                          {"seed", o.seed}, {"threads", o.threads}}},
                            {"data", {{"folder", o.data_dir}, {"kind", set.kind()}, {"licence", o.data_licence},
                                      {"train_notes", train_ids.size()}, {"validation_notes", validation_ids.size()},
@@ -176,6 +255,8 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
         if (preset_index.count(r.preset)) families[r.preset] = r.family;
       card["timbres"] = timbres;
       card["timbre_families"] = families;
+      card["timbre_programs"] = preset_programs(set, preset_index);
+      card["note_levels"] = note_levels_json(set, preset_index, config);
       card["timbre_prior"] = "presets";
     }
     if (!final_model) {
@@ -210,7 +291,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     Batch b = make_batch(set, ids, preset_of, config);
     adam.zero_grad();
     torch::Tensor pred = net->forward(embeddings.index_select(0, b.preset), b.pitch);
-    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight);
+    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight, o.loud_weight);
     loss.total.backward();
     adam.step();
     ++step;

@@ -16,6 +16,7 @@ namespace timbrel::train {
 struct TimbreTrainOptions {
   std::string data_dir, out_dir;
   bool resume = false;  // continue from out_dir/checkpoint
+  std::string from;     // fine-tune: weights and preset embeddings of this model folder (new optimiser)
   // Architecture (new models only): GANSynth widths of blocks 1..7, latent size, extensions.
   std::vector<int> channels{64, 64, 64, 64, 32, 16, 8};
   int latent_size = 256;
@@ -26,6 +27,7 @@ struct TimbreTrainOptions {
   double minutes = 0;     // wall-clock budget of this run; 0: until max_steps
   double learning_rate = 1e-3, template_lr_scale = 20, min_lr_fraction = 0.1;  // cosine decay to 10%
   double if_weight = 1.0;
+  double loud_weight = 0;  // magnitude error weighted towards loud bins (timbre_generator.h)
   int validate_every = 250, checkpoint_every = 250;
   int threads = 2;
   uint64_t seed = 0;

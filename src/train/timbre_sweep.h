@@ -1,0 +1,41 @@
+#pragma once
+// `timbrel eval timbre --sweep`: every pitch of a model's range (every GM drum note of a kit) for
+// a few timbres, each note measured as a listener would hear it and checked:
+//  - melodic: level, sub-30 Hz energy, harmonic-to-noise ratio at the note's pitch, and the
+//    pitch an independent tracker (aubiopitch) hears;
+//  - drums: level relative to the kit, spectral centroid, decay time, sub-30 Hz energy;
+//  - with a SoundFont, each note beside FluidSynth's note of the preset the timbre was trained from:
+//    log-spectral distance (LSD), reported with the representation's floor (the IF-mel round trip
+//    of the true note) and the scale of a neighbouring program of the same GM family.
+// One failing note fails the sweep; averages are reported beside the worst cases.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace timbrel::train {
+
+struct SweepOptions {
+  std::string model;
+  std::string soundfont;             // the truth's SoundFont ("" = the model alone); presets by the card's bank:program
+  std::vector<std::string> timbres;  // empty: program:0, program:40, program:73 (drums: the Standard kit)
+  int threads = 2;
+  std::string work_dir;              // WAVs for the tracker ("" = a temporary folder)
+  std::string png_dir;               // "" = none; else one generated | truth spectrogram PNG per timbre
+  std::function<void(const std::string&)> log;
+};
+
+// Thresholds of a failing note.
+struct SweepLimits {
+  // Raw generator output: healthy notes peak at -19..-11 dBFS, and the renderer boosts notes
+  // quieter than -24 dBFS only as far as that level (note_level.h), so one below -36 dBFS plays
+  // more than 12 dB under its intended level.
+  double silent_peak_db = -36;
+  double subsonic_fraction = 0.02;    // energy below 30 Hz
+  double min_hnr_db = 6;              // harmonic-to-noise ratio at the note's pitch
+  double max_folded_cents = 50;       // tracker against the note's pitch, octave errors forgiven
+};
+
+nlohmann::json sweep_timbre_model(const SweepOptions& options, const SweepLimits& limits = {});
+
+}  // namespace timbrel::train
