@@ -119,8 +119,23 @@ uint32_t hash_name(const std::string& s, uint32_t seed) {
 
 // Validation holds out (preset, pitch) pairs, about one in `validation_every`, by a hash: never
 // a whole pitch, because the generator has per-pitch parameters that must see every pitch.
-bool holds_out_pair(const std::string& preset, int pitch, const NoteSetOptions& o) {
+bool hashes_to_validation(const std::string& preset, int pitch, const NoteSetOptions& o) {
   return o.validation_every > 0 && hash_name(preset + "#" + std::to_string(pitch), o.seed + 1) % uint32_t(o.validation_every) == 0;
+}
+
+// The validation pairs among the training presets, where each pitch keeps at least one trained
+// preset: when the hash would hold out a pitch for all of them, the first keeps it.
+std::set<std::pair<std::string, int>> validation_pairs(const std::vector<std::string>& presets, int min_pitch, int max_pitch,
+                                                       const NoteSetOptions& o) {
+  std::set<std::pair<std::string, int>> out;
+  for (int pitch = min_pitch; pitch <= max_pitch; ++pitch) {
+    std::vector<std::pair<std::string, int>> held;
+    for (const auto& p : presets)
+      if (hashes_to_validation(p, pitch, o)) held.emplace_back(p, pitch);
+    if (!held.empty() && held.size() == presets.size()) held.erase(held.begin());
+    out.insert(held.begin(), held.end());
+  }
+  return out;
 }
 
 // Streams float16 rows into an .npy whose first dimension is fixed once all rows are in.
@@ -227,6 +242,7 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
   HalfNpyWriter audio_out(o.out_dir + "/audio.npy", {kNoteSamples});
   std::vector<float> spec;
 
+  std::set<std::pair<std::string, int>> validation;
   auto finish_notes = [&](std::vector<PendingNote>& notes, bool is_test) {
     std::vector<PendingNote> kept;
     for (auto& n : notes) {
@@ -239,7 +255,7 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
       for (float& v : n.audio) v *= kNotePeak / peak;
       n.record.peak = peak;
       if (is_test) n.record.split = "test";
-      else if (holds_out_pair(n.record.preset, n.record.pitch, o)) n.record.split = "validation";
+      else if (validation.count({n.record.preset, n.record.pitch})) n.record.split = "validation";
       kept.push_back(std::move(n));
     }
     return kept;
@@ -268,13 +284,20 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
     auto notes = read_recordings(o);
     summary.render_seconds = std::chrono::duration<double>(clock::now() - t0).count();
     std::set<std::string> names;
-    for (const auto& n : notes) names.insert(n.record.preset);
+    int lo = 127, hi = 0;
+    for (const auto& n : notes) names.insert(n.record.preset), lo = std::min(lo, n.record.pitch), hi = std::max(hi, n.record.pitch);
     summary.presets = names.size();
+    validation = validation_pairs(std::vector<std::string>(names.begin(), names.end()), lo, hi, o);
     auto kept = finish_notes(notes, false);
     write_notes(kept);
   } else {
     std::vector<int> pitches;
     for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
+    auto is_test = [&](const SoundFontPreset& p) { return double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000; };
+    std::vector<std::string> training_presets;
+    for (const auto& p : presets)
+      if (!is_test(p)) training_presets.push_back(p.name);
+    validation = validation_pairs(training_presets, o.min_pitch, o.max_pitch, o);
     // Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
     for (size_t first = 0; first < presets.size(); first += size_t(threads)) {
       const size_t count = std::min(presets.size() - first, size_t(threads));
@@ -310,8 +333,7 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
       summary.render_seconds += std::chrono::duration<double>(clock::now() - t0).count();
       for (size_t k = 0; k < count; ++k) {
         const SoundFontPreset& p = presets[first + k];
-        const bool is_test = double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000;
-        auto kept = finish_notes(rendered[k], is_test);
+        auto kept = finish_notes(rendered[k], is_test(p));
         if (!kept.empty()) ++summary.presets;
         write_notes(kept);
       }

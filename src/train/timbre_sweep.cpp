@@ -98,7 +98,8 @@ bool find_presets(const std::vector<SoundFontPreset>& all, const Gansynth& g, co
   int best = 1 << 30;
   for (const auto& p : all) {
     if ((p.bank == 128) != drums || (p.bank == bank && p.program == program)) continue;
-    if (!drums && p.program / 8 != program / 8) continue;
+    // Melodic: another instrument of the family (variants of one program share its samples).
+    if (!drums && (p.program / 8 != program / 8 || p.program == program)) continue;
     const int d = std::abs(p.program - program) * 2 + (p.bank != bank);
     if (d < best) best = d, sibling = p, has_sibling = true;
   }
