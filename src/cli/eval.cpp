@@ -106,7 +106,9 @@ void print_sweep_report(const nlohmann::json& r) {
     for (const auto& w : f["why"]) why += (why.empty() ? "" : ", ") + w.get<std::string>();
     std::cout << "  FAIL " << f["timbre"].get<std::string>() << " MIDI " << f["pitch"] << ": " << why << "\n";
   }
-  std::cout << "  " << (r["passed"].get<bool>() ? "every note passed" : std::to_string(r["failed"].size()) + " notes failed") << std::endl;
+  std::cout << "  " << (r["passed"].get<bool>() ? "every note passed" : std::to_string(r["failed"].size()) + " notes failed") << "; "
+            << r["raw_subsonic_notes"] << " notes have more than " << r["limits"]["subsonic_fraction"]
+            << " of their raw energy below 30 Hz (before the renderer's high-pass)" << std::endl;
 }
 
 void add_eval_timbre(CLI::App& eval, Status& status) {

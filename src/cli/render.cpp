@@ -56,8 +56,11 @@ void add_render(CLI::App& app, Status&) {
   add_timbre_options(cmd, *o);
   cmd->footer("Examples:\n  timbrel render samples/twinkle.mid -o twinkle.wav --timbre preset:Flute\n"
               "  timbrel render song.mid -o song.flac --morph preset:Flute,preset:Cello,seed:3 --seconds-per-timbre 6 --sample-rate 48000\n"
-              "Each distinct (pitch, timbre) is generated once; notes get a 10 ms attack, hold to their end (long notes loop a\n"
-              "steady stretch) and a 0.3 s release, velocity/127 after peak normalisation; the mix goes through a soft limiter.");
+              "  timbrel render song.mid -o song.wav --timbre program:40     # every note a violin\n"
+              "Without --timbre each note plays its General MIDI program (channel 10: the drum kit). Each distinct\n"
+              "(pitch, timbre) is generated once, high-passed at 30 Hz and set to its training level; notes get a 10 ms\n"
+              "attack, hold to their end (long notes loop a steady stretch) and a 0.3 s release, x velocity/127; the mix\n"
+              "goes through a DC blocker and a soft limiter.");
   cmd->callback([o] {
     refuse_to_overwrite_input(o->input, o->out);
     refuse_existing_output(o->out);

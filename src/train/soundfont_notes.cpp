@@ -123,6 +123,11 @@ std::vector<float> render_sequence_with_soundfont(const NoteSequence& seq, const
   std::vector<float> left(total), right(total), mono(total);
   std::vector<int> program(16, -1);
   for (int ch = 0; ch < 16; ++ch) fluid_synth_cc(s.synth, ch, 11, 127);
+  // The font was loaded without assigning presets: channel 10 gets the GM kit (bank 128:0).
+  fluid_synth_set_channel_type(s.synth, 9, CHANNEL_TYPE_DRUM);
+  if (fluid_synth_program_select(s.synth, 9, s.font, 128, 0) != FLUID_OK)
+    for (const Note& n : seq.notes)
+      if (n.is_drum) throw Error(soundfont, "has no drum kit (bank 128, program 0)");
   size_t done = 0;
   auto advance = [&](size_t to) {
     if (to > done)
