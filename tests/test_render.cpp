@@ -17,6 +17,7 @@
 #include "timbrel/musicvae.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
+#include "train/soundfont_notes.h"
 
 using namespace timbrel;
 using ::testing::HasSubstr;
@@ -443,4 +444,47 @@ TEST(RenderCli, OutOfMemoryHalvesTheBatchAndRetries) {
   EXPECT_NE(test::run_command("TIMBREL_FAULT_OOM_ABOVE_BATCH=0 " + bin + song + " -o " + dir + "/none.wav", &out, true), 0);
   EXPECT_THAT(out, HasSubstr("simulated out of memory (TIMBREL_FAULT_OOM_ABOVE_BATCH) (even for a single note)"));
   EXPECT_FALSE(test::file_exists(dir + "/none.wav"));
+}
+
+TEST(RenderCli, EvalSongSetsTheRenderBesideFluidSynth) {
+  const std::string sf = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+  if (!test::file_exists(sf)) GTEST_SKIP() << "no " << sf << " (apt install timgm6mb-soundfont)";
+  // FluidSynth plays melodic programs and the drum channel (its kit must be selected explicitly).
+  NoteSequence drums = one_note(38, 0.1, 0.3, 100);
+  drums.notes[0].is_drum = true;
+  drums.notes[0].channel = 9;
+  NoteSequence melody = one_note(60, 0.1, 0.6, 100);
+  melody.notes[0].program = 40;
+  for (const NoteSequence& seq : {drums, melody}) {
+    const std::vector<float> a = train::render_sequence_with_soundfont(seq, sf);
+    float peak = 0;
+    for (float v : a) peak = std::max(peak, std::fabs(v));
+    EXPECT_GT(peak, 0.01f);
+    EXPECT_NEAR(double(a.size()), (seq.notes[0].end_time + 1.0) * 16000, 2);
+  }
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY, src = TIMBREL_SOURCE_DIR;
+  model().save(dir + "/tiny");
+  std::string out;
+  ASSERT_EQ(test::run_command(bin + " generate --bars 2 --drums --model " + dir + "/tiny --drum-model " + dir + "/tiny -o " + dir +
+                                  "/g.wav --device cpu",
+                              &out, true),
+            0)
+      << out;
+  ASSERT_EQ(test::run_command(bin + " eval song " + dir + "/g.mid --model " + dir + "/tiny --drum-model " + dir + "/tiny --soundfont " +
+                                  sf + " --compute cpu --json --png " + dir + "/g.png",
+                              &out),
+            0)
+      << out;
+  const nlohmann::json r = nlohmann::json::parse(out);
+  for (const char* side : {"timbrel", "fluidsynth"}) {
+    EXPECT_GT(r[side]["peak_db"].get<double>(), -40) << side;
+    EXPECT_GE(r[side]["band_3_7k5_fraction"].get<double>(), 0.0);
+    EXPECT_LT(r[side]["subsonic_fraction"].get<double>(), 0.5);
+  }
+  EXPECT_TRUE(test::file_exists(dir + "/g.png"));
+  // A missing SoundFont is a clear error.
+  EXPECT_EQ(test::run_command(bin + " eval song " + dir + "/g.mid --model " + dir + "/tiny --soundfont " + dir + "/none.sf2 --compute cpu",
+                              &out, true),
+            1);
+  EXPECT_THAT(out, HasSubstr("none.sf2"));
 }

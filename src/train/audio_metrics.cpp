@@ -111,14 +111,22 @@ double peak_db(const std::vector<float>& audio) {
   return 20 * std::log10(std::max(double(peak), 1e-10));
 }
 
-double decay_seconds(const std::vector<float>& audio) {
-  const size_t frame = kNoteSampleRate / 100;
+namespace {
+// RMS level (dB, floored at `floor_db`) of consecutive frames of `frame` samples.
+std::vector<double> frame_levels_db(const std::vector<float>& audio, size_t frame, double floor_db) {
   std::vector<double> db;
   for (size_t i = 0; i + frame <= audio.size(); i += frame) {
     double sum = 0;
     for (size_t j = i; j < i + frame; ++j) sum += double(audio[j]) * audio[j];
-    db.push_back(10 * std::log10(std::max(sum / double(frame), 1e-20)));
+    db.push_back(std::max(10 * std::log10(std::max(sum / double(frame), 1e-30)), floor_db));
   }
+  return db;
+}
+}  // namespace
+
+double decay_seconds(const std::vector<float>& audio) {
+  const size_t frame = kNoteSampleRate / 100;
+  const std::vector<double> db = frame_levels_db(audio, frame, -200.0);
   if (db.empty()) return 0;
   const size_t loudest = size_t(std::max_element(db.begin(), db.end()) - db.begin());
   size_t last = loudest;
@@ -186,13 +194,7 @@ double band_power(const std::vector<float>& audio, double lo_hz, double hi_hz) {
 }
 
 double loudness_range_db(const std::vector<float>& audio) {
-  const size_t frame = kNoteSampleRate / 20;
-  std::vector<double> db;
-  for (size_t i = 0; i + frame <= audio.size(); i += frame) {
-    double sum = 0;
-    for (size_t j = i; j < i + frame; ++j) sum += double(audio[j]) * audio[j];
-    db.push_back(std::max(10 * std::log10(std::max(sum / double(frame), 1e-30)), -100.0));
-  }
+  std::vector<double> db = frame_levels_db(audio, kNoteSampleRate / 20, -100.0);
   if (db.size() < 10) return 0;
   std::sort(db.begin(), db.end());
   return db[db.size() * 9 / 10] - db[db.size() / 10];
