@@ -69,9 +69,9 @@ TEST(LiveSynth, PlaysTheNoteTheFileRendererPlays) {
     sig += double(want[i]) * want[i];
   }
   EXPECT_GT(10 * std::log10(sig / err), 30.0);  // equal but for resampling order at the edges
-  // The release: 0.3 s linear, then silence.
+  // The release: 0.3 s linear, then silence (below -100 dBFS while the DC blocker rings out).
   EXPECT_GT(rms(tail, 0, 4800), 0.01);
-  EXPECT_EQ(rms(tail, 48000 * 3 / 10 + 1, tail.size()), 0.0);
+  EXPECT_LT(rms(tail, 48000 * 3 / 10 + 1, tail.size()), 1e-5);
 }
 
 TEST(LiveSynth, ANoteSoundsInTheVeryNextBuffer) {
@@ -95,7 +95,7 @@ TEST(LiveSynth, SustainPedalHoldsNotesUntilReleased) {
   EXPECT_GT(rms(run(synth, 48000), 47000, 48000), 0.01);  // still sounding 1 s later
   synth.sustain(false);
   const auto after = run(synth, 48000);
-  EXPECT_EQ(rms(after, 48000 * 3 / 10 + 256, 48000), 0.0);
+  EXPECT_LT(rms(after, 48000 * 3 / 10 + 256, 48000), 1e-5);  // the DC blocker's tail only
 }
 
 TEST(LiveSynth, ChangesTimbreWhilePlayingWithoutAllocatingInTheCallback) {

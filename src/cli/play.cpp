@@ -113,7 +113,7 @@ void add_play(CLI::App& app, Status&) {
   cmd->add_option("--midi-in", p->midi_in, "--live: MIDI input port to connect (index or part of its name; default: open a virtual port 'timbrel:in')");
   cmd->add_option("--midi-api", p->midi_api, "--live: auto (ALSA sequencer if present, else JACK MIDI) | alsa | jack")
       ->capture_default_str()->check(CLI::IsMember({"auto", "alsa", "jack"}));
-  cmd->add_option("--programs", p->programs, "--live: timbres that MIDI program changes 0,1,... select (default: the model's presets)");
+  cmd->add_option("--programs", p->programs, "--live: timbres that MIDI program changes 0,1,... select (default: General MIDI programs where the model maps them, else its presets in order)");
   cmd->add_option("--seconds", p->seconds, "--live: stop after this long (default: at Ctrl-C)")->check(CLI::NonNegativeNumber);
   add_song_options(cmd, p->song);
   add_timbre_options(cmd, p->song, false);

@@ -22,13 +22,17 @@ struct LiveSynth::Cache {
 };
 
 LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& o)
-    : model_(model), rate_(sample_rate), options_(o) {
+    : model_(model), rate_(sample_rate), options_(o), dc_blocker_(20.0, double(sample_rate)) {
   if (o.attack < 0 || o.release < 0) throw Error("--attack/--release", "must not be negative");
   min_pitch_ = model.info().config.min_pitch;
   max_pitch_ = model.info().config.max_pitch();
   attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));
   release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
-  for (const auto& name : model.info().timbre_names) programs_.push_back("preset:" + name);
+  // Program change N: General MIDI program N where the card maps programs, else the N-th preset.
+  if (model.info().gm_programs)
+    for (int p = 0; p < 128; ++p) programs_.push_back("program:" + std::to_string(p));
+  else
+    for (const auto& name : model.info().timbre_names) programs_.push_back("preset:" + name);
   model.timbre(timbre);  // a bad spec fails here, before any rendering
   current_ = build_cache(timbre);
   playing_ = current_;
@@ -248,7 +252,7 @@ size_t LiveSynth::render(float* mono, size_t frames) noexcept {
     for (size_t i = 0; i < frames && v.cache; ++i) mono[i] += voice_sample(v);
     draining_used |= v.cache && v.cache == draining_;
   }
-  for (size_t i = 0; i < frames; ++i) mono[i] = soft_limit(mono[i]);
+  for (size_t i = 0; i < frames; ++i) mono[i] = soft_limit(dc_blocker_.process(mono[i]));
   // The old cache goes back to the worker (to be freed there) once no voice plays from it.
   if (draining_ && !draining_used && !retired_.load(std::memory_order_acquire)) {
     retired_.store(const_cast<Cache*>(draining_), std::memory_order_release);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "audio/audio_output.h"
+#include "render/note_level.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/spectral.h"
 
@@ -95,6 +96,7 @@ class LiveSynth final : public RealtimeSource {
   const Cache* draining_ = nullptr;  // previous cache while its voices finish
   bool pedal_ = false;
   uint64_t clock_ = 0;
+  HighPass dc_blocker_;  // the mix's DC and sub-sonic drift, as the file renderer's
 
   // Cache hand-over: worker -> callback (pending_), callback -> worker (retired_).
   std::atomic<Cache*> pending_{nullptr}, retired_{nullptr};

@@ -18,6 +18,12 @@ HighPass::HighPass(double cutoff_hz, double sample_rate, double q) {
 
 float HighPass::process(float x) {
   const double y = b0_ * x + s1_;
+  // Digital silence stays silent: once the input is 0 and the tail has decayed below any output
+  // format's resolution, the state is dropped (no endless denormal tail).
+  if (x == 0.0f && std::fabs(y) < 1e-9) {
+    s1_ = s2_ = 0;
+    return 0.0f;
+  }
   s1_ = b1_ * x - a1_ * y + s2_;
   s2_ = b2_ * x - a2_ * y;
   return float(y);
