@@ -14,7 +14,7 @@ using namespace timbrel::train;
 
 namespace {
 
-double midi_hz(int midi) { return 440.0 * std::pow(2.0, (midi - 69) / 12.0); }
+double midi_hz(double midi) { return 440.0 * std::pow(2.0, (midi - 69) / 12.0); }
 
 // Harmonics 1..K of f0 with 1/k amplitudes, 4 s at 16 kHz.
 std::vector<float> harmonic_tone(double f0, int harmonics = 12, double gain = 0.3) {
@@ -95,4 +95,18 @@ TEST(AudioMetrics, SpectrogramImagesJoin) {
   EXPECT_EQ(row.width, 2 * a.width + 3);
   EXPECT_EQ(grid.height, 2 * a.height + 5);
   EXPECT_EQ(grid.width, row.width);
+}
+
+// The independent tracker must hear the top of the keyboard in tune (at 16 kHz, YIN's integer lags
+// put a C6 a fourth low) and must still hear a detuned note as detuned.
+TEST(AudioMetrics, AubioTracksHighNotesInTuneAndDetunedNotesAsDetuned) {
+  if (!aubiopitch_available()) GTEST_SKIP() << "no aubiopitch (apt install aubio-tools)";
+  const std::string wav = ::testing::TempDir() + "/tracker_scratch.wav";
+  for (int midi : {24, 32, 48, 72, 83, 84}) {
+    const double tracked = aubio_median_pitch(harmonic_tone(midi_hz(midi), 6), kNoteSampleRate, wav);
+    ASSERT_FALSE(std::isnan(tracked)) << midi;
+    EXPECT_LT(std::abs(folded_cents(tracked, midi)), 20) << midi << " tracked as " << tracked;
+  }
+  const double detuned = aubio_median_pitch(harmonic_tone(midi_hz(84.7), 6), kNoteSampleRate, wav);
+  EXPECT_NEAR(folded_cents(detuned, 84), 70, 20);
 }

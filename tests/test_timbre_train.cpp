@@ -90,6 +90,35 @@ TEST_P(TrainableParity, TrainingGraphEqualsInferenceNetwork) {
 INSTANTIATE_TEST_SUITE_P(Configs, TrainableParity,
                          ::testing::Values(std::make_pair(0, false), std::make_pair(2, true), std::make_pair(3, false)));
 
+// The linear term: zero on the truth; a uniform +6 dB (x2 magnitude) error is exactly 1, whatever
+// the note's level; the same error on the loudest bin costs far more than on the quietest.
+TEST(TimbreLoss, SpectralConvergenceWeighsLinearMagnitudes) {
+  torch::manual_seed(3);
+  torch::Tensor target = torch::rand({2, 128, 1024, 2}) * 1.6 - 0.9;
+  EXPECT_NEAR(train::reconstruction_loss(target, target, 1.0, 0, 1.0).linear, 0.0, 1e-6);
+  torch::Tensor doubled = target.clone();
+  doubled.select(3, 0).add_(std::log(2.0) * 0.0661371661726);  // x2 in magnitude, normalised
+  EXPECT_NEAR(train::reconstruction_loss(doubled, target, 1.0, 0, 1.0).linear, 1.0, 1e-4);
+  torch::Tensor quiet = target - 0.5;  // every note 7.6 nepers quieter: the ratio is unchanged
+  torch::Tensor quiet_doubled = doubled - 0.5;
+  EXPECT_NEAR(train::reconstruction_loss(quiet_doubled, quiet, 1.0, 0, 1.0).linear, 1.0, 1e-4);
+  auto flat = [](int64_t frame, int64_t bin) {
+    torch::Tensor t = torch::full({1, 128, 1024, 2}, -0.5);
+    t[0][frame][bin][0] = 0.9;
+    return t;
+  };
+  torch::Tensor truth = flat(10, 100);
+  torch::Tensor wrong_peak = truth.clone(), wrong_floor = truth.clone();
+  wrong_peak[0][10][100][0] = 0.8;
+  wrong_floor[0][60][600][0] = -0.4;
+  EXPECT_GT(train::reconstruction_loss(wrong_peak, truth, 1.0, 0, 1.0).linear,
+            100 * train::reconstruction_loss(wrong_floor, truth, 1.0, 0, 1.0).linear);
+  // The log-magnitude term alone cannot tell the two apart.
+  EXPECT_NEAR(train::reconstruction_loss(wrong_peak, truth, 1.0).magnitude, train::reconstruction_loss(wrong_floor, truth, 1.0).magnitude,
+              1e-9);
+  EXPECT_EQ(train::reconstruction_loss(wrong_peak, truth, 1.0).linear, 0.0);
+}
+
 TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   const std::string data = tiny_note_set();
@@ -112,8 +141,9 @@ TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
   EXPECT_LT(r.last_loss, 0.8 * r.first_loss) << r.first_loss << " -> " << r.last_loss;
   EXPECT_GT(r.validation_loss, 0);
 
-  // Resume continues the step count from the checkpoint.
+  // Resume continues the step count from the checkpoint (here with the linear term on).
   o.resume = true;
+  o.linear_weight = 0.5;
   o.max_steps = 44;
   auto r2 = train::train_timbre(o);
   EXPECT_EQ(r2.steps, 44);

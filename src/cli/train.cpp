@@ -70,6 +70,10 @@ void add_train_timbre(CLI::App& train) {
   cmd->add_option("--template-lr-scale", o->template_lr_scale, "Pitch-template learning rate / lr")->default_val(20);
   cmd->add_option("--if-weight", o->if_weight, "Weight of the IF loss")->default_val(1.0);
   cmd->add_option("--loud-weight", o->loud_weight, "Magnitude error weighted by 1 + K x loudness (drum hits, harmonics; 0 = plain L1)")->default_val(0);
+  cmd->add_option("--lin-weight", o->linear_weight,
+                  "Weight of the spectral convergence of linear magnitudes (loud partials, bright or dull notes; 0 = off)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(250);
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
   cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);

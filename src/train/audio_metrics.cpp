@@ -8,6 +8,7 @@
 
 #include "spectral/stft.h"
 #include "timbrel/error.h"
+#include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
 
 namespace timbrel::train {
@@ -202,9 +203,19 @@ double loudness_range_db(const std::vector<float>& audio) {
 
 bool aubiopitch_available() { return std::system("command -v aubiopitch > /dev/null 2>&1") == 0; }
 
-double aubio_median_pitch(const std::string& wav_path, double from_s, double to_s) {
+double aubio_median_pitch(const std::vector<float>& audio, int sample_rate, const std::string& wav_path, double from_s,
+                          double to_s) {
   if (wav_path.find('\'') != std::string::npos) throw Error(wav_path, "quote in the path");
-  const std::string cmd = "aubiopitch -p yinfft -u midi -i '" + wav_path + "' 2>/dev/null";
+  Audio a;
+  a.sample_rate = sample_rate;
+  a.samples = audio;
+  if (sample_rate < kTrackerSampleRate) a = resample(a, kTrackerSampleRate);
+  write_sound_file(wav_path, a, SampleFormat::Float32);
+  // aubio's default 2048/256 window and hop at 16 kHz, scaled with the rate: the low notes keep
+  // their periods in the window.
+  const int scale = std::max(1, a.sample_rate / kNoteSampleRate);
+  const std::string cmd = "aubiopitch -p yinfft -u midi -B " + std::to_string(2048 * scale) + " -H " + std::to_string(256 * scale) +
+                          " -i '" + wav_path + "' 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(cmd.c_str(), "r"), ::pclose);
   if (!pipe) throw Error("aubiopitch", "cannot run it (apt install aubio-tools)");
   std::vector<double> values;

@@ -40,9 +40,13 @@ double band_power(const std::vector<float>& audio, double lo_hz, double hi_hz);
 // floored at -100 dBFS). Rumble or hiss under the music shows as a small range.
 double loudness_range_db(const std::vector<float>& audio);
 
-// Median MIDI pitch that `aubiopitch -p yinfft` finds over [from_s, to_s) of a sound file
-// (unvoiced frames ignored); NaN when it finds none. Error when the tool cannot be run.
-double aubio_median_pitch(const std::string& wav_path, double from_s = 0.3, double to_s = 1.7);
+// Median MIDI pitch that `aubiopitch -p yinfft` finds over [from_s, to_s) of `audio` (unvoiced
+// frames ignored); NaN when it finds none. Error when the tool cannot be run. The audio is written
+// to `scratch_wav` at kTrackerSampleRate first: at 16 kHz a note near 1 kHz has a period of ~15
+// samples, and YIN's integer-lag search then prefers three periods (a false fourth below).
+inline constexpr int kTrackerSampleRate = 48000;
+double aubio_median_pitch(const std::vector<float>& audio, int sample_rate, const std::string& scratch_wav,
+                          double from_s = 0.3, double to_s = 1.7);
 bool aubiopitch_available();
 
 // Pitch-class error in cents folded into [-600, 600) (octave errors forgiven).

@@ -161,13 +161,8 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
   }
   fs::create_directories(work);
   nlohmann::json report = {{"model", o.model}, {"data", o.data}, {"pitch_tracker", "aubiopitch -p yinfft (aubio-tools)"}};
-  auto write_wav = [&](const std::string& name, const std::vector<float>& audio) {
-    Audio a;
-    a.sample_rate = kNoteSampleRate;
-    a.samples = audio;
-    const std::string path = work + "/" + name + ".wav";
-    write_sound_file(path, a, SampleFormat::Float32);
-    return path;
+  auto track_pitch = [&](const std::string& name, const std::vector<float>& audio) {
+    return aubio_median_pitch(audio, kNoteSampleRate, work + "/" + name + ".wav");
   };
 
   // 1. In tune: random timbres over MIDI 36..84 (and the truth at the same pitches).
@@ -186,7 +181,7 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
   } else {
     std::vector<double> tracked;
     for (size_t i = 0; i < random_notes.audio.size(); ++i)
-      tracked.push_back(aubio_median_pitch(write_wav("random_" + std::to_string(i), random_notes.audio[i])));
+      tracked.push_back(track_pitch("random_" + std::to_string(i), random_notes.audio[i]));
     report["pitch"] = {{"generated", pitch_score(tracked, pitches)}};
     if (set) {
       // Real presets (every split), spread over the set, at the same pitches.
@@ -205,7 +200,7 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
         for (size_t k = 0; k < chosen.size(); ++k) {
           auto it = at.find({chosen[(i + k) % chosen.size()], pitches[i]});
           if (it == at.end()) continue;
-          truth.push_back(aubio_median_pitch(write_wav("truth_" + std::to_string(i), halves(set->audio(it->second), kNoteSamples))));
+          truth.push_back(track_pitch("truth_" + std::to_string(i), halves(set->audio(it->second), kNoteSamples)));
           truth_pitches.push_back(pitches[i]);
           break;
         }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nn/gansynth_net.h"
+#include "spectral/gansynth_contract.h"
 #include "timbrel/error.h"
 
 namespace timbrel::train {
@@ -83,13 +84,36 @@ nn::TensorMap TrainableGansynth::raw() const {
   return out;
 }
 
-ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight, double loud_weight) {
+namespace {
+
+// Per note ||exp(m) - exp(m')||_F / ||exp(m)||_F of the denormalised log magnitudes, averaged. Both
+// are shifted by the target's per-note maximum first (the ratio is unchanged; exp stays finite).
+torch::Tensor spectral_convergence(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
+  const int64_t n = pred_mag.size(0);
+  torch::Tensor p = (pred_mag.reshape({n, -1}) - gansynth::kMagnitudeShift) / gansynth::kMagnitudeScale;
+  torch::Tensor t = (target_mag.reshape({n, -1}) - gansynth::kMagnitudeShift) / gansynth::kMagnitudeScale;
+  torch::Tensor top = std::get<0>(t.max(1, true));
+  torch::Tensor lp = torch::exp(p - top), lt = torch::exp(t - top);
+  return ((lp - lt).square().sum(1).sqrt() / (lt.square().sum(1).sqrt() + 1e-8)).mean();
+}
+
+}  // namespace
+
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight, double loud_weight,
+                                       double linear_weight) {
   torch::Tensor weight = ((target.select(3, 0) + 1) * 0.5).clamp(0, 1);
   torch::Tensor mag_error = (pred.select(3, 0) - target.select(3, 0)).abs();
   if (loud_weight > 0) mag_error = mag_error * (1 + loud_weight * weight) / (1 + loud_weight / 2);
   torch::Tensor mag = mag_error.mean();
   torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
-  return {mag + if_weight * freq, mag.item<double>(), freq.item<double>()};
+  torch::Tensor total = mag + if_weight * freq;
+  double linear = 0;
+  if (linear_weight > 0) {
+    torch::Tensor sc = spectral_convergence(pred.select(3, 0), target.select(3, 0));
+    total = total + linear_weight * sc;
+    linear = sc.item<double>();
+  }
+  return {total, mag.item<double>(), freq.item<double>(), linear};
 }
 
 }  // namespace timbrel::train

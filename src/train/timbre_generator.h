@@ -31,14 +31,17 @@ class TrainableGansynth {
 
 struct ReconstructionLoss {
   torch::Tensor total;
-  double magnitude, frequency;  // the two terms' values
+  double magnitude, frequency, linear;  // the terms' values (linear: 0 when its weight is 0)
 };
 // The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
 // if_weight x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
 // the phase of noise and does not matter). loud_weight > 0 weights the magnitude error by
 // (1 + loud_weight x that same [0, 1] magnitude) / (1 + loud_weight / 2): a drum hit fills a few of
 // 128 frames and harmonics a few of 1024 bins, and an unweighted mean is ruled by the easy floor.
+// linear_weight > 0 adds that weight x the spectral convergence of the linear (mel-binned)
+// magnitudes, ||exp(m) - exp(m')|| / ||exp(m)|| per note: a log loss forgives a wrong harmonic
+// and a bright kick as much as a wrong floor, what the ear and the centroid do not.
 ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight,
-                                       double loud_weight = 0);
+                                       double loud_weight = 0, double linear_weight = 0);
 
 }  // namespace timbrel::train

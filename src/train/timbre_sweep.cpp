@@ -130,7 +130,7 @@ nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, d
   } else {
     m["hnr_db"] = harmonic_to_noise_db(audio, pitch);
     if (!wav.empty()) {
-      const double tracked = aubio_median_pitch(wav);
+      const double tracked = aubio_median_pitch(audio, kNoteSampleRate, wav);
       m["tracked_midi"] = std::isnan(tracked) ? nlohmann::json(nullptr) : nlohmann::json(tracked);
       if (!std::isnan(tracked)) m["folded_cents"] = folded_cents(tracked, pitch);
     }
@@ -145,11 +145,7 @@ nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, d
   } else {
     tm["hnr_db"] = harmonic_to_noise_db(real, pitch);
     if (!wav.empty()) {
-      Audio w;
-      w.sample_rate = kNoteSampleRate;
-      w.samples = real;
-      write_sound_file(wav, w, SampleFormat::Float32);
-      const double tracked = aubio_median_pitch(wav);
+      const double tracked = aubio_median_pitch(real, kNoteSampleRate, wav);
       if (!std::isnan(tracked)) tm["folded_cents"] = folded_cents(tracked, pitch);
     }
   }
@@ -257,14 +253,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
     std::vector<std::vector<float>> generated, real;
     for (size_t i = 0; i < pitches.size(); ++i) {
       std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
-      std::string wav;
-      if (track) {
-        wav = work + "/note_" + std::to_string(pitches[i]) + ".wav";
-        Audio w;
-        w.sample_rate = kNoteSampleRate;
-        w.samples = a;
-        write_sound_file(wav, w, SampleFormat::Float32);
-      }
+      const std::string wav = track ? work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
       notes.push_back(measure(a, pitches[i], drums, g.relative_level_db(z, pitches[i]), wav, truth.get()));
       if (!o.png_dir.empty()) {
         generated.push_back(a);

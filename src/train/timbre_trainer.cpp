@@ -216,7 +216,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     for (size_t i = 0; i < ids.size(); i += size_t(o.batch)) {
       std::vector<size_t> chunk(ids.begin() + long(i), ids.begin() + long(std::min(ids.size(), i + size_t(o.batch))));
       Batch b = make_batch(set, chunk, preset_of, config);
-      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight, o.loud_weight).total.item<double>() *
+      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight, o.loud_weight, o.linear_weight).total.item<double>() *
              double(chunk.size());
       count += chunk.size();
     }
@@ -235,10 +235,12 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
                            {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
                            {"recipe", "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude" +
                                           std::string(o.loud_weight > 0 ? " (weighted towards loud bins, x" + format_fixed(o.loud_weight, 1) + ")" : "") +
+                                          (o.linear_weight > 0 ? " + spectral convergence of linear magnitudes (x" + format_fixed(o.linear_weight, 2) + ")"
+                                                               : std::string()) +
                                           " + magnitude-weighted L1 on mel IF, pitch template (lr x" +
                                           format_fixed(o.template_lr_scale, 0) + "), Adam, cosine learning-rate decay"},
                            {"training", {{"batch", o.batch}, {"learning_rate", o.learning_rate}, {"if_weight", o.if_weight},
-                                         {"loud_weight", o.loud_weight},
+                                         {"loud_weight", o.loud_weight}, {"linear_weight", o.linear_weight},
                                          {"seed", o.seed}, {"threads", o.threads}}},
                            {"data", {{"folder", o.data_dir}, {"kind", set.kind()}, {"licence", o.data_licence},
                                      {"train_notes", train_ids.size()}, {"validation_notes", validation_ids.size()},
@@ -291,7 +293,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     Batch b = make_batch(set, ids, preset_of, config);
     adam.zero_grad();
     torch::Tensor pred = net->forward(embeddings.index_select(0, b.preset), b.pitch);
-    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight, o.loud_weight);
+    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight, o.loud_weight, o.linear_weight);
     loss.total.backward();
     adam.step();
     ++step;
@@ -302,7 +304,8 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     avg = step - first_step == 1 ? l : 0.95 * avg + 0.05 * l;
     if (step % 5 == 0 || step == o.max_steps) {
       const std::string line = progress_bar(frac) + "step " + std::to_string(step) + " loss " + format_fixed(avg, 4) + " (mag " +
-                               format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) + ") val " +
+                               format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
+                               (o.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) + ") val " +
                                format_fixed(last_val, 4) + " lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4 " +
                                format_fixed(elapsed, 0) + " s";
       if (tty) std::cerr << "\r" << line << std::flush;

@@ -27,7 +27,8 @@ struct TimbreTrainOptions {
   double minutes = 0;     // wall-clock budget of this run; 0: until max_steps
   double learning_rate = 1e-3, template_lr_scale = 20, min_lr_fraction = 0.1;  // cosine decay to 10%
   double if_weight = 1.0;
-  double loud_weight = 0;  // magnitude error weighted towards loud bins (timbre_generator.h)
+  double loud_weight = 0;    // magnitude error weighted towards loud bins (timbre_generator.h)
+  double linear_weight = 0;  // spectral convergence of linear magnitudes (timbre_generator.h)
   int validate_every = 250, checkpoint_every = 250;
   int threads = 2;
   uint64_t seed = 0;
