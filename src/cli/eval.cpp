@@ -136,7 +136,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->footer("Examples:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
               "  timbrel eval timbre --sweep --model models/gm-drums --png-dir sweep/\n"
-              "Pitch: aubiopitch -p yinfft (Debian aubio-tools), median over 0.3-1.7 s; in tune = within 50 cents\n"
+              "Pitch: aubiopitch -p yinfft (Debian aubio-tools) on the note at 48 kHz, median over 0.3-1.7 s; in tune = within 50 cents\n"
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
   cmd->callback([o, json, sweep, sweep_on, sweep_timbres, &status] {
     if (o->model.empty()) o->model = bundled_model("gm-timbres");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "render/note_level.h"
 #include "render/note_renderer.h"
@@ -62,6 +63,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
   std::stable_sort(notes.begin(), notes.end(), [](const Note* a, const Note* b) { return a->start_time < b->start_time; });
   // Distinct (model, pitch, latent) -> job index.
   std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;
+  std::set<int> checked_programs;  // GM programs already looked up for the substitution report
   double end = 0;
   for (const Note* np : notes) {
     const Note& n = *np;
@@ -89,7 +91,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
       while (pitch > c.max_pitch()) pitch -= 12;
       ++r.transposed;
     }
-    if (!n.is_drum && schedule.follow_programs && !r.substituted_programs.count(n.program)) {
+    if (!n.is_drum && schedule.follow_programs && checked_programs.insert(n.program).second) {
       const Gansynth::ProgramPreset p = melodic.preset_for_program(n.program);
       if (!p.exact) r.substituted_programs[n.program] = p.preset;
     }

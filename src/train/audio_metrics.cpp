@@ -106,6 +106,14 @@ double harmonic_to_noise_db(const std::vector<float>& audio, int midi_pitch) {
   return 10 * std::log10(std::max(harmonic, 1e-30) / std::max(rest, 1e-30));
 }
 
+float scale_to_peak(std::vector<float>& audio, float target) {
+  float peak = 0;
+  for (float v : audio) peak = std::max(peak, std::abs(v));
+  if (peak > 0)
+    for (float& v : audio) v *= target / peak;
+  return peak;
+}
+
 double peak_db(const std::vector<float>& audio) {
   float peak = 0;
   for (float v : audio) peak = std::max(peak, std::abs(v));

@@ -27,6 +27,8 @@ double subsonic_fraction(const std::vector<float>& audio, double hz = 30.0);
 double harmonic_to_noise_db(const std::vector<float>& audio, int midi_pitch);
 // Peak level in dBFS.
 double peak_db(const std::vector<float>& audio);
+// Scales `audio` so that its peak is `target` (left alone when silent); returns the peak it had.
+float scale_to_peak(std::vector<float>& audio, float target);
 // Seconds from the loudest 10 ms frame until the level stays 30 dB below it (drum decay).
 double decay_seconds(const std::vector<float>& audio);
 // Log-spectral distance (dB): RMS over bins of the difference of the two log power spectra (STFT

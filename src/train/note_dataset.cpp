@@ -23,6 +23,7 @@
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
+#include "train/audio_metrics.h"
 #include "train/soundfont_notes.h"
 #include "util/atomic_file.h"
 #include "util/half.h"
@@ -246,13 +247,11 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
   auto finish_notes = [&](std::vector<PendingNote>& notes, bool is_test) {
     std::vector<PendingNote> kept;
     for (auto& n : notes) {
-      float peak = 0;
-      for (float v : n.audio) peak = std::max(peak, std::abs(v));
+      const float peak = scale_to_peak(n.audio, kNotePeak);
       if (!(peak >= kSilentPeak) || !std::isfinite(peak)) {
         ++summary.silent;
         continue;
       }
-      for (float& v : n.audio) v *= kNotePeak / peak;
       n.record.peak = peak;
       if (is_test) n.record.split = "test";
       else if (validation.count({n.record.preset, n.record.pitch})) n.record.split = "validation";

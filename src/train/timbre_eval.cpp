@@ -30,13 +30,6 @@ std::vector<float> halves(const uint16_t* p, size_t n) {
   return out;
 }
 
-// As the note sets store them (and as the renderer plays notes): peak 0.9.
-void normalise_peak(std::vector<float>& a) {
-  float peak = 0;
-  for (float v : a) peak = std::max(peak, std::abs(v));
-  if (peak > 0)
-    for (float& v : a) v *= 0.9f / peak;
-}
 
 struct Generated {
   std::vector<std::vector<float>> spectrograms, audio;
@@ -57,7 +50,7 @@ Generated generate(const Gansynth& g, const std::vector<std::vector<float>>& zs,
     for (size_t i = 0; i < n; ++i) {
       out.spectrograms.emplace_back(spec.begin() + long(i * kSpectrogramValues), spec.begin() + long((i + 1) * kSpectrogramValues));
       out.audio.emplace_back(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
-      normalise_peak(out.audio.back());
+      scale_to_peak(out.audio.back(), 0.9f);  // as the note sets store notes
     }
   }
   return out;
@@ -160,7 +153,7 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
     work = (fs::temp_directory_path() / ("timbrel-eval-" + std::to_string(::getpid()))).string();
   }
   fs::create_directories(work);
-  nlohmann::json report = {{"model", o.model}, {"data", o.data}, {"pitch_tracker", "aubiopitch -p yinfft (aubio-tools)"}};
+  nlohmann::json report = {{"model", o.model}, {"data", o.data}, {"pitch_tracker", "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)"}};
   auto track_pitch = [&](const std::string& name, const std::vector<float>& audio) {
     return aubio_median_pitch(audio, kNoteSampleRate, work + "/" + name + ".wav");
   };

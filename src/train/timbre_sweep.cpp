@@ -61,11 +61,8 @@ struct Truth {
   std::string neighbour_name;
 
   static std::vector<float> normalised(std::vector<float> a, double* level_db) {
-    float peak = 0;
-    for (float v : a) peak = std::max(peak, std::abs(v));
+    const float peak = scale_to_peak(a, 0.9f);
     if (level_db) *level_db = 20 * std::log10(std::max(double(peak), 1e-10));
-    if (peak > 0)
-      for (float& v : a) v *= 0.9f / peak;
     return a;
   }
   void render(const SoundFontPreset& preset, const SoundFontPreset* sibling, const std::vector<int>& pitches) {
@@ -229,7 +226,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
                            {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},
                                        {"min_hnr_db", drums ? nlohmann::json(nullptr) : nlohmann::json(limits.min_hnr_db)},
                                        {"max_folded_cents", track ? nlohmann::json(limits.max_folded_cents) : nlohmann::json(nullptr)}}},
-                           {"pitch_tracker", track ? "aubiopitch -p yinfft (aubio-tools)" : "none"}};
+                           {"pitch_tracker", track ? "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)" : "none"}};
   nlohmann::json per_timbre = nlohmann::json::array(), failed = nlohmann::json::array();
   size_t total = 0, raw_subsonic = 0;
   for (const std::string& spec : timbres) {
