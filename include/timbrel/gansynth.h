@@ -67,10 +67,10 @@ class Gansynth {
   static bool cuda_available();  // libtorch built with CUDA and a GPU present
   // The notes straight to audio: on a GPU the spectrograms stay in device memory and `on_device`
   // (e.g. the CUDA spectral kernels) turns them into host audio; on the CPU, or without
-  // on_device, `on_host` (or the CPU spectral path) does. audio: n * kNoteSamples floats.
-  using DeviceSpectral = std::function<void(const float* device_spectrograms, size_t n, float* audio, const InverseOptions& options)>;
+  // on_device, `on_host` (or the CPU spectral path) does. audio: n * kNoteSamples floats. Both
+  // are spectral backends; `on_device` is handed spectrograms in the generator's device memory.
   void generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
-                      const DeviceSpectral& on_device = {}, const SpectralBackend& on_host = {}, int threads = 0) const;
+                      const SpectralBackend& on_device = {}, const SpectralBackend& on_host = {}, int threads = 0) const;
   // A latent vector from a timbre spec: "seed:N" (deterministic N(0,1)), "preset:NAME" (from the
   // model card), "program:N" (General MIDI program 0..127, see preset_for_program), or a .npy file
   // (float32 [latent] or [1, latent]): "Z.npy" or "file:PATH".

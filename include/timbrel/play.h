@@ -48,7 +48,7 @@ struct LivePlayOptions {
   double attack = 0.010, release = 0.3;
   InverseOptions inverse;
   SpectralBackend spectral;  // where the cache's spectrograms become audio (empty: the CPU)
-  Gansynth::DeviceSpectral device_spectral;
+  SpectralBackend device_spectral;
   std::string record;
   SampleFormat record_format = SampleFormat::Pcm16;
   std::function<void(const std::string& message)> status;  // ready, timbre changes, errors

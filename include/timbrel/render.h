@@ -33,6 +33,7 @@ struct TimbreSchedule {
 
 struct NoteRenderOptions {
   TimbreSchedule schedule;
+  bool drums = true;            // false: drum notes are left out (Engine; counted as skipped_drums)
   std::string drum_timbre;      // spec in the drum model ("" = preset "Standard", else its first preset, else seed:0)
   double attack = 0.010, release = 0.3;
   int sample_rate = 16000;      // output rate (soxr when not 16000)
@@ -41,7 +42,7 @@ struct NoteRenderOptions {
   int batch = 16;
   int threads = 0;
   SpectralBackend spectral;     // empty: the CPU spectral path
-  Gansynth::DeviceSpectral device_spectral;  // for a model on a GPU: its output stays there
+  SpectralBackend device_spectral;  // for a model on a GPU: its output stays there
   std::function<void(size_t done, size_t total)> progress;  // generation progress (notes)
   std::string subject = "song";  // names the input in errors (e.g. the MIDI file)
 };

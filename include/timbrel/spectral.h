@@ -46,7 +46,7 @@ std::vector<float> spectrogram_to_audio(const std::vector<float>& spectrogram, c
 void spectrograms_to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options,
                            int threads = 0);
 
-// Does spectrograms_to_audio's job elsewhere (the CUDA kernels: see `--device`); an empty one
+// Does spectrograms_to_audio's job elsewhere (the CUDA kernels, as the Engine chooses); an empty one
 // means the CPU path above.
 using SpectralBackend = std::function<void(const float* spectrograms, size_t count, float* audio, const InverseOptions& options)>;
 

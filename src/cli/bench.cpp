@@ -8,12 +8,12 @@
 #include <thread>
 
 #include "cli/command.h"
-#include "cli/device.h"
 #include "cli/paths.h"
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/phase_reconstruction.h"
 #include "timbrel/build_config.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/spectral.h"
@@ -62,7 +62,7 @@ double time_per_call(const std::function<void()>& fn, double budget) {
 void bench_generator(nlohmann::json& r, int batch, double seconds, const std::string& device, const std::string& precision) {
   std::string dir;
   try {
-    dir = bundled_model("gm-timbres");
+    dir = bundled_model_path("gm-timbres");
   } catch (const Error&) {
     return;  // no bundled model next to this build: the generator is not measured
   }
@@ -143,7 +143,10 @@ void bench_cuda(const Options& o, const std::vector<float>& spec) {
 
 void run(const Options& o) {
   if (o.batch < 1) throw Error("--batch", "must be at least 1");
-  const std::string device = choose_device(o.device).name;
+  EngineParams params;
+  params.device = parse_device(o.device);
+  params.log = [](const std::string& m) { print_error(m); };
+  const std::string device = Engine(params).compute_name();
   if (device != "cpu") {
 #if TIMBREL_HAVE_CUDA
     bench_cuda(o, audio_to_spectrogram(test_note(), SpectralScale::Mel));

@@ -32,4 +32,11 @@ void add_eval_song(CLI::App& eval);
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);
 
+// Library errors name parameters (EngineParams::timbre_model, SongRequest::bars, ...); the CLI
+// reports the flag that sets each. A command whose flag differs renames it (sample's --model sets
+// melody_model) before it runs.
+void name_flag(const std::string& parameter, const std::string& flag);
+// "bars 7" -> "--bars 7" (the first word, when it is a parameter with a flag); else unchanged.
+std::string flag_subject(const std::string& subject);
+
 }  // namespace timbrel::cli

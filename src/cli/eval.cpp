@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/note_render.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"
 #include "train/musicvae_data.h"
@@ -139,7 +140,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
               "Pitch: aubiopitch -p yinfft (Debian aubio-tools) on the note at 48 kHz, median over 0.3-1.7 s; in tune = within 50 cents\n"
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
   cmd->callback([o, json, sweep, sweep_on, sweep_timbres, &status] {
-    if (o->model.empty()) o->model = bundled_model("gm-timbres");
+    if (o->model.empty()) o->model = bundled_model_path("gm-timbres");
     if (*json) o->log = [](const std::string&) {};
     if (*sweep_on) {
       sweep->model = o->model;

@@ -44,11 +44,11 @@ void run(const SongOptions& o, const std::string& soundfont, const std::string& 
   if (!png.empty()) refuse_existing_output(png);
   const NoteSequence seq = read_midi(o.input);
   if (seq.notes.empty()) throw Error(o.input, "has no notes to render");
-  TimbreModels models = load_timbre_models(seq, o);
+  Engine engine(engine_params(o));
   NoteRenderOptions r = note_render_options(o);
   r.subject = o.input;
   NoteRenderReport report;
-  std::vector<float> ours = render_sequence(seq, *models.melodic, models.drums.get(), r, &report);
+  std::vector<float> ours = engine.render(seq, r, &report).samples;
   std::vector<float> truth = train::render_sequence_with_soundfont(seq, soundfont);
   const size_t n = std::max(ours.size(), truth.size());
   ours.resize(n, 0.0f);
@@ -60,7 +60,6 @@ void run(const SongOptions& o, const std::string& soundfont, const std::string& 
   const nlohmann::json out = {{"midi", o.input}, {"soundfont", soundfont}, {"notes", report.notes + report.drum_notes},
                               {"timbrel", a}, {"fluidsynth", b}, {"ratio_timbrel_to_fluidsynth", ratio}};
   if (!png.empty()) write_side_by_side(png, ours, truth);
-  warn_render_report(report);
   if (json) {
     std::cout << out.dump() << std::endl;
     return;

@@ -1,6 +1,7 @@
 // timbrel interpolate: encode two melodies (or drum patterns), slerp between the means, decode.
 #include "cli/command.h"
 #include "cli/paths.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -15,28 +16,19 @@ struct InterpolateOptions {
   double qpm = 120.0;
 };
 
-Tokens window_of(const MusicVae& model, const std::string& path, int bar) {
-  auto windows = windows_for(model.info().kind, read_midi(path), model.info().steps);
-  // Windows start every bar (windows without an onset are skipped): --bar counts the kept ones.
-  if (windows.empty()) throw Error(path, "no 2-bar " + model.info().kind + " window with notes");
-  if (bar < 0 || size_t(bar) >= windows.size())
-    throw Error("--bar", std::to_string(bar) + " is past the last window of " + path + " (" + std::to_string(windows.size()) + " windows)");
-  return windows[size_t(bar)];
-}
-
 void run(const InterpolateOptions& o) {
   refuse_existing_output(o.out);
-  if (o.steps < 2 || o.steps > 1000) throw Error("--steps", "must be 2..1000");
-  MusicVae model = MusicVae::load(o.model);
-  auto mu = model.encode({window_of(model, o.a, o.bar), window_of(model, o.b, o.bar)});
-  const size_t zs = size_t(model.info().z_size);
-  std::vector<float> za(mu.begin(), mu.begin() + long(zs)), zb(mu.begin() + long(zs), mu.end());
-  std::vector<float> z;
-  for (int i = 0; i < o.steps; ++i) {
-    auto zi = slerp(za, zb, double(i) / double(o.steps - 1));
-    z.insert(z.end(), zi.begin(), zi.end());
-  }
-  write_midi(windows_to_sequence(model.info().kind, model.decode(z, 0.0), o.qpm), o.out);
+  name_flag("melody_model", "--model");
+  EngineParams params;
+  params.melody_model = o.model;
+  Engine engine(params);
+  InterpolateRequest request;
+  request.steps = o.steps;
+  request.window = o.bar;
+  request.qpm = o.qpm;
+  request.a_name = o.a;
+  request.b_name = o.b;
+  write_midi(engine.interpolate(read_midi(o.a), read_midi(o.b), request), o.out);
 }
 
 }  // namespace

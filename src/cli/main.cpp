@@ -1,6 +1,7 @@
 // timbrel: symbolic music -> neural-timbre audio. One binary, one file per subcommand.
 #include <exception>
 #include <iostream>
+#include <map>
 
 #include "cli/command.h"
 #include "cli/paths.h"
@@ -10,6 +11,26 @@
 
 namespace timbrel::cli {
 void print_error(const std::string& message) { std::cerr << "timbrel: " << message << std::endl; }
+
+namespace {
+std::map<std::string, std::string>& flag_names() {
+  static std::map<std::string, std::string> names = {
+      {"timbre_model", "--model"}, {"drum_model", "--drum-model"}, {"melody_model", "--melody-model"},
+      {"groove_model", "--groove-model"}, {"device", "--device"}, {"precision", "--precision"},
+      {"threads", "--threads"}, {"velocity", "--velocity"}, {"z", "--z-file"}, {"count", "-n"},
+      {"steps", "--steps"}, {"window", "--bar"}, {"bars", "--bars"}, {"pitch", "--pitch"}};
+  return names;
+}
+}  // namespace
+
+void name_flag(const std::string& parameter, const std::string& flag) { flag_names()[parameter] = flag; }
+
+std::string flag_subject(const std::string& subject) {
+  const size_t space = subject.find(' ');
+  auto it = flag_names().find(subject.substr(0, space));
+  if (it == flag_names().end()) return subject;
+  return it->second + (space == std::string::npos ? "" : subject.substr(space));
+}
 }  // namespace timbrel::cli
 
 namespace {
@@ -60,7 +81,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const timbrel::Error& e) {
-    print_error(e.what());
+    const std::string subject = flag_subject(e.subject());
+    print_error(subject.empty() ? e.problem() : subject + ": " + e.problem());
     return 1;
   } catch (const std::exception& e) {
     print_error(std::string("internal error: ") + e.what());

@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"  // slerp
 
@@ -34,8 +35,9 @@ std::vector<float> cross_fade(const std::vector<float>& notes, int k) {
 
 void run(const Options& o) {
   refuse_existing_output(o.out);
-  const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
-  Gansynth g = Gansynth::load(model);
+  Engine engine = note_engine(o.model, o.render);
+  const Gansynth& g = engine.timbre_model();
+  const std::string model = engine.timbre_model_path();
   const std::vector<float> a = g.timbre(o.from), b = g.timbre(o.to);
   std::vector<float> z;
   for (int i = 0; i < o.steps; ++i) {
@@ -51,7 +53,7 @@ void run(const Options& o) {
     std::vector<float> part = g.generate(zi, std::vector<int>(size_t(n), o.pitch));
     spec.insert(spec.end(), part.begin(), part.end());
   }
-  std::vector<float> audio = render_notes(spec, size_t(o.steps), o.render);
+  std::vector<float> audio = render_notes(engine, spec, o.render);
   if (o.continuous) audio = cross_fade(audio, o.steps);
   write_note_audio(o.out, std::move(audio), o.render);
   std::printf("%s: %d steps %s -> %s at pitch %d%s -> %s\n", model.c_str(), o.steps, o.from.c_str(), o.to.c_str(),

@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "util/npy.h"
 
@@ -41,17 +42,17 @@ std::vector<float> latent_for(const Gansynth& g, const Options& o) {
 
 void run(const Options& o) {
   refuse_existing_output(o.out);
-  const std::string model = o.model.empty() ? bundled_model("gm-timbres") : o.model;
-  Gansynth g = Gansynth::load(model);
-  std::vector<float> z = latent_for(g, o);
-  if (o.timbre.rfind("program:", 0) == 0) {
-    const Gansynth::ProgramPreset p = g.preset_for_program(std::stoi(o.timbre.substr(8)));
-    if (!p.exact) print_error("General MIDI " + o.timbre + " has no preset in the model: played by '" + p.preset + "', the nearest of its family");
-  }
-  std::vector<float> spec = g.generate(z, {o.pitch});
+  Engine engine = note_engine(o.model, o.render);
+  const std::string model = engine.timbre_model_path();
+  NoteRequest request;
+  request.pitch = o.pitch;
+  if (o.pad.empty() && o.z_file.empty()) request.timbre = o.timbre.empty() ? "seed:0" : o.timbre;  // the engine names substitutes
+  else request.z = latent_for(engine.timbre_model(), o);
+  if (o.pad.empty() && o.z_file.empty() && !o.corners.empty()) throw Error("--corners", "only used with --pad");
+  std::vector<float> spec = engine.note_spectrogram(request);
   if (!o.spectrogram_out.empty())
     write_npy(o.spectrogram_out, NpyArray{{kSpectrogramFrames, kSpectrogramBins, 2}, spec});
-  write_note_audio(o.out, render_notes(spec, 1, o.render), o.render);
+  write_note_audio(o.out, render_notes(engine, spec, o.render), o.render);
   std::printf("%s: pitch %d, %s, phase %s%s -> %s\n", model.c_str(), o.pitch,
               !o.pad.empty() ? ("pad " + o.pad).c_str() : !o.z_file.empty() ? o.z_file.c_str() : (o.timbre.empty() ? "seed:0" : o.timbre.c_str()),
               o.render.phase.c_str(), o.render.compat == "magentajs" ? " (magenta.js mode)" : "", o.out.c_str());

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "cli/device.h"
+#include "cli/command.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 
@@ -29,16 +29,20 @@ std::vector<std::string> split_list(const std::string& text, char sep) {
   return out;
 }
 
-std::vector<float> render_notes(const std::vector<float>& spectrograms, size_t n, const RenderOptions& o) {
+Engine note_engine(const std::string& model, const RenderOptions& o) {
+  EngineParams p;
+  p.timbre_model = model;
+  p.device = parse_device(o.device);
+  p.log = [](const std::string& m) { print_error(m); };
+  return Engine(p);
+}
+
+std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {
   InverseOptions inv;
   inv.phase = parse_phase_method(o.phase);
   inv.compat = o.compat == "magentajs" ? SpectralCompat::MagentaJs : SpectralCompat::Exact;
   inv.iterations = o.iterations;
-  if (spectrograms.size() != n * kSpectrogramValues) throw Error("render", "wrong spectrogram size");
-  std::vector<float> audio(n * size_t(kNoteSamples));
-  const SpectralBackend gpu = choose_device(o.device).spectral;
-  if (gpu) gpu(spectrograms.data(), n, audio.data(), inv);
-  else spectrograms_to_audio(spectrograms.data(), n, audio.data(), inv);
+  std::vector<float> audio = engine.spectrograms_to_audio(spectrograms, inv);
   const float gain = float(o.velocity) / 127.0f;
   if (gain != 1.0f)
     for (float& s : audio) s *= gain;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/engine.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/spectral.h"
 
@@ -19,8 +20,10 @@ struct RenderOptions {
 void add_render_options(CLI::App* cmd, RenderOptions& o);
 // "a,b,c" -> {"a", "b", "c"} (timbre lists, corners, pad coordinates).
 std::vector<std::string> split_list(const std::string& text, char sep = ',');
+// The engine for a GANSynth command: `model` ("" = bundled) and --device.
+Engine note_engine(const std::string& model, const RenderOptions& o);
 // n spectrograms (n * kSpectrogramValues) -> n * kNoteSamples samples, times velocity / 127.
-std::vector<float> render_notes(const std::vector<float>& spectrograms, size_t n, const RenderOptions& o);
+std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o);
 // Writes 16 kHz mono audio in the chosen bit depth (atomic).
 void write_note_audio(const std::string& path, std::vector<float> samples, const RenderOptions& o);
 

@@ -32,24 +32,4 @@ void refuse_existing_output(const std::string& output, const std::string& marker
     throw Error(output, marker.empty() ? "exists already (--force overwrites it)" : "holds a previous output (" + marker + "); --force overwrites it");
 }
 
-std::string bundled_model(const std::string& name) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> roots;
-  if (const char* env = std::getenv("TIMBREL_MODELS")) roots.emplace_back(env);
-  roots.emplace_back("models");
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    roots.push_back(exe.parent_path() / "models");
-    roots.push_back(exe.parent_path().parent_path() / "models");
-    roots.push_back(exe.parent_path().parent_path() / "share" / "timbrel" / "models");
-  }
-  std::string looked;
-  for (const auto& r : roots) {
-    if (fs::exists(r / name / "model.json")) return (r / name).string();
-    looked += (looked.empty() ? "" : ", ") + (r / name).string();
-  }
-  throw Error("models/" + name, "bundled model not found (looked in " + looked + "); give --model or set TIMBREL_MODELS");
-}
-
 }  // namespace timbrel::cli

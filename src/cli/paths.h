@@ -13,9 +13,5 @@ void set_force(bool force);
 // `marker` names the file inside it whose presence means "a previous output is there".
 void refuse_existing_output(const std::string& output, const std::string& marker = "");
 
-// A model the project ships (models/NAME): found under $TIMBREL_MODELS, ./models, the source
-// tree's models/ beside the build folder of this executable, or the install prefix's
-// share/timbrel/models, in that order. Error naming the places looked when none has it.
-std::string bundled_model(const std::string& name);
 
 }  // namespace timbrel::cli

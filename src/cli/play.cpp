@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "cli/command.h"
-#include "cli/device.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
 #include "cli/song_options.h"
@@ -32,11 +31,11 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 void play_file_or_song(const PlayCliOptions& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
-  const NoteSequence seq = p.generate ? sample_song(p.song) : read_midi(p.song.input);
+  Engine engine(engine_params(p.song));
+  const NoteSequence seq = p.generate ? engine.compose(song_request(p.song)) : read_midi(p.song.input);
   if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
   if (!p.record.empty() && !p.song.input.empty()) refuse_to_overwrite_input(p.song.input, p.record);
   refuse_existing_output(p.record);
-  TimbreModels models = load_timbre_models(seq, p.song);
   PlayOptions o;
   o.render = note_render_options(p.song);
   o.device = p.audio_device;
@@ -48,10 +47,9 @@ void play_file_or_song(const PlayCliOptions& p) {
   if (tty) o.progress = [](double played, double total) { std::fprintf(stderr, "\rplaying %.1f / %.1f s", played, total); };
   std::signal(SIGINT, on_sigint);
   const double loading = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const PlayReport r = play_sequence(seq, *models.melodic, models.drums.get(), o);
+  const PlayReport r = engine.play(seq, o);
   std::signal(SIGINT, SIG_DFL);
   if (tty) std::fprintf(stderr, "\n");
-  warn_render_report(r.render);
   std::printf("played %.1f s%s on \"%s\" (%s, %d Hz, %d ch): %zu notes, %zu generated, sound %.2f s after the command, underruns: %llu, server xruns: %llu%s%s\n",
               double(r.frames) / r.sample_rate, r.interrupted ? " (interrupted)" : "", r.device.c_str(), r.host_api.c_str(), r.sample_rate,
               r.channels, r.render.notes + r.render.drum_notes, r.render.generated, loading + r.start_latency, (unsigned long long)r.underruns, (unsigned long long)r.xruns,
@@ -62,11 +60,8 @@ void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
   refuse_existing_output(p.record);
-  const std::string dir = p.song.model.empty() ? bundled_model("gm-timbres") : p.song.model;
-  Gansynth model = Gansynth::load(dir);
-  const ComputeChoice device = choose_device(p.song.device);
-  place_generator(model, device);
-  if (p.song.precision != "fp32") model.set_precision(p.song.precision);
+  Engine engine(engine_params(p.song));
+  const Gansynth& model = engine.timbre_model();
   LivePlayOptions o;
   if (!p.song.timbre.empty()) o.timbre = p.song.timbre;
   else if (!model.info().timbre_names.empty()) o.timbre = "preset:" + model.info().timbre_names.front();
@@ -79,8 +74,6 @@ void play_live_input(const PlayCliOptions& p) {
   o.attack = p.song.attack;
   o.release = p.song.release;
   o.inverse.phase = parse_phase_method(p.song.phase);
-  o.spectral = device.spectral;
-  o.device_spectral = device.device_spectral;
   o.record = p.record;
   o.record_format = parse_sample_format(p.song.bit_depth);
   o.interrupt = &g_interrupted;
@@ -91,7 +84,7 @@ void play_live_input(const PlayCliOptions& p) {
   std::printf("rendering every pitch of the timbre (%s) ...\n", o.timbre.c_str());
   std::fflush(stdout);
   std::signal(SIGINT, on_sigint);
-  const LivePlayReport r = play_live(model, o);
+  const LivePlayReport r = engine.play_live(o);
   std::signal(SIGINT, SIG_DFL);
   std::printf("played %.1f s live on \"%s\" (%s, %d Hz, %d ch): %llu notes, %zu timbre changes (%.1f s to render one), underruns: %llu, server xruns: %llu%s%s\n",
               double(r.frames) / r.sample_rate, r.device.c_str(), r.host_api.c_str(), r.sample_rate, r.channels, (unsigned long long)r.notes,

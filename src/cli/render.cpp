@@ -22,22 +22,19 @@ namespace {
 
 // Renders and writes the audio; `midi_out` (if any) is written only once rendering succeeded, so
 // a failure leaves no partial output.
-void render_and_write(const NoteSequence& seq, const SongOptions& o, const std::string& midi_out = "", const std::string& subject = "song") {
-  TimbreModels models = load_timbre_models(seq, o);
+void render_and_write(Engine& engine, const NoteSequence& seq, const SongOptions& o, const std::string& midi_out = "",
+                      const std::string& subject = "song") {
   NoteRenderOptions r = note_render_options(o);
   r.subject = subject;
   const SampleFormat format = parse_sample_format(o.bit_depth);
   const bool tty = ::isatty(2);
   if (tty) r.progress = [](size_t done, size_t total) { std::fprintf(stderr, "\rgenerating notes %zu/%zu", done, total); };
   NoteRenderReport report;
-  Audio a;
-  a.sample_rate = o.sample_rate;
-  a.samples = render_sequence(seq, *models.melodic, models.drums.get(), r, &report);
+  const Audio a = engine.render(seq, r, &report);
   if (tty) std::fprintf(stderr, "\n");
-  warn_render_report(report);
   if (!midi_out.empty()) write_midi(seq, midi_out);
   write_sound_file(o.out, a, format);
-  std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", models.melodic_dir.c_str(),
+  std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
               report.notes, report.drum_notes, report.generated, a.seconds(), report.seconds, a.seconds() / std::max(report.seconds, 1e-9),
               o.out.c_str());
 }
@@ -66,7 +63,8 @@ void add_render(CLI::App& app, Status&) {
     refuse_existing_output(o->out);
     const NoteSequence seq = read_midi(o->input);
     if (seq.notes.empty()) throw Error(o->input, "has no notes to render");
-    render_and_write(seq, *o, "", o->input);
+    Engine engine(engine_params(*o));
+    render_and_write(engine, seq, *o, "", o->input);
   });
 }
 
@@ -78,13 +76,14 @@ void add_generate(CLI::App& app, Status&) {
   add_timbre_options(cmd, *o);
   cmd->footer("Example:\n  timbrel generate -o song.wav --bars 16 --seed 7 --timbre preset:Flute --drums");
   cmd->callback([o] {
-    NoteSequence seq = sample_song(*o);
+    Engine engine(engine_params(*o));
+    const NoteSequence seq = engine.compose(song_request(*o));
     const std::string mid = with_extension(o->out, ".mid");
     refuse_to_overwrite_input(o->out, mid);
     refuse_existing_output(o->out);
     refuse_existing_output(mid);
     std::printf("melody: %d bars, %zu notes -> %s\n", o->bars, seq.notes.size(), mid.c_str());
-    render_and_write(seq, *o, mid);
+    render_and_write(engine, seq, *o, mid);
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "cli/paths.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -29,29 +30,37 @@ std::string numbered(const std::string& path, size_t i) {
 }
 
 void run(const SampleOptions& o) {
-  MusicVae model = MusicVae::load(o.model);
-  const int zs = model.info().z_size;
-  std::vector<float> z;
+  name_flag("melody_model", "--model");
+  EngineParams params;
+  params.melody_model = o.model;
+  Engine engine(params);
+  SampleRequest request;
+  request.count = size_t(std::max(o.n, 0));
+  request.seed = o.seed;
+  request.temperature = o.temperature;
+  request.standard_prior = o.standard_prior;
+  request.qpm = o.qpm;
   if (!o.z_file.empty()) {
-    NpyArray a = read_npy(o.z_file);
-    bool ok = (a.shape.size() == 1 && a.shape[0] == zs) || (a.shape.size() == 2 && a.shape[1] == zs && a.shape[0] > 0);
+    const NpyArray a = read_npy(o.z_file);
+    const int64_t zs = engine.melody_model().info().z_size;
+    const bool ok = (a.shape.size() == 1 && a.shape[0] == zs) || (a.shape.size() == 2 && a.shape[1] == zs && a.shape[0] > 0);
     if (!ok) throw Error(o.z_file, "expected shape [" + std::to_string(zs) + "] or [N, " + std::to_string(zs) + "]");
-    z = a.data;
-  } else {
-    if (o.n < 1 || o.n > 100000) throw Error("-n", "must be 1..100000");
-    z = model.random_z(size_t(o.n), o.seed, o.standard_prior);
+    request.z = a.data;
+  } else if (o.n < 1) {
+    throw Error("-n", "must be 1..100000");
   }
-  const size_t count = z.size() / size_t(zs);
+  const size_t count = request.z.empty() ? request.count : request.z.size() / size_t(engine.melody_model().info().z_size);
   if (o.split)
     for (size_t i = 0; i < count; ++i) refuse_existing_output(numbered(o.out, i));
   else
     refuse_existing_output(o.out);
-  auto windows = model.decode(z, o.temperature, o.seed);
+  std::vector<Tokens> windows;
+  const NoteSequence all = engine.sample(request, &windows);
   if (o.split) {
     for (size_t i = 0; i < windows.size(); ++i)
-      write_midi(windows_to_sequence(model.info().kind, {windows[i]}, o.qpm), numbered(o.out, i));
+      write_midi(windows_to_sequence(engine.melody_model().info().kind, {windows[i]}, o.qpm), numbered(o.out, i));
   } else {
-    write_midi(windows_to_sequence(model.info().kind, windows, o.qpm), o.out);
+    write_midi(all, o.out);
   }
 }
 

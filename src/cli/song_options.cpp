@@ -2,29 +2,10 @@
 
 #include "cli/note_render.h"
 #include "cli/command.h"
-#include "cli/device.h"
-#include "cli/paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
-#include "timbrel/musicvae.h"
 
 namespace timbrel::cli {
-namespace {
-
-// N bars as N/2 two-bar windows decoded from a smooth latent walk: each z a slerp 35% of the way
-// from the previous one towards a fresh draw, so neighbouring windows stay related.
-NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, double qpm) {
-  const size_t dim = size_t(model.info().z_size);
-  std::vector<float> draws = model.random_z(size_t(windows), seed), z;
-  std::vector<float> current(draws.begin(), draws.begin() + long(dim));
-  for (int w = 0; w < windows; ++w) {
-    if (w > 0) current = slerp(current, std::vector<float>(draws.begin() + long(w * dim), draws.begin() + long((w + 1) * dim)), 0.35);
-    z.insert(z.end(), current.begin(), current.end());
-  }
-  return windows_to_sequence(model.info().kind, model.decode(z, temperature, seed), qpm);
-}
-
-}  // namespace
 
 void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   cmd->add_option("--model,-m", o.model, "Timbre model (default: the bundled models/gm-timbres)");
@@ -86,55 +67,32 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.sample_rate = o.sample_rate;
   r.strict = o.strict;
   r.inverse.phase = parse_phase_method(o.phase);
-  const ComputeChoice device = choose_device(o.device);
-  r.spectral = device.spectral;
-  r.device_spectral = device.device_spectral;
+  r.drums = !o.no_drums;
   return r;
 }
 
-void warn_render_report(const NoteRenderReport& report) {
-  if (report.transposed)
-    print_error(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (--strict: error)");
-  for (const auto& [program, preset] : report.substituted_programs)
-    print_error("General MIDI program " + std::to_string(program) + " has no preset in the model: played by '" + preset +
-                "', the nearest of its family");
-  if (report.unknown_drums)
-    print_error(std::to_string(report.unknown_drums) + " drum notes with numbers no drum class covers were skipped");
+void print_note(const std::string& message) { print_error(message); }
+
+EngineParams engine_params(const SongOptions& o) {
+  EngineParams p;
+  p.timbre_model = o.model;
+  p.drum_model = o.drum_model;
+  p.melody_model = o.melody_model;
+  p.groove_model = o.groove_model;
+  p.device = parse_device(o.device);
+  p.precision = parse_precision(o.precision);
+  p.log = print_note;
+  return p;
 }
 
-TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o) {
-  TimbreModels m;
-  m.melodic_dir = o.model.empty() ? bundled_model("gm-timbres") : o.model;
-  m.melodic = std::make_unique<Gansynth>(Gansynth::load(m.melodic_dir));
-  if (seq.has_drums() && !o.no_drums) m.drums = std::make_unique<Gansynth>(Gansynth::load(o.drum_model.empty() ? bundled_model("gm-drums") : o.drum_model));
-  const ComputeChoice device = choose_device(o.device);
-  place_generator(*m.melodic, device);
-  if (m.drums) place_generator(*m.drums, device);
-  if (o.precision != "fp32") {
-    m.melodic->set_precision(o.precision);
-    if (m.drums) m.drums->set_precision(o.precision);
-  }
-  return m;
-}
-
-NoteSequence sample_song(const SongOptions& o) {
-    if (o.bars % 2) throw Error("--bars " + std::to_string(o.bars), "must be even (the melody model makes 2-bar windows)");
-    MusicVae melody = MusicVae::load(o.melody_model.empty() ? bundled_model("melody-2bar") : o.melody_model);
-    if (melody.info().kind != "melody") throw Error(o.melody_model, "is not a melody model");
-    NoteSequence seq = sample_walk(melody, o.bars / 2, o.seed, o.temperature, o.qpm);
-    if (o.drums) {
-      MusicVae groove = MusicVae::load(o.groove_model.empty() ? bundled_model("drums-2bar") : o.groove_model);
-      NoteSequence d = sample_walk(groove, o.bars / 2, o.seed + 1, o.temperature, o.qpm);
-      for (Note n : d.notes) {
-        n.instrument = 1;
-        n.channel = 9;
-        n.is_drum = true;
-        seq.notes.push_back(n);
-      }
-      seq.total_time = std::max(seq.total_time, d.total_time);
-      seq.tracks.push_back({1, "drums"});
-    }
-  return seq;
+SongRequest song_request(const SongOptions& o) {
+  SongRequest r;
+  r.bars = o.bars;
+  r.seed = o.seed;
+  r.temperature = o.temperature;
+  r.drums = o.drums;
+  r.qpm = o.qpm;
+  return r;
 }
 
 }  // namespace timbrel::cli

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "timbrel/engine.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/note_sequence.h"
 #include "timbrel/render.h"
@@ -34,18 +35,11 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = t
 void add_song_options(CLI::App* cmd, SongOptions& o);
 
 NoteRenderOptions note_render_options(const SongOptions& o);
-// The warning for notes moved by octaves into the model's range (none: nothing printed).
-void warn_render_report(const NoteRenderReport& report);
-
-struct TimbreModels {
-  std::string melodic_dir;
-  std::unique_ptr<Gansynth> melodic, drums;  // drums: null when the song has none or --no-drums
-};
-// Loads the bundled models unless given.
-TimbreModels load_timbre_models(const NoteSequence& seq, const SongOptions& o);
-
-// The song `generate` makes: --bars of melody along a smooth MusicVAE latent walk, plus a
-// sampled groove on channel 10 with --drums.
-NoteSequence sample_song(const SongOptions& o);
+// The engine these options describe (models, --device, --precision); its notes go to stderr.
+EngineParams engine_params(const SongOptions& o);
+// What `generate` asks the engine for: --bars of melody (and --drums).
+SongRequest song_request(const SongOptions& o);
+// The library's notes and warnings, as the CLI prints them.
+void print_note(const std::string& message);
 
 }  // namespace timbrel::cli

@@ -261,7 +261,7 @@ std::string Gansynth::precision() const { return impl_->precision; }
 std::string Gansynth::device() const { return impl_->net->device().is_cpu() ? "cpu" : "cuda"; }
 
 void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
-                              const DeviceSpectral& on_device, const SpectralBackend& on_host, int threads) const {
+                              const SpectralBackend& on_device, const SpectralBackend& on_host, int threads) const {
   if (impl_->net->device().is_cuda() && on_device) {
     // The output never leaves the GPU. libtorch ran on the legacy default stream; on_device's
     // stream waits for it.

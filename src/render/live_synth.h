@@ -24,7 +24,7 @@ struct LiveOptions {
   int batch = 16;
   int threads = 0;
   SpectralBackend spectral;  // empty: the CPU spectral path
-  Gansynth::DeviceSpectral device_spectral;
+  SpectralBackend device_spectral;
 };
 
 class LiveSynth final : public RealtimeSource {

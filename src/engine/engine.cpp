@@ -1,0 +1,256 @@
+#include "timbrel/engine.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "engine/compute.h"
+#include "timbrel/error.h"
+
+namespace timbrel {
+
+Device parse_device(const std::string& text, const std::string& parameter) {
+  if (text == "auto") return Device::Auto;
+  if (text == "cpu") return Device::Cpu;
+  if (text == "cuda") return Device::Cuda;
+  throw Error(parameter + " " + text, "must be auto, cpu or cuda");
+}
+
+Precision parse_precision(const std::string& text, const std::string& parameter) {
+  if (text == "fp32") return Precision::Fp32;
+  if (text == "tf32") return Precision::Tf32;
+  if (text == "bf16") return Precision::Bf16;
+  throw Error(parameter + " " + text, "must be fp32, tf32 or bf16");
+}
+
+std::string to_string(Device device) { return device == Device::Cpu ? "cpu" : device == Device::Cuda ? "cuda" : "auto"; }
+std::string to_string(Precision precision) {
+  return precision == Precision::Tf32 ? "tf32" : precision == Precision::Bf16 ? "bf16" : "fp32";
+}
+
+std::string bundled_model_path(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> roots;
+  if (const char* env = std::getenv("TIMBREL_MODELS")) roots.emplace_back(env);
+  roots.emplace_back("models");
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    roots.push_back(exe.parent_path() / "models");
+    roots.push_back(exe.parent_path().parent_path() / "models");
+    roots.push_back(exe.parent_path().parent_path() / "share" / "timbrel" / "models");
+  }
+  std::string looked;
+  for (const auto& r : roots) {
+    if (fs::exists(r / name / "model.json")) return (r / name).string();
+    looked += (looked.empty() ? "" : ", ") + (r / name).string();
+  }
+  throw Error("models/" + name, "bundled model not found (looked in " + looked + "); name a model folder or set TIMBREL_MODELS");
+}
+
+namespace {
+
+// N windows decoded from a smooth latent walk: each z a slerp 35% of the way from the previous one
+// towards a fresh draw, so neighbouring windows stay related.
+NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, double qpm) {
+  const size_t dim = size_t(model.info().z_size);
+  std::vector<float> draws = model.random_z(size_t(windows), seed), z;
+  std::vector<float> current(draws.begin(), draws.begin() + long(dim));
+  for (int w = 0; w < windows; ++w) {
+    if (w > 0) current = slerp(current, std::vector<float>(draws.begin() + long(w * dim), draws.begin() + long((w + 1) * dim)), 0.35);
+    z.insert(z.end(), current.begin(), current.end());
+  }
+  return windows_to_sequence(model.info().kind, model.decode(z, temperature, seed), qpm);
+}
+
+Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::string& name, int window) {
+  auto windows = windows_for(model.info().kind, seq, model.info().steps);
+  // Windows start every bar (windows without an onset are skipped): `window` counts the kept ones.
+  if (windows.empty()) throw Error(name, "no 2-bar " + model.info().kind + " window with notes");
+  if (window < 0 || size_t(window) >= windows.size())
+    throw Error("window", std::to_string(window) + " is past the last window of " + name + " (" + std::to_string(windows.size()) + " windows)");
+  return windows[size_t(window)];
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineParams params;
+  engine::Compute compute;
+  std::string timbre_dir;
+  std::unique_ptr<Gansynth> timbre, drums;
+  std::unique_ptr<MusicVae> melody, groove;
+
+  void log(const std::string& message) const {
+    if (params.log) params.log(message);
+  }
+  std::unique_ptr<Gansynth> load_gansynth(const std::string& path) const {
+    auto g = std::make_unique<Gansynth>(Gansynth::load(path));
+    if (compute.generator != g->device()) g->set_device(compute.generator);
+    if (params.precision != Precision::Fp32) g->set_precision(to_string(params.precision));
+    return g;
+  }
+  std::string path_of(const std::string& given, const char* bundled) const {
+    return given.empty() ? bundled_model_path(bundled) : given;
+  }
+  void fill_backends(SpectralBackend& host, SpectralBackend& device) const {
+    if (!host) host = compute.spectral;
+    if (!device) device = compute.device_spectral;
+  }
+  void warn(const NoteRenderReport& report) const {
+    if (report.transposed)
+      log(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (strict: error)");
+    for (const auto& [program, preset] : report.substituted_programs)
+      log("General MIDI program " + std::to_string(program) + " has no preset in the model: played by '" + preset +
+          "', the nearest of its family");
+    if (report.unknown_drums) log(std::to_string(report.unknown_drums) + " drum notes with numbers no drum class covers were skipped");
+  }
+};
+
+Engine::Engine(EngineParams params) : impl_(std::make_unique<Impl>()) {
+  impl_->params = std::move(params);
+  if (impl_->params.threads < 0) throw Error("threads", "must be 0 (all cores) or more");
+  impl_->compute = engine::choose_compute(impl_->params.device, impl_->params.log);
+}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+std::string Engine::compute_name() const { return impl_->compute.name; }
+
+Gansynth& Engine::timbre_model() {
+  if (!impl_->timbre) {
+    impl_->timbre_dir = impl_->path_of(impl_->params.timbre_model, "gm-timbres");
+    impl_->timbre = impl_->load_gansynth(impl_->timbre_dir);
+  }
+  return *impl_->timbre;
+}
+
+Gansynth& Engine::drum_model() {
+  if (!impl_->drums) impl_->drums = impl_->load_gansynth(impl_->path_of(impl_->params.drum_model, "gm-drums"));
+  return *impl_->drums;
+}
+
+MusicVae& Engine::melody_model() {
+  if (!impl_->melody) impl_->melody = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.melody_model, "melody-2bar")));
+  return *impl_->melody;
+}
+
+MusicVae& Engine::groove_model() {
+  if (!impl_->groove) impl_->groove = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.groove_model, "drums-2bar")));
+  return *impl_->groove;
+}
+
+std::string Engine::timbre_model_path() const {
+  return impl_->timbre_dir.empty() ? impl_->path_of(impl_->params.timbre_model, "gm-timbres") : impl_->timbre_dir;
+}
+
+std::vector<float> Engine::note_spectrogram(const NoteRequest& r) {
+  Gansynth& g = timbre_model();
+  std::vector<float> z = r.z.empty() ? g.timbre(r.timbre) : r.z;
+  if (z.size() != size_t(g.info().config.latent_size))
+    throw Error("z", "has " + std::to_string(z.size()) + " values; the model's latent has " + std::to_string(g.info().config.latent_size));
+  if (r.z.empty() && r.timbre.rfind("program:", 0) == 0) {
+    const Gansynth::ProgramPreset p = g.preset_for_program(std::stoi(r.timbre.substr(8)));
+    if (!p.exact) impl_->log("General MIDI " + r.timbre + " has no preset in the model: played by '" + p.preset + "', the nearest of its family");
+  }
+  return g.generate(z, {r.pitch});
+}
+
+std::vector<float> Engine::note(const NoteRequest& r) {
+  if (r.velocity < 1 || r.velocity > 127) throw Error("velocity", std::to_string(r.velocity) + " is outside 1..127");
+  std::vector<float> audio = spectrograms_to_audio(note_spectrogram(r), r.inverse);
+  const float gain = float(r.velocity) / 127.0f;
+  if (gain != 1.0f)
+    for (float& s : audio) s *= gain;
+  return audio;
+}
+
+std::vector<float> Engine::spectrograms_to_audio(const std::vector<float>& spectrograms, const InverseOptions& options) {
+  if (spectrograms.empty() || spectrograms.size() % kSpectrogramValues)
+    throw Error("spectrograms", "expected a multiple of " + std::to_string(kSpectrogramValues) + " values ([n, 128, 1024, 2]), got " +
+                                    std::to_string(spectrograms.size()));
+  const size_t n = spectrograms.size() / kSpectrogramValues;
+  std::vector<float> audio(n * size_t(kNoteSamples));
+  if (impl_->compute.spectral) impl_->compute.spectral(spectrograms.data(), n, audio.data(), options);
+  else timbrel::spectrograms_to_audio(spectrograms.data(), n, audio.data(), options, impl_->params.threads);
+  return audio;
+}
+
+Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, NoteRenderReport* report) {
+  impl_->fill_backends(options.spectral, options.device_spectral);
+  if (options.threads == 0) options.threads = impl_->params.threads;
+  NoteRenderReport local;
+  NoteRenderReport& r = report ? *report : local;
+  Audio a;
+  a.sample_rate = options.sample_rate;
+  a.samples = render_sequence(sequence, timbre_model(), options.drums && sequence.has_drums() ? &drum_model() : nullptr, options, &r);
+  impl_->warn(r);
+  return a;
+}
+
+PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
+  impl_->fill_backends(options.render.spectral, options.render.device_spectral);
+  Gansynth& melodic = timbre_model();
+  PlayReport r = play_sequence(sequence, melodic, options.render.drums && sequence.has_drums() ? &drum_model() : nullptr, options);
+  impl_->warn(r.render);
+  return r;
+}
+
+LivePlayReport Engine::play_live(LivePlayOptions options) {
+  impl_->fill_backends(options.spectral, options.device_spectral);
+  return timbrel::play_live(timbre_model(), options);
+}
+
+NoteSequence Engine::sample(const SampleRequest& r, std::vector<Tokens>* windows) {
+  MusicVae& model = r.drums ? groove_model() : melody_model();
+  const size_t zs = size_t(model.info().z_size);
+  std::vector<float> z = r.z;
+  if (!z.empty()) {
+    if (z.size() % zs) throw Error("z", "expected a multiple of the model's " + std::to_string(zs) + " latent values, got " + std::to_string(z.size()));
+  } else {
+    if (r.count < 1 || r.count > 100000) throw Error("count", "must be 1..100000");
+    z = model.random_z(r.count, r.seed, r.standard_prior);
+  }
+  std::vector<Tokens> decoded = model.decode(z, r.temperature, r.seed);
+  NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
+  if (windows) *windows = std::move(decoded);
+  return seq;
+}
+
+NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateRequest& r) {
+  if (r.steps < 2 || r.steps > 1000) throw Error("steps", "must be 2..1000");
+  MusicVae& model = r.drums ? groove_model() : melody_model();
+  auto mu = model.encode({window_of(model, a, r.a_name, r.window), window_of(model, b, r.b_name, r.window)});
+  const size_t zs = size_t(model.info().z_size);
+  std::vector<float> za(mu.begin(), mu.begin() + long(zs)), zb(mu.begin() + long(zs), mu.end());
+  std::vector<float> z;
+  for (int i = 0; i < r.steps; ++i) {
+    auto zi = slerp(za, zb, double(i) / double(r.steps - 1));
+    z.insert(z.end(), zi.begin(), zi.end());
+  }
+  return windows_to_sequence(model.info().kind, model.decode(z, 0.0), r.qpm);
+}
+
+NoteSequence Engine::compose(const SongRequest& r) {
+  if (r.bars < 2 || r.bars % 2) throw Error("bars " + std::to_string(r.bars), "must be even and at least 2 (the melody model makes 2-bar windows)");
+  MusicVae& melody = melody_model();
+  if (melody.info().kind != "melody") throw Error("melody_model", "is a " + melody.info().kind + " model, not a melody model");
+  NoteSequence seq = sample_walk(melody, r.bars / 2, r.seed, r.temperature, r.qpm);
+  if (r.drums) {
+    MusicVae& groove = groove_model();
+    if (groove.info().kind != "drums") throw Error("groove_model", "is a " + groove.info().kind + " model, not a drum model");
+    NoteSequence d = sample_walk(groove, r.bars / 2, r.seed + 1, r.temperature, r.qpm);
+    for (Note n : d.notes) {
+      n.instrument = 1;
+      n.channel = 9;
+      n.is_drum = true;
+      seq.notes.push_back(n);
+    }
+    seq.total_time = std::max(seq.total_time, d.total_time);
+    seq.tracks.push_back({1, "drums"});
+  }
+  return seq;
+}
+
+}  // namespace timbrel
