@@ -98,7 +98,7 @@ TEST(GansynthCli, NoteTimbreSources) {
 TEST(GansynthCli, ErrorsAreOneLineAndLeaveNoFile) {
   std::string dir = test::temp_dir(), out;
   EXPECT_EQ(run("note -m " + tiny_model() + " -p 85 -o " + dir + "/x.wav", &out), 1);
-  EXPECT_THAT(out, HasSubstr("timbrel: pitch: 85 is outside the generator's range 24..84"));
+  EXPECT_THAT(out, HasSubstr("timbrel: --pitch: 85 is outside the generator's range 24..84"));
   EXPECT_FALSE(test::file_exists(dir + "/x.wav"));
   EXPECT_EQ(run("note -m " + tiny_model() + " -p 60 --timbre preset:flute -o " + dir + "/x.wav", &out), 1);
   EXPECT_THAT(out, HasSubstr("timbrel: preset:flute: no such timbre"));
