@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev librtmidi-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
+  pybind11-dev python3-dev   # the Python module (TIMBREL_PYTHON=AUTO builds it when these are there)
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
@@ -17,6 +18,7 @@ if [[ "${1:-}" == "--test" ]]; then
     timgm6mb-soundfont # small GM SoundFont for the note-set and timbre-training tests
     fluid-soundfont-gm # FluidR3_GM: what the bundled timbre models learned; the sweep's truth
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
+    python3-numpy python3-pytest  # the Python module's tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
     clang libclang-rt-14-dev  # libFuzzer targets
   )

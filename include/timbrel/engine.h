@@ -34,8 +34,8 @@ std::string to_string(Device device);
 std::string to_string(Precision precision);
 
 // A model the project ships (models/NAME): found under $TIMBREL_MODELS, ./models, models/ beside
-// (or one level above) the running executable, or <prefix>/share/timbrel/models. Error naming the
-// places looked when none has it.
+// (or one level above) the running executable, or PREFIX/share/timbrel/models of the executable
+// or of the installed libtimbrel.so. Error naming the places looked when none has it.
 std::string bundled_model_path(const std::string& name);
 
 struct EngineParams {

@@ -90,6 +90,8 @@ class Gansynth {
   // in the latent space, at the nearest pitch it has), relative to the model's typical note level
   // (the 90th percentile of all its notes). 0 when the card stores no levels.
   double relative_level_db(const std::vector<float>& z, int pitch) const;
+  // Where notes such as out-of-memory retries go (the library never prints); unset: dropped.
+  void set_log(std::function<void(const std::string& message)> log);
   // Writes a model folder (model.json + weights.safetensors); presets are kept.
   void save(const std::string& dir) const;
   void set_presets(const std::map<std::string, std::vector<float>>& presets);

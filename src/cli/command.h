@@ -32,6 +32,12 @@ void add_eval_song(CLI::App& eval);
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);
 
+// The library's lines for stderr: `stderr_progress` redraws one line in place on a terminal (and
+// is empty elsewhere: the library then logs every Nth progress line itself); `stderr_log` prints
+// a line, below a pending progress line.
+std::function<void(const std::string&)> stderr_log(const std::string& prefix = "");
+std::function<void(const std::string&)> stderr_progress(const std::string& prefix = "");
+
 // Library errors name parameters (EngineParams::timbre_model, SongRequest::bars, ...); the CLI
 // reports the flag that sets each. A command whose flag differs renames it (sample's --model sets
 // melody_model) before it runs.

@@ -46,7 +46,8 @@ void add_dataset(CLI::App& app, Status&) {
         throw Error("--pitches " + *pitches, "expected LOW..HIGH, e.g. 24..84");
       }
     }
-    o->progress = isatty(2);
+    o->log = [](const std::string& m) { print_error(m); };
+    o->progress = stderr_progress("dataset: ");
     auto s = train::build_note_set(*o);
     std::cout << "note set " << o->out_dir << ": " << s.notes << " notes of " << s.presets << " presets (" << s.train << " train, "
               << s.validation << " validation, " << s.test << " test), " << s.silent << " silent notes dropped; rendering "

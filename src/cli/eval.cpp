@@ -141,7 +141,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
   cmd->callback([o, json, sweep, sweep_on, sweep_timbres, &status] {
     if (o->model.empty()) o->model = bundled_model_path("gm-timbres");
-    if (*json) o->log = [](const std::string&) {};
+    o->log = *json ? std::function<void(const std::string&)>() : stderr_log();
     if (*sweep_on) {
       sweep->model = o->model;
       if (sweep->soundfont.empty() && std::filesystem::exists(kFluidR3)) sweep->soundfont = kFluidR3;

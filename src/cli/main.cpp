@@ -1,5 +1,8 @@
 // timbrel: symbolic music -> neural-timbre audio. One binary, one file per subcommand.
+#include <unistd.h>
+
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <map>
 
@@ -10,7 +13,33 @@
 #include "timbrel/error.h"
 
 namespace timbrel::cli {
-void print_error(const std::string& message) { std::cerr << "timbrel: " << message << std::endl; }
+namespace {
+bool g_progress_pending = false;  // a progress line is on screen without its newline
+void end_progress_line() {
+  if (g_progress_pending) std::cerr << "\n";
+  g_progress_pending = false;
+}
+}  // namespace
+
+void print_error(const std::string& message) {
+  end_progress_line();
+  std::cerr << "timbrel: " << message << std::endl;
+}
+
+std::function<void(const std::string&)> stderr_log(const std::string& prefix) {
+  return [prefix](const std::string& line) {
+    end_progress_line();
+    std::cerr << prefix << line << std::endl;
+  };
+}
+
+std::function<void(const std::string&)> stderr_progress(const std::string& prefix) {
+  if (!::isatty(2)) return {};
+  return [prefix](const std::string& line) {
+    std::cerr << "\r" << prefix << line << "\033[K" << std::flush;
+    g_progress_pending = true;
+  };
+}
 
 namespace {
 std::map<std::string, std::string>& flag_names() {
@@ -78,6 +107,7 @@ int main(int argc, char** argv) {
   add_force_flags(app);
   try {
     app.parse(argc, argv);
+    end_progress_line();
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const timbrel::Error& e) {

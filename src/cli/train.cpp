@@ -46,6 +46,8 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
               "      --data my_tunes/ --out mel_small_complete --steps 2000");
   cmd->callback([o] {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    o->log = stderr_log();
+    o->progress = stderr_progress();
     auto r = train::train_musicvae(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation token_accuracy "
               << r.validation_accuracy << " over " << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
@@ -85,6 +87,8 @@ void add_train_timbre(CLI::App& train) {
               "  timbrel note --model models/my-timbres --timbre preset:Flute --pitch 72 -o flute.wav");
   cmd->callback([o] {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    o->log = stderr_log();
+    o->progress = stderr_progress();
     auto r = train::train_timbre(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
               << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss

@@ -1,5 +1,7 @@
 #include "timbrel/engine.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -39,6 +41,12 @@ std::string bundled_model_path(const std::string& name) {
     roots.push_back(exe.parent_path() / "models");
     roots.push_back(exe.parent_path().parent_path() / "models");
     roots.push_back(exe.parent_path().parent_path() / "share" / "timbrel" / "models");
+  }
+  // The installed library (libtimbrel.so in PREFIX/lib): PREFIX/share/timbrel/models.
+  Dl_info self;
+  if (::dladdr(reinterpret_cast<void*>(&bundled_model_path), &self) && self.dli_fname) {
+    const fs::path library = fs::absolute(self.dli_fname, ec);
+    if (!ec && library != exe) roots.push_back(library.parent_path().parent_path() / "share" / "timbrel" / "models");
   }
   std::string looked;
   for (const auto& r : roots) {
@@ -86,6 +94,7 @@ struct Engine::Impl {
   }
   std::unique_ptr<Gansynth> load_gansynth(const std::string& path) const {
     auto g = std::make_unique<Gansynth>(Gansynth::load(path));
+    g->set_log(params.log);
     if (compute.generator != g->device()) g->set_device(compute.generator);
     if (params.precision != Precision::Fp32) g->set_precision(to_string(params.precision));
     return g;

@@ -33,6 +33,7 @@ struct Gansynth::Impl {
   formats::NoteLevels levels;
   double typical_level_db = 0;
   std::string subject;
+  std::function<void(const std::string&)> log;
   // The largest batch known to fit on the current device (halved on each out-of-memory).
   mutable std::atomic<size_t> batch_limit{SIZE_MAX};
 };
@@ -112,6 +113,7 @@ Gansynth::~Gansynth() = default;
 Gansynth::Gansynth(Gansynth&&) noexcept = default;
 Gansynth& Gansynth::operator=(Gansynth&&) noexcept = default;
 const GansynthInfo& Gansynth::info() const { return impl_->info; }
+void Gansynth::set_log(std::function<void(const std::string& message)> log) { impl_->log = std::move(log); }
 
 Gansynth Gansynth::load(const std::string& path) {
   namespace fs = std::filesystem;
@@ -217,8 +219,9 @@ void Gansynth::Impl::forward_in_fitting_batches(const std::vector<float>& z, con
       size_t expected = batch_limit.load();
       while (expected > half && !batch_limit.compare_exchange_weak(expected, half)) {
       }
-      std::fprintf(stderr, "timbrel: out of %s memory for a batch of %zu notes; retrying in batches of %zu\n",
-                   net->device().is_cuda() ? "GPU" : "host", count, half);
+      if (log)
+        log("out of " + std::string(net->device().is_cuda() ? "GPU" : "host") + " memory for a batch of " + std::to_string(count) +
+            " notes; retrying in batches of " + std::to_string(half));
     }
   }
 }

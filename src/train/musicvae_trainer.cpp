@@ -47,7 +47,7 @@ double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows,
 }
 
 TrainResult train_musicvae(const TrainOptions& o) {
-  auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
+  auto log = o.log ? o.log : [](const std::string&) {};
   if (o.kind != "melody" && o.kind != "drums") throw Error("kind", "must be melody or drums");
   if (o.out_dir.empty()) throw Error("--out", "required");
   if (o.batch < 1) throw Error("--batch", "must be positive");
@@ -147,7 +147,6 @@ TrainResult train_musicvae(const TrainOptions& o) {
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), rng);
   size_t cursor = 0;
-  const bool tty = ::isatty(2);
   double avg_loss = 0, avg_acc = 0, r_first_loss = 0;
   std::vector<double> recent_loss;
   const int64_t first_step = step;
@@ -196,18 +195,16 @@ TrainResult train_musicvae(const TrainOptions& o) {
                          format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
                          format_fixed(avg_acc, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3 " +
                          format_fixed(elapsed, 0) + " s";
-      if (tty) std::cerr << "\r" << line << std::flush;
+      if (o.progress) o.progress(line);
       else if (step % 100 == 0) log(line);
     }
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
       double val = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, 512);
       save(ckpt, -1, -1, false);
       torch::save(adam, ckpt + "/optimizer.pt");
-      if (tty) std::cerr << "\n";
       log("step " + std::to_string(step) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4));
     }
   }
-  if (tty) std::cerr << "\n";
   TrainResult r;
   r.steps = step;
   r.first_loss = r_first_loss;

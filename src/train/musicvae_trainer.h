@@ -37,7 +37,8 @@ struct TrainOptions {
   uint64_t seed = 0;
   bool float16 = false;         // store the weights as float16
   std::string data_licence;     // written to the model card
-  std::function<void(const std::string&)> log;  // progress lines; default stderr
+  std::function<void(const std::string&)> log;       // lines worth keeping (checkpoints, notes); unset: dropped
+  std::function<void(const std::string&)> progress;  // the running progress line; unset: every 50th-100th goes to log
 };
 
 struct TrainResult {

@@ -190,7 +190,7 @@ std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
     int pitch = pitch_from_name(stem);
     if (pitch < 0) pitch = estimate_pitch(n.audio.data(), n.audio.size());
     if (pitch < 0) {
-      std::cerr << "timbrel: " << path.string() << ": no pitch in the name and none detected (skipped)" << std::endl;
+      if (o.log) o.log(path.string() + ": no pitch in the name and none detected (skipped)");
       continue;
     }
     n.record.source = path.string();
@@ -337,9 +337,8 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
         write_notes(kept);
       }
       if (o.progress)
-        std::cerr << "\rdataset: " << first + count << "/" << presets.size() << " presets, " << summary.notes << " notes" << std::flush;
+        o.progress(std::to_string(first + count) + "/" + std::to_string(presets.size()) + " presets, " + std::to_string(summary.notes) + " notes");
     }
-    if (o.progress) std::cerr << std::endl;
   }
   if (summary.notes == 0) throw Error(o.out_dir, "no audible notes to store");
   nlohmann::json doc = {{"format", "timbrel-notes"},

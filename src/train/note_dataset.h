@@ -8,6 +8,7 @@
 // from a folder of recordings. The split keeps whole presets out ("test") and some (preset, pitch)
 // pairs of the others out ("validation"), never a whole pitch; the rest is "train".
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,7 +37,8 @@ struct NoteSetOptions {
   int validation_every = 8;   // ~1 in 8 (preset, pitch) pairs of the training presets is held out
   uint32_t seed = 0;
   int threads = 0;
-  bool progress = false;
+  std::function<void(const std::string&)> log;       // skipped files; unset: dropped
+  std::function<void(const std::string&)> progress;  // "12/158 presets, 700 notes" as rendering goes
 };
 
 struct NoteSetSummary {

@@ -143,7 +143,7 @@ std::vector<float> fit_timbre(const TrainableGansynth& net, const std::vector<st
 }  // namespace
 
 nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
-  auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
+  auto log = o.log ? o.log : [](const std::string&) {};
   set_training_threads(o.threads);
   Gansynth g = Gansynth::load(o.model);
   const GansynthConfig& c = g.info().config;

@@ -203,7 +203,7 @@ void write_sweep_png(const std::string& path, const std::vector<std::vector<floa
 }  // namespace
 
 nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limits) {
-  auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
+  auto log = o.log ? o.log : [](const std::string&) {};
   Gansynth g = Gansynth::load(o.model);
   const GansynthConfig& c = g.info().config;
   const bool drums = g.info().data_kind == "drums";

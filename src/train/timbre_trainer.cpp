@@ -109,7 +109,7 @@ nlohmann::json note_levels_json(const NoteSet& set, const std::map<std::string, 
 }  // namespace
 
 TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
-  auto log = o.log ? o.log : [](const std::string& s) { std::cerr << s << std::endl; };
+  auto log = o.log ? o.log : [](const std::string&) {};
   if (o.out_dir.empty()) throw Error("--out", "required");
   if (o.batch < 1) throw Error("--batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("--steps", "give --steps or --minutes");
@@ -272,7 +272,6 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
 
   std::mt19937_64 rng(o.seed * 7919 + uint64_t(step));
   std::uniform_int_distribution<size_t> pick(0, train_ids.size() - 1);
-  const bool tty = ::isatty(2);
   const int64_t first_step = step;
   double avg = 0, first_loss = 0, last_val = -1;
   std::vector<double> recent;
@@ -308,17 +307,15 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
                                (o.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) + ") val " +
                                format_fixed(last_val, 4) + " lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4 " +
                                format_fixed(elapsed, 0) + " s";
-      if (tty) std::cerr << "\r" << line << std::flush;
+      if (o.progress) o.progress(line);
       else if (step % 50 == 0) log(line);
     }
     if (o.validate_every > 0 && step % o.validate_every == 0) last_val = validation_loss(64);
     if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
       save(ckpt, false, nullptr);
-      if (tty) std::cerr << "\n";
       log("step " + std::to_string(step) + ": checkpoint written; validation loss (64 notes) " + format_fixed(last_val, 4));
     }
   }
-  if (tty) std::cerr << "\n";
   TimbreTrainResult r;
   r.steps = step;
   r.first_loss = first_loss;

@@ -34,7 +34,8 @@ struct TimbreTrainOptions {
   uint64_t seed = 0;
   bool float16 = false;
   std::string data_licence;
-  std::function<void(const std::string&)> log;  // progress lines; default stderr
+  std::function<void(const std::string&)> log;       // lines worth keeping (checkpoints, notes); unset: dropped
+  std::function<void(const std::string&)> progress;  // the running progress line; unset: every 50th-100th goes to log
 };
 
 struct TimbreTrainResult {

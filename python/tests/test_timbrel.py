@@ -1,0 +1,126 @@
+"""The timbrel Python module over the bundled models, on the CPU (run by ctest: PYTHONPATH points at
+the build's python/ folder, TIMBREL_MODELS at the source tree's models/)."""
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import timbrel
+
+SAMPLES = os.environ.get("TIMBREL_SAMPLES", os.path.join(os.path.dirname(__file__), "..", "..", "samples"))
+TWINKLE = os.path.join(SAMPLES, "twinkle.mid")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return timbrel.Engine(device="cpu", threads=2)
+
+
+def dominant_hz(audio, start=0.2, length=1.0):
+    seg = audio[int(start * timbrel.SAMPLE_RATE):int((start + length) * timbrel.SAMPLE_RATE)]
+    spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+    return np.argmax(spectrum) * timbrel.SAMPLE_RATE / len(seg)
+
+
+def test_note_is_a_pitched_float32_note(engine):
+    audio = engine.note(69, timbre="program:40")
+    assert audio.dtype == np.float32 and audio.shape == (timbrel.NOTE_SAMPLES,)
+    assert 0.05 < np.abs(audio).max() <= 1.0
+    harmonic = dominant_hz(audio) / 440.0  # the loudest partial is a harmonic of A4
+    assert abs(harmonic - round(harmonic)) < 0.02 and round(harmonic) >= 1
+    quieter = engine.note(69, timbre="program:40", velocity=64)
+    assert np.abs(quieter).max() == pytest.approx(np.abs(audio).max() * 64 / 127, rel=1e-3)
+
+
+def test_latents_presets_and_spectrograms(engine):
+    z = engine.timbre("program:40")
+    assert z.dtype == np.float32 and z.shape == (256,)
+    assert "Violin" in engine.presets
+    spec = engine.note_spectrogram(60, z=z)
+    assert spec.shape == (128, 1024, 2)
+    assert np.array_equal(engine.spectrograms_to_audio(spec), engine.note(60, z=z))
+    two = engine.spectrograms_to_audio(np.stack([spec, spec]))
+    assert two.shape == (2, timbrel.NOTE_SAMPLES)
+
+
+def test_spectral_round_trip_on_the_cpu(engine):
+    audio = engine.note(57, timbre="program:0")
+    spec = timbrel.audio_to_spectrogram(audio)
+    assert spec.shape == (128, 1024, 2) and spec.min() >= -1 and spec.max() <= 1
+    back = timbrel.spectrogram_to_audio(spec)
+    # The same note again (phase from the IF): the magnitude spectra agree closely.
+    a, b = np.abs(np.fft.rfft(audio[:32000])), np.abs(np.fft.rfft(back[:32000]))
+    assert np.corrcoef(a, b)[0, 1] > 0.9
+
+
+def test_render_midi_files_and_sequences(engine):
+    song = engine.render(TWINKLE)
+    seq = timbrel.NoteSequence.from_midi(TWINKLE)
+    assert song.dtype == np.float32 and song.ndim == 1
+    assert len(song) >= int(seq.total_time * timbrel.SAMPLE_RATE)
+    assert 0.05 < np.abs(song).max() < 1.0
+    flute = engine.render(seq, timbre="program:73", sample_rate=48000)
+    assert len(flute) == pytest.approx(len(song) * 3, abs=3)
+    drums = timbrel.NoteSequence([timbrel.Note(36, 100, 0.0, 0.1, is_drum=True), timbrel.Note(60, 100, 0.0, 1.0)])
+    assert drums.has_drums()
+    assert np.abs(engine.render(drums)).max() > 0.01
+
+
+def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
+    melodies = engine.sample(n=2, seed=3)
+    assert len(melodies) > 0 and melodies.total_time == pytest.approx(8.0, abs=0.01)
+    again = timbrel.NoteSequence.from_midi_bytes(melodies.to_midi_bytes())
+    assert [(n.pitch, round(n.start, 3)) for n in again.notes] == [(n.pitch, round(n.start, 3)) for n in melodies.notes]
+    path = str(tmp_path / "m.mid")
+    melodies.to_midi(path)
+    morph = engine.interpolate(path, TWINKLE, steps=3)
+    assert morph.total_time == pytest.approx(12.0, abs=0.01)
+    song = engine.compose(bars=4, seed=1, drums=True)
+    assert song.has_drums() and song.total_time == pytest.approx(8.0, abs=0.01)
+
+
+def test_errors_are_timbrel_errors_naming_the_parameter(engine):
+    with pytest.raises(timbrel.Error, match="device gpu: must be auto, cpu or cuda"):
+        timbrel.Engine(device="gpu")
+    with pytest.raises(timbrel.Error, match="pitch: 100 is outside"):
+        engine.note(100)
+    with pytest.raises(timbrel.Error, match="steps: must be 2..1000"):
+        engine.interpolate(TWINKLE, TWINKLE, steps=1)
+    with pytest.raises(timbrel.Error, match="spectrogram"):
+        timbrel.spectrogram_to_audio(np.zeros((3, 4), np.float32))
+    with pytest.raises(timbrel.Error, match="no-such.mid"):
+        engine.render("no-such.mid")
+    assert issubclass(timbrel.Error, RuntimeError)
+
+
+def test_warnings_go_to_the_log_handler():
+    messages = []
+    engine = timbrel.Engine(device="cpu", log=messages.append)
+    engine.render(timbrel.NoteSequence([timbrel.Note(100, 100, 0.0, 0.5)]))  # above the model's 24..84
+    assert any("moved by octaves" in m for m in messages)
+
+
+def test_compute_releases_the_gil(engine):
+    # A Python thread keeps counting while the engine renders notes: with the GIL held it could
+    # only count in the one switch interval (5 ms) before the call.
+    import time
+    counts, done = [0], threading.Event()
+
+    def count():
+        while not done.is_set():
+            counts[0] += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    start, t0 = counts[0], time.perf_counter()
+    time.sleep(0.1)
+    rate = (counts[0] - start) / (time.perf_counter() - t0)
+    before, t0 = counts[0], time.perf_counter()
+    engine.spectrograms_to_audio(np.stack([engine.note_spectrogram(60)] * 4))
+    seconds = time.perf_counter() - t0
+    during = counts[0] - before
+    done.set()
+    counter.join()
+    assert seconds > 0.05
+    assert during > 0.2 * rate * seconds, (during, rate, seconds)

@@ -1,0 +1,328 @@
+// The `timbrel` Python module: the Engine (include/timbrel/engine.h) with NumPy in and out.
+// Compute runs with the GIL released; library errors become timbrel.Error with the same message.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "timbrel/engine.h"
+#include "timbrel/error.h"
+#include "timbrel/music.h"
+#include "timbrel/spectral.h"
+
+namespace py = pybind11;
+using namespace timbrel;
+
+namespace {
+
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+FloatArray to_numpy(std::vector<float> values, std::vector<py::ssize_t> shape) {
+  auto* owned = new std::vector<float>(std::move(values));
+  py::capsule free_when_done(owned, [](void* p) { delete static_cast<std::vector<float>*>(p); });
+  return FloatArray(shape, owned->data(), free_when_done);
+}
+
+std::vector<float> to_vector(const FloatArray& a) { return std::vector<float>(a.data(), a.data() + a.size()); }
+
+// Spectrograms as [128, 1024, 2] or [n, 128, 1024, 2].
+std::vector<float> spectrograms_of(const FloatArray& a, const char* name) {
+  const bool one = a.ndim() == 3, many = a.ndim() == 4;
+  const auto tail = [&](int from) {
+    return a.shape(from) == kSpectrogramFrames && a.shape(from + 1) == kSpectrogramBins && a.shape(from + 2) == 2;
+  };
+  if (!((one && tail(0)) || (many && tail(1) && a.shape(0) > 0)))
+    throw Error(name, "expected a float32 array of shape [128, 1024, 2] or [n, 128, 1024, 2]");
+  return to_vector(a);
+}
+
+// A MIDI path or a NoteSequence.
+using SequenceInput = std::variant<std::string, NoteSequence>;
+NoteSequence sequence_of(const SequenceInput& input) {
+  if (const auto* path = std::get_if<std::string>(&input)) return read_midi(*path);
+  return std::get<NoteSequence>(input);
+}
+std::string name_of(const SequenceInput& input, const std::string& fallback) {
+  const auto* path = std::get_if<std::string>(&input);
+  return path ? *path : fallback;
+}
+
+InverseOptions inverse_options(const std::string& phase, int iterations) {
+  InverseOptions o;
+  o.phase = parse_phase_method(phase);
+  o.iterations = iterations;
+  return o;
+}
+
+EngineParams engine_params(const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
+                           const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
+                           std::optional<std::function<void(const std::string&)>> log) {
+  EngineParams p;
+  p.timbre_model = timbre_model;
+  p.drum_model = drum_model;
+  p.melody_model = melody_model;
+  p.groove_model = groove_model;
+  p.device = parse_device(device);
+  p.precision = parse_precision(precision);
+  p.threads = threads;
+  if (log) {
+    // Called from C++ with the GIL released: take it for the Python callable.
+    p.log = [fn = *log](const std::string& message) {
+      py::gil_scoped_acquire gil;
+      fn(message);
+    };
+  }
+  return p;
+}
+
+void bind_sequences(py::module_& m) {
+  py::class_<Note>(m, "Note", "One note: MIDI pitch, velocity, start and end in seconds, program, drum flag")
+      .def(py::init([](int pitch, int velocity, double start, double end, int program, bool is_drum, int instrument) {
+             Note n;
+             n.pitch = pitch;
+             n.velocity = velocity;
+             n.start_time = start;
+             n.end_time = end;
+             n.program = program;
+             n.is_drum = is_drum;
+             n.channel = is_drum ? 9 : 0;
+             n.instrument = instrument;
+             return n;
+           }),
+           py::arg("pitch"), py::arg("velocity") = 100, py::arg("start") = 0.0, py::arg("end") = 0.5, py::arg("program") = 0,
+           py::arg("is_drum") = false, py::arg("instrument") = 0)
+      .def_readwrite("pitch", &Note::pitch)
+      .def_readwrite("velocity", &Note::velocity)
+      .def_readwrite("start", &Note::start_time)
+      .def_readwrite("end", &Note::end_time)
+      .def_readwrite("program", &Note::program)
+      .def_readwrite("is_drum", &Note::is_drum)
+      .def_readwrite("instrument", &Note::instrument)
+      .def("__repr__", [](const Note& n) {
+        return "Note(pitch=" + std::to_string(n.pitch) + ", velocity=" + std::to_string(n.velocity) + ", start=" + std::to_string(n.start_time) +
+               ", end=" + std::to_string(n.end_time) + (n.is_drum ? ", drum" : ", program=" + std::to_string(n.program)) + ")";
+      });
+  py::class_<NoteSequence>(m, "NoteSequence", "Notes in seconds (a MIDI file's content)")
+      .def(py::init([](const std::vector<Note>& notes) {
+             NoteSequence s;
+             s.notes = notes;
+             for (const Note& n : notes) s.total_time = std::max(s.total_time, n.end_time);
+             return s;
+           }),
+           py::arg("notes") = std::vector<Note>{})
+      .def_readwrite("notes", &NoteSequence::notes)
+      .def_readwrite("total_time", &NoteSequence::total_time)
+      .def("has_drums", &NoteSequence::has_drums)
+      .def_static("from_midi", [](const std::string& path) { return read_midi(path); }, py::arg("path"), "Reads a MIDI file")
+      .def_static(
+          "from_midi_bytes",
+          [](const py::bytes& data) {
+            const std::string s = data;
+            return parse_midi(reinterpret_cast<const uint8_t*>(s.data()), s.size(), "MIDI bytes");
+          },
+          py::arg("data"))
+      .def("to_midi", [](const NoteSequence& s, const std::string& path) { write_midi(s, path); }, py::arg("path"),
+           "Writes a MIDI file (atomically)")
+      .def("to_midi_bytes", [](const NoteSequence& s) {
+        const std::vector<uint8_t> bytes = encode_midi(s);
+        return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      })
+      .def("__len__", [](const NoteSequence& s) { return s.notes.size(); })
+      .def("__repr__", [](const NoteSequence& s) {
+        return "NoteSequence(" + std::to_string(s.notes.size()) + " notes, " + std::to_string(s.total_time) + " s)";
+      });
+}
+
+void bind_spectral(py::module_& m) {
+  m.attr("SAMPLE_RATE") = kNoteSampleRate;
+  m.attr("NOTE_SAMPLES") = kNoteSamples;
+  m.def(
+      "audio_to_spectrogram",
+      [](const FloatArray& audio) {
+        if (audio.ndim() != 1) throw Error("audio", "expected a 1-D float32 array (16 kHz; 64000 samples are used)");
+        std::vector<float> a = to_vector(audio);
+        std::vector<float> spec;
+        {
+          py::gil_scoped_release nogil;
+          spec = audio_to_spectrogram(a, SpectralScale::Mel);
+        }
+        return to_numpy(std::move(spec), {kSpectrogramFrames, kSpectrogramBins, 2});
+      },
+      py::arg("audio"), "16 kHz audio -> the GANSynth IF-mel spectrogram [128, 1024, 2] (normalised)");
+  m.def(
+      "spectrogram_to_audio",
+      [](const FloatArray& spectrogram, const std::string& phase, int iterations) {
+        std::vector<float> specs = spectrograms_of(spectrogram, "spectrogram");
+        const size_t n = specs.size() / kSpectrogramValues;
+        std::vector<float> audio(n * size_t(kNoteSamples));
+        {
+          py::gil_scoped_release nogil;
+          spectrograms_to_audio(specs.data(), n, audio.data(), inverse_options(phase, iterations));
+        }
+        if (spectrogram.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
+        return to_numpy(std::move(audio), {py::ssize_t(n), kNoteSamples});
+      },
+      py::arg("spectrogram"), py::arg("phase") = "if", py::arg("iterations") = 32,
+      "IF-mel spectrogram(s) -> 16 kHz audio on the CPU (phase: if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla)");
+}
+
+void bind_engine(py::module_& m) {
+  py::class_<Engine>(m, "Engine",
+                     "Models, device and precision; every stage from melody sampling to audio. Empty model paths mean the "
+                     "bundled models (found under $TIMBREL_MODELS, ./models, ...).")
+      .def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
+                       const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
+                       std::optional<std::function<void(const std::string&)>> log) {
+             return std::make_unique<Engine>(
+                 engine_params(timbre_model, drum_model, melody_model, groove_model, device, precision, threads, std::move(log)));
+           }),
+           py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
+           py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
+           py::arg("log") = py::none())
+      .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'")
+      .def(
+          "note",
+          [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z, int velocity, const std::string& phase) {
+            NoteRequest r;
+            r.pitch = pitch;
+            r.timbre = timbre;
+            if (z) r.z = to_vector(*z);
+            r.velocity = velocity;
+            r.inverse = inverse_options(phase, 32);
+            std::vector<float> audio;
+            {
+              py::gil_scoped_release nogil;
+              audio = e.note(r);
+            }
+            return to_numpy(std::move(audio), {py::ssize_t(kNoteSamples)});
+          },
+          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), py::arg("velocity") = 127, py::arg("phase") = "if",
+          "One 4 s note at 16 kHz (float32). timbre: seed:N, preset:NAME, program:N or a .npy path; z: a latent vector instead")
+      .def(
+          "note_spectrogram",
+          [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z) {
+            NoteRequest r;
+            r.pitch = pitch;
+            r.timbre = timbre;
+            if (z) r.z = to_vector(*z);
+            std::vector<float> spec;
+            {
+              py::gil_scoped_release nogil;
+              spec = e.note_spectrogram(r);
+            }
+            return to_numpy(std::move(spec), {kSpectrogramFrames, kSpectrogramBins, 2});
+          },
+          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), "The generator's [128, 1024, 2] spectrogram of one note")
+      .def(
+          "timbre",
+          [](Engine& e, const std::string& spec) {
+            std::vector<float> z = e.timbre_model().timbre(spec);
+            const py::ssize_t n = py::ssize_t(z.size());
+            return to_numpy(std::move(z), {n});
+          },
+          py::arg("spec"), "The latent vector of a timbre spec")
+      .def_property_readonly("presets", [](Engine& e) { return e.timbre_model().info().timbre_names; })
+      .def(
+          "spectrograms_to_audio",
+          [](Engine& e, const FloatArray& spectrograms, const std::string& phase) {
+            std::vector<float> specs = spectrograms_of(spectrograms, "spectrograms"), audio;
+            {
+              py::gil_scoped_release nogil;
+              audio = e.spectrograms_to_audio(specs, inverse_options(phase, 32));
+            }
+            const py::ssize_t n = py::ssize_t(specs.size() / kSpectrogramValues);
+            if (spectrograms.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
+            return to_numpy(std::move(audio), {n, kNoteSamples});
+          },
+          py::arg("spectrograms"), py::arg("phase") = "if", "Spectrogram(s) -> audio on the engine's device")
+      .def(
+          "render",
+          [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
+             const std::string& phase) {
+            const NoteSequence seq = sequence_of(input);
+            NoteRenderOptions o;
+            o.subject = name_of(input, "sequence");
+            if (timbre) o.schedule.timbres = {*timbre};
+            o.schedule.follow_programs = !timbre;
+            o.sample_rate = sample_rate;
+            o.drums = drums;
+            o.inverse = inverse_options(phase, 32);
+            Audio a;
+            {
+              py::gil_scoped_release nogil;
+              a = e.render(seq, o);
+            }
+            const py::ssize_t n = py::ssize_t(a.samples.size());
+            return to_numpy(std::move(a.samples), {n});
+          },
+          py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
+          py::arg("phase") = "if",
+          "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program")
+      .def(
+          "sample",
+          [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {
+            SampleRequest r;
+            r.count = n;
+            r.seed = seed;
+            r.temperature = temperature;
+            r.drums = drums;
+            r.qpm = qpm;
+            py::gil_scoped_release nogil;
+            return e.sample(r);
+          },
+          py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
+          "n 2-bar windows of the melody model (drums=True: the groove model), one after another")
+      .def(
+          "interpolate",
+          [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm) {
+            InterpolateRequest r;
+            r.steps = steps;
+            r.window = window;
+            r.drums = drums;
+            r.qpm = qpm;
+            r.a_name = name_of(a, "sequence a");
+            r.b_name = name_of(b, "sequence b");
+            const NoteSequence sa = sequence_of(a), sb = sequence_of(b);
+            py::gil_scoped_release nogil;
+            return e.interpolate(sa, sb, r);
+          },
+          py::arg("a"), py::arg("b"), py::arg("steps") = 5, py::arg("window") = 0, py::arg("drums") = false, py::arg("qpm") = 120.0,
+          "Encodes a 2-bar window of each and decodes `steps` windows along the slerp between them")
+      .def(
+          "compose",
+          [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {
+            SongRequest r;
+            r.bars = bars;
+            r.seed = seed;
+            r.temperature = temperature;
+            r.drums = drums;
+            r.qpm = qpm;
+            py::gil_scoped_release nogil;
+            return e.compose(r);
+          },
+          py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
+          "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(timbrel, m) {
+  m.doc() = "Timbrel: symbolic music to neural-timbre audio (MusicVAE, GANSynth-style timbres, spectral synthesis)";
+  static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      PyErr_SetString(error.ptr(), e.what());
+    }
+  });
+  bind_sequences(m);
+  bind_spectral(m);
+  bind_engine(m);
+}

@@ -1,0 +1,2 @@
+// libtimbrel.so is made of the layers' static archives linked whole (src/CMakeLists.txt); a
+// shared library target needs a source of its own, and this is it.
