@@ -165,7 +165,7 @@ struct CudaSpectral::Impl {
                          o.phase == PhaseMethod::PghiFgla;
     e2.record(stream);
     if (iterate) {
-      if (o.iterations < 0) throw Error("--iterations", "must be 0 or more");
+      if (o.iterations < 0) throw Error("iterations", "must be 0 or more");
       t.resize(max_notes * kCoefficients * 2);
       t_prev.resize(max_notes * kCoefficients * 2);
       signal.resize(max_notes * kSignal);

@@ -75,16 +75,16 @@ PaDeviceIndex choose_device(const std::string& wanted) {
   char* end = nullptr;
   const long index = std::strtol(wanted.c_str(), &end, 10);
   if (end && *end == '\0') {
-    if (index < 0 || index >= count) throw Error("--device " + wanted, "no device with that index (`timbrel info` lists them)");
+    if (index < 0 || index >= count) throw Error("audio_device " + wanted, "no device with that index (`timbrel info` lists them)");
     const PaDeviceInfo* d = Pa_GetDeviceInfo(PaDeviceIndex(index));
-    if (!d || d->maxOutputChannels < 1) throw Error("--device " + wanted, "is not an output device");
+    if (!d || d->maxOutputChannels < 1) throw Error("audio_device " + wanted, "is not an output device");
     return PaDeviceIndex(index);
   }
   for (int i = 0; i < count; ++i) {
     const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
     if (d && d->maxOutputChannels > 0 && d->name && std::strstr(d->name, wanted.c_str())) return i;
   }
-  throw Error("--device " + wanted, "no output device whose name contains it (`timbrel info` lists them)");
+  throw Error("audio_device " + wanted, "no output device whose name contains it (`timbrel info` lists them)");
 }
 
 }  // namespace

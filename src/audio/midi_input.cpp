@@ -14,7 +14,7 @@ namespace {
 RtMidi::Api choose_api(const std::string& api) {
   if (api == "alsa") return RtMidi::LINUX_ALSA;
   if (api == "jack") return RtMidi::UNIX_JACK;
-  if (api != "auto") throw Error("--midi-api " + api, "must be auto, alsa or jack");
+  if (api != "auto") throw Error("midi_api " + api, "must be auto, alsa or jack");
   // Containers and some desktops have no ALSA sequencer device.
   return ::access("/dev/snd/seq", R_OK | W_OK) == 0 ? RtMidi::LINUX_ALSA : RtMidi::UNIX_JACK;
 }
@@ -50,7 +50,7 @@ MidiInput::MidiInput(const MidiInputOptions& o, Handler handler) : impl_(std::ma
       if (found < 0) {
         std::string names;
         for (unsigned i = 0; i < count; ++i) names += (names.empty() ? "" : ", ") + impl_->in->getPortName(i);
-        throw Error("--midi-in " + o.port, "no " + api_name + " MIDI input port matches (there are: " + (names.empty() ? "none" : names) + ")");
+        throw Error("midi_port " + o.port, "no " + api_name + " MIDI input port matches (there are: " + (names.empty() ? "none" : names) + ")");
       }
       impl_->in->openPort(unsigned(found), "in");
       description_ = impl_->in->getPortName(unsigned(found)) + " (" + api_name + ")";

@@ -24,7 +24,7 @@ Audio mix_to_mono(const Audio& audio) {
 
 Audio resample(const Audio& audio, int sample_rate) {
   if (sample_rate < 1000 || sample_rate > 768000)
-    throw Error("--sample-rate", std::to_string(sample_rate) + " Hz is outside 1000..768000");
+    throw Error("sample_rate", std::to_string(sample_rate) + " Hz is outside 1000..768000");
   if (audio.sample_rate == sample_rate) return audio;
   Audio out;
   out.sample_rate = sample_rate;

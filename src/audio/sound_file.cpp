@@ -134,7 +134,7 @@ SampleFormat parse_sample_format(const std::string& text) {
   if (text == "16") return SampleFormat::Pcm16;
   if (text == "24") return SampleFormat::Pcm24;
   if (text == "float" || text == "32f" || text == "f32") return SampleFormat::Float32;
-  throw Error("--bit-depth", "'" + text + "' is not one of 16, 24, float");
+  throw Error("sample_format", "'" + text + "' is not one of 16, 24, float");
 }
 
 }  // namespace timbrel

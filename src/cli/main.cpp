@@ -47,7 +47,13 @@ std::map<std::string, std::string>& flag_names() {
       {"timbre_model", "--model"}, {"drum_model", "--drum-model"}, {"melody_model", "--melody-model"},
       {"groove_model", "--groove-model"}, {"device", "--device"}, {"precision", "--precision"},
       {"threads", "--threads"}, {"velocity", "--velocity"}, {"z", "--z-file"}, {"count", "-n"},
-      {"steps", "--steps"}, {"window", "--bar"}, {"bars", "--bars"}, {"pitch", "--pitch"}};
+      {"steps", "--steps"}, {"window", "--bar"}, {"bars", "--bars"}, {"pitch", "--pitch"},
+      {"temperature", "--temperature"}, {"sample_format", "--bit-depth"}, {"sample_rate", "--sample-rate"},
+      {"batch", "--batch"}, {"attack/release", "--attack/--release"}, {"pad", "--pad"}, {"corners", "--corners"},
+      {"timbres", "--timbre"}, {"out_dir", "--out"}, {"max_steps", "--steps"}, {"freeze_decoder", "--freeze-decoder"},
+      {"channels", "--channels"}, {"time_depth_blocks", "--time-depth-blocks"}, {"pitches", "--pitches"},
+      {"velocities", "--velocities"}, {"phase", "--phase"}, {"iterations", "--iterations"}, {"midi_api", "--midi-api"},
+      {"midi_port", "--midi-in"}, {"audio_device", "--device"}};
   return names;
 }
 }  // namespace

@@ -117,7 +117,10 @@ void add_play(CLI::App& app, Status&) {
               "--live renders every pitch of the timbre ahead, then mixes voices in the callback: a note sounds from the next\n"
               "buffer; program changes re-render the cache in the background. Sustain pedal (CC64) and all-notes-off work.\n"
               "Ends with a line that says how many underruns (buffers that could not be filled in time) there were.");
-  cmd->callback([p] { p->live ? play_live_input(*p) : play_file_or_song(*p); });
+  cmd->callback([p] {
+    name_flag("device", "--compute");  // play's --device is the audio device
+    p->live ? play_live_input(*p) : play_file_or_song(*p);
+  });
 }
 
 }  // namespace timbrel::cli

@@ -244,14 +244,14 @@ void Gansynth::set_device(const std::string& device) {
     impl_->net->to(torch::Device(torch::kCPU), dtype);
     return;
   }
-  if (device != "cuda") throw Error("--device " + device, "must be cpu or cuda");
+  if (device != "cuda") throw Error("device " + device, "must be cpu or cuda");
   if (!torch::cuda::is_available())
-    throw Error("--device cuda", "this libtorch cannot use a GPU (Debian's libtorch is CPU-only; build against a CUDA-enabled libtorch)");
+    throw Error("device cuda", "this libtorch cannot use a GPU (Debian's libtorch is CPU-only; build against a CUDA-enabled libtorch)");
   impl_->net->to(torch::Device(torch::kCUDA, 0), dtype);
 }
 
 void Gansynth::set_precision(const std::string& precision) {
-  if (precision != "fp32" && precision != "tf32" && precision != "bf16") throw Error("--precision " + precision, "must be fp32, tf32 or bf16");
+  if (precision != "fp32" && precision != "tf32" && precision != "bf16") throw Error("precision " + precision, "must be fp32, tf32 or bf16");
   impl_->precision = precision;
   // TF32 is a process-wide switch of cuBLAS/cuDNN (no effect on a CPU).
   at::globalContext().setAllowTF32CuBLAS(precision == "tf32");
@@ -402,8 +402,8 @@ void Gansynth::save(const std::string& dir) const {
 std::vector<float> bilinear(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c,
                             const std::vector<float>& d, double x, double y) {
   if (a.size() != b.size() || a.size() != c.size() || a.size() != d.size())
-    throw Error("--pad", "corner latents of different sizes");
-  if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) throw Error("--pad", "x and y must be in [0, 1]");
+    throw Error("pad", "corner latents of different sizes");
+  if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) throw Error("pad", "x and y must be in [0, 1]");
   std::vector<float> out(a.size());
   for (size_t i = 0; i < a.size(); ++i)
     out[i] = float((1 - x) * (1 - y) * a[i] + x * (1 - y) * b[i] + (1 - x) * y * c[i] + x * y * d[i]);

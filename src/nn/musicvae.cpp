@@ -122,7 +122,7 @@ std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double tempera
   if (z.empty() || z.size() % size_t(zs)) throw Error("z", "expected a multiple of " + std::to_string(zs) + " values");
   for (float v : z)
     if (!std::isfinite(v)) throw Error("z", "non-finite value");
-  if (!std::isfinite(temperature) || temperature < 0) throw Error("--temperature", "must be >= 0");
+  if (!std::isfinite(temperature) || temperature < 0) throw Error("temperature", "must be >= 0");
   torch::manual_seed(seed);
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size()) / zs, zs}, torch::kFloat).clone();
   return nn::tensor_to_tokens(impl_->net->decode(zt, temperature));

@@ -23,7 +23,7 @@ struct LiveSynth::Cache {
 
 LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& o)
     : model_(model), rate_(sample_rate), options_(o), dc_blocker_(20.0, double(sample_rate)) {
-  if (o.attack < 0 || o.release < 0) throw Error("--attack/--release", "must not be negative");
+  if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   min_pitch_ = model.info().config.min_pitch;
   max_pitch_ = model.info().config.max_pitch();
   attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));

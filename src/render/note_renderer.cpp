@@ -38,8 +38,8 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length) {
 
 NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const NoteRenderOptions& o)
     : options_(o) {
-  if (o.attack < 0 || o.release < 0) throw Error("--attack/--release", "must not be negative");
-  if (o.batch < 1) throw Error("--batch", "must be positive");
+  if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
+  if (o.batch < 1) throw Error("batch", "must be positive");
   NoteRenderReport& r = report_;
   std::vector<float> drum_z;
   if (drums) {

@@ -19,15 +19,15 @@ std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSche
     if (t == track) return timbre(spec);
   if (s.follow_programs && program >= 0 && program <= 127) return timbre("program:" + std::to_string(program));
   if (!s.pad.empty()) {
-    if (s.corners.size() != 4) throw Error("--corners", "--pad needs four corner timbres A,B,C,D");
+    if (s.corners.size() != 4) throw Error("corners", "a pad needs four corner timbres A,B,C,D");
     double x = 0, y = 0;
     char comma = 0;
     std::istringstream in(s.pad);
-    if (!(in >> x >> comma >> y) || comma != ',' || !in.eof()) throw Error("--pad " + s.pad, "expected x,y with both in [0, 1]");
+    if (!(in >> x >> comma >> y) || comma != ',' || !in.eof()) throw Error("pad " + s.pad, "expected x,y with both in [0, 1]");
     const std::vector<float> a = timbre(s.corners[0]), b = timbre(s.corners[1]), c = timbre(s.corners[2]);
     return bilinear(a, b, c, timbre(s.corners[3]), x, y);
   }
-  if (s.timbres.empty()) throw Error("--timbre", "no timbre given");
+  if (s.timbres.empty()) throw Error("timbres", "no timbre given");
   if (s.timbres.size() == 1 || s.seconds_per_timbre <= 0) return timbre(s.timbres[0]);
   // Morph: timbre k at time k * S, slerp in between; quantised to 1/32 of a segment so that
   // repeated pitches within a segment share one generation.

@@ -25,7 +25,7 @@ PhaseMethod parse_phase_method(const std::string& text) {
   if (text == "pghi") return PhaseMethod::Pghi;
   if (text == "if+fgla") return PhaseMethod::IfFgla;
   if (text == "pghi+fgla") return PhaseMethod::PghiFgla;
-  throw Error("--phase", "'" + text + "' is not one of if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla");
+  throw Error("phase", "'" + text + "' is not one of if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla");
 }
 
 std::string to_string(PhaseMethod m) {
@@ -75,7 +75,7 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
   const bool iterate = o.phase == PhaseMethod::GriffinLim || o.phase == PhaseMethod::Fgla ||
                        o.phase == PhaseMethod::IfFgla || o.phase == PhaseMethod::PghiFgla;
   if (iterate) {
-    if (o.iterations < 0) throw Error("--iterations", "must be 0 or more");
+    if (o.iterations < 0) throw Error("iterations", "must be 0 or more");
     const Stft& stft = stft_for(o.compat);
     std::vector<float> full(stft.signal_length(frames));
     const float momentum = o.phase == PhaseMethod::GriffinLim ? 0.0f : o.momentum;

@@ -49,10 +49,10 @@ double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows,
 TrainResult train_musicvae(const TrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
   if (o.kind != "melody" && o.kind != "drums") throw Error("kind", "must be melody or drums");
-  if (o.out_dir.empty()) throw Error("--out", "required");
-  if (o.batch < 1) throw Error("--batch", "must be positive");
-  if (o.max_steps <= 0 && o.minutes <= 0) throw Error("--steps", "give --steps or --minutes");
-  if (o.freeze_decoder && o.from.empty()) throw Error("--freeze-decoder", "needs --from (the decoder to keep)");
+  if (o.out_dir.empty()) throw Error("out_dir", "required");
+  if (o.batch < 1) throw Error("batch", "must be positive");
+  if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
+  if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   const auto t0 = Clock::now();

@@ -215,9 +215,9 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
   using clock = std::chrono::steady_clock;
   if (o.out_dir.empty()) throw Error("dataset", "no output folder (-o)");
   if (o.soundfonts.empty() == o.from_wavs.empty()) throw Error("dataset", "give SoundFonts (--soundfont) or --from-wavs, not both");
-  if (o.min_pitch < 0 || o.max_pitch > 127 || o.min_pitch > o.max_pitch) throw Error("--pitches", "needs 0 <= low <= high <= 127");
+  if (o.min_pitch < 0 || o.max_pitch > 127 || o.min_pitch > o.max_pitch) throw Error("pitches", "needs 0 <= low <= high <= 127");
   for (int v : o.velocities)
-    if (v < 1 || v > 127) throw Error("--velocities", std::to_string(v) + " is outside 1..127");
+    if (v < 1 || v > 127) throw Error("velocities", std::to_string(v) + " is outside 1..127");
   fs::create_directories(o.out_dir);
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   NoteSetSummary summary;

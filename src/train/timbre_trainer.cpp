@@ -110,9 +110,9 @@ nlohmann::json note_levels_json(const NoteSet& set, const std::map<std::string, 
 
 TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
-  if (o.out_dir.empty()) throw Error("--out", "required");
-  if (o.batch < 1) throw Error("--batch", "must be positive");
-  if (o.max_steps <= 0 && o.minutes <= 0) throw Error("--steps", "give --steps or --minutes");
+  if (o.out_dir.empty()) throw Error("out_dir", "required");
+  if (o.batch < 1) throw Error("batch", "must be positive");
+  if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
   const auto t0 = Clock::now();
 
@@ -147,8 +147,8 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     config.latent_size = o.latent_size;
     config.pitch_template = o.pitch_template;
     config.time_depth_blocks = o.time_depth_blocks;
-    if (config.channels.size() != 7) throw Error("--channels", "needs 7 widths (blocks 1..7)");
-    if (o.time_depth_blocks < 0 || o.time_depth_blocks > 6) throw Error("--time-depth-blocks", "must be in 0..6");
+    if (config.channels.size() != 7) throw Error("channels", "needs 7 widths (blocks 1..7)");
+    if (o.time_depth_blocks < 0 || o.time_depth_blocks > 6) throw Error("time_depth_blocks", "must be in 0..6");
     net = std::make_unique<TrainableGansynth>(config, o.seed);
   }
 
