@@ -202,7 +202,7 @@ void bind_engine(py::module_& m) {
             }
             return to_numpy(std::move(audio), {py::ssize_t(kNoteSamples)});
           },
-          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), py::arg("velocity") = 127, py::arg("phase") = "if",
+          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), py::arg("velocity") = 127, py::arg("phase") = "pghi",
           "One 4 s note at 16 kHz (float32). timbre: seed:N, preset:NAME, program:N or a .npy path; z: a latent vector instead")
       .def(
           "note_spectrogram",
@@ -240,7 +240,7 @@ void bind_engine(py::module_& m) {
             if (spectrograms.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
             return to_numpy(std::move(audio), {n, kNoteSamples});
           },
-          py::arg("spectrograms"), py::arg("phase") = "if", "Spectrogram(s) -> audio on the engine's device")
+          py::arg("spectrograms"), py::arg("phase") = "pghi", "Spectrogram(s) -> audio on the engine's device")
       .def(
           "render",
           [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
@@ -262,7 +262,7 @@ void bind_engine(py::module_& m) {
             return to_numpy(std::move(a.samples), {n});
           },
           py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
-          py::arg("phase") = "if",
+          py::arg("phase") = "pghi",
           "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program")
       .def(
           "sample",

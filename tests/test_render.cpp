@@ -67,7 +67,7 @@ TEST(Render, PlacesTheGeneratedNoteWithMagentasEnvelope) {
   // peak at the full note level: this card stores no levels), x 0.5 (velocity 127), with a 10 ms
   // linear attack and a 0.3 s linear release after 0.5 s; the mix through the DC blocker.
   auto spec = model().generate(model().timbre("seed:4"), {60});
-  auto note = spectrogram_to_audio(spec, InverseOptions{});
+  auto note = spectrogram_to_audio(spec, generated_note_inverse());
   level_note(note, 0.0, 16000);
   HighPass dc(20.0, 16000);
   double worst = 0;

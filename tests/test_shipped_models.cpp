@@ -2,8 +2,8 @@
 // MIDI instruments and every GM drum note of gm-drums' Standard kit, through `eval timbre --sweep`,
 // each note beside FluidSynth's note of the same preset when FluidR3_GM is installed.
 //
-// The drum model does not pass every note yet: tests/data/shipped_sweep_known_failures.json lists
-// the notes that fail today (gm-drums: short hits the generator makes far too quiet). Any other failing note fails this test, with
+// Every note passes today; tests/data/shipped_sweep_known_failures.json lists the notes a shipped
+// model is known to fail (none now; a retrained model may list some, with its card saying why). Any other failing note fails this test, with
 // a margin so that a note on a threshold does not flip with floating-point differences between
 // machines; a listed note that now passes is reported so that the list shrinks.
 #include <gmock/gmock.h>

@@ -52,7 +52,7 @@ struct NoteRequest {
   std::string timbre = "seed:0";   // seed:N | preset:NAME | program:N | Z.npy (Gansynth::timbre)
   std::vector<float> z;            // a latent of the model's size; overrides `timbre` when set
   int velocity = 127;              // 1..127: a gain of velocity / 127
-  InverseOptions inverse;
+  InverseOptions inverse = generated_note_inverse();
 };
 
 struct SampleRequest {
@@ -102,7 +102,8 @@ class Engine {
   // One note: kNoteSamples samples at kNoteSampleRate.
   std::vector<float> note(const NoteRequest& request);
   // n spectrograms (n x kSpectrogramValues) -> n x kNoteSamples samples on the compute device.
-  std::vector<float> spectrograms_to_audio(const std::vector<float>& spectrograms, const InverseOptions& options = {});
+  std::vector<float> spectrograms_to_audio(const std::vector<float>& spectrograms,
+                                           const InverseOptions& options = generated_note_inverse());
 
   // A sequence played by the timbre models (drum notes by the drum model, loaded when the
   // sequence has any; options.schedule and the rest as render_sequence). The compute device's

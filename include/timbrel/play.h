@@ -46,7 +46,7 @@ struct LivePlayOptions {
   std::string midi_api = "auto";      // auto | alsa | jack
   double seconds = 0;                 // 0 = until interrupted
   double attack = 0.010, release = 0.3;
-  InverseOptions inverse;
+  InverseOptions inverse = generated_note_inverse();
   SpectralBackend spectral;  // where the cache's spectrograms become audio (empty: the CPU)
   SpectralBackend device_spectral;
   std::string record;

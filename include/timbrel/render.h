@@ -38,7 +38,7 @@ struct NoteRenderOptions {
   double attack = 0.010, release = 0.3;
   int sample_rate = 16000;      // output rate (soxr when not 16000)
   bool strict = false;          // pitches outside the model's range: error instead of octave transposition
-  InverseOptions inverse;
+  InverseOptions inverse = generated_note_inverse();
   int batch = 16;
   int threads = 0;
   SpectralBackend spectral;     // empty: the CPU spectral path

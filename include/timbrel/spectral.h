@@ -32,6 +32,16 @@ struct InverseOptions {
   uint64_t seed = 0;       // random initial phase (Griffin-Lim, FGLA)
 };
 
+// How generated notes become audio unless told otherwise: PGHI phase from the generated
+// magnitudes. The generator's own IF smears dense low harmonics and transients: over every pitch of
+// 8 GM instruments, PGHI raises the harmonic-to-noise ratio from 31.1 to 33.9 dB (FluidSynth's
+// notes: 35.8), and the drum hits' energy below 30 Hz falls from up to 18% to under 1%.
+inline InverseOptions generated_note_inverse() {
+  InverseOptions o;
+  o.phase = PhaseMethod::Pghi;
+  return o;
+}
+
 PhaseMethod parse_phase_method(const std::string& text);  // "if", "griffin-lim", "fgla", "pghi", "if+fgla", "pghi+fgla"
 std::string to_string(PhaseMethod method);
 

@@ -117,6 +117,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
   auto sweep = std::make_shared<train::SweepOptions>();
   auto sweep_on = std::make_shared<bool>(false);
   auto sweep_timbres = std::make_shared<std::string>();
+  auto sweep_phase = std::make_shared<std::string>("pghi");
   auto json = std::make_shared<bool>(false);
   auto* cmd = eval.add_subcommand("timbre", "Pitch accuracy, closeness to real notes and interpolation smoothness of a timbre model");
   cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres)");
@@ -133,13 +134,15 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
                                       "exit status 1 when any note fails");
   cmd->add_option("--sweep-timbres", *sweep_timbres, "Timbres of the sweep, A,B,C (default program:0,program:40,program:73; drums: the Standard kit)");
   cmd->add_option("--soundfont", sweep->soundfont, std::string("Sweep: the truth's SoundFont (default ") + kFluidR3 + " when present)");
+  cmd->add_option("--phase", *sweep_phase, "Sweep: phase reconstruction of the notes (if, pghi, ...; default: the renderer's)")
+      ->capture_default_str();
   cmd->add_option("--png-dir", sweep->png_dir, "Sweep: write a spectrogram PNG per timbre (generated above, FluidSynth's notes below)");
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->footer("Examples:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
               "  timbrel eval timbre --sweep --model models/gm-drums --png-dir sweep/\n"
               "Pitch: aubiopitch -p yinfft (Debian aubio-tools) on the note at 48 kHz, median over 0.3-1.7 s; in tune = within 50 cents\n"
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
-  cmd->callback([o, json, sweep, sweep_on, sweep_timbres, &status] {
+  cmd->callback([o, json, sweep, sweep_on, sweep_timbres, sweep_phase, &status] {
     if (o->model.empty()) o->model = bundled_model_path("gm-timbres");
     o->log = *json ? std::function<void(const std::string&)>() : stderr_log();
     if (*sweep_on) {
@@ -148,6 +151,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
       sweep->threads = o->threads;
       sweep->work_dir = o->work_dir;
       sweep->log = o->log;
+      sweep->inverse.phase = parse_phase_method(*sweep_phase);
       if (!sweep_timbres->empty()) sweep->timbres = split_list(*sweep_timbres);
       const auto report = train::sweep_timbre_model(*sweep);
       if (*json) std::cout << report.dump() << std::endl;

@@ -13,7 +13,7 @@ void add_render_options(CLI::App* cmd, RenderOptions& o) {
       ->capture_default_str()->check(CLI::Range(1, 127));
   cmd->add_option("--compat", o.compat, "exact (Magenta's Python) or magentajs (@magenta/music's spectrogram-to-audio)")
       ->check(CLI::IsMember({"exact", "magentajs"}))->capture_default_str();
-  cmd->add_option("--phase", o.phase, "if | if+fgla (or griffin-lim, fgla, pghi, pghi+fgla)")->capture_default_str();
+  cmd->add_option("--phase", o.phase, "pghi (phase from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | pghi+fgla | griffin-lim | fgla")->capture_default_str();
   cmd->add_option("--iterations", o.iterations, "Iterations of the iterative phase methods")
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float")->capture_default_str();

@@ -12,7 +12,7 @@
 namespace timbrel::cli {
 
 struct RenderOptions {
-  std::string compat = "exact", phase = "if", bit_depth = "16", device = "auto";
+  std::string compat = "exact", phase = "pghi", bit_depth = "16", device = "auto";
   int iterations = 32;
   int velocity = 127;
 };

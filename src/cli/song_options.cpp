@@ -23,7 +23,7 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
     cmd->add_option("--sample-rate", o.sample_rate, "Output rate (resampled with soxr)")->capture_default_str()->check(CLI::Range(8000, 192000));
     cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float (FLAC: 16 or 24)")->capture_default_str();
   }
-  cmd->add_option("--phase", o.phase, "Phase reconstruction: if | if+fgla | pghi | ...")->capture_default_str();
+  cmd->add_option("--phase", o.phase, "Phase reconstruction: pghi (from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | ...")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Notes generated per call (halved automatically when device memory runs out)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_flag("--strict", o.strict, "Pitches outside the model's range are errors (default: moved by octaves, with a warning)");

@@ -20,7 +20,7 @@ namespace timbrel {
 
 struct LiveOptions {
   double attack = 0.010, release = 0.3;
-  InverseOptions inverse;
+  InverseOptions inverse = generated_note_inverse();
   int batch = 16;
   int threads = 0;
   SpectralBackend spectral;  // empty: the CPU spectral path

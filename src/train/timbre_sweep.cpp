@@ -103,16 +103,16 @@ bool find_presets(const std::vector<SoundFontPreset>& all, const Gansynth& g, co
   return ok;
 }
 
-std::vector<float> round_trip(const std::vector<float>& audio) {
+std::vector<float> round_trip(const std::vector<float>& audio, const InverseOptions& inverse) {
   std::vector<float> spec(kSpectrogramValues), out(kNoteSamples);
   audios_to_spectrograms(audio.data(), 1, spec.data(), SpectralScale::Mel, 1);
-  spectrograms_to_audio(spec.data(), 1, out.data(), InverseOptions{}, 1);
+  spectrograms_to_audio(spec.data(), 1, out.data(), inverse, 1);
   return out;
 }
 
 // Measures of one generated note (and of its truth when there is one).
 nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, double relative_db, const std::string& wav,
-                       const Truth* truth) {
+                       const Truth* truth, const InverseOptions& inverse) {
   nlohmann::json m = {{"pitch", pitch},
                       {"peak_db", peak_db(audio)},
                       {"subsonic_fraction", subsonic_fraction(audio)},
@@ -148,7 +148,7 @@ nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, d
   }
   m["truth"] = tm;
   m["lsd_db"] = log_spectral_distance(audio, real);
-  const std::vector<float> trip = round_trip(real);
+  const std::vector<float> trip = round_trip(real, inverse);
   m["lsd_floor_db"] = log_spectral_distance(trip, real);
   m["truth"]["round_trip_peak_db"] = peak_db(trip);
   if (truth->neighbour.count(pitch)) m["lsd_neighbour_db"] = log_spectral_distance(truth->neighbour.at(pitch), real);
@@ -226,6 +226,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
                            {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},
                                        {"min_hnr_db", drums ? nlohmann::json(nullptr) : nlohmann::json(limits.min_hnr_db)},
                                        {"max_folded_cents", track ? nlohmann::json(limits.max_folded_cents) : nlohmann::json(nullptr)}}},
+                           {"phase", to_string(o.inverse.phase)},
                            {"pitch_tracker", track ? "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)" : "none"}};
   nlohmann::json per_timbre = nlohmann::json::array(), failed = nlohmann::json::array();
   size_t total = 0, raw_subsonic = 0;
@@ -238,7 +239,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
     std::vector<float> zs;
     for (size_t i = 0; i < pitches.size(); ++i) zs.insert(zs.end(), z.begin(), z.end());
     std::vector<float> audio(pitches.size() * kNoteSamples);
-    g.generate_audio(zs, pitches, InverseOptions{}, audio.data(), {}, {}, o.threads);
+    g.generate_audio(zs, pitches, o.inverse, audio.data(), {}, {}, o.threads);
     std::unique_ptr<Truth> truth;
     SoundFontPreset found, sibling;
     bool has_sibling = false;
@@ -251,7 +252,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
     for (size_t i = 0; i < pitches.size(); ++i) {
       std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
       const std::string wav = track ? work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
-      notes.push_back(measure(a, pitches[i], drums, g.relative_level_db(z, pitches[i]), wav, truth.get()));
+      notes.push_back(measure(a, pitches[i], drums, g.relative_level_db(z, pitches[i]), wav, truth.get(), o.inverse));
       if (!o.png_dir.empty()) {
         generated.push_back(a);
         if (truth && truth->audio.count(pitches[i])) {

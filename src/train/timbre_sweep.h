@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/spectral.h"
+
 namespace timbrel::train {
 
 struct SweepOptions {
@@ -22,6 +24,7 @@ struct SweepOptions {
   int threads = 2;
   std::string work_dir;              // WAVs for the tracker ("" = a temporary folder)
   std::string png_dir;               // "" = none; else one generated | truth spectrogram PNG per timbre
+  InverseOptions inverse = generated_note_inverse();  // how notes become audio (as the renderer)
   std::function<void(const std::string&)> log;
 };
 
