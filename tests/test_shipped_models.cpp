@@ -3,9 +3,10 @@
 // each note beside FluidSynth's note of the same preset when FluidR3_GM is installed.
 //
 // Every note passes today; tests/data/shipped_sweep_known_failures.json lists the notes a shipped
-// model is known to fail (none now; a retrained model may list some, with its card saying why). Any other failing note fails this test, with
-// a margin so that a note on a threshold does not flip with floating-point differences between
-// machines; a listed note that now passes is reported so that the list shrinks.
+// model is known to fail (none now; a retrained model may list some, its card saying why). Any
+// other failing note fails this test, with a margin so that a note on a threshold does not flip
+// with floating-point differences between machines; a listed note that now passes is reported so
+// that the list shrinks.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
