@@ -15,6 +15,7 @@
 #include "train/note_dataset.h"
 #include "train/timbre_generator.h"
 #include "train/timbre_trainer.h"
+#include "train/training_loop.h"
 
 using namespace timbrel;
 using ::testing::HasSubstr;
@@ -229,4 +230,38 @@ TEST(TimbreTraining, CommandLineBuildsTrainsEvaluatesAndPlays) {
   EXPECT_EQ(r["distances"]["validation_pitches"]["notes"], 2);
   EXPECT_GT(r["distances"]["validation_pitches"]["mr_stft"].get<double>(), 0.0);
   EXPECT_EQ(r["interpolation"]["paths"], 1);
+}
+
+// The shared loop: steps to the limit (resumed steps counted), validation and checkpoints on
+// their cadence, the loss summary, the schedule's fraction, and no run without a limit.
+TEST(TrainingLoop, StopsValidatesCheckpointsAndSummarises) {
+  train::LoopSettings s;
+  s.max_steps = 30;
+  s.validate_every = 4;
+  s.checkpoint_every = 10;
+  std::vector<std::string> lines;
+  s.log = [&](const std::string& l) { lines.push_back(l); };
+  std::vector<double> fractions;
+  int validations = 0;
+  std::vector<int64_t> checkpoints;
+  const train::LoopSummary r = train::TrainingLoop(s, 5).run(
+      [&](int64_t n, double fraction) {
+        fractions.push_back(fraction);
+        return train::StepOutcome{double(n), "x"};
+      },
+      [&] { return double(++validations); },
+      [&](int64_t n, double val) {
+        checkpoints.push_back(n);
+        return "checkpoint " + std::to_string(n) + " val " + std::to_string(int(val));
+      });
+  EXPECT_EQ(r.steps, 30);
+  ASSERT_EQ(fractions.size(), 25u);  // steps 5..29
+  EXPECT_DOUBLE_EQ(fractions.front(), 5.0 / 30);
+  EXPECT_EQ(validations, 6);  // after steps 8, 12, ..., 28
+  EXPECT_EQ(checkpoints, (std::vector<int64_t>{10, 20, 30}));
+  EXPECT_THAT(lines, ::testing::Contains(std::string("checkpoint 30 val 6")));
+  EXPECT_DOUBLE_EQ(r.first_loss, (5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13 + 14) / 10.0);
+  EXPECT_DOUBLE_EQ(r.last_loss, (10 + 29) / 2.0);  // the last 20 losses: 10..29
+  train::LoopSettings none;
+  EXPECT_THROW(train::TrainingLoop(none, 0), Error);
 }

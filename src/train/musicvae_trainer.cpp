@@ -16,6 +16,7 @@
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
 #include "train/train_util.h"
+#include "train/training_loop.h"
 
 namespace timbrel::train {
 namespace {
@@ -147,13 +148,9 @@ TrainResult train_musicvae(const TrainOptions& o) {
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), rng);
   size_t cursor = 0;
-  double avg_loss = 0, avg_acc = 0, r_first_loss = 0;
-  std::vector<double> recent_loss;
+  double avg_acc = 0;
   const int64_t first_step = step;
-  while (true) {
-    double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (o.max_steps > 0 && step >= o.max_steps) break;
-    if (o.minutes > 0 && elapsed >= o.minutes * 60) break;
+  auto one_step = [&](int64_t n, double) {
     // Batch with random transposition.
     std::vector<Tokens> batch;
     std::uniform_int_distribution<int> shift(-transpose, transpose);
@@ -167,48 +164,40 @@ TrainResult train_musicvae(const TrainOptions& o) {
       batch.push_back(std::move(w));
     }
     auto targets = nn::tokens_to_tensor(batch, config, o.data_dir);
-    double lr = (o.learning_rate - o.min_learning_rate) * std::pow(o.decay_rate, double(step)) + o.min_learning_rate;
+    const double lr = (o.learning_rate - o.min_learning_rate) * std::pow(o.decay_rate, double(n)) + o.min_learning_rate;
     for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    double sampling = o.sampling_rate > 0 ? 1.0 - o.sampling_rate / (o.sampling_rate + std::exp(double(step) / o.sampling_rate)) : 0.0;
-
+    const double sampling = o.sampling_rate > 0 ? 1.0 - o.sampling_rate / (o.sampling_rate + std::exp(double(n) / o.sampling_rate)) : 0.0;
     adam.zero_grad();
     auto [mu, sigma] = net->encode(targets);
     auto z = mu + sigma * torch::randn_like(sigma);
     auto logits = net->teacher_forced_logits(z, targets, sampling);
-    auto loss = nn::musicvae_loss(config, logits, targets, mu, sigma, step);
+    auto loss = nn::musicvae_loss(config, logits, targets, mu, sigma, n);
     loss.loss.backward();
     torch::nn::utils::clip_grad_norm_(params, o.clip_norm);
     adam.step();
-    ++step;
-    if (step - first_step <= 10) r_first_loss += loss.loss.item<double>() / 10;
-    recent_loss.push_back(loss.loss.item<double>());
-    if (recent_loss.size() > 10) recent_loss.erase(recent_loss.begin());
-    avg_loss = step - first_step == 1 ? loss.loss.item<double>() : 0.98 * avg_loss + 0.02 * loss.loss.item<double>();
-    avg_acc = step - first_step == 1 ? loss.accuracy : 0.98 * avg_acc + 0.02 * loss.accuracy;
-
-    if (step % 10 == 0 || step == o.max_steps) {
-      double frac = o.max_steps > 0 ? double(step) / double(o.max_steps) : elapsed / (o.minutes * 60);
-      if (o.max_steps > 0 && o.minutes > 0) frac = std::max(frac, elapsed / (o.minutes * 60));
-      frac = std::min(frac, 1.0);
-      const std::string bar = progress_bar(frac);
-      std::string line = bar + "step " + std::to_string(step) + " loss " + format_fixed(avg_loss, 2) + " (kl " +
-                         format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
-                         format_fixed(avg_acc, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3 " +
-                         format_fixed(elapsed, 0) + " s";
-      if (o.progress) o.progress(line);
-      else if (step % 100 == 0) log(line);
-    }
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
-      double val = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, 512);
-      save(ckpt, -1, -1, false);
-      torch::save(adam, ckpt + "/optimizer.pt");
-      log("step " + std::to_string(step) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4));
-    }
-  }
+    step = n + 1;
+    avg_acc = n == first_step ? loss.accuracy : 0.98 * avg_acc + 0.02 * loss.accuracy;
+    return StepOutcome{loss.loss.item<double>(), "(kl " + format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
+                                                     format_fixed(avg_acc, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3"};
+  };
+  LoopSettings loop;
+  loop.max_steps = o.max_steps;
+  loop.minutes = o.minutes;
+  loop.checkpoint_every = o.checkpoint_every;
+  loop.progress_every = 10;
+  loop.log_every = 100;
+  loop.log = log;
+  loop.progress = o.progress;
+  const LoopSummary run = TrainingLoop(loop, step).run(one_step, {}, [&](int64_t n, double) {
+    const double val = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, 512);
+    save(ckpt, -1, -1, false);
+    torch::save(adam, ckpt + "/optimizer.pt");
+    return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
+  });
   TrainResult r;
-  r.steps = step;
-  r.first_loss = r_first_loss;
-  for (double l : recent_loss) r.last_loss += l / double(recent_loss.size());
+  r.steps = run.steps;
+  r.first_loss = run.first_loss;
+  r.last_loss = run.last_loss;
   r.train_windows = corpus.train.windows.size();
   r.validation_windows = corpus.validation.windows.size();
   r.validation_accuracy = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, SIZE_MAX);

@@ -16,6 +16,7 @@
 #include "train/note_dataset.h"
 #include "train/timbre_generator.h"
 #include "train/train_util.h"
+#include "train/training_loop.h"
 
 namespace timbrel::train {
 namespace {
@@ -272,21 +273,11 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
 
   std::mt19937_64 rng(o.seed * 7919 + uint64_t(step));
   std::uniform_int_distribution<size_t> pick(0, train_ids.size() - 1);
-  const int64_t first_step = step;
-  double avg = 0, first_loss = 0, last_val = -1;
-  std::vector<double> recent;
-  while (true) {
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (o.max_steps > 0 && step >= o.max_steps) break;
-    if (o.minutes > 0 && elapsed >= o.minutes * 60) break;
-    double frac = o.max_steps > 0 ? double(step) / double(o.max_steps) : 0.0;
-    if (o.minutes > 0) frac = std::max(frac, elapsed / (o.minutes * 60));
-    const double lr_scale = o.min_lr_fraction + (1 - o.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * std::min(frac, 1.0)));
-    {
-      auto& g = adam.param_groups();
-      for (size_t i = 0; i < g.size(); ++i)
-        static_cast<torch::optim::AdamOptions&>(g[i].options()).lr(o.learning_rate * lr_scale * (i == 2 ? o.template_lr_scale : 1.0));
-    }
+  auto one_step = [&](int64_t n, double fraction) {
+    const double lr_scale = o.min_lr_fraction + (1 - o.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * fraction));
+    auto& g = adam.param_groups();
+    for (size_t i = 0; i < g.size(); ++i)
+      static_cast<torch::optim::AdamOptions&>(g[i].options()).lr(o.learning_rate * lr_scale * (i == 2 ? o.template_lr_scale : 1.0));
     std::vector<size_t> ids(size_t(o.batch));
     for (auto& id : ids) id = train_ids[pick(rng)];
     Batch b = make_batch(set, ids, preset_of, config);
@@ -295,31 +286,26 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
     ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight, o.loud_weight, o.linear_weight);
     loss.total.backward();
     adam.step();
-    ++step;
-    const double l = loss.total.item<double>();
-    if (step - first_step <= 10) first_loss += l / 10;
-    recent.push_back(l);
-    if (recent.size() > 20) recent.erase(recent.begin());
-    avg = step - first_step == 1 ? l : 0.95 * avg + 0.05 * l;
-    if (step % 5 == 0 || step == o.max_steps) {
-      const std::string line = progress_bar(frac) + "step " + std::to_string(step) + " loss " + format_fixed(avg, 4) + " (mag " +
-                               format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
-                               (o.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) + ") val " +
-                               format_fixed(last_val, 4) + " lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4 " +
-                               format_fixed(elapsed, 0) + " s";
-      if (o.progress) o.progress(line);
-      else if (step % 50 == 0) log(line);
-    }
-    if (o.validate_every > 0 && step % o.validate_every == 0) last_val = validation_loss(64);
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0) {
-      save(ckpt, false, nullptr);
-      log("step " + std::to_string(step) + ": checkpoint written; validation loss (64 notes) " + format_fixed(last_val, 4));
-    }
-  }
+    step = n + 1;
+    return StepOutcome{loss.total.item<double>(), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
+                                                      (o.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) +
+                                                      ") lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4"};
+  };
+  LoopSettings loop;
+  loop.max_steps = o.max_steps;
+  loop.minutes = o.minutes;
+  loop.validate_every = o.validate_every;
+  loop.checkpoint_every = o.checkpoint_every;
+  loop.log = log;
+  loop.progress = o.progress;
+  const LoopSummary run = TrainingLoop(loop, step).run(one_step, [&] { return validation_loss(64); }, [&](int64_t n, double val) {
+    save(ckpt, false, nullptr);
+    return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " + format_fixed(val, 4);
+  });
   TimbreTrainResult r;
-  r.steps = step;
-  r.first_loss = first_loss;
-  for (double l : recent) r.last_loss += l / double(recent.size());
+  r.steps = run.steps;
+  r.first_loss = run.first_loss;
+  r.last_loss = run.last_loss;
   r.validation_loss = validation_loss(256);
   r.train_notes = train_ids.size();
   r.validation_notes = validation_ids.size();
