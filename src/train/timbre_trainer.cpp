@@ -107,6 +107,262 @@ nlohmann::json note_levels_json(const NoteSet& set, const std::map<std::string, 
   return {{"velocity", velocity}, {"min_pitch", c.min_pitch}, {"db", db}};
 }
 
+// The generator being trained, as a checkpoint, a starting model or the options describe it.
+struct Generator {
+  GansynthConfig config;
+  std::unique_ptr<TrainableGansynth> net;
+  torch::Tensor embeddings;               // from the checkpoint when resuming, else made later
+  std::vector<std::string> preset_names;  // the checkpoint's presets when resuming
+  nlohmann::json state = nlohmann::json::object();  // the checkpoint's card
+  nlohmann::json from_card;                          // the starting model's card (fine-tuning)
+};
+
+Generator open_generator(const TimbreTrainOptions& o, const std::string& ckpt, bool resuming,
+                         const std::function<void(const std::string&)>& log) {
+  Generator g;
+  if (!o.from.empty() && resuming) throw Error("from", "give a model to start from or resume a checkpoint, not both");
+  if (resuming) {
+    auto folder = nn::read_model_folder(ckpt, "gansynth");
+    g.state = folder.card;
+    g.config = nn::gansynth_config_from_json(g.state.at("hparams"), ckpt + "/model.json");
+    g.net = std::make_unique<TrainableGansynth>(g.config, folder.tensors, ckpt);
+    g.preset_names = g.state.at("training_presets").get<std::vector<std::string>>();
+    g.embeddings = nn::read_safetensors(ckpt + "/embeddings.safetensors").tensors.at("embeddings").clone().set_requires_grad(true);
+    log("resuming from " + ckpt + " at step " + std::to_string(g.state.value("steps", 0)));
+  } else if (!o.from.empty()) {
+    auto folder = nn::read_model_folder(o.from, "gansynth");
+    g.config = nn::gansynth_config_from_json(folder.card.at("hparams"), o.from + "/model.json");
+    g.net = std::make_unique<TrainableGansynth>(g.config, folder.tensors, o.from);
+    g.from_card = folder.card;
+    log("fine-tuning " + o.from + " (" + std::to_string(folder.card.value("steps", 0)) + " steps so far)");
+  } else {
+    g.config.channels = o.channels;
+    g.config.latent_size = o.latent_size;
+    g.config.pitch_template = o.pitch_template;
+    g.config.time_depth_blocks = o.time_depth_blocks;
+    if (g.config.channels.size() != 7) throw Error("channels", "needs 7 widths (blocks 1..7)");
+    if (o.time_depth_blocks < 0 || o.time_depth_blocks > 6) throw Error("time_depth_blocks", "must be in 0..6");
+    g.net = std::make_unique<TrainableGansynth>(g.config, o.seed);
+  }
+  return g;
+}
+
+// Which notes train and which validate, and each note's row of the embedding table.
+struct NoteSplit {
+  std::vector<size_t> train_ids, validation_ids;
+  std::vector<int> preset_of;               // per note; -1 when unused
+  std::map<std::string, int> preset_index;  // preset -> embedding row
+};
+
+// Presets with training notes get an embedding row (new ones appended, unless resuming); notes
+// outside the generator's pitch range are skipped.
+NoteSplit split_notes(const NoteSet& set, Generator& g, bool resuming, const std::string& data_dir,
+                      const std::function<void(const std::string&)>& log) {
+  const GansynthConfig& c = g.config;
+  NoteSplit split;
+  split.preset_of.assign(set.size(), -1);
+  for (size_t i = 0; i < g.preset_names.size(); ++i) split.preset_index[g.preset_names[i]] = int(i);
+  size_t out_of_range = 0;
+  for (size_t i = 0; i < set.size(); ++i) {
+    const NoteRecord& r = set.note(i);
+    if (r.pitch < c.min_pitch || r.pitch > c.max_pitch()) {
+      ++out_of_range;
+      continue;
+    }
+    if (r.split != "train") continue;
+    if (!split.preset_index.count(r.preset)) {
+      if (resuming) throw Error(data_dir, "preset '" + r.preset + "' is not in the checkpoint (train on the same note set)");
+      split.preset_index[r.preset] = int(g.preset_names.size());
+      g.preset_names.push_back(r.preset);
+    }
+    split.preset_of[i] = split.preset_index[r.preset];
+    split.train_ids.push_back(i);
+  }
+  for (size_t i = 0; i < set.size(); ++i) {
+    const NoteRecord& r = set.note(i);
+    if (r.split == "validation" && split.preset_index.count(r.preset) && r.pitch >= c.min_pitch && r.pitch <= c.max_pitch()) {
+      split.preset_of[i] = split.preset_index[r.preset];
+      split.validation_ids.push_back(i);
+    }
+  }
+  train_every_pitch(set, c, split.train_ids, split.validation_ids, log);
+  if (split.train_ids.empty())
+    throw Error(data_dir, "has no training notes inside MIDI " + std::to_string(c.min_pitch) + ".." + std::to_string(c.max_pitch()));
+  if (out_of_range) log(std::to_string(out_of_range) + " notes outside the generator's pitch range are not used");
+  return split;
+}
+
+// Random embeddings for a fresh run; a starting model's presets keep theirs.
+void make_embeddings(Generator& g, uint64_t seed, const std::function<void(const std::string&)>& log) {
+  if (g.embeddings.defined()) return;
+  torch::manual_seed(seed + 1);
+  g.embeddings = torch::randn({int64_t(g.preset_names.size()), g.config.latent_size});
+  if (!g.from_card.is_null()) adopt_embeddings(g.from_card, g.preset_names, g.embeddings, log);
+  g.embeddings.set_requires_grad(true);
+}
+
+// Adam over three groups: the network, the embeddings, and the pitch template (its own rate).
+std::unique_ptr<torch::optim::Adam> make_optimizer(const Generator& g, const TimbreTrainOptions& o) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(g.net->network_parameters(), std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
+  groups.emplace_back(std::vector<torch::Tensor>{g.embeddings}, std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
+  if (g.net->pitch_template().defined())
+    groups.emplace_back(std::vector<torch::Tensor>{g.net->pitch_template()},
+                        std::make_unique<torch::optim::AdamOptions>(o.learning_rate * o.template_lr_scale));
+  return std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(o.learning_rate));
+}
+
+std::string recipe_text(const TimbreTrainOptions& o) {
+  return "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude" +
+         std::string(o.loud_weight > 0 ? " (weighted towards loud bins, x" + format_fixed(o.loud_weight, 1) + ")" : "") +
+         (o.linear_weight > 0 ? " + spectral convergence of linear magnitudes (x" + format_fixed(o.linear_weight, 2) + ")" : std::string()) +
+         " + magnitude-weighted L1 on mel IF, pitch template (lr x" + format_fixed(o.template_lr_scale, 0) +
+         "), Adam, cosine learning-rate decay";
+}
+
+// One run of `train timbre`: the note set, the generator, its optimiser and the step count.
+class TimbreRun {
+ public:
+  TimbreRun(const TimbreTrainOptions& o, std::function<void(const std::string&)> log)
+      : o_(o), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
+    const bool resuming = o.resume && fs::exists(ckpt_ + "/model.json");
+    g_ = open_generator(o, ckpt_, resuming, log_);
+    split_ = split_notes(set_, g_, resuming, o.data_dir, log_);
+    make_embeddings(g_, o.seed, log_);
+    log_(std::to_string(split_.train_ids.size()) + " training notes of " + std::to_string(g_.preset_names.size()) + " presets, " +
+         std::to_string(split_.validation_ids.size()) + " validation notes; generator " + std::to_string(g_.config.channels[0]) +
+         ".." + std::to_string(g_.config.channels[6]) + " channels");
+    adam_ = make_optimizer(g_, o);
+    if (resuming && fs::exists(ckpt_ + "/optimizer.pt")) torch::load(*adam_, ckpt_ + "/optimizer.pt");
+    step_ = g_.state.value("steps", int64_t(0));
+    seconds_before_ = g_.state.value("training_seconds", 0.0);
+    rng_.seed(o.seed * 7919 + uint64_t(step_));
+  }
+
+  int64_t step() const { return step_; }
+  StepOutcome train_step(int64_t n, double fraction);
+  double validation_loss(size_t limit);
+  void save(const std::string& dir, bool final_model, const nlohmann::json& metrics);
+  TimbreTrainResult finish(const LoopSummary& run);
+
+ private:
+  ReconstructionLoss loss_of(const std::vector<size_t>& ids) {
+    Batch b = make_batch(set_, ids, split_.preset_of, g_.config);
+    return reconstruction_loss(g_.net->forward(g_.embeddings.index_select(0, b.preset), b.pitch), b.target, o_.if_weight, o_.loud_weight,
+                               o_.linear_weight);
+  }
+  nlohmann::json card(bool final_model, const nlohmann::json& metrics) const;
+
+  const TimbreTrainOptions& o_;
+  std::function<void(const std::string&)> log_;
+  NoteSet set_;
+  std::string ckpt_;
+  Generator g_;
+  NoteSplit split_;
+  std::unique_ptr<torch::optim::Adam> adam_;
+  int64_t step_ = 0;
+  double seconds_before_ = 0;
+  Clock::time_point t0_ = Clock::now();
+  std::mt19937_64 rng_;
+};
+
+StepOutcome TimbreRun::train_step(int64_t n, double fraction) {
+  const double lr_scale = o_.min_lr_fraction + (1 - o_.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * fraction));
+  auto& groups = adam_->param_groups();
+  for (size_t i = 0; i < groups.size(); ++i)
+    static_cast<torch::optim::AdamOptions&>(groups[i].options()).lr(o_.learning_rate * lr_scale * (i == 2 ? o_.template_lr_scale : 1.0));
+  std::uniform_int_distribution<size_t> pick(0, split_.train_ids.size() - 1);
+  std::vector<size_t> ids(size_t(o_.batch));
+  for (auto& id : ids) id = split_.train_ids[pick(rng_)];
+  adam_->zero_grad();
+  ReconstructionLoss loss = loss_of(ids);
+  loss.total.backward();
+  adam_->step();
+  step_ = n + 1;
+  return StepOutcome{loss.total.item<double>(), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
+                                                    (o_.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) +
+                                                    ") lr " + format_fixed(o_.learning_rate * lr_scale * 1e4, 2) + "e-4"};
+}
+
+// Mean loss over up to `limit` validation notes spread over the set; -1 without any.
+double TimbreRun::validation_loss(size_t limit) {
+  const std::vector<size_t>& all = split_.validation_ids;
+  if (all.empty()) return -1.0;
+  torch::NoGradGuard no_grad;
+  std::vector<size_t> ids;
+  const size_t stride = std::max<size_t>(1, all.size() / limit);
+  for (size_t i = 0; i < all.size() && ids.size() < limit; i += stride) ids.push_back(all[i]);
+  double sum = 0;
+  for (size_t i = 0; i < ids.size(); i += size_t(o_.batch)) {
+    std::vector<size_t> chunk(ids.begin() + long(i), ids.begin() + long(std::min(ids.size(), i + size_t(o_.batch))));
+    sum += loss_of(chunk).total.item<double>() * double(chunk.size());
+  }
+  return sum / double(ids.size());
+}
+
+nlohmann::json TimbreRun::card(bool final_model, const nlohmann::json& metrics) const {
+  const nlohmann::json& state = g_.state;
+  nlohmann::json c = {
+      {"architecture", "gansynth"},
+      {"fine_tuned_from", o_.from.empty() ? state.value("fine_tuned_from", nlohmann::json()) : nlohmann::json(o_.from)},
+      {"format_version", 1},
+      {"hparams", nn::gansynth_config_json(g_.config)},
+      {"weights_layout", "raw kernels [cout, cin, kh, kw]; x sqrt(2 / (kh kw cin)) applied at load"},
+      {"steps", step_},
+      {"steps_before_fine_tuning",
+       o_.from.empty() ? state.value("steps_before_fine_tuning", nlohmann::json(0)) : g_.from_card.value("steps", nlohmann::json(0))},
+      {"training_seconds", seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count()},
+      {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
+      {"recipe", recipe_text(o_)},
+      {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"if_weight", o_.if_weight},
+                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"seed", o_.seed}, {"threads", o_.threads}}},
+      {"data", {{"folder", o_.data_dir}, {"kind", set_.kind()}, {"licence", o_.data_licence},
+                {"train_notes", split_.train_ids.size()}, {"validation_notes", split_.validation_ids.size()},
+                {"presets", g_.preset_names.size()}}}};
+  if (!metrics.is_null()) c["metrics"] = metrics;
+  // Checkpoints are complete models too (presets and prior included).
+  torch::Tensor e = g_.embeddings.detach().contiguous();
+  nlohmann::json timbres = nlohmann::json::object(), families = nlohmann::json::object();
+  for (size_t i = 0; i < g_.preset_names.size(); ++i) {
+    torch::Tensor row = e[int64_t(i)].contiguous();
+    timbres[g_.preset_names[i]] = std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+  }
+  for (const auto& r : set_.notes())
+    if (split_.preset_index.count(r.preset)) families[r.preset] = r.family;
+  c["timbres"] = timbres;
+  c["timbre_families"] = families;
+  c["timbre_programs"] = preset_programs(set_, split_.preset_index);
+  c["note_levels"] = note_levels_json(set_, split_.preset_index, g_.config);
+  c["timbre_prior"] = "presets";
+  if (!final_model) c["training_presets"] = g_.preset_names;
+  return c;
+}
+
+// A checkpoint (with embeddings and optimiser, to resume) or the final model folder.
+void TimbreRun::save(const std::string& dir, bool final_model, const nlohmann::json& metrics) {
+  if (!final_model) {
+    fs::create_directories(dir);
+    nn::write_safetensors(dir + "/embeddings.safetensors", {{"embeddings", g_.embeddings.detach().contiguous()}});
+  }
+  nn::write_model_folder(dir, card(final_model, metrics), g_.net->raw(), final_model && o_.float16 ? torch::kHalf : torch::kFloat);
+  if (!final_model) torch::save(*adam_, dir + "/optimizer.pt");
+}
+
+TimbreTrainResult TimbreRun::finish(const LoopSummary& run) {
+  TimbreTrainResult r;
+  r.steps = run.steps;
+  r.first_loss = run.first_loss;
+  r.last_loss = run.last_loss;
+  r.validation_loss = validation_loss(256);
+  r.train_notes = split_.train_ids.size();
+  r.validation_notes = split_.validation_ids.size();
+  r.presets = g_.preset_names.size();
+  r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
+  save(ckpt_, false, nullptr);
+  save(o_.out_dir, true, {{"validation_loss", r.validation_loss}, {"final_train_loss", r.last_loss}});
+  return r;
+}
+
 }  // namespace
 
 TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
@@ -115,182 +371,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   if (o.batch < 1) throw Error("batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
-  const auto t0 = Clock::now();
-
-  NoteSet set = NoteSet::open(o.data_dir);
-  const std::string ckpt = o.out_dir + "/checkpoint";
-  const bool resuming = o.resume && fs::exists(ckpt + "/model.json");
-
-  // Architecture: the checkpoint's when resuming.
-  GansynthConfig config;
-  nlohmann::json state = nlohmann::json::object();
-  std::unique_ptr<TrainableGansynth> net;
-  torch::Tensor embeddings;
-  std::vector<std::string> preset_names;
-  nlohmann::json from_card;
-  if (!o.from.empty() && resuming) throw Error("from", "give a model to start from or resume a checkpoint, not both");
-  if (resuming) {
-    auto folder = nn::read_model_folder(ckpt, "gansynth");
-    state = folder.card;
-    config = nn::gansynth_config_from_json(state.at("hparams"), ckpt + "/model.json");
-    net = std::make_unique<TrainableGansynth>(config, folder.tensors, ckpt);
-    preset_names = state.at("training_presets").get<std::vector<std::string>>();
-    embeddings = nn::read_safetensors(ckpt + "/embeddings.safetensors").tensors.at("embeddings").clone().set_requires_grad(true);
-    log("resuming from " + ckpt + " at step " + std::to_string(state.value("steps", 0)));
-  } else if (!o.from.empty()) {
-    auto folder = nn::read_model_folder(o.from, "gansynth");
-    config = nn::gansynth_config_from_json(folder.card.at("hparams"), o.from + "/model.json");
-    net = std::make_unique<TrainableGansynth>(config, folder.tensors, o.from);
-    from_card = folder.card;
-    log("fine-tuning " + o.from + " (" + std::to_string(folder.card.value("steps", 0)) + " steps so far)");
-  } else {
-    config.channels = o.channels;
-    config.latent_size = o.latent_size;
-    config.pitch_template = o.pitch_template;
-    config.time_depth_blocks = o.time_depth_blocks;
-    if (config.channels.size() != 7) throw Error("channels", "needs 7 widths (blocks 1..7)");
-    if (o.time_depth_blocks < 0 || o.time_depth_blocks > 6) throw Error("time_depth_blocks", "must be in 0..6");
-    net = std::make_unique<TrainableGansynth>(config, o.seed);
-  }
-
-  // Presets that have training notes get an embedding; notes outside the pitch range are skipped.
-  std::map<std::string, int> preset_index;
-  for (size_t i = 0; i < preset_names.size(); ++i) preset_index[preset_names[i]] = int(i);
-  std::vector<size_t> train_ids, validation_ids;
-  std::vector<int> preset_of(set.size(), -1);
-  size_t out_of_range = 0;
-  for (size_t i = 0; i < set.size(); ++i) {
-    const NoteRecord& r = set.note(i);
-    if (r.pitch < config.min_pitch || r.pitch > config.max_pitch()) {
-      ++out_of_range;
-      continue;
-    }
-    if (r.split != "train") continue;
-    if (!preset_index.count(r.preset)) {
-      if (resuming) throw Error(o.data_dir, "preset '" + r.preset + "' is not in the checkpoint (train on the same note set)");
-      preset_index[r.preset] = int(preset_names.size());
-      preset_names.push_back(r.preset);
-    }
-    preset_of[i] = preset_index[r.preset];
-    train_ids.push_back(i);
-  }
-  for (size_t i = 0; i < set.size(); ++i) {
-    const NoteRecord& r = set.note(i);
-    if (r.split == "validation" && preset_index.count(r.preset) && r.pitch >= config.min_pitch && r.pitch <= config.max_pitch()) {
-      preset_of[i] = preset_index[r.preset];
-      validation_ids.push_back(i);
-    }
-  }
-  train_every_pitch(set, config, train_ids, validation_ids, log);
-  if (train_ids.empty()) throw Error(o.data_dir, "has no training notes inside MIDI " + std::to_string(config.min_pitch) + ".." +
-                                                     std::to_string(config.max_pitch()));
-  if (out_of_range) log(std::to_string(out_of_range) + " notes outside the generator's pitch range are not used");
-  if (!embeddings.defined()) {
-    torch::manual_seed(o.seed + 1);
-    embeddings = torch::randn({int64_t(preset_names.size()), config.latent_size});
-    if (!from_card.is_null()) adopt_embeddings(from_card, preset_names, embeddings, log);
-    embeddings.set_requires_grad(true);
-  }
-  log(std::to_string(train_ids.size()) + " training notes of " + std::to_string(preset_names.size()) + " presets, " +
-      std::to_string(validation_ids.size()) + " validation notes; generator " + std::to_string(config.channels[0]) + ".." +
-      std::to_string(config.channels[6]) + " channels");
-
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(net->network_parameters(), std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
-  groups.emplace_back(std::vector<torch::Tensor>{embeddings}, std::make_unique<torch::optim::AdamOptions>(o.learning_rate));
-  if (net->pitch_template().defined())
-    groups.emplace_back(std::vector<torch::Tensor>{net->pitch_template()},
-                        std::make_unique<torch::optim::AdamOptions>(o.learning_rate * o.template_lr_scale));
-  torch::optim::Adam adam(std::move(groups), torch::optim::AdamOptions(o.learning_rate));
-  if (resuming && fs::exists(ckpt + "/optimizer.pt")) torch::load(adam, ckpt + "/optimizer.pt");
-  int64_t step = state.value("steps", int64_t(0));
-  const double trained_seconds = state.value("training_seconds", 0.0);
-
-  auto validation_loss = [&](size_t limit) {
-    if (validation_ids.empty()) return -1.0;
-    torch::NoGradGuard no_grad;
-    double sum = 0;
-    size_t count = 0;
-    const size_t stride = std::max<size_t>(1, validation_ids.size() / limit);
-    std::vector<size_t> ids;
-    for (size_t i = 0; i < validation_ids.size() && ids.size() < limit; i += stride) ids.push_back(validation_ids[i]);
-    for (size_t i = 0; i < ids.size(); i += size_t(o.batch)) {
-      std::vector<size_t> chunk(ids.begin() + long(i), ids.begin() + long(std::min(ids.size(), i + size_t(o.batch))));
-      Batch b = make_batch(set, chunk, preset_of, config);
-      sum += reconstruction_loss(net->forward(embeddings.index_select(0, b.preset), b.pitch), b.target, o.if_weight, o.loud_weight, o.linear_weight).total.item<double>() *
-             double(chunk.size());
-      count += chunk.size();
-    }
-    return sum / double(count);
-  };
-  auto save = [&](const std::string& dir, bool final_model, const nlohmann::json& metrics) {
-    nlohmann::json card = {{"architecture", "gansynth"},
-                           {"fine_tuned_from", o.from.empty() ? state.value("fine_tuned_from", nlohmann::json()) : nlohmann::json(o.from)},
-                           {"format_version", 1},
-                           {"hparams", nn::gansynth_config_json(config)},
-                           {"weights_layout", "raw kernels [cout, cin, kh, kw]; x sqrt(2 / (kh kw cin)) applied at load"},
-                           {"steps", step},
-                           {"steps_before_fine_tuning", o.from.empty() ? state.value("steps_before_fine_tuning", nlohmann::json(0))
-                                                                       : from_card.value("steps", nlohmann::json(0))},
-                           {"training_seconds", trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count()},
-                           {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
-                           {"recipe", "conditional decoder: learned per-preset timbre embeddings, L1 on log-mel magnitude" +
-                                          std::string(o.loud_weight > 0 ? " (weighted towards loud bins, x" + format_fixed(o.loud_weight, 1) + ")" : "") +
-                                          (o.linear_weight > 0 ? " + spectral convergence of linear magnitudes (x" + format_fixed(o.linear_weight, 2) + ")"
-                                                               : std::string()) +
-                                          " + magnitude-weighted L1 on mel IF, pitch template (lr x" +
-                                          format_fixed(o.template_lr_scale, 0) + "), Adam, cosine learning-rate decay"},
-                           {"training", {{"batch", o.batch}, {"learning_rate", o.learning_rate}, {"if_weight", o.if_weight},
-                                         {"loud_weight", o.loud_weight}, {"linear_weight", o.linear_weight},
-                                         {"seed", o.seed}, {"threads", o.threads}}},
-                           {"data", {{"folder", o.data_dir}, {"kind", set.kind()}, {"licence", o.data_licence},
-                                     {"train_notes", train_ids.size()}, {"validation_notes", validation_ids.size()},
-                                     {"presets", preset_names.size()}}}};
-    if (!metrics.is_null()) card["metrics"] = metrics;
-    torch::Tensor e = embeddings.detach().contiguous();
-    {  // Checkpoints are complete models too (presets and prior included).
-      nlohmann::json timbres = nlohmann::json::object(), families = nlohmann::json::object();
-      for (size_t i = 0; i < preset_names.size(); ++i) {
-        torch::Tensor row = e[int64_t(i)].contiguous();
-        timbres[preset_names[i]] = std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
-      }
-      for (const auto& r : set.notes())
-        if (preset_index.count(r.preset)) families[r.preset] = r.family;
-      card["timbres"] = timbres;
-      card["timbre_families"] = families;
-      card["timbre_programs"] = preset_programs(set, preset_index);
-      card["note_levels"] = note_levels_json(set, preset_index, config);
-      card["timbre_prior"] = "presets";
-    }
-    if (!final_model) {
-      card["training_presets"] = preset_names;
-      fs::create_directories(dir);
-      nn::write_safetensors(dir + "/embeddings.safetensors", {{"embeddings", e}});
-    }
-    nn::write_model_folder(dir, card, net->raw(), final_model && o.float16 ? torch::kHalf : torch::kFloat);
-    if (!final_model) torch::save(adam, dir + "/optimizer.pt");
-  };
-
-  std::mt19937_64 rng(o.seed * 7919 + uint64_t(step));
-  std::uniform_int_distribution<size_t> pick(0, train_ids.size() - 1);
-  auto one_step = [&](int64_t n, double fraction) {
-    const double lr_scale = o.min_lr_fraction + (1 - o.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * fraction));
-    auto& g = adam.param_groups();
-    for (size_t i = 0; i < g.size(); ++i)
-      static_cast<torch::optim::AdamOptions&>(g[i].options()).lr(o.learning_rate * lr_scale * (i == 2 ? o.template_lr_scale : 1.0));
-    std::vector<size_t> ids(size_t(o.batch));
-    for (auto& id : ids) id = train_ids[pick(rng)];
-    Batch b = make_batch(set, ids, preset_of, config);
-    adam.zero_grad();
-    torch::Tensor pred = net->forward(embeddings.index_select(0, b.preset), b.pitch);
-    ReconstructionLoss loss = reconstruction_loss(pred, b.target, o.if_weight, o.loud_weight, o.linear_weight);
-    loss.total.backward();
-    adam.step();
-    step = n + 1;
-    return StepOutcome{loss.total.item<double>(), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
-                                                      (o.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) +
-                                                      ") lr " + format_fixed(o.learning_rate * lr_scale * 1e4, 2) + "e-4"};
-  };
+  TimbreRun run(o, log);
   LoopSettings loop;
   loop.max_steps = o.max_steps;
   loop.minutes = o.minutes;
@@ -298,22 +379,15 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   loop.checkpoint_every = o.checkpoint_every;
   loop.log = log;
   loop.progress = o.progress;
-  const LoopSummary run = TrainingLoop(loop, step).run(one_step, [&] { return validation_loss(64); }, [&](int64_t n, double val) {
-    save(ckpt, false, nullptr);
-    return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " + format_fixed(val, 4);
-  });
-  TimbreTrainResult r;
-  r.steps = run.steps;
-  r.first_loss = run.first_loss;
-  r.last_loss = run.last_loss;
-  r.validation_loss = validation_loss(256);
-  r.train_notes = train_ids.size();
-  r.validation_notes = validation_ids.size();
-  r.presets = preset_names.size();
-  r.seconds = trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
-  save(ckpt, false, nullptr);
-  save(o.out_dir, true, {{"validation_loss", r.validation_loss}, {"final_train_loss", r.last_loss}});
-  return r;
+  const LoopSummary summary = TrainingLoop(loop, run.step())
+                                  .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); },
+                                       [&] { return run.validation_loss(64); },
+                                       [&](int64_t n, double val) {
+                                         run.save(o.out_dir + "/checkpoint", false, nullptr);
+                                         return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " +
+                                                format_fixed(val, 4);
+                                       });
+  return run.finish(summary);
 }
 
 }  // namespace timbrel::train
