@@ -33,6 +33,224 @@ bool transpose_window(Tokens& w, int shift) {
   return true;
 }
 
+
+// The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
+// options' sizes; `card` becomes the model card to extend.
+nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlohmann::json& card,
+                             const std::function<void(const std::string&)>& log) {
+  if (o.resume && fs::exists(ckpt + "/model.json")) {
+    MusicVae m = MusicVae::load(ckpt);
+    card = m.impl().card;
+    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)));
+    return m.impl().net;
+  }
+  if (!o.from.empty()) {
+    MusicVae m = MusicVae::load(o.from);
+    if (m.info().kind != o.kind) throw Error(o.from, "is a " + m.info().kind + " model, not " + o.kind);
+    nn::MusicVaeNet net = m.impl().net;
+    if (!net->missing_encoder_tensors().empty()) {
+      log(o.from + " lacks encoder tensors; they start from a random initialisation");
+      net->accept_initialised_encoder();
+    }
+    card = nn::musicvae_card(net->config());
+    card["initialised_from"] = o.from;
+    return net;
+  }
+  nn::MusicVaeConfig c = o.kind == "drums" ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
+  if (o.z_size > 0) c.z_size = o.z_size;
+  if (!o.encoder.empty()) c.encoder = o.encoder;
+  if (!o.decoder.empty()) c.decoder = o.decoder;
+  card = nn::musicvae_card(c);
+  return nn::MusicVaeNet(c);
+}
+
+// The network's configuration with the options' KL schedule overrides.
+nn::MusicVaeConfig training_config(const nn::MusicVaeNet& net, const TrainOptions& o) {
+  nn::MusicVaeConfig config = net->config();
+  if (o.free_bits >= 0) config.free_bits = o.free_bits;
+  if (o.max_beta >= 0) config.max_beta = o.max_beta;
+  if (o.beta_rate >= 0) config.beta_rate = o.beta_rate;
+  return config;
+}
+
+// Every parameter, or only the encoder's when the decoder is frozen.
+std::vector<torch::Tensor> trainable_parameters(nn::MusicVaeNet& net, bool freeze_decoder) {
+  std::vector<torch::Tensor> params;
+  for (auto& p : net->named_parameters(true)) {
+    const bool trainable = !freeze_decoder || p.key().rfind("encoder.", 0) == 0;
+    p.value().set_requires_grad(trainable);
+    if (trainable) params.push_back(p.value());
+  }
+  return params;
+}
+
+// Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
+nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const std::vector<Tokens>& windows,
+                            const std::string& subject) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  std::vector<Tokens> subset;
+  const size_t stride = std::max<size_t>(1, windows.size() / 4096);
+  for (size_t i = 0; i < windows.size(); i += stride) subset.push_back(windows[i]);
+  std::vector<torch::Tensor> mus;
+  for (size_t i = 0; i < subset.size(); i += 256) {
+    std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(std::min(subset.size(), i + 256)));
+    mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, subject)).first);
+  }
+  auto all = torch::cat(mus, 0);
+  auto mean = all.mean(0).contiguous(), std = all.std(0).clamp_min(1e-3).contiguous();
+  return {{"mean", std::vector<float>(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel())},
+          {"std", std::vector<float>(std.data_ptr<float>(), std.data_ptr<float>() + std.numel())},
+          {"windows", subset.size()},
+          {"about", "diagonal Gaussian fitted to the encoder means of training windows; sample draws z from it"}};
+}
+
+// One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
+class MusicVaeRun {
+ public:
+  MusicVaeRun(const TrainOptions& o, std::function<void(const std::string&)> log) : o_(o), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
+    net_ = open_network(o, ckpt_, card_, log_);
+    config_ = training_config(net_, o);
+    net_->model_name = o.out_dir;
+    net_->train();
+    corpus_ = load_split(o.kind, o.data_dir, o.validation_fraction);
+    for (const auto& f : corpus_.failed) log_("skipped " + f);
+    if (corpus_.train.windows.empty()) throw Error(o.data_dir, "no training windows");
+    log_(std::to_string(corpus_.train.windows.size()) + " training windows from " + std::to_string(corpus_.train.files.size()) +
+         " files, " + std::to_string(corpus_.validation.windows.size()) + " validation windows from " +
+         std::to_string(corpus_.validation.files.size()) + " files");
+    transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
+    params_ = trainable_parameters(net_, o.freeze_decoder);
+    adam_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(o.learning_rate));
+    step_ = first_step_ = card_.value("steps", int64_t(0));
+    seconds_before_ = card_.value("training_seconds", 0.0);
+    if (o.resume && fs::exists(ckpt_ + "/optimizer.pt")) torch::load(*adam_, ckpt_ + "/optimizer.pt");
+    rng_.seed(o.seed + uint64_t(step_));
+    order_.resize(corpus_.train.windows.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    std::shuffle(order_.begin(), order_.end(), rng_);
+  }
+
+  int64_t step() const { return step_; }
+  StepOutcome train_step(int64_t n);
+  std::string checkpoint(int64_t n);
+  TrainResult finish(const LoopSummary& run);
+
+ private:
+  std::vector<Tokens> next_batch();
+  double accuracy(const std::vector<Tokens>& windows, size_t limit);
+  void save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card);
+
+  const TrainOptions& o_;
+  std::function<void(const std::string&)> log_;
+  std::string ckpt_;
+  nlohmann::json card_;
+  nn::MusicVaeNet net_{nullptr};
+  nn::MusicVaeConfig config_;
+  Corpus corpus_;
+  int transpose_ = 0;
+  std::vector<torch::Tensor> params_;
+  std::unique_ptr<torch::optim::Adam> adam_;
+  int64_t step_ = 0, first_step_ = 0;
+  double seconds_before_ = 0, average_accuracy_ = 0;
+  Clock::time_point t0_ = Clock::now();
+  std::mt19937_64 rng_;
+  std::vector<size_t> order_;
+  size_t cursor_ = 0;
+};
+
+// The next o.batch training windows of a shuffled pass, each transposed at random (melodies).
+std::vector<Tokens> MusicVaeRun::next_batch() {
+  std::vector<Tokens> batch;
+  std::uniform_int_distribution<int> shift(-transpose_, transpose_);
+  for (int i = 0; i < o_.batch; ++i) {
+    if (cursor_ == order_.size()) {
+      std::shuffle(order_.begin(), order_.end(), rng_);
+      cursor_ = 0;
+    }
+    Tokens w = corpus_.train.windows[order_[cursor_++]];
+    if (transpose_ > 0) transpose_window(w, shift(rng_));
+    batch.push_back(std::move(w));
+  }
+  return batch;
+}
+
+StepOutcome MusicVaeRun::train_step(int64_t n) {
+  auto targets = nn::tokens_to_tensor(next_batch(), config_, o_.data_dir);
+  const double lr = (o_.learning_rate - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
+  for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  const double sampling = o_.sampling_rate > 0 ? 1.0 - o_.sampling_rate / (o_.sampling_rate + std::exp(double(n) / o_.sampling_rate)) : 0.0;
+  adam_->zero_grad();
+  auto [mu, sigma] = net_->encode(targets);
+  auto z = mu + sigma * torch::randn_like(sigma);
+  auto logits = net_->teacher_forced_logits(z, targets, sampling);
+  auto loss = nn::musicvae_loss(config_, logits, targets, mu, sigma, n);
+  loss.loss.backward();
+  torch::nn::utils::clip_grad_norm_(params_, o_.clip_norm);
+  adam_->step();
+  step_ = n + 1;
+  average_accuracy_ = n == first_step_ ? loss.accuracy : 0.98 * average_accuracy_ + 0.02 * loss.accuracy;
+  return StepOutcome{loss.loss.item<double>(), "(kl " + format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
+                                                   format_fixed(average_accuracy_, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3"};
+}
+
+// Token accuracy of argmax reconstructions of the first `limit` windows.
+double MusicVaeRun::accuracy(const std::vector<Tokens>& windows, size_t limit) {
+  net_->eval();
+  std::vector<Tokens> subset(windows.begin(), windows.begin() + long(std::min(limit, windows.size())));
+  MusicVae view = nn::wrap_musicvae(net_, "training");
+  const double acc = token_accuracy(view, subset);
+  net_->train();
+  return acc;
+}
+
+void MusicVaeRun::save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card) {
+  nlohmann::json c = card_;
+  c["steps"] = step_;
+  c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
+  c["training_hardware"] = cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU";
+  c["data"] = {{"folder", o_.data_dir},
+               {"licence", o_.data_licence},
+               {"split", corpus_.split_rule},
+               {"train_files", corpus_.train.files.size()},
+               {"train_windows", corpus_.train.windows.size()},
+               {"validation_files", corpus_.validation.files.size()},
+               {"validation_windows", corpus_.validation.windows.size()},
+               {"transpose_semitones", transpose_}};
+  c["training"] = {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"decay_rate", o_.decay_rate},
+                   {"min_learning_rate", o_.min_learning_rate}, {"clip_norm", o_.clip_norm},
+                   {"sampling_rate", o_.sampling_rate}, {"freeze_decoder", o_.freeze_decoder}, {"seed", o_.seed}};
+  if (validation_accuracy >= 0)
+    c["metrics"] = {{"validation_token_accuracy", validation_accuracy}, {"train_token_accuracy_sample", train_accuracy}};
+  if (final_card) c["weights_dtype"] = o_.float16 ? "float16" : "float32";
+  c["hparams"] = config_.to_json();
+  nn::write_model_folder(dir, c, net_->tensors(), final_card && o_.float16 ? torch::kHalf : torch::kFloat);
+}
+
+std::string MusicVaeRun::checkpoint(int64_t n) {
+  const double val = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, 512);
+  save(ckpt_, -1, -1, false);
+  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
+}
+
+TrainResult MusicVaeRun::finish(const LoopSummary& run) {
+  TrainResult r;
+  r.steps = run.steps;
+  r.first_loss = run.first_loss;
+  r.last_loss = run.last_loss;
+  r.train_windows = corpus_.train.windows.size();
+  r.validation_windows = corpus_.validation.windows.size();
+  r.validation_accuracy = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, SIZE_MAX);
+  r.train_accuracy = accuracy(corpus_.train.windows, 2048);
+  r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
+  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train.windows, o_.data_dir);
+  save(o_.out_dir, r.validation_accuracy, r.train_accuracy, true);
+  save(ckpt_, -1, -1, false);
+  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  return r;
+}
+
 }  // namespace
 
 double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch) {
@@ -56,130 +274,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
-  const auto t0 = Clock::now();
-
-  // Model: from a checkpoint, a model, or scratch.
-  nn::MusicVaeNet net{nullptr};
-  nlohmann::json card;
-  const std::string ckpt = o.out_dir + "/checkpoint";
-  if (o.resume && fs::exists(ckpt + "/model.json")) {
-    MusicVae m = MusicVae::load(ckpt);
-    net = m.impl().net;
-    card = m.impl().card;
-    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)));
-  } else if (!o.from.empty()) {
-    MusicVae m = MusicVae::load(o.from);
-    if (m.info().kind != o.kind) throw Error(o.from, "is a " + m.info().kind + " model, not " + o.kind);
-    net = m.impl().net;
-    if (!net->missing_encoder_tensors().empty()) {
-      log(o.from + " lacks encoder tensors; they start from a random initialisation");
-      net->accept_initialised_encoder();
-    }
-    card = nn::musicvae_card(net->config());
-    card["initialised_from"] = o.from;
-  } else {
-    nn::MusicVaeConfig c = o.kind == "drums" ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
-    if (o.z_size > 0) c.z_size = o.z_size;
-    if (!o.encoder.empty()) c.encoder = o.encoder;
-    if (!o.decoder.empty()) c.decoder = o.decoder;
-    net = nn::MusicVaeNet(c);
-    card = nn::musicvae_card(c);
-  }
-  nn::MusicVaeConfig config = net->config();  // with the KL schedule overrides
-  if (o.free_bits >= 0) config.free_bits = o.free_bits;
-  if (o.max_beta >= 0) config.max_beta = o.max_beta;
-  if (o.beta_rate >= 0) config.beta_rate = o.beta_rate;
-  net->model_name = o.out_dir;
-  net->train();
-
-  // Data.
-  Corpus corpus = load_split(o.kind, o.data_dir, o.validation_fraction);
-  for (const auto& f : corpus.failed) log("skipped " + f);
-  if (corpus.train.windows.empty()) throw Error(o.data_dir, "no training windows");
-  log(std::to_string(corpus.train.windows.size()) + " training windows from " + std::to_string(corpus.train.files.size()) +
-      " files, " + std::to_string(corpus.validation.windows.size()) + " validation windows from " +
-      std::to_string(corpus.validation.files.size()) + " files");
-  const int transpose = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
-
-  // Optimiser over the trainable parameters.
-  std::vector<torch::Tensor> params;
-  for (auto& p : net->named_parameters(true)) {
-    bool trainable = !o.freeze_decoder || p.key().rfind("encoder.", 0) == 0;
-    p.value().set_requires_grad(trainable);
-    if (trainable) params.push_back(p.value());
-  }
-  torch::optim::Adam adam(params, torch::optim::AdamOptions(o.learning_rate));
-  int64_t step = card.value("steps", int64_t(0));
-  double trained_seconds = card.value("training_seconds", 0.0);
-  if (o.resume && fs::exists(ckpt + "/optimizer.pt")) torch::load(adam, ckpt + "/optimizer.pt");
-
-  auto save = [&](const std::string& dir, double val_acc, double train_acc, bool final_card) {
-    nlohmann::json c = card;
-    c["steps"] = step;
-    c["training_seconds"] = trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
-    c["training_hardware"] = cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU";
-    c["data"] = {{"folder", o.data_dir},
-                 {"licence", o.data_licence},
-                 {"split", corpus.split_rule},
-                 {"train_files", corpus.train.files.size()},
-                 {"train_windows", corpus.train.windows.size()},
-                 {"validation_files", corpus.validation.files.size()},
-                 {"validation_windows", corpus.validation.windows.size()},
-                 {"transpose_semitones", transpose}};
-    c["training"] = {{"batch", o.batch}, {"learning_rate", o.learning_rate}, {"decay_rate", o.decay_rate},
-                     {"min_learning_rate", o.min_learning_rate}, {"clip_norm", o.clip_norm},
-                     {"sampling_rate", o.sampling_rate}, {"freeze_decoder", o.freeze_decoder}, {"seed", o.seed}};
-    if (val_acc >= 0) c["metrics"] = {{"validation_token_accuracy", val_acc}, {"train_token_accuracy_sample", train_acc}};
-    if (final_card) c["weights_dtype"] = o.float16 ? "float16" : "float32";
-    c["hparams"] = config.to_json();
-    nn::write_model_folder(dir, c, net->tensors(), final_card && o.float16 ? torch::kHalf : torch::kFloat);
-  };
-  auto evaluate = [&](const std::vector<Tokens>& windows, size_t limit) {
-    net->eval();
-    std::vector<Tokens> subset(windows.begin(), windows.begin() + long(std::min(limit, windows.size())));
-    MusicVae view = nn::wrap_musicvae(net, "training");
-    double acc = token_accuracy(view, subset);
-    net->train();
-    return acc;
-  };
-
-  std::mt19937_64 rng(o.seed + uint64_t(step));
-  std::vector<size_t> order(corpus.train.windows.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), rng);
-  size_t cursor = 0;
-  double avg_acc = 0;
-  const int64_t first_step = step;
-  auto one_step = [&](int64_t n, double) {
-    // Batch with random transposition.
-    std::vector<Tokens> batch;
-    std::uniform_int_distribution<int> shift(-transpose, transpose);
-    for (int i = 0; i < o.batch; ++i) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      Tokens w = corpus.train.windows[order[cursor++]];
-      if (transpose > 0) transpose_window(w, shift(rng));
-      batch.push_back(std::move(w));
-    }
-    auto targets = nn::tokens_to_tensor(batch, config, o.data_dir);
-    const double lr = (o.learning_rate - o.min_learning_rate) * std::pow(o.decay_rate, double(n)) + o.min_learning_rate;
-    for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    const double sampling = o.sampling_rate > 0 ? 1.0 - o.sampling_rate / (o.sampling_rate + std::exp(double(n) / o.sampling_rate)) : 0.0;
-    adam.zero_grad();
-    auto [mu, sigma] = net->encode(targets);
-    auto z = mu + sigma * torch::randn_like(sigma);
-    auto logits = net->teacher_forced_logits(z, targets, sampling);
-    auto loss = nn::musicvae_loss(config, logits, targets, mu, sigma, n);
-    loss.loss.backward();
-    torch::nn::utils::clip_grad_norm_(params, o.clip_norm);
-    adam.step();
-    step = n + 1;
-    avg_acc = n == first_step ? loss.accuracy : 0.98 * avg_acc + 0.02 * loss.accuracy;
-    return StepOutcome{loss.loss.item<double>(), "(kl " + format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
-                                                     format_fixed(avg_acc, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3"};
-  };
+  MusicVaeRun run(o, log);
   LoopSettings loop;
   loop.max_steps = o.max_steps;
   loop.minutes = o.minutes;
@@ -188,44 +283,10 @@ TrainResult train_musicvae(const TrainOptions& o) {
   loop.log_every = 100;
   loop.log = log;
   loop.progress = o.progress;
-  const LoopSummary run = TrainingLoop(loop, step).run(one_step, {}, [&](int64_t n, double) {
-    const double val = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, 512);
-    save(ckpt, -1, -1, false);
-    torch::save(adam, ckpt + "/optimizer.pt");
-    return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
-  });
-  TrainResult r;
-  r.steps = run.steps;
-  r.first_loss = run.first_loss;
-  r.last_loss = run.last_loss;
-  r.train_windows = corpus.train.windows.size();
-  r.validation_windows = corpus.validation.windows.size();
-  r.validation_accuracy = corpus.validation.windows.empty() ? -1 : evaluate(corpus.validation.windows, SIZE_MAX);
-  r.train_accuracy = evaluate(corpus.train.windows, 2048);
-  r.seconds = trained_seconds + std::chrono::duration<double>(Clock::now() - t0).count();
-  {  // Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
-    torch::NoGradGuard no_grad;
-    net->eval();
-    std::vector<Tokens> subset;
-    const size_t stride = std::max<size_t>(1, corpus.train.windows.size() / 4096);
-    for (size_t i = 0; i < corpus.train.windows.size(); i += stride) subset.push_back(corpus.train.windows[i]);
-    std::vector<torch::Tensor> mus;
-    for (size_t i = 0; i < subset.size(); i += 256) {
-      std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(std::min(subset.size(), i + 256)));
-      mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, o.data_dir)).first);
-    }
-    auto all = torch::cat(mus, 0);
-    auto mean = all.mean(0).contiguous(), std = all.std(0).clamp_min(1e-3).contiguous();
-    card["latent_prior"] = {
-        {"mean", std::vector<float>(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel())},
-        {"std", std::vector<float>(std.data_ptr<float>(), std.data_ptr<float>() + std.numel())},
-        {"windows", subset.size()},
-        {"about", "diagonal Gaussian fitted to the encoder means of training windows; sample draws z from it"}};
-  }
-  save(o.out_dir, r.validation_accuracy, r.train_accuracy, true);
-  save(ckpt, -1, -1, false);
-  torch::save(adam, ckpt + "/optimizer.pt");
-  return r;
+  const LoopSummary summary = TrainingLoop(loop, run.step())
+                                  .run([&](int64_t n, double) { return run.train_step(n); }, {},
+                                       [&](int64_t n, double) { return run.checkpoint(n); });
+  return run.finish(summary);
 }
 
 }  // namespace timbrel::train

@@ -45,7 +45,7 @@ struct TrainResult {
   int64_t steps = 0;
   double seconds = 0;
   double validation_accuracy = -1, train_accuracy = -1;
-  double first_loss = 0, last_loss = 0;  // mean training loss of this run's first / last 10 steps
+  double first_loss = 0, last_loss = 0;  // mean training loss of this run's first 10 / last 20 steps
   size_t train_windows = 0, validation_windows = 0;
 };
 
