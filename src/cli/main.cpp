@@ -53,7 +53,8 @@ std::map<std::string, std::string>& flag_names() {
       {"timbres", "--timbre"}, {"out_dir", "--out"}, {"max_steps", "--steps"}, {"freeze_decoder", "--freeze-decoder"},
       {"channels", "--channels"}, {"time_depth_blocks", "--time-depth-blocks"}, {"pitches", "--pitches"},
       {"velocities", "--velocities"}, {"phase", "--phase"}, {"iterations", "--iterations"}, {"midi_api", "--midi-api"},
-      {"midi_port", "--midi-in"}, {"audio_device", "--device"}};
+      {"midi_port", "--midi-in"}, {"audio_device", "--device"},
+      {"soundfonts", "--soundfont"}, {"from_wavs", "--from-wavs"}};
   return names;
 }
 }  // namespace

@@ -209,20 +209,20 @@ std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
   return notes;
 }
 
-}  // namespace
 
-NoteSetSummary build_note_set(const NoteSetOptions& o) {
-  using clock = std::chrono::steady_clock;
-  if (o.out_dir.empty()) throw Error("dataset", "no output folder (-o)");
-  if (o.soundfonts.empty() == o.from_wavs.empty()) throw Error("dataset", "give SoundFonts (--soundfont) or --from-wavs, not both");
+using Clock = std::chrono::steady_clock;
+
+void check_note_set_options(const NoteSetOptions& o) {
+  if (o.out_dir.empty()) throw Error("out_dir", "required");
+  if (o.soundfonts.empty() == o.from_wavs.empty()) throw Error("soundfonts", "give SoundFonts or a folder of recordings, one of the two");
   if (o.min_pitch < 0 || o.max_pitch > 127 || o.min_pitch > o.max_pitch) throw Error("pitches", "needs 0 <= low <= high <= 127");
   for (int v : o.velocities)
     if (v < 1 || v > 127) throw Error("velocities", std::to_string(v) + " is outside 1..127");
-  fs::create_directories(o.out_dir);
-  const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  NoteSetSummary summary;
+}
 
-  // Work units: one preset (SoundFont) or the whole recording folder.
+// The presets to render: melodic ones or drum kits (bank 128), of the chosen programs, at most
+// max_presets, with names made unique (they repeat across SoundFonts and banks).
+std::vector<SoundFontPreset> select_presets(const NoteSetOptions& o) {
   std::vector<SoundFontPreset> presets;
   for (const auto& sf : o.soundfonts) {
     for (auto& p : list_soundfont_presets(sf)) {
@@ -231,20 +231,48 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
       presets.push_back(std::move(p));
     }
   }
-  if (!o.soundfonts.empty() && presets.empty()) throw Error(o.soundfonts[0], o.drums ? "has no drum kits (bank 128)" : "has no matching melodic presets");
+  if (presets.empty()) throw Error(o.soundfonts[0], o.drums ? "has no drum kits (bank 128)" : "has no matching melodic presets");
   if (o.max_presets > 0 && int(presets.size()) > o.max_presets) presets.resize(size_t(o.max_presets));
-  // Preset names repeat across SoundFonts and banks: make them unique.
   std::map<std::string, int> seen;
   for (auto& p : presets)
     if (seen[p.name]++ > 0) p.name += " (" + fs::path(p.soundfont).stem().string() + " " + std::to_string(p.bank) + ":" + std::to_string(p.program) + ")";
+  return presets;
+}
 
-  std::vector<nlohmann::json> index;
-  HalfNpyWriter spectrograms(o.out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2});
-  HalfNpyWriter audio_out(o.out_dir + "/audio.npy", {kNoteSamples});
-  std::vector<float> spec;
+// One preset's notes at every pitch and velocity, with their records.
+std::vector<PendingNote> render_preset(const SoundFontPreset& p, const std::vector<int>& pitches, const NoteSetOptions& o) {
+  auto audio = render_preset_notes(p, pitches, o.velocities);
+  std::vector<PendingNote> notes;
+  for (size_t i = 0; i < audio.size(); ++i) {
+    PendingNote n;
+    n.record.source = p.soundfont;
+    n.record.bank = p.bank;
+    n.record.program = p.program;
+    n.record.preset = p.name;
+    n.record.family = o.drums ? "Drum Kit" : gm_family(p.program);
+    n.record.pitch = pitches[i / o.velocities.size()];
+    n.record.velocity = o.velocities[i % o.velocities.size()];
+    n.audio = std::move(audio[i]);
+    notes.push_back(std::move(n));
+  }
+  return notes;
+}
 
-  std::set<std::pair<std::string, int>> validation;
-  auto finish_notes = [&](std::vector<PendingNote>& notes, bool is_test) {
+// The note set being written: notes are levelled and split as they come, their spectrograms
+// appended, and the index written last (atomically), so a failed build leaves no index.
+class NoteSetWriter {
+ public:
+  NoteSetWriter(const NoteSetOptions& o, int threads)
+      : o_(o),
+        threads_(threads),
+        spectrograms_(o.out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2}),
+        audio_(o.out_dir + "/audio.npy", {kNoteSamples}) {}
+
+  std::set<std::pair<std::string, int>> validation;  // (preset, pitch) pairs held out
+  NoteSetSummary summary;
+
+  // Scales each note to the stored peak (silent ones are dropped, counted) and assigns its split.
+  std::vector<PendingNote> finish(std::vector<PendingNote>& notes, bool is_test) {
     std::vector<PendingNote> kept;
     for (auto& n : notes) {
       const float peak = scale_to_peak(n.audio, kNotePeak);
@@ -258,106 +286,115 @@ NoteSetSummary build_note_set(const NoteSetOptions& o) {
       kept.push_back(std::move(n));
     }
     return kept;
-  };
-  auto write_notes = [&](std::vector<PendingNote>& notes) {
+  }
+
+  void write(const std::vector<PendingNote>& notes) {
     if (notes.empty()) return;
-    auto t0 = clock::now();
-    std::vector<float> audio(notes.size() * kNoteSamples);
+    const auto t0 = Clock::now();
+    std::vector<float> audio(notes.size() * kNoteSamples), spec(notes.size() * kSpectrogramValues);
     for (size_t i = 0; i < notes.size(); ++i) std::copy(notes[i].audio.begin(), notes[i].audio.end(), audio.begin() + i * kNoteSamples);
-    spec.resize(notes.size() * kSpectrogramValues);
-    audios_to_spectrograms(audio.data(), notes.size(), spec.data(), SpectralScale::Mel, threads);
-    spectrograms.append(spec.data(), spec.size());
-    audio_out.append(audio.data(), audio.size());
-    summary.analyse_seconds += std::chrono::duration<double>(clock::now() - t0).count();
+    audios_to_spectrograms(audio.data(), notes.size(), spec.data(), SpectralScale::Mel, threads_);
+    spectrograms_.append(spec.data(), spec.size());
+    audio_.append(audio.data(), audio.size());
+    summary.analyse_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     for (const auto& n : notes) {
       const NoteRecord& r = n.record;
-      index.push_back({{"source", r.source}, {"bank", r.bank}, {"program", r.program}, {"preset", r.preset}, {"family", r.family},
-                       {"pitch", r.pitch}, {"velocity", r.velocity}, {"split", r.split}, {"peak", r.peak}});
+      index_.push_back({{"source", r.source}, {"bank", r.bank}, {"program", r.program}, {"preset", r.preset}, {"family", r.family},
+                        {"pitch", r.pitch}, {"velocity", r.velocity}, {"split", r.split}, {"peak", r.peak}});
       ++(r.split == "train" ? summary.train : r.split == "validation" ? summary.validation : summary.test);
     }
     summary.notes += notes.size();
-  };
-
-  if (!o.from_wavs.empty()) {
-    auto t0 = clock::now();
-    auto notes = read_recordings(o);
-    summary.render_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-    std::set<std::string> names;
-    int lo = 127, hi = 0;
-    for (const auto& n : notes) names.insert(n.record.preset), lo = std::min(lo, n.record.pitch), hi = std::max(hi, n.record.pitch);
-    summary.presets = names.size();
-    validation = validation_pairs(std::vector<std::string>(names.begin(), names.end()), lo, hi, o);
-    auto kept = finish_notes(notes, false);
-    write_notes(kept);
-  } else {
-    std::vector<int> pitches;
-    for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
-    auto is_test = [&](const SoundFontPreset& p) { return double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000; };
-    std::vector<std::string> training_presets;
-    for (const auto& p : presets)
-      if (!is_test(p)) training_presets.push_back(p.name);
-    validation = validation_pairs(training_presets, o.min_pitch, o.max_pitch, o);
-    // Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
-    for (size_t first = 0; first < presets.size(); first += size_t(threads)) {
-      const size_t count = std::min(presets.size() - first, size_t(threads));
-      std::vector<std::vector<PendingNote>> rendered(count);
-      std::vector<std::string> errors(count);
-      auto t0 = clock::now();
-      std::vector<std::thread> workers;
-      for (size_t k = 0; k < count; ++k) {
-        workers.emplace_back([&, k] {
-          try {
-            const SoundFontPreset& p = presets[first + k];
-            auto audio = render_preset_notes(p, pitches, o.velocities);
-            for (size_t i = 0; i < audio.size(); ++i) {
-              PendingNote n;
-              n.record.source = p.soundfont;
-              n.record.bank = p.bank;
-              n.record.program = p.program;
-              n.record.preset = p.name;
-              n.record.family = o.drums ? "Drum Kit" : gm_family(p.program);
-              n.record.pitch = pitches[i / o.velocities.size()];
-              n.record.velocity = o.velocities[i % o.velocities.size()];
-              n.audio = std::move(audio[i]);
-              rendered[k].push_back(std::move(n));
-            }
-          } catch (const std::exception& e) {
-            errors[k] = e.what();
-          }
-        });
-      }
-      for (auto& w : workers) w.join();
-      for (const auto& e : errors)
-        if (!e.empty()) throw Error(presets[first].soundfont, e);
-      summary.render_seconds += std::chrono::duration<double>(clock::now() - t0).count();
-      for (size_t k = 0; k < count; ++k) {
-        const SoundFontPreset& p = presets[first + k];
-        auto kept = finish_notes(rendered[k], is_test(p));
-        if (!kept.empty()) ++summary.presets;
-        write_notes(kept);
-      }
-      if (o.progress)
-        o.progress(std::to_string(first + count) + "/" + std::to_string(presets.size()) + " presets, " + std::to_string(summary.notes) + " notes");
-    }
   }
-  if (summary.notes == 0) throw Error(o.out_dir, "no audible notes to store");
-  nlohmann::json doc = {{"format", "timbrel-notes"},
-                        {"version", 1},
-                        {"kind", o.drums ? "drums" : "melodic"},
-                        {"sample_rate", kNoteSampleRate},
-                        {"samples", kNoteSamples},
-                        {"representation", "normalised IF-mel [128, 1024, 2], float16"},
-                        {"note_peak", kNotePeak},
-                        {"sources", o.from_wavs.empty() ? nlohmann::json(o.soundfonts) : nlohmann::json({o.from_wavs})},
-                        {"pitches", {o.min_pitch, o.max_pitch}},
-                        {"velocities", o.velocities},
-                        {"split", {{"test_fraction", o.test_fraction}, {"validation_every", o.validation_every}, {"seed", o.seed}}},
-                        {"notes", index}};
-  spectrograms.commit(summary.notes);
-  audio_out.commit(summary.notes);
-  const std::string text = doc.dump(1) + "\n";
-  write_file_atomically(o.out_dir + "/index.json", text.data(), text.size());
-  return summary;
+
+  void commit() {
+    if (summary.notes == 0) throw Error(o_.out_dir, "no audible notes to store");
+    nlohmann::json doc = {{"format", "timbrel-notes"},
+                          {"version", 1},
+                          {"kind", o_.drums ? "drums" : "melodic"},
+                          {"sample_rate", kNoteSampleRate},
+                          {"samples", kNoteSamples},
+                          {"representation", "normalised IF-mel [128, 1024, 2], float16"},
+                          {"note_peak", kNotePeak},
+                          {"sources", o_.from_wavs.empty() ? nlohmann::json(o_.soundfonts) : nlohmann::json({o_.from_wavs})},
+                          {"pitches", {o_.min_pitch, o_.max_pitch}},
+                          {"velocities", o_.velocities},
+                          {"split", {{"test_fraction", o_.test_fraction}, {"validation_every", o_.validation_every}, {"seed", o_.seed}}},
+                          {"notes", index_}};
+    spectrograms_.commit(summary.notes);
+    audio_.commit(summary.notes);
+    const std::string text = doc.dump(1) + "\n";
+    write_file_atomically(o_.out_dir + "/index.json", text.data(), text.size());
+  }
+
+ private:
+  const NoteSetOptions& o_;
+  int threads_;
+  HalfNpyWriter spectrograms_, audio_;
+  std::vector<nlohmann::json> index_;
+};
+
+void add_recordings(const NoteSetOptions& o, NoteSetWriter& out) {
+  const auto t0 = Clock::now();
+  auto notes = read_recordings(o);
+  out.summary.render_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::set<std::string> names;
+  int lo = 127, hi = 0;
+  for (const auto& n : notes) names.insert(n.record.preset), lo = std::min(lo, n.record.pitch), hi = std::max(hi, n.record.pitch);
+  out.summary.presets = names.size();
+  out.validation = validation_pairs(std::vector<std::string>(names.begin(), names.end()), lo, hi, o);
+  out.write(out.finish(notes, false));
+}
+
+// Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
+void add_soundfont_presets(const NoteSetOptions& o, int threads, NoteSetWriter& out) {
+  const std::vector<SoundFontPreset> presets = select_presets(o);
+  std::vector<int> pitches;
+  for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
+  auto is_test = [&](const SoundFontPreset& p) { return double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000; };
+  std::vector<std::string> training_presets;
+  for (const auto& p : presets)
+    if (!is_test(p)) training_presets.push_back(p.name);
+  out.validation = validation_pairs(training_presets, o.min_pitch, o.max_pitch, o);
+  for (size_t first = 0; first < presets.size(); first += size_t(threads)) {
+    const size_t count = std::min(presets.size() - first, size_t(threads));
+    std::vector<std::vector<PendingNote>> rendered(count);
+    std::vector<std::string> errors(count);
+    const auto t0 = Clock::now();
+    std::vector<std::thread> workers;
+    for (size_t k = 0; k < count; ++k) {
+      workers.emplace_back([&, k] {
+        try {
+          rendered[k] = render_preset(presets[first + k], pitches, o);
+        } catch (const std::exception& e) {
+          errors[k] = e.what();
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    for (const auto& e : errors)
+      if (!e.empty()) throw Error(presets[first].soundfont, e);
+    out.summary.render_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    for (size_t k = 0; k < count; ++k) {
+      auto kept = out.finish(rendered[k], is_test(presets[first + k]));
+      if (!kept.empty()) ++out.summary.presets;
+      out.write(kept);
+    }
+    if (o.progress)
+      o.progress(std::to_string(first + count) + "/" + std::to_string(presets.size()) + " presets, " + std::to_string(out.summary.notes) + " notes");
+  }
+}
+
+}  // namespace
+
+NoteSetSummary build_note_set(const NoteSetOptions& o) {
+  check_note_set_options(o);
+  fs::create_directories(o.out_dir);
+  const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  NoteSetWriter out(o, threads);
+  if (!o.from_wavs.empty()) add_recordings(o, out);
+  else add_soundfont_presets(o, threads, out);
+  out.commit();
+  return out.summary;
 }
 
 // ---- reading ----
