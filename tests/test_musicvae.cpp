@@ -54,7 +54,7 @@ TEST(MusicVaeParity, DecoderLogitsMatchMagentaJs) {
     for (const auto& v : row) zv.push_back(v.get<float>());
   auto z = torch::from_blob(zv.data(), {B, 256}).clone();
   torch::Tensor logits;
-  auto tokens = model.impl().net->decode(z, 0.0, &logits);
+  auto tokens = musicvae_impl(model).net->decode(z, 0.0, &logits);
   ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{B, 32, 90}));
   double worst = 0;
   for (int64_t b = 0; b < B; ++b)
@@ -163,7 +163,7 @@ TEST(MusicVaeCheckpoints, TfjsQuantizedWeightsLoad) {
   EXPECT_EQ(model.info().format, "tfjs");
   EXPECT_EQ(model.info().z_size, 8);
   EXPECT_TRUE(model.info().missing_encoder_tensors.empty());
-  auto loaded = model.impl().net->tensors();
+  auto loaded = musicvae_impl(model).net->tensors();
   for (const auto& [path, tensor] : t)
     EXPECT_LE((loaded.at(path) - tensor).abs().max().item<double>(), tolerance[path]) << path;
   // A truncated shard is reported with the weight that does not fit.
@@ -192,8 +192,8 @@ TEST(MusicVaeModelFolder, SaveLoadRoundTripDecodesIdentically) {
   MusicVae c = MusicVae::load(dir16);
   auto zt = torch::from_blob(z.data(), {3, 8}).clone();
   torch::Tensor la, lc;
-  a.impl().net->decode(zt, 0.0, &la);
-  c.impl().net->decode(zt, 0.0, &lc);
+  musicvae_impl(a).net->decode(zt, 0.0, &la);
+  musicvae_impl(c).net->decode(zt, 0.0, &lc);
   EXPECT_LT((la - lc).abs().max().item<float>(), 2e-2);
 }
 

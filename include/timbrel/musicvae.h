@@ -48,11 +48,11 @@ class MusicVae {
   // Writes this model as a model folder (model.json + weights.safetensors, float32 or float16).
   void save(const std::string& dir, bool float16 = false) const;
 
-  struct Impl;
+  struct Impl;  // defined in the library (src/nn/musicvae_model.h); opaque here
   explicit MusicVae(std::unique_ptr<Impl> impl);
-  Impl& impl() const { return *impl_; }
 
  private:
+  friend Impl& musicvae_impl(const MusicVae& model);  // the library's trainers reach the network
   std::unique_ptr<Impl> impl_;
 };
 

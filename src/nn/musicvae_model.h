@@ -12,6 +12,9 @@ struct MusicVae::Impl {
   std::optional<formats::LatentPrior> latent_prior;  // the card's, validated at load
 };
 
+// The network behind a public model (the trainers and tests reach it; the public header does not).
+inline MusicVae::Impl& musicvae_impl(const MusicVae& model) { return *model.impl_; }
+
 namespace nn {
 // Tokens <-> tensors, validating every class against the model.
 torch::Tensor tokens_to_tensor(const std::vector<Tokens>& windows, const MusicVaeConfig& config, const std::string& subject);

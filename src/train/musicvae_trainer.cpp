@@ -40,14 +40,14 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
                              const std::function<void(const std::string&)>& log) {
   if (o.resume && fs::exists(ckpt + "/model.json")) {
     MusicVae m = MusicVae::load(ckpt);
-    card = m.impl().card;
+    card = musicvae_impl(m).card;
     log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)));
-    return m.impl().net;
+    return musicvae_impl(m).net;
   }
   if (!o.from.empty()) {
     MusicVae m = MusicVae::load(o.from);
     if (m.info().kind != o.kind) throw Error(o.from, "is a " + m.info().kind + " model, not " + o.kind);
-    nn::MusicVaeNet net = m.impl().net;
+    nn::MusicVaeNet net = musicvae_impl(m).net;
     if (!net->missing_encoder_tensors().empty()) {
       log(o.from + " lacks encoder tensors; they start from a random initialisation");
       net->accept_initialised_encoder();
