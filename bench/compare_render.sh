@@ -13,7 +13,7 @@ trap 'rm -rf "$out"' EXIT
 "$build/timbrel" inspect "$tune"
 seconds() { local t0=$EPOCHREALTIME; "$@" > "$out/log" 2>&1; awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 for run in 1 2; do
-  t=$(seconds "$build/timbrel" render "$tune" -o "$out/timbrel.wav" --timbre preset:Flute)
+  t=$(seconds "$build/timbrel" render --force "$tune" -o "$out/timbrel.wav" --timbre preset:Flute)
   echo "run $run: timbrel render (gm-timbres, CPU, incl. model load): $t s   [$(tail -1 "$out/log")]"
   if command -v fluidsynth > /dev/null && [[ -f $sf ]]; then
     t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 16000 "$sf" "$tune")

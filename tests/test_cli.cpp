@@ -91,3 +91,17 @@ TEST(Cli, HelpHasExamplesAndUnknownCommandFails) {
 }
 
 }  // namespace
+
+// Usage errors exit with 1 (CLI11's own codes are 100+), help with 0; a CPU run says nothing about
+// GPUs.
+TEST(Cli, UsageErrorsExitWithOneAndCpuRunsAreQuiet) {
+  std::string out;
+  EXPECT_EQ(test::run_command(kBin + " generate --bars 0 -o " + test::temp_dir() + "/x.wav", &out, true), 1);
+  EXPECT_THAT(out, HasSubstr("--bars"));
+  EXPECT_EQ(test::run_command(kBin + " render", &out, true), 1);
+  EXPECT_EQ(test::run_command(kBin + " --no-such-flag", &out, true), 1);
+  EXPECT_EQ(test::run_command(kBin + " render --help", &out, true), 0);
+  EXPECT_EQ(test::run_command(kBin + " generate --bars 2 --device cpu --force -o " + test::temp_dir() + "/quiet.wav", &out, true), 0)
+      << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("GPU")));
+}

@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     end_progress_line();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 1;  // help and version: 0; every usage error: 1, as documented
   } catch (const timbrel::Error& e) {
     const std::string subject = flag_subject(e.subject());
     print_error(subject.empty() ? e.problem() : subject + ": " + e.problem());

@@ -20,7 +20,7 @@ Compute decide(Device device, const std::function<void(const std::string&)>& log
   std::string why;
   if (!kernels::cuda_available(&why)) {
     if (device == Device::Cuda) throw Error("device cuda", "no usable GPU: " + why);
-    if (log) log("device auto: no usable GPU (" + why + "); using the CPU");
+    if (log) log("no GPU found; using the CPU");  // said once per process; --device cuda gives the reason
     return Compute{};
   }
   static std::shared_ptr<kernels::CudaSpectral> gpu = std::make_shared<kernels::CudaSpectral>(64);

@@ -200,96 +200,123 @@ void write_sweep_png(const std::string& path, const std::vector<std::vector<floa
   write_png(path, img.width, img.height, img.rgb);
 }
 
+
+// program:0, 40, 73 (piano, violin, flute) for General MIDI models; the Standard kit for drums.
+std::vector<std::string> default_timbres(const Gansynth& g, bool drums) {
+  const auto& names = g.info().timbre_names;
+  if (drums) return {std::find(names.begin(), names.end(), "Standard") != names.end() ? "preset:Standard" : "preset:" + names.at(0)};
+  if (g.info().gm_programs) return {"program:0", "program:40", "program:73"};
+  return {"seed:0", "seed:1", "seed:2"};
+}
+
+nlohmann::json timbre_summary(const nlohmann::json& notes, bool drums, bool has_truth) {
+  nlohmann::json s = {{"peak_db", summary(notes, "peak_db", true)}, {"subsonic_fraction", summary(notes, "subsonic_fraction", false)}};
+  if (drums) s["kit_balance_error_db"] = summary(notes, "kit_balance_error_db", false), s["centroid_ratio"] = summary(notes, "centroid_ratio", false);
+  else s["hnr_db"] = summary(notes, "hnr_db", true);
+  if (has_truth) s["lsd_db"] = summary(notes, "lsd_db", false), s["lsd_floor_db"] = summary(notes, "lsd_floor_db", false),
+                 s["lsd_neighbour_db"] = summary(notes, "lsd_neighbour_db", true);
+  return s;
+}
+
+// What every timbre of one sweep shares.
+struct SweepRun {
+  const Gansynth& g;
+  const SweepOptions& o;
+  const SweepLimits& limits;
+  bool drums = false, track = false;
+  int lo = 0, hi = 0;
+  std::string work = "";
+  std::vector<SoundFontPreset> soundfont_presets = {};
+  nlohmann::json failed = nlohmann::json::array();
+  size_t notes = 0, raw_subsonic = 0;
+};
+
+// One timbre over every pitch: generated, measured beside its truth, checked; the PNG written.
+nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
+  const Gansynth& g = run.g;
+  const std::vector<float> z = g.timbre(spec);
+  const std::string preset = preset_of(g, spec);
+  std::vector<int> pitches;
+  for (int p = run.lo; p <= run.hi; ++p) pitches.push_back(p);
+  std::vector<float> zs;
+  for (size_t i = 0; i < pitches.size(); ++i) zs.insert(zs.end(), z.begin(), z.end());
+  std::vector<float> audio(pitches.size() * kNoteSamples);
+  g.generate_audio(zs, pitches, run.o.inverse, audio.data(), {}, {}, run.o.threads);
+  std::unique_ptr<Truth> truth;
+  SoundFontPreset found, sibling;
+  bool has_sibling = false;
+  if (!run.soundfont_presets.empty() && !preset.empty() && find_presets(run.soundfont_presets, g, preset, run.drums, found, sibling, has_sibling)) {
+    truth = std::make_unique<Truth>();
+    truth->render(found, has_sibling ? &sibling : nullptr, pitches);
+  }
+  nlohmann::json notes = nlohmann::json::array();
+  std::vector<std::vector<float>> generated, real;
+  for (size_t i = 0; i < pitches.size(); ++i) {
+    std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
+    const std::string wav = run.track ? run.work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
+    notes.push_back(measure(a, pitches[i], run.drums, g.relative_level_db(z, pitches[i]), wav, truth.get(), run.o.inverse));
+    if (!run.o.png_dir.empty()) {
+      generated.push_back(a);
+      if (truth && truth->audio.count(pitches[i])) {
+        real.push_back(truth->audio.at(pitches[i]));
+        for (float& v : real.back()) v *= float(std::pow(10.0, truth->level_db.at(pitches[i]) / 20) / 0.9);
+      }
+    }
+    ++run.notes;
+  }
+  if (run.drums) kit_balance(notes);
+  for (const auto& n : notes) {
+    const auto why = failures(n, run.drums, run.limits);
+    if (!why.empty()) run.failed.push_back({{"timbre", spec}, {"pitch", n["pitch"]}, {"why", why}});
+    if (n["subsonic_fraction"].get<double>() > run.limits.subsonic_fraction) ++run.raw_subsonic;
+  }
+  nlohmann::json t = {{"timbre", spec}, {"preset", preset}, {"notes", notes}, {"summary", timbre_summary(notes, run.drums, bool(truth))}};
+  if (truth) t["truth"] = {{"soundfont", run.o.soundfont}, {"preset", found.name}, {"bank", found.bank}, {"program", found.program},
+                           {"neighbour", truth->neighbour_name}};
+  if (!run.o.png_dir.empty()) {
+    std::string name = spec;
+    std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
+    write_sweep_png(run.o.png_dir + "/sweep_" + name + ".png", generated, real);
+  }
+  return t;
+}
+
 }  // namespace
 
 nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limits) {
   auto log = o.log ? o.log : [](const std::string&) {};
   Gansynth g = Gansynth::load(o.model);
   const GansynthConfig& c = g.info().config;
-  const bool drums = g.info().data_kind == "drums";
-  std::vector<std::string> timbres = o.timbres;
-  if (timbres.empty()) {
-    const auto& names = g.info().timbre_names;
-    if (drums) timbres = {std::find(names.begin(), names.end(), "Standard") != names.end() ? "preset:Standard" : "preset:" + names.at(0)};
-    else if (g.info().gm_programs) timbres = {"program:0", "program:40", "program:73"};
-    else timbres = {"seed:0", "seed:1", "seed:2"};
-  }
-  const int lo = drums ? std::max(c.min_pitch, kFirstGmDrum) : c.min_pitch, hi = drums ? std::min(c.max_pitch(), kLastGmDrum) : c.max_pitch();
-  std::vector<SoundFontPreset> soundfont_presets;
-  if (!o.soundfont.empty()) soundfont_presets = list_soundfont_presets(o.soundfont);
-  const bool track = !drums && aubiopitch_available();
-  std::string work = o.work_dir.empty() ? (fs::temp_directory_path() / ("timbrel-sweep-" + std::to_string(::getpid()))).string() : o.work_dir;
-  fs::create_directories(work);
+  SweepRun run{g, o, limits};
+  run.drums = g.info().data_kind == "drums";
+  run.track = !run.drums && aubiopitch_available();
+  run.lo = run.drums ? std::max(c.min_pitch, kFirstGmDrum) : c.min_pitch;
+  run.hi = run.drums ? std::min(c.max_pitch(), kLastGmDrum) : c.max_pitch();
+  if (!o.soundfont.empty()) run.soundfont_presets = list_soundfont_presets(o.soundfont);
+  run.work = o.work_dir.empty() ? (fs::temp_directory_path() / ("timbrel-sweep-" + std::to_string(::getpid()))).string() : o.work_dir;
+  fs::create_directories(run.work);
   if (!o.png_dir.empty()) fs::create_directories(o.png_dir);
 
-  nlohmann::json report = {{"model", o.model}, {"kind", drums ? "drums" : "melodic"}, {"pitches", {lo, hi}},
-                           {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},
-                                       {"min_hnr_db", drums ? nlohmann::json(nullptr) : nlohmann::json(limits.min_hnr_db)},
-                                       {"max_folded_cents", track ? nlohmann::json(limits.max_folded_cents) : nlohmann::json(nullptr)}}},
-                           {"phase", to_string(o.inverse.phase)},
-                           {"pitch_tracker", track ? "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)" : "none"}};
-  nlohmann::json per_timbre = nlohmann::json::array(), failed = nlohmann::json::array();
-  size_t total = 0, raw_subsonic = 0;
-  for (const std::string& spec : timbres) {
-    const std::vector<float> z = g.timbre(spec);
-    const std::string preset = preset_of(g, spec);
-    log("sweep: " + spec + (preset.empty() ? "" : " (" + preset + ")") + ", MIDI " + std::to_string(lo) + ".." + std::to_string(hi));
-    std::vector<int> pitches;
-    for (int p = lo; p <= hi; ++p) pitches.push_back(p);
-    std::vector<float> zs;
-    for (size_t i = 0; i < pitches.size(); ++i) zs.insert(zs.end(), z.begin(), z.end());
-    std::vector<float> audio(pitches.size() * kNoteSamples);
-    g.generate_audio(zs, pitches, o.inverse, audio.data(), {}, {}, o.threads);
-    std::unique_ptr<Truth> truth;
-    SoundFontPreset found, sibling;
-    bool has_sibling = false;
-    if (!soundfont_presets.empty() && !preset.empty() && find_presets(soundfont_presets, g, preset, drums, found, sibling, has_sibling)) {
-      truth = std::make_unique<Truth>();
-      truth->render(found, has_sibling ? &sibling : nullptr, pitches);
-    }
-    nlohmann::json notes = nlohmann::json::array();
-    std::vector<std::vector<float>> generated, real;
-    for (size_t i = 0; i < pitches.size(); ++i) {
-      std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
-      const std::string wav = track ? work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
-      notes.push_back(measure(a, pitches[i], drums, g.relative_level_db(z, pitches[i]), wav, truth.get(), o.inverse));
-      if (!o.png_dir.empty()) {
-        generated.push_back(a);
-        if (truth && truth->audio.count(pitches[i])) {
-          real.push_back(truth->audio.at(pitches[i]));
-          for (float& v : real.back()) v *= float(std::pow(10.0, truth->level_db.at(pitches[i]) / 20) / 0.9);
-        }
-      }
-      ++total;
-    }
-    if (drums) kit_balance(notes);
-    for (const auto& n : notes) {
-      const auto why = failures(n, drums, limits);
-      if (!why.empty()) failed.push_back({{"timbre", spec}, {"pitch", n["pitch"]}, {"why", why}});
-      if (n["subsonic_fraction"].get<double>() > limits.subsonic_fraction) ++raw_subsonic;
-    }
-    nlohmann::json t = {{"timbre", spec}, {"preset", preset}, {"notes", notes}};
-    if (truth) t["truth"] = {{"soundfont", o.soundfont}, {"preset", found.name}, {"bank", found.bank}, {"program", found.program},
-                             {"neighbour", truth->neighbour_name}};
-    nlohmann::json s = {{"peak_db", summary(notes, "peak_db", true)}, {"subsonic_fraction", summary(notes, "subsonic_fraction", false)}};
-    if (drums) s["kit_balance_error_db"] = summary(notes, "kit_balance_error_db", false), s["centroid_ratio"] = summary(notes, "centroid_ratio", false);
-    else s["hnr_db"] = summary(notes, "hnr_db", true);
-    if (truth) s["lsd_db"] = summary(notes, "lsd_db", false), s["lsd_floor_db"] = summary(notes, "lsd_floor_db", false),
-                   s["lsd_neighbour_db"] = summary(notes, "lsd_neighbour_db", true);
-    t["summary"] = s;
-    per_timbre.push_back(t);
-    if (!o.png_dir.empty()) {
-      std::string name = spec;
-      std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
-      write_sweep_png(o.png_dir + "/sweep_" + name + ".png", generated, real);
-    }
+  nlohmann::json per_timbre = nlohmann::json::array();
+  for (const std::string& spec : o.timbres.empty() ? default_timbres(g, run.drums) : o.timbres) {
+    log("sweep: " + spec + ", MIDI " + std::to_string(run.lo) + ".." + std::to_string(run.hi));
+    per_timbre.push_back(sweep_timbre(run, spec));
   }
-  report["timbres"] = per_timbre;
-  report["notes"] = total;
-  report["failed"] = failed;
-  report["passed"] = failed.empty();
-  report["raw_subsonic_notes"] = raw_subsonic;  // the generator's own output, before the renderer's high-pass
-  if (o.work_dir.empty()) fs::remove_all(work);
+  nlohmann::json report = {
+      {"model", o.model},
+      {"kind", run.drums ? "drums" : "melodic"},
+      {"pitches", {run.lo, run.hi}},
+      {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},
+                  {"min_hnr_db", run.drums ? nlohmann::json(nullptr) : nlohmann::json(limits.min_hnr_db)},
+                  {"max_folded_cents", run.track ? nlohmann::json(limits.max_folded_cents) : nlohmann::json(nullptr)}}},
+      {"phase", to_string(o.inverse.phase)},
+      {"pitch_tracker", run.track ? "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)" : "none"},
+      {"timbres", per_timbre},
+      {"notes", run.notes},
+      {"failed", run.failed},
+      {"passed", run.failed.empty()},
+      {"raw_subsonic_notes", run.raw_subsonic}};  // the generator's own output, before the renderer's high-pass
+  if (o.work_dir.empty()) fs::remove_all(run.work);
   return report;
 }
 
