@@ -10,7 +10,7 @@ namespace timbrel::cli {
 namespace {
 
 struct InterpolateOptions {
-  std::string a, b, model = "models/melody-2bar", out;
+  std::string a, b, model, out;
   int steps = 5;
   int bar = 0;
   double qpm = 120.0;
@@ -39,7 +39,7 @@ void add_interpolate(CLI::App& app, Status&) {
   cmd->add_option("a", o->a, "First MIDI file")->required();
   cmd->add_option("b", o->b, "Second MIDI file")->required();
   cmd->add_option("--steps,-k", o->steps, "Number of 2-bar windows, endpoints included")->default_val(5);
-  cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder")->default_val("models/melody-2bar");
+  cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder (default: the bundled models/melody-2bar)");
   cmd->add_option("--bar", o->bar, "Which 2-bar window of each file (k-th window with notes, 1-bar hop)")->default_val(0);
   cmd->add_option("--qpm", o->qpm, "Tempo of the written MIDI")->default_val(120.0);
   cmd->add_option("-o,--output", o->out, "Output MIDI: the K windows one after another")->required();

@@ -69,7 +69,7 @@ void run(const SampleOptions& o) {
 void add_sample(CLI::App& app, Status&) {
   auto o = std::make_shared<SampleOptions>();
   auto* cmd = app.add_subcommand("sample", "Sample 2-bar melodies or drum patterns from a MusicVAE");
-  cmd->add_option("--model,-m", o->model, "Model folder, TF.js or deeplearn.js checkpoint folder")->required();
+  cmd->add_option("--model,-m", o->model, "Model folder, TF.js or deeplearn.js checkpoint folder (default: the bundled models/melody-2bar)");
   cmd->add_option("-n", o->n, "Number of samples (ignored with --z-file)")->default_val(1);
   cmd->add_option("--temperature,-t", o->temperature, "Softmax temperature; 0 = argmax")->default_val(0.5);
   cmd->add_option("--seed", o->seed, "Random seed for z and sampling")->default_val(0);
