@@ -58,17 +58,16 @@ double time_per_call(const std::function<void()>& fn, double budget) {
   return elapsed / calls;
 }
 
-// The bundled timbre model's forward pass (on the GPU when libtorch has CUDA and cuda was asked).
-void bench_generator(nlohmann::json& r, int batch, double seconds, const std::string& device, const std::string& precision) {
+// The bundled timbre model's forward pass, where the engine placed it (the GPU when libtorch has
+// CUDA and the engine chose the GPU).
+void bench_generator(nlohmann::json& r, Engine& engine, int batch, double seconds, const std::string& precision) {
   std::string dir;
   try {
     dir = bundled_model_path("gm-timbres");
   } catch (const Error&) {
     return;  // no bundled model next to this build: the generator is not measured
   }
-  Gansynth g = Gansynth::load(dir);
-  if (device == "cuda" && Gansynth::cuda_available()) g.set_device("cuda");
-  g.set_precision(precision);
+  const Gansynth& g = engine.timbre_model();
   std::vector<float> z;
   std::vector<int> pitches;
   for (int b = 0; b < batch; ++b) {
@@ -83,7 +82,7 @@ void bench_generator(nlohmann::json& r, int batch, double seconds, const std::st
 
 #if TIMBREL_HAVE_CUDA
 // The GPU spectral stage, device-resident, per stage, against the measured copy bandwidth.
-void bench_cuda(const Options& o, const std::vector<float>& spec) {
+void bench_cuda(const Options& o, Engine& engine, const std::vector<float>& spec) {
   const size_t batch = size_t(o.batch);
   std::vector<float> specs(spec.size() * batch);
   for (size_t b = 0; b < batch; ++b) std::copy(spec.begin(), spec.end(), specs.begin() + long(b * spec.size()));
@@ -117,7 +116,7 @@ void bench_cuda(const Options& o, const std::vector<float>& spec) {
   inv.iterations = 8;
   const kernels::StageTimes f = gpu.time_on_device(specs.data(), batch, inv, 3);
   r["fgla_iteration_ms_per_note"] = f.polish / 8 / double(batch);
-  bench_generator(r, std::min(o.batch, 64), o.seconds, "cuda", o.precision);
+  bench_generator(r, engine, std::min(o.batch, 64), o.seconds, o.precision);
   if (r.contains("generator_ms_per_note"))
     r["notes_per_second"] = 1e3 / (r["generator_ms_per_note"].get<double>() + r["spectral_to_audio_ms_per_note"].get<double>());
   if (o.json) {
@@ -145,11 +144,13 @@ void run(const Options& o) {
   if (o.batch < 1) throw Error("--batch", "must be at least 1");
   EngineParams params;
   params.device = parse_device(o.device);
+  params.precision = parse_precision(o.precision);
   params.log = [](const std::string& m) { print_error(m); };
-  const std::string device = Engine(params).compute_name();
+  Engine engine(params);
+  const std::string device = engine.compute_name();
   if (device != "cpu") {
 #if TIMBREL_HAVE_CUDA
-    bench_cuda(o, audio_to_spectrogram(test_note(), SpectralScale::Mel));
+    bench_cuda(o, engine, audio_to_spectrogram(test_note(), SpectralScale::Mel));
 #endif
     return;
   }
@@ -180,7 +181,7 @@ void run(const Options& o) {
     pghi_phase(mag.data(), gansynth::kFrames, gansynth::kStftBins, 2048, 512, hann_pghi_gamma(2048), phase.data());
   }, o.seconds);
   r["pghi_ms_per_note"] = 1e3 * t;
-  bench_generator(r, o.batch, o.seconds, "cpu", o.precision);
+  bench_generator(r, engine, o.batch, o.seconds, o.precision);
   if (r.contains("generator_ms_per_note"))
     r["notes_per_second"] = 1e3 / (r["generator_ms_per_note"].get<double>() + r["spectral_to_audio_ms_per_note"].get<double>());
 
