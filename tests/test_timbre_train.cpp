@@ -95,14 +95,15 @@ INSTANTIATE_TEST_SUITE_P(Configs, TrainableParity,
 // the note's level; the same error on the loudest bin costs far more than on the quietest.
 TEST(TimbreLoss, SpectralConvergenceWeighsLinearMagnitudes) {
   torch::manual_seed(3);
+  const train::LossWeights lin{1.0, 0, 1.0, 0};
   torch::Tensor target = torch::rand({2, 128, 1024, 2}) * 1.6 - 0.9;
-  EXPECT_NEAR(train::reconstruction_loss(target, target, 1.0, 0, 1.0).linear, 0.0, 1e-6);
+  EXPECT_NEAR(train::reconstruction_loss(target, target, lin).linear, 0.0, 1e-6);
   torch::Tensor doubled = target.clone();
   doubled.select(3, 0).add_(std::log(2.0) * 0.0661371661726);  // x2 in magnitude, normalised
-  EXPECT_NEAR(train::reconstruction_loss(doubled, target, 1.0, 0, 1.0).linear, 1.0, 1e-4);
+  EXPECT_NEAR(train::reconstruction_loss(doubled, target, lin).linear, 1.0, 1e-4);
   torch::Tensor quiet = target - 0.5;  // every note 7.6 nepers quieter: the ratio is unchanged
   torch::Tensor quiet_doubled = doubled - 0.5;
-  EXPECT_NEAR(train::reconstruction_loss(quiet_doubled, quiet, 1.0, 0, 1.0).linear, 1.0, 1e-4);
+  EXPECT_NEAR(train::reconstruction_loss(quiet_doubled, quiet, lin).linear, 1.0, 1e-4);
   auto flat = [](int64_t frame, int64_t bin) {
     torch::Tensor t = torch::full({1, 128, 1024, 2}, -0.5);
     t[0][frame][bin][0] = 0.9;
@@ -112,12 +113,41 @@ TEST(TimbreLoss, SpectralConvergenceWeighsLinearMagnitudes) {
   torch::Tensor wrong_peak = truth.clone(), wrong_floor = truth.clone();
   wrong_peak[0][10][100][0] = 0.8;
   wrong_floor[0][60][600][0] = -0.4;
-  EXPECT_GT(train::reconstruction_loss(wrong_peak, truth, 1.0, 0, 1.0).linear,
-            100 * train::reconstruction_loss(wrong_floor, truth, 1.0, 0, 1.0).linear);
+  EXPECT_GT(train::reconstruction_loss(wrong_peak, truth, lin).linear,
+            100 * train::reconstruction_loss(wrong_floor, truth, lin).linear);
   // The log-magnitude term alone cannot tell the two apart.
-  EXPECT_NEAR(train::reconstruction_loss(wrong_peak, truth, 1.0).magnitude, train::reconstruction_loss(wrong_floor, truth, 1.0).magnitude,
+  EXPECT_NEAR(train::reconstruction_loss(wrong_peak, truth).magnitude, train::reconstruction_loss(wrong_floor, truth).magnitude,
               1e-9);
-  EXPECT_EQ(train::reconstruction_loss(wrong_peak, truth, 1.0).linear, 0.0);
+  EXPECT_EQ(train::reconstruction_loss(wrong_peak, truth).linear, 0.0);
+}
+
+// The band term: zero on the truth; +20 dB in the top half of the bands over 4 frames of a loud
+// attack costs exactly 20/70 of those cells' share; far below the note it costs little; a note
+// twice as loud overall costs its 6 dB per loud cell and nothing for the silence.
+TEST(TimbreLoss, BandEnvelopeWeighsSpectralBalanceOverTime) {
+  const train::LossWeights band{1.0, 0, 0, 1.0};
+  const double neper = 0.0661371661726;  // one neper of magnitude, normalised
+  torch::Tensor truth = torch::full({1, 128, 1024, 2}, -0.8);
+  truth.select(3, 0).slice(1, 3, 7).fill_(0.5);  // a broadband 4-frame hit, everything else silent
+  EXPECT_NEAR(train::reconstruction_loss(truth, truth, band).band, 0.0, 1e-7);
+  const double twenty_db = std::log(10.0) * neper;
+  torch::Tensor bright = truth.clone();
+  bright.select(3, 0).slice(1, 3, 7).slice(2, 512, 1024).add_(twenty_db);
+  const double cells = 4.0 * 8 / (128.0 * 16);
+  EXPECT_NEAR(train::reconstruction_loss(bright, truth, band).band, cells * 20.0 / 70.0, 1e-4);
+  // A tail 110 dB below the loudest bin (its bands 92 dB down, with 64 bins each): the same
+  // excess costs under an eighth as much, where the floor decides and the ear does not hear.
+  const double down_110_db = 5.5 * twenty_db;
+  torch::Tensor tail = truth.clone();
+  tail.select(3, 0).slice(1, 40, 44).fill_(0.5 - down_110_db);
+  torch::Tensor tail_bright = tail.clone();
+  tail_bright.select(3, 0).slice(1, 40, 44).slice(2, 512, 1024).add_(twenty_db);
+  EXPECT_LT(train::reconstruction_loss(tail_bright, tail, band).band, 0.125 * cells * 20.0 / 70.0);
+  EXPECT_GT(train::reconstruction_loss(tail_bright, tail, band).band, 0.0);
+  torch::Tensor louder = truth.clone();
+  louder.select(3, 0).add_(std::log(2.0) * neper);
+  EXPECT_NEAR(train::reconstruction_loss(louder, truth, band).band, 4.0 * 16 / (128.0 * 16) * 6.0206 / 70.0, 1e-4);
+  EXPECT_EQ(train::reconstruction_loss(bright, truth).band, 0.0);
 }
 
 TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {

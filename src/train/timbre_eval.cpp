@@ -133,7 +133,7 @@ std::vector<float> fit_timbre(const TrainableGansynth& net, const std::vector<st
   torch::optim::Adam adam({z}, torch::optim::AdamOptions(0.05));
   for (int s = 0; s < steps; ++s) {
     adam.zero_grad();
-    reconstruction_loss(net.forward(z.expand({n, c.latent_size}), index), target, 1.0).total.backward();
+    reconstruction_loss(net.forward(z.expand({n, c.latent_size}), index), target).total.backward();
     adam.step();
   }
   torch::Tensor out = z.detach().contiguous();

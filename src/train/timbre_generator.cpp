@@ -86,34 +86,58 @@ nn::TensorMap TrainableGansynth::raw() const {
 
 namespace {
 
-// Per note ||exp(m) - exp(m')||_F / ||exp(m)||_F of the denormalised log magnitudes, averaged. Both
-// are shifted by the target's per-note maximum first (the ratio is unchanged; exp stays finite).
-torch::Tensor spectral_convergence(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
+// Log magnitudes (nepers) of normalised magnitudes [n, ...], each note shifted so that the
+// target's loudest bin is 0 (ratios are unchanged; exp stays finite).
+std::pair<torch::Tensor, torch::Tensor> relative_log_magnitudes(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
   const int64_t n = pred_mag.size(0);
   torch::Tensor p = (pred_mag.reshape({n, -1}) - gansynth::kMagnitudeShift) / gansynth::kMagnitudeScale;
   torch::Tensor t = (target_mag.reshape({n, -1}) - gansynth::kMagnitudeShift) / gansynth::kMagnitudeScale;
   torch::Tensor top = std::get<0>(t.max(1, true));
-  torch::Tensor lp = torch::exp(p - top), lt = torch::exp(t - top);
+  return {(p - top).reshape(pred_mag.sizes()), (t - top).reshape(target_mag.sizes())};
+}
+
+// Per note ||exp(m) - exp(m')||_F / ||exp(m)||_F of the denormalised log magnitudes, averaged.
+torch::Tensor spectral_convergence(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
+  auto [p, t] = relative_log_magnitudes(pred_mag, target_mag);
+  const int64_t n = p.size(0);
+  torch::Tensor lp = torch::exp(p.reshape({n, -1})), lt = torch::exp(t.reshape({n, -1}));
   return ((lp - lt).square().sum(1).sqrt() / (lt.square().sum(1).sqrt() + 1e-8)).mean();
+}
+
+constexpr int64_t kLossBands = 16;
+constexpr double kBandFloor = 1e-7;  // 70 dB below the note's loudest bin
+
+// Mean |log E - log E'| / 70 dB of the energies of kLossBands equal-mel bands per frame.
+torch::Tensor band_envelope_error(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
+  auto [p, t] = relative_log_magnitudes(pred_mag, target_mag);
+  auto band_log_energy = [](const torch::Tensor& m) {
+    torch::Tensor e = torch::exp(2 * m).reshape({m.size(0), m.size(1), kLossBands, m.size(2) / kLossBands}).sum(3);
+    return torch::log(e + kBandFloor);
+  };
+  return (band_log_energy(p) - band_log_energy(t)).abs().mean() / -std::log(kBandFloor);
 }
 
 }  // namespace
 
-ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight, double loud_weight,
-                                       double linear_weight) {
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, const LossWeights& w) {
   torch::Tensor weight = ((target.select(3, 0) + 1) * 0.5).clamp(0, 1);
   torch::Tensor mag_error = (pred.select(3, 0) - target.select(3, 0)).abs();
-  if (loud_weight > 0) mag_error = mag_error * (1 + loud_weight * weight) / (1 + loud_weight / 2);
+  if (w.loud > 0) mag_error = mag_error * (1 + w.loud * weight) / (1 + w.loud / 2);
   torch::Tensor mag = mag_error.mean();
   torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
-  torch::Tensor total = mag + if_weight * freq;
-  double linear = 0;
-  if (linear_weight > 0) {
+  torch::Tensor total = mag + w.frequency * freq;
+  double linear = 0, band = 0;
+  if (w.linear > 0) {
     torch::Tensor sc = spectral_convergence(pred.select(3, 0), target.select(3, 0));
-    total = total + linear_weight * sc;
+    total = total + w.linear * sc;
     linear = sc.item<double>();
   }
-  return {total, mag.item<double>(), freq.item<double>(), linear};
+  if (w.band > 0) {
+    torch::Tensor be = band_envelope_error(pred.select(3, 0), target.select(3, 0));
+    total = total + w.band * be;
+    band = be.item<double>();
+  }
+  return {total, mag.item<double>(), freq.item<double>(), linear, band};
 }
 
 }  // namespace timbrel::train

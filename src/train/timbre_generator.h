@@ -31,17 +31,27 @@ class TrainableGansynth {
 
 struct ReconstructionLoss {
   torch::Tensor total;
-  double magnitude, frequency, linear;  // the terms' values (linear: 0 when its weight is 0)
+  double magnitude, frequency, linear, band;  // the terms' values (linear, band: 0 when their weight is 0)
+};
+// Weights of the timbre training loss's terms (see reconstruction_loss).
+struct LossWeights {
+  double frequency = 1.0;  // L1 on the IF, weighted by the true magnitude
+  double loud = 0;         // magnitude error weighted towards loud bins
+  double linear = 0;       // spectral convergence of linear magnitudes
+  double band = 0;         // log band-energy envelope
 };
 // The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
-// if_weight x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
-// the phase of noise and does not matter). loud_weight > 0 weights the magnitude error by
-// (1 + loud_weight x that same [0, 1] magnitude) / (1 + loud_weight / 2): a drum hit fills a few of
-// 128 frames and harmonics a few of 1024 bins, and an unweighted mean is ruled by the easy floor.
-// linear_weight > 0 adds that weight x the spectral convergence of the linear (mel-binned)
-// magnitudes, ||exp(m) - exp(m')|| / ||exp(m)|| per note: a log loss forgives a wrong harmonic
-// and a bright kick as much as a wrong floor, what the ear and the centroid do not.
-ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, double if_weight,
-                                       double loud_weight = 0, double linear_weight = 0);
+// frequency x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
+// the phase of noise and does not matter). loud > 0 weights the magnitude error by
+// (1 + loud x that same [0, 1] magnitude) / (1 + loud / 2): a drum hit fills a few of 128 frames
+// and harmonics a few of 1024 bins, and an unweighted mean is ruled by the easy floor.
+// linear > 0 adds that weight x the spectral convergence of the linear (mel-binned) magnitudes,
+// ||exp(m) - exp(m')|| / ||exp(m)|| per note: a log loss forgives a wrong harmonic and a bright
+// kick as much as a wrong floor, what the ear and the centroid do not.
+// band > 0 adds that weight x the L1 distance of the log energies of 16 equal-mel bands per frame,
+// within 70 dB of the note's loudest bin, as a fraction of those 70 dB: the spectral balance over
+// time (a tom's attack 20 dB too bright above 2 kHz), which the loud partials rule in the linear
+// term and thousands of single bins dilute in the log term.
+ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, const LossWeights& weights = {});
 
 }  // namespace timbrel::train

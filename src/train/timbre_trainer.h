@@ -29,6 +29,7 @@ struct TimbreTrainOptions {
   double if_weight = 1.0;
   double loud_weight = 0;    // magnitude error weighted towards loud bins (timbre_generator.h)
   double linear_weight = 0;  // spectral convergence of linear magnitudes (timbre_generator.h)
+  double band_weight = 0;    // log band-energy envelope (timbre_generator.h)
   int validate_every = 250, checkpoint_every = 250;
   int threads = 2;
   uint64_t seed = 0;
