@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/event_rnn.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/musicvae.h"
 #include "timbrel/note_sequence.h"
@@ -39,8 +40,9 @@ std::string to_string(Precision precision);
 std::string bundled_model_path(const std::string& name);
 
 struct EngineParams {
-  // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar).
-  std::string timbre_model, drum_model, melody_model, groove_model;
+  // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
+  // melody-rnn, drums-rnn).
+  std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
   Device device = Device::Auto;
   Precision precision = Precision::Fp32;
   int threads = 0;  // CPU threads of the spectral stage (0 = all cores)
@@ -95,6 +97,8 @@ class Engine {
   Gansynth& drum_model();
   MusicVae& melody_model();
   MusicVae& groove_model();
+  EventRnn& melody_rnn_model();
+  EventRnn& drums_rnn_model();
   std::string timbre_model_path() const;
 
   // One note as the generator makes it: [128, 1024, 2] normalised IF-mel values.
@@ -119,6 +123,9 @@ class Engine {
   NoteSequence interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateRequest& request);
   // The melody (and groove) of `generate`.
   NoteSequence compose(const SongRequest& request);
+  // The primer with options.bars more bars: its melody continued by the Melody RNN and its drums
+  // by the Drums RNN (each when the primer has that part), from the bar after the primer ends.
+  NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options);
 
   struct Impl;
 

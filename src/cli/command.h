@@ -26,6 +26,7 @@ void add_dataset(CLI::App& app, Status& status);
 void add_render(CLI::App& app, Status& status);
 void add_generate(CLI::App& app, Status& status);
 void add_play(CLI::App& app, Status& status);
+void add_continue(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
 

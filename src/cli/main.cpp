@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   add_inspect(app, status);
   add_sample(app, status);
   add_interpolate(app, status);
+  add_continue(app, status);
   add_eval(app, status);
   add_train(app, status);
   add_convert(app, status);

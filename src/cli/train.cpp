@@ -1,10 +1,12 @@
 // timbrel train melody|drums: train (or fine-tune) a MusicVAE on a folder of MIDI files.
 // timbrel train timbre: train the GANSynth timbre generator on a note set.
+// timbrel train melody-rnn|drums-rnn: train a primer-continuation RNN on folders of MIDI files.
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/paths.h"
 #include "timbrel/error.h"
+#include "train/event_rnn_trainer.h"
 #include "train/musicvae_trainer.h"
 #include "train/timbre_trainer.h"
 
@@ -100,6 +102,47 @@ void add_train_timbre(CLI::App& train) {
   });
 }
 
+void add_train_event_rnn(CLI::App& train, const std::string& kind) {
+  auto o = std::make_shared<train::EventRnnTrainOptions>();
+  o->kind = kind;
+  const std::string name = kind + "-rnn";
+  auto* cmd = train.add_subcommand(name, std::string(kind == "melody" ? "Train a Melody RNN" : "Train a Drums RNN") +
+                                             " (Magenta's lookback configuration) for `timbrel continue`");
+  cmd->add_option("--data", o->data_dirs, "Folders of MIDI files, each split by file and reported on its own (repeatable)")
+      ->required();
+  cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
+  cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
+  cmd->add_option("--layers", o->layers, "LSTM sizes (default: melody 128,128; drums 256,256,256)")->delimiter(',');
+  cmd->add_option("--dropout", o->dropout, "Dropout after each LSTM layer")->default_val(0.5)->check(CLI::Range(0.0, 0.95));
+  cmd->add_option("--batch", o->batch, "Batch size")->default_val(64);
+  cmd->add_option("--window", o->window_steps, "Sixteenth steps per training sequence (a multiple of 32)")->default_val(128);
+  cmd->add_option("--lr", o->learning_rate, "Adam learning rate")->default_val(1e-3);
+  cmd->add_option("--clip", o->clip_norm, "Global gradient-norm clipping")->default_val(3.0);
+  cmd->add_option("--transpose", o->transpose, "Augmentation range in semitones (default: 5 for melodies, 0 for drums)");
+  cmd->add_option("--validation", o->validation_fraction, "Fraction of files held out (without info.csv)")->default_val(0.1);
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
+  cmd->add_option("--threads", o->threads, "Torch threads")->default_val(1);
+  cmd->add_option("--seed", o->seed, "Random seed")->default_val(0);
+  cmd->add_option("--data-licence", o->data_licence, "Licence of the training data, for the model card");
+  cmd->footer(kind == "melody" ? "Example:\n  timbrel train melody-rnn --data ../shared/data/melodies/nottingham --data ../shared/data/melodies/openewld/midi \\\n"
+                                 "      --out models/melody-rnn --minutes 60\n  timbrel continue primer.mid --model models/melody-rnn --bars 8 -o out.mid"
+                               : "Example:\n  timbrel train drums-rnn --data ../shared/data/drums/groove --out models/drums-rnn --minutes 60\n"
+                                 "  timbrel continue beat.mid --model models/drums-rnn --bars 4 -o more.mid");
+  cmd->callback([o] {
+    if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    o->log = stderr_log();
+    o->progress = stderr_progress();
+    auto r = train::train_event_rnn(*o);
+    std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_windows << " windows; model in "
+              << o->out_dir << std::endl;
+    for (const auto& s : r.validation)
+      std::cout << "  held out of " << s.folder << ": " << s.files << " files, " << s.windows << " windows, next-event accuracy "
+                << s.accuracy << ", log-perplexity " << s.log_perplexity << std::endl;
+  });
+}
+
 }  // namespace
 
 void add_train(CLI::App& app, Status&) {
@@ -108,6 +151,8 @@ void add_train(CLI::App& app, Status&) {
   add_train_musicvae(*train, "melody");
   add_train_musicvae(*train, "drums");
   add_train_timbre(*train);
+  add_train_event_rnn(*train, "melody");
+  add_train_event_rnn(*train, "drums");
 }
 
 }  // namespace timbrel::cli

@@ -88,6 +88,7 @@ struct Engine::Impl {
   std::string timbre_dir;
   std::unique_ptr<Gansynth> timbre, drums;
   std::unique_ptr<MusicVae> melody, groove;
+  std::unique_ptr<EventRnn> melody_rnn, drums_rnn;
 
   void log(const std::string& message) const {
     if (params.log) params.log(message);
@@ -239,6 +240,39 @@ NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, c
     z.insert(z.end(), zi.begin(), zi.end());
   }
   return windows_to_sequence(model.info().kind, model.decode(z, 0.0), r.qpm);
+}
+
+EventRnn& Engine::melody_rnn_model() {
+  if (!impl_->melody_rnn) {
+    impl_->melody_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.melody_rnn_model, "melody-rnn")));
+    if (impl_->melody_rnn->info().kind != "melody") throw Error("melody_rnn_model", "is a drums RNN, not a melody RNN");
+  }
+  return *impl_->melody_rnn;
+}
+
+EventRnn& Engine::drums_rnn_model() {
+  if (!impl_->drums_rnn) {
+    impl_->drums_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.drums_rnn_model, "drums-rnn")));
+    if (impl_->drums_rnn->info().kind != "drums") throw Error("drums_rnn_model", "is a melody RNN, not a drums RNN");
+  }
+  return *impl_->drums_rnn;
+}
+
+NoteSequence Engine::continue_sequence(const NoteSequence& primer, const ContinueOptions& options) {
+  const bool has_melody = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return !n.is_drum; });
+  const bool has_drums = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; });
+  if (!has_melody && !has_drums) throw Error("primer", "has no notes to continue");
+  NoteSequence out = primer;
+  auto append = [&](const std::vector<Note>& notes) {
+    for (const Note& n : notes) out.total_time = std::max(out.total_time, n.end_time), out.notes.push_back(n);
+  };
+  if (has_melody) append(melody_rnn_model().continuation(primer, options));
+  if (has_drums) {
+    ContinueOptions drum_options = options;
+    drum_options.seed = options.seed + 1;
+    append(drums_rnn_model().continuation(primer, drum_options));
+  }
+  return out;
 }
 
 NoteSequence Engine::compose(const SongRequest& r) {

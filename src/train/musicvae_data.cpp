@@ -86,24 +86,32 @@ Corpus load_all(const std::string& kind, const std::string& dir) {
   return c;
 }
 
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction) {
-  Corpus c;
+FileSplit split_files(const std::string& dir, double validation_fraction) {
+  FileSplit out;
   auto files = list_midi_files(dir);
   auto csv = csv_split(dir);
   if (!csv.empty()) {
-    c.split_rule = "info.csv split column (train -> train, validation -> validation, test unused)";
+    out.rule = "info.csv split column (train -> train, validation -> validation, test unused)";
     for (const auto& f : files) {
       auto it = csv.find(fs::relative(f, dir).string());
       if (it == csv.end()) continue;
-      if (it->second == "train") add_file(kind, f, c.train, c);
-      else if (it->second == "validation") add_file(kind, f, c.validation, c);
+      if (it->second == "train") out.train.push_back(f);
+      else if (it->second == "validation") out.validation.push_back(f);
     }
   } else {
     const uint64_t buckets = 1000, cut = uint64_t(validation_fraction * buckets + 0.5);
-    c.split_rule = "by file: FNV-1a hash of the relative path mod 1000 < " + std::to_string(cut) + " -> validation";
-    for (const auto& f : files)
-      add_file(kind, f, fnv1a(fs::relative(f, dir).string()) % buckets < cut ? c.validation : c.train, c);
+    out.rule = "by file: FNV-1a hash of the relative path mod 1000 < " + std::to_string(cut) + " -> validation";
+    for (const auto& f : files) (fnv1a(fs::relative(f, dir).string()) % buckets < cut ? out.validation : out.train).push_back(f);
   }
+  return out;
+}
+
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction) {
+  Corpus c;
+  FileSplit split = split_files(dir, validation_fraction);
+  c.split_rule = split.rule;
+  for (const auto& f : split.train) add_file(kind, f, c.train, c);
+  for (const auto& f : split.validation) add_file(kind, f, c.validation, c);
   return c;
 }
 

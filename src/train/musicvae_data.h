@@ -22,6 +22,14 @@ struct Corpus {
 // MIDI files (.mid/.midi) under `dir`, sorted. Throws Error when there is none.
 std::vector<std::string> list_midi_files(const std::string& dir);
 
+// The files of a folder split by file, as load_split does (trainers of other sequence models
+// share the rule).
+struct FileSplit {
+  std::vector<std::string> train, validation;
+  std::string rule;  // how files were assigned, for the model card
+};
+FileSplit split_files(const std::string& dir, double validation_fraction = 0.1);
+
 // Windows of all files, every file in the validation set (evaluation).
 Corpus load_all(const std::string& kind, const std::string& dir);
 // Train/validation split: a Groove-style info.csv in `dir` (midi_filename, split columns:

@@ -1,0 +1,66 @@
+#pragma once
+// Primer continuation with an event RNN: Magenta's Melody RNN and Drums RNN (lookback
+// configuration: LSTM layers over Magenta's lookback inputs, "repeat 1 / 2 bars back" labels).
+// Give it the first bars of a piece; it writes what comes next, note by note, sampling (with a
+// temperature) or by Magenta's beam search.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "timbrel/note_sequence.h"
+
+namespace timbrel {
+
+struct EventRnnInfo {
+  std::string kind;         // "melody" or "drums"
+  std::vector<int> layers;  // LSTM sizes
+  int classes = 0, input_size = 0;
+  int min_pitch = 0, max_pitch = 0;  // melody range [min, max): the primer is moved into it by octaves
+  std::vector<int> lookbacks;        // steps
+};
+
+struct ContinueOptions {
+  int bars = 8;              // of continuation, 16 sixteenth steps each
+  double temperature = 1.0;  // softmax temperature; 0 = most likely class every step
+  int beam_size = 1;         // > 1: Magenta's beam search (keep the most likely of beam x branch)
+  int branch_factor = 1;     // sequences sampled from each beam per iteration
+  int steps_per_iteration = 1;
+  uint64_t seed = 0;
+};
+
+class EventRnn {
+ public:
+  // A model folder (model.json with architecture "event_rnn" + weights.safetensors). Throws Error naming it.
+  static EventRnn load(const std::string& path);
+  ~EventRnn();
+  EventRnn(EventRnn&&) noexcept;
+  EventRnn& operator=(EventRnn&&) noexcept;
+  const EventRnnInfo& info() const;
+
+  // `steps` events after `primer` (melody events of music.h or 9-bit drum masks), sampled as
+  // `options` say. The primer's events must be inside the model's encoding.
+  std::vector<int> continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& options) const;
+  // Natural-log likelihood the model gives events[1..] after events[0].
+  double log_likelihood(const std::vector<int>& events) const;
+
+  // The notes of options.bars bars (of the primer's last time signature) that continue the
+  // primer's melody (or drums) from the bar after its last note ends, at its last tempo; melody
+  // notes take the program and channel of the primer's last melody note, drums go to channel 10.
+  // A melody outside the model's range is moved by octaves for the model and the continuation
+  // moved back. Error naming "primer" when it has nothing of the model's kind.
+  std::vector<Note> continuation(const NoteSequence& primer, const ContinueOptions& options) const;
+  // The primer as it is, with continuation() appended.
+  NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options) const;
+
+  void save(const std::string& dir) const;
+
+  struct Impl;  // the library's (src/nn/event_rnn_model.h)
+  explicit EventRnn(std::unique_ptr<Impl> impl);
+
+ private:
+  friend Impl& event_rnn_impl(const EventRnn& model);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace timbrel

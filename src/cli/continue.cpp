@@ -1,0 +1,79 @@
+// timbrel continue: a primer's melody and drums continued by the Melody RNN and the Drums RNN.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/paths.h"
+#include "timbrel/engine.h"
+#include "timbrel/error.h"
+#include "timbrel/music.h"
+
+namespace timbrel::cli {
+namespace {
+
+struct ContinueCommand {
+  std::string primer, model, drum_model, out;
+  ContinueOptions options;
+  bool only_melody = false, only_drums = false;
+};
+
+void run(const ContinueCommand& c) {
+  name_flag("melody_rnn_model", "--model");
+  name_flag("drums_rnn_model", "--drum-model");
+  name_flag("bars", "--bars");
+  name_flag("temperature", "--temperature");
+  name_flag("beam_size", "--beam-size");
+  refuse_existing_output(c.out);
+  EngineParams params;
+  params.melody_rnn_model = c.model;
+  params.drums_rnn_model = c.drum_model;
+  Engine engine(params);
+  const NoteSequence primer = read_midi(c.primer);
+  NoteSequence out;
+  try {
+    if (c.only_melody || c.only_drums) {
+      out = primer;
+      EventRnn& rnn = c.only_drums ? engine.drums_rnn_model() : engine.melody_rnn_model();
+      for (const Note& n : rnn.continuation(primer, c.options)) out.notes.push_back(n), out.total_time = std::max(out.total_time, n.end_time);
+    } else {
+      out = engine.continue_sequence(primer, c.options);
+    }
+  } catch (const Error& e) {
+    if (e.subject() == "primer") throw Error(c.primer, e.problem());
+    throw;
+  }
+  write_midi(out, c.out);
+  std::cout << c.out << ": " << primer.notes.size() << " primer notes + " << out.notes.size() - primer.notes.size() << " continuing notes ("
+            << c.options.bars << " bars)" << std::endl;
+}
+
+}  // namespace
+
+void add_continue(CLI::App& app, Status&) {
+  auto c = std::make_shared<ContinueCommand>();
+  auto* cmd = app.add_subcommand("continue", "Continue a primer's melody and drums with the Melody RNN and the Drums RNN");
+  cmd->add_option("primer", c->primer, "MIDI file: its melody (highest line) and drums are continued")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--model,-m", c->model, "Melody RNN model folder (default: the bundled models/melody-rnn)");
+  cmd->add_option("--drum-model", c->drum_model, "Drums RNN model folder (default: the bundled models/drums-rnn)");
+  cmd->add_option("--bars", c->options.bars, "Bars to add (of the primer's last time signature)")->default_val(8)->check(CLI::Range(1, 1024));
+  cmd->add_option("--temperature,-t", c->options.temperature, "Softmax temperature; 0 = the most likely event each step")
+      ->default_val(1.0)
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--beam-size", c->options.beam_size, "Beam search: sequences kept (1 = plain sampling)")->default_val(1)->check(CLI::Range(1, 64));
+  cmd->add_option("--branch-factor", c->options.branch_factor, "Beam search: continuations sampled from each kept sequence")
+      ->default_val(1)
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--steps-per-iteration", c->options.steps_per_iteration, "Beam search: steps sampled between prunings")
+      ->default_val(1)
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--seed", c->options.seed, "Random seed")->default_val(0);
+  auto* melody = cmd->add_flag("--melody-only", c->only_melody, "Continue only the melody (drums kept as they are)");
+  cmd->add_flag("--drums-only", c->only_drums, "Continue only the drums (melody kept as it is)")->excludes(melody);
+  cmd->add_option("-o,--output", c->out, "Output MIDI file: the primer, then the continuation")->required();
+  cmd->footer("Examples:\n  timbrel continue primer.mid --bars 8 -o continued.mid\n"
+              "  timbrel continue primer.mid --model models/melody-rnn --temperature 0.8 --beam-size 4 --branch-factor 2 -o out.mid\n"
+              "  timbrel continue beat.mid --drums-only --bars 4 -o more_beat.mid\n"
+              "The continuation starts on the bar after the primer ends, at its last tempo; drums on channel 10.");
+  cmd->callback([c] { run(*c); });
+}
+
+}  // namespace timbrel::cli

@@ -1,0 +1,163 @@
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "music/tempo_map.h"
+#include "nn/event_rnn_model.h"
+#include "nn/model_folder.h"
+#include "timbrel/error.h"
+
+namespace timbrel {
+
+namespace nn {
+
+namespace {
+
+nlohmann::json hparams_of(const EventCodec& codec, const std::vector<int>& layers, double dropout) {
+  return {{"kind", codec.kind},           {"layers", layers},          {"dropout", dropout},
+          {"min_pitch", codec.min_pitch}, {"max_pitch", codec.max_pitch}, {"lookbacks", codec.lookbacks},
+          {"counter_bits", codec.counter_bits}};
+}
+
+// One row per sequence being extended: its events, likelihood so far and next-step logits.
+struct Beam {
+  std::vector<std::vector<int>> events;
+  std::vector<double> log_p;
+  torch::Tensor logits;  // [B, classes]
+  LstmState state;       // [layers, B, H] each
+  void keep(const std::vector<int64_t>& rows) {
+    std::vector<std::vector<int>> e;
+    std::vector<double> l;
+    for (int64_t r : rows) e.push_back(events[size_t(r)]), l.push_back(log_p[size_t(r)]);
+    events = std::move(e);
+    log_p = std::move(l);
+    auto idx = torch::tensor(rows, torch::kLong);
+    logits = logits.index_select(0, idx);
+    state = {std::get<0>(state).index_select(1, idx), std::get<1>(state).index_select(1, idx)};
+  }
+};
+
+}  // namespace
+
+EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card) {
+  auto impl = std::make_unique<EventRnn::Impl>();
+  impl->codec = codec;
+  impl->dropout = dropout;
+  impl->net = EventRnnNet(codec.input_size(), layers, codec.classes(), dropout);
+  impl->net->eval();
+  impl->info = {codec.kind, layers, codec.classes(), codec.input_size(), codec.min_pitch, codec.max_pitch, codec.lookbacks};
+  card["architecture"] = "event_rnn";
+  card["hparams"] = hparams_of(codec, layers, dropout);
+  impl->card = std::move(card);
+  return EventRnn(std::move(impl));
+}
+
+EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, const std::string& subject) {
+  const auto& h = card.at("hparams");
+  EventCodec codec;
+  codec.kind = h.at("kind").get<std::string>();
+  if (codec.kind != "melody" && codec.kind != "drums") throw Error(subject, "hparams.kind must be melody or drums");
+  codec.min_pitch = h.value("min_pitch", 48);
+  codec.max_pitch = h.value("max_pitch", 84);
+  codec.lookbacks = h.value("lookbacks", std::vector<int>{16, 32});
+  codec.counter_bits = h.value("counter_bits", 5);
+  if (codec.min_pitch < 0 || codec.max_pitch > 128 || codec.max_pitch - codec.min_pitch < 12)
+    throw Error(subject, "hparams pitch range must span an octave inside 0..127");
+  EventRnn model = make_event_rnn(codec, h.at("layers").get<std::vector<int>>(), h.value("dropout", 0.5), card);
+  event_rnn_impl(model).net->load(tensors, subject);
+  return model;
+}
+
+torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count) {
+  torch::Tensor out = torch::empty({int64_t(count), codec.input_size()});
+  for (size_t i = 0; i < count; ++i) codec.input(events, first + i, out[int64_t(i)].data_ptr<float>());
+  return out;
+}
+
+}  // namespace nn
+
+EventRnn::EventRnn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EventRnn::~EventRnn() = default;
+EventRnn::EventRnn(EventRnn&&) noexcept = default;
+EventRnn& EventRnn::operator=(EventRnn&&) noexcept = default;
+const EventRnnInfo& EventRnn::info() const { return impl_->info; }
+
+EventRnn EventRnn::load(const std::string& path) {
+  try {
+    nn::ModelFolder folder = nn::read_model_folder(path, "event_rnn");
+    return nn::event_rnn_from(folder.card, folder.tensors, path);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + "/model.json", std::string("bad event RNN card: ") + e.what());
+  }
+}
+
+void EventRnn::save(const std::string& dir) const { nn::write_model_folder(dir, impl_->card, impl_->net->tensors()); }
+
+double EventRnn::log_likelihood(const std::vector<int>& events) const {
+  if (events.size() < 2) return 0;
+  torch::NoGradGuard no_grad;
+  const auto& codec = impl_->codec;
+  auto inputs = nn::event_inputs(codec, events, 0, events.size() - 1).unsqueeze(0);
+  auto log_p = torch::log_softmax(impl_->net->forward(inputs)[0], 1);
+  double sum = 0;
+  for (size_t i = 1; i < events.size(); ++i) sum += log_p[int64_t(i - 1)][codec.label(events, i)].item<double>();
+  return sum;
+}
+
+std::vector<int> EventRnn::continue_events(const std::vector<int>& primer_in, int steps, const ContinueOptions& o) const {
+  if (steps < 0) throw Error("steps", "must not be negative");
+  if (o.temperature < 0) throw Error("temperature", "must not be negative");
+  if (o.beam_size < 1 || o.branch_factor < 1 || o.steps_per_iteration < 1)
+    throw Error("beam_size", "beam size, branch factor and steps per iteration must be at least 1");
+  const auto& codec = impl_->codec;
+  auto& net = impl_->net;
+  std::vector<int> primer = primer_in.empty() ? std::vector<int>{codec.default_event()} : primer_in;
+  for (int e : primer) codec.encode_event(e);  // throws for an event outside the encoding
+  torch::NoGradGuard no_grad;
+  net->eval();
+  std::mt19937_64 rng(o.seed);
+  nn::Beam beam;
+  beam.events = {primer};
+  beam.log_p = {0.0};
+  std::tie(beam.logits, beam.state) = net->advance(nn::event_inputs(codec, primer, 0, primer.size()).unsqueeze(0), {});
+  for (int done = 0; done < steps;) {
+    const int64_t rows = int64_t(beam.events.size());
+    std::vector<int64_t> branch;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int k = 0; k < o.branch_factor; ++k) branch.push_back(r);
+    beam.keep(branch);
+    const int run = std::min(o.steps_per_iteration, steps - done);
+    for (int s = 0; s < run; ++s) {
+      auto scaled = o.temperature > 0 ? beam.logits / o.temperature : beam.logits;
+      auto log_probs = torch::log_softmax(scaled, 1).contiguous();
+      std::vector<float> row(size_t(log_probs.size(1)));
+      auto inputs = torch::empty({int64_t(beam.events.size()), 1, codec.input_size()});
+      for (size_t b = 0; b < beam.events.size(); ++b) {
+        const float* lp = log_probs[int64_t(b)].data_ptr<float>();
+        int cls = int(std::max_element(lp, lp + row.size()) - lp);
+        if (o.temperature > 0) {
+          for (size_t c = 0; c < row.size(); ++c) row[c] = std::exp(lp[c]);
+          cls = std::discrete_distribution<int>(row.begin(), row.end())(rng);
+        }
+        beam.log_p[b] += lp[cls];
+        auto& ev = beam.events[b];
+        ev.push_back(codec.class_to_event(cls, ev));
+        codec.input(ev, ev.size() - 1, inputs[int64_t(b)][0].data_ptr<float>());
+      }
+      std::tie(beam.logits, beam.state) = net->advance(inputs, beam.state);
+    }
+    done += run;
+    if (int(beam.events.size()) > o.beam_size) {
+      std::vector<int64_t> order(beam.events.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return beam.log_p[size_t(a)] > beam.log_p[size_t(b)]; });
+      order.resize(size_t(o.beam_size));
+      beam.keep(order);
+    }
+  }
+  const size_t best = size_t(std::max_element(beam.log_p.begin(), beam.log_p.end()) - beam.log_p.begin());
+  return std::vector<int>(beam.events[best].begin() + long(primer.size()), beam.events[best].end());
+}
+
+}  // namespace timbrel

@@ -1,0 +1,29 @@
+#pragma once
+// What the public EventRnn wraps: the network, its codec and its card.
+#include <nlohmann/json.hpp>
+
+#include "nn/event_codec.h"
+#include "nn/event_rnn_net.h"
+#include "timbrel/event_rnn.h"
+
+namespace timbrel {
+
+struct EventRnn::Impl {
+  nn::EventRnnNet net{nullptr};
+  nn::EventCodec codec;
+  EventRnnInfo info;
+  double dropout = 0.5;
+  nlohmann::json card;  // model.json ("hparams" describe the network and the codec)
+};
+
+inline EventRnn::Impl& event_rnn_impl(const EventRnn& model) { return *model.impl_; }
+
+namespace nn {
+// A fresh (randomly initialised) model, or one from a card's hparams and weights.
+EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card = {});
+EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, const std::string& subject);
+// Inputs of positions [first, first + count) of `events`: [count, input_size].
+torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count);
+}  // namespace nn
+
+}  // namespace timbrel

@@ -1,0 +1,63 @@
+#include "nn/event_rnn_net.h"
+
+#include "timbrel/error.h"
+
+namespace timbrel::nn {
+
+namespace {
+
+std::string shape_of(torch::IntArrayRef s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+EventRnnNetImpl::EventRnnNetImpl(int input_size, std::vector<int> layers, int classes, double dropout) : dropout_(dropout) {
+  if (layers.empty() || input_size < 1 || classes < 2) throw Error("layers", "an event RNN needs LSTM layers, inputs and classes");
+  for (int l : layers)
+    if (l != layers[0] || l < 1) throw Error("layers", "LSTM layers must have one positive size (e.g. 128,128)");
+  lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(input_size, layers[0])
+                                                      .num_layers(int64_t(layers.size()))
+                                                      .batch_first(true)
+                                                      .dropout(layers.size() > 1 ? dropout : 0.0)));
+  output_ = register_module("output", torch::nn::Linear(layers[0], classes));
+}
+
+torch::Tensor EventRnnNetImpl::forward(const torch::Tensor& inputs) {
+  auto out = std::get<0>(lstm_->forward(inputs));
+  return output_->forward(torch::dropout(out, dropout_, is_training()));
+}
+
+std::pair<torch::Tensor, LstmState> EventRnnNetImpl::advance(const torch::Tensor& inputs, const LstmState& state) {
+  auto [out, next] = std::get<0>(state).defined() ? lstm_->forward(inputs, state) : lstm_->forward(inputs);
+  auto last = out.select(1, out.size(1) - 1);
+  return {output_->forward(torch::dropout(last, dropout_, is_training())), next};
+}
+
+TensorMap EventRnnNetImpl::tensors() const {
+  TensorMap out;
+  for (const auto& p : named_parameters(true)) out[p.key()] = p.value().detach();
+  return out;
+}
+
+void EventRnnNetImpl::load(const TensorMap& tensors, const std::string& subject) {
+  torch::NoGradGuard no_grad;
+  auto params = named_parameters(true);
+  for (const auto& [name, t] : tensors)
+    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for this event RNN");
+  for (auto& p : params) {
+    auto it = tensors.find(p.key());
+    if (it == tensors.end()) throw Error(subject, "missing tensor '" + p.key() + "'");
+    const auto& t = it->second;
+    if (!t.is_floating_point()) throw Error(subject, "tensor '" + p.key() + "' is not floating point");
+    if (t.sizes() != p.value().sizes())
+      throw Error(subject, "tensor '" + p.key() + "' has shape " + shape_of(t.sizes()) + ", expected " + shape_of(p.value().sizes()));
+    auto f = t.to(torch::kFloat);
+    if (!torch::isfinite(f).all().item<bool>()) throw Error(subject, "tensor '" + p.key() + "' has non-finite values");
+    p.value().copy_(f);
+  }
+}
+
+}  // namespace timbrel::nn
