@@ -60,14 +60,19 @@ InverseOptions inverse_options(const std::string& phase, int iterations) {
   return o;
 }
 
-EngineParams engine_params(const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
-                           const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
+struct ModelPaths {
+  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn;
+};
+
+EngineParams engine_params(const ModelPaths& models, const std::string& device, const std::string& precision, int threads,
                            std::optional<std::function<void(const std::string&)>> log) {
   EngineParams p;
-  p.timbre_model = timbre_model;
-  p.drum_model = drum_model;
-  p.melody_model = melody_model;
-  p.groove_model = groove_model;
+  p.timbre_model = models.timbre;
+  p.drum_model = models.drum;
+  p.melody_model = models.melody;
+  p.groove_model = models.groove;
+  p.melody_rnn_model = models.melody_rnn;
+  p.drums_rnn_model = models.drums_rnn;
   p.device = parse_device(device);
   p.precision = parse_precision(precision);
   p.threads = threads;
@@ -178,13 +183,14 @@ void bind_engine(py::module_& m) {
                      "bundled models (found under $TIMBREL_MODELS, ./models, ...).")
       .def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
-                       std::optional<std::function<void(const std::string&)>> log) {
-             return std::make_unique<Engine>(
-                 engine_params(timbre_model, drum_model, melody_model, groove_model, device, precision, threads, std::move(log)));
+                       std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
+                       const std::string& drums_rnn_model) {
+             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model};
+             return std::make_unique<Engine>(engine_params(models, device, precision, threads, std::move(log)));
            }),
            py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
-           py::arg("log") = py::none())
+           py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "")
       .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'")
       .def(
           "note",
@@ -307,7 +313,24 @@ void bind_engine(py::module_& m) {
             return e.compose(r);
           },
           py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)");
+          "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)")
+      .def(
+          "continue_sequence",
+          [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
+            ContinueOptions o;
+            o.bars = bars;
+            o.temperature = temperature;
+            o.beam_size = beam_size;
+            o.branch_factor = branch_factor;
+            o.seed = seed;
+            const NoteSequence p = sequence_of(primer);
+            py::gil_scoped_release nogil;
+            return e.continue_sequence(p, o);
+          },
+          py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
+          py::arg("seed") = 0,
+          "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
+          "by the Drums RNN");
 }
 
 }  // namespace

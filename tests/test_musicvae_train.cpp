@@ -37,7 +37,7 @@ std::string make_corpus() {
 train::TrainOptions tiny_options(const std::string& data, const std::string& out) {
   train::TrainOptions o;
   o.kind = "melody";
-  o.data_dir = data;
+  o.data_dirs = {data};
   o.out_dir = out;
   o.z_size = 8;
   o.encoder = {32};
@@ -50,6 +50,31 @@ train::TrainOptions tiny_options(const std::string& data, const std::string& out
   o.transpose = 2;
   o.log = [](const std::string&) {};
   return o;
+}
+
+// Two folders: each split by file and scored on its own; together they are the training set.
+TEST(MusicVaeTrain, ScoresEachCorpusOnItsOwn) {
+  const std::string a = make_corpus(), b = test::temp_dir() + "/second";
+  std::filesystem::create_directories(b);
+  for (int f = 0; f < 6; ++f) {
+    std::vector<int> events(64, kMelodyNoEvent);
+    for (int i = 0; i < 16; ++i) events[size_t(i * 4)] = 70 - (i + f) % 5;
+    write_midi(melody_to_sequence(events), b + "/down" + std::to_string(f) + ".mid");
+  }
+  auto o = tiny_options(a, test::temp_dir() + "/two");
+  o.data_dirs.push_back(b);
+  o.validation_fraction = 0.5;
+  o.max_steps = 10;
+  auto r = train::train_musicvae(o);
+  ASSERT_EQ(r.corpora.size(), 2u);
+  size_t windows = 0;
+  for (const auto& c : r.corpora) {
+    EXPECT_GT(c.validation_windows, 0u) << c.folder;
+    EXPECT_GE(c.validation_accuracy, 0.0);
+    windows += c.validation_windows;
+  }
+  EXPECT_EQ(windows, r.validation_windows);
+  EXPECT_EQ(r.corpora[1].folder, b);
 }
 
 TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
@@ -72,6 +97,9 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   EXPECT_EQ(folder.card["hparams"]["encoder"], nlohmann::json::array({32}));
   EXPECT_GT(folder.card["data"]["train_files"].get<int>(), 0);
   EXPECT_TRUE(folder.card["metrics"].contains("validation_token_accuracy"));
+  ASSERT_EQ(r.corpora.size(), 1u);
+  EXPECT_EQ(r.corpora[0].validation_accuracy, r.validation_accuracy);  // one corpus: its score is the whole score
+  EXPECT_EQ(folder.card["data"]["corpora"][0]["validation_token_accuracy"].get<double>(), r.validation_accuracy);
   EXPECT_EQ(folder.card["latent_prior"]["std"].size(), 8u);
   EXPECT_TRUE(test::file_exists(out + "/checkpoint/optimizer.pt"));
   // The written model reproduces the reported training accuracy on the same windows.
@@ -117,7 +145,7 @@ TEST(MusicVaeTrain, BadOptionsAreErrors) {
   std::string dir = test::temp_dir();
   auto o = tiny_options(dir + "/none", dir + "/out");
   EXPECT_THROW(train::train_musicvae(o), Error);
-  o.data_dir = dir;
+  o.data_dirs = {dir};
   o.max_steps = 0;
   EXPECT_THROW(train::train_musicvae(o), Error);
   o.max_steps = 1;

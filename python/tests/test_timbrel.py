@@ -80,6 +80,17 @@ def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     assert song.has_drums() and song.total_time == pytest.approx(8.0, abs=0.01)
 
 
+def test_continue_sequence_keeps_the_primer_and_adds_bars(engine):
+    primer = timbrel.NoteSequence.from_midi(TWINKLE)  # 4 bars at 120 qpm: melody and drums
+    song = engine.continue_sequence(TWINKLE, bars=2, seed=3)
+    assert [(n.pitch, n.start) for n in song.notes[:len(primer)]] == [(n.pitch, n.start) for n in primer.notes]
+    added = song.notes[len(primer):]
+    assert any(n.is_drum for n in added) and any(not n.is_drum for n in added)
+    assert all(8.0 - 1e-6 <= n.start < 12.0 for n in added)  # bars 5 and 6
+    with pytest.raises(timbrel.Error, match="bars"):
+        engine.continue_sequence(TWINKLE, bars=0)
+
+
 def test_errors_are_timbrel_errors_naming_the_parameter(engine):
     with pytest.raises(timbrel.Error, match="device gpu: must be auto, cpu or cuda"):
         timbrel.Engine(device="gpu")

@@ -29,6 +29,8 @@ void add_play(CLI::App& app, Status& status);
 void add_continue(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
+// `eval melody-rnn|drums-rnn` (registered by add_eval).
+void add_eval_rnn(CLI::App& eval, const std::string& kind);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

@@ -168,12 +168,14 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
 }  // namespace
 
 void add_eval(CLI::App& app, Status& status) {
-  auto* eval = app.add_subcommand("eval", "Evaluate models: MusicVAE (melody, drums) or a timbre model");
+  auto* eval = app.add_subcommand("eval", "Evaluate models: MusicVAE (melody, drums), event RNNs or a timbre model");
   eval->require_subcommand(1);
   add_eval_musicvae(*eval, "melody", status);
   add_eval_musicvae(*eval, "drums", status);
   add_eval_timbre(*eval, status);
   add_eval_song(*eval);
+  add_eval_rnn(*eval, "melody");
+  add_eval_rnn(*eval, "drums");
 }
 
 }  // namespace timbrel::cli

@@ -32,7 +32,7 @@ void play_file_or_song(const PlayCliOptions& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
   Engine engine(engine_params(p.song));
-  const NoteSequence seq = p.generate ? engine.compose(song_request(p.song)) : read_midi(p.song.input);
+  const NoteSequence seq = p.generate ? generated_song(engine, p.song) : read_midi(p.song.input);
   if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
   if (!p.record.empty() && !p.song.input.empty()) refuse_to_overwrite_input(p.song.input, p.record);
   refuse_existing_output(p.record);

@@ -74,15 +74,18 @@ void add_generate(CLI::App& app, Status&) {
   cmd->add_option("-o,--output", o->out, "Output .wav or .flac (the melody is written beside it as .mid)")->required();
   add_song_options(cmd, *o);
   add_timbre_options(cmd, *o);
-  cmd->footer("Example:\n  timbrel generate -o song.wav --bars 16 --seed 7 --timbre preset:Flute --drums");
+  cmd->footer("Examples:\n  timbrel generate -o song.wav --bars 16 --seed 7 --timbre preset:Flute --drums\n"
+              "  timbrel generate -o more.wav --primer my_first_bars.mid --bars 8 --temperature 0.9");
   cmd->callback([o] {
     Engine engine(engine_params(*o));
-    const NoteSequence seq = engine.compose(song_request(*o));
+    name_flag("melody_rnn_model", "--melody-rnn");
+    name_flag("drums_rnn_model", "--drums-rnn");
+    const NoteSequence seq = generated_song(engine, *o);
     const std::string mid = with_extension(o->out, ".mid");
     refuse_to_overwrite_input(o->out, mid);
     refuse_existing_output(o->out);
     refuse_existing_output(mid);
-    std::printf("melody: %d bars, %zu notes -> %s\n", o->bars, seq.notes.size(), mid.c_str());
+    std::printf("%s: %d bars, %zu notes -> %s\n", o->primer.empty() ? "melody" : "primer + continuation", o->bars, seq.notes.size(), mid.c_str());
     render_and_write(engine, seq, *o, mid);
   });
 }

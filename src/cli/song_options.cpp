@@ -1,5 +1,7 @@
 #include "cli/song_options.h"
 
+#include <algorithm>
+
 #include "cli/note_render.h"
 #include "cli/command.h"
 #include "timbrel/error.h"
@@ -42,6 +44,12 @@ void add_song_options(CLI::App* cmd, SongOptions& o) {
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
   cmd->add_flag("--drums", o.drums, "Add a sampled drum groove (bundled models/drums-2bar) under the melody");
   cmd->add_option("--groove-model", o.groove_model, "MusicVAE drum model for --drums (default: models/drums-2bar)");
+  cmd->add_option("--primer", o.primer,
+                  "MIDI file to continue for --bars bars (its melody by the Melody RNN, its drums by the Drums RNN) "
+                  "instead of sampling a song")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--melody-rnn", o.melody_rnn_model, "Melody RNN for --primer (default: the bundled models/melody-rnn)");
+  cmd->add_option("--drums-rnn", o.drums_rnn_model, "Drums RNN for --primer (default: the bundled models/drums-rnn)");
 }
 
 NoteRenderOptions note_render_options(const SongOptions& o) {
@@ -79,6 +87,8 @@ EngineParams engine_params(const SongOptions& o) {
   p.drum_model = o.drum_model;
   p.melody_model = o.melody_model;
   p.groove_model = o.groove_model;
+  p.melody_rnn_model = o.melody_rnn_model;
+  p.drums_rnn_model = o.drums_rnn_model;
   p.device = parse_device(o.device);
   p.precision = parse_precision(o.precision);
   p.log = print_note;
@@ -93,6 +103,23 @@ SongRequest song_request(const SongOptions& o) {
   r.drums = o.drums;
   r.qpm = o.qpm;
   return r;
+}
+
+NoteSequence generated_song(Engine& engine, const SongOptions& o) {
+  if (o.primer.empty()) return engine.compose(song_request(o));
+  const NoteSequence primer = read_midi(o.primer);
+  if (o.drums && std::none_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; }))
+    throw Error("--drums", "the primer has no drums to continue (--primer continues the parts it has)");
+  ContinueOptions c;
+  c.bars = o.bars;
+  c.temperature = o.temperature;
+  c.seed = o.seed;
+  try {
+    return engine.continue_sequence(primer, c);
+  } catch (const Error& e) {
+    if (e.subject() == "primer") throw Error(o.primer, e.problem());
+    throw;
+  }
 }
 
 }  // namespace timbrel::cli

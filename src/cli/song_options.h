@@ -20,6 +20,7 @@ struct SongOptions {
   bool strict = false, no_drums = false;
   // generate: a sampled melody (and drums)
   std::string melody_model, groove_model;
+  std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
   int bars = 8;
   uint64_t seed = 0;
   double temperature = 0.5;
@@ -31,7 +32,8 @@ struct SongOptions {
 // --sample-rate, --bit-depth and the compute --device (else it is --compute: play's --device is
 // the audio device).
 void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = true);
-// --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model.
+// --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model, --primer,
+// --melody-rnn, --drums-rnn.
 void add_song_options(CLI::App* cmd, SongOptions& o);
 
 NoteRenderOptions note_render_options(const SongOptions& o);
@@ -39,6 +41,8 @@ NoteRenderOptions note_render_options(const SongOptions& o);
 EngineParams engine_params(const SongOptions& o);
 // What `generate` asks the engine for: --bars of melody (and --drums).
 SongRequest song_request(const SongOptions& o);
+// The song `generate` plays: sampled (song_request), or the --primer continued for --bars bars.
+NoteSequence generated_song(Engine& engine, const SongOptions& o);
 // The library's notes and warnings, as the CLI prints them.
 void print_note(const std::string& message);
 

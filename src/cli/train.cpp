@@ -18,7 +18,10 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
   auto o = std::make_shared<train::TrainOptions>();
   o->kind = kind;
   auto* cmd = train.add_subcommand(kind, "Train a MusicVAE " + kind + " model on MIDI files");
-  cmd->add_option("--data", o->data_dir, "Folder of MIDI files (drums: a Groove-style info.csv gives the split)")->required();
+  cmd->add_option("--data", o->data_dirs,
+                  "Folder of MIDI files (repeatable: each folder is split by file and scored on its own; drums: a Groove-style "
+                  "info.csv gives the split)")
+      ->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
   cmd->add_option("--from", o->from, "Start from this model (model folder, TF.js or deeplearn.js checkpoint)");
   cmd->add_flag("--freeze-decoder", o->freeze_decoder, "Train only the encoder (completes a decoder-only checkpoint)");
@@ -53,6 +56,10 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
     auto r = train::train_musicvae(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation token_accuracy "
               << r.validation_accuracy << " over " << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
+    if (r.corpora.size() > 1)
+      for (const auto& c : r.corpora)
+        std::cout << "  held out of " << c.folder << ": " << c.validation_files << " files, " << c.validation_windows
+                  << " windows, token_accuracy " << c.validation_accuracy << std::endl;
   });
 }
 

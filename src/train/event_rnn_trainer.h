@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "timbrel/event_rnn.h"
 
 namespace timbrel::train {
@@ -33,11 +35,22 @@ struct EventRnnTrainOptions {
   std::function<void(const std::string&)> log, progress;
 };
 
+// How continuations of held-out primers compare with what the pieces really do next: each file's
+// first `primer_bars` bars continued for `bars` bars (4/4 files with notes in both stretches).
+// Melody: share of notes in the primer's key (the major scale, or its relative minor, holding
+// most of the primer's notes) for the continuation and for the file's real next bars; drums: hits
+// per bar of both and the share of continuation onsets on the primer's sixteenth grid.
+struct ContinuationScore {
+  size_t files = 0, notes = 0, real_notes = 0;
+  double in_key = -1, real_in_key = -1;        // melody
+  double hits_per_bar = -1, real_hits_per_bar = -1, on_grid = -1;  // drums
+};
 struct CorpusScore {
   std::string folder;
   size_t files = 0, windows = 0;
   double accuracy = -1;       // argmax == label, per step (teacher forced)
   double log_perplexity = -1; // mean negative log-likelihood per step (nats)
+  ContinuationScore continuation;  // of the held-out files' primers
 };
 
 struct EventRnnTrainResult {
@@ -52,5 +65,14 @@ EventRnnTrainResult train_event_rnn(const EventRnnTrainOptions& options);
 // Teacher-forced accuracy and log-perplexity of `model` on the windows of every MIDI file under
 // `dir` (evaluation of a trained model on any folder).
 CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int window_steps = 128);
+
+// The JSON of a score, as model cards and `eval` print it.
+nlohmann::json continuation_json(const ContinuationScore& score);
+ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars = 4, int bars = 4,
+                                      double temperature = 1.0, uint64_t seed = 0);
+
+// The major key (tonic pitch class 0..11) whose scale holds most of the melody notes (-1: none).
+int estimate_key(const std::vector<Note>& notes);
+bool in_major_scale(int pitch, int tonic);
 
 }  // namespace timbrel::train

@@ -113,12 +113,7 @@ class MusicVaeRun {
     config_ = training_config(net_, o);
     net_->model_name = o.out_dir;
     net_->train();
-    corpus_ = load_split(o.kind, o.data_dir, o.validation_fraction);
-    for (const auto& f : corpus_.failed) log_("skipped " + f);
-    if (corpus_.train.windows.empty()) throw Error(o.data_dir, "no training windows");
-    log_(std::to_string(corpus_.train.windows.size()) + " training windows from " + std::to_string(corpus_.train.files.size()) +
-         " files, " + std::to_string(corpus_.validation.windows.size()) + " validation windows from " +
-         std::to_string(corpus_.validation.files.size()) + " files");
+    load_corpora();
     transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
     params_ = trainable_parameters(net_, o.freeze_decoder);
     adam_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(o.learning_rate));
@@ -137,6 +132,7 @@ class MusicVaeRun {
   TrainResult finish(const LoopSummary& run);
 
  private:
+  void load_corpora();
   std::vector<Tokens> next_batch();
   double accuracy(const std::vector<Tokens>& windows, size_t limit);
   void save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card);
@@ -147,7 +143,8 @@ class MusicVaeRun {
   nlohmann::json card_;
   nn::MusicVaeNet net_{nullptr};
   nn::MusicVaeConfig config_;
-  Corpus corpus_;
+  std::vector<Corpus> corpora_;  // per data folder
+  Corpus corpus_;                // all of them: training windows drawn from here
   int transpose_ = 0;
   std::vector<torch::Tensor> params_;
   std::unique_ptr<torch::optim::Adam> adam_;
@@ -157,7 +154,25 @@ class MusicVaeRun {
   std::mt19937_64 rng_;
   std::vector<size_t> order_;
   size_t cursor_ = 0;
+  std::vector<double> by_corpus_;  // validation accuracy per corpus, once finished
 };
+
+void MusicVaeRun::load_corpora() {
+  for (const auto& dir : o_.data_dirs) {
+    Corpus c = load_split(o_.kind, dir, o_.validation_fraction);
+    for (const auto& f : c.failed) log_("skipped " + f);
+    log_(dir + ": " + std::to_string(c.train.windows.size()) + " training windows from " + std::to_string(c.train.files.size()) +
+         " files, " + std::to_string(c.validation.windows.size()) + " validation windows from " + std::to_string(c.validation.files.size()) +
+         " files");
+    for (WindowSet* part : {&corpus_.train, &corpus_.validation}) {
+      const WindowSet& from = part == &corpus_.train ? c.train : c.validation;
+      part->windows.insert(part->windows.end(), from.windows.begin(), from.windows.end());
+      part->files.insert(part->files.end(), from.files.begin(), from.files.end());
+    }
+    corpora_.push_back(std::move(c));
+  }
+  if (corpus_.train.windows.empty()) throw Error("data_dirs", "no training windows in any data folder");
+}
 
 // The next o.batch training windows of a shuffled pass, each transposed at random (melodies).
 std::vector<Tokens> MusicVaeRun::next_batch() {
@@ -176,7 +191,7 @@ std::vector<Tokens> MusicVaeRun::next_batch() {
 }
 
 StepOutcome MusicVaeRun::train_step(int64_t n) {
-  auto targets = nn::tokens_to_tensor(next_batch(), config_, o_.data_dir);
+  auto targets = nn::tokens_to_tensor(next_batch(), config_, "training windows");
   const double lr = (o_.learning_rate - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
   for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   const double sampling = o_.sampling_rate > 0 ? 1.0 - o_.sampling_rate / (o_.sampling_rate + std::exp(double(n) / o_.sampling_rate)) : 0.0;
@@ -209,9 +224,16 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
   c["steps"] = step_;
   c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
   c["training_hardware"] = cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU";
-  c["data"] = {{"folder", o_.data_dir},
+  nlohmann::json corpora = nlohmann::json::array();
+  for (size_t i = 0; i < corpora_.size(); ++i) {
+    const Corpus& k = corpora_[i];
+    corpora.push_back({{"folder", o_.data_dirs[i]}, {"split", k.split_rule}, {"train_files", k.train.files.size()},
+                       {"train_windows", k.train.windows.size()}, {"validation_files", k.validation.files.size()},
+                       {"validation_windows", k.validation.windows.size()}});
+    if (i < by_corpus_.size()) corpora.back()["validation_token_accuracy"] = by_corpus_[i];
+  }
+  c["data"] = {{"corpora", corpora},
                {"licence", o_.data_licence},
-               {"split", corpus_.split_rule},
                {"train_files", corpus_.train.files.size()},
                {"train_windows", corpus_.train.windows.size()},
                {"validation_files", corpus_.validation.files.size()},
@@ -242,9 +264,14 @@ TrainResult MusicVaeRun::finish(const LoopSummary& run) {
   r.train_windows = corpus_.train.windows.size();
   r.validation_windows = corpus_.validation.windows.size();
   r.validation_accuracy = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, SIZE_MAX);
+  for (size_t i = 0; i < corpora_.size(); ++i) {
+    const WindowSet& v = corpora_[i].validation;
+    by_corpus_.push_back(v.windows.empty() ? -1 : accuracy(v.windows, SIZE_MAX));
+    r.corpora.push_back({o_.data_dirs[i], v.files.size(), v.windows.size(), by_corpus_.back()});
+  }
   r.train_accuracy = accuracy(corpus_.train.windows, 2048);
   r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
-  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train.windows, o_.data_dir);
+  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train.windows, "training windows");
   save(o_.out_dir, r.validation_accuracy, r.train_accuracy, true);
   save(ckpt_, -1, -1, false);
   torch::save(*adam_, ckpt_ + "/optimizer.pt");
@@ -269,6 +296,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
   if (o.kind != "melody" && o.kind != "drums") throw Error("kind", "must be melody or drums");
   if (o.out_dir.empty()) throw Error("out_dir", "required");
+  if (o.data_dirs.empty()) throw Error("data_dirs", "give at least one folder of MIDI files");
   if (o.batch < 1) throw Error("batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");

@@ -14,7 +14,8 @@ namespace timbrel::train {
 
 struct TrainOptions {
   std::string kind = "melody";
-  std::string data_dir, out_dir;
+  std::vector<std::string> data_dirs;  // each a corpus: split by file on its own, scored on its own
+  std::string out_dir;
   std::string from;             // initialise from this model (any format); "" = from scratch
   bool freeze_decoder = false;  // train only the encoder against the fixed decoder of `from`
   bool resume = false;          // continue from out_dir/checkpoint
@@ -47,6 +48,12 @@ struct TrainResult {
   double validation_accuracy = -1, train_accuracy = -1;
   double first_loss = 0, last_loss = 0;  // mean training loss of this run's first 10 / last 20 steps
   size_t train_windows = 0, validation_windows = 0;
+  struct CorpusAccuracy {
+    std::string folder;
+    size_t validation_files = 0, validation_windows = 0;
+    double validation_accuracy = -1;
+  };
+  std::vector<CorpusAccuracy> corpora;  // per data folder
 };
 
 TrainResult train_musicvae(const TrainOptions& options);

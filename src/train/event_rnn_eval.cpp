@@ -1,0 +1,86 @@
+// How the event RNNs continue held-out primers, beside what the pieces really do next.
+#include <array>
+#include <cmath>
+
+#include "timbrel/error.h"
+#include "timbrel/music.h"
+#include "train/event_rnn_trainer.h"
+
+namespace timbrel::train {
+
+namespace {
+constexpr std::array<int, 7> kMajor{0, 2, 4, 5, 7, 9, 11};
+}
+
+bool in_major_scale(int pitch, int tonic) {
+  const int pc = ((pitch - tonic) % 12 + 12) % 12;
+  for (int s : kMajor)
+    if (pc == s) return true;
+  return false;
+}
+
+int estimate_key(const std::vector<Note>& notes) {
+  int best = -1;
+  size_t best_count = 0;
+  for (int tonic = 0; tonic < 12; ++tonic) {
+    size_t count = 0;
+    for (const Note& n : notes) count += in_major_scale(n.pitch, tonic);
+    if (count > best_count) best = tonic, best_count = count;
+  }
+  return best;
+}
+
+ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars, int bars,
+                                      double temperature, uint64_t seed) {
+  const bool drums = model.info().kind == "drums";
+  ContinuationScore s;
+  size_t in_key = 0, real_in_key = 0, on_grid = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    NoteSequence seq;
+    try {
+      seq = read_midi(files[i]);
+    } catch (const Error&) {
+      continue;
+    }
+    const bool four_four = seq.time_signatures.empty() || (seq.time_signatures[0].numerator == 4 && seq.time_signatures[0].denominator == 4);
+    if (!four_four || seq.time_signatures.size() > 1 || seq.tempos.size() > 1) continue;
+    const double bar = 4 * 60.0 / seq.first_qpm(), cut = primer_bars * bar, next_end = cut + bars * bar;
+    NoteSequence primer = seq;
+    primer.notes.clear();
+    std::vector<Note> real;
+    for (Note n : seq.notes) {
+      if (n.is_drum != drums) continue;
+      if (n.start_time < cut - 1e-6) n.end_time = std::min(n.end_time, cut), primer.notes.push_back(n);
+      else if (n.start_time < next_end - 1e-6) real.push_back(n);
+    }
+    if (primer.notes.empty() || real.empty()) continue;
+    ContinueOptions o;
+    o.bars = bars;
+    o.temperature = temperature;
+    o.seed = seed + i;
+    const std::vector<Note> cont = model.continuation(primer, o);
+    ++s.files;
+    s.notes += cont.size();
+    s.real_notes += real.size();
+    if (drums) {
+      const double step = bar / 16;
+      for (const Note& n : cont) on_grid += std::fabs(n.start_time / step - std::round(n.start_time / step)) < 1e-6;
+    } else {
+      const int key = estimate_key(primer.notes);
+      for (const Note& n : cont) in_key += in_major_scale(n.pitch, key);
+      for (const Note& n : real) real_in_key += in_major_scale(n.pitch, key);
+    }
+  }
+  if (s.files == 0) return s;
+  if (drums) {
+    s.hits_per_bar = double(s.notes) / double(s.files * size_t(bars));
+    s.real_hits_per_bar = double(s.real_notes) / double(s.files * size_t(bars));
+    s.on_grid = s.notes ? double(on_grid) / double(s.notes) : 1.0;
+  } else {
+    s.in_key = s.notes ? double(in_key) / double(s.notes) : 0.0;
+    s.real_in_key = double(real_in_key) / double(s.real_notes);
+  }
+  return s;
+}
+
+}  // namespace timbrel::train
