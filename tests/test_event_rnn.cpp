@@ -8,6 +8,7 @@
 
 #include "nn/event_codec.h"
 #include "nn/event_rnn_model.h"
+#include "render/live_responder.h"
 #include "test_util.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
@@ -255,6 +256,59 @@ TEST(EventRnnCli, ContinueWritesPrimerThenContinuation) {
                               &text, true), 0);
   EXPECT_THAT(text, HasSubstr("--bars"));
   EXPECT_FALSE(std::filesystem::exists(out + ".x"));
+}
+
+}  // namespace
+
+namespace {
+
+// Call and response: a four-bar phrase, a bar of rest, and the answer comes on the phrase's bar
+// grid, in its key, as note-on/note-off pairs; nothing while the player still holds a key.
+TEST(LiveResponder, AnswersAPhraseOnItsBarGrid) {
+  const std::string out = test::temp_dir() + "/responder-rnn";
+  train::train_event_rnn(tiny("melody", riff_corpus("melody"), out));
+  EventRnn rnn = EventRnn::load(out);
+  LiveResponder::Options o;
+  o.qpm = 120;  // bars of 2 s, sixteenths of 0.125 s
+  o.answer_bars = 2;
+  o.temperature = 0;
+  LiveResponder responder(rnn, o);
+  const double t0 = 100.0;  // any steady clock
+  const int riff[8] = {0, 4, 7, 12, 7, 4, 2, -1};
+  for (int i = 0; i < 16; ++i) {
+    if (riff[i % 8] < 0) continue;
+    responder.note_on(62 + riff[i % 8], 90, t0 + 0.5 * i);
+    responder.note_off(62 + riff[i % 8], t0 + 0.5 * i + 0.4);
+  }
+  EXPECT_TRUE(responder.due(t0 + 9.3).empty());  // the last note ended at 7.4: not yet a bar of rest
+  auto first = responder.due(t0 + 9.45);
+  EXPECT_EQ(responder.answers(), 1u);
+  ASSERT_TRUE(responder.answering());
+  const double start = responder.next_event_time();
+  EXPECT_GE(start, t0 + 9.45);
+  EXPECT_NEAR(std::fmod(start - t0, 0.125), 0.0, 1e-6);  // on the phrase's sixteenth grid
+  std::vector<LiveResponder::Event> events;
+  for (double t = t0 + 9.45; t < t0 + 30; t += 0.01)
+    for (const auto& e : responder.due(t)) {
+      EXPECT_LE(e.time, t);
+      events.push_back(e);
+    }
+  EXPECT_FALSE(responder.answering());
+  size_t ons = 0, in_key = 0;
+  for (const auto& e : events)
+    if (e.velocity > 0) ++ons, in_key += train::in_major_scale(e.pitch, 2);  // D major
+  EXPECT_GE(ons, 4u);
+  EXPECT_EQ(events.size(), 2 * ons);
+  EXPECT_GE(double(in_key), 0.9 * double(ons));
+  EXPECT_LT(events.back().time, start + 2 * 2.0 + 0.01);  // two bars
+
+  LiveResponder holding(rnn, o);  // a key still held: no answer, however long the wait
+  holding.note_on(62, 90, t0);
+  EXPECT_TRUE(holding.due(t0 + 20).empty());
+  EXPECT_EQ(holding.answers(), 0u);
+  holding.note_off(62, t0 + 20);
+  holding.due(t0 + 22.1);
+  EXPECT_EQ(holding.answers(), 1u);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 
 namespace timbrel {
 
+class EventRnn;  // timbrel/event_rnn.h
+
 struct PlayOptions {
   NoteRenderOptions render;  // render.sample_rate is ignored: audio goes out at the device's rate
   std::string device;        // name (substring) or index; "" = JACK if running, else the default
@@ -53,6 +55,11 @@ struct LivePlayOptions {
   SampleFormat record_format = SampleFormat::Pcm16;
   std::function<void(const std::string& message)> status;  // ready, timbre changes, errors
   const std::atomic<bool>* interrupt = nullptr;
+  // Call and response: when set, a bar of rest after a phrase makes this Melody RNN answer it
+  // (answer_bars bars, from the next bar line of the phrase's grid at answer_qpm), on the synth.
+  const EventRnn* answer_model = nullptr;
+  double answer_qpm = 120, answer_temperature = 1.0;
+  int answer_bars = 2;
 };
 
 struct LivePlayReport {
@@ -63,6 +70,7 @@ struct LivePlayReport {
   uint64_t frames = 0, notes = 0, dropped_events = 0;
   size_t timbre_changes = 0;
   double cache_seconds = 0;  // time to render one timbre's cache (the last one)
+  size_t answers = 0;        // phrases answered (answer_model)
 };
 
 LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options);

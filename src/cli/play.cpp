@@ -19,7 +19,8 @@ namespace {
 
 struct PlayCliOptions {
   SongOptions song;
-  bool generate = false, live = false;
+  bool generate = false, live = false, answer = false;
+  int answer_bars = 2;
   std::string audio_device, record, midi_in, midi_api = "auto", programs;
   int buffer = 0;
   double seconds = 0;
@@ -31,6 +32,7 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 void play_file_or_song(const PlayCliOptions& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
+  if (p.answer) throw Error("--continue", "answers live playing: give it with --live");
   Engine engine(engine_params(p.song));
   const NoteSequence seq = p.generate ? generated_song(engine, p.song) : read_midi(p.song.input);
   if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
@@ -58,6 +60,7 @@ void play_file_or_song(const PlayCliOptions& p) {
 
 void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
+  if (!(p.song.qpm >= 20 && p.song.qpm <= 400)) throw Error("--qpm", "must be 20..400");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
   refuse_existing_output(p.record);
   Engine engine(engine_params(p.song));
@@ -77,6 +80,13 @@ void play_live_input(const PlayCliOptions& p) {
   o.record = p.record;
   o.record_format = parse_sample_format(p.song.bit_depth);
   o.interrupt = &g_interrupted;
+  if (p.answer) {
+    name_flag("melody_rnn_model", "--melody-rnn");
+    o.answer_model = &engine.melody_rnn_model();
+    o.answer_qpm = p.song.qpm;
+    o.answer_bars = p.answer_bars;
+    o.answer_temperature = p.song.temperature;
+  }
   o.status = [](const std::string& m) {
     std::printf("%s\n", m.c_str());
     std::fflush(stdout);
@@ -89,6 +99,7 @@ void play_live_input(const PlayCliOptions& p) {
   std::printf("played %.1f s live on \"%s\" (%s, %d Hz, %d ch): %llu notes, %zu timbre changes (%.1f s to render one), underruns: %llu, server xruns: %llu%s%s\n",
               double(r.frames) / r.sample_rate, r.device.c_str(), r.host_api.c_str(), r.sample_rate, r.channels, (unsigned long long)r.notes,
               r.timbre_changes, r.cache_seconds, (unsigned long long)r.underruns, (unsigned long long)r.xruns, p.record.empty() ? "" : ", recorded -> ", p.record.c_str());
+  if (p.answer) std::printf("%zu phrases answered\n", r.answers);
 }
 
 }  // namespace
@@ -108,11 +119,16 @@ void add_play(CLI::App& app, Status&) {
       ->capture_default_str()->check(CLI::IsMember({"auto", "alsa", "jack"}));
   cmd->add_option("--programs", p->programs, "--live: timbres that MIDI program changes 0,1,... select (default: General MIDI programs where the model maps them, else its presets in order)");
   cmd->add_option("--seconds", p->seconds, "--live: stop after this long (default: at Ctrl-C)")->check(CLI::NonNegativeNumber);
+  auto* answer = cmd->add_flag("--continue", p->answer,
+                               "--live: call and response: after a bar of rest the Melody RNN (--melody-rnn) answers your phrase "
+                               "(at --qpm, --temperature)");
+  cmd->add_option("--answer-bars", p->answer_bars, "--live --continue: bars of each answer")->default_val(2)->check(CLI::Range(1, 16))->needs(answer);
   add_song_options(cmd, p->song);
   add_timbre_options(cmd, p->song, false);
   cmd->footer("Examples:\n  timbrel play samples/twinkle.mid --timbre preset:Flute\n"
               "  timbrel play --generate --bars 16 --seed 3 --drums --record take.wav\n"
               "  timbrel play --live --timbre preset:Cello           # then connect a keyboard to timbrel:in\n"
+              "  timbrel play --live --continue --qpm 100 --timbre preset:Flute   # play a phrase, rest a bar: it answers\n"
               "The song is rendered by a worker thread a few seconds ahead of the device; the audio callback only copies.\n"
               "--live renders every pitch of the timbre ahead, then mixes voices in the callback: a note sounds from the next\n"
               "buffer; program changes re-render the cache in the background. Sustain pedal (CC64) and all-notes-off work.\n"

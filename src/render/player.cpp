@@ -4,13 +4,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <exception>
 #include <thread>
 
 #include "audio/audio_output.h"
 #include "audio/midi_input.h"
 #include "audio/stream_resampler.h"
+#include "render/live_responder.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
 #include "timbrel/error.h"
@@ -151,6 +155,18 @@ PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const
 
 namespace timbrel {
 
+namespace {
+
+// Note-ons and note-offs of a raw MIDI message, for the responder.
+void observe(LiveResponder& responder, const unsigned char* m, size_t size, double time) {
+  if (size < 3) return;
+  const unsigned status = m[0] & 0xF0u;
+  if (status == 0x90 && m[2] > 0) responder.note_on(m[1], m[2], time);
+  else if (status == 0x80 || status == 0x90) responder.note_off(m[1], time);
+}
+
+}  // namespace
+
 LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   AudioOutput output({o.device, o.buffer_frames});
   LiveOptions lo;
@@ -161,11 +177,20 @@ LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   lo.device_spectral = o.device_spectral;
   LiveSynth synth(model, output.sample_rate(), o.timbre, lo);
   if (!o.programs.empty()) synth.set_programs(o.programs);
-  MidiInput midi({o.midi_port, o.midi_api, "timbrel"}, [&synth](const unsigned char* m, size_t n) {
+  // The MIDI thread and the answers share the synth's single-producer event queue (and the
+  // responder): both take `control`, which the audio callback never does.
+  std::mutex control;
+  std::unique_ptr<LiveResponder> responder;
+  if (o.answer_model)
+    responder = std::make_unique<LiveResponder>(*o.answer_model, LiveResponder::Options{o.answer_qpm, o.answer_bars, o.answer_temperature});
+  const auto start = Clock::now();
+  MidiInput midi({o.midi_port, o.midi_api, "timbrel"}, [&](const unsigned char* m, size_t n) {
+    std::lock_guard<std::mutex> lock(control);
     try {
       synth.midi(m, n);
     } catch (const std::exception&) {  // a bad program entry: ignored, the timbre stays
     }
+    if (responder) observe(*responder, m, n, since(start));
   });
   OutputTap tap(o.record.empty() ? 0 : size_t(4.0 * output.sample_rate()));
   Recorder recorder(tap);
@@ -177,7 +202,16 @@ LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   std::string timbre = synth.current_timbre(), error;
   try {
   while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    double wait = 0.02;
+    if (responder) {
+      std::lock_guard<std::mutex> lock(control);
+      const double now = since(start);
+      for (const auto& e : responder->due(now)) e.velocity > 0 ? synth.note_on(e.pitch, e.velocity) : synth.note_off(e.pitch);
+      wait = std::clamp(responder->next_event_time() - now, 0.001, 0.02);  // answers on time, to the millisecond
+      if (responder->answers() != r.answers && o.status) o.status("answered phrase " + std::to_string(responder->answers()));
+      r.answers = responder->answers();
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     recorder.drain();
     if (synth.current_timbre() != timbre) {
       timbre = synth.current_timbre();
