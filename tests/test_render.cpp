@@ -337,7 +337,7 @@ TEST(RenderCli, RenderAndGenerateWriteAudioAndMidi) {
   EXPECT_TRUE(test::file_exists(dir + "/g.mid"));
   EXPECT_GT(read_sound_file(dir + "/g.wav").seconds(), 7.9);  // 4 bars at 120 qpm + release
   EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/odd.wav --bars 3 --model " + dir + "/tiny", &out, true), 0);
-  EXPECT_THAT(out, HasSubstr("must be even"));
+  EXPECT_THAT(out, HasSubstr("--bars 3: must be a multiple of 2"));
   EXPECT_FALSE(test::file_exists(dir + "/odd.wav"));
   // A bad timbre fails before anything is written (neither the audio nor the MIDI).
   EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/bad.wav --timbre preset:Nope --model " + dir + "/tiny", &out, true), 0);

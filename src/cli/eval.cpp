@@ -27,7 +27,7 @@ struct EvalOptions {
 void run(const EvalOptions& o, Status& status) {
   MusicVae model = MusicVae::load(o.model);
   if (model.info().kind != o.kind) throw Error(o.model, "is a " + model.info().kind + " model, not " + o.kind);
-  train::Corpus corpus = train::load_all(o.kind, o.data);
+  train::Corpus corpus = train::load_all(o.kind, o.data, model.info().steps);
   for (const auto& f : corpus.failed) print_error(f + " (skipped)");
   if (!corpus.failed.empty()) status.exit_code = 1;
   const auto& w = corpus.validation.windows;

@@ -74,7 +74,8 @@ NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, doub
 Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::string& name, int window) {
   auto windows = windows_for(model.info().kind, seq, model.info().steps);
   // Windows start every bar (windows without an onset are skipped): `window` counts the kept ones.
-  if (windows.empty()) throw Error(name, "no 2-bar " + model.info().kind + " window with notes");
+  if (windows.empty())
+    throw Error(name, "no " + std::to_string(model.info().steps / 16) + "-bar " + model.info().kind + " window with notes");
   if (window < 0 || size_t(window) >= windows.size())
     throw Error("window", std::to_string(window) + " is past the last window of " + name + " (" + std::to_string(windows.size()) + " windows)");
   return windows[size_t(window)];
@@ -275,15 +276,24 @@ NoteSequence Engine::continue_sequence(const NoteSequence& primer, const Continu
   return out;
 }
 
+// Windows of `model` that make `bars` bars: a whole number of its windows (2 bars, or a
+// hierarchical model's 16).
+static int windows_for_bars(const MusicVae& model, int bars, const std::string& which) {
+  const int window_bars = std::max(1, model.info().steps / 16);
+  if (bars < window_bars || bars % window_bars)
+    throw Error("bars " + std::to_string(bars), "must be a multiple of " + std::to_string(window_bars) + " (the " + which + " makes " +
+                                                    std::to_string(window_bars) + "-bar windows)");
+  return bars / window_bars;
+}
+
 NoteSequence Engine::compose(const SongRequest& r) {
-  if (r.bars < 2 || r.bars % 2) throw Error("bars " + std::to_string(r.bars), "must be even and at least 2 (the melody model makes 2-bar windows)");
   MusicVae& melody = melody_model();
   if (melody.info().kind != "melody") throw Error("melody_model", "is a " + melody.info().kind + " model, not a melody model");
-  NoteSequence seq = sample_walk(melody, r.bars / 2, r.seed, r.temperature, r.qpm);
+  NoteSequence seq = sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, r.temperature, r.qpm);
   if (r.drums) {
     MusicVae& groove = groove_model();
     if (groove.info().kind != "drums") throw Error("groove_model", "is a " + groove.info().kind + " model, not a drum model");
-    NoteSequence d = sample_walk(groove, r.bars / 2, r.seed + 1, r.temperature, r.qpm);
+    NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, r.temperature, r.qpm);
     for (Note n : d.notes) {
       n.instrument = 1;
       n.channel = 9;

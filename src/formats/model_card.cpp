@@ -61,8 +61,11 @@ nlohmann::json parse_model_card(const std::string& text, const std::string& file
 }
 
 nlohmann::json MusicVaeConfig::to_json() const {
-  return {{"kind", kind}, {"steps", steps}, {"classes", classes}, {"z_size", z_size}, {"encoder", encoder},
-          {"decoder", decoder}, {"free_bits", free_bits}, {"max_beta", max_beta}, {"beta_rate", beta_rate}};
+  nlohmann::json j = {{"kind", kind},         {"steps", steps},         {"classes", classes},
+                      {"z_size", z_size},     {"encoder", encoder},     {"decoder", decoder},
+                      {"free_bits", free_bits}, {"max_beta", max_beta}, {"beta_rate", beta_rate}};
+  if (hierarchical()) j["conductor"] = conductor, j["bars"] = bars;
+  return j;
 }
 
 MusicVaeConfig MusicVaeConfig::from_json(const nlohmann::json& j, const std::string& subject) {
@@ -78,6 +81,11 @@ MusicVaeConfig MusicVaeConfig::from_json(const nlohmann::json& j, const std::str
   c.z_size = int_in(j, "z_size", 1, 8192, subject);
   c.encoder = size_list(j, "encoder", 0, subject);
   c.decoder = size_list(j, "decoder", 0, subject);
+  if (j.contains("conductor")) {
+    c.conductor = size_list(j, "conductor", 0, subject);
+    c.bars = int_in(j, "bars", 1, 256, subject);
+    if (c.steps % c.bars != 0) throw Error(subject, "hparams.steps must be a whole number of steps per bar (steps / bars)");
+  }
   c.free_bits = number_or(j, "free_bits", 0.0, subject);
   c.max_beta = number_or(j, "max_beta", 0.2, subject);
   c.beta_rate = number_or(j, "beta_rate", 0.99999, subject);

@@ -22,6 +22,12 @@ struct MusicVaeConfig {
   int z_size = 256;
   std::vector<int> encoder{512};       // units per direction, per layer
   std::vector<int> decoder{256, 256};  // units per layer
+  // Hierarchical decoder (Magenta's hierdec): a conductor LSTM (these units per layer; empty =
+  // a flat decoder) emits one embedding per bar for `bars` bars of steps / bars steps each, and
+  // the decoder plays each bar from its embedding.
+  std::vector<int> conductor;
+  int bars = 1;
+  bool hierarchical() const { return !conductor.empty(); }
   // Training hyper-parameters (Magenta's names).
   double free_bits = 0.0;
   double max_beta = 0.2;

@@ -109,16 +109,47 @@ MusicVaeNetImpl::MusicVaeNetImpl(const MusicVaeConfig& config) : config_(config)
   }
   mu_ = enc->register_module("mu", TfDense(in, config.z_size));
   sigma_ = enc->register_module("sigma", TfDense(in, config.z_size));
+  int64_t cond = config.z_size;  // what conditions the decoder: z, or a bar's conductor embedding
+  if (config.hierarchical()) {
+    auto con = register_module("conductor", std::make_shared<torch::nn::Module>());
+    int64_t con_in = 1, con_state = 0;  // Magenta's conductor reads zeros
+    for (size_t l = 0; l < config.conductor.size(); ++l) {
+      conductor_.push_back(con->register_module("cell_" + std::to_string(l), TfLstmCell(con_in, config.conductor[l])));
+      con_in = config.conductor[l];
+      con_state += 2 * config.conductor[l];
+    }
+    conductor_initial_state_ = con->register_module("z_to_initial_state", TfDense(config.z_size, con_state));
+    cond = config.conductor.back();
+  }
   auto dec = register_module("decoder", std::make_shared<torch::nn::Module>());
-  in = config.classes + config.z_size;
+  in = config.classes + cond;
   int64_t state = 0;
   for (size_t l = 0; l < config.decoder.size(); ++l) {
     decoder_.push_back(dec->register_module("cell_" + std::to_string(l), TfLstmCell(in, config.decoder[l])));
     in = config.decoder[l];
     state += 2 * config.decoder[l];
   }
-  z_to_initial_state_ = dec->register_module("z_to_initial_state", TfDense(config.z_size, state));
+  z_to_initial_state_ = dec->register_module("z_to_initial_state", TfDense(cond, state));
   output_projection_ = dec->register_module("output_projection", TfDense(in, config.classes));
+}
+
+torch::Tensor MusicVaeNetImpl::segment_conditions(const torch::Tensor& z) const {
+  if (!config_.hierarchical()) return z.unsqueeze(1);
+  auto s = torch::tanh(conductor_initial_state_->forward(z));
+  std::vector<torch::Tensor> h, c, out;
+  int64_t at = 0;
+  for (const auto& cell : conductor_) {  // c0, h0, c1, h1, ... as the decoder's
+    c.push_back(s.narrow(1, at, cell->units));
+    h.push_back(s.narrow(1, at + cell->units, cell->units));
+    at += 2 * cell->units;
+  }
+  for (int b = 0; b < config_.bars; ++b) {
+    conductor_[0]->step(conductor_[0]->bias.expand({z.size(0), -1}), h[0], c[0]);  // zero input: the bias alone
+    for (size_t l = 1; l < conductor_.size(); ++l)
+      conductor_[l]->step(torch::addmm(conductor_[l]->bias, h[l - 1], conductor_[l]->input_kernel()), h[l], c[l]);
+    out.push_back(h.back());
+  }
+  return torch::stack(out, 1);
 }
 
 std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Tensor& tokens) const {
@@ -159,16 +190,16 @@ std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Ten
   return {mu_->forward(enc), torch::softplus(sigma_->forward(enc))};
 }
 
-torch::Tensor MusicVaeNetImpl::initial_state(const torch::Tensor& z, std::vector<torch::Tensor>& h,
-                                             std::vector<torch::Tensor>& c) const {
-  auto s = torch::tanh(z_to_initial_state_->forward(z));
+void MusicVaeNetImpl::initial_state(const torch::Tensor& cond, std::vector<torch::Tensor>& h, std::vector<torch::Tensor>& c) const {
+  auto s = torch::tanh(z_to_initial_state_->forward(cond));
+  h.clear();
+  c.clear();
   int64_t at = 0;
   for (const auto& cell : decoder_) {  // c0, h0, c1, h1, ...
     c.push_back(s.narrow(1, at, cell->units));
     h.push_back(s.narrow(1, at + cell->units, cell->units));
     at += 2 * cell->units;
   }
-  return s;
 }
 
 torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature, torch::Tensor* logits_out) const {
@@ -196,33 +227,37 @@ torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature
 torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
                                            at::Generator* generator) const {
   const int64_t B = z.size(0), C = config_.classes;
-  std::vector<torch::Tensor> h, c;
-  initial_state(z, h, c);
+  const torch::Tensor conds = segment_conditions(z);
+  const int64_t segments = conds.size(1), segment_steps = config_.steps / segments;
   const auto& cell0 = decoder_[0];
-  // Layer 0's input is [previous one-hot; z]: z's part is the same at every step, and the
-  // one-hot part is one row of the kernel.
+  // Layer 0's input is [previous one-hot; condition]: the condition's part is the same at every
+  // step of a segment, and the one-hot part is one row of the kernel.
   auto prev_kernel = cell0->kernel.narrow(0, 0, C);
-  auto z_proj = torch::addmm(cell0->bias, z, cell0->kernel.narrow(0, C, config_.z_size));
-  std::vector<torch::Tensor> tokens, logits;
+  std::vector<torch::Tensor> h, c, tokens, logits;
   torch::Tensor prev;
-  for (int64_t t = 0; t < config_.steps; ++t) {
-    auto gates = t == 0 ? z_proj.clone() : prev_kernel.index_select(0, prev).add_(z_proj);
-    gates.addmm_(h[0], cell0->hidden_kernel());
-    cell0->activate_inplace(gates, h[0], c[0]);
-    for (size_t l = 1; l < decoder_.size(); ++l) {
-      // [input; hidden] in one GEMM: the kernel's rows are laid out that way.
-      auto g = torch::addmm(decoder_[l]->bias, torch::cat({h[l - 1], h[l]}, 1), decoder_[l]->kernel);
-      decoder_[l]->activate_inplace(g, h[l], c[l]);
+  for (int64_t seg = 0; seg < segments; ++seg) {
+    const torch::Tensor cond = conds.select(1, seg);
+    initial_state(cond, h, c);
+    auto cond_proj = torch::addmm(cell0->bias, cond, cell0->kernel.narrow(0, C, cond.size(1)));
+    for (int64_t t = 0; t < segment_steps; ++t) {
+      auto gates = prev.defined() ? prev_kernel.index_select(0, prev).add_(cond_proj) : cond_proj.clone();
+      gates.addmm_(h[0], cell0->hidden_kernel());
+      cell0->activate_inplace(gates, h[0], c[0]);
+      for (size_t l = 1; l < decoder_.size(); ++l) {
+        // [input; hidden] in one GEMM: the kernel's rows are laid out that way.
+        auto g = torch::addmm(decoder_[l]->bias, torch::cat({h[l - 1], h[l]}, 1), decoder_[l]->kernel);
+        decoder_[l]->activate_inplace(g, h[l], c[l]);
+      }
+      auto lg = output_projection_->forward(h.back());
+      if (temperature <= 0)
+        prev = lg.argmax(1);
+      else
+        prev = (generator ? at::multinomial(torch::softmax(lg / temperature, 1), 1, false, *generator)
+                          : torch::multinomial(torch::softmax(lg / temperature, 1), 1))
+                   .view({B});
+      tokens.push_back(prev);
+      if (logits_out) logits.push_back(lg);
     }
-    auto lg = output_projection_->forward(h.back());
-    if (temperature <= 0)
-      prev = lg.argmax(1);
-    else
-      prev = (generator ? at::multinomial(torch::softmax(lg / temperature, 1), 1, false, *generator)
-                        : torch::multinomial(torch::softmax(lg / temperature, 1), 1))
-                 .view({B});
-    tokens.push_back(prev);
-    if (logits_out) logits.push_back(lg);
   }
   if (logits_out) *logits_out = torch::stack(logits, 1);
   return torch::stack(tokens, 1);
@@ -231,14 +266,19 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
                                                      double sampling_probability) const {
   const int64_t B = z.size(0), T = targets.size(1), C = config_.classes;
-  std::vector<torch::Tensor> h, c;
-  initial_state(z, h, c);
+  const torch::Tensor conds = segment_conditions(z);
+  const int64_t segment_steps = T / conds.size(1);
   const auto& cell0 = decoder_[0];
   auto prev_kernel = cell0->kernel.narrow(0, 0, C);
-  auto z_proj = torch::addmm(cell0->bias, z, cell0->kernel.narrow(0, C, config_.z_size));
-  std::vector<torch::Tensor> logits;
+  std::vector<torch::Tensor> h, c, logits;
+  torch::Tensor cond_proj;
   for (int64_t t = 0; t < T; ++t) {
-    torch::Tensor gates_in = z_proj;
+    if (t % segment_steps == 0) {  // a new bar (or the whole window): its condition and state
+      const torch::Tensor cond = conds.select(1, t / segment_steps);
+      initial_state(cond, h, c);
+      cond_proj = torch::addmm(cell0->bias, cond, cell0->kernel.narrow(0, C, cond.size(1)));
+    }
+    torch::Tensor gates_in = cond_proj;
     if (t > 0) {
       torch::Tensor prev = targets.select(1, t - 1);
       if (sampling_probability > 0) {
@@ -247,7 +287,7 @@ torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, con
         auto use = torch::rand({B}) < sampling_probability;
         prev = torch::where(use, sampled, prev);
       }
-      gates_in = z_proj + prev_kernel.index_select(0, prev);
+      gates_in = cond_proj + prev_kernel.index_select(0, prev);
     }
     cell0->step(gates_in, h[0], c[0]);
     for (size_t l = 1; l < decoder_.size(); ++l)

@@ -6,6 +6,10 @@
 // added at run time. Tensor names (module paths):
 //   encoder.layer_<L>.{fw,bw}.{kernel,bias}, encoder.{mu,sigma}.{kernel,bias},
 //   decoder.cell_<i>.{kernel,bias}, decoder.{z_to_initial_state,output_projection}.{kernel,bias}
+// Hierarchical models (Magenta's hierdec) add conductor.cell_<i>.{kernel,bias} and
+// conductor.z_to_initial_state.{kernel,bias}: the conductor runs `bars` steps from z (zero
+// inputs) and each of its outputs takes z's place for one bar of the decoder (its initial state
+// and the input beside the previous token); the previous token carries across bar lines.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -65,7 +69,11 @@ class MusicVaeNetImpl : public torch::nn::Module {
   std::string model_name;  // used in error messages
 
  private:
-  torch::Tensor initial_state(const torch::Tensor& z, std::vector<torch::Tensor>& h, std::vector<torch::Tensor>& c) const;
+  // The decoder's state from a conditioning vector (z, or a bar's conductor embedding).
+  void initial_state(const torch::Tensor& cond, std::vector<torch::Tensor>& h, std::vector<torch::Tensor>& c) const;
+  // What conditions each decoded segment: z for a flat model ([B, 1, z]); the conductor's
+  // embeddings for a hierarchical one ([B, bars, conductor units]).
+  torch::Tensor segment_conditions(const torch::Tensor& z) const;
   MusicVaeConfig config_;
   std::vector<std::pair<TfLstmCell, TfLstmCell>> encoder_;  // (fw, bw) per layer
   TfDense mu_{nullptr}, sigma_{nullptr};
@@ -73,6 +81,8 @@ class MusicVaeNetImpl : public torch::nn::Module {
   torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator) const;
   std::vector<TfLstmCell> decoder_;
   TfDense z_to_initial_state_{nullptr}, output_projection_{nullptr};
+  std::vector<TfLstmCell> conductor_;
+  TfDense conductor_initial_state_{nullptr};
   std::vector<std::string> missing_encoder_;
 };
 TORCH_MODULE(MusicVaeNet);

@@ -52,9 +52,9 @@ std::map<std::string, std::string> csv_split(const std::string& dir) {
   return out;
 }
 
-void add_file(const std::string& kind, const std::string& path, WindowSet& set, Corpus& corpus) {
+void add_file(const std::string& kind, const std::string& path, WindowSet& set, Corpus& corpus, int steps) {
   try {
-    auto w = windows_for(kind, read_midi(path));
+    auto w = windows_for(kind, read_midi(path), steps);
     if (w.empty()) return;
     set.files.push_back(path);
     set.windows.insert(set.windows.end(), w.begin(), w.end());
@@ -79,9 +79,9 @@ std::vector<std::string> list_midi_files(const std::string& dir) {
   return files;
 }
 
-Corpus load_all(const std::string& kind, const std::string& dir) {
+Corpus load_all(const std::string& kind, const std::string& dir, int steps) {
   Corpus c;
-  for (const auto& f : list_midi_files(dir)) add_file(kind, f, c.validation, c);
+  for (const auto& f : list_midi_files(dir)) add_file(kind, f, c.validation, c, steps);
   c.split_rule = "all files";
   return c;
 }
@@ -106,12 +106,12 @@ FileSplit split_files(const std::string& dir, double validation_fraction) {
   return out;
 }
 
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction) {
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction, int steps) {
   Corpus c;
   FileSplit split = split_files(dir, validation_fraction);
   c.split_rule = split.rule;
-  for (const auto& f : split.train) add_file(kind, f, c.train, c);
-  for (const auto& f : split.validation) add_file(kind, f, c.validation, c);
+  for (const auto& f : split.train) add_file(kind, f, c.train, c, steps);
+  for (const auto& f : split.validation) add_file(kind, f, c.validation, c, steps);
   return c;
 }
 

@@ -31,10 +31,11 @@ struct FileSplit {
 FileSplit split_files(const std::string& dir, double validation_fraction = 0.1);
 
 // Windows of all files, every file in the validation set (evaluation).
-Corpus load_all(const std::string& kind, const std::string& dir);
+// `steps`: window length (32 = 2 bars; a hierarchical model's 16 bars = 256), hop half of it.
+Corpus load_all(const std::string& kind, const std::string& dir, int steps = 32);
 // Train/validation split: a Groove-style info.csv in `dir` (midi_filename, split columns:
 // "train" -> train, "validation" -> validation, others unused) when present, else by a hash of
 // the file's relative path (about `validation_fraction` of the files).
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1);
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1, int steps = 32);
 
 }  // namespace timbrel::train

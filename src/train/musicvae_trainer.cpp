@@ -60,6 +60,11 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
   if (o.z_size > 0) c.z_size = o.z_size;
   if (!o.encoder.empty()) c.encoder = o.encoder;
   if (!o.decoder.empty()) c.decoder = o.decoder;
+  if (o.bars > 2) {  // hierarchical: a conductor over the bars, the decoder per bar
+    c.steps = 16 * o.bars;
+    c.bars = o.bars;
+    c.conductor = o.conductor.empty() ? std::vector<int>{256} : o.conductor;
+  }
   card = nn::musicvae_card(c);
   return nn::MusicVaeNet(c);
 }
@@ -159,7 +164,7 @@ class MusicVaeRun {
 
 void MusicVaeRun::load_corpora() {
   for (const auto& dir : o_.data_dirs) {
-    Corpus c = load_split(o_.kind, dir, o_.validation_fraction);
+    Corpus c = load_split(o_.kind, dir, o_.validation_fraction, config_.steps);
     for (const auto& f : c.failed) log_("skipped " + f);
     log_(dir + ": " + std::to_string(c.train.windows.size()) + " training windows from " + std::to_string(c.train.files.size()) +
          " files, " + std::to_string(c.validation.windows.size()) + " validation windows from " + std::to_string(c.validation.files.size()) +
@@ -299,6 +304,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   if (o.data_dirs.empty()) throw Error("data_dirs", "give at least one folder of MIDI files");
   if (o.batch < 1) throw Error("batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
+  if (o.bars != 2 && (o.bars < 4 || o.bars > 64)) throw Error("bars", "must be 2 (a flat model) or 4..64 (hierarchical)");
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
