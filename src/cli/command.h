@@ -31,6 +31,7 @@ void add_continue(CLI::App& app, Status& status);
 void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).
 void add_eval_rnn(CLI::App& eval, const std::string& kind);
+void add_eval_structure(CLI::App& eval);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

@@ -176,6 +176,7 @@ void add_eval(CLI::App& app, Status& status) {
   add_eval_song(*eval);
   add_eval_rnn(*eval, "melody");
   add_eval_rnn(*eval, "drums");
+  add_eval_structure(*eval);
 }
 
 }  // namespace timbrel::cli

@@ -1,0 +1,92 @@
+#include "train/melody_structure.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "timbrel/music.h"
+#include "train/event_rnn_trainer.h"
+
+namespace timbrel::train {
+
+namespace {
+
+constexpr int kBarSteps = 16;
+
+struct Bar {
+  std::vector<int> onsets, pitches;  // steps in the bar, and the pitches struck there
+};
+
+std::vector<Bar> bars_of(const NoteSequence& piece, int bars) {
+  const std::vector<int> events = extract_melody(quantize(piece, 4));
+  std::vector<Bar> out(static_cast<size_t>(bars));
+  for (size_t i = 0; i < events.size() && i < size_t(bars * kBarSteps); ++i)
+    if (events[i] >= 0) {
+      out[i / kBarSteps].onsets.push_back(int(i % kBarSteps));
+      out[i / kBarSteps].pitches.push_back(events[i]);
+    }
+  return out;
+}
+
+// A bar's melody up to transposition: its onsets and the intervals from its first pitch.
+std::pair<std::vector<int>, std::vector<int>> melody_shape(const Bar& b) {
+  std::vector<int> rel;
+  for (int p : b.pitches) rel.push_back(p - b.pitches.front());
+  return {b.onsets, rel};
+}
+
+template <size_t N>
+void normalise(std::array<double, N>& h) {
+  double sum = 0;
+  for (double v : h) sum += v;
+  if (sum > 0)
+    for (double& v : h) v /= sum;
+}
+
+}  // namespace
+
+StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bars) {
+  StructureStats s;
+  size_t melody_repeats = 0, rhythm_repeats = 0, notes = 0, in_key = 0;
+  for (const NoteSequence& piece : pieces) {
+    std::vector<Note> melodic;
+    for (const Note& n : piece.notes)
+      if (!n.is_drum) melodic.push_back(n);
+    if (melodic.empty()) continue;
+    const std::vector<Bar> bs = bars_of(piece, bars);
+    std::vector<int> pitches;
+    for (const Bar& b : bs) pitches.insert(pitches.end(), b.pitches.begin(), b.pitches.end());
+    if (pitches.empty()) continue;
+    std::vector<Note> counted;
+    for (int p : pitches) counted.push_back(Note{p});
+    const int key = std::max(0, estimate_key(counted));
+    ++s.pieces;
+    std::set<std::pair<std::vector<int>, std::vector<int>>> shapes;
+    std::set<std::vector<int>> rhythms;
+    for (const Bar& b : bs) {
+      if (b.onsets.empty()) continue;
+      ++s.bars;
+      const auto shape = melody_shape(b);
+      melody_repeats += shapes.count(shape);
+      rhythm_repeats += rhythms.count(b.onsets);
+      shapes.insert(shape);
+      rhythms.insert(b.onsets);
+    }
+    for (size_t i = 0; i < pitches.size(); ++i) {
+      ++notes;
+      in_key += in_major_scale(pitches[i], key);
+      s.pitch_classes[size_t(((pitches[i] - key) % 12 + 12) % 12)] += 1;
+      if (i > 0) s.intervals[size_t(std::clamp(pitches[i] - pitches[i - 1], -12, 12) + 12)] += 1;
+    }
+  }
+  if (s.bars == 0) return s;
+  s.melody_repeat = double(melody_repeats) / double(s.bars);
+  s.rhythm_repeat = double(rhythm_repeats) / double(s.bars);
+  s.notes_per_bar = double(notes) / double(s.bars);
+  s.in_key = double(in_key) / double(notes);
+  normalise(s.pitch_classes);
+  normalise(s.intervals);
+  return s;
+}
+
+}  // namespace timbrel::train
