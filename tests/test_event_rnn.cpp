@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "nn/event_codec.h"
 #include "nn/event_rnn_model.h"
@@ -256,6 +257,15 @@ TEST(EventRnnCli, ContinueWritesPrimerThenContinuation) {
                               &text, true), 0);
   EXPECT_THAT(text, HasSubstr("--bars"));
   EXPECT_FALSE(std::filesystem::exists(out + ".x"));
+
+  // eval: teacher-forced accuracy on the riffs, and continuations of their first 4 bars in key.
+  ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval melody-rnn --model " + model + " --data " + riff_corpus("melody") +
+                                  " --json", &text), 0) << text;
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_GT(j["accuracy"].get<double>(), 0.8);
+  EXPECT_EQ(j["continuation"]["files"], 6);
+  EXPECT_GT(j["continuation"]["in_key"].get<double>(), 0.8);
+  EXPECT_DOUBLE_EQ(j["continuation"]["real_in_key"].get<double>(), 1.0);
 }
 
 }  // namespace

@@ -44,3 +44,29 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
 }
 
 }  // namespace
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace {
+
+TEST(MelodyStructureCli, SamplesBesideTheData) {
+  const std::string dir = test::temp_dir() + "/tunes";
+  std::filesystem::create_directories(dir);
+  write_midi(known_tune(), dir + "/known.mid");
+  std::string out;
+  ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --data " + dir + " --bars 4 --samples 2 --json", &out), 0)
+      << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["data"]["pieces"], 1);
+  EXPECT_DOUBLE_EQ(j["data"]["melody_repeat"].get<double>(), 0.25);
+  EXPECT_EQ(j["samples"]["pieces"], 2);
+  EXPECT_GE(j["pitch_class_distance"].get<double>(), 0.0);
+  EXPECT_LE(j["interval_distance"].get<double>(), 1.0);
+  EXPECT_NE(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --data " + dir + " --bars 3 --samples 1", &out, true), 0);
+  EXPECT_NE(out.find("--bars 3"), std::string::npos) << out;
+}
+
+}  // namespace
