@@ -4,16 +4,6 @@
 
 namespace timbrel::nn {
 
-namespace {
-
-std::string shape_of(torch::IntArrayRef s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
-}  // namespace
-
 EventRnnNetImpl::EventRnnNetImpl(int input_size, std::vector<int> layers, int classes, double dropout) : dropout_(dropout) {
   if (layers.empty() || input_size < 1 || classes < 2) throw Error("layers", "an event RNN needs LSTM layers, inputs and classes");
   for (int l : layers)
@@ -50,13 +40,7 @@ void EventRnnNetImpl::load(const TensorMap& tensors, const std::string& subject)
   for (auto& p : params) {
     auto it = tensors.find(p.key());
     if (it == tensors.end()) throw Error(subject, "missing tensor '" + p.key() + "'");
-    const auto& t = it->second;
-    if (!t.is_floating_point()) throw Error(subject, "tensor '" + p.key() + "' is not floating point");
-    if (t.sizes() != p.value().sizes())
-      throw Error(subject, "tensor '" + p.key() + "' has shape " + shape_of(t.sizes()) + ", expected " + shape_of(p.value().sizes()));
-    auto f = t.to(torch::kFloat);
-    if (!torch::isfinite(f).all().item<bool>()) throw Error(subject, "tensor '" + p.key() + "' has non-finite values");
-    p.value().copy_(f);
+    copy_parameter(p.value(), it->second, p.key(), subject);
   }
 }
 

@@ -7,12 +7,6 @@
 namespace timbrel::nn {
 namespace {
 
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-
 const char* kTfPrefix = "Generator/progressive_gan_generator/progressive_gan_block_";
 
 // magenta.js: tf.sqrt(2 / fanIn) in float32, fanIn = kh * kw * cin.
@@ -76,7 +70,7 @@ TensorMap gansynth_from_tf(const TensorMap& tf, const std::string& subject, Gans
     auto it = tf.find(kTfPrefix + std::to_string(b) + "/conv0/conv2d/kernel/ExponentialMovingAverage");
     if (it == tf.end()) break;
     if (it->second.dim() != 4)
-      throw Error(subject, it->first + " has shape " + shape_text(it->second.sizes().vec()) + ", expected 4 dimensions (HWIO)");
+      throw Error(subject, it->first + " has shape " + shape_text(it->second.sizes()) + ", expected 4 dimensions (HWIO)");
     if (b == 1) c.latent_size = int(it->second.size(2)) - c.pitches;
     c.channels.push_back(int(it->second.size(3)));
   }
@@ -98,7 +92,7 @@ TensorMap gansynth_from_tf(const TensorMap& tf, const std::string& subject, Gans
     const torch::Tensor& t = it->second;
     if (!t.is_floating_point()) throw Error(subject, names[i].first + " is not float32");
     if (t.sizes().vec() != names[i].second)
-      throw Error(subject, names[i].first + " has shape " + shape_text(t.sizes().vec()) + ", expected " + shape_text(names[i].second));
+      throw Error(subject, names[i].first + " has shape " + shape_text(t.sizes()) + ", expected " + shape_text(names[i].second));
     out[ours[i].first] = t.dim() == 4 ? t.permute({3, 2, 0, 1}).contiguous() : t.contiguous();
   }
   if (!missing.empty()) throw Error(subject, "GANSynth checkpoint lacks " + missing);
@@ -136,7 +130,7 @@ GansynthNet::GansynthNet(const GansynthConfig& config, TensorMap raw, const std:
     if (it == raw.end()) throw Error(subject, "lacks the tensor " + name);
     if (!it->second.is_floating_point()) throw Error(subject, name + " is not floating point");
     if (it->second.sizes().vec() != shape)
-      throw Error(subject, name + " has shape " + shape_text(it->second.sizes().vec()) + ", expected " + shape_text(shape));
+      throw Error(subject, name + " has shape " + shape_text(it->second.sizes()) + ", expected " + shape_text(shape));
     raw_[name] = it->second.to(torch::kFloat).contiguous();
   }
   for (const auto& [name, t] : raw)

@@ -25,11 +25,6 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-std::string shape_text(torch::IntArrayRef s) {
-  std::string t = "[";
-  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
-  return t + "]";
-}
 
 }  // namespace
 
@@ -316,14 +311,7 @@ void MusicVaeNetImpl::load(const TensorMap& tensors, const std::string& subject)
       (p.key().rfind("encoder.", 0) == 0 ? missing_encoder_ : missing_decoder).push_back(p.key());
       continue;
     }
-    const auto& t = it->second;
-    if (!t.is_floating_point()) throw Error(subject, "tensor '" + p.key() + "' is not floating point");
-    if (t.sizes() != p.value().sizes())
-      throw Error(subject, "tensor '" + p.key() + "' has shape " + shape_text(t.sizes()) + ", expected " +
-                               shape_text(p.value().sizes()));
-    auto f = t.to(torch::kFloat);
-    if (!torch::isfinite(f).all().item<bool>()) throw Error(subject, "tensor '" + p.key() + "' has non-finite values");
-    p.value().copy_(f);
+    copy_parameter(p.value(), it->second, p.key(), subject);
   }
   if (!missing_decoder.empty()) throw Error(subject, "missing decoder tensors: " + join(missing_decoder));
 }

@@ -93,6 +93,22 @@ void write_safetensors(const std::string& path, const TensorMap& tensors,
   write_file_atomically(path, bytes.data(), bytes.size());
 }
 
+std::string shape_text(torch::IntArrayRef shape) {
+  std::string t = "[";
+  for (size_t i = 0; i < shape.size(); ++i) t += (i ? ", " : "") + std::to_string(shape[i]);
+  return t + "]";
+}
+
+void copy_parameter(torch::Tensor& parameter, const torch::Tensor& stored, const std::string& name, const std::string& subject) {
+  if (!stored.is_floating_point()) throw Error(subject, "tensor '" + name + "' is not floating point");
+  if (stored.sizes() != parameter.sizes())
+    throw Error(subject, "tensor '" + name + "' has shape " + shape_text(stored.sizes()) + ", expected " + shape_text(parameter.sizes()));
+  auto f = stored.to(torch::kFloat);
+  if (!torch::isfinite(f).all().item<bool>()) throw Error(subject, "tensor '" + name + "' has non-finite values");
+  torch::NoGradGuard no_grad;
+  parameter.copy_(f);
+}
+
 void require_finite(const TensorMap& tensors, const std::string& subject) {
   for (const auto& [name, t] : tensors)
     if (t.is_floating_point() && t.numel() > 0 && !torch::isfinite(t).all().item<bool>())

@@ -22,6 +22,11 @@ Safetensors read_safetensors(const std::string& path);
 // Error naming `subject` and the first tensor with a NaN or infinite value (weights must be finite).
 void require_finite(const TensorMap& tensors, const std::string& subject);
 Safetensors parse_safetensors(const uint8_t* data, size_t size, const std::string& name);
+// Copies a stored tensor into a module parameter: floating point, the parameter's shape and finite,
+// else Error naming `subject` and the tensor.
+void copy_parameter(torch::Tensor& parameter, const torch::Tensor& stored, const std::string& name, const std::string& subject);
+// "[4, 256]"
+std::string shape_text(torch::IntArrayRef shape);
 
 // Floating-point tensors are stored as `float_dtype` (torch::kFloat or torch::kHalf); others as
 // they are. Atomic (temp file + rename).
