@@ -144,6 +144,12 @@ TEST(TimbreLoss, BandEnvelopeWeighsSpectralBalanceOverTime) {
   tail_bright.select(3, 0).slice(1, 40, 44).slice(2, 512, 1024).add_(twenty_db);
   EXPECT_LT(train::reconstruction_loss(tail_bright, tail, band).band, 0.125 * cells * 20.0 / 70.0);
   EXPECT_GT(train::reconstruction_loss(tail_bright, tail, band).band, 0.0);
+  // A lower floor (120 dB) sees that tail: the same excess then costs nearly what it costs loud.
+  train::LossWeights deep = band;
+  deep.band_floor_db = 120;
+  EXPECT_NEAR(train::reconstruction_loss(tail_bright, tail, deep).band, cells * 20.0 / 120.0, 0.05 * cells * 20.0 / 120.0);
+  deep.band_floor_db = 5;
+  EXPECT_THROW(train::reconstruction_loss(tail_bright, tail, deep), Error);
   torch::Tensor louder = truth.clone();
   louder.select(3, 0).add_(std::log(2.0) * neper);
   EXPECT_NEAR(train::reconstruction_loss(louder, truth, band).band, 4.0 * 16 / (128.0 * 16) * 6.0206 / 70.0, 1e-4);

@@ -105,16 +105,17 @@ torch::Tensor spectral_convergence(const torch::Tensor& pred_mag, const torch::T
 }
 
 constexpr int64_t kLossBands = 16;
-constexpr double kBandFloor = 1e-7;  // 70 dB below the note's loudest bin
 
-// Mean |log E - log E'| / 70 dB of the energies of kLossBands equal-mel bands per frame.
-torch::Tensor band_envelope_error(const torch::Tensor& pred_mag, const torch::Tensor& target_mag) {
+// Mean |log E - log E'| / floor of the energies of kLossBands equal-mel bands per frame, each
+// within `floor_db` of the note's loudest bin.
+torch::Tensor band_envelope_error(const torch::Tensor& pred_mag, const torch::Tensor& target_mag, double floor_db) {
+  const double floor = std::pow(10.0, -floor_db / 10);
   auto [p, t] = relative_log_magnitudes(pred_mag, target_mag);
-  auto band_log_energy = [](const torch::Tensor& m) {
+  auto band_log_energy = [floor](const torch::Tensor& m) {
     torch::Tensor e = torch::exp(2 * m).reshape({m.size(0), m.size(1), kLossBands, m.size(2) / kLossBands}).sum(3);
-    return torch::log(e + kBandFloor);
+    return torch::log(e + floor);
   };
-  return (band_log_energy(p) - band_log_energy(t)).abs().mean() / -std::log(kBandFloor);
+  return (band_log_energy(p) - band_log_energy(t)).abs().mean() / -std::log(floor);
 }
 
 }  // namespace
@@ -133,7 +134,8 @@ ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::T
     linear = sc.item<double>();
   }
   if (w.band > 0) {
-    torch::Tensor be = band_envelope_error(pred.select(3, 0), target.select(3, 0));
+    if (!(w.band_floor_db >= 20 && w.band_floor_db <= 200)) throw Error("band_floor_db", "must be 20..200 dB");
+    torch::Tensor be = band_envelope_error(pred.select(3, 0), target.select(3, 0), w.band_floor_db);
     total = total + w.band * be;
     band = be.item<double>();
   }

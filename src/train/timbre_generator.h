@@ -39,6 +39,7 @@ struct LossWeights {
   double loud = 0;         // magnitude error weighted towards loud bins
   double linear = 0;       // spectral convergence of linear magnitudes
   double band = 0;         // log band-energy envelope
+  double band_floor_db = 70;  // how far below the note's loudest bin the band term looks
 };
 // The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
 // frequency x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
@@ -49,7 +50,7 @@ struct LossWeights {
 // ||exp(m) - exp(m')|| / ||exp(m)|| per note: a log loss forgives a wrong harmonic and a bright
 // kick as much as a wrong floor, what the ear and the centroid do not.
 // band > 0 adds that weight x the L1 distance of the log energies of 16 equal-mel bands per frame,
-// within 70 dB of the note's loudest bin, as a fraction of those 70 dB: the spectral balance over
+// within band_floor_db (70) of the note's loudest bin, as a fraction of that range: the spectral balance over
 // time (a tom's attack 20 dB too bright above 2 kHz), which the loud partials rule in the linear
 // term and thousands of single bins dilute in the log term.
 ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, const LossWeights& weights = {});

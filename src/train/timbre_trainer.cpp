@@ -250,7 +250,7 @@ class TimbreRun {
   ReconstructionLoss loss_of(const std::vector<size_t>& ids) {
     Batch b = make_batch(set_, ids, split_.preset_of, g_.config);
     return reconstruction_loss(g_.net->forward(g_.embeddings.index_select(0, b.preset), b.pitch), b.target,
-                               LossWeights{o_.if_weight, o_.loud_weight, o_.linear_weight, o_.band_weight});
+                               LossWeights{o_.if_weight, o_.loud_weight, o_.linear_weight, o_.band_weight, o_.band_floor_db});
   }
   nlohmann::json card(bool final_model, const nlohmann::json& metrics) const;
 
@@ -317,7 +317,7 @@ nlohmann::json TimbreRun::card(bool final_model, const nlohmann::json& metrics) 
       {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
       {"recipe", recipe_text(o_)},
       {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"if_weight", o_.if_weight},
-                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"seed", o_.seed}, {"threads", o_.threads}}},
+                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"band_floor_db", o_.band_floor_db}, {"seed", o_.seed}, {"threads", o_.threads}}},
       {"data", {{"folder", o_.data_dir}, {"kind", set_.kind()}, {"licence", o_.data_licence},
                 {"train_notes", split_.train_ids.size()}, {"validation_notes", split_.validation_ids.size()},
                 {"presets", g_.preset_names.size()}}}};
