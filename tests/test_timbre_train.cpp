@@ -156,6 +156,30 @@ TEST(TimbreLoss, BandEnvelopeWeighsSpectralBalanceOverTime) {
   EXPECT_EQ(train::reconstruction_loss(bright, truth).band, 0.0);
 }
 
+// The flux term: a decay drawn in 4-frame steps costs at each step what the jump is (beyond the
+// truth's own change), while an offset of the whole note costs nothing; zero on the truth.
+TEST(TimbreLoss, FluxWeighsDecaysDrawnInSteps) {
+  train::LossWeights flux{1.0, 0, 0, 0};
+  flux.flux = 1.0;
+  const double neper = 0.0661371661726;
+  const double one_db = std::log(10.0) / 20 * neper;
+  torch::Tensor truth = torch::full({1, 128, 1024, 2}, -0.8);
+  for (int64_t f = 3; f < 35; ++f) truth.select(3, 0).select(1, f).fill_(0.5 - one_db * double(f - 3));  // -1 dB a frame
+  EXPECT_NEAR(train::reconstruction_loss(truth, truth, flux).flux, 0.0, 1e-7);
+  torch::Tensor offset = truth.clone();
+  offset.select(3, 0).slice(1, 3, 35).add_(-3 * one_db);
+  const double pairs = 127.0 * 16;
+  // Only the onset (frame 3) and the end of the note (frame 35) change by another 3 dB.
+  EXPECT_NEAR(train::reconstruction_loss(offset, truth, flux).flux, 2 * 16 * 3.0 / 70.0 / pairs, 1e-4);
+  torch::Tensor steps = truth.clone();
+  for (int64_t f = 3; f < 35; ++f) steps.select(3, 0).select(1, f).fill_(0.5 - one_db * double((f - 3) / 4 * 4));
+  // Each 4-frame block holds its level (3 pairs of 1 dB missed) and then drops 4 dB (3 dB too many).
+  const double expected = (8 * 3 * 1.0 + 7 * 3.0) * 16 / 70.0 / pairs;
+  const double at_end = 3.0 * 16 / 70.0 / pairs;  // the last block ends 3 dB higher than the truth
+  EXPECT_NEAR(train::reconstruction_loss(steps, truth, flux).flux, expected + at_end, 1e-4);
+  EXPECT_EQ(train::reconstruction_loss(steps, truth).flux, 0.0);
+}
+
 TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   const std::string data = tiny_note_set();

@@ -92,9 +92,13 @@ void add_train_timbre(CLI::App& train) {
                   "Weight of the L1 on log band-energy envelopes (spectral balance over time: bright or dull attacks; 0 = off)")
       ->default_val(0)
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--band-floor", o->band_floor_db, "How far below a note's loudest bin (dB) the band term looks")
+  cmd->add_option("--band-floor", o->band_floor_db, "How far below a note's loudest bin (dB) the band and flux terms look")
       ->default_val(70)
       ->check(CLI::Range(20.0, 200.0));
+  cmd->add_option("--flux-weight", o->flux_weight,
+                  "Weight of the L1 on frame-to-frame changes of the log band energies (decays drawn in steps, clicks; 0 = off)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(250);
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
   cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);

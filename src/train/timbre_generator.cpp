@@ -106,16 +106,31 @@ torch::Tensor spectral_convergence(const torch::Tensor& pred_mag, const torch::T
 
 constexpr int64_t kLossBands = 16;
 
-// Mean |log E - log E'| / floor of the energies of kLossBands equal-mel bands per frame, each
-// within `floor_db` of the note's loudest bin.
-torch::Tensor band_envelope_error(const torch::Tensor& pred_mag, const torch::Tensor& target_mag, double floor_db) {
+// Log energies [n, frames, kLossBands] of equal-mel bands, each within `floor_db` of the note's
+// loudest bin (floor added), of the prediction and the target; and -log(floor), their range.
+struct BandLogEnergies {
+  torch::Tensor pred, target;
+  double range;
+};
+BandLogEnergies band_log_energies(const torch::Tensor& pred_mag, const torch::Tensor& target_mag, double floor_db) {
+  if (!(floor_db >= 20 && floor_db <= 200)) throw Error("band_floor_db", "must be 20..200 dB");
   const double floor = std::pow(10.0, -floor_db / 10);
   auto [p, t] = relative_log_magnitudes(pred_mag, target_mag);
   auto band_log_energy = [floor](const torch::Tensor& m) {
     torch::Tensor e = torch::exp(2 * m).reshape({m.size(0), m.size(1), kLossBands, m.size(2) / kLossBands}).sum(3);
     return torch::log(e + floor);
   };
-  return (band_log_energy(p) - band_log_energy(t)).abs().mean() / -std::log(floor);
+  return {band_log_energy(p), band_log_energy(t), -std::log(floor)};
+}
+
+// Mean |log E - log E'| / range over bands and frames.
+torch::Tensor band_envelope_error(const BandLogEnergies& b) { return (b.pred - b.target).abs().mean() / b.range; }
+
+// Mean |d/dt log E - d/dt log E'| / range over bands and frame pairs.
+torch::Tensor band_flux_error(const BandLogEnergies& b) {
+  const int64_t frames = b.pred.size(1);
+  auto flux = [frames](const torch::Tensor& e) { return e.slice(1, 1, frames) - e.slice(1, 0, frames - 1); };
+  return (flux(b.pred) - flux(b.target)).abs().mean() / b.range;
 }
 
 }  // namespace
@@ -127,19 +142,26 @@ ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::T
   torch::Tensor mag = mag_error.mean();
   torch::Tensor freq = ((pred.select(3, 1) - target.select(3, 1)).abs() * weight).mean();
   torch::Tensor total = mag + w.frequency * freq;
-  double linear = 0, band = 0;
+  double linear = 0, band = 0, flux = 0;
   if (w.linear > 0) {
     torch::Tensor sc = spectral_convergence(pred.select(3, 0), target.select(3, 0));
     total = total + w.linear * sc;
     linear = sc.item<double>();
   }
-  if (w.band > 0) {
-    if (!(w.band_floor_db >= 20 && w.band_floor_db <= 200)) throw Error("band_floor_db", "must be 20..200 dB");
-    torch::Tensor be = band_envelope_error(pred.select(3, 0), target.select(3, 0), w.band_floor_db);
-    total = total + w.band * be;
-    band = be.item<double>();
+  if (w.band > 0 || w.flux > 0) {
+    const BandLogEnergies energies = band_log_energies(pred.select(3, 0), target.select(3, 0), w.band_floor_db);
+    if (w.band > 0) {
+      torch::Tensor be = band_envelope_error(energies);
+      total = total + w.band * be;
+      band = be.item<double>();
+    }
+    if (w.flux > 0) {
+      torch::Tensor fe = band_flux_error(energies);
+      total = total + w.flux * fe;
+      flux = fe.item<double>();
+    }
   }
-  return {total, mag.item<double>(), freq.item<double>(), linear, band};
+  return {total, mag.item<double>(), freq.item<double>(), linear, band, flux};
 }
 
 }  // namespace timbrel::train

@@ -31,7 +31,7 @@ class TrainableGansynth {
 
 struct ReconstructionLoss {
   torch::Tensor total;
-  double magnitude, frequency, linear, band;  // the terms' values (linear, band: 0 when their weight is 0)
+  double magnitude, frequency, linear, band, flux;  // the terms' values (linear, band, flux: 0 when their weight is 0)
 };
 // Weights of the timbre training loss's terms (see reconstruction_loss).
 struct LossWeights {
@@ -39,7 +39,8 @@ struct LossWeights {
   double loud = 0;         // magnitude error weighted towards loud bins
   double linear = 0;       // spectral convergence of linear magnitudes
   double band = 0;         // log band-energy envelope
-  double band_floor_db = 70;  // how far below the note's loudest bin the band term looks
+  double band_floor_db = 70;  // how far below the note's loudest bin the band and flux terms look
+  double flux = 0;         // frame-to-frame change of the log band energies
 };
 // The timbre training loss on [n, 128, 1024, 2] spectrograms: L1 on the log-mel magnitude +
 // frequency x L1 on the IF weighted by the true magnitude mapped to [0, 1] (IF of silent bins is
@@ -53,6 +54,10 @@ struct LossWeights {
 // within band_floor_db (70) of the note's loudest bin, as a fraction of that range: the spectral balance over
 // time (a tom's attack 20 dB too bright above 2 kHz), which the loud partials rule in the linear
 // term and thousands of single bins dilute in the log term.
+// flux > 0 adds that weight x the L1 distance of the frame-to-frame changes of those band log
+// energies (same floor and scale): a decay drawn in 4-frame steps (the generator's depth-to-space
+// blocks), which phase reconstruction turns into broadband clicks, costs at every step, while an
+// offset that the band term already counts costs nothing here.
 ReconstructionLoss reconstruction_loss(const torch::Tensor& pred, const torch::Tensor& target, const LossWeights& weights = {});
 
 }  // namespace timbrel::train

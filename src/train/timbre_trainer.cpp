@@ -217,6 +217,7 @@ std::string recipe_text(const TimbreTrainOptions& o) {
          std::string(o.loud_weight > 0 ? " (weighted towards loud bins, x" + format_fixed(o.loud_weight, 1) + ")" : "") +
          (o.linear_weight > 0 ? " + spectral convergence of linear magnitudes (x" + format_fixed(o.linear_weight, 2) + ")" : std::string()) +
          (o.band_weight > 0 ? " + L1 on log band-energy envelopes (x" + format_fixed(o.band_weight, 2) + ")" : std::string()) +
+         (o.flux_weight > 0 ? " + L1 on their frame-to-frame changes (x" + format_fixed(o.flux_weight, 2) + ")" : std::string()) +
          " + magnitude-weighted L1 on mel IF, pitch template (lr x" + format_fixed(o.template_lr_scale, 0) +
          "), Adam, cosine learning-rate decay";
 }
@@ -250,7 +251,7 @@ class TimbreRun {
   ReconstructionLoss loss_of(const std::vector<size_t>& ids) {
     Batch b = make_batch(set_, ids, split_.preset_of, g_.config);
     return reconstruction_loss(g_.net->forward(g_.embeddings.index_select(0, b.preset), b.pitch), b.target,
-                               LossWeights{o_.if_weight, o_.loud_weight, o_.linear_weight, o_.band_weight, o_.band_floor_db});
+                               LossWeights{o_.if_weight, o_.loud_weight, o_.linear_weight, o_.band_weight, o_.band_floor_db, o_.flux_weight});
   }
   nlohmann::json card(bool final_model, const nlohmann::json& metrics) const;
 
@@ -283,6 +284,7 @@ StepOutcome TimbreRun::train_step(int64_t n, double fraction) {
   return StepOutcome{loss.total.item<double>(), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
                                                     (o_.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) +
                                                     (o_.band_weight > 0 ? ", band " + format_fixed(loss.band, 4) : std::string()) +
+                                                    (o_.flux_weight > 0 ? ", flux " + format_fixed(loss.flux, 4) : std::string()) +
                                                     ") lr " + format_fixed(o_.learning_rate * lr_scale * 1e4, 2) + "e-4"};
 }
 
@@ -317,7 +319,7 @@ nlohmann::json TimbreRun::card(bool final_model, const nlohmann::json& metrics) 
       {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
       {"recipe", recipe_text(o_)},
       {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"if_weight", o_.if_weight},
-                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"band_floor_db", o_.band_floor_db}, {"seed", o_.seed}, {"threads", o_.threads}}},
+                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"band_floor_db", o_.band_floor_db}, {"flux_weight", o_.flux_weight}, {"seed", o_.seed}, {"threads", o_.threads}}},
       {"data", {{"folder", o_.data_dir}, {"kind", set_.kind()}, {"licence", o_.data_licence},
                 {"train_notes", split_.train_ids.size()}, {"validation_notes", split_.validation_ids.size()},
                 {"presets", g_.preset_names.size()}}}};

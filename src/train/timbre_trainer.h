@@ -30,7 +30,8 @@ struct TimbreTrainOptions {
   double loud_weight = 0;    // magnitude error weighted towards loud bins (timbre_generator.h)
   double linear_weight = 0;  // spectral convergence of linear magnitudes (timbre_generator.h)
   double band_weight = 0;    // log band-energy envelope (timbre_generator.h)
-  double band_floor_db = 70; // ... within this far below the note's loudest bin
+  double band_floor_db = 70; // ... within this far below the note's loudest bin (band and flux)
+  double flux_weight = 0;    // frame-to-frame change of the log band energies (timbre_generator.h)
   int validate_every = 250, checkpoint_every = 250;
   int threads = 2;
   uint64_t seed = 0;
