@@ -284,12 +284,15 @@ TEST(LiveResponder, AnswersAPhraseOnItsBarGrid) {
   o.temperature = 0;
   LiveResponder responder(rnn, o);
   const double t0 = 100.0;  // any steady clock
-  const int riff[8] = {0, 4, 7, 12, 7, 4, 2, -1};
-  for (int i = 0; i < 16; ++i) {
-    if (riff[i % 8] < 0) continue;
-    responder.note_on(62 + riff[i % 8], 90, t0 + 0.5 * i);
-    responder.note_off(62 + riff[i % 8], t0 + 0.5 * i + 0.4);
-  }
+  auto play_riff = [t0](LiveResponder& r) {
+    const int riff[8] = {0, 4, 7, 12, 7, 4, 2, -1};
+    for (int i = 0; i < 16; ++i) {
+      if (riff[i % 8] < 0) continue;
+      r.note_on(62 + riff[i % 8], 90, t0 + 0.5 * i);
+      r.note_off(62 + riff[i % 8], t0 + 0.5 * i + 0.4);
+    }
+  };
+  play_riff(responder);
   EXPECT_TRUE(responder.due(t0 + 9.3).empty());  // the last note ended at 7.4: not yet a bar of rest
   auto first = responder.due(t0 + 9.45);
   EXPECT_EQ(responder.answers(), 1u);
@@ -319,6 +322,21 @@ TEST(LiveResponder, AnswersAPhraseOnItsBarGrid) {
   holding.note_off(62, t0 + 20);
   holding.due(t0 + 22.1);
   EXPECT_EQ(holding.answers(), 1u);
+
+  // The threaded path: the phrase taken once, a note played while its answer is composed (kept
+  // for the next phrase), and the answer scheduled where due() puts it.
+  LiveResponder split(rnn, o);
+  play_riff(split);
+  std::optional<LiveResponder::Phrase> phrase = split.take_phrase(t0 + 9.45);
+  ASSERT_TRUE(phrase.has_value());
+  EXPECT_FALSE(split.take_phrase(t0 + 9.45).has_value());
+  split.note_on(70, 90, t0 + 9.46);
+  split.note_off(70, t0 + 9.5);
+  split.schedule(*phrase, split.answer_to(*phrase));
+  EXPECT_EQ(split.answers(), 1u);
+  EXPECT_DOUBLE_EQ(split.next_event_time(), start);
+  for (double t = t0 + 9.45; t < t0 + 30; t += 0.01) split.due(t);
+  EXPECT_EQ(split.answers(), 2u);  // the note played meanwhile was a phrase of its own
 }
 
 }  // namespace

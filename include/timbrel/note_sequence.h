@@ -57,6 +57,11 @@ struct NoteSequence {
 
   bool is_quantized() const { return steps_per_quarter > 0; }
   bool has_drums() const;
+  // Appends a note, extending total_time to its end.
+  void add_note(const Note& n) {
+    notes.push_back(n);
+    if (n.end_time > total_time) total_time = n.end_time;
+  }
   double first_qpm() const { return tempos.empty() ? 120.0 : tempos.front().qpm; }
 };
 

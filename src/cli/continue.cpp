@@ -31,9 +31,8 @@ void run(const ContinueCommand& c) {
   NoteSequence out;
   try {
     if (c.only_melody || c.only_drums) {
-      out = primer;
       EventRnn& rnn = c.only_drums ? engine.drums_rnn_model() : engine.melody_rnn_model();
-      for (const Note& n : rnn.continuation(primer, c.options)) out.notes.push_back(n), out.total_time = std::max(out.total_time, n.end_time);
+      out = rnn.continue_sequence(primer, c.options);
     } else {
       out = engine.continue_sequence(primer, c.options);
     }

@@ -263,15 +263,11 @@ NoteSequence Engine::continue_sequence(const NoteSequence& primer, const Continu
   const bool has_melody = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return !n.is_drum; });
   const bool has_drums = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; });
   if (!has_melody && !has_drums) throw Error("primer", "has no notes to continue");
-  NoteSequence out = primer;
-  auto append = [&](const std::vector<Note>& notes) {
-    for (const Note& n : notes) out.total_time = std::max(out.total_time, n.end_time), out.notes.push_back(n);
-  };
-  if (has_melody) append(melody_rnn_model().continuation(primer, options));
+  NoteSequence out = has_melody ? melody_rnn_model().continue_sequence(primer, options) : primer;
   if (has_drums) {
     ContinueOptions drum_options = options;
     drum_options.seed = options.seed + 1;
-    append(drums_rnn_model().continuation(primer, drum_options));
+    for (const Note& n : drums_rnn_model().continuation(primer, drum_options)) out.add_note(n);
   }
   return out;
 }

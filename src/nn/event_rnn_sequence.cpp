@@ -60,10 +60,7 @@ std::vector<Note> EventRnn::continuation(const NoteSequence& primer, const Conti
 
 NoteSequence EventRnn::continue_sequence(const NoteSequence& primer, const ContinueOptions& o) const {
   NoteSequence out = primer;
-  for (Note& n : continuation(primer, o)) {
-    out.total_time = std::max(out.total_time, n.end_time);
-    out.notes.push_back(n);
-  }
+  for (const Note& n : continuation(primer, o)) out.add_note(n);
   return out;
 }
 

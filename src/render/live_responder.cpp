@@ -40,38 +40,48 @@ double LiveResponder::next_event_time() const {
 }
 
 std::vector<LiveResponder::Event> LiveResponder::due(double time) {
-  if (!answering() && !phrase_.empty() && sounding_.empty() && time - last_activity_ >= bar_) compose(time);
+  if (auto phrase = take_phrase(time)) schedule(*phrase, answer_to(*phrase));
   std::vector<Event> out;
   while (answering() && pending_[next_].time <= time) out.push_back(pending_[next_++]);
   return out;
 }
 
-void LiveResponder::compose(double time) {
+std::optional<LiveResponder::Phrase> LiveResponder::take_phrase(double time) {
+  if (answering() || phrase_.empty() || !sounding_.empty() || time - last_activity_ < bar_) return std::nullopt;
   const double start = phrase_.front().start_time;
-  const double keep_from = start + std::max(0.0, std::floor((last_activity_ - start) / bar_) - o_.max_phrase_bars + 1) * bar_;
-  NoteSequence primer;
-  primer.tempos = {{0.0, o_.qpm}};
-  primer.time_signatures = {{0.0, 4, 4}};
+  Phrase p;
+  p.keep_from = start + std::max(0.0, std::floor((last_activity_ - start) / bar_) - o_.max_phrase_bars + 1) * bar_;
+  p.taken_at = time;
+  p.seed = o_.seed + phrases_++;
+  p.primer.tempos = {{0.0, o_.qpm}};
+  p.primer.time_signatures = {{0.0, 4, 4}};
   for (const Note& n : phrase_)
-    if (n.end_time > keep_from + 1e-9) {  // a note held into the kept bars starts with them
+    if (n.end_time > p.keep_from + 1e-9) {  // a note held into the kept bars starts with them
       Note m = n;
-      m.start_time = std::max(m.start_time, keep_from) - keep_from;
-      m.end_time = std::max(m.end_time - keep_from, m.start_time + 0.01);
-      primer.notes.push_back(m);
+      m.start_time = std::max(m.start_time, p.keep_from) - p.keep_from;
+      m.end_time = std::max(m.end_time - p.keep_from, m.start_time + 0.01);
+      p.primer.notes.push_back(m);
     }
   phrase_.clear();
-  if (primer.notes.empty()) return;
+  if (p.primer.notes.empty()) return std::nullopt;
+  return p;
+}
+
+std::vector<Note> LiveResponder::answer_to(const Phrase& phrase) const {
   ContinueOptions c;
   c.bars = o_.answer_bars;
   c.temperature = o_.temperature;
-  c.seed = o_.seed + answers_;
-  const std::vector<Note> answer = rnn_.continuation(primer, c);
+  c.seed = phrase.seed;
+  return rnn_.continuation(phrase.primer, c);
+}
+
+void LiveResponder::schedule(const Phrase& phrase, const std::vector<Note>& answer) {
   ++answers_;
   if (answer.empty()) return;
   // The bar of the answer's first note (a silent bar before it is skipped) goes to the next bar
   // line of the phrase's grid from now on: the player's beat and the answer's place in the bar hold.
   const double first_bar = std::floor(answer.front().start_time / bar_ + 1e-9) * bar_;
-  const double downbeat = keep_from + std::ceil((time + 0.02 - keep_from) / bar_ - 1e-9) * bar_;
+  const double downbeat = phrase.keep_from + std::ceil((phrase.taken_at + 0.02 - phrase.keep_from) / bar_ - 1e-9) * bar_;
   pending_.clear();
   next_ = 0;
   for (const Note& n : answer) {

@@ -178,7 +178,8 @@ LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   LiveSynth synth(model, output.sample_rate(), o.timbre, lo);
   if (!o.programs.empty()) synth.set_programs(o.programs);
   // The MIDI thread and the answers share the synth's single-producer event queue (and the
-  // responder): both take `control`, which the audio callback never does.
+  // responder): both take `control`, which the audio callback never does; the answers are
+  // composed outside it.
   std::mutex control;
   std::unique_ptr<LiveResponder> responder;
   if (o.answer_model)
@@ -204,6 +205,16 @@ LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
   while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
     double wait = 0.02;
     if (responder) {
+      std::optional<LiveResponder::Phrase> phrase;
+      {
+        std::lock_guard<std::mutex> lock(control);
+        phrase = responder->take_phrase(since(start));
+      }
+      if (phrase) {
+        const std::vector<Note> answer = responder->answer_to(*phrase);  // the RNN, without the lock
+        std::lock_guard<std::mutex> lock(control);
+        responder->schedule(*phrase, answer);
+      }
       std::lock_guard<std::mutex> lock(control);
       const double now = since(start);
       for (const auto& e : responder->due(now)) e.velocity > 0 ? synth.note_on(e.pitch, e.velocity) : synth.note_off(e.pitch);

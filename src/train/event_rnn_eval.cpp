@@ -19,15 +19,21 @@ bool in_major_scale(int pitch, int tonic) {
   return false;
 }
 
-int estimate_key(const std::vector<Note>& notes) {
+int estimate_key(const std::vector<int>& pitches) {
   int best = -1;
   size_t best_count = 0;
   for (int tonic = 0; tonic < 12; ++tonic) {
     size_t count = 0;
-    for (const Note& n : notes) count += in_major_scale(n.pitch, tonic);
+    for (int p : pitches) count += in_major_scale(p, tonic);
     if (count > best_count) best = tonic, best_count = count;
   }
   return best;
+}
+
+int estimate_key(const std::vector<Note>& notes) {
+  std::vector<int> pitches;
+  for (const Note& n : notes) pitches.push_back(n.pitch);
+  return estimate_key(pitches);
 }
 
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars, int bars,

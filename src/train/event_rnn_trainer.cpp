@@ -144,7 +144,6 @@ class EventRnnRun {
   EventRnnRun(const EventRnnTrainOptions& o, std::function<void(const std::string&)> log)
       : o_(o), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint"), model_(open_model()) {
     auto& impl = event_rnn_impl(model_);
-    codec_ = impl.codec;
     if (codec_.kind != o.kind) throw Error(ckpt_, "holds a " + codec_.kind + " RNN, not " + o.kind);
     net_ = impl.net;
     net_->train();
@@ -276,8 +275,8 @@ class EventRnnRun {
   const EventRnnTrainOptions& o_;
   std::function<void(const std::string&)> log_;
   std::string ckpt_;
-  nn::EventCodec codec_ = codec_for(o_.kind);
   EventRnn model_;
+  nn::EventCodec codec_ = event_rnn_impl(model_).codec;  // the model's (a resumed one's own)
   nn::EventRnnNet net_{nullptr};
   std::vector<CorpusData> corpora_;
   std::vector<const Window*> order_;
@@ -304,17 +303,7 @@ EventRnnTrainResult train_event_rnn(const EventRnnTrainOptions& o) {
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   EventRnnRun run(o, log);
-  LoopSettings loop;
-  loop.max_steps = o.max_steps;
-  loop.minutes = o.minutes;
-  loop.checkpoint_every = o.checkpoint_every;
-  loop.progress_every = 5;
-  loop.log_every = 50;
-  loop.log = log;
-  loop.progress = o.progress;
-  const LoopSummary summary = TrainingLoop(loop, run.step())
-                                  .run([&](int64_t n, double) { return run.train_step(n); }, {},
-                                       [&](int64_t n, double) { return run.checkpoint(n); });
+  const LoopSummary summary = run_with_checkpoints(run, o, log, 5, 50);
   return run.finish(summary);
 }
 

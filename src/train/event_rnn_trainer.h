@@ -72,6 +72,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
                                       double temperature = 1.0, uint64_t seed = 0);
 
 // The major key (tonic pitch class 0..11) whose scale holds most of the melody notes (-1: none).
+int estimate_key(const std::vector<int>& pitches);
 int estimate_key(const std::vector<Note>& notes);
 bool in_major_scale(int pitch, int tonic);
 

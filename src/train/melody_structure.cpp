@@ -57,9 +57,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
     std::vector<int> pitches;
     for (const Bar& b : bs) pitches.insert(pitches.end(), b.pitches.begin(), b.pitches.end());
     if (pitches.empty()) continue;
-    std::vector<Note> counted;
-    for (int p : pitches) counted.push_back(Note{p});
-    const int key = std::max(0, estimate_key(counted));
+    const int key = std::max(0, estimate_key(pitches));
     ++s.pieces;
     std::set<std::pair<std::vector<int>, std::vector<int>>> shapes;
     std::set<std::vector<int>> rhythms;

@@ -309,17 +309,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   MusicVaeRun run(o, log);
-  LoopSettings loop;
-  loop.max_steps = o.max_steps;
-  loop.minutes = o.minutes;
-  loop.checkpoint_every = o.checkpoint_every;
-  loop.progress_every = 10;
-  loop.log_every = 100;
-  loop.log = log;
-  loop.progress = o.progress;
-  const LoopSummary summary = TrainingLoop(loop, run.step())
-                                  .run([&](int64_t n, double) { return run.train_step(n); }, {},
-                                       [&](int64_t n, double) { return run.checkpoint(n); });
+  const LoopSummary summary = run_with_checkpoints(run, o, log, 10, 100);
   return run.finish(summary);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace timbrel::train {
 
@@ -47,5 +48,22 @@ class TrainingLoop {
   LoopSettings s_;
   int64_t first_step_;
 };
+
+// The loop of a trainer without validation runs: `run` offers step(), train_step(n) and
+// checkpoint(n) (a log line); `o` carries max_steps, minutes, checkpoint_every and progress.
+template <class Run, class Options>
+LoopSummary run_with_checkpoints(Run& run, const Options& o, std::function<void(const std::string&)> log, int progress_every,
+                                 int log_every) {
+  LoopSettings loop;
+  loop.max_steps = o.max_steps;
+  loop.minutes = o.minutes;
+  loop.checkpoint_every = o.checkpoint_every;
+  loop.progress_every = progress_every;
+  loop.log_every = log_every;
+  loop.log = std::move(log);
+  loop.progress = o.progress;
+  return TrainingLoop(loop, run.step())
+      .run([&](int64_t n, double) { return run.train_step(n); }, {}, [&](int64_t n, double) { return run.checkpoint(n); });
+}
 
 }  // namespace timbrel::train
