@@ -41,6 +41,10 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
   cmd->add_option("--bars", o->bars, "Window length: 2 (a flat model), or 4..64 for a hierarchical model (a conductor per bar)")
       ->default_val(2);
   cmd->add_option("--conductor", o->conductor, "Conductor LSTM sizes of a hierarchical model (default 256)");
+  auto* bar_encoder = cmd->add_option("--bar-encoder", o->bar_encoder,
+                                      "Hierarchical model: sizes of the encoder LSTM over the bars (default 256; --encoder then runs per bar)");
+  cmd->add_flag("--flat-encoder", o->flat_encoder, "Hierarchical model: one encoder over all steps (Magenta's hierdec; 7x slower to train here)")
+      ->excludes(bar_encoder);
   cmd->add_option("--sampling-rate", o->sampling_rate, "Scheduled sampling, inverse-sigmoid rate (Magenta: 1000); 0 = off")->default_val(0);
   cmd->add_option("--transpose", o->transpose, "Augmentation range in semitones (default: 5 for melodies, 0 for drums)");
   cmd->add_option("--validation", o->validation_fraction, "Fraction of files held out (without info.csv)")->default_val(0.1);

@@ -65,6 +65,7 @@ nlohmann::json MusicVaeConfig::to_json() const {
                       {"z_size", z_size},     {"encoder", encoder},     {"decoder", decoder},
                       {"free_bits", free_bits}, {"max_beta", max_beta}, {"beta_rate", beta_rate}};
   if (hierarchical()) j["conductor"] = conductor, j["bars"] = bars;
+  if (!bar_encoder.empty()) j["bar_encoder"] = bar_encoder;
   return j;
 }
 
@@ -85,6 +86,10 @@ MusicVaeConfig MusicVaeConfig::from_json(const nlohmann::json& j, const std::str
     c.conductor = size_list(j, "conductor", 0, subject);
     c.bars = int_in(j, "bars", 1, 256, subject);
     if (c.steps % c.bars != 0) throw Error(subject, "hparams.steps must be a whole number of steps per bar (steps / bars)");
+  }
+  if (j.contains("bar_encoder")) {
+    c.bar_encoder = size_list(j, "bar_encoder", 0, subject);
+    if (!c.hierarchical() && !c.bar_encoder.empty()) throw Error(subject, "hparams.bar_encoder needs a hierarchical model (conductor, bars)");
   }
   c.free_bits = number_or(j, "free_bits", 0.0, subject);
   c.max_beta = number_or(j, "max_beta", 0.2, subject);

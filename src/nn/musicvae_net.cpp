@@ -102,6 +102,13 @@ MusicVaeNetImpl::MusicVaeNetImpl(const MusicVaeConfig& config) : config_(config)
     encoder_.emplace_back(fw, bw);
     in = 2 * config.encoder[l];
   }
+  for (size_t l = 0; l < config.bar_encoder.size(); ++l) {
+    auto layer = enc->register_module("bar_layer_" + std::to_string(l), std::make_shared<torch::nn::Module>());
+    TfLstmCell fw = layer->register_module("fw", TfLstmCell(in, config.bar_encoder[l]));
+    TfLstmCell bw = layer->register_module("bw", TfLstmCell(in, config.bar_encoder[l]));
+    bar_encoder_.emplace_back(fw, bw);
+    in = 2 * config.bar_encoder[l];
+  }
   mu_ = enc->register_module("mu", TfDense(in, config.z_size));
   sigma_ = enc->register_module("sigma", TfDense(in, config.z_size));
   int64_t cond = config.z_size;  // what conditions the decoder: z, or a bar's conductor embedding
@@ -147,17 +154,19 @@ torch::Tensor MusicVaeNetImpl::segment_conditions(const torch::Tensor& z) const 
   return torch::stack(out, 1);
 }
 
-std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Tensor& tokens) const {
-  if (!missing_encoder_.empty())
-    throw Error(model_name, "cannot encode: the weights lack the encoder tensors " + join(missing_encoder_));
-  const int64_t B = tokens.size(0), T = tokens.size(1);
-  torch::Tensor x;  // layer input projected per direction
+namespace {
+
+// Bidirectional LSTM layers over x [B, T, in] (or one-hot `tokens` [B, T] for the first layer):
+// the last layer's final forward and backward states, [B, 2H].
+torch::Tensor bidirectional_final_states(const std::vector<std::pair<TfLstmCell, TfLstmCell>>& layers, torch::Tensor x,
+                                         const torch::Tensor& tokens) {
+  const int64_t B = tokens.defined() ? tokens.size(0) : x.size(0), T = tokens.defined() ? tokens.size(1) : x.size(1);
   torch::Tensor h_fw, h_bw;
-  for (size_t l = 0; l < encoder_.size(); ++l) {
-    const auto& [fw, bw] = encoder_[l];
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const auto& [fw, bw] = layers[l];
     const int64_t H = fw->units;
     torch::Tensor proj_fw, proj_bw;  // [B, T, 4H]
-    if (l == 0) {  // one-hot input: a row gather instead of a matmul
+    if (l == 0 && tokens.defined()) {  // one-hot input: a row gather instead of a matmul
       auto flat = tokens.reshape({-1});
       proj_fw = fw->input_kernel().index_select(0, flat).view({B, T, 4 * H}) + fw->bias;
       proj_bw = bw->input_kernel().index_select(0, flat).view({B, T, 4 * H}) + bw->bias;
@@ -165,7 +174,7 @@ std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Ten
       proj_fw = torch::matmul(x, fw->input_kernel()) + fw->bias;
       proj_bw = torch::matmul(x, bw->input_kernel()) + bw->bias;
     }
-    bool last = l + 1 == encoder_.size();
+    const bool last = l + 1 == layers.size();
     std::vector<torch::Tensor> out_fw, out_bw(static_cast<size_t>(T));
     h_fw = torch::zeros({B, H}, proj_fw.options());
     torch::Tensor c = torch::zeros_like(h_fw);
@@ -181,7 +190,22 @@ std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Ten
     }
     if (!last) x = torch::cat({torch::stack(out_fw, 1), torch::stack(out_bw, 1)}, 2);
   }
-  auto enc = torch::cat({h_fw, h_bw}, 1);
+  return torch::cat({h_fw, h_bw}, 1);
+}
+
+}  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Tensor& tokens) const {
+  if (!missing_encoder_.empty())
+    throw Error(model_name, "cannot encode: the weights lack the encoder tensors " + join(missing_encoder_));
+  torch::Tensor enc;
+  if (bar_encoder_.empty()) {
+    enc = bidirectional_final_states(encoder_, {}, tokens);
+  } else {  // each bar on its own (the bars as one batch), then the bars in order
+    const int64_t B = tokens.size(0), bars = config_.bars;
+    const torch::Tensor per_bar = bidirectional_final_states(encoder_, {}, tokens.reshape({B * bars, -1}));
+    enc = bidirectional_final_states(bar_encoder_, per_bar.view({B, bars, -1}), {});
+  }
   return {mu_->forward(enc), torch::softplus(sigma_->forward(enc))};
 }
 
@@ -260,6 +284,34 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
                                                      double sampling_probability) const {
+  if (config_.hierarchical() && sampling_probability <= 0) return teacher_forced_logits_by_bars(z, targets);
+  return teacher_forced_logits_by_steps(z, targets, sampling_probability);
+}
+
+torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_bars(const torch::Tensor& z, const torch::Tensor& targets) const {
+  const int64_t B = z.size(0), T = targets.size(1), C = config_.classes, bars = config_.bars, S = T / bars;
+  const torch::Tensor cond = segment_conditions(z).reshape({B * bars, -1});  // row b * bars + k: bar k of window b
+  const auto& cell0 = decoder_[0];
+  std::vector<torch::Tensor> h, c, logits;
+  initial_state(cond, h, c);
+  const torch::Tensor cond_proj = torch::addmm(cell0->bias, cond, cell0->kernel.narrow(0, C, cond.size(1)));
+  // Each step's previous token (the last bar's last one at a bar's first step); none before the window.
+  const torch::Tensor prev = torch::cat({targets.narrow(1, 0, 1), targets.narrow(1, 0, T - 1)}, 1).reshape({B * bars, S});
+  const torch::Tensor has_prev = (torch::arange(B * bars, z.options().dtype(torch::kLong)) % bars != 0).to(z.dtype()).unsqueeze(1);
+  auto prev_kernel = cell0->kernel.narrow(0, 0, C);
+  for (int64_t t = 0; t < S; ++t) {
+    torch::Tensor prev_proj = prev_kernel.index_select(0, prev.select(1, t));
+    if (t == 0) prev_proj = prev_proj * has_prev;
+    cell0->step(cond_proj + prev_proj, h[0], c[0]);
+    for (size_t l = 1; l < decoder_.size(); ++l)
+      decoder_[l]->step(torch::addmm(decoder_[l]->bias, h[l - 1], decoder_[l]->input_kernel()), h[l], c[l]);
+    logits.push_back(output_projection_->forward(h.back()));
+  }
+  return torch::stack(logits, 1).view({B, T, C});
+}
+
+torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_steps(const torch::Tensor& z, const torch::Tensor& targets,
+                                                              double sampling_probability) const {
   const int64_t B = z.size(0), T = targets.size(1), C = config_.classes;
   const torch::Tensor conds = segment_conditions(z);
   const int64_t segment_steps = T / conds.size(1);

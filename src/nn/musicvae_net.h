@@ -7,7 +7,8 @@
 //   encoder.layer_<L>.{fw,bw}.{kernel,bias}, encoder.{mu,sigma}.{kernel,bias},
 //   decoder.cell_<i>.{kernel,bias}, decoder.{z_to_initial_state,output_projection}.{kernel,bias}
 // Hierarchical models (Magenta's hierdec) add conductor.cell_<i>.{kernel,bias} and
-// conductor.z_to_initial_state.{kernel,bias}: the conductor runs `bars` steps from z (zero
+// conductor.z_to_initial_state.{kernel,bias} (and, with a hierarchical encoder,
+// encoder.bar_layer_<L>.{fw,bw}.{kernel,bias} over the bars): the conductor runs `bars` steps from z (zero
 // inputs) and each of its outputs takes z's place for one bar of the decoder (its initial state
 // and the input beside the previous token); the previous token carries across bar lines.
 #include <nlohmann/json.hpp>
@@ -55,8 +56,12 @@ class MusicVaeNetImpl : public torch::nn::Module {
   torch::Tensor decode(const torch::Tensor& z, double temperature, torch::Tensor* logits = nullptr) const;
   // Training decoder: step t's input is targets[t-1] (zeros at t = 0), replaced by the model's
   // own sample with probability `sampling_probability` (scheduled sampling). Logits [B, T, C].
+  // A hierarchical model without scheduled sampling runs every bar at once (the bars as one
+  // batch: 16 steps instead of 256); the step-by-step form is the reference.
   torch::Tensor teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
                                       double sampling_probability = 0.0) const;
+  torch::Tensor teacher_forced_logits_by_steps(const torch::Tensor& z, const torch::Tensor& targets,
+                                               double sampling_probability = 0.0) const;
 
   // Copies tensors named by module path into the parameters, checking every shape. Unknown names
   // are an error; missing decoder tensors are an error; missing encoder tensors are recorded
@@ -75,7 +80,9 @@ class MusicVaeNetImpl : public torch::nn::Module {
   // embeddings for a hierarchical one ([B, bars, conductor units]).
   torch::Tensor segment_conditions(const torch::Tensor& z) const;
   MusicVaeConfig config_;
-  std::vector<std::pair<TfLstmCell, TfLstmCell>> encoder_;  // (fw, bw) per layer
+  torch::Tensor teacher_forced_logits_by_bars(const torch::Tensor& z, const torch::Tensor& targets) const;
+  std::vector<std::pair<TfLstmCell, TfLstmCell>> encoder_;      // (fw, bw) per layer
+  std::vector<std::pair<TfLstmCell, TfLstmCell>> bar_encoder_;  // over the bars (hierarchical encoder)
   TfDense mu_{nullptr}, sigma_{nullptr};
   // decode() for one slice of the batch; sampling draws from `generator` (null: the global one).
   torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator) const;

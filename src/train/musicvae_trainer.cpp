@@ -64,6 +64,7 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
     c.steps = 16 * o.bars;
     c.bars = o.bars;
     c.conductor = o.conductor.empty() ? std::vector<int>{256} : o.conductor;
+    if (!o.flat_encoder) c.bar_encoder = o.bar_encoder.empty() ? std::vector<int>{256} : o.bar_encoder;
   }
   card = nn::musicvae_card(c);
   return nn::MusicVaeNet(c);

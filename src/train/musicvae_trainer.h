@@ -24,6 +24,8 @@ struct TrainOptions {
   std::vector<int> encoder, decoder;
   int bars = 2;                    // > 2: a hierarchical model over this many bars (Magenta's hierdec)
   std::vector<int> conductor;      // its conductor LSTM sizes (default 256)
+  std::vector<int> bar_encoder;    // its encoder over the bars (default 256; `encoder` runs per bar)
+  bool flat_encoder = false;       // ... or Magenta's hierdec encoder over all steps at once
   // KL schedule overrides (< 0: the model's, i.e. Magenta's: melody free bits 0, drums 48;
   // max_beta 0.2; beta_rate 0.99999). Also applied when resuming or fine-tuning.
   double free_bits = -1, max_beta = -1, beta_rate = -1;
