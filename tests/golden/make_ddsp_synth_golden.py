@@ -28,7 +28,7 @@ def graph_phase(f0):
     i0 = n // HOP
     i1 = np.minimum(i0 + 1, T - 1)
     F = fk[i0] + (fk[i1] - fk[i0]) * frac
-    w = F * np.float32(2 * np.pi / SR)
+    w = F * (np.float32(2 * np.pi) * np.float32(1.0 / SR))  # the graph's constant, 0.00039269912
     phase = np.empty_like(w)
     two_pi = np.float32(2 * np.pi)
     offset = np.zeros(H, np.float32)

@@ -1,0 +1,55 @@
+#pragma once
+// DDSP (Engel et al. 2020), the second timbre engine: per-frame f0 and loudness (250 frames a
+// second at 16 kHz, hop 64) -> a decoder's harmonic amplitudes, harmonic distribution and noise
+// magnitudes -> harmonic + filtered-noise synthesis, in tune by construction and of any length.
+// Loads Magenta's DDSP TF.js graph models (model.json with "format": "graph-model" + its shard:
+// the decoder's weights are taken by name and shape; the graph's synthesizers are the ones in
+// src/synth). Plain C++ types only.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace timbrel {
+
+struct DdspInfo {
+  std::string format;  // "tfjs graph"
+  int sample_rate = 16000, hop = 64;  // 250 frames a second
+  int harmonics = 60, noise_bands = 65;
+  int64_t parameters = 0;
+};
+
+// The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x
+// harmonics] (before the Nyquist mask), noise magnitudes [frames x noise_bands].
+struct DdspControls {
+  size_t frames = 0;
+  std::vector<float> amplitude, distribution, noise;
+};
+
+class Ddsp {
+ public:
+  static Ddsp load(const std::string& path);
+  ~Ddsp();
+  Ddsp(Ddsp&&) noexcept;
+  Ddsp& operator=(Ddsp&&) noexcept;
+
+  const DdspInfo& info() const;
+  // f0 (Hz; <= 0: unvoiced) and loudness (dB, as the model's training data measured it) per
+  // frame, equal lengths (>= 1). The decoder normalises over the whole sequence (as DDSP's
+  // graphs do over their 5 s windows), so a frame's output depends on the sequence it is in.
+  DdspControls controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db) const;
+  // Harmonic (+ filtered noise when `noise`) audio of controls: frames x hop samples.
+  std::vector<float> synthesize(const DdspControls& controls, const std::vector<float>& f0_hz, bool noise = true,
+                                uint64_t seed = 0) const;
+  std::vector<float> render(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db, bool noise = true,
+                            uint64_t seed = 0) const {
+    return synthesize(controls(f0_hz, loudness_db), f0_hz, noise, seed);
+  }
+
+ private:
+  struct Impl;
+  explicit Ddsp(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace timbrel

@@ -1,0 +1,126 @@
+#include "nn/ddsp_net.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/js_checkpoints.h"
+#include "timbrel/error.h"
+#include "util/file_io.h"
+
+namespace timbrel::nn {
+namespace {
+
+// DDSP's exp_sigmoid: 2 sigmoid(x)^ln(10) + 1e-7.
+torch::Tensor exp_sigmoid(const torch::Tensor& x) { return 2.0 * torch::pow(torch::sigmoid(x), std::log(10.0)) + 1e-7; }
+
+}  // namespace
+
+DdspNetImpl::DdspNetImpl(const DdspConfig& c) : config_(c) {
+  if (c.channels < 1 || c.layers < 0 || c.layers_per_stack < 1 || c.harmonics < 1 || c.noise_bands < 2)
+    throw Error("ddsp_config", "channels, harmonics and noise bands must be positive, layers non-negative");
+  conv_in_ = register_module("conv_in", torch::nn::Conv1d(torch::nn::Conv1dOptions(2, c.channels, 3).padding(1)));
+  for (int i = 0; i < c.layers; ++i) {
+    const int dilation = 1 << (i % c.layers_per_stack);
+    auto layer = register_module("layer_" + std::to_string(i), std::make_shared<torch::nn::Module>());
+    convs_.push_back(layer->register_module(
+        "conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(c.channels, c.channels, 3).padding(dilation).dilation(dilation))));
+    auto norm = layer->register_module("norm", std::make_shared<torch::nn::Module>());
+    scales_.push_back(norm->register_parameter("scale", torch::ones({c.channels})));
+    shifts_.push_back(norm->register_parameter("shift", torch::zeros({c.channels})));
+  }
+  dense_ = register_module("dense", torch::nn::Linear(c.channels, c.outputs()));
+}
+
+DdspOutputs DdspNetImpl::forward(const torch::Tensor& f0_hz, const torch::Tensor& loudness_db) const {
+  // midi = 12 (log2 f0 - log2 440) + 69, 0 where f0 <= 0 (the graph's select).
+  const torch::Tensor midi = torch::where(f0_hz <= 0, torch::zeros_like(f0_hz),
+                                          12.0 * (torch::log2(f0_hz.clamp_min(1e-7)) - std::log2(440.0)) + 69.0);
+  const torch::Tensor x = torch::stack({loudness_db / 120.0 + 1.0, midi / 127.0}, 1);  // [B, 2, T]
+  torch::Tensor h = torch::conv1d(x, conv_in_->weight, conv_in_->bias, 1, 1);          // [B, C, T]
+  for (size_t i = 0; i < convs_.size(); ++i) {
+    const int64_t dilation = int64_t(1) << (int64_t(i) % config_.layers_per_stack);
+    torch::Tensor y = torch::conv1d(torch::relu(h), convs_[i]->weight, convs_[i]->bias, 1, dilation, dilation);
+    // One mean and variance per window over time and channels (ddsp's "layer" norm).
+    const torch::Tensor mean = y.mean({1, 2}, true);
+    const torch::Tensor var = (y - mean).square().mean({1, 2}, true);
+    y = (y - mean) * torch::rsqrt(var + 1e-5) * scales_[i].view({1, -1, 1}) + shifts_[i].view({1, -1, 1});
+    h = h + y;
+  }
+  const torch::Tensor out = torch::linear(h.transpose(1, 2), dense_->weight, dense_->bias);  // [B, T, outputs]
+  const int64_t H = config_.harmonics, N = config_.noise_bands;
+  return {exp_sigmoid(out.select(2, 0)), exp_sigmoid(out.narrow(2, 1, H)), exp_sigmoid(out.narrow(2, 1 + H, N) - 5.0)};
+}
+
+void DdspNetImpl::load(const TensorMap& tensors, const std::string& subject) {
+  torch::NoGradGuard no_grad;
+  auto params = named_parameters(true);
+  for (const auto& [name, t] : tensors)
+    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for this DDSP decoder");
+  for (auto& p : params) {
+    auto it = tensors.find(p.key());
+    if (it == tensors.end()) throw Error(subject, "lacks the tensor '" + p.key() + "'");
+    copy_parameter(p.value(), it->second, p.key(), subject);
+  }
+}
+
+TensorMap DdspNetImpl::tensors() const {
+  TensorMap out;
+  for (const auto& p : named_parameters(true)) out[p.key()] = p.value().detach().contiguous();
+  return out;
+}
+
+TensorMap read_ddsp_graph_weights(const std::string& dir, const DdspConfig& c) {
+  const std::string model_json = dir + "/model.json";
+  const nlohmann::json card = nlohmann::json::parse(read_text_file(model_json), nullptr, false);
+  if (card.is_discarded() || !card.is_object()) throw Error(model_json, "is not a JSON object");
+  if (card.value("format", "") != "graph-model" || !card.contains("weightsManifest"))
+    throw Error(model_json, "is not a TF.js graph model (format \"graph-model\" with a weightsManifest)");
+  // The learned tensors: input/_<first> .. in layer order (conv_in kernel, bias; per layer
+  // kernel, bias, scale, shift; dense kernel, bias).
+  const std::string prefix = "Func/StatefulPartitionedCall/autoencoder/StatefulPartitionedCall/input/_";
+  std::map<int, torch::Tensor> learned;
+  for (const auto& group : formats::parse_tfjs_manifest(card["weightsManifest"].dump(), model_json)) {
+    std::vector<uint8_t> data;
+    for (const auto& p : group.paths) {
+      const std::vector<uint8_t> bytes = read_file_bytes(dir + "/" + p, size_t(1) << 30);
+      data.insert(data.end(), bytes.begin(), bytes.end());
+    }
+    for (const auto& w : formats::decode_tfjs_group(group, data, dir)) {
+      if (w.name.rfind(prefix, 0) != 0) continue;  // the graph's constants (windows, indices, ...)
+      if (w.int32) throw Error(dir, "learned tensor " + w.name + " is int32, expected float32");
+      learned[std::stoi(w.name.substr(prefix.size()))] =
+          torch::from_blob(const_cast<float*>(w.floats.data()), w.shape, torch::kFloat).clone();
+    }
+  }
+  const int expected = 2 + 4 * c.layers + 2;
+  if (int(learned.size()) != expected)
+    throw Error(dir, "holds " + std::to_string(learned.size()) + " learned tensors, a " + std::to_string(c.layers) +
+                         "-layer DDSP decoder has " + std::to_string(expected));
+  std::vector<torch::Tensor> order;
+  for (const auto& [index, t] : learned) order.push_back(t);
+  auto shaped = [&](size_t i, std::vector<int64_t> shape, const std::string& role) {
+    if (order[i].sizes().vec() != shape)
+      throw Error(dir, role + " has shape " + shape_text(order[i].sizes()) + ", expected " + shape_text(shape));
+    return order[i];
+  };
+  const int64_t C = c.channels;
+  // TF conv kernels [3, 1, in, out] -> torch [out, in, 3]; dense [in, out] -> [out, in].
+  auto conv = [](const torch::Tensor& k) { return k.select(1, 0).permute({2, 1, 0}).contiguous(); };
+  TensorMap out;
+  out["conv_in.weight"] = conv(shaped(0, {3, 1, 2, C}, "the input conv kernel"));
+  out["conv_in.bias"] = shaped(1, {C}, "the input conv bias");
+  for (int i = 0; i < c.layers; ++i) {
+    const size_t at = 2 + 4 * size_t(i);
+    const std::string name = "layer_" + std::to_string(i);
+    out[name + ".conv.weight"] = conv(shaped(at, {3, 1, C, C}, name + "'s conv kernel"));
+    out[name + ".conv.bias"] = shaped(at + 1, {C}, name + "'s conv bias");
+    out[name + ".norm.scale"] = shaped(at + 2, {1, 1, 1, C}, name + "'s norm scale").reshape({C});
+    out[name + ".norm.shift"] = shaped(at + 3, {1, 1, 1, C}, name + "'s norm shift").reshape({C});
+  }
+  out["dense.weight"] = shaped(order.size() - 2, {C, c.outputs()}, "the dense kernel").t().contiguous();
+  out["dense.bias"] = shaped(order.size() - 1, {c.outputs()}, "the dense bias");
+  return out;
+}
+
+}  // namespace timbrel::nn
