@@ -9,6 +9,7 @@
 #include "test_util.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/error.h"
+#include "timbrel/sound_file.h"
 #include "util/npy.h"
 
 using namespace timbrel;
@@ -106,6 +107,37 @@ TEST_F(DdspParity, BadInputsAreErrors) {
   EXPECT_THROW(violin.controls({440, 440}, {-30}), Error);
   EXPECT_THROW(violin.controls({NAN}, {-30}), Error);
   EXPECT_THROW(Ddsp::load(test::temp_dir()), Error);
+}
+
+// timbrel note --engine ddsp drives the model with curves from files: the harmonic part is the
+// library's to 16-bit rounding; bad combinations are clear errors and leave no file.
+TEST_F(DdspParity, NoteCommandDrivesTheModelWithCurves) {
+  const std::string dir = test::temp_dir(), bin = TIMBREL_BINARY;
+  const std::string data = std::string(TIMBREL_SOURCE_DIR) + "/tests/data/ddsp/magentajs_violin_";
+  const std::string f0 = data + "f0_hz.npy", ld = data + "loudness_db.npy";
+  std::string out;
+  ASSERT_EQ(test::run_command(bin + " note --engine ddsp -m " + kViolin + " --f0-file " + f0 + " --loudness-file " + ld +
+                                  " --no-noise --bit-depth float -o " + dir + "/violin.wav",
+                              &out, true),
+            0)
+      << out;
+  const Audio a = read_sound_file(dir + "/violin.wav");
+  const auto want = Ddsp::load(kViolin).render(golden("f0_hz"), golden("loudness_db"), false);
+  ASSERT_EQ(a.samples.size(), want.size());
+  EXPECT_GT(snr_db(a.samples, want, 0, want.size()), 120.0);
+  EXPECT_NE(test::run_command(bin + " note --engine ddsp -m " + kViolin + " --f0-file " + f0 + " -o " + dir + "/x.wav", &out, true), 0);
+  EXPECT_NE(out.find("--loudness-file"), std::string::npos) << out;
+  EXPECT_NE(test::run_command(bin + " note --engine ddsp -m " + kViolin + " --pitch 60 --f0-file " + f0 + " --loudness-file " + ld +
+                                  " -o " + dir + "/x.wav",
+                              &out, true),
+            0);
+  EXPECT_NE(out.find("--pitch"), std::string::npos) << out;
+  EXPECT_NE(test::run_command(bin + " note --engine ddsp -m " + kViolin + " --f0-file " + f0 + " --loudness-file " + data +
+                                  "harmonic_audio.npy -o " + dir + "/y.wav",
+                              &out, true),
+            0);
+  EXPECT_NE(out.find("frames"), std::string::npos) << out;
+  EXPECT_FALSE(test::file_exists(dir + "/y.wav"));
 }
 
 }  // namespace

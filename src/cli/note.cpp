@@ -1,12 +1,15 @@
-// timbrel note: one GANSynth note (timbre latent + pitch) -> 4 s of 16 kHz audio.
+// timbrel note: one GANSynth note (timbre latent + pitch) -> 4 s of 16 kHz audio; or, with
+// --engine ddsp, a DDSP model driven by given f0 and loudness curves.
 #include <cstdio>
 #include <sstream>
 
 #include "cli/command.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
+#include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
+#include "timbrel/sound_file.h"
 #include "util/npy.h"
 
 namespace timbrel::cli {
@@ -14,9 +17,38 @@ namespace {
 
 struct Options {
   std::string model, timbre, z_file, pad, corners, out, spectrogram_out;
-  int pitch = 60;
+  int pitch = -1;
   RenderOptions render;
+  std::string engine = "gansynth", f0_file, loudness_file;
+  bool no_noise = false;
+  uint64_t seed = 0;
 };
+
+// A float32 curve of one value per frame ([frames] or [frames, 1]).
+std::vector<float> read_curve(const std::string& path, const std::string& flag) {
+  NpyArray a = read_npy(path);
+  if (a.shape.empty() || a.shape.size() > 2 || (a.shape.size() == 2 && a.shape[1] != 1) || a.shape[0] < 1)
+    throw Error(path, "expected a float32 curve [frames] or [frames, 1] (" + flag + ")");
+  return std::vector<float>(a.data.begin(), a.data.end());
+}
+
+void run_ddsp(const Options& o) {
+  if (o.model.empty()) throw Error("--model", "--engine ddsp needs a DDSP model folder (e.g. ../shared/models-ext/ddsp/violin)");
+  if (o.f0_file.empty() || o.loudness_file.empty()) throw Error("--f0-file", "--engine ddsp needs --f0-file and --loudness-file");
+  if (o.pitch >= 0 || !o.timbre.empty() || !o.z_file.empty() || !o.pad.empty())
+    throw Error("--pitch", "--engine ddsp takes its pitch from --f0-file (no --pitch, --timbre, --z-file or --pad)");
+  refuse_existing_output(o.out);
+  const std::vector<float> f0 = read_curve(o.f0_file, "--f0-file"), loudness = read_curve(o.loudness_file, "--loudness-file");
+  if (f0.size() != loudness.size())
+    throw Error(o.loudness_file, "has " + std::to_string(loudness.size()) + " frames, --f0-file " + std::to_string(f0.size()));
+  Ddsp model = Ddsp::load(o.model);
+  Audio a;
+  a.sample_rate = model.info().sample_rate;
+  a.samples = model.render(f0, loudness, !o.no_noise, o.seed);
+  write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
+  std::printf("%s: %zu frames (%.2f s) of f0 and loudness%s -> %s\n", o.model.c_str(), f0.size(), a.seconds(),
+              o.no_noise ? ", harmonic part only" : "", o.out.c_str());
+}
 
 std::vector<float> latent_for(const Gansynth& g, const Options& o) {
   const int given = !o.timbre.empty() + !o.z_file.empty() + !o.pad.empty();
@@ -41,6 +73,9 @@ std::vector<float> latent_for(const Gansynth& g, const Options& o) {
 }
 
 void run(const Options& o) {
+  if (o.engine == "ddsp") return run_ddsp(o);
+  if (!o.f0_file.empty() || !o.loudness_file.empty()) throw Error("--f0-file", "only with --engine ddsp");
+  if (o.pitch < 0) throw Error("--pitch", "is required (the GANSynth engine's MIDI pitch)");
   refuse_existing_output(o.out);
   Engine engine = note_engine(o.model, o.render);
   const std::string model = engine.timbre_model_path();
@@ -62,18 +97,25 @@ void run(const Options& o) {
 
 void add_note(CLI::App& app, Status&) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator");
-  cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres)");
-  cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84)")->required();
+  auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator (or drive a DDSP model with curves)");
+  cmd->add_option("--model,-m", o->model,
+                  "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres); with --engine ddsp a DDSP TF.js graph model folder");
+  cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84; required for GANSynth)")->check(CLI::Range(0, 127));
+  cmd->add_option("--engine", o->engine, "gansynth | ddsp")->check(CLI::IsMember({"gansynth", "ddsp"}))->capture_default_str();
+  cmd->add_option("--f0-file", o->f0_file, "DDSP: f0 in Hz per frame (250 a second), NumPy float32 [frames]")->check(CLI::ExistingFile);
+  cmd->add_option("--loudness-file", o->loudness_file, "DDSP: loudness in dB per frame, NumPy float32 [frames]")->check(CLI::ExistingFile);
+  cmd->add_flag("--no-noise", o->no_noise, "DDSP: the harmonic part only");
+  cmd->add_option("--seed", o->seed, "DDSP: seed of the noise")->capture_default_str();
   cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME, program:N (General MIDI 0-127) or Z.npy (default seed:0)");
   cmd->add_option("--z-file", o->z_file, "Latent vector: NumPy float32 [256] or [1, 256]");
   cmd->add_option("--pad", o->pad, "x,y in [0,1]: bilinear mix of the four --corners (NSynth Super's pad)");
   cmd->add_option("--corners", o->corners, "A,B,C,D timbres at (0,0), (1,0), (0,1), (1,1) for --pad");
-  cmd->add_option("-o,--output", o->out, "Output sound file (.wav or .flac, 16 kHz, 4 s)")->required();
+  cmd->add_option("-o,--output", o->out, "Output sound file (.wav or .flac, 16 kHz; a GANSynth note lasts 4 s)")->required();
   cmd->add_option("--spectrogram-out", o->spectrogram_out, "Also write the generator output: float32 [128, 1024, 2] .npy");
   add_render_options(cmd, o->render);
   cmd->footer("Examples:\n  timbrel note --model gansynth_acoustic_only --pitch 60 --timbre seed:3 -o note.wav\n"
-              "  timbrel note -m M -p 48 --pad 0.25,0.5 --corners seed:1,seed:2,seed:3,seed:4 -o pad.wav");
+              "  timbrel note -m M -p 48 --pad 0.25,0.5 --corners seed:1,seed:2,seed:3,seed:4 -o pad.wav\n"
+              "  timbrel note --engine ddsp -m ../shared/models-ext/ddsp/violin --f0-file f0.npy --loudness-file ld.npy -o violin.wav");
   cmd->callback([o] { run(*o); });
 }
 
