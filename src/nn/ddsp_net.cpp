@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/js_checkpoints.h"
+#include "nn/tf_checkpoints.h"
 #include "timbrel/error.h"
 #include "util/file_io.h"
 
@@ -80,18 +80,10 @@ TensorMap read_ddsp_graph_weights(const std::string& dir, const DdspConfig& c) {
   // kernel, bias, scale, shift; dense kernel, bias).
   const std::string prefix = "Func/StatefulPartitionedCall/autoencoder/StatefulPartitionedCall/input/_";
   std::map<int, torch::Tensor> learned;
-  for (const auto& group : formats::parse_tfjs_manifest(card["weightsManifest"].dump(), model_json)) {
-    std::vector<uint8_t> data;
-    for (const auto& p : group.paths) {
-      const std::vector<uint8_t> bytes = read_file_bytes(dir + "/" + p, size_t(1) << 30);
-      data.insert(data.end(), bytes.begin(), bytes.end());
-    }
-    for (const auto& w : formats::decode_tfjs_group(group, data, dir)) {
-      if (w.name.rfind(prefix, 0) != 0) continue;  // the graph's constants (windows, indices, ...)
-      if (w.int32) throw Error(dir, "learned tensor " + w.name + " is int32, expected float32");
-      learned[std::stoi(w.name.substr(prefix.size()))] =
-          torch::from_blob(const_cast<float*>(w.floats.data()), w.shape, torch::kFloat).clone();
-    }
+  for (const auto& [name, t] : read_tfjs_weights(dir, card["weightsManifest"].dump(), model_json)) {
+    if (name.rfind(prefix, 0) != 0) continue;  // the graph's constants (windows, indices, ...)
+    if (t.scalar_type() != torch::kFloat) throw Error(dir, "learned tensor " + name + " is not float32");
+    learned[std::stoi(name.substr(prefix.size()))] = t;
   }
   const int expected = 2 + 4 * c.layers + 2;
   if (int(learned.size()) != expected)

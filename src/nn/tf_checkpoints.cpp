@@ -33,8 +33,12 @@ TensorMap read_dljs_checkpoint(const std::string& dir) {
 
 TensorMap read_tfjs_checkpoint(const std::string& dir) {
   const std::string manifest = dir + "/weights_manifest.json";
+  return read_tfjs_weights(dir, read_text_file(manifest), manifest);
+}
+
+TensorMap read_tfjs_weights(const std::string& dir, const std::string& manifest_text, const std::string& manifest) {
   TensorMap out;
-  for (const auto& group : formats::parse_tfjs_manifest(read_text_file(manifest), manifest)) {
+  for (const auto& group : formats::parse_tfjs_manifest(manifest_text, manifest)) {
     std::vector<uint8_t> data;  // the group's shards, concatenated
     std::string missing;
     for (const auto& p : group.paths) {

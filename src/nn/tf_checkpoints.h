@@ -11,6 +11,9 @@
 namespace timbrel::nn {
 
 TensorMap read_tfjs_checkpoint(const std::string& dir);
+// The weights a TF.js manifest (JSON text of its groups; `manifest` names it in errors) lists,
+// from their shard files in `dir`: graph models carry this manifest inside model.json.
+TensorMap read_tfjs_weights(const std::string& dir, const std::string& manifest_text, const std::string& manifest);
 TensorMap read_dljs_checkpoint(const std::string& dir);
 
 }  // namespace timbrel::nn
