@@ -61,7 +61,7 @@ InverseOptions inverse_options(const std::string& phase, int iterations) {
 }
 
 struct ModelPaths {
-  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn;
+  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp;
 };
 
 EngineParams engine_params(const ModelPaths& models, const std::string& device, const std::string& precision, int threads,
@@ -73,6 +73,7 @@ EngineParams engine_params(const ModelPaths& models, const std::string& device, 
   p.groove_model = models.groove;
   p.melody_rnn_model = models.melody_rnn;
   p.drums_rnn_model = models.drums_rnn;
+  p.ddsp_model = models.ddsp;
   p.device = parse_device(device);
   p.precision = parse_precision(precision);
   p.threads = threads;
@@ -184,13 +185,14 @@ void bind_engine(py::module_& m) {
       .def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
                        std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
-                       const std::string& drums_rnn_model) {
-             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model};
+                       const std::string& drums_rnn_model, const std::string& ddsp_model) {
+             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model, ddsp_model};
              return std::make_unique<Engine>(engine_params(models, device, precision, threads, std::move(log)));
            }),
            py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
-           py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "")
+           py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "",
+           py::arg("ddsp_model") = "")
       .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'")
       .def(
           "note",
@@ -250,10 +252,14 @@ void bind_engine(py::module_& m) {
       .def(
           "render",
           [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
-             const std::string& phase) {
+             const std::string& phase, const std::string& engine, double vibrato, double glide) {
             const NoteSequence seq = sequence_of(input);
             NoteRenderOptions o;
             o.subject = name_of(input, "sequence");
+            o.engine = parse_timbre_engine(engine);
+            if (o.engine == TimbreEngine::Ddsp && timbre) throw Error("timbre", "is GANSynth's; the DDSP engine plays ddsp_model");
+            o.ddsp.vibrato_cents = vibrato;
+            o.ddsp.glide = glide;
             if (timbre) o.schedule.timbres = {*timbre};
             o.schedule.follow_programs = !timbre;
             o.sample_rate = sample_rate;
@@ -268,8 +274,9 @@ void bind_engine(py::module_& m) {
             return to_numpy(std::move(a.samples), {n});
           },
           py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
-          py::arg("phase") = "pghi",
-          "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program")
+          py::arg("phase") = "pghi", py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
+          "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program. "
+          "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)")
       .def(
           "sample",
           [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {

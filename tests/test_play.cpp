@@ -60,7 +60,7 @@ TEST(NoteRenderer, RenderingInBlocksEqualsRenderingAtOnce) {
   NoteRenderOptions o;
   o.schedule.timbres = {"preset:Flute"};
   o.batch = 4;  // several batches, made at different moments in the two renders
-  NoteRenderer whole(seq, bundled(), nullptr, o), blocks(seq, bundled(), nullptr, o);
+  NoteRenderer whole(seq, &bundled(), nullptr, o), blocks(seq, &bundled(), nullptr, o);
   std::vector<float> a, b;
   whole.render_until(whole.total_samples(), a);
   std::mt19937 rng(5);

@@ -175,7 +175,7 @@ TEST(Render, EveryMidiFileOfTheSharedCorporaIsPlayable) {
     NoteRenderOptions o;
     o.subject = e.path().string();
     try {
-      NoteRenderer r(seq, model(), &model(), o);
+      NoteRenderer r(seq, &model(), &model(), o);
       notes += r.report().notes + r.report().drum_notes;
       mapped += r.report().mapped_drums;
       ++files;

@@ -16,7 +16,16 @@ struct DdspInfo {
   std::string format;  // "tfjs graph"
   int sample_rate = 16000, hop = 64;  // 250 frames a second
   int harmonics = 60, noise_bands = 65;
+  int window_frames = 1250, window_step = 1000;  // the decoder reads 5 s windows 4 s apart
   int64_t parameters = 0;
+  // The model's training statistics (magenta.js's per-model settings), which place a
+  // performance in its range: `settings` says where they came from ("settings.json", "built in
+  // (Magenta's <name>)") and is empty when unknown.
+  std::string settings;
+  float max_loudness_db = -48.6f;   // averageMaxLoudness: a loud note's loudness
+  float mean_loudness_db = -68.5f;  // meanLoudness
+  float mean_pitch = 62.0f;         // meanPitch (MIDI)
+  float post_gain = 1.0f;           // postGain: magenta.js's output gain
 };
 
 // The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x
@@ -35,8 +44,11 @@ class Ddsp {
 
   const DdspInfo& info() const;
   // f0 (Hz; <= 0: unvoiced) and loudness (dB, as the model's training data measured it) per
-  // frame, equal lengths (>= 1). The decoder normalises over the whole sequence (as DDSP's
-  // graphs do over their 5 s windows), so a frame's output depends on the sequence it is in.
+  // frame, equal lengths (>= 1). As magenta.js runs the graphs: the curves are read in windows
+  // of window_frames (the last padded with f0 -1 and loudness -120 dB), window_step apart; the
+  // decoder normalises over each window, so a frame's output depends on its window. Where
+  // windows overlap their outputs cross-fade linearly (magenta.js cross-fades audio; cross-fading
+  // the controls keeps the oscillators' phases continuous).
   DdspControls controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db) const;
   // Harmonic (+ filtered noise when `noise`) audio of controls: frames x hop samples.
   std::vector<float> synthesize(const DdspControls& controls, const std::vector<float>& f0_hz, bool noise = true,

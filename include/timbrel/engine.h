@@ -43,6 +43,10 @@ struct EngineParams {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
   // melody-rnn, drums-rnn).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
+  // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program, or a
+  // folder of them, chosen per General MIDI family (e.g. ../shared/models-ext/ddsp: violin for
+  // strings, trumpet for brass, tenor_saxophone for reeds, flute for pipes).
+  std::string ddsp_model;
   Device device = Device::Auto;
   Precision precision = Precision::Fp32;
   int threads = 0;  // CPU threads of the spectral stage (0 = all cores)
@@ -111,7 +115,8 @@ class Engine {
 
   // A sequence played by the timbre models (drum notes by the drum model, loaded when the
   // sequence has any; options.schedule and the rest as render_sequence). The compute device's
-  // spectral stage is used; warnings of the report go to the log.
+  // spectral stage is used; warnings of the report go to the log. With options.engine = Ddsp the
+  // melodic notes are played by params.ddsp_model (options.ddsp shapes the performance).
   Audio render(const NoteSequence& sequence, NoteRenderOptions options = {}, NoteRenderReport* report = nullptr);
   PlayReport play(const NoteSequence& sequence, PlayOptions options);
   LivePlayReport play_live(LivePlayOptions options);

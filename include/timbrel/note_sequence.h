@@ -20,6 +20,20 @@ struct Note {
   int channel = 0;      // MIDI channel 0..15
 };
 
+// A channel's pitch bend (-8192..8191; +-8192 = the bend range, 2 semitones by default in GM).
+struct PitchBend {
+  double time = 0.0;
+  int bend = 0;
+  int channel = 0, instrument = 0;
+};
+
+// A controller change (number 0..127, value 0..127), e.g. 1 modulation, 7 volume, 11 expression.
+struct ControlChange {
+  double time = 0.0;
+  int number = 0, value = 0;
+  int channel = 0, instrument = 0;
+};
+
 struct Tempo {
   double time = 0.0;
   double qpm = 120.0;
@@ -44,6 +58,8 @@ struct TrackInfo {
 
 struct NoteSequence {
   std::vector<Note> notes;
+  std::vector<PitchBend> pitch_bends;         // sorted by time
+  std::vector<ControlChange> control_changes; // sorted by time
   std::vector<Tempo> tempos;                  // sorted by time
   std::vector<TimeSignature> time_signatures; // sorted by time
   std::vector<KeySignature> key_signatures;   // sorted by time

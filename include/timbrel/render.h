@@ -31,8 +31,28 @@ struct TimbreSchedule {
   bool follow_programs = false;
 };
 
+// Which neural engine plays the melodic notes (drum notes always use the drum model).
+enum class TimbreEngine { Gansynth, Ddsp };
+// "gansynth" | "ddsp"; Error naming `parameter` otherwise.
+TimbreEngine parse_timbre_engine(const std::string& text, const std::string& parameter = "engine");
+
+// How notes become a DDSP model's f0 and loudness curves (see Ddsp): monophonic voices, a glide
+// into legato notes, vibrato, an envelope, velocity in dB, and the MIDI controllers: pitch bend
+// (x bend_range semitones), modulation (CC 1: vibrato depth), volume and expression (CC 7, 11).
+struct DdspPerformance {
+  double glide = 0.06;           // s: f0 slides into a legato note over this time
+  double legato_gap = 0.03;      // s: a note starting within this of the previous one's end is legato
+  double attack = 0.04, release = 0.25;  // s
+  double vibrato_cents = 12, vibrato_rate = 5.0, vibrato_delay = 0.35;  // every held note's vibrato
+  double modulation_cents = 50;  // extra vibrato depth at modulation 127
+  double velocity_db = 40;       // loudness offset = velocity_db x log10(velocity / 127)
+  double bend_range = 2;         // semitones at full pitch bend (General MIDI's default)
+};
+
 struct NoteRenderOptions {
   TimbreSchedule schedule;
+  TimbreEngine engine = TimbreEngine::Gansynth;
+  DdspPerformance ddsp;
   bool drums = true;            // false: drum notes are left out (Engine; counted as skipped_drums)
   std::string drum_timbre;      // spec in the drum model ("" = preset "Standard", else its first preset, else seed:0)
   double attack = 0.010, release = 0.3;
@@ -52,6 +72,8 @@ struct NoteRenderReport {
   size_t transposed = 0, skipped_drums = 0;         // out-of-range pitches moved by octaves; drum notes without a drum model
   size_t mapped_drums = 0, unknown_drums = 0;       // drum notes mapped onto Magenta's classes; skipped (no class)
   std::map<int, std::string> substituted_programs;  // GM program -> the preset used in its place (no exact preset)
+  size_t ddsp_voices = 0;                           // DDSP: monophonic voices the melodic notes needed
+  std::map<int, int> octave_shifts;                 // DDSP: track -> octaves it was moved into the model's range
   double seconds = 0, peak_before_limiter = 0;
 };
 

@@ -67,6 +67,20 @@ def test_render_midi_files_and_sequences(engine):
     assert np.abs(engine.render(drums)).max() > 0.01
 
 
+DDSP_VIOLIN = os.path.join(os.environ.get("TIMBREL_SHARED", ""), "models-ext", "ddsp", "violin")
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(DDSP_VIOLIN, "model.json")), reason="no Magenta DDSP violin in ../shared")
+def test_render_with_the_ddsp_engine():
+    ddsp = timbrel.Engine(device="cpu", threads=2, ddsp_model=DDSP_VIOLIN)
+    seq = timbrel.NoteSequence([timbrel.Note(69, 127, 0.0, 1.5)])
+    audio = ddsp.render(seq, engine="ddsp", vibrato=0.0)
+    assert audio.dtype == np.float32 and len(audio) >= int(1.5 * timbrel.SAMPLE_RATE)
+    assert dominant_hz(audio, 0.3, 1.0) == pytest.approx(440.0, abs=2.0)
+    with pytest.raises(timbrel.Error, match="timbre"):
+        ddsp.render(seq, engine="ddsp", timbre="program:40")
+
+
 def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     melodies = engine.sample(n=2, seed=3)
     assert len(melodies) > 0 and melodies.total_time == pytest.approx(8.0, abs=0.01)

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/note_render.h"
 #include "cli/paths.h"
+#include "cli/song_options.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
@@ -22,6 +23,7 @@ struct Options {
   std::string engine = "gansynth", f0_file, loudness_file;
   bool no_noise = false;
   uint64_t seed = 0;
+  double duration = 2.0, vibrato = 12;
 };
 
 // A float32 curve of one value per frame ([frames] or [frames, 1]).
@@ -32,12 +34,39 @@ std::vector<float> read_curve(const std::string& path, const std::string& flag) 
   return std::vector<float>(a.data.begin(), a.data.end());
 }
 
+// One DDSP note from --pitch and --velocity: held --duration seconds, then released, with the
+// same performance (envelope, vibrato, level) as `render --engine ddsp`.
+void run_ddsp_pitch(const Options& o) {
+  if (!o.f0_file.empty() || !o.loudness_file.empty() || o.no_noise)
+    throw Error("--pitch", "give --pitch or the curves (--f0-file and --loudness-file), not both");
+  EngineParams p;
+  p.ddsp_model = o.model;
+  p.log = print_note;
+  Engine engine(p);
+  NoteSequence seq;
+  Note n;
+  n.pitch = o.pitch;
+  n.velocity = o.render.velocity;
+  n.end_time = o.duration;
+  seq.add_note(n);
+  NoteRenderOptions r;
+  r.engine = TimbreEngine::Ddsp;
+  r.ddsp.vibrato_cents = o.vibrato;
+  r.subject = "--pitch";
+  const Audio a = engine.render(seq, r);
+  write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
+  std::printf("%s: DDSP pitch %d, velocity %d, held %.2f s (%.2f s of audio) -> %s\n", o.model.c_str(), o.pitch, o.render.velocity,
+              o.duration, a.seconds(), o.out.c_str());
+}
+
 void run_ddsp(const Options& o) {
   if (o.model.empty()) throw Error("--model", "--engine ddsp needs a DDSP model folder (e.g. ../shared/models-ext/ddsp/violin)");
-  if (o.f0_file.empty() || o.loudness_file.empty()) throw Error("--f0-file", "--engine ddsp needs --f0-file and --loudness-file");
-  if (o.pitch >= 0 || !o.timbre.empty() || !o.z_file.empty() || !o.pad.empty())
-    throw Error("--pitch", "--engine ddsp takes its pitch from --f0-file (no --pitch, --timbre, --z-file or --pad)");
+  if (!o.timbre.empty() || !o.z_file.empty() || !o.pad.empty())
+    throw Error("--timbre", "--engine ddsp plays its model's instrument (no --timbre, --z-file or --pad)");
   refuse_existing_output(o.out);
+  if (o.pitch >= 0) return run_ddsp_pitch(o);
+  if (o.f0_file.empty() || o.loudness_file.empty())
+    throw Error("--f0-file", "--engine ddsp needs --pitch, or --f0-file and --loudness-file");
   const std::vector<float> f0 = read_curve(o.f0_file, "--f0-file"), loudness = read_curve(o.loudness_file, "--loudness-file");
   if (f0.size() != loudness.size())
     throw Error(o.loudness_file, "has " + std::to_string(loudness.size()) + " frames, --f0-file " + std::to_string(f0.size()));
@@ -97,7 +126,7 @@ void run(const Options& o) {
 
 void add_note(CLI::App& app, Status&) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator (or drive a DDSP model with curves)");
+  auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator (or a DDSP note, from a pitch or from f0 and loudness curves)");
   cmd->add_option("--model,-m", o->model,
                   "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres); with --engine ddsp a DDSP TF.js graph model folder");
   cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84; required for GANSynth)")->check(CLI::Range(0, 127));
@@ -105,6 +134,9 @@ void add_note(CLI::App& app, Status&) {
   cmd->add_option("--f0-file", o->f0_file, "DDSP: f0 in Hz per frame (250 a second), NumPy float32 [frames]")->check(CLI::ExistingFile);
   cmd->add_option("--loudness-file", o->loudness_file, "DDSP: loudness in dB per frame, NumPy float32 [frames]")->check(CLI::ExistingFile);
   cmd->add_flag("--no-noise", o->no_noise, "DDSP: the harmonic part only");
+  cmd->add_option("--duration", o->duration, "DDSP with --pitch: seconds the note is held (then released)")
+      ->capture_default_str()->check(CLI::Range(0.01, 600.0));
+  cmd->add_option("--vibrato", o->vibrato, "DDSP with --pitch: vibrato depth in cents")->capture_default_str()->check(CLI::Range(0.0, 200.0));
   cmd->add_option("--seed", o->seed, "DDSP: seed of the noise")->capture_default_str();
   cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME, program:N (General MIDI 0-127) or Z.npy (default seed:0)");
   cmd->add_option("--z-file", o->z_file, "Latent vector: NumPy float32 [256] or [1, 256]");
@@ -115,6 +147,7 @@ void add_note(CLI::App& app, Status&) {
   add_render_options(cmd, o->render);
   cmd->footer("Examples:\n  timbrel note --model gansynth_acoustic_only --pitch 60 --timbre seed:3 -o note.wav\n"
               "  timbrel note -m M -p 48 --pad 0.25,0.5 --corners seed:1,seed:2,seed:3,seed:4 -o pad.wav\n"
+              "  timbrel note --engine ddsp -m ../shared/models-ext/ddsp/violin --pitch 67 --velocity 90 --duration 3 -o violin.wav\n"
               "  timbrel note --engine ddsp -m ../shared/models-ext/ddsp/violin --f0-file f0.npy --loudness-file ld.npy -o violin.wav");
   cmd->callback([o] { run(*o); });
 }

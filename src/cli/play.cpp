@@ -60,6 +60,9 @@ void play_file_or_song(const PlayCliOptions& p) {
 
 void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
+  if (p.song.engine == "ddsp")
+    throw Error("--engine ddsp", "plays files and generated songs; --live uses the GANSynth engine (the DDSP decoder reads 5 s "
+                                 "windows of curves, so it cannot answer a key within a buffer)");
   if (!(p.song.qpm >= 20 && p.song.qpm <= 400)) throw Error("--qpm", "must be 20..400");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
   refuse_existing_output(p.record);

@@ -34,9 +34,13 @@ void render_and_write(Engine& engine, const NoteSequence& seq, const SongOptions
   if (tty) std::fprintf(stderr, "\n");
   if (!midi_out.empty()) write_midi(seq, midi_out);
   write_sound_file(o.out, a, format);
-  std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
-              report.notes, report.drum_notes, report.generated, a.seconds(), report.seconds, a.seconds() / std::max(report.seconds, 1e-9),
-              o.out.c_str());
+  const double speed = a.seconds() / std::max(report.seconds, 1e-9);
+  if (r.engine == TimbreEngine::Ddsp)
+    std::printf("DDSP %s: %zu notes in %zu voices (+%zu drum), %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", o.ddsp_model.c_str(),
+                report.notes, report.ddsp_voices, report.drum_notes, a.seconds(), report.seconds, speed, o.out.c_str());
+  else
+    std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
+                report.notes, report.drum_notes, report.generated, a.seconds(), report.seconds, speed, o.out.c_str());
 }
 
 std::string with_extension(const std::string& path, const std::string& ext) {

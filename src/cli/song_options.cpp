@@ -11,6 +11,13 @@ namespace timbrel::cli {
 
 void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   cmd->add_option("--model,-m", o.model, "Timbre model (default: the bundled models/gm-timbres)");
+  cmd->add_option("--engine", o.engine, "Melodic notes by: gansynth (--model) | ddsp (--ddsp-model; drums stay on --drum-model)")
+      ->capture_default_str()->check(CLI::IsMember({"gansynth", "ddsp"}));
+  cmd->add_option("--ddsp-model", o.ddsp_model,
+                  "DDSP model folder, or a folder of them chosen per General MIDI family (e.g. ../shared/models-ext/ddsp)");
+  cmd->add_option("--vibrato", o.vibrato, "DDSP: vibrato depth in cents (0: none; modulation CC 1 adds to it)")->capture_default_str()
+      ->check(CLI::Range(0.0, 200.0));
+  cmd->add_option("--glide", o.glide, "DDSP: seconds the pitch slides into a legato note")->capture_default_str()->check(CLI::Range(0.0, 2.0));
   cmd->add_option("--drum-model", o.drum_model, "Drum timbre model for channel-10 notes (default: the bundled models/gm-drums)");
   cmd->add_flag("--no-drums", o.no_drums, "Leave drum notes out");
   cmd->add_option("--timbre", o.timbre, "seed:N | preset:NAME | program:N | Z.npy (default: each note's General MIDI program; seed:0 for models without programs)");
@@ -76,6 +83,13 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.strict = o.strict;
   r.inverse.phase = parse_phase_method(o.phase);
   r.drums = !o.no_drums;
+  r.engine = parse_timbre_engine(o.engine, "--engine");
+  if (r.engine == TimbreEngine::Ddsp) {
+    if (!o.timbre.empty() || !o.morph.empty() || !o.pad.empty())
+      throw Error("--engine ddsp", "plays each program with the --ddsp-model of its family (no --timbre, --morph or --pad)");
+    r.ddsp.vibrato_cents = o.vibrato;
+    r.ddsp.glide = o.glide;
+  }
   return r;
 }
 
@@ -89,6 +103,9 @@ EngineParams engine_params(const SongOptions& o) {
   p.groove_model = o.groove_model;
   p.melody_rnn_model = o.melody_rnn_model;
   p.drums_rnn_model = o.drums_rnn_model;
+  p.ddsp_model = o.ddsp_model;
+  if (o.engine == "ddsp" && o.ddsp_model.empty())
+    throw Error("--ddsp-model", "--engine ddsp needs a DDSP model folder (e.g. ../shared/models-ext/ddsp/violin, or ../shared/models-ext/ddsp for all four)");
   p.device = parse_device(o.device);
   p.precision = parse_precision(o.precision);
   p.log = print_note;

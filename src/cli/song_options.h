@@ -18,6 +18,8 @@ struct SongOptions {
   double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
   int sample_rate = 16000, batch = 16;
   bool strict = false, no_drums = false;
+  std::string engine = "gansynth", ddsp_model;  // --engine ddsp: melodic notes by DDSP models
+  double vibrato = 12, glide = 0.06;
   // generate: a sampled melody (and drums)
   std::string melody_model, groove_model;
   std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
@@ -28,7 +30,7 @@ struct SongOptions {
   double qpm = 120;
 };
 
-// --model, --timbre/--morph/--pad, envelope, --phase, --strict; with_file_output adds
+// --model, --timbre/--morph/--pad, envelope, --phase, --strict, --engine and its DDSP options; with_file_output adds
 // --sample-rate, --bit-depth and the compute --device (else it is --compute: play's --device is
 // the audio device).
 void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = true);

@@ -3,10 +3,13 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
 #include "engine/compute.h"
+#include "render/ddsp_song.h"
+#include "render/note_renderer.h"
 #include "timbrel/error.h"
 
 namespace timbrel {
@@ -90,6 +93,7 @@ struct Engine::Impl {
   std::unique_ptr<Gansynth> timbre, drums;
   std::unique_ptr<MusicVae> melody, groove;
   std::unique_ptr<EventRnn> melody_rnn, drums_rnn;
+  std::unique_ptr<DdspBank> ddsp;
 
   void log(const std::string& message) const {
     if (params.log) params.log(message);
@@ -115,6 +119,32 @@ struct Engine::Impl {
       log("General MIDI program " + std::to_string(program) + " has no preset in the model: played by '" + preset +
           "', the nearest of its family");
     if (report.unknown_drums) log(std::to_string(report.unknown_drums) + " drum notes with numbers no drum class covers were skipped");
+    for (const auto& [track, octaves] : report.octave_shifts)
+      log("track " + std::to_string(track) + " moved " + std::to_string(octaves) + " octave(s) into the DDSP model's range");
+  }
+  DdspBank& ddsp_bank() {
+    if (params.ddsp_model.empty()) throw Error("ddsp_model", "is needed for the DDSP engine (a DDSP model folder or a folder of them)");
+    if (!ddsp) ddsp = std::make_unique<DdspBank>(params.ddsp_model);
+    return *ddsp;
+  }
+  // The melodic notes played by DDSP (the bed, unlimited) and the drum notes left for the drum
+  // model; `melodic` gets the DDSP counts.
+  std::vector<float> ddsp_bed(const NoteSequence& seq, const NoteRenderOptions& o, NoteSequence& drums, NoteRenderReport& melodic) {
+    if (seq.total_time > kMaxRenderHours * 3600)
+      throw Error(o.subject, "lasts " + std::to_string(int(seq.total_time / 3600)) + " h; rendering stops at " +
+                                 std::to_string(int(kMaxRenderHours)) + " h");
+    const DdspBank& bank = ddsp_bank();
+    std::vector<float> bed =
+        render_ddsp_notes(seq, [&](int program) { return bank.voice(program, &melodic.substituted_programs); }, o, melodic);
+    drums = seq;
+    drums.notes.erase(std::remove_if(drums.notes.begin(), drums.notes.end(), [](const Note& n) { return !n.is_drum; }), drums.notes.end());
+    return bed;
+  }
+  static void add_ddsp_counts(NoteRenderReport& r, const NoteRenderReport& melodic) {
+    r.notes = melodic.notes;
+    r.ddsp_voices = melodic.ddsp_voices;
+    r.octave_shifts = melodic.octave_shifts;
+    r.substituted_programs = melodic.substituted_programs;
   }
 };
 
@@ -195,15 +225,36 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
   NoteRenderReport& r = report ? *report : local;
   Audio a;
   a.sample_rate = options.sample_rate;
-  a.samples = render_sequence(sequence, timbre_model(), options.drums && sequence.has_drums() ? &drum_model() : nullptr, options, &r);
+  Gansynth* drums = options.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  if (options.engine == TimbreEngine::Ddsp) {
+    const auto t0 = std::chrono::steady_clock::now();
+    NoteSequence drum_part;
+    NoteRenderReport melodic;
+    std::vector<float> bed = impl_->ddsp_bed(sequence, options, drum_part, melodic);
+    a.samples = render_with_bed(drum_part, nullptr, drums, options, std::move(bed), &r);
+    Impl::add_ddsp_counts(r, melodic);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    a.samples = render_sequence(sequence, timbre_model(), drums, options, &r);
+  }
   impl_->warn(r);
   return a;
 }
 
 PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
   impl_->fill_backends(options.render.spectral, options.render.device_spectral);
-  Gansynth& melodic = timbre_model();
-  PlayReport r = play_sequence(sequence, melodic, options.render.drums && sequence.has_drums() ? &drum_model() : nullptr, options);
+  Gansynth* drums = options.render.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  PlayReport r;
+  if (options.render.engine == TimbreEngine::Ddsp) {
+    // DDSP renders far faster than real time: its voices are made first, then streamed with the drums.
+    NoteSequence drum_part;
+    NoteRenderReport melodic;
+    std::vector<float> bed = impl_->ddsp_bed(sequence, options.render, drum_part, melodic);
+    r = play_with_bed(drum_part, nullptr, drums, options, std::move(bed));
+    Impl::add_ddsp_counts(r.render, melodic);
+  } else {
+    r = play_sequence(sequence, timbre_model(), drums, options);
+  }
   impl_->warn(r.render);
   return r;
 }

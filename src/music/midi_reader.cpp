@@ -2,6 +2,7 @@
 // malformed input can only produce an Error (with the byte offset), never a read past the end or
 // an allocation larger than the file.
 #include <algorithm>
+#include <type_traits>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -58,6 +59,17 @@ class Reader {
 
  private:
   void parse_track(size_t begin, size_t end, int track_index);
+  // Events stamped with ticks -> their times, in time order (stable: file order within a tick).
+  template <class Event>
+  void place_in_time(std::vector<std::pair<int64_t, Event>>& events, const TempoMap& map, std::vector<Event>& out) const {
+    std::stable_sort(events.begin(), events.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (auto& [tick, e] : events) {
+      e.time = map.seconds(tick);
+      if constexpr (std::is_same_v<Event, PitchBend> || std::is_same_v<Event, ControlChange>)
+        if (info_.format == 0) e.instrument = e.channel;  // as for notes: format 0's instruments are channels
+      out.push_back(e);
+    }
+  }
 
   const uint8_t* data_;
   size_t size_;
@@ -67,6 +79,8 @@ class Reader {
   std::vector<TempoMap::Change> tempo_changes_;
   std::vector<std::pair<int64_t, TimeSignature>> time_sigs_;
   std::vector<std::pair<int64_t, KeySignature>> key_sigs_;
+  std::vector<std::pair<int64_t, PitchBend>> bends_;
+  std::vector<std::pair<int64_t, ControlChange>> controls_;
   std::vector<RawNote> notes_;
   std::vector<TrackInfo> tracks_;
 };
@@ -126,18 +140,10 @@ NoteSequence Reader::parse(MidiFileInfo* info_out) {
   NoteSequence seq;
   seq.ticks_per_quarter = info_.smpte ? 220 : info_.division;
   seq.tempos = map.tempos();
-  std::stable_sort(time_sigs_.begin(), time_sigs_.end(),
-                   [](auto& a, auto& b) { return a.first < b.first; });
-  std::stable_sort(key_sigs_.begin(), key_sigs_.end(),
-                   [](auto& a, auto& b) { return a.first < b.first; });
-  for (auto& [tick, ts] : time_sigs_) {
-    ts.time = map.seconds(tick);
-    seq.time_signatures.push_back(ts);
-  }
-  for (auto& [tick, ks] : key_sigs_) {
-    ks.time = map.seconds(tick);
-    seq.key_signatures.push_back(ks);
-  }
+  place_in_time(time_sigs_, map, seq.time_signatures);
+  place_in_time(key_sigs_, map, seq.key_signatures);
+  place_in_time(bends_, map, seq.pitch_bends);
+  place_in_time(controls_, map, seq.control_changes);
   // Format 0 keeps everything on one track: instruments are the channels.
   std::stable_sort(notes_.begin(), notes_.end(), [](const RawNote& a, const RawNote& b) {
     return std::tie(a.start_tick, a.pitch) < std::tie(b.start_tick, b.pitch);
@@ -255,6 +261,10 @@ void Reader::parse_track(size_t pos, size_t end, int track) {
       note_off(ch, a);
     } else if (kind == 0xc0) {
       program[ch] = a;
+    } else if (kind == 0xe0) {
+      bends_.push_back({tick, PitchBend{0.0, (b << 7 | a) - 8192, ch, track}});
+    } else if (kind == 0xb0) {
+      controls_.push_back({tick, ControlChange{0.0, a, b, ch, track}});
     }
   }
   // Notes still sounding when the track ends stop there.

@@ -118,6 +118,17 @@ std::vector<uint8_t> encode_midi(const NoteSequence& seq) {
       // A zero-length note keeps its off after its on at the same tick.
       events.push_back({off, off == on ? 4 : 1, {uint8_t(0x80 | ch), uint8_t(n->pitch), 0}});
     }
+    // The instrument's bends and controllers, before the notes of their tick.
+    for (const PitchBend& b : seq.pitch_bends)
+      if (b.instrument == instrument) {
+        const int v = std::clamp(b.bend + 8192, 0, 16383), ch = b.channel == 9 ? 9 : melodic_channel % 16;
+        events.push_back({tick_of(b.time), 2, {uint8_t(0xe0 | ch), uint8_t(v & 0x7f), uint8_t(v >> 7)}});
+      }
+    for (const ControlChange& c : seq.control_changes)
+      if (c.instrument == instrument) {
+        const int ch = c.channel == 9 ? 9 : melodic_channel % 16;
+        events.push_back({tick_of(c.time), 2, {uint8_t(0xb0 | ch), uint8_t(std::clamp(c.number, 0, 127)), uint8_t(std::clamp(c.value, 0, 127))}});
+      }
     if (used_melodic) next_channel = melodic_channel + 1;
     append_track(out, std::move(events));
   }

@@ -4,12 +4,68 @@
 #include <cmath>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/ddsp_net.h"
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
 #include "timbrel/error.h"
+#include "util/file_io.h"
 
 namespace timbrel {
+namespace {
+
+// magenta.js's settings of Magenta's four DDSP models (music/src/ddsp/constants.ts, PRESET_MODELS):
+// averageMaxLoudness, meanLoudness, meanPitch, postGain.
+struct KnownSettings {
+  const char* name;
+  float max_loudness, mean_loudness, mean_pitch, post_gain;
+};
+constexpr KnownSettings kMagentaSettings[] = {
+    {"violin", -48.6f, -68.5f, 62.0f, 2.0f},
+    {"tenor_saxophone", -44.7f, -56.0f, 58.9f, 0.9f},
+    {"trumpet", -61.7f, -72.5f, 68.6f, 1.5f},
+    {"flute", -45.9f, -70.6f, 63.2f, 4.0f},
+};
+
+// settings.json beside model.json (what magenta.js 1.23.1 reads), else Magenta's values when the
+// folder carries one of its model names; else the statistics stay unknown.
+void read_settings(const std::string& dir, DdspInfo& info) {
+  const std::string file = dir + "/settings.json";
+  if (std::filesystem::exists(file)) {
+    const nlohmann::json j = nlohmann::json::parse(read_text_file(file), nullptr, false);
+    auto number = [&](const char* key) {
+      if (j.is_discarded() || !j.is_object() || !j.contains(key) || !j[key].is_number())
+        throw Error(file, std::string("needs a number \"") + key + "\" (averageMaxLoudness, meanLoudness, meanPitch, postGain)");
+      return j[key].get<float>();
+    };
+    info.max_loudness_db = number("averageMaxLoudness");
+    info.mean_loudness_db = number("meanLoudness");
+    info.mean_pitch = number("meanPitch");
+    info.post_gain = number("postGain");
+    info.settings = "settings.json";
+    return;
+  }
+  const std::string name = std::filesystem::path(dir).lexically_normal().filename().string();
+  const std::string base = name.empty() ? std::filesystem::path(dir).lexically_normal().parent_path().filename().string() : name;
+  for (const KnownSettings& k : kMagentaSettings)
+    if (base == k.name) {
+      info.max_loudness_db = k.max_loudness;
+      info.mean_loudness_db = k.mean_loudness;
+      info.mean_pitch = k.mean_pitch;
+      info.post_gain = k.post_gain;
+      info.settings = std::string("built in (Magenta's ") + k.name + ")";
+    }
+}
+
+// Frames [from, from + count) of `v`, padded with `pad` past its end.
+std::vector<float> window_of(const std::vector<float>& v, size_t from, size_t count, float pad) {
+  std::vector<float> w(count, pad);
+  for (size_t i = 0; i < count && from + i < v.size(); ++i) w[i] = v[from + i];
+  return w;
+}
+
+}  // namespace
 
 struct Ddsp::Impl {
   DdspInfo info;
@@ -33,6 +89,7 @@ Ddsp Ddsp::load(const std::string& path) {
   impl->info.harmonics = config.harmonics;
   impl->info.noise_bands = config.noise_bands;
   for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();
+  read_settings(path, impl->info);
   return Ddsp(std::move(impl));
 }
 
@@ -42,15 +99,41 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
     throw Error("loudness_db", "has " + std::to_string(loudness_db.size()) + " frames, f0_hz " + std::to_string(f0_hz.size()));
   for (size_t i = 0; i < f0_hz.size(); ++i)
     if (!std::isfinite(f0_hz[i]) || !std::isfinite(loudness_db[i])) throw Error("f0_hz", "and loudness_db must be finite (frame " + std::to_string(i) + ")");
+  const DdspInfo& in = impl_->info;
+  const size_t T = f0_hz.size(), W = size_t(in.window_frames), step = size_t(in.window_step), H = size_t(in.harmonics),
+               N = size_t(in.noise_bands);
+  const size_t windows = T <= W ? 1 : 1 + (T - W + step - 1) / step;
+  DdspControls c{T, std::vector<float>(T), std::vector<float>(T * H), std::vector<float>(T * N)};
+  constexpr size_t kBatch = 8;  // windows per forward pass (bounds the activations' memory)
   torch::NoGradGuard no_grad;
-  const int64_t T = int64_t(f0_hz.size());
-  auto row = [T](const std::vector<float>& v) { return torch::from_blob(const_cast<float*>(v.data()), {1, T}, torch::kFloat); };
-  const nn::DdspOutputs o = (*impl_->net)->forward(row(f0_hz), row(loudness_db));
-  auto values = [](const torch::Tensor& t) {
-    const torch::Tensor c = t.contiguous();
-    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-  };
-  return {size_t(T), values(o.amplitude), values(o.distribution), values(o.noise)};
+  for (size_t first = 0; first < windows; first += kBatch) {
+    const size_t count = std::min(kBatch, windows - first);
+    std::vector<float> f0, ld;
+    for (size_t w = first; w < first + count; ++w) {
+      const std::vector<float> a = window_of(f0_hz, w * step, W, -1.0f), b = window_of(loudness_db, w * step, W, -120.0f);
+      f0.insert(f0.end(), a.begin(), a.end());
+      ld.insert(ld.end(), b.begin(), b.end());
+    }
+    auto rows = [&](std::vector<float>& v) { return torch::from_blob(v.data(), {int64_t(count), int64_t(W)}, torch::kFloat); };
+    const nn::DdspOutputs o = (*impl_->net)->forward(rows(f0), rows(ld));
+    const torch::Tensor amp = o.amplitude.contiguous(), dist = o.distribution.contiguous(), noise = o.noise.contiguous();
+    for (size_t w = first; w < first + count; ++w) {
+      const size_t b = w - first, overlap = W - step;
+      for (size_t j = 0; j < W && w * step + j < T; ++j) {
+        const size_t t = w * step + j;
+        // This window's weight: rises over its overlap with the previous one, falls over the next's.
+        float weight = 1;
+        if (w > 0 && j < overlap) weight = (float(j) + 0.5f) / float(overlap);
+        if (w + 1 < windows && j >= step) weight = 1 - (float(j - step) + 0.5f) / float(overlap);
+        c.amplitude[t] += weight * amp.data_ptr<float>()[b * W + j];
+        const float* d = dist.data_ptr<float>() + (b * W + j) * H;
+        for (size_t k = 0; k < H; ++k) c.distribution[t * H + k] += weight * d[k];
+        const float* n = noise.data_ptr<float>() + (b * W + j) * N;
+        for (size_t k = 0; k < N; ++k) c.noise[t * N + k] += weight * n[k];
+      }
+    }
+  }
+  return c;
 }
 
 std::vector<float> Ddsp::synthesize(const DdspControls& c, const std::vector<float>& f0_hz, bool noise, uint64_t seed) const {

@@ -36,7 +36,7 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length) {
 
 }  // namespace
 
-NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const NoteRenderOptions& o)
+NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& o)
     : options_(o) {
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   if (o.batch < 1) throw Error("batch", "must be positive");
@@ -49,12 +49,12 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
     drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : kit);
   }
   TimbreSchedule schedule = o.schedule;
-  schedule.follow_programs = schedule.follow_programs && melodic.info().gm_programs;
+  schedule.follow_programs = schedule.follow_programs && melodic && melodic->info().gm_programs;
   // Each timbre spec resolved once (a .npy is read once, not per note).
   std::map<std::string, std::vector<float>> latents;
   const TimbreLookup lookup = [&](const std::string& spec) -> const std::vector<float>& {
     auto it = latents.find(spec);
-    if (it == latents.end()) it = latents.emplace(spec, melodic.timbre(spec)).first;
+    if (it == latents.end()) it = latents.emplace(spec, melodic->timbre(spec)).first;
     return it->second;
   };
   // Notes in time order, so jobs are numbered (and generated) in order of first use.
@@ -67,8 +67,9 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
   double end = 0;
   for (const Note* np : notes) {
     const Note& n = *np;
-    const Gansynth* model = n.is_drum ? drums : &melodic;
+    const Gansynth* model = n.is_drum ? drums : melodic;
     if (!model) {
+      if (!n.is_drum) throw Error(o.subject, "has melodic notes and no melodic model was given");
       ++r.skipped_drums;
       continue;
     }
@@ -92,7 +93,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, con
       ++r.transposed;
     }
     if (!n.is_drum && schedule.follow_programs && checked_programs.insert(n.program).second) {
-      const Gansynth::ProgramPreset p = melodic.preset_for_program(n.program);
+      const Gansynth::ProgramPreset p = melodic->preset_for_program(n.program);
       if (!p.exact) r.substituted_programs[n.program] = p.preset;
     }
     std::vector<float> z = n.is_drum ? drum_z : scheduled_timbre(lookup, schedule, n.start_time, n.instrument, n.program);
@@ -153,6 +154,12 @@ void NoteRenderer::place(const Placed& p) {
   }
 }
 
+void NoteRenderer::mix_in(std::vector<float> bed) {
+  if (emitted_ > 0) throw Error("bed", "must be mixed in before rendering starts");
+  total_ = std::max(total_, bed.size());
+  bed_ = std::move(bed);
+}
+
 void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
   until = std::min(until, total_);
   if (until <= emitted_) return;
@@ -165,7 +172,8 @@ void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
   const size_t n = until - emitted_;
   if (mix_.size() < mix_offset_ + n) mix_.resize(mix_offset_ + n, 0.0f);
   for (size_t i = 0; i < n; ++i) {
-    const float v = dc_blocker_.process(mix_[mix_offset_ + i]);
+    const size_t at = emitted_ + i;
+    const float v = dc_blocker_.process(mix_[mix_offset_ + i] + (at < bed_.size() ? bed_[at] : 0.0f));
     report_.peak_before_limiter = std::max(report_.peak_before_limiter, double(std::fabs(v)));
     out.push_back(soft_limit(v));
   }
@@ -178,17 +186,28 @@ void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
   }
 }
 
+TimbreEngine parse_timbre_engine(const std::string& text, const std::string& parameter) {
+  if (text == "gansynth") return TimbreEngine::Gansynth;
+  if (text == "ddsp") return TimbreEngine::Ddsp;
+  throw Error(parameter + " " + text, "must be gansynth or ddsp");
+}
+
 std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
                                    const NoteRenderOptions& o, NoteRenderReport* report) {
+  return render_with_bed(seq, &melodic, drums, o, {}, report);
+}
+
+std::vector<float> render_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums,
+                                   const NoteRenderOptions& o, std::vector<float> bed, NoteRenderReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   NoteRenderer renderer(seq, melodic, drums, o);
+  renderer.mix_in(std::move(bed));
   // A file's audio is built in memory (~200 MB per hour at 48 kHz): a MIDI file whose times run
   // to days (absurd tempo or delta values) must fail here, not in the allocator. play streams.
-  constexpr double kMaxHours = 4.0;
   const double hours = double(renderer.total_samples()) / kRate / 3600.0;
-  if (hours > kMaxHours)
+  if (hours > kMaxRenderHours)
     throw Error(o.subject, "lasts " + std::to_string(int(hours)) + " h (its last note ends there); rendering to a file stops at " +
-                            std::to_string(int(kMaxHours)) + " h");
+                            std::to_string(int(kMaxRenderHours)) + " h");
   std::vector<float> mix;
   mix.reserve(renderer.total_samples());
   renderer.render_until(renderer.total_samples(), mix);

@@ -9,13 +9,18 @@
 #include <vector>
 
 #include "render/note_level.h"
+#include "timbrel/play.h"
 #include "timbrel/render.h"
 
 namespace timbrel {
 
 class NoteRenderer {
  public:
-  NoteRenderer(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const NoteRenderOptions& options);
+  // `melodic` may be null when the sequence has no melodic notes (they are played elsewhere).
+  NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& options);
+  // Audio at kNoteSampleRate from time 0 (e.g. DDSP voices) mixed under the notes, before the DC
+  // blocker and the limiter; the render lasts at least as long. Call before rendering.
+  void mix_in(std::vector<float> bed);
 
   // Length of the whole render at kNoteSampleRate (last note end + release).
   size_t total_samples() const { return total_; }
@@ -51,8 +56,20 @@ class NoteRenderer {
   std::map<const Gansynth*, size_t> queue_next_;
   size_t next_place_ = 0, total_ = 0, emitted_ = 0;
   std::vector<float> mix_;  // samples from emitted_ on (front part consumed lazily)
+  std::vector<float> bed_;  // mix_in's audio, from time 0
   size_t mix_offset_ = 0;   // index in mix_ of sample emitted_
   HighPass dc_blocker_{20.0, double(kNoteSampleRate)};  // the mix's DC and sub-sonic drift
 };
+
+// A file's audio is built in memory (~200 MB per hour at 48 kHz): a render stops at this length.
+constexpr double kMaxRenderHours = 4.0;
+
+// render_sequence with `bed` mixed in (NoteRenderer::mix_in) and `melodic` possibly null.
+std::vector<float> render_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums,
+                                   const NoteRenderOptions& options, std::vector<float> bed, NoteRenderReport* report);
+
+// play_sequence with `bed` mixed in (as render_with_bed).
+PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const PlayOptions& options,
+                         std::vector<float> bed);
 
 }  // namespace timbrel

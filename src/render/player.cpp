@@ -85,9 +85,15 @@ class Recorder {
 }  // namespace
 
 PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& o) {
+  return play_with_bed(seq, &melodic, drums, o, {});
+}
+
+PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const PlayOptions& o,
+                         std::vector<float> bed) {
   const auto t0 = Clock::now();
   if (o.ahead_seconds < 0.5) throw Error("play", "must render at least 0.5 s ahead");
   NoteRenderer renderer(seq, melodic, drums, o.render);  // validates the song before any device opens
+  renderer.mix_in(std::move(bed));
   const double total_s = double(renderer.total_samples()) / kNoteSampleRate;
 
   AudioOutput output({o.device, o.buffer_frames});

@@ -1,0 +1,169 @@
+#include "render/ddsp_song.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <tuple>
+
+#include "render/sustain.h"
+#include "synth/ddsp_performance.h"
+#include "timbrel/error.h"
+
+namespace timbrel {
+namespace {
+
+constexpr double kMargin = 0.2;  // s of curve before a voice's first note and after its release
+
+synth::PerformanceOptions performance_options(const DdspPerformance& p, const DdspInfo& info) {
+  synth::PerformanceOptions o;
+  o.frame_rate = info.sample_rate / info.hop;
+  o.glide = p.glide;
+  o.legato_gap = p.legato_gap;
+  o.attack = p.attack;
+  o.release = p.release;
+  o.vibrato_cents = p.vibrato_cents;
+  o.vibrato_rate = p.vibrato_rate;
+  o.vibrato_delay = p.vibrato_delay;
+  o.modulation_cents = p.modulation_cents;
+  o.velocity_db = p.velocity_db;
+  o.peak_db = info.max_loudness_db;
+  return o;
+}
+
+// One voice's audio: its curves from `first_frame` on, decoded and synthesised.
+std::vector<float> play_line(const Ddsp& model, const std::vector<synth::VoiceNote>& line, const synth::VoiceControllers& c,
+                             size_t first_frame, size_t frames, const synth::PerformanceOptions& o, uint64_t seed) {
+  const synth::ControlCurves curves = synth::performance_curves(line, c, first_frame, frames, o);
+  return model.synthesize(model.controls(curves.f0_hz, curves.loudness_db), curves.f0_hz, true, seed);
+}
+
+// The gain that makes a velocity-127 note at the model's mean pitch peak at kMasterGain.
+float calibrated_gain(const Ddsp& model, synth::PerformanceOptions o) {
+  o.vibrato_cents = 0;
+  const int pitch = int(std::lround(model.info().mean_pitch));
+  const std::vector<synth::VoiceNote> note{{0.2, 2.2, pitch, 127}};
+  const std::vector<float> audio = play_line(model, note, {}, 0, size_t(2.6 * o.frame_rate), o, 0);
+  const int rate = model.info().sample_rate;
+  float peak = 0;
+  for (size_t i = size_t(0.7 * rate); i < size_t(1.7 * rate) && i < audio.size(); ++i) peak = std::max(peak, std::fabs(audio[i]));
+  if (!(peak > 1e-6f)) throw Error("ddsp model", "is silent on a loud note at its mean pitch " + std::to_string(pitch));
+  return kMasterGain / peak;
+}
+
+// A track's controllers on one channel as curves: bend in semitones, modulation 0..1, and volume
+// (CC 7, relative to General MIDI's default 100) x expression (CC 11).
+synth::VoiceControllers controllers_of(const NoteSequence& seq, int instrument, int channel, double bend_range) {
+  synth::VoiceControllers c;
+  for (const PitchBend& b : seq.pitch_bends)
+    if (b.instrument == instrument && b.channel == channel) c.bend.push_back({b.time, float(b.bend / 8192.0 * bend_range)});
+  float volume = 1, expression = 1;
+  for (const ControlChange& cc : seq.control_changes) {
+    if (cc.instrument != instrument || cc.channel != channel) continue;
+    if (cc.number == 1) c.modulation.push_back({cc.time, cc.value / 127.0f});
+    if (cc.number == 7) volume = std::min(1.0f, cc.value / 100.0f);
+    if (cc.number == 11) expression = cc.value / 127.0f;
+    if (cc.number == 7 || cc.number == 11) c.gain.push_back({cc.time, volume * expression});
+  }
+  return c;
+}
+
+// The fewest octaves that bring the notes' mean pitch within an octave of the model's mean pitch
+// (magenta.js moves its input to the nearest octave; a written part moves only when it must).
+int octave_shift(const std::vector<synth::VoiceNote>& notes, float mean_pitch) {
+  double sum = 0;
+  for (const auto& n : notes) sum += n.pitch;
+  const double distance = mean_pitch - sum / double(notes.size());
+  if (std::fabs(distance) <= 12) return 0;
+  return int(std::copysign(std::ceil((std::fabs(distance) - 12) / 12), distance));
+}
+
+}  // namespace
+
+std::string ddsp_family_model(int program, const std::vector<std::string>& names) {
+  const char* family = program >= 40 && program <= 55   ? "violin"
+                       : program >= 56 && program <= 63 ? "trumpet"
+                       : program >= 64 && program <= 71 ? "tenor_saxophone"
+                       : program >= 72 && program <= 79 ? "flute"
+                                                        : "";
+  return std::find(names.begin(), names.end(), family) != names.end() ? family : "";
+}
+
+DdspBank::DdspBank(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::exists(fs::path(path) / "model.json")) {
+    std::string name = fs::path(path).lexically_normal().filename().string();
+    if (name.empty()) name = fs::path(path).lexically_normal().parent_path().filename().string();
+    models_.emplace(name, Ddsp::load(path));
+    fallback_ = name;
+    single_ = true;
+    return;
+  }
+  if (!fs::is_directory(path)) throw Error(path, "is not a DDSP model folder (model.json) or a folder of them");
+  for (const auto& entry : fs::directory_iterator(path))
+    if (entry.is_directory() && fs::exists(entry.path() / "model.json"))
+      models_.emplace(entry.path().filename().string(), Ddsp::load(entry.path().string()));
+  if (models_.empty()) throw Error(path, "holds no DDSP model (no model.json in it or in its sub-folders)");
+  fallback_ = models_.count("violin") ? "violin" : models_.begin()->first;
+}
+
+std::vector<std::string> DdspBank::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, model] : models_) out.push_back(name);
+  return out;
+}
+
+DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) const {
+  std::string name = single_ ? fallback_ : ddsp_family_model(program, names());
+  if (name.empty()) {
+    name = fallback_;
+    if (substituted) (*substituted)[program] = name;
+  }
+  return {&models_.at(name), name};
+}
+
+std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
+                                     NoteRenderReport& report) {
+  // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
+  std::map<std::tuple<int, int, std::string>, std::vector<synth::VoiceNote>> groups;
+  std::map<std::string, const Ddsp*> models;
+  for (const Note& n : seq.notes) {
+    if (n.is_drum) continue;
+    const DdspVoice v = model_for(n.program);
+    models[v.name] = v.model;
+    groups[{n.instrument, n.channel, v.name}].push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
+    ++report.notes;
+  }
+  std::map<std::string, float> gains;
+  std::vector<float> mix;
+  uint64_t seed = 0;
+  for (auto& [key, notes] : groups) {
+    const auto& [instrument, channel, name] = key;
+    const Ddsp& model = *models[name];
+    const DdspInfo& info = model.info();
+    if (info.settings.empty())
+      throw Error(name, "has no loudness and pitch statistics to play notes with (a settings.json beside model.json: "
+                        "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
+    const synth::PerformanceOptions o = performance_options(options.ddsp, info);
+    if (!gains.count(name)) gains[name] = calibrated_gain(model, o);
+    if (const int shift = octave_shift(notes, info.mean_pitch)) {
+      for (auto& n : notes) n.pitch += 12 * shift;
+      report.octave_shifts[instrument] = shift;
+    }
+    const synth::VoiceControllers c = controllers_of(seq, instrument, channel, options.ddsp.bend_range);
+    for (const auto& line : synth::split_voices(notes, o.legato_gap)) {
+      const size_t first = size_t(std::max(0.0, line.front().start - kMargin) * o.frame_rate);
+      double end = 0;
+      for (const auto& n : line) end = std::max(end, n.end);
+      const size_t last = size_t(std::ceil((end + o.release + kMargin) * o.frame_rate));
+      const std::vector<float> audio = play_line(model, line, c, first, last - first, o, seed++);
+      const size_t at = first * size_t(info.hop);
+      if (mix.size() < at + audio.size()) mix.resize(at + audio.size(), 0.0f);
+      for (size_t i = 0; i < audio.size(); ++i) mix[at + i] += gains[name] * audio[i];
+      ++report.ddsp_voices;
+    }
+  }
+  return mix;
+}
+
+}  // namespace timbrel

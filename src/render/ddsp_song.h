@@ -1,0 +1,53 @@
+#pragma once
+// The melodic notes of a NoteSequence played by DDSP models: each track's notes (moved by whole
+// octaves when their mean pitch lies more than an octave from the model's) are split into monophonic voices, each
+// voice becomes f0 and loudness curves (synth/ddsp_performance.h) with the track's pitch bends and
+// controllers, the model decodes and synthesises them, and the voices are summed. Levels are
+// calibrated per model: a velocity-127 note at the model's mean pitch peaks where the GANSynth
+// renderer's loudest notes peak (kMasterGain).
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "timbrel/ddsp.h"
+#include "timbrel/note_sequence.h"
+#include "timbrel/render.h"
+
+namespace timbrel {
+
+// The DDSP model that plays a General MIDI program (and its name, for the report).
+struct DdspVoice {
+  const Ddsp* model = nullptr;
+  std::string name;
+};
+using DdspModelForProgram = std::function<DdspVoice(int program)>;
+
+// Mono audio at the models' rate (16 kHz) from time 0, not limited (the caller mixes and limits).
+// Drum notes are left out. Fills report.notes, ddsp_voices and octave_shifts.
+std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for,
+                                     const NoteRenderOptions& options, NoteRenderReport& report);
+
+// The model of a Magenta instrument name for a program by General MIDI family (strings and
+// ensembles: violin; brass: trumpet; reeds: tenor_saxophone; pipes: flute), "" when no family
+// matches one of `names`.
+std::string ddsp_family_model(int program, const std::vector<std::string>& names);
+
+// DDSP models for a song: one model folder (model.json), which plays every program, or a folder
+// of model folders (e.g. ../shared/models-ext/ddsp), whose models play the programs of their
+// General MIDI family (ddsp_family_model); other programs get the violin when there is one, else
+// the first model by name.
+class DdspBank {
+ public:
+  explicit DdspBank(const std::string& path);
+  std::vector<std::string> names() const;
+  // The model for `program`; a program outside every model's family is recorded in `substituted`.
+  DdspVoice voice(int program, std::map<int, std::string>* substituted = nullptr) const;
+
+ private:
+  std::map<std::string, Ddsp> models_;
+  std::string fallback_;
+  bool single_ = false;
+};
+
+}  // namespace timbrel

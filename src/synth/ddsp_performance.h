@@ -1,0 +1,61 @@
+#pragma once
+// Notes -> the f0 and loudness curves a DDSP decoder plays (its "performance"): notes split into
+// monophonic voices; per voice, f0 per frame (a glide into legato notes, vibrato that grows in
+// after the onset, pitch bend) and loudness per frame (velocity, an attack / sustain / release
+// envelope, expression and volume controllers) placed inside the model's loudness range. A 4 s
+// spectrogram note has none of this: these curves are what makes a DDSP voice expressive.
+#include <cstddef>
+#include <vector>
+
+namespace timbrel::synth {
+
+struct VoiceNote {
+  double start = 0, end = 0;  // seconds
+  int pitch = 60, velocity = 100;
+};
+
+// A controller's value over time (seconds, value), sorted by time; a value holds until the next.
+struct ControlPoint {
+  double time = 0;
+  float value = 0;
+};
+
+struct VoiceControllers {
+  std::vector<ControlPoint> bend;        // semitones (MIDI pitch bend x its range)
+  std::vector<ControlPoint> modulation;  // 0..1 (CC 1): adds vibrato depth
+  std::vector<ControlPoint> gain;        // 0..1 (CC 7 volume x CC 11 expression)
+};
+
+struct PerformanceOptions {
+  int frame_rate = 250;
+  double glide = 0.06;            // s: f0 slides into a legato note over this time
+  double legato_gap = 0.03;       // s: a note starting within this of the previous one's end is legato
+  double attack = 0.04, release = 0.25;  // s
+  double vibrato_cents = 12;      // depth (peak) of the vibrato every held note gets
+  double vibrato_rate = 5.0;      // Hz
+  double vibrato_delay = 0.35;    // s after the onset before it grows in (over as long again)
+  double modulation_cents = 50;   // extra depth at modulation 1.0
+  double velocity_db = 40;        // loudness offset = velocity_db x log10(velocity / 127)
+  float peak_db = -48.6f;         // the loudness of a velocity-127 note (the model's typical maximum)
+  float floor_db = -120.0f;       // silence, as DDSP measures it
+};
+
+// Notes (any order, may overlap) -> monophonic lines, each in time order: a note joins the line
+// that is free (its last note ends no later than `legato_gap` after this one starts) and whose
+// last note ended latest, so a legato phrase stays in one line; chords and overlaps open new lines.
+std::vector<std::vector<VoiceNote>> split_voices(std::vector<VoiceNote> notes, double legato_gap);
+
+struct ControlCurves {
+  std::vector<float> f0_hz, loudness_db;
+};
+
+// The curves of one line for frames [first_frame, first_frame + frames) (frame k at k /
+// frame_rate s). Before the first note and between notes the f0 holds the nearest note's pitch
+// and the loudness falls to floor_db.
+ControlCurves performance_curves(const std::vector<VoiceNote>& line, const VoiceControllers& controllers,
+                                 size_t first_frame, size_t frames, const PerformanceOptions& options);
+
+// A controller's value at `time` (the last point at or before it; `initial` before the first).
+float control_at(const std::vector<ControlPoint>& points, double time, float initial);
+
+}  // namespace timbrel::synth
