@@ -4,9 +4,11 @@
 // magnitudes -> harmonic + filtered-noise synthesis, in tune by construction and of any length.
 // Loads Magenta's DDSP TF.js graph models (model.json with "format": "graph-model" + its shard:
 // the decoder's weights are taken by name and shape; the graph's synthesizers are the ones in
-// src/synth). Plain C++ types only.
+// src/synth) and models trained here (model.json "architecture": "ddsp" + weights.safetensors,
+// several presets each). Plain C++ types only.
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,10 @@ struct DdspInfo {
   float mean_loudness_db = -68.5f;  // meanLoudness
   float mean_pitch = 62.0f;         // meanPitch (MIDI)
   float post_gain = 1.0f;           // postGain: magenta.js's output gain
+  // Models trained here (`timbrel train ddsp`): their presets (one learned embedding each) and
+  // General MIDI programs; empty for Magenta's single-instrument graphs.
+  std::vector<std::string> presets;
+  std::vector<int> preset_programs;  // per preset; -1 when it has none
 };
 
 // The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x
@@ -34,6 +40,10 @@ struct DdspControls {
   size_t frames = 0;
   std::vector<float> amplitude, distribution, noise;
 };
+
+// Whether `path` is a DDSP model folder: a Magenta DDSP graph (model.json "format":
+// "graph-model") or a model trained here (model.json "architecture": "ddsp").
+bool is_ddsp_model(const std::string& path);
 
 class Ddsp {
  public:
@@ -49,17 +59,27 @@ class Ddsp {
   // decoder normalises over each window, so a frame's output depends on its window. Where
   // windows overlap their outputs cross-fade linearly (magenta.js cross-fades audio; cross-fading
   // the controls keeps the oscillators' phases continuous).
-  DdspControls controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db) const;
+  // `instrument`: a preset's embedding (instrument()), or a mix of several; empty = the first
+  // preset (ignored by models without presets).
+  DdspControls controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
+                        const std::vector<float>& instrument = {}) const;
+  // The embedding of "preset:NAME" or "program:N" (the preset trained from that General MIDI
+  // program, else one of its family, else the first); Error naming `spec` otherwise. Empty for
+  // models without presets.
+  std::vector<float> instrument(const std::string& spec) const;
+  // The preset that plays `program` and whether it was trained from exactly that program.
+  std::pair<std::string, bool> preset_for_program(int program) const;
   // Harmonic (+ filtered noise when `noise`) audio of controls: frames x hop samples.
   std::vector<float> synthesize(const DdspControls& controls, const std::vector<float>& f0_hz, bool noise = true,
                                 uint64_t seed = 0) const;
   std::vector<float> render(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db, bool noise = true,
-                            uint64_t seed = 0) const {
-    return synthesize(controls(f0_hz, loudness_db), f0_hz, noise, seed);
+                            uint64_t seed = 0, const std::vector<float>& instrument = {}) const {
+    return synthesize(controls(f0_hz, loudness_db, instrument), f0_hz, noise, seed);
   }
 
- private:
   struct Impl;
+
+ private:
   explicit Ddsp(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

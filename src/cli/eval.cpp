@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/note_render.h"
+#include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"
@@ -120,7 +121,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
   auto sweep_phase = std::make_shared<std::string>("pghi");
   auto json = std::make_shared<bool>(false);
   auto* cmd = eval.add_subcommand("timbre", "Pitch accuracy, closeness to real notes and interpolation smoothness of a timbre model");
-  cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres)");
+  cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres); with --sweep also a DDSP model");
   cmd->add_option("--data", o->data, "Note set with the real notes (timbrel dataset notes); without it, only pitch and interpolation");
   cmd->add_option("--notes", o->notes, "Pitch-tracked notes per side")->default_val(80);
   cmd->add_option("--timbres", o->timbres, "Random timbres (and real presets) in the pitch test")->default_val(16);
@@ -140,6 +141,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
   cmd->add_flag("--json", *json, "Print one JSON object");
   cmd->footer("Examples:\n  timbrel eval timbre --model models/gm-timbres --data notes/fluidr3 --json\n"
               "  timbrel eval timbre --sweep --model models/gm-drums --png-dir sweep/\n"
+              "  timbrel eval timbre --sweep --model models/ddsp-gm      # a DDSP model, its notes as the renderer plays them\n"
               "Pitch: aubiopitch -p yinfft (Debian aubio-tools) on the note at 48 kHz, median over 0.3-1.7 s; in tune = within 50 cents\n"
               "(octave-folded: pitch class, octave errors forgiven), on MIDI 36..84, generated vs real notes.");
   cmd->callback([o, json, sweep, sweep_on, sweep_timbres, sweep_phase, &status] {
@@ -159,6 +161,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
       if (!report["passed"].get<bool>()) status.exit_code = 1;
       return;
     }
+    if (is_ddsp_model(o->model)) throw Error("--model " + o->model, "is a DDSP model: evaluate it with --sweep");
     auto report = train::evaluate_timbre_model(*o);
     if (*json) std::cout << report.dump() << std::endl;
     else print_timbre_report(report);

@@ -8,6 +8,7 @@
 #include "timbrel/error.h"
 #include "train/event_rnn_trainer.h"
 #include "train/musicvae_trainer.h"
+#include "train/ddsp_trainer.h"
 #include "train/timbre_trainer.h"
 
 namespace timbrel::cli {
@@ -123,6 +124,38 @@ void add_train_timbre(CLI::App& train) {
   });
 }
 
+void add_train_ddsp(CLI::App& train) {
+  auto o = std::make_shared<train::DdspTrainOptions>();
+  auto* cmd = train.add_subcommand("ddsp", "Train a DDSP decoder (harmonic + noise synthesis) on a note set (timbrel dataset notes)");
+  cmd->add_option("--data", o->data_dir, "Note set folder (SoundFont notes or recordings)")->required();
+  cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
+  cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
+  cmd->add_option("--channels", o->channels, "Decoder width")->default_val(96)->check(CLI::Range(8, 1024));
+  cmd->add_option("--layers", o->layers, "Dilated layers (dilation 1, 2, 4, ...)")->default_val(8)->check(CLI::Range(1, 16));
+  cmd->add_option("--embedding", o->embedding, "Size of each preset's learned embedding")->default_val(16)->check(CLI::Range(1, 256));
+  cmd->add_option("--batch", o->batch, "Crops per step")->default_val(16);
+  cmd->add_option("--crop", o->crop_seconds, "Seconds per training crop")->default_val(1.0);
+  cmd->add_option("--lr", o->learning_rate, "Peak learning rate (cosine decay to 10% over the run)")->default_val(1e-3);
+  cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(200);
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(200);
+  cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);
+  cmd->add_option("--seed", o->seed, "Random seed")->default_val(0);
+  cmd->add_option("--data-licence", o->data_licence, "Licence of the training data, for the model card");
+  cmd->footer("Example:\n  timbrel train ddsp --data notes/fluidr3 --out models/my-ddsp --minutes 60\n"
+              "  timbrel render song.mid -o song.wav --engine ddsp --ddsp-model models/my-ddsp");
+  cmd->callback([o] {
+    if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    o->log = stderr_log();
+    o->progress = stderr_progress();
+    auto r = train::train_ddsp(*o);
+    std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
+              << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss
+              << "; model in " << o->out_dir << std::endl;
+  });
+}
+
 void add_train_event_rnn(CLI::App& train, const std::string& kind) {
   auto o = std::make_shared<train::EventRnnTrainOptions>();
   o->kind = kind;
@@ -167,11 +200,12 @@ void add_train_event_rnn(CLI::App& train, const std::string& kind) {
 }  // namespace
 
 void add_train(CLI::App& app, Status&) {
-  auto* train = app.add_subcommand("train", "Train models: MusicVAE (melody, drums) or the timbre generator");
+  auto* train = app.add_subcommand("train", "Train models: MusicVAE (melody, drums), RNNs, the timbre generator or a DDSP decoder");
   train->require_subcommand(1);
   add_train_musicvae(*train, "melody");
   add_train_musicvae(*train, "drums");
   add_train_timbre(*train);
+  add_train_ddsp(*train);
   add_train_event_rnn(*train, "melody");
   add_train_event_rnn(*train, "drums");
 }

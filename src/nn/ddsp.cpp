@@ -1,12 +1,14 @@
 // The public Ddsp API: a Magenta DDSP graph model's decoder in libtorch + the CPU synthesizers.
 #include "timbrel/ddsp.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "nn/ddsp_net.h"
+#include "nn/model_folder.h"
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
 #include "timbrel/error.h"
@@ -72,6 +74,52 @@ struct Ddsp::Impl {
   std::unique_ptr<nn::DdspNet> net;
 };
 
+namespace {
+
+// A model trained here: model.json ("architecture": "ddsp", hparams, presets, programs,
+// statistics) + weights.safetensors.
+void load_trained(const std::string& path, Ddsp::Impl& impl) {
+  nn::ModelFolder folder = nn::read_model_folder(path, "ddsp");
+  const std::string card = path + "/model.json";
+  const nn::DdspConfig config = nn::ddsp_config_from_json(folder.card.value("hparams", nlohmann::json()), card);
+  impl.net = std::make_unique<nn::DdspNet>(config);
+  (*impl.net)->load(folder.tensors, path);
+  DdspInfo& info = impl.info;
+  info.format = "timbrel ddsp";
+  info.harmonics = config.harmonics;
+  info.noise_bands = config.noise_bands;
+  const nlohmann::json presets = folder.card.value("presets", nlohmann::json::array());
+  if (!presets.is_array() || int(presets.size()) != config.instruments)
+    throw Error(card, "needs \"presets\": one name per instrument embedding (" + std::to_string(config.instruments) + ")");
+  const nlohmann::json programs = folder.card.value("timbre_programs", nlohmann::json::object());
+  for (const auto& p : presets) {
+    if (!p.is_string()) throw Error(card, "presets must be names");
+    info.presets.push_back(p.get<std::string>());
+    const auto it = programs.is_object() ? programs.find(info.presets.back()) : programs.end();
+    info.preset_programs.push_back(it != programs.end() && it->is_object() ? it->value("program", -1) : -1);
+  }
+  const nlohmann::json stats = folder.card.value("statistics", nlohmann::json::object());
+  if (stats.is_object() && stats.contains("max_loudness_db") && stats.contains("mean_loudness_db") && stats.contains("mean_pitch")) {
+    info.max_loudness_db = stats["max_loudness_db"].get<float>();
+    info.mean_loudness_db = stats["mean_loudness_db"].get<float>();
+    info.mean_pitch = stats["mean_pitch"].get<float>();
+    info.settings = "model card";
+  }
+}
+
+}  // namespace
+
+bool is_ddsp_model(const std::string& path) {
+  const std::string file = path + "/model.json";
+  if (!std::filesystem::is_regular_file(file)) return false;
+  const nlohmann::json j = nlohmann::json::parse(read_text_file(file), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return false;
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
+  if (text("architecture") == "ddsp") return true;
+  // A graph model whose weights are DDSP's decoder (Magenta's other graphs are not DDSP).
+  return text("format") == "graph-model" && j.dump().find("dilated_conv_decoder") != std::string::npos;
+}
+
 Ddsp::Ddsp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ddsp::~Ddsp() = default;
 Ddsp::Ddsp(Ddsp&&) noexcept = default;
@@ -81,6 +129,12 @@ const DdspInfo& Ddsp::info() const { return impl_->info; }
 Ddsp Ddsp::load(const std::string& path) {
   if (!std::filesystem::is_directory(path)) throw Error(path, "is not a folder (a DDSP TF.js graph model: model.json + shard)");
   auto impl = std::make_unique<Impl>();
+  if (nn::is_model_folder(path)) {
+    load_trained(path, *impl);
+    (*impl->net)->eval();
+    for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();
+    return Ddsp(std::move(impl));
+  }
   nn::DdspConfig config;
   impl->net = std::make_unique<nn::DdspNet>(config);
   (*impl->net)->load(nn::read_ddsp_graph_weights(path, config), path);
@@ -93,7 +147,42 @@ Ddsp Ddsp::load(const std::string& path) {
   return Ddsp(std::move(impl));
 }
 
-DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db) const {
+std::pair<std::string, bool> Ddsp::preset_for_program(int program) const {
+  const DdspInfo& i = impl_->info;
+  if (i.presets.empty()) return {"", false};
+  for (size_t k = 0; k < i.presets.size(); ++k)
+    if (i.preset_programs[k] == program) return {i.presets[k], true};
+  for (size_t k = 0; k < i.presets.size(); ++k)  // General MIDI families are runs of 8 programs
+    if (i.preset_programs[k] >= 0 && i.preset_programs[k] / 8 == program / 8) return {i.presets[k], false};
+  return {i.presets.front(), false};
+}
+
+std::vector<float> Ddsp::instrument(const std::string& spec) const {
+  const DdspInfo& i = impl_->info;
+  if (i.presets.empty()) return {};
+  std::string name;
+  if (spec.rfind("preset:", 0) == 0) {
+    name = spec.substr(7);
+    if (std::find(i.presets.begin(), i.presets.end(), name) == i.presets.end())
+      throw Error(spec, "is not a preset of this DDSP model");
+  } else if (spec.rfind("program:", 0) == 0) {
+    int program = -1;
+    try {
+      program = std::stoi(spec.substr(8));
+    } catch (const std::exception&) {
+    }
+    if (program < 0 || program > 127) throw Error(spec, "program must be 0..127");
+    name = preset_for_program(program).first;
+  } else {
+    throw Error(spec, "expected preset:NAME or program:N");
+  }
+  const int64_t row = std::find(i.presets.begin(), i.presets.end(), name) - i.presets.begin();
+  const torch::Tensor e = (*impl_->net)->embeddings()[row].contiguous();
+  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+}
+
+DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
+                            const std::vector<float>& instrument) const {
   if (f0_hz.empty()) throw Error("f0_hz", "needs at least one frame");
   if (loudness_db.size() != f0_hz.size())
     throw Error("loudness_db", "has " + std::to_string(loudness_db.size()) + " frames, f0_hz " + std::to_string(f0_hz.size()));
@@ -106,6 +195,14 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
   DdspControls c{T, std::vector<float>(T), std::vector<float>(T * H), std::vector<float>(T * N)};
   constexpr size_t kBatch = 8;  // windows per forward pass (bounds the activations' memory)
   torch::NoGradGuard no_grad;
+  torch::Tensor condition;
+  if (!in.presets.empty()) {
+    const std::vector<float> e = instrument.empty() ? this->instrument("preset:" + in.presets.front()) : instrument;
+    if (int64_t(e.size()) != (*impl_->net)->embeddings().size(1))
+      throw Error("instrument", "has " + std::to_string(e.size()) + " values, the model's embeddings " +
+                                    std::to_string((*impl_->net)->embeddings().size(1)));
+    condition = torch::tensor(e).view({1, -1});
+  }
   for (size_t first = 0; first < windows; first += kBatch) {
     const size_t count = std::min(kBatch, windows - first);
     std::vector<float> f0, ld;
@@ -115,7 +212,7 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
       ld.insert(ld.end(), b.begin(), b.end());
     }
     auto rows = [&](std::vector<float>& v) { return torch::from_blob(v.data(), {int64_t(count), int64_t(W)}, torch::kFloat); };
-    const nn::DdspOutputs o = (*impl_->net)->forward(rows(f0), rows(ld));
+    const nn::DdspOutputs o = (*impl_->net)->forward(rows(f0), rows(ld), condition.defined() ? condition.expand({int64_t(count), -1}) : condition);
     const torch::Tensor amp = o.amplitude.contiguous(), dist = o.distribution.contiguous(), noise = o.noise.contiguous();
     for (size_t w = first; w < first + count; ++w) {
       const size_t b = w - first, overlap = W - step;

@@ -10,6 +10,8 @@
 // [out, in]).
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/safetensors.h"
 
 namespace timbrel::nn {
@@ -20,8 +22,16 @@ struct DdspConfig {
   int layers_per_stack = 8;  // dilation 2^(i mod this)
   int harmonics = 60;
   int noise_bands = 65;
+  // Models trained here: a learned embedding per instrument joins the two controls at the input
+  // (`embedding` channels; 0 = none, as in Magenta's single-instrument graphs), and the norm may
+  // be per frame (over channels only), so a frame's output does not depend on the window.
+  int instruments = 0, embedding = 0;
+  bool frame_norm = false;
   int outputs() const { return 1 + harmonics + noise_bands; }
 };
+
+nlohmann::json ddsp_config_json(const DdspConfig& config);
+DdspConfig ddsp_config_from_json(const nlohmann::json& j, const std::string& subject);
 
 struct DdspOutputs {
   torch::Tensor amplitude;     // [B, T]
@@ -33,8 +43,12 @@ class DdspNetImpl : public torch::nn::Module {
  public:
   explicit DdspNetImpl(const DdspConfig& config);
   const DdspConfig& config() const { return config_; }
-  // f0_hz, loudness_db: [B, T] -> the decoder's outputs (f0 <= 0 reads as MIDI 0).
-  DdspOutputs forward(const torch::Tensor& f0_hz, const torch::Tensor& loudness_db) const;
+  // f0_hz, loudness_db: [B, T] -> the decoder's outputs (f0 <= 0 reads as MIDI 0). `condition`:
+  // [B, embedding] instrument embeddings (rows of embeddings(), or mixes of them); required when
+  // the config has an embedding, else ignored.
+  DdspOutputs forward(const torch::Tensor& f0_hz, const torch::Tensor& loudness_db, const torch::Tensor& condition = {}) const;
+  // [instruments, embedding] (undefined without instruments).
+  const torch::Tensor& embeddings() const { return embeddings_; }
   // Copies module-path tensors into the parameters: every name known, every parameter present,
   // shapes equal, values finite; errors name `subject` and the tensor.
   void load(const TensorMap& tensors, const std::string& subject);
@@ -46,6 +60,7 @@ class DdspNetImpl : public torch::nn::Module {
   std::vector<torch::nn::Conv1d> convs_;
   std::vector<torch::Tensor> scales_, shifts_;
   torch::nn::Linear dense_{nullptr};
+  torch::Tensor embeddings_;
 };
 TORCH_MODULE(DdspNet);
 

@@ -9,6 +9,7 @@
 #include "render/sustain.h"
 #include "synth/ddsp_performance.h"
 #include "timbrel/error.h"
+#include "timbrel/spectral.h"
 
 namespace timbrel {
 namespace {
@@ -32,22 +33,22 @@ synth::PerformanceOptions performance_options(const DdspPerformance& p, const Dd
 }
 
 // One voice's audio: its curves from `first_frame` on, decoded and synthesised.
-std::vector<float> play_line(const Ddsp& model, const std::vector<synth::VoiceNote>& line, const synth::VoiceControllers& c,
+std::vector<float> play_line(const DdspVoice& v, const std::vector<synth::VoiceNote>& line, const synth::VoiceControllers& c,
                              size_t first_frame, size_t frames, const synth::PerformanceOptions& o, uint64_t seed) {
   const synth::ControlCurves curves = synth::performance_curves(line, c, first_frame, frames, o);
-  return model.synthesize(model.controls(curves.f0_hz, curves.loudness_db), curves.f0_hz, true, seed);
+  return v.model->synthesize(v.model->controls(curves.f0_hz, curves.loudness_db, v.instrument), curves.f0_hz, true, seed);
 }
 
 // The gain that makes a velocity-127 note at the model's mean pitch peak at kMasterGain.
-float calibrated_gain(const Ddsp& model, synth::PerformanceOptions o) {
+float calibrated_gain(const DdspVoice& v, synth::PerformanceOptions o) {
   o.vibrato_cents = 0;
-  const int pitch = int(std::lround(model.info().mean_pitch));
+  const int pitch = int(std::lround(v.model->info().mean_pitch));
   const std::vector<synth::VoiceNote> note{{0.2, 2.2, pitch, 127}};
-  const std::vector<float> audio = play_line(model, note, {}, 0, size_t(2.6 * o.frame_rate), o, 0);
-  const int rate = model.info().sample_rate;
+  const std::vector<float> audio = play_line(v, note, {}, 0, size_t(2.6 * o.frame_rate), o, 0);
+  const int rate = v.model->info().sample_rate;
   float peak = 0;
   for (size_t i = size_t(0.7 * rate); i < size_t(1.7 * rate) && i < audio.size(); ++i) peak = std::max(peak, std::fabs(audio[i]));
-  if (!(peak > 1e-6f)) throw Error("ddsp model", "is silent on a loud note at its mean pitch " + std::to_string(pitch));
+  if (!(peak > 1e-6f)) throw Error(v.name, "is silent on a loud note at its mean pitch " + std::to_string(pitch));
   return kMasterGain / peak;
 }
 
@@ -119,18 +120,23 @@ DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) 
     name = fallback_;
     if (substituted) (*substituted)[program] = name;
   }
-  return {&models_.at(name), name};
+  const Ddsp& model = models_.at(name);
+  if (model.info().presets.empty()) return {&model, name, {}};
+  // A model with presets: the one trained from this program, else one of its family.
+  const auto [preset, exact] = model.preset_for_program(program);
+  if (!exact && substituted) (*substituted)[program] = name + " preset '" + preset + "'";
+  return {&model, name + "/" + preset, model.instrument("preset:" + preset)};
 }
 
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
                                      NoteRenderReport& report) {
   // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
   std::map<std::tuple<int, int, std::string>, std::vector<synth::VoiceNote>> groups;
-  std::map<std::string, const Ddsp*> models;
+  std::map<std::string, DdspVoice> voices;
   for (const Note& n : seq.notes) {
     if (n.is_drum) continue;
     const DdspVoice v = model_for(n.program);
-    models[v.name] = v.model;
+    voices[v.name] = v;
     groups[{n.instrument, n.channel, v.name}].push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
     ++report.notes;
   }
@@ -139,13 +145,14 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
   uint64_t seed = 0;
   for (auto& [key, notes] : groups) {
     const auto& [instrument, channel, name] = key;
-    const Ddsp& model = *models[name];
-    const DdspInfo& info = model.info();
+    const DdspVoice& voice = voices[name];
+    const DdspInfo& info = voice.model->info();
     if (info.settings.empty())
       throw Error(name, "has no loudness and pitch statistics to play notes with (a settings.json beside model.json: "
                         "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
     const synth::PerformanceOptions o = performance_options(options.ddsp, info);
-    if (!gains.count(name)) gains[name] = calibrated_gain(model, o);
+    if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
+    if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);
     if (const int shift = octave_shift(notes, info.mean_pitch)) {
       for (auto& n : notes) n.pitch += 12 * shift;
       report.octave_shifts[instrument] = shift;
@@ -156,7 +163,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
       double end = 0;
       for (const auto& n : line) end = std::max(end, n.end);
       const size_t last = size_t(std::ceil((end + o.release + kMargin) * o.frame_rate));
-      const std::vector<float> audio = play_line(model, line, c, first, last - first, o, seed++);
+      const std::vector<float> audio = play_line(voice, line, c, first, last - first, o, seed++);
       const size_t at = first * size_t(info.hop);
       if (mix.size() < at + audio.size()) mix.resize(at + audio.size(), 0.0f);
       for (size_t i = 0; i < audio.size(); ++i) mix[at + i] += gains[name] * audio[i];

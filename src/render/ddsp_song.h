@@ -19,7 +19,8 @@ namespace timbrel {
 // The DDSP model that plays a General MIDI program (and its name, for the report).
 struct DdspVoice {
   const Ddsp* model = nullptr;
-  std::string name;
+  std::string name;                // model (and preset): voices of one name share a level calibration
+  std::vector<float> instrument;   // the preset's embedding (models with presets)
 };
 using DdspModelForProgram = std::function<DdspVoice(int program)>;
 

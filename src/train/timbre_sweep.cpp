@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "render/note_level.h"
 #include "spectral/spectrogram_image.h"
@@ -16,13 +17,12 @@
 #include "timbrel/spectral.h"
 #include "train/audio_metrics.h"
 #include "train/soundfont_notes.h"
+#include "train/sweep_models.h"
 #include "util/png.h"
 
 namespace timbrel::train {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr int kFirstGmDrum = 35, kLastGmDrum = 81;
 
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
@@ -44,13 +44,6 @@ nlohmann::json summary(const nlohmann::json& notes, const std::string& key, bool
   }
   if (!count) return nullptr;
   return {{"mean", sum / count}, {"worst", worst}, {"worst_pitch", worst_pitch}};
-}
-
-// The preset a timbre spec names (for the truth), or "" (seed:N, files).
-std::string preset_of(const Gansynth& g, const std::string& spec) {
-  if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
-  if (spec.rfind("program:", 0) == 0) return g.preset_for_program(std::stoi(spec.substr(8))).preset;
-  return "";
 }
 
 // FluidSynth's notes of one General MIDI preset (and of its nearest sibling in the GM family, the
@@ -82,9 +75,8 @@ struct Truth {
 };
 
 // The SoundFont preset a model preset was trained from, and its nearest sibling of the same GM family.
-bool find_presets(const std::vector<SoundFontPreset>& all, const Gansynth& g, const std::string& preset, bool drums,
-                  SoundFontPreset& found, SoundFontPreset& sibling, bool& has_sibling) {
-  const auto programs = g.preset_programs();
+bool find_presets(const std::vector<SoundFontPreset>& all, const std::map<std::string, std::pair<int, int>>& programs,
+                  const std::string& preset, bool drums, SoundFontPreset& found, SoundFontPreset& sibling, bool& has_sibling) {
   auto it = programs.find(preset);
   if (it == programs.end()) return false;
   const int bank = it->second.first, program = it->second.second;
@@ -201,14 +193,6 @@ void write_sweep_png(const std::string& path, const std::vector<std::vector<floa
 }
 
 
-// program:0, 40, 73 (piano, violin, flute) for General MIDI models; the Standard kit for drums.
-std::vector<std::string> default_timbres(const Gansynth& g, bool drums) {
-  const auto& names = g.info().timbre_names;
-  if (drums) return {std::find(names.begin(), names.end(), "Standard") != names.end() ? "preset:Standard" : "preset:" + names.at(0)};
-  if (g.info().gm_programs) return {"program:0", "program:40", "program:73"};
-  return {"seed:0", "seed:1", "seed:2"};
-}
-
 nlohmann::json timbre_summary(const nlohmann::json& notes, bool drums, bool has_truth) {
   nlohmann::json s = {{"peak_db", summary(notes, "peak_db", true)}, {"subsonic_fraction", summary(notes, "subsonic_fraction", false)}};
   if (drums) s["kit_balance_error_db"] = summary(notes, "kit_balance_error_db", false), s["centroid_ratio"] = summary(notes, "centroid_ratio", false);
@@ -220,7 +204,7 @@ nlohmann::json timbre_summary(const nlohmann::json& notes, bool drums, bool has_
 
 // What every timbre of one sweep shares.
 struct SweepRun {
-  const Gansynth& g;
+  const SweepModel& model;
   const SweepOptions& o;
   const SweepLimits& limits;
   bool drums = false, track = false;
@@ -233,19 +217,15 @@ struct SweepRun {
 
 // One timbre over every pitch: generated, measured beside its truth, checked; the PNG written.
 nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
-  const Gansynth& g = run.g;
-  const std::vector<float> z = g.timbre(spec);
-  const std::string preset = preset_of(g, spec);
+  const SweepModel& m = run.model;
+  const std::string preset = m.preset_of(spec);
   std::vector<int> pitches;
   for (int p = run.lo; p <= run.hi; ++p) pitches.push_back(p);
-  std::vector<float> zs;
-  for (size_t i = 0; i < pitches.size(); ++i) zs.insert(zs.end(), z.begin(), z.end());
-  std::vector<float> audio(pitches.size() * kNoteSamples);
-  g.generate_audio(zs, pitches, run.o.inverse, audio.data(), {}, {}, run.o.threads);
+  const std::vector<float> audio = m.notes(spec, pitches, run.o.threads);
   std::unique_ptr<Truth> truth;
   SoundFontPreset found, sibling;
   bool has_sibling = false;
-  if (!run.soundfont_presets.empty() && !preset.empty() && find_presets(run.soundfont_presets, g, preset, run.drums, found, sibling, has_sibling)) {
+  if (!run.soundfont_presets.empty() && !preset.empty() && find_presets(run.soundfont_presets, m.programs, preset, run.drums, found, sibling, has_sibling)) {
     truth = std::make_unique<Truth>();
     truth->render(found, has_sibling ? &sibling : nullptr, pitches);
   }
@@ -254,7 +234,7 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
   for (size_t i = 0; i < pitches.size(); ++i) {
     std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
     const std::string wav = run.track ? run.work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
-    notes.push_back(measure(a, pitches[i], run.drums, g.relative_level_db(z, pitches[i]), wav, truth.get(), run.o.inverse));
+    notes.push_back(measure(a, pitches[i], run.drums, m.relative_db(spec, pitches[i]), wav, truth.get(), run.o.inverse));
     if (!run.o.png_dir.empty()) {
       generated.push_back(a);
       if (truth && truth->audio.count(pitches[i])) {
@@ -285,25 +265,35 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
 
 nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limits) {
   auto log = o.log ? o.log : [](const std::string&) {};
-  Gansynth g = Gansynth::load(o.model);
-  const GansynthConfig& c = g.info().config;
-  SweepRun run{g, o, limits};
-  run.drums = g.info().data_kind == "drums";
+  // Either engine: a DDSP model (trained here, or a Magenta graph) or a GANSynth model.
+  std::unique_ptr<Gansynth> gansynth;
+  std::unique_ptr<Ddsp> ddsp;
+  SweepModel model;
+  if (is_ddsp_model(o.model)) {
+    ddsp = std::make_unique<Ddsp>(Ddsp::load(o.model));
+    model = ddsp_sweep_model(*ddsp, o.model);
+  } else {
+    gansynth = std::make_unique<Gansynth>(Gansynth::load(o.model));
+    model = gansynth_sweep_model(*gansynth, o.inverse);
+  }
+  SweepRun run{model, o, limits};
+  run.drums = model.drums;
   run.track = !run.drums && aubiopitch_available();
-  run.lo = run.drums ? std::max(c.min_pitch, kFirstGmDrum) : c.min_pitch;
-  run.hi = run.drums ? std::min(c.max_pitch(), kLastGmDrum) : c.max_pitch();
+  run.lo = model.lo;
+  run.hi = model.hi;
   if (!o.soundfont.empty()) run.soundfont_presets = list_soundfont_presets(o.soundfont);
   run.work = o.work_dir.empty() ? (fs::temp_directory_path() / ("timbrel-sweep-" + std::to_string(::getpid()))).string() : o.work_dir;
   fs::create_directories(run.work);
   if (!o.png_dir.empty()) fs::create_directories(o.png_dir);
 
   nlohmann::json per_timbre = nlohmann::json::array();
-  for (const std::string& spec : o.timbres.empty() ? default_timbres(g, run.drums) : o.timbres) {
+  for (const std::string& spec : o.timbres.empty() ? model.default_timbres : o.timbres) {
     log("sweep: " + spec + ", MIDI " + std::to_string(run.lo) + ".." + std::to_string(run.hi));
     per_timbre.push_back(sweep_timbre(run, spec));
   }
   nlohmann::json report = {
       {"model", o.model},
+      {"engine", ddsp ? "ddsp" : "gansynth"},
       {"kind", run.drums ? "drums" : "melodic"},
       {"pitches", {run.lo, run.hi}},
       {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},

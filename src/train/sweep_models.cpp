@@ -1,0 +1,87 @@
+#include "train/sweep_models.h"
+
+#include <algorithm>
+
+#include "synth/ddsp_performance.h"
+#include "timbrel/error.h"
+
+namespace timbrel::train {
+namespace {
+
+constexpr int kFirstGmDrum = 35, kLastGmDrum = 81;
+
+}  // namespace
+
+SweepModel gansynth_sweep_model(const Gansynth& g, const InverseOptions& inverse) {
+  SweepModel m;
+  const GansynthConfig& c = g.info().config;
+  m.drums = g.info().data_kind == "drums";
+  m.lo = m.drums ? std::max(c.min_pitch, kFirstGmDrum) : c.min_pitch;
+  m.hi = m.drums ? std::min(c.max_pitch(), kLastGmDrum) : c.max_pitch();
+  const auto& names = g.info().timbre_names;
+  if (m.drums)
+    m.default_timbres = {std::find(names.begin(), names.end(), "Standard") != names.end() ? "preset:Standard" : "preset:" + names.at(0)};
+  else if (g.info().gm_programs)
+    m.default_timbres = {"program:0", "program:40", "program:73"};
+  else
+    m.default_timbres = {"seed:0", "seed:1", "seed:2"};
+  m.programs = g.preset_programs();
+  m.preset_of = [&g](const std::string& spec) -> std::string {
+    if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
+    if (spec.rfind("program:", 0) == 0) return g.preset_for_program(std::stoi(spec.substr(8))).preset;
+    return "";
+  };
+  m.notes = [&g, inverse](const std::string& spec, const std::vector<int>& pitches, int threads) {
+    const std::vector<float> z = g.timbre(spec);
+    std::vector<float> zs;
+    for (size_t i = 0; i < pitches.size(); ++i) zs.insert(zs.end(), z.begin(), z.end());
+    std::vector<float> audio(pitches.size() * kNoteSamples);
+    g.generate_audio(zs, pitches, inverse, audio.data(), {}, {}, threads);
+    return audio;
+  };
+  m.relative_db = [&g](const std::string& spec, int pitch) { return g.relative_level_db(g.timbre(spec), pitch); };
+  return m;
+}
+
+SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
+  SweepModel m;
+  const DdspInfo& info = d.info();
+  if (info.settings.empty()) throw Error(name, "has no loudness statistics (settings.json) to play notes with");
+  // Trained here: the note set's range; Magenta's: two octaves around the mean pitch.
+  m.lo = info.presets.empty() ? int(info.mean_pitch) - 12 : 24;
+  m.hi = info.presets.empty() ? int(info.mean_pitch) + 12 : 84;
+  if (info.presets.empty()) {
+    m.default_timbres = {"model"};
+  } else {
+    for (int program : {0, 40, 73})
+      if (d.preset_for_program(program).second) m.default_timbres.push_back("program:" + std::to_string(program));
+    if (m.default_timbres.empty()) m.default_timbres = {"preset:" + info.presets.front()};
+  }
+  for (size_t i = 0; i < info.presets.size(); ++i)
+    if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
+  m.preset_of = [&d](const std::string& spec) -> std::string {
+    if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
+    if (spec.rfind("program:", 0) == 0) return d.preset_for_program(std::stoi(spec.substr(8))).first;
+    return "";
+  };
+  m.notes = [&d](const std::string& spec, const std::vector<int>& pitches, int) {
+    const DdspInfo& in = d.info();
+    const std::vector<float> instrument = spec == "model" ? std::vector<float>{} : d.instrument(spec);
+    synth::PerformanceOptions o;
+    o.frame_rate = in.sample_rate / in.hop;
+    o.vibrato_cents = 0;
+    o.peak_db = in.max_loudness_db;
+    const size_t frames = size_t(kNoteSamples / in.hop);
+    std::vector<float> audio;
+    for (int pitch : pitches) {
+      const synth::ControlCurves c = synth::performance_curves({{0.0, 3.0, pitch, 100}}, {}, 0, frames, o);
+      const std::vector<float> note = d.render(c.f0_hz, c.loudness_db, true, uint64_t(pitch), instrument);
+      audio.insert(audio.end(), note.begin(), note.end());
+    }
+    return audio;
+  };
+  m.relative_db = [](const std::string&, int) { return 0.0; };
+  return m;
+}
+
+}  // namespace timbrel::train
