@@ -8,6 +8,7 @@
 
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
+#include "synth/oscillator_bank.h"
 
 namespace {
 
@@ -51,6 +52,23 @@ void BM_HarmonicBankLibmSin(benchmark::State& state) {
   report_real_time_factor(state);
 }
 BENCHMARK(BM_HarmonicBankLibmSin)->ArgName("harmonics")->Arg(60)->Unit(benchmark::kMillisecond);
+
+// The many-voice bank's CPU reference (one core): voices x real-time factor. The CUDA kernel runs
+// the same per-sample body; `timbrel bench` measures it on a GPU.
+void BM_OscillatorBankCpu(benchmark::State& state) {
+  const int voices = int(state.range(0)), harmonics = 60;
+  timbrel::synth::OscillatorBank bank(voices, harmonics);
+  std::vector<float> dist(size_t(voices) * kFrames * harmonics, 1.0f), f0(size_t(voices) * kFrames), amp(f0.size(), 0.5f),
+      out(size_t(voices) * kFrames * kHop);
+  for (size_t i = 0; i < f0.size(); ++i) f0[i] = 110.0f + 0.5f * float(i % kFrames);
+  for (auto _ : state) {
+    bank.push(kFrames, f0.data(), amp.data(), dist.data(), out.data());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["voices_real_time"] =
+      benchmark::Counter(double(voices) * kFrames * kHop / 16000.0, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_OscillatorBankCpu)->ArgName("voices")->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond);
 
 void BM_FilteredNoise(benchmark::State& state) {
   timbrel::synth::FilteredNoise s(65);

@@ -19,6 +19,7 @@
 #include "timbrel/spectral.h"
 #if TIMBREL_HAVE_CUDA
 #include "cuda_info.h"
+#include "ddsp_oscillators.h"
 #include "spectral_cuda.h"
 #endif
 
@@ -116,6 +117,8 @@ void bench_cuda(const Options& o, Engine& engine, const std::vector<float>& spec
   inv.iterations = 8;
   const kernels::StageTimes f = gpu.time_on_device(specs.data(), batch, inv, 3);
   r["fgla_iteration_ms_per_note"] = f.polish / 8 / double(batch);
+  // DDSP's oscillator bank: how many 60-harmonic voices the GPU plays in real time.
+  r["ddsp_voices_real_time"] = kernels::oscillator_voices_real_time(16384);
   bench_generator(r, engine, std::min(o.batch, 64), o.seconds, o.precision);
   if (r.contains("generator_ms_per_note"))
     r["notes_per_second"] = 1e3 / (r["generator_ms_per_note"].get<double>() + r["spectral_to_audio_ms_per_note"].get<double>());
@@ -133,6 +136,8 @@ void bench_cuda(const Options& o, Engine& engine, const std::vector<float>& spec
               r["spectral_to_audio_ms_per_note"].get<double>(), r["spectral_notes_per_second"].get<double>(),
               r["floor_ms_per_note"].get<double>(), r["with_transfers_ms_per_note"].get<double>());
   std::printf("  FGLA iteration %.4f ms/note\n", r["fgla_iteration_ms_per_note"].get<double>());
+  std::printf("  DDSP oscillator bank: %.0f voices of 60 harmonics in real time (16384 voices per launch)\n",
+              r["ddsp_voices_real_time"].get<double>());
   if (r.contains("generator_ms_per_note"))
     std::printf("  generator (%s) %.2f ms/note; end to end %.0f notes/s\n", r["generator"]["device"].get<std::string>().c_str(),
                 r["generator_ms_per_note"].get<double>(),

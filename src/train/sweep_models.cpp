@@ -1,6 +1,7 @@
 #include "train/sweep_models.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "synth/ddsp_performance.h"
 #include "timbrel/error.h"
@@ -52,6 +53,11 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
   m.hi = info.presets.empty() ? int(info.mean_pitch) + 12 : 84;
   if (info.presets.empty()) {
     m.default_timbres = {"model"};
+    // Magenta's instruments, named by their folders: the General MIDI program of the truth.
+    const std::string folder = std::filesystem::path(name).lexically_normal().filename().string();
+    const std::map<std::string, int> magenta{{"violin", 40}, {"trumpet", 56}, {"tenor_saxophone", 66}, {"flute", 73}};
+    if (magenta.count(folder)) m.programs[folder] = {0, magenta.at(folder)};
+    m.preset_of = [folder, magenta](const std::string& spec) { return spec == "model" && magenta.count(folder) ? folder : std::string(); };
   } else {
     for (int program : {0, 40, 73})
       if (d.preset_for_program(program).second) m.default_timbres.push_back("program:" + std::to_string(program));
@@ -59,11 +65,12 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
   }
   for (size_t i = 0; i < info.presets.size(); ++i)
     if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
-  m.preset_of = [&d](const std::string& spec) -> std::string {
-    if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
-    if (spec.rfind("program:", 0) == 0) return d.preset_for_program(std::stoi(spec.substr(8))).first;
-    return "";
-  };
+  if (!info.presets.empty())
+    m.preset_of = [&d](const std::string& spec) -> std::string {
+      if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
+      if (spec.rfind("program:", 0) == 0) return d.preset_for_program(std::stoi(spec.substr(8))).first;
+      return "";
+    };
   m.notes = [&d](const std::string& spec, const std::vector<int>& pitches, int) {
     const DdspInfo& in = d.info();
     const std::vector<float> instrument = spec == "model" ? std::vector<float>{} : d.instrument(spec);
