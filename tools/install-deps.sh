@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-pthread
+  libgloo-dev   # headers of libtorch's Gloo process group (data-parallel training over c10d)
   libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev librtmidi-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev
   pybind11-dev python3-dev   # the Python module (TIMBREL_PYTHON=AUTO builds it when these are there)

@@ -24,6 +24,7 @@ void add_note(CLI::App& app, Status& status);
 void add_morph(CLI::App& app, Status& status);
 void add_dataset(CLI::App& app, Status& status);
 void add_render(CLI::App& app, Status& status);
+void add_render_batch(CLI::App& app, Status& status);
 void add_generate(CLI::App& app, Status& status);
 void add_play(CLI::App& app, Status& status);
 void add_continue(CLI::App& app, Status& status);

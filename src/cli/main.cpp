@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   add_morph(app, status);
   add_dataset(app, status);
   add_render(app, status);
+  add_render_batch(app, status);
   add_generate(app, status);
   add_play(app, status);
   add_force_flags(app);

@@ -13,6 +13,7 @@
 #include "nn/ddsp_train_ops.h"
 #include "nn/model_folder.h"
 #include "timbrel/error.h"
+#include "train/data_parallel.h"
 #include "train/note_dataset.h"
 #include "train/train_util.h"
 #include "train/training_loop.h"
@@ -36,7 +37,8 @@ torch::Tensor note_audio(const NoteSet& set, size_t i) {
 }
 
 // DDSP's loudness of every note, [notes, frames]; cached beside the checkpoint (it takes a while).
-torch::Tensor note_loudness(const NoteSet& set, const std::string& cache, const std::function<void(const std::string&)>& log) {
+torch::Tensor note_loudness(const NoteSet& set, const std::string& cache, const std::function<void(const std::string&)>& log,
+                            DataParallel& dp) {
   if (fs::exists(cache)) {
     NpyArray a = read_npy(cache);
     if (a.shape == std::vector<int64_t>{int64_t(set.size()), kNoteFrames})
@@ -51,6 +53,7 @@ torch::Tensor note_loudness(const NoteSet& set, const std::string& cache, const 
     for (size_t i = first; i < first + n; ++i) rows.push_back(note_audio(set, i));
     out.narrow(0, int64_t(first), int64_t(n)).copy_(nn::a_weighted_loudness(torch::stack(rows), kRate, kHop));
   }
+  if (!dp.env().leader()) return out;  // every rank measures; rank 0 keeps the cache
   fs::create_directories(fs::path(cache).parent_path());
   write_npy(cache, NpyArray{{int64_t(set.size()), kNoteFrames}, std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel())});
   log("loudness of " + std::to_string(set.size()) + " notes measured in " +
@@ -64,8 +67,8 @@ struct Crops {
 
 class DdspRun {
  public:
-  DdspRun(const DdspTrainOptions& o, std::function<void(const std::string&)> log)
-      : o_(o), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
+  DdspRun(const DdspTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+      : o_(o), dp_(dp), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
     if (set_.kind() != "melodic") throw Error(o.data_dir, "is a drum note set; DDSP trains on pitched notes");
     const bool resuming = o.resume && fs::exists(ckpt_ + "/model.json");
     nn::TensorMap tensors;
@@ -89,7 +92,8 @@ class DdspRun {
     torch::manual_seed(o.seed);
     net_ = nn::DdspNet(config_);
     if (resuming) net_->load(tensors, ckpt_);
-    loudness_ = note_loudness(set_, o.out_dir + "/loudness-cache.npy", log_);
+    dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
+    loudness_ = note_loudness(set_, o.out_dir + "/loudness-cache.npy", log_, dp_);
     adam_ = std::make_unique<torch::optim::Adam>(net_->parameters(), torch::optim::AdamOptions(o.learning_rate));
     if (resuming && fs::exists(ckpt_ + "/optimizer.pt")) torch::load(*adam_, ckpt_ + "/optimizer.pt");
     step_ = state_.value("steps", int64_t(0));
@@ -105,15 +109,18 @@ class DdspRun {
   StepOutcome train_step(int64_t n, double fraction) {
     const double lr = o_.learning_rate * (o_.min_lr_fraction + (1 - o_.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * fraction)));
     for (auto& g : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+    // One global batch, drawn alike on every rank; this rank trains on its slice of it.
     std::uniform_int_distribution<size_t> pick(0, train_.size() - 1);
     std::vector<std::pair<size_t, int>> crops;
     for (int b = 0; b < o_.batch; ++b) crops.push_back({train_[pick(rng_)], random_start()});
+    const auto [first, last] = dp_.slice(crops.size());
     adam_->zero_grad();
-    const torch::Tensor loss = loss_of(crops, int64_t(rng_()));
+    const torch::Tensor loss = loss_of(crops, int64_t(rng_()), first, last);
     loss.backward();
+    dp_.average_gradients(net_->parameters());
     adam_->step();
     step_ = n + 1;
-    return {loss.item<double>(), "lr " + format_fixed(lr * 1e4, 2) + "e-4"};
+    return {dp_.average(loss.item<double>()), "lr " + format_fixed(lr * 1e4, 2) + "e-4"};
   }
 
   // Mean loss over validation notes, each cropped 0.5 s in (fixed noise).
@@ -127,15 +134,17 @@ class DdspRun {
     for (size_t i = 0; i < validation_.size() && count + chunk.size() < limit; i += stride) {
       chunk.push_back({validation_[i], kRate / kHop / 2});
       if (chunk.size() == size_t(o_.batch)) {
-        sum += loss_of(chunk, 1).item<double>() * double(chunk.size()), count += chunk.size();
+        sum += loss_of(chunk, 1, 0, chunk.size()).item<double>() * double(chunk.size()), count += chunk.size();
         chunk.clear();
       }
     }
-    if (!chunk.empty()) sum += loss_of(chunk, 1).item<double>() * double(chunk.size()), count += chunk.size();
+    if (!chunk.empty()) sum += loss_of(chunk, 1, 0, chunk.size()).item<double>() * double(chunk.size()), count += chunk.size();
     return sum / double(count);
   }
 
+  // Rank 0 alone writes.
   void save(const std::string& dir, bool final_model, const nlohmann::json& metrics) {
+    if (!dp_.env().leader()) return;
     nn::write_model_folder(dir, card(metrics), net_->tensors());
     if (!final_model) torch::save(*adam_, dir + "/optimizer.pt");
   }
@@ -204,14 +213,17 @@ class DdspRun {
     return c;
   }
 
-  torch::Tensor loss_of(const std::vector<std::pair<size_t, int>>& crops, int64_t noise_seed) {
+  // The loss of crops [first, last) of a batch whose noise is drawn for the whole batch (so a
+  // slice sees the noise it has in the whole).
+  torch::Tensor loss_of(const std::vector<std::pair<size_t, int>>& all, int64_t noise_seed, size_t first, size_t last) {
+    const std::vector<std::pair<size_t, int>> crops(all.begin() + long(first), all.begin() + long(last));
     const Crops c = make_crops(crops);
     const nn::DdspOutputs out = net_->forward(c.f0, c.loudness, net_->embeddings().index_select(0, c.preset));
     torch::Tensor noise;
     {
       torch::NoGradGuard no_grad;
       auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(noise_seed));
-      noise = torch::rand(c.target.sizes(), gen) * 2 - 1;
+      noise = (torch::rand({int64_t(all.size()), c.target.size(1)}, gen) * 2 - 1).narrow(0, int64_t(first), int64_t(last - first));
     }
     const torch::Tensor audio = nn::harmonic_audio(c.f0, out.amplitude, out.distribution, kRate, kHop) +
                                 nn::filtered_noise_audio(out.noise, noise, kHop);
@@ -266,6 +278,7 @@ class DdspRun {
   }
 
   const DdspTrainOptions& o_;
+  DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   NoteSet set_;
   std::string ckpt_;
@@ -292,14 +305,16 @@ DdspTrainResult train_ddsp(const DdspTrainOptions& o) {
   if (o.crop_seconds < 0.1 || o.crop_seconds > 4.0) throw Error("crop_seconds", "must be in 0.1..4");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
-  DdspRun run(o, log);
+  DataParallel dp(distributed_env());
+  if (!dp.env().leader()) log = [](const std::string&) {};
+  DdspRun run(o, dp, log);
   LoopSettings loop;
   loop.max_steps = o.max_steps;
   loop.minutes = o.minutes;
   loop.validate_every = o.validate_every;
   loop.checkpoint_every = o.checkpoint_every;
   loop.log = log;
-  loop.progress = o.progress;
+  loop.progress = dp.env().leader() ? o.progress : [](const std::string&) {};
   const LoopSummary summary = TrainingLoop(loop, run.step())
                                   .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); },
                                        [&] { return run.validation_loss(64); },

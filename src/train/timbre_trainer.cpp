@@ -13,6 +13,7 @@
 #include "nn/model_folder.h"
 #include "timbrel/error.h"
 #include "timbrel/spectral.h"
+#include "train/data_parallel.h"
 #include "train/note_dataset.h"
 #include "train/timbre_generator.h"
 #include "train/train_util.h"
@@ -225,8 +226,8 @@ std::string recipe_text(const TimbreTrainOptions& o) {
 // One run of `train timbre`: the note set, the generator, its optimiser and the step count.
 class TimbreRun {
  public:
-  TimbreRun(const TimbreTrainOptions& o, std::function<void(const std::string&)> log)
-      : o_(o), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
+  TimbreRun(const TimbreTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+      : o_(o), dp_(dp), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
     const bool resuming = o.resume && fs::exists(ckpt_ + "/model.json");
     g_ = open_generator(o, ckpt_, resuming, log_);
     split_ = split_notes(set_, g_, resuming, o.data_dir, log_);
@@ -234,6 +235,7 @@ class TimbreRun {
     log_(std::to_string(split_.train_ids.size()) + " training notes of " + std::to_string(g_.preset_names.size()) + " presets, " +
          std::to_string(split_.validation_ids.size()) + " validation notes; generator " + std::to_string(g_.config.channels[0]) +
          ".." + std::to_string(g_.config.channels[6]) + " channels");
+    dp_.broadcast(parameters());  // every rank starts from rank 0's weights
     adam_ = make_optimizer(g_, o);
     if (resuming && fs::exists(ckpt_ + "/optimizer.pt")) torch::load(*adam_, ckpt_ + "/optimizer.pt");
     step_ = g_.state.value("steps", int64_t(0));
@@ -248,6 +250,12 @@ class TimbreRun {
   TimbreTrainResult finish(const LoopSummary& run);
 
  private:
+  std::vector<torch::Tensor> parameters() const {
+    std::vector<torch::Tensor> all = g_.net->network_parameters();
+    all.push_back(g_.embeddings);
+    if (g_.net->pitch_template().defined()) all.push_back(g_.net->pitch_template());
+    return all;
+  }
   ReconstructionLoss loss_of(const std::vector<size_t>& ids) {
     Batch b = make_batch(set_, ids, split_.preset_of, g_.config);
     return reconstruction_loss(g_.net->forward(g_.embeddings.index_select(0, b.preset), b.pitch), b.target,
@@ -256,6 +264,7 @@ class TimbreRun {
   nlohmann::json card(bool final_model, const nlohmann::json& metrics) const;
 
   const TimbreTrainOptions& o_;
+  DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   NoteSet set_;
   std::string ckpt_;
@@ -274,14 +283,17 @@ StepOutcome TimbreRun::train_step(int64_t n, double fraction) {
   for (size_t i = 0; i < groups.size(); ++i)
     static_cast<torch::optim::AdamOptions&>(groups[i].options()).lr(o_.learning_rate * lr_scale * (i == 2 ? o_.template_lr_scale : 1.0));
   std::uniform_int_distribution<size_t> pick(0, split_.train_ids.size() - 1);
+  // One global batch, drawn alike on every rank; this rank trains on its slice of it.
   std::vector<size_t> ids(size_t(o_.batch));
   for (auto& id : ids) id = split_.train_ids[pick(rng_)];
+  const auto [first, last] = dp_.slice(ids.size());
   adam_->zero_grad();
-  ReconstructionLoss loss = loss_of(ids);
+  ReconstructionLoss loss = loss_of(std::vector<size_t>(ids.begin() + long(first), ids.begin() + long(last)));
   loss.total.backward();
+  dp_.average_gradients(parameters());
   adam_->step();
   step_ = n + 1;
-  return StepOutcome{loss.total.item<double>(), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
+  return StepOutcome{dp_.average(loss.total.item<double>()), "(mag " + format_fixed(loss.magnitude, 4) + ", if " + format_fixed(loss.frequency, 4) +
                                                     (o_.linear_weight > 0 ? ", sc " + format_fixed(loss.linear, 3) : std::string()) +
                                                     (o_.band_weight > 0 ? ", band " + format_fixed(loss.band, 4) : std::string()) +
                                                     (o_.flux_weight > 0 ? ", flux " + format_fixed(loss.flux, 4) : std::string()) +
@@ -344,6 +356,7 @@ nlohmann::json TimbreRun::card(bool final_model, const nlohmann::json& metrics) 
 
 // A checkpoint (with embeddings and optimiser, to resume) or the final model folder.
 void TimbreRun::save(const std::string& dir, bool final_model, const nlohmann::json& metrics) {
+  if (!dp_.env().leader()) return;  // rank 0 alone writes
   if (!final_model) {
     fs::create_directories(dir);
     nn::write_safetensors(dir + "/embeddings.safetensors", {{"embeddings", g_.embeddings.detach().contiguous()}});
@@ -375,14 +388,16 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   if (o.batch < 1) throw Error("batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
-  TimbreRun run(o, log);
+  DataParallel dp(distributed_env());
+  if (!dp.env().leader()) log = [](const std::string&) {};
+  TimbreRun run(o, dp, log);
   LoopSettings loop;
   loop.max_steps = o.max_steps;
   loop.minutes = o.minutes;
   loop.validate_every = o.validate_every;
   loop.checkpoint_every = o.checkpoint_every;
   loop.log = log;
-  loop.progress = o.progress;
+  loop.progress = dp.env().leader() ? o.progress : [](const std::string&) {};
   const LoopSummary summary = TrainingLoop(loop, run.step())
                                   .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); },
                                        [&] { return run.validation_loss(64); },

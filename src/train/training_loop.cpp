@@ -35,7 +35,7 @@ LoopSummary TrainingLoop::run(const std::function<StepOutcome(int64_t, double)>&
     const StepOutcome out = step(n, fraction);
     ++n;
     const int64_t done = n - first_step_;
-    if (done <= 10) r.first_loss += out.loss / 10;
+    if (done <= 10) r.first_loss = (r.first_loss * double(done - 1) + out.loss) / double(done);  // mean of the first 10
     recent.push_back(out.loss);
     if (recent.size() > 20) recent.pop_front();
     average = done == 1 ? out.loss : 0.95 * average + 0.05 * out.loss;
