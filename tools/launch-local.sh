@@ -27,13 +27,15 @@ for ((r = 0; r < n; r++)); do
   pids+=($!)
 done
 status=0
-remaining=$n
-while ((remaining > 0)); do
+running=("${pids[@]}")
+while ((${#running[@]} > 0)); do
   set +e
-  wait -n "${pids[@]}"
+  wait -n -p finished "${running[@]}"
   rc=$?
   set -e
-  remaining=$((remaining - 1))
+  left=()
+  for p in "${running[@]}"; do [[ "$p" != "$finished" ]] && left+=("$p"); done
+  running=("${left[@]}")
   if ((rc != 0 && status == 0)); then
     status=$rc
     echo "$0: a rank exited with status $rc; stopping the others" >&2

@@ -27,6 +27,7 @@ struct DdspInfo {
   float max_loudness_db = -48.6f;   // averageMaxLoudness: a loud note's loudness
   float mean_loudness_db = -68.5f;  // meanLoudness
   float mean_pitch = 62.0f;         // meanPitch (MIDI)
+  int min_pitch = -1, max_pitch = -1;  // the training notes' range, where known (models trained here)
   float post_gain = 1.0f;           // postGain: magenta.js's output gain
   // Models trained here (`timbrel train ddsp`): their presets (one learned embedding each) and
   // General MIDI programs; empty for Magenta's single-instrument graphs.

@@ -104,6 +104,11 @@ void load_trained(const std::string& path, Ddsp::Impl& impl) {
     info.mean_loudness_db = stats["mean_loudness_db"].get<float>();
     info.mean_pitch = stats["mean_pitch"].get<float>();
     info.settings = "model card";
+    if (stats.contains("min_pitch") && stats.contains("max_pitch") && stats["min_pitch"].is_number_integer() &&
+        stats["max_pitch"].is_number_integer()) {
+      info.min_pitch = stats["min_pitch"].get<int>();
+      info.max_pitch = stats["max_pitch"].get<int>();
+    }
   }
 }
 

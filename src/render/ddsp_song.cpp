@@ -69,14 +69,18 @@ synth::VoiceControllers controllers_of(const NoteSequence& seq, int instrument, 
   return c;
 }
 
-// The fewest octaves that bring the notes' mean pitch within an octave of the model's mean pitch
-// (magenta.js moves its input to the nearest octave; a written part moves only when it must).
-int octave_shift(const std::vector<synth::VoiceNote>& notes, float mean_pitch) {
+// The fewest octaves that bring the notes' mean pitch into the model's range: its training notes'
+// range where known, else within an octave of its mean pitch (magenta.js moves its input to the
+// nearest octave; a written part moves only when it must).
+int octave_shift(const std::vector<synth::VoiceNote>& notes, const DdspInfo& info) {
   double sum = 0;
   for (const auto& n : notes) sum += n.pitch;
-  const double distance = mean_pitch - sum / double(notes.size());
-  if (std::fabs(distance) <= 12) return 0;
-  return int(std::copysign(std::ceil((std::fabs(distance) - 12) / 12), distance));
+  const double mean = sum / double(notes.size());
+  const bool known = info.min_pitch >= 0 && info.max_pitch >= info.min_pitch;
+  const double lo = known ? info.min_pitch : info.mean_pitch - 12, hi = known ? info.max_pitch : info.mean_pitch + 12;
+  if (mean < lo) return int(std::ceil((lo - mean) / 12));
+  if (mean > hi) return -int(std::ceil((mean - hi) / 12));
+  return 0;
 }
 
 }  // namespace
@@ -153,7 +157,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     const synth::PerformanceOptions o = performance_options(options.ddsp, info);
     if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
     if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);
-    if (const int shift = octave_shift(notes, info.mean_pitch)) {
+    if (const int shift = octave_shift(notes, info)) {
       for (auto& n : notes) n.pitch += 12 * shift;
       report.octave_shifts[instrument] = shift;
     }

@@ -1,6 +1,6 @@
 #pragma once
 // The melodic notes of a NoteSequence played by DDSP models: each track's notes (moved by whole
-// octaves when their mean pitch lies more than an octave from the model's) are split into monophonic voices, each
+// octaves when their mean pitch lies outside the model's range) are split into monophonic voices, each
 // voice becomes f0 and loudness curves (synth/ddsp_performance.h) with the track's pitch bends and
 // controllers, the model decodes and synthesises them, and the voices are summed. Levels are
 // calibrated per model: a velocity-127 note at the model's mean pitch peaks where the GANSynth

@@ -234,7 +234,10 @@ class DdspRun {
   // note's loudest frame, the mean over held frames, the mean pitch.
   nlohmann::json statistics() const {
     double max_sum = 0, mean_sum = 0, pitch_sum = 0;
+    int lo = 127, hi = 0;
     for (size_t i : train_) {
+      lo = std::min(lo, set_.note(i).pitch);
+      hi = std::max(hi, set_.note(i).pitch);
       const torch::Tensor held = loudness_[int64_t(i)].narrow(0, 0, kHeldFrames);
       max_sum += held.max().item<double>();
       mean_sum += held.mean().item<double>();
@@ -242,6 +245,7 @@ class DdspRun {
     }
     const double n = double(train_.size());
     return {{"max_loudness_db", max_sum / n}, {"mean_loudness_db", mean_sum / n}, {"mean_pitch", pitch_sum / n},
+            {"min_pitch", lo}, {"max_pitch", hi},
             {"loudness", "DDSP's A-weighted loudness (FFT 2048, frames centred every 64 samples, -20.7 dB, floor -120 dB)"}};
   }
 

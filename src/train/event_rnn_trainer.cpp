@@ -10,6 +10,7 @@
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "train/musicvae_data.h"
+#include "train/data_parallel.h"
 #include "train/train_util.h"
 #include "train/training_loop.h"
 
@@ -141,14 +142,15 @@ namespace {
 // One run of `train melody-rnn|drums-rnn`: the corpora, the model, its optimiser and the step count.
 class EventRnnRun {
  public:
-  EventRnnRun(const EventRnnTrainOptions& o, std::function<void(const std::string&)> log)
-      : o_(o), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint"), model_(open_model()) {
+  EventRnnRun(const EventRnnTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+      : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint"), model_(open_model()) {
     auto& impl = event_rnn_impl(model_);
     if (codec_.kind != o.kind) throw Error(ckpt_, "holds a " + codec_.kind + " RNN, not " + o.kind);
     net_ = impl.net;
     net_->train();
     load_data();
     transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
+    dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
     adam_ = std::make_unique<torch::optim::Adam>(net_->parameters(), torch::optim::AdamOptions(o.learning_rate));
     step_ = impl.card.value("steps", int64_t(0));
     seconds_before_ = impl.card.value("training_seconds", 0.0);
@@ -162,7 +164,12 @@ class EventRnnRun {
   int64_t step() const { return step_; }
 
   StepOutcome train_step(int64_t n) {
+    // One global batch, drawn alike on every rank; this rank trains on its slice of it (its
+    // dropout is its own, so ranks agree with one process in expectation, not bit for bit).
     Batch b = next_batch();
+    const auto [first, last] = dp_.slice(size_t(b.inputs.size(0)));
+    const int64_t count = int64_t(last - first);
+    b = {b.inputs.narrow(0, int64_t(first), count), b.labels.narrow(0, int64_t(first), count), b.mask.narrow(0, int64_t(first), count)};
     adam_->zero_grad();
     auto logits = net_->forward(b.inputs);
     auto ce = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(2)}), b.labels.reshape({-1}),
@@ -170,13 +177,14 @@ class EventRnnRun {
     auto mask = b.mask.reshape({-1});
     auto loss = (ce * mask).sum() / mask.sum().clamp_min(1);
     loss.backward();
+    dp_.average_gradients(net_->parameters());
     torch::nn::utils::clip_grad_norm_(net_->parameters(), o_.clip_norm);
     adam_->step();
     step_ = n + 1;
     const double acc = ((logits.argmax(2).reshape({-1}) == b.labels.reshape({-1})).to(torch::kFloat) * mask).sum().item<double>() /
                        std::max(1.0, mask.sum().item<double>());
     average_accuracy_ = step_ == 1 || average_accuracy_ == 0 ? acc : 0.98 * average_accuracy_ + 0.02 * acc;
-    return StepOutcome{loss.item<double>(), "acc " + format_fixed(average_accuracy_, 3)};
+    return StepOutcome{dp_.average(loss.item<double>()), "acc " + format_fixed(average_accuracy_, 3)};
   }
 
   std::string checkpoint(int64_t n) {
@@ -186,7 +194,7 @@ class EventRnnRun {
       line += " " + c.folder + ": acc " + format_fixed(s.accuracy, 3) + " nll " + format_fixed(s.nll, 3);
     }
     save(ckpt_, {});
-    torch::save(*adam_, ckpt_ + "/optimizer.pt");
+    if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
     return line;
   }
 
@@ -204,7 +212,7 @@ class EventRnnRun {
     r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
     save(o_.out_dir, r.validation);
     save(ckpt_, {});
-    torch::save(*adam_, ckpt_ + "/optimizer.pt");
+    if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
     return r;
   }
 
@@ -250,6 +258,7 @@ class EventRnnRun {
   }
 
   void save(const std::string& dir, const std::vector<CorpusScore>& scores) {
+    if (!dp_.env().leader()) return;  // rank 0 alone writes
     nlohmann::json& c = event_rnn_impl(model_).card;
     c["kind"] = o_.kind == "drums" ? "drums_rnn" : "melody_rnn";
     c["steps"] = step_;
@@ -273,6 +282,7 @@ class EventRnnRun {
   }
 
   const EventRnnTrainOptions& o_;
+  DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   std::string ckpt_;
   EventRnn model_;
@@ -302,8 +312,12 @@ EventRnnTrainResult train_event_rnn(const EventRnnTrainOptions& o) {
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
-  EventRnnRun run(o, log);
-  const LoopSummary summary = run_with_checkpoints(run, o, log, 5, 50);
+  DataParallel dp(distributed_env());
+  if (!dp.env().leader()) log = [](const std::string&) {};
+  EventRnnTrainOptions quiet = o;  // ranks other than 0 show no progress
+  if (!dp.env().leader()) quiet.progress = [](const std::string&) {};
+  EventRnnRun run(quiet, dp, log);
+  const LoopSummary summary = run_with_checkpoints(run, quiet, log, 5, 50);
   return run.finish(summary);
 }
 

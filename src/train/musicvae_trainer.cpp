@@ -15,6 +15,7 @@
 #include "nn/model_folder.h"
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
+#include "train/data_parallel.h"
 #include "train/train_util.h"
 #include "train/training_loop.h"
 
@@ -114,7 +115,8 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
 // One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
 class MusicVaeRun {
  public:
-  MusicVaeRun(const TrainOptions& o, std::function<void(const std::string&)> log) : o_(o), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
+  MusicVaeRun(const TrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+      : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
     net_ = open_network(o, ckpt_, card_, log_);
     config_ = training_config(net_, o);
     net_->model_name = o.out_dir;
@@ -122,6 +124,7 @@ class MusicVaeRun {
     load_corpora();
     transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
     params_ = trainable_parameters(net_, o.freeze_decoder);
+    dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
     adam_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(o.learning_rate));
     step_ = first_step_ = card_.value("steps", int64_t(0));
     seconds_before_ = card_.value("training_seconds", 0.0);
@@ -144,6 +147,7 @@ class MusicVaeRun {
   void save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card);
 
   const TrainOptions& o_;
+  DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   std::string ckpt_;
   nlohmann::json card_;
@@ -197,21 +201,27 @@ std::vector<Tokens> MusicVaeRun::next_batch() {
 }
 
 StepOutcome MusicVaeRun::train_step(int64_t n) {
-  auto targets = nn::tokens_to_tensor(next_batch(), config_, "training windows");
+  // One global batch, drawn alike on every rank; this rank trains on its slice of it.
+  const std::vector<Tokens> batch = next_batch();
+  const auto [first, last] = dp_.slice(batch.size());
+  auto targets = nn::tokens_to_tensor(std::vector<Tokens>(batch.begin() + long(first), batch.begin() + long(last)), config_,
+                                      "training windows");
   const double lr = (o_.learning_rate - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
   for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   const double sampling = o_.sampling_rate > 0 ? 1.0 - o_.sampling_rate / (o_.sampling_rate + std::exp(double(n) / o_.sampling_rate)) : 0.0;
   adam_->zero_grad();
   auto [mu, sigma] = net_->encode(targets);
-  auto z = mu + sigma * torch::randn_like(sigma);
+  // The noise is drawn for the whole batch (so a slice gets the noise it has in the whole).
+  auto z = mu + sigma * torch::randn({int64_t(batch.size()), sigma.size(1)}).narrow(0, int64_t(first), int64_t(last - first));
   auto logits = net_->teacher_forced_logits(z, targets, sampling);
   auto loss = nn::musicvae_loss(config_, logits, targets, mu, sigma, n);
   loss.loss.backward();
+  dp_.average_gradients(params_);
   torch::nn::utils::clip_grad_norm_(params_, o_.clip_norm);
   adam_->step();
   step_ = n + 1;
   average_accuracy_ = n == first_step_ ? loss.accuracy : 0.98 * average_accuracy_ + 0.02 * loss.accuracy;
-  return StepOutcome{loss.loss.item<double>(), "(kl " + format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
+  return StepOutcome{dp_.average(loss.loss.item<double>()), "(kl " + format_fixed(loss.kl, 1) + ", beta " + format_fixed(loss.beta, 4) + ") acc " +
                                                    format_fixed(average_accuracy_, 3) + " lr " + format_fixed(lr * 1e3, 3) + "e-3"};
 }
 
@@ -226,6 +236,7 @@ double MusicVaeRun::accuracy(const std::vector<Tokens>& windows, size_t limit) {
 }
 
 void MusicVaeRun::save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card) {
+  if (!dp_.env().leader()) return;  // rank 0 alone writes
   nlohmann::json c = card_;
   c["steps"] = step_;
   c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
@@ -258,7 +269,7 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
 std::string MusicVaeRun::checkpoint(int64_t n) {
   const double val = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, 512);
   save(ckpt_, -1, -1, false);
-  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
 }
 
@@ -280,7 +291,7 @@ TrainResult MusicVaeRun::finish(const LoopSummary& run) {
   card_["latent_prior"] = latent_prior(net_, config_, corpus_.train.windows, "training windows");
   save(o_.out_dir, r.validation_accuracy, r.train_accuracy, true);
   save(ckpt_, -1, -1, false);
-  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return r;
 }
 
@@ -309,8 +320,12 @@ TrainResult train_musicvae(const TrainOptions& o) {
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
-  MusicVaeRun run(o, log);
-  const LoopSummary summary = run_with_checkpoints(run, o, log, 10, 100);
+  DataParallel dp(distributed_env());
+  if (!dp.env().leader()) log = [](const std::string&) {};
+  TrainOptions quiet = o;  // ranks other than 0 show no progress
+  if (!dp.env().leader()) quiet.progress = [](const std::string&) {};
+  MusicVaeRun run(quiet, dp, log);
+  const LoopSummary summary = run_with_checkpoints(run, quiet, log, 10, 100);
   return run.finish(summary);
 }
 
