@@ -182,8 +182,8 @@ TEST_F(DdspRender, CliRendersSongsAndNotes) {
       << out;
   EXPECT_NEAR(read_sound_file(dir + "/n.wav").seconds(), 1.0 + 0.25 + 0.2, 0.05);
 
-  EXPECT_NE(test::run_command(bin + " render " + dir + "/duet.mid -o " + dir + "/x.wav --engine ddsp", &out, true), 0);
-  EXPECT_NE(out.find("--ddsp-model"), std::string::npos) << out;
+  EXPECT_NE(test::run_command(bin + " render " + dir + "/duet.mid -o " + dir + "/x.wav --engine ddsp --ddsp-model " + dir + "/none", &out, true), 0);
+  EXPECT_NE(out.find(dir + "/none"), std::string::npos) << out;
   EXPECT_NE(test::run_command(bin + " render " + dir + "/duet.mid -o " + dir + "/x.wav --engine ddsp --ddsp-model " + kDdspDir +
                                   " --timbre preset:Flute",
                               &out, true),

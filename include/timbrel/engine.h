@@ -41,11 +41,12 @@ std::string bundled_model_path(const std::string& name);
 
 struct EngineParams {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn).
+  // melody-rnn, drums-rnn, ddsp-gm).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
-  // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program, or a
-  // folder of them, chosen per General MIDI family (e.g. ../shared/models-ext/ddsp: violin for
-  // strings, trumpet for brass, tenor_saxophone for reeds, flute for pipes).
+  // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program (by
+  // its presets, when it has them), or a folder of them, chosen per General MIDI family (e.g.
+  // ../shared/models-ext/ddsp: violin for strings, trumpet for brass, tenor_saxophone for reeds,
+  // flute for pipes); "" = the bundled models/ddsp-gm.
   std::string ddsp_model;
   Device device = Device::Auto;
   Precision precision = Precision::Fp32;

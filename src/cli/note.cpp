@@ -47,6 +47,15 @@ void run_ddsp_pitch(const Options& o) {
   Note n;
   n.pitch = o.pitch;
   n.velocity = o.render.velocity;
+  if (!o.timbre.empty()) {  // a model with presets plays the one of this program
+    if (o.timbre.rfind("program:", 0) != 0) throw Error("--timbre " + o.timbre, "with --engine ddsp --pitch, give program:N");
+    try {
+      n.program = std::stoi(o.timbre.substr(8));
+    } catch (const std::exception&) {
+      n.program = -1;
+    }
+    if (n.program < 0 || n.program > 127) throw Error("--timbre " + o.timbre, "program must be 0..127");
+  }
   n.end_time = o.duration;
   seq.add_note(n);
   NoteRenderOptions r;
@@ -60,22 +69,26 @@ void run_ddsp_pitch(const Options& o) {
 }
 
 void run_ddsp(const Options& o) {
-  if (o.model.empty()) throw Error("--model", "--engine ddsp needs a DDSP model folder (e.g. ../shared/models-ext/ddsp/violin)");
-  if (!o.timbre.empty() || !o.z_file.empty() || !o.pad.empty())
-    throw Error("--timbre", "--engine ddsp plays its model's instrument (no --timbre, --z-file or --pad)");
+  const std::string model_dir = o.model.empty() ? bundled_model_path("ddsp-gm") : o.model;
+  if (!o.z_file.empty() || !o.pad.empty()) throw Error("--z-file", "--engine ddsp takes --timbre preset:NAME|program:N (no --z-file or --pad)");
   refuse_existing_output(o.out);
-  if (o.pitch >= 0) return run_ddsp_pitch(o);
+  if (o.pitch >= 0) {
+    Options resolved = o;
+    resolved.model = model_dir;
+    return run_ddsp_pitch(resolved);
+  }
   if (o.f0_file.empty() || o.loudness_file.empty())
     throw Error("--f0-file", "--engine ddsp needs --pitch, or --f0-file and --loudness-file");
   const std::vector<float> f0 = read_curve(o.f0_file, "--f0-file"), loudness = read_curve(o.loudness_file, "--loudness-file");
   if (f0.size() != loudness.size())
     throw Error(o.loudness_file, "has " + std::to_string(loudness.size()) + " frames, --f0-file " + std::to_string(f0.size()));
-  Ddsp model = Ddsp::load(o.model);
+  Ddsp model = Ddsp::load(model_dir);
+  if (!o.timbre.empty() && model.info().presets.empty()) throw Error("--timbre", "this DDSP model has one instrument (no presets)");
   Audio a;
   a.sample_rate = model.info().sample_rate;
-  a.samples = model.render(f0, loudness, !o.no_noise, o.seed);
+  a.samples = model.render(f0, loudness, !o.no_noise, o.seed, o.timbre.empty() ? std::vector<float>{} : model.instrument(o.timbre));
   write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
-  std::printf("%s: %zu frames (%.2f s) of f0 and loudness%s -> %s\n", o.model.c_str(), f0.size(), a.seconds(),
+  std::printf("%s: %zu frames (%.2f s) of f0 and loudness%s -> %s\n", model_dir.c_str(), f0.size(), a.seconds(),
               o.no_noise ? ", harmonic part only" : "", o.out.c_str());
 }
 

@@ -14,7 +14,8 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   cmd->add_option("--engine", o.engine, "Melodic notes by: gansynth (--model) | ddsp (--ddsp-model; drums stay on --drum-model)")
       ->capture_default_str()->check(CLI::IsMember({"gansynth", "ddsp"}));
   cmd->add_option("--ddsp-model", o.ddsp_model,
-                  "DDSP model folder, or a folder of them chosen per General MIDI family (e.g. ../shared/models-ext/ddsp)");
+                  "DDSP model folder (default: the bundled models/ddsp-gm), or a folder of them chosen per General MIDI family "
+                  "(e.g. ../shared/models-ext/ddsp)");
   cmd->add_option("--vibrato", o.vibrato, "DDSP: vibrato depth in cents (0: none; modulation CC 1 adds to it)")->capture_default_str()
       ->check(CLI::Range(0.0, 200.0));
   cmd->add_option("--glide", o.glide, "DDSP: seconds the pitch slides into a legato note")->capture_default_str()->check(CLI::Range(0.0, 2.0));
@@ -104,8 +105,6 @@ EngineParams engine_params(const SongOptions& o) {
   p.melody_rnn_model = o.melody_rnn_model;
   p.drums_rnn_model = o.drums_rnn_model;
   p.ddsp_model = o.ddsp_model;
-  if (o.engine == "ddsp" && o.ddsp_model.empty())
-    throw Error("--ddsp-model", "--engine ddsp needs a DDSP model folder (e.g. ../shared/models-ext/ddsp/violin, or ../shared/models-ext/ddsp for all four)");
   p.device = parse_device(o.device);
   p.precision = parse_precision(o.precision);
   p.log = print_note;

@@ -137,6 +137,8 @@ void add_train_ddsp(CLI::App& train) {
   cmd->add_option("--embedding", o->embedding, "Size of each preset's learned embedding")->default_val(16)->check(CLI::Range(1, 256));
   cmd->add_option("--batch", o->batch, "Crops per step")->default_val(16);
   cmd->add_option("--crop", o->crop_seconds, "Seconds per training crop")->default_val(1.0);
+  cmd->add_option("--harmonic-warmup", o->harmonic_warmup_steps, "First steps trained through the harmonic synthesizer alone (noise off)")
+      ->default_val(300);
   cmd->add_option("--lr", o->learning_rate, "Peak learning rate (cosine decay to 10% over the run)")->default_val(1e-3);
   cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(200);
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(200);

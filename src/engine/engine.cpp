@@ -123,8 +123,7 @@ struct Engine::Impl {
       log("track " + std::to_string(track) + " moved " + std::to_string(octaves) + " octave(s) into the DDSP model's range");
   }
   DdspBank& ddsp_bank() {
-    if (params.ddsp_model.empty()) throw Error("ddsp_model", "is needed for the DDSP engine (a DDSP model folder or a folder of them)");
-    if (!ddsp) ddsp = std::make_unique<DdspBank>(params.ddsp_model);
+    if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-gm"));
     return *ddsp;
   }
   // The melodic notes played by DDSP (the bed, unlimited) and the drum notes left for the drum

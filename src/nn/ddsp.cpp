@@ -114,15 +114,30 @@ void load_trained(const std::string& path, Ddsp::Impl& impl) {
 
 }  // namespace
 
-bool is_ddsp_model(const std::string& path) {
+namespace {
+
+// model.json as an object (null when absent or not JSON).
+nlohmann::json card_of(const std::string& path) {
   const std::string file = path + "/model.json";
-  if (!std::filesystem::is_regular_file(file)) return false;
-  const nlohmann::json j = nlohmann::json::parse(read_text_file(file), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
-  if (text("architecture") == "ddsp") return true;
+  if (!std::filesystem::is_regular_file(file)) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(read_text_file(file), nullptr, false);
+  return j.is_discarded() || !j.is_object() ? nlohmann::json(nullptr) : j;
+}
+
+std::string text_of(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+// A model trained here (a model folder of architecture "ddsp"), not a Magenta graph.
+bool trained_here(const std::string& path) { return text_of(card_of(path), "architecture") == "ddsp"; }
+
+}  // namespace
+
+bool is_ddsp_model(const std::string& path) {
+  const nlohmann::json j = card_of(path);
+  if (text_of(j, "architecture") == "ddsp") return true;
   // A graph model whose weights are DDSP's decoder (Magenta's other graphs are not DDSP).
-  return text("format") == "graph-model" && j.dump().find("dilated_conv_decoder") != std::string::npos;
+  return text_of(j, "format") == "graph-model" && j.dump().find("dilated_conv_decoder") != std::string::npos;
 }
 
 Ddsp::Ddsp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -134,7 +149,7 @@ const DdspInfo& Ddsp::info() const { return impl_->info; }
 Ddsp Ddsp::load(const std::string& path) {
   if (!std::filesystem::is_directory(path)) throw Error(path, "is not a folder (a DDSP TF.js graph model: model.json + shard)");
   auto impl = std::make_unique<Impl>();
-  if (nn::is_model_folder(path)) {
+  if (trained_here(path)) {
     load_trained(path, *impl);
     (*impl->net)->eval();
     for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();

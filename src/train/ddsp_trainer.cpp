@@ -115,7 +115,7 @@ class DdspRun {
     for (int b = 0; b < o_.batch; ++b) crops.push_back({train_[pick(rng_)], random_start()});
     const auto [first, last] = dp_.slice(crops.size());
     adam_->zero_grad();
-    const torch::Tensor loss = loss_of(crops, int64_t(rng_()), first, last);
+    const torch::Tensor loss = loss_of(crops, int64_t(rng_()), first, last, n >= o_.harmonic_warmup_steps);
     loss.backward();
     dp_.average_gradients(net_->parameters());
     adam_->step();
@@ -215,7 +215,8 @@ class DdspRun {
 
   // The loss of crops [first, last) of a batch whose noise is drawn for the whole batch (so a
   // slice sees the noise it has in the whole).
-  torch::Tensor loss_of(const std::vector<std::pair<size_t, int>>& all, int64_t noise_seed, size_t first, size_t last) {
+  torch::Tensor loss_of(const std::vector<std::pair<size_t, int>>& all, int64_t noise_seed, size_t first, size_t last,
+                        bool with_noise = true) {
     const std::vector<std::pair<size_t, int>> crops(all.begin() + long(first), all.begin() + long(last));
     const Crops c = make_crops(crops);
     const nn::DdspOutputs out = net_->forward(c.f0, c.loudness, net_->embeddings().index_select(0, c.preset));
@@ -225,8 +226,8 @@ class DdspRun {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(noise_seed));
       noise = (torch::rand({int64_t(all.size()), c.target.size(1)}, gen) * 2 - 1).narrow(0, int64_t(first), int64_t(last - first));
     }
-    const torch::Tensor audio = nn::harmonic_audio(c.f0, out.amplitude, out.distribution, kRate, kHop) +
-                                nn::filtered_noise_audio(out.noise, noise, kHop);
+    torch::Tensor audio = nn::harmonic_audio(c.f0, out.amplitude, out.distribution, kRate, kHop);
+    if (with_noise) audio = audio + nn::filtered_noise_audio(out.noise, noise, kHop);
     return nn::multiscale_spectral_loss(audio, c.target);
   }
 
@@ -272,8 +273,10 @@ class DdspRun {
         {"recipe", "DDSP decoder (dilated convolutions, per-frame norm, a learned 16-dim embedding per preset at its input) "
                    "through differentiable harmonic (60) + filtered-noise (65 bands) synthesis; DDSP's multi-scale spectral "
                    "loss (FFT 2048..64, linear + log magnitudes); f0 = the note's pitch, loudness = DDSP's A-weighted "
-                   "loudness of the note; random 1 s crops (a quarter at the onset); Adam, cosine learning-rate decay"},
+                   "loudness of the note; random 1 s crops (a quarter at the onset); the first steps through the harmonic "
+                   "synthesizer alone; Adam, cosine learning-rate decay"},
         {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"crop_seconds", o_.crop_seconds}, {"seed", o_.seed},
+                      {"harmonic_warmup_steps", o_.harmonic_warmup_steps},
                       {"threads", o_.threads}}},
         {"data", {{"folder", o_.data_dir}, {"licence", o_.data_licence}, {"train_notes", train_.size()},
                   {"validation_notes", validation_.size()}, {"presets", presets_.size()}}}};
@@ -312,21 +315,7 @@ DdspTrainResult train_ddsp(const DdspTrainOptions& o) {
   DataParallel dp(distributed_env());
   if (!dp.env().leader()) log = [](const std::string&) {};
   DdspRun run(o, dp, log);
-  LoopSettings loop;
-  loop.max_steps = o.max_steps;
-  loop.minutes = o.minutes;
-  loop.validate_every = o.validate_every;
-  loop.checkpoint_every = o.checkpoint_every;
-  loop.log = log;
-  loop.progress = dp.env().leader() ? o.progress : [](const std::string&) {};
-  const LoopSummary summary = TrainingLoop(loop, run.step())
-                                  .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); },
-                                       [&] { return run.validation_loss(64); },
-                                       [&](int64_t n, double val) {
-                                         run.save(o.out_dir + "/checkpoint", false, nullptr);
-                                         return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " +
-                                                format_fixed(val, 4);
-                                       });
+  const LoopSummary summary = run_with_validation(run, o, log, dp.env().leader());
   return run.finish(summary);
 }
 

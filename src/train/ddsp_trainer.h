@@ -20,6 +20,10 @@ struct DdspTrainOptions {
   int64_t max_steps = 0;
   double minutes = 0;
   double learning_rate = 1e-3, min_lr_fraction = 0.1;  // cosine decay
+  // The first steps train through the harmonic synthesizer alone: with the noise on from the start
+  // the noise learns the spectral envelope first and the harmonic amplitude can sink into
+  // exp_sigmoid's flat floor, where no gradient brings it back (seen on 22 GM presets).
+  int64_t harmonic_warmup_steps = 300;
   int validate_every = 200, checkpoint_every = 200;
   int threads = 2;
   uint64_t seed = 0;

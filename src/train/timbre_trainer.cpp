@@ -391,21 +391,7 @@ TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
   DataParallel dp(distributed_env());
   if (!dp.env().leader()) log = [](const std::string&) {};
   TimbreRun run(o, dp, log);
-  LoopSettings loop;
-  loop.max_steps = o.max_steps;
-  loop.minutes = o.minutes;
-  loop.validate_every = o.validate_every;
-  loop.checkpoint_every = o.checkpoint_every;
-  loop.log = log;
-  loop.progress = dp.env().leader() ? o.progress : [](const std::string&) {};
-  const LoopSummary summary = TrainingLoop(loop, run.step())
-                                  .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); },
-                                       [&] { return run.validation_loss(64); },
-                                       [&](int64_t n, double val) {
-                                         run.save(o.out_dir + "/checkpoint", false, nullptr);
-                                         return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " +
-                                                format_fixed(val, 4);
-                                       });
+  const LoopSummary summary = run_with_validation(run, o, log, dp.env().leader());
   return run.finish(summary);
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "train/train_util.h"
+
 namespace timbrel::train {
 
 struct LoopSettings {
@@ -64,6 +66,27 @@ LoopSummary run_with_checkpoints(Run& run, const Options& o, std::function<void(
   loop.progress = o.progress;
   return TrainingLoop(loop, run.step())
       .run([&](int64_t n, double) { return run.train_step(n); }, {}, [&](int64_t n, double) { return run.checkpoint(n); });
+}
+
+// The loop of a trainer that validates: `run` offers step(), train_step(n, fraction),
+// validation_loss(notes) and save(dir, false, nullptr) (a checkpoint); `o` carries max_steps,
+// minutes, validate_every, checkpoint_every, out_dir and progress; `leader`: this process shows
+// progress (rank 0 of a data-parallel job).
+template <class Run, class Options>
+LoopSummary run_with_validation(Run& run, const Options& o, std::function<void(const std::string&)> log, bool leader) {
+  LoopSettings loop;
+  loop.max_steps = o.max_steps;
+  loop.minutes = o.minutes;
+  loop.validate_every = o.validate_every;
+  loop.checkpoint_every = o.checkpoint_every;
+  loop.log = std::move(log);
+  loop.progress = leader ? o.progress : [](const std::string&) {};
+  return TrainingLoop(loop, run.step())
+      .run([&](int64_t n, double fraction) { return run.train_step(n, fraction); }, [&] { return run.validation_loss(64); },
+           [&](int64_t n, double val) {
+             run.save(o.out_dir + "/checkpoint", false, nullptr);
+             return "step " + std::to_string(n) + ": checkpoint written; validation loss (64 notes) " + format_fixed(val, 4);
+           });
 }
 
 }  // namespace timbrel::train
