@@ -137,9 +137,12 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
   // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
   std::map<std::tuple<int, int, std::string>, std::vector<synth::VoiceNote>> groups;
   std::map<std::string, DdspVoice> voices;
+  std::map<int, DdspVoice> by_program;  // each program's voice looked up once, not per note
   for (const Note& n : seq.notes) {
     if (n.is_drum) continue;
-    const DdspVoice v = model_for(n.program);
+    auto found = by_program.find(n.program);
+    if (found == by_program.end()) found = by_program.emplace(n.program, model_for(n.program)).first;
+    const DdspVoice& v = found->second;
     voices[v.name] = v;
     groups[{n.instrument, n.channel, v.name}].push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
     ++report.notes;
