@@ -19,6 +19,7 @@
 #include "util/npy.h"
 
 using namespace timbrel;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 namespace {
@@ -134,6 +135,48 @@ TEST(NoteDataset, RendersSoundFontPresetsIntoASplitNoteSet) {
   // NumPy-readable: the arrays are plain .npy files.
   NpyArray small = read_npy(dir + "/audio.npy");
   EXPECT_EQ(small.shape, (std::vector<int64_t>{int64_t(set.size()), kNoteSamples}));
+}
+
+TEST(NoteDataset, PresetsTrainedWholeKeepEveryNoteInTraining) {
+  if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
+  auto build = [](const std::string& dir, std::vector<std::string> whole) {
+    train::NoteSetOptions o;
+    o.soundfonts = {kSoundFont};
+    o.out_dir = dir;
+    o.max_presets = 3;
+    o.min_pitch = 60;
+    o.max_pitch = 67;
+    o.validation_every = 2;
+    o.test_fraction = 0;
+    o.threads = 2;
+    o.train_whole = std::move(whole);
+    train::build_note_set(o);
+    std::map<std::pair<std::string, int>, std::string> splits;
+    for (const auto& r : train::NoteSet::open(dir).notes()) splits[{r.preset, r.pitch}] = r.split;
+    return splits;
+  };
+  const auto plain = build(test::temp_dir() + "/plain", {});
+  std::string held;  // a preset with validation notes in the plain split
+  for (const auto& [key, split] : plain)
+    if (split == "validation") held = key.first;
+  ASSERT_FALSE(held.empty());
+  const auto whole = build(test::temp_dir() + "/whole", {held});
+  size_t others_validation = 0;
+  for (const auto& [key, split] : whole) {
+    if (key.first == held) {
+      EXPECT_EQ(split, "train") << held << " pitch " << key.second;
+    } else if (plain.at(key) == "validation") {
+      EXPECT_EQ(split, "validation") << key.first << " pitch " << key.second;
+      ++others_validation;
+    }
+  }
+  EXPECT_GT(others_validation, 0u);
+  try {
+    build(test::temp_dir() + "/bad", {"No Such Preset"});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("train_whole"), HasSubstr("No Such Preset")));
+  }
 }
 
 TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {

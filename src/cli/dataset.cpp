@@ -26,6 +26,9 @@ void add_dataset(CLI::App& app, Status&) {
   cmd->add_option("--max-presets", o->max_presets, "At most this many presets (first in bank:program order)");
   cmd->add_option("--test-fraction", o->test_fraction, "Fraction of presets held out entirely")->default_val(0.1);
   cmd->add_option("--validation-every", o->validation_every, "Hold out ~1 in N (preset, pitch) pairs of the other presets for validation")->default_val(8);
+  cmd->add_option("--train-whole", o->train_whole,
+                  "Presets never held out, not even single notes (default with --drums: Standard, the kit songs play)")
+      ->delimiter(',');
   cmd->add_option("--seed", o->seed, "Seed of the preset split")->default_val(0);
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)");
   cmd->footer("Examples:\n  timbrel dataset notes --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 -o notes/fluidr3\n"

@@ -124,6 +124,10 @@ bool hashes_to_validation(const std::string& preset, int pitch, const NoteSetOpt
   return o.validation_every > 0 && hash_name(preset + "#" + std::to_string(pitch), o.seed + 1) % uint32_t(o.validation_every) == 0;
 }
 
+bool trained_whole(const std::string& preset, const NoteSetOptions& o) {
+  return std::find(o.train_whole.begin(), o.train_whole.end(), preset) != o.train_whole.end();
+}
+
 // The validation pairs among the training presets, where each pitch keeps at least one trained
 // preset: when the hash would hold out a pitch for all of them, the first keeps it.
 std::set<std::pair<std::string, int>> validation_pairs(const std::vector<std::string>& presets, int min_pitch, int max_pitch,
@@ -132,7 +136,7 @@ std::set<std::pair<std::string, int>> validation_pairs(const std::vector<std::st
   for (int pitch = min_pitch; pitch <= max_pitch; ++pitch) {
     std::vector<std::pair<std::string, int>> held;
     for (const auto& p : presets)
-      if (hashes_to_validation(p, pitch, o)) held.emplace_back(p, pitch);
+      if (!trained_whole(p, o) && hashes_to_validation(p, pitch, o)) held.emplace_back(p, pitch);
     if (!held.empty() && held.size() == presets.size()) held.erase(held.begin());
     out.insert(held.begin(), held.end());
   }
@@ -318,7 +322,8 @@ class NoteSetWriter {
                           {"sources", o_.from_wavs.empty() ? nlohmann::json(o_.soundfonts) : nlohmann::json({o_.from_wavs})},
                           {"pitches", {o_.min_pitch, o_.max_pitch}},
                           {"velocities", o_.velocities},
-                          {"split", {{"test_fraction", o_.test_fraction}, {"validation_every", o_.validation_every}, {"seed", o_.seed}}},
+                          {"split", {{"test_fraction", o_.test_fraction}, {"validation_every", o_.validation_every}, {"seed", o_.seed},
+                                     {"train_whole", o_.train_whole}}},
                           {"notes", index_}};
     spectrograms_.commit(summary.notes);
     audio_.commit(summary.notes);
@@ -346,11 +351,17 @@ void add_recordings(const NoteSetOptions& o, NoteSetWriter& out) {
 }
 
 // Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
-void add_soundfont_presets(const NoteSetOptions& o, int threads, NoteSetWriter& out) {
+void add_soundfont_presets(const NoteSetOptions& o, bool named_whole, int threads, NoteSetWriter& out) {
   const std::vector<SoundFontPreset> presets = select_presets(o);
+  if (named_whole)
+    for (const auto& name : o.train_whole)
+      if (std::none_of(presets.begin(), presets.end(), [&](const SoundFontPreset& p) { return p.name == name; }))
+        throw Error("train_whole", "names preset \"" + name + "\", which is not among the selected presets");
   std::vector<int> pitches;
   for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
-  auto is_test = [&](const SoundFontPreset& p) { return double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000; };
+  auto is_test = [&](const SoundFontPreset& p) {
+    return !trained_whole(p.name, o) && double(hash_name(p.name, o.seed) % 10000) < o.test_fraction * 10000;
+  };
   std::vector<std::string> training_presets;
   for (const auto& p : presets)
     if (!is_test(p)) training_presets.push_back(p.name);
@@ -386,13 +397,15 @@ void add_soundfont_presets(const NoteSetOptions& o, int threads, NoteSetWriter& 
 
 }  // namespace
 
-NoteSetSummary build_note_set(const NoteSetOptions& o) {
-  check_note_set_options(o);
+NoteSetSummary build_note_set(const NoteSetOptions& options) {
+  check_note_set_options(options);
+  NoteSetOptions o = options;
+  if (o.drums && o.train_whole.empty()) o.train_whole = {"Standard"};  // the renderer's default kit
   fs::create_directories(o.out_dir);
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   NoteSetWriter out(o, threads);
   if (!o.from_wavs.empty()) add_recordings(o, out);
-  else add_soundfont_presets(o, threads, out);
+  else add_soundfont_presets(o, !options.train_whole.empty(), threads, out);
   out.commit();
   return out.summary;
 }

@@ -6,7 +6,8 @@
 //   audio.npy          float16 [N, 64000], 16 kHz mono, each note scaled to peak 0.9
 // Notes come from SoundFonts (libfluidsynth, reverb and chorus off: 3 s held + 1 s release) or
 // from a folder of recordings. The split keeps whole presets out ("test") and some (preset, pitch)
-// pairs of the others out ("validation"), never a whole pitch; the rest is "train".
+// pairs of the others out ("validation"), never a whole pitch nor a preset named in
+// `train_whole`; the rest is "train".
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,6 +36,10 @@ struct NoteSetOptions {
   int max_presets = 0;        // 0: all
   double test_fraction = 0.1;
   int validation_every = 8;   // ~1 in 8 (preset, pitch) pairs of the training presets is held out
+  // Presets trained whole: never test, no validation pairs. A drum kit's notes are different
+  // instruments, so a held-out (kit, note) pair is a sound the model never heard; the kit a
+  // renderer plays by default must be trained whole. Empty with `drums`: {"Standard"}.
+  std::vector<std::string> train_whole;
   uint32_t seed = 0;
   int threads = 0;
   std::function<void(const std::string&)> log;       // skipped files; unset: dropped
