@@ -179,6 +179,60 @@ TEST(NoteDataset, PresetsTrainedWholeKeepEveryNoteInTraining) {
   }
 }
 
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(NoteDataset, ShardsMergeIntoExactlyTheSingleRunsNoteSet) {
+  if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
+  auto options = [](const std::string& dir, Shard shard) {
+    train::NoteSetOptions o;
+    o.soundfonts = {kSoundFont};
+    o.out_dir = dir;
+    o.max_presets = 6;
+    o.min_pitch = 60;
+    o.max_pitch = 63;
+    o.validation_every = 3;
+    o.test_fraction = 0.3;
+    o.threads = 2;
+    o.shard = shard;
+    return o;
+  };
+  const std::string root = test::temp_dir();
+  const auto whole = train::build_note_set(options(root + "/whole", {}));
+  std::vector<std::string> parts;
+  size_t notes = 0;
+  for (int i : {2, 0, 1}) {  // any order
+    parts.push_back(root + "/part" + std::to_string(i));
+    notes += train::build_note_set(options(parts.back(), {i, 3})).notes;
+  }
+  EXPECT_EQ(notes, whole.notes);
+  const auto merged = train::merge_note_sets(parts, root + "/merged");
+  EXPECT_EQ(merged.notes, whole.notes);
+  EXPECT_EQ(merged.validation, whole.validation);
+  EXPECT_EQ(merged.test, whole.test);
+  for (const char* file : {"index.json", "audio.npy", "spectrograms.npy"})
+    EXPECT_TRUE(file_bytes(root + "/whole/" + file) == file_bytes(root + "/merged/" + file)) << file << " differs";
+
+  auto merge_error = [&](std::vector<std::string> dirs) {
+    try {
+      train::merge_note_sets(dirs, root + "/bad");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(merge_error({parts[0], parts[1]}), HasSubstr("shard 1 of 3 is missing"));  // parts[0] is shard 2, parts[1] shard 0
+  EXPECT_THAT(merge_error({parts[0], parts[0], parts[1]}), HasSubstr("again"));
+  EXPECT_THAT(merge_error({root + "/whole"}), HasSubstr("is not a shard"));
+  auto other = options(root + "/other", {0, 3});
+  other.max_pitch = 64;
+  train::build_note_set(other);
+  EXPECT_THAT(merge_error({root + "/other", parts[0], parts[2]}), HasSubstr("other options"));
+  EXPECT_FALSE(std::filesystem::exists(root + "/bad/index.json"));
+}
+
 TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {
   const std::string in = test::temp_dir() + "/wavs";
   std::filesystem::create_directories(in + "/organ");
@@ -200,6 +254,20 @@ TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {
   for (const auto& r : set.notes()) pitch[r.preset] = r.pitch;
   EXPECT_EQ(pitch["organ"], 69);
   EXPECT_EQ(pitch["hum"], 57);
+
+  // Sharded by instrument, the two halves merge into the same set.
+  std::vector<std::string> parts;
+  for (int i : {0, 1}) {
+    auto p = o;
+    p.out_dir = test::temp_dir() + "/wavs-part" + std::to_string(i);
+    p.shard = {i, 2};
+    train::build_note_set(p);
+    parts.push_back(p.out_dir);
+  }
+  const std::string merged = test::temp_dir() + "/wavs-merged";
+  train::merge_note_sets(parts, merged);
+  for (const char* file : {"index.json", "audio.npy", "spectrograms.npy"})
+    EXPECT_TRUE(file_bytes(o.out_dir + "/" + file) == file_bytes(merged + "/" + file)) << file << " differs";
 }
 
 TEST(NoteDataset, ErrorsNameTheProblem) {

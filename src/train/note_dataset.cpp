@@ -27,7 +27,7 @@
 #include "train/soundfont_notes.h"
 #include "util/atomic_file.h"
 #include "util/half.h"
-#include "util/npy.h"
+#include "train/half_npy_writer.h"
 
 namespace timbrel::train {
 namespace fs = std::filesystem;
@@ -106,6 +106,7 @@ constexpr float kSilentPeak = 1e-4f;  // -80 dBFS: the preset has no sample for 
 struct PendingNote {
   NoteRecord record;
   std::vector<float> audio;  // kNoteSamples
+  int order[2] = {0, 0};     // place in the whole set: preset (or recording) ordinal, note within it
 };
 
 // Deterministic preset choice for the test split.
@@ -143,39 +144,7 @@ std::set<std::pair<std::string, int>> validation_pairs(const std::vector<std::st
   return out;
 }
 
-// Streams float16 rows into an .npy whose first dimension is fixed once all rows are in.
-class HalfNpyWriter {
- public:
-  HalfNpyWriter(const std::string& path, std::vector<int64_t> row_shape)
-      : file_(path), row_shape_(std::move(row_shape)) {
-    std::vector<int64_t> shape{int64_t(1) << 40};
-    shape.insert(shape.end(), row_shape_.begin(), row_shape_.end());
-    header_size_ = npy_header("<f2", shape).size();
-    std::string blank(header_size_, ' ');
-    file_.write(blank.data(), blank.size());
-  }
-  void append(const float* values, size_t count) {
-    buffer_.resize(count);
-    for (size_t i = 0; i < count; ++i) buffer_[i] = float_to_half(values[i]);
-    file_.write(buffer_.data(), count * 2);
-  }
-  void commit(size_t rows) {
-    std::vector<int64_t> shape{int64_t(rows)};
-    shape.insert(shape.end(), row_shape_.begin(), row_shape_.end());
-    const std::string header = npy_header("<f2", shape, header_size_);
-    if (header.size() != header_size_ || ::pwrite(file_.fd(), header.data(), header.size(), 0) != ssize_t(header.size()))
-      throw Error(file_.temp_path(), "cannot write the npy header");
-    file_.commit();
-  }
-
- private:
-  AtomicFile file_;
-  std::vector<int64_t> row_shape_;
-  size_t header_size_ = 0;
-  std::vector<uint16_t> buffer_;
-};
-
-std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
+std::vector<fs::path> recording_files(const NoteSetOptions& o) {
   if (!fs::is_directory(o.from_wavs)) throw Error(o.from_wavs, "no such folder of recordings");
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(o.from_wavs)) {
@@ -184,14 +153,28 @@ std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) throw Error(o.from_wavs, "has no .wav or .flac files");
+  return files;
+}
+
+// The instrument of a recording: its sub-folder, or its name without the pitch.
+std::string recording_instrument(const fs::path& path, const std::string& root) {
+  const fs::path rel = fs::relative(path, root);
+  if (rel.has_parent_path()) return rel.parent_path().string();
+  const std::string name =
+      std::regex_replace(path.stem().string(), std::regex(R"([-_ ]*([A-Ga-g][#sb]?-?[0-9]|[0-9]{1,3})([-_ ][0-9]{1,3})?$)"), "");
+  return name.empty() ? "recordings" : name;
+}
+
+// The recordings of `files[i]` for the chosen ordinals, decoded at 16 kHz with their pitch.
+std::vector<PendingNote> read_recordings(const NoteSetOptions& o, const std::vector<fs::path>& files, const std::vector<size_t>& chosen) {
   std::vector<PendingNote> notes;
-  for (const auto& path : files) {
+  for (size_t i : chosen) {
+    const fs::path& path = files[i];
     Audio a = resample(mix_to_mono(read_sound_file(path.string())), kNoteSampleRate);
     PendingNote n;
     n.audio.assign(kNoteSamples, 0.0f);
     std::copy_n(a.samples.begin(), std::min(a.samples.size(), size_t(kNoteSamples)), n.audio.begin());
-    const std::string stem = path.stem().string();
-    int pitch = pitch_from_name(stem);
+    int pitch = pitch_from_name(path.stem().string());
     if (pitch < 0) pitch = estimate_pitch(n.audio.data(), n.audio.size());
     if (pitch < 0) {
       if (o.log) o.log(path.string() + ": no pitch in the name and none detected (skipped)");
@@ -200,19 +183,13 @@ std::vector<PendingNote> read_recordings(const NoteSetOptions& o) {
     n.record.source = path.string();
     n.record.pitch = pitch;
     n.record.program = -1;
-    const fs::path rel = fs::relative(path, o.from_wavs);
-    if (rel.has_parent_path()) {
-      n.record.preset = rel.parent_path().string();
-    } else {
-      std::string name = std::regex_replace(stem, std::regex(R"([-_ ]*([A-Ga-g][#sb]?-?[0-9]|[0-9]{1,3})([-_ ][0-9]{1,3})?$)"), "");
-      n.record.preset = name.empty() ? "recordings" : name;
-    }
+    n.record.preset = recording_instrument(path, o.from_wavs);
     n.record.family = "Recording";
+    n.order[0] = int(i);
     notes.push_back(std::move(n));
   }
   return notes;
 }
-
 
 using Clock = std::chrono::steady_clock;
 
@@ -305,13 +282,16 @@ class NoteSetWriter {
       const NoteRecord& r = n.record;
       index_.push_back({{"source", r.source}, {"bank", r.bank}, {"program", r.program}, {"preset", r.preset}, {"family", r.family},
                         {"pitch", r.pitch}, {"velocity", r.velocity}, {"split", r.split}, {"peak", r.peak}});
+      if (sharded()) index_.back()["order"] = {n.order[0], n.order[1]};
       ++(r.split == "train" ? summary.train : r.split == "validation" ? summary.validation : summary.test);
     }
     summary.notes += notes.size();
   }
 
+  bool sharded() const { return o_.shard.count > 1; }
+
   void commit() {
-    if (summary.notes == 0) throw Error(o_.out_dir, "no audible notes to store");
+    if (summary.notes == 0 && !sharded()) throw Error(o_.out_dir, "no audible notes to store");
     nlohmann::json doc = {{"format", "timbrel-notes"},
                           {"version", 1},
                           {"kind", o_.drums ? "drums" : "melodic"},
@@ -325,6 +305,7 @@ class NoteSetWriter {
                           {"split", {{"test_fraction", o_.test_fraction}, {"validation_every", o_.validation_every}, {"seed", o_.seed},
                                      {"train_whole", o_.train_whole}}},
                           {"notes", index_}};
+    if (sharded()) doc["shard"] = {{"index", o_.shard.index}, {"count", o_.shard.count}};
     spectrograms_.commit(summary.notes);
     audio_.commit(summary.notes);
     const std::string text = doc.dump(1) + "\n";
@@ -338,25 +319,45 @@ class NoteSetWriter {
   std::vector<nlohmann::json> index_;
 };
 
-void add_recordings(const NoteSetOptions& o, NoteSetWriter& out) {
+void check_named_presets(const std::vector<std::string>& names, const NoteSetOptions& o) {
+  for (const auto& name : o.train_whole)
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw Error("train_whole", "names preset \"" + name + "\", which is not among the selected presets");
+}
+
+// The split is the whole set's (every instrument's name is known before decoding); this shard
+// decodes only its instruments.
+void add_recordings(const NoteSetOptions& o, bool named_whole, NoteSetWriter& out) {
   const auto t0 = Clock::now();
-  auto notes = read_recordings(o);
-  out.summary.render_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const auto files = recording_files(o);
   std::set<std::string> names;
-  int lo = 127, hi = 0;
-  for (const auto& n : notes) names.insert(n.record.preset), lo = std::min(lo, n.record.pitch), hi = std::max(hi, n.record.pitch);
-  out.summary.presets = names.size();
-  out.validation = validation_pairs(std::vector<std::string>(names.begin(), names.end()), lo, hi, o);
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string name = recording_instrument(files[i], o.from_wavs);
+    names.insert(name);
+    if (o.shard.contains(name)) chosen.push_back(i);
+  }
+  const std::vector<std::string> all(names.begin(), names.end());
+  if (named_whole) check_named_presets(all, o);
+  out.validation = validation_pairs(all, 0, 127, o);
+  auto notes = read_recordings(o, files, chosen);
+  out.summary.render_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::set<std::string> mine;
+  for (const auto& n : notes) mine.insert(n.record.preset);
+  out.summary.presets = mine.size();
   out.write(out.finish(notes, false));
 }
 
 // Presets in groups of `threads`, rendered in parallel, written in order (the file is deterministic).
 void add_soundfont_presets(const NoteSetOptions& o, bool named_whole, int threads, NoteSetWriter& out) {
   const std::vector<SoundFontPreset> presets = select_presets(o);
-  if (named_whole)
-    for (const auto& name : o.train_whole)
-      if (std::none_of(presets.begin(), presets.end(), [&](const SoundFontPreset& p) { return p.name == name; }))
-        throw Error("train_whole", "names preset \"" + name + "\", which is not among the selected presets");
+  std::vector<std::string> names;
+  std::vector<size_t> mine;  // this shard's presets; the split is the whole selection's
+  for (size_t i = 0; i < presets.size(); ++i) {
+    names.push_back(presets[i].name);
+    if (o.shard.contains(presets[i].name)) mine.push_back(i);
+  }
+  if (named_whole) check_named_presets(names, o);
   std::vector<int> pitches;
   for (int p = o.min_pitch; p <= o.max_pitch; ++p) pitches.push_back(p);
   auto is_test = [&](const SoundFontPreset& p) {
@@ -366,8 +367,8 @@ void add_soundfont_presets(const NoteSetOptions& o, bool named_whole, int thread
   for (const auto& p : presets)
     if (!is_test(p)) training_presets.push_back(p.name);
   out.validation = validation_pairs(training_presets, o.min_pitch, o.max_pitch, o);
-  for (size_t first = 0; first < presets.size(); first += size_t(threads)) {
-    const size_t count = std::min(presets.size() - first, size_t(threads));
+  for (size_t first = 0; first < mine.size(); first += size_t(threads)) {
+    const size_t count = std::min(mine.size() - first, size_t(threads));
     std::vector<std::vector<PendingNote>> rendered(count);
     std::vector<std::string> errors(count);
     const auto t0 = Clock::now();
@@ -375,23 +376,25 @@ void add_soundfont_presets(const NoteSetOptions& o, bool named_whole, int thread
     for (size_t k = 0; k < count; ++k) {
       workers.emplace_back([&, k] {
         try {
-          rendered[k] = render_preset(presets[first + k], pitches, o);
+          rendered[k] = render_preset(presets[mine[first + k]], pitches, o);
         } catch (const std::exception& e) {
           errors[k] = e.what();
         }
       });
     }
     for (auto& w : workers) w.join();
-    for (const auto& e : errors)
-      if (!e.empty()) throw Error(presets[first].soundfont, e);
+    for (size_t k = 0; k < count; ++k)
+      if (!errors[k].empty()) throw Error(presets[mine[first + k]].soundfont, errors[k]);
     out.summary.render_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     for (size_t k = 0; k < count; ++k) {
-      auto kept = out.finish(rendered[k], is_test(presets[first + k]));
+      const SoundFontPreset& p = presets[mine[first + k]];
+      for (size_t j = 0; j < rendered[k].size(); ++j) rendered[k][j].order[0] = int(mine[first + k]), rendered[k][j].order[1] = int(j);
+      auto kept = out.finish(rendered[k], is_test(p));
       if (!kept.empty()) ++out.summary.presets;
       out.write(kept);
     }
     if (o.progress)
-      o.progress(std::to_string(first + count) + "/" + std::to_string(presets.size()) + " presets, " + std::to_string(out.summary.notes) + " notes");
+      o.progress(std::to_string(first + count) + "/" + std::to_string(mine.size()) + " presets, " + std::to_string(out.summary.notes) + " notes");
   }
 }
 
@@ -404,8 +407,9 @@ NoteSetSummary build_note_set(const NoteSetOptions& options) {
   fs::create_directories(o.out_dir);
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   NoteSetWriter out(o, threads);
-  if (!o.from_wavs.empty()) add_recordings(o, out);
-  else add_soundfont_presets(o, !options.train_whole.empty(), threads, out);
+  const bool named_whole = !options.train_whole.empty();
+  if (!o.from_wavs.empty()) add_recordings(o, named_whole, out);
+  else add_soundfont_presets(o, named_whole, threads, out);
   out.commit();
   return out.summary;
 }

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "util/shard.h"
+
 namespace timbrel::train {
 
 struct NoteRecord {
@@ -41,6 +43,9 @@ struct NoteSetOptions {
   // renderer plays by default must be trained whole. Empty with `drums`: {"Standard"}.
   std::vector<std::string> train_whole;
   uint32_t seed = 0;
+  // Render only the presets (or recording instruments) of this shard, by a stable hash of the
+  // name; the split is the whole set's, and each note keeps its place in it for merge_note_sets.
+  Shard shard;
   int threads = 0;
   std::function<void(const std::string&)> log;       // skipped files; unset: dropped
   std::function<void(const std::string&)> progress;  // "12/158 presets, 700 notes" as rendering goes
@@ -52,6 +57,10 @@ struct NoteSetSummary {
 };
 
 NoteSetSummary build_note_set(const NoteSetOptions& options);
+
+// Joins the shards 0..n-1 of one `build_note_set` (same options, each shard once) into one note
+// set at `out_dir`, byte for byte what a single run writes.
+NoteSetSummary merge_note_sets(const std::vector<std::string>& shard_dirs, const std::string& out_dir);
 
 // The 16 General MIDI families (program 0..127 -> "Piano", ..., "Sound Effects").
 std::string gm_family(int program);
