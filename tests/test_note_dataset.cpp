@@ -32,6 +32,20 @@ std::vector<float> sine(double hz, size_t n) {
   return v;
 }
 
+// The first `presets` presets of TimGM6mb at MIDI low..high, split as given.
+train::NoteSetOptions timgm_options(const std::string& dir, int presets, int low, int high, int validation_every, double test_fraction) {
+  train::NoteSetOptions o;
+  o.soundfonts = {kSoundFont};
+  o.out_dir = dir;
+  o.max_presets = presets;
+  o.min_pitch = low;
+  o.max_pitch = high;
+  o.validation_every = validation_every;
+  o.test_fraction = test_fraction;
+  o.threads = 2;
+  return o;
+}
+
 }  // namespace
 
 TEST(Half, MatchesIeeeBinary16) {
@@ -69,16 +83,7 @@ TEST(NoteDataset, YinFindsTheMidiPitchOfSines) {
 TEST(NoteDataset, RendersSoundFontPresetsIntoASplitNoteSet) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   const std::string dir = test::temp_dir() + "/notes";
-  train::NoteSetOptions o;
-  o.soundfonts = {kSoundFont};
-  o.out_dir = dir;
-  o.max_presets = 3;
-  o.min_pitch = 57;
-  o.max_pitch = 66;
-  o.validation_every = 4;
-  o.test_fraction = 0.34;
-  o.threads = 2;
-  auto s = train::build_note_set(o);
+  auto s = train::build_note_set(timgm_options(dir, 3, 57, 66, 4, 0.34));
   EXPECT_EQ(s.notes + s.silent, 3u * 10u);
   EXPECT_EQ(s.train + s.validation + s.test, s.notes);
   EXPECT_GT(s.validation, 0u);
@@ -140,15 +145,7 @@ TEST(NoteDataset, RendersSoundFontPresetsIntoASplitNoteSet) {
 TEST(NoteDataset, PresetsTrainedWholeKeepEveryNoteInTraining) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   auto build = [](const std::string& dir, std::vector<std::string> whole) {
-    train::NoteSetOptions o;
-    o.soundfonts = {kSoundFont};
-    o.out_dir = dir;
-    o.max_presets = 3;
-    o.min_pitch = 60;
-    o.max_pitch = 67;
-    o.validation_every = 2;
-    o.test_fraction = 0;
-    o.threads = 2;
+    auto o = timgm_options(dir, 3, 60, 67, 2, 0);
     o.train_whole = std::move(whole);
     train::build_note_set(o);
     std::map<std::pair<std::string, int>, std::string> splits;
@@ -187,15 +184,7 @@ std::string file_bytes(const std::string& path) {
 TEST(NoteDataset, ShardsMergeIntoExactlyTheSingleRunsNoteSet) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   auto options = [](const std::string& dir, Shard shard) {
-    train::NoteSetOptions o;
-    o.soundfonts = {kSoundFont};
-    o.out_dir = dir;
-    o.max_presets = 6;
-    o.min_pitch = 60;
-    o.max_pitch = 63;
-    o.validation_every = 3;
-    o.test_fraction = 0.3;
-    o.threads = 2;
+    auto o = timgm_options(dir, 6, 60, 63, 3, 0.3);
     o.shard = shard;
     return o;
   };
