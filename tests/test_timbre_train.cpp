@@ -253,6 +253,42 @@ TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
   }
 }
 
+// A preset weighted far above the other is the only one drawn: the other's embedding never
+// moves, however long the run, while an unweighted run trains it.
+TEST(TimbreTraining, PresetWeightsChooseWhatIsDrawn) {
+  if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
+  const train::NoteSet set = train::NoteSet::open(tiny_note_set());
+  std::string weighted, other;
+  for (const auto& r : set.notes()) (weighted.empty() || r.preset == weighted ? weighted : other) = r.preset;
+  ASSERT_FALSE(other.empty());
+  auto run = [&](int steps, std::map<std::string, double> weights) {
+    train::TimbreTrainOptions o;
+    o.data_dir = tiny_note_set();
+    o.out_dir = test::temp_dir() + "/weighted";
+    o.channels = {16, 16, 12, 12, 8, 8, 4};
+    o.latent_size = 16;
+    o.batch = 4;
+    o.max_steps = steps;
+    o.learning_rate = 3e-3;
+    o.threads = 1;
+    o.preset_weights = std::move(weights);
+    o.log = [](const std::string&) {};
+    train::train_timbre(o);
+    Gansynth g = Gansynth::load(o.out_dir);
+    return std::make_pair(g.timbre("preset:" + weighted), g.timbre("preset:" + other));
+  };
+  const auto three = run(3, {{weighted, 1e12}}), six = run(6, {{weighted, 1e12}}), plain = run(3, {});
+  EXPECT_EQ(three.second, six.second);
+  EXPECT_NE(three.first, six.first);
+  EXPECT_NE(three.second, plain.second);
+  try {
+    run(1, {{"No Such Preset", 2}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("No Such Preset"));
+  }
+}
+
 TEST(TimbreTraining, CommandLineBuildsTrainsEvaluatesAndPlays) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   const std::string bin = TIMBREL_BINARY, dir = test::temp_dir();

@@ -1,6 +1,8 @@
 // timbrel train melody|drums: train (or fine-tune) a MusicVAE on a folder of MIDI files.
 // timbrel train timbre: train the GANSynth timbre generator on a note set.
 // timbrel train melody-rnn|drums-rnn: train a primer-continuation RNN on folders of MIDI files.
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/command.h"
@@ -71,6 +73,21 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
   });
 }
 
+// --preset-weight NAME=W (the name may itself hold '=': the last one splits).
+std::string preset_weight_name(const std::string& text) {
+  const size_t eq = text.rfind('=');
+  if (eq == std::string::npos || eq == 0) throw Error("--preset-weight " + text, "expected NAME=W, e.g. Standard=8");
+  return text.substr(0, eq);
+}
+
+double preset_weight_value(const std::string& text) {
+  const std::string value = text.substr(text.rfind('=') + 1);
+  char* end = nullptr;
+  const double w = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(w > 0) || !std::isfinite(w)) throw Error("--preset-weight " + text, "W must be a positive number");
+  return w;
+}
+
 void add_train_timbre(CLI::App& train) {
   auto o = std::make_shared<train::TimbreTrainOptions>();
   auto* cmd = train.add_subcommand("timbre", "Train the GANSynth timbre generator on a note set (timbrel dataset notes)");
@@ -104,6 +121,8 @@ void add_train_timbre(CLI::App& train) {
                   "Weight of the L1 on frame-to-frame changes of the log band energies (decays drawn in steps, clicks; 0 = off)")
       ->default_val(0)
       ->check(CLI::NonNegativeNumber);
+  auto weights = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--preset-weight", *weights, "NAME=W: draw this preset's notes W times as often (repeatable), e.g. Standard=8");
   cmd->add_option("--validate-every", o->validate_every, "Steps between validation losses")->default_val(250);
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "Steps between checkpoints")->default_val(250);
   cmd->add_option("--threads", o->threads, "Torch threads")->default_val(2);
@@ -113,8 +132,9 @@ void add_train_timbre(CLI::App& train) {
   cmd->footer("Example:\n  timbrel dataset notes --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 -o notes/fluidr3\n"
               "  timbrel train timbre --data notes/fluidr3 --out models/my-timbres --minutes 60\n"
               "  timbrel note --model models/my-timbres --timbre preset:Flute --pitch 72 -o flute.wav");
-  cmd->callback([o] {
+  cmd->callback([o, weights] {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    for (const auto& w : *weights) o->preset_weights[preset_weight_name(w)] = preset_weight_value(w);
     o->log = stderr_log();
     o->progress = stderr_progress();
     auto r = train::train_timbre(*o);

@@ -241,6 +241,7 @@ class TimbreRun {
     step_ = g_.state.value("steps", int64_t(0));
     seconds_before_ = g_.state.value("training_seconds", 0.0);
     rng_.seed(o.seed * 7919 + uint64_t(step_));
+    if (!o.preset_weights.empty()) weighted_ = weighted_draw(o.preset_weights);
   }
 
   int64_t step() const { return step_; }
@@ -262,6 +263,8 @@ class TimbreRun {
                                LossWeights{o_.if_weight, o_.loud_weight, o_.linear_weight, o_.band_weight, o_.band_floor_db, o_.flux_weight});
   }
   nlohmann::json card(bool final_model, const nlohmann::json& metrics) const;
+  std::discrete_distribution<size_t> weighted_draw(const std::map<std::string, double>& weights) const;
+  size_t draw() { return o_.preset_weights.empty() ? std::uniform_int_distribution<size_t>(0, split_.train_ids.size() - 1)(rng_) : weighted_(rng_); }
 
   const TimbreTrainOptions& o_;
   DataParallel& dp_;
@@ -275,17 +278,32 @@ class TimbreRun {
   double seconds_before_ = 0;
   Clock::time_point t0_ = Clock::now();
   std::mt19937_64 rng_;
+  std::discrete_distribution<size_t> weighted_;
 };
+
+// A draw over the training notes where a preset's notes weigh its weight (others 1).
+std::discrete_distribution<size_t> TimbreRun::weighted_draw(const std::map<std::string, double>& weights) const {
+  for (const auto& [name, w] : weights) {
+    if (std::find(g_.preset_names.begin(), g_.preset_names.end(), name) == g_.preset_names.end())
+      throw Error("preset_weights", "names preset \"" + name + "\", which has no training notes in " + o_.data_dir);
+    if (!(w > 0) || !std::isfinite(w)) throw Error("preset_weights", "the weight of \"" + name + "\" must be positive");
+  }
+  std::vector<double> per_note;
+  for (size_t id : split_.train_ids) {
+    const auto it = weights.find(set_.note(id).preset);
+    per_note.push_back(it == weights.end() ? 1.0 : it->second);
+  }
+  return std::discrete_distribution<size_t>(per_note.begin(), per_note.end());
+}
 
 StepOutcome TimbreRun::train_step(int64_t n, double fraction) {
   const double lr_scale = o_.min_lr_fraction + (1 - o_.min_lr_fraction) * 0.5 * (1 + std::cos(M_PI * fraction));
   auto& groups = adam_->param_groups();
   for (size_t i = 0; i < groups.size(); ++i)
     static_cast<torch::optim::AdamOptions&>(groups[i].options()).lr(o_.learning_rate * lr_scale * (i == 2 ? o_.template_lr_scale : 1.0));
-  std::uniform_int_distribution<size_t> pick(0, split_.train_ids.size() - 1);
   // One global batch, drawn alike on every rank; this rank trains on its slice of it.
   std::vector<size_t> ids(size_t(o_.batch));
-  for (auto& id : ids) id = split_.train_ids[pick(rng_)];
+  for (auto& id : ids) id = split_.train_ids[draw()];
   const auto [first, last] = dp_.slice(ids.size());
   adam_->zero_grad();
   ReconstructionLoss loss = loss_of(std::vector<size_t>(ids.begin() + long(first), ids.begin() + long(last)));
@@ -331,7 +349,7 @@ nlohmann::json TimbreRun::card(bool final_model, const nlohmann::json& metrics) 
       {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
       {"recipe", recipe_text(o_)},
       {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"if_weight", o_.if_weight},
-                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"band_floor_db", o_.band_floor_db}, {"flux_weight", o_.flux_weight}, {"seed", o_.seed}, {"threads", o_.threads}}},
+                    {"loud_weight", o_.loud_weight}, {"linear_weight", o_.linear_weight}, {"band_weight", o_.band_weight}, {"band_floor_db", o_.band_floor_db}, {"flux_weight", o_.flux_weight}, {"preset_weights", o_.preset_weights}, {"seed", o_.seed}, {"threads", o_.threads}}},
       {"data", {{"folder", o_.data_dir}, {"kind", set_.kind()}, {"licence", o_.data_licence},
                 {"train_notes", split_.train_ids.size()}, {"validation_notes", split_.validation_ids.size()},
                 {"presets", g_.preset_names.size()}}}};

@@ -8,6 +8,7 @@
 // `seed:N` timbres are drawn from a Gaussian fitted to them.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct TimbreTrainOptions {
   double band_weight = 0;    // log band-energy envelope (timbre_generator.h)
   double band_floor_db = 70; // ... within this far below the note's loudest bin (band and flux)
   double flux_weight = 0;    // frame-to-frame change of the log band energies (timbre_generator.h)
+  // Presets drawn this many times as often as the others (1); e.g. the kit songs play.
+  std::map<std::string, double> preset_weights;
   int validate_every = 250, checkpoint_every = 250;
   int threads = 2;
   uint64_t seed = 0;
