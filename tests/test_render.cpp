@@ -134,6 +134,26 @@ TEST(Render, DrumNotesNeedADrumModel) {
   EXPECT_GT(rms(played, 0, 0.2), 0.0);
 }
 
+// The drum model's hits take their own phase reconstruction (drum_inverse), melodic notes theirs.
+TEST(Render, DrumHitsTakeTheDrumPhaseReconstruction) {
+  static const Gansynth drums = [] {
+    GansynthConfig c;
+    c.latent_size = 8;
+    c.channels = {16, 16, 16, 16, 8, 8, 8};
+    return Gansynth::random(c, 12, 0.5);
+  }();
+  NoteSequence s = one_note(38, 0, 0.2, 100);
+  s.notes[0].is_drum = true;
+  NoteRenderOptions o;
+  EXPECT_EQ(o.drum_inverse.phase, PhaseMethod::GriffinLim);
+  EXPECT_EQ(o.inverse.phase, PhaseMethod::Pghi);
+  const auto griffin_lim = render_sequence(s, model(), &drums, o);
+  o.inverse.phase = PhaseMethod::If;  // the melodic notes' method: no drum hit changes
+  EXPECT_EQ(griffin_lim, render_sequence(s, model(), &drums, o));
+  o.drum_inverse.phase = PhaseMethod::Pghi;
+  EXPECT_NE(griffin_lim, render_sequence(s, model(), &drums, o));
+}
+
 TEST(Render, DrumNotesOutsideTheKitMapOntoMagentasClasses) {
   EXPECT_EQ(drum_note_for_kit(36), 36);
   EXPECT_EQ(drum_note_for_kit(22), 42);  // electronic kits' closed hi-hat

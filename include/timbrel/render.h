@@ -59,6 +59,7 @@ struct NoteRenderOptions {
   int sample_rate = 16000;      // output rate (soxr when not 16000)
   bool strict = false;          // pitches outside the model's range: error instead of octave transposition
   InverseOptions inverse = generated_note_inverse();
+  InverseOptions drum_inverse = generated_drum_inverse();  // the drum model's hits
   int batch = 16;
   int threads = 0;
   SpectralBackend spectral;     // empty: the CPU spectral path

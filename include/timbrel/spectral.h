@@ -42,6 +42,16 @@ inline InverseOptions generated_note_inverse() {
   return o;
 }
 
+// Drum hits unless told otherwise: Griffin-Lim from a random start. A generated hit's decay is a
+// smooth noise spectrum, and PGHI gives such noise a coherent phase, so every frame sounds as a
+// click (a rattle at the 31 Hz frame rate); Griffin-Lim keeps it noise. Over the 47 Standard-kit
+// hits beside FluidSynth's: LSD 8.76 -> 7.70 dB, decay 0.83 -> 1.00 of FluidSynth's (medians).
+inline InverseOptions generated_drum_inverse() {
+  InverseOptions o;
+  o.phase = PhaseMethod::GriffinLim;
+  return o;
+}
+
 PhaseMethod parse_phase_method(const std::string& text);  // "if", "griffin-lim", "fgla", "pghi", "if+fgla", "pghi+fgla"
 std::string to_string(PhaseMethod method);
 

@@ -118,7 +118,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
   auto sweep = std::make_shared<train::SweepOptions>();
   auto sweep_on = std::make_shared<bool>(false);
   auto sweep_timbres = std::make_shared<std::string>();
-  auto sweep_phase = std::make_shared<std::string>("pghi");
+  auto sweep_phase = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* cmd = eval.add_subcommand("timbre", "Pitch accuracy, closeness to real notes and interpolation smoothness of a timbre model");
   cmd->add_option("--model,-m", o->model, "GANSynth model folder (default: the bundled models/gm-timbres); with --sweep also a DDSP model");
@@ -135,7 +135,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
                                       "exit status 1 when any note fails");
   cmd->add_option("--sweep-timbres", *sweep_timbres, "Timbres of the sweep, A,B,C (default program:0,program:40,program:73; drums: the Standard kit)");
   cmd->add_option("--soundfont", sweep->soundfont, std::string("Sweep: the truth's SoundFont (default ") + kFluidR3 + " when present)");
-  cmd->add_option("--phase", *sweep_phase, "Sweep: phase reconstruction of the notes (if, pghi, ...; default: the renderer's)")
+  cmd->add_option("--phase", *sweep_phase, "Sweep: phase reconstruction of the notes (if, pghi, griffin-lim, ...; default: the renderer's: pghi, a drum model's hits griffin-lim)")
       ->capture_default_str();
   cmd->add_option("--png-dir", sweep->png_dir, "Sweep: write a spectrogram PNG per timbre (generated above, FluidSynth's notes below)");
   cmd->add_flag("--json", *json, "Print one JSON object");
@@ -153,7 +153,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
       sweep->threads = o->threads;
       sweep->work_dir = o->work_dir;
       sweep->log = o->log;
-      sweep->inverse.phase = parse_phase_method(*sweep_phase);
+      if (!sweep_phase->empty()) sweep->inverse = InverseOptions{}, sweep->inverse->phase = parse_phase_method(*sweep_phase);
       if (!sweep_timbres->empty()) sweep->timbres = split_list(*sweep_timbres);
       const auto report = train::sweep_timbre_model(*sweep);
       if (*json) std::cout << report.dump() << std::endl;

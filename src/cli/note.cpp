@@ -132,7 +132,7 @@ void run(const Options& o) {
   write_note_audio(o.out, render_notes(engine, spec, o.render), o.render);
   std::printf("%s: pitch %d, %s, phase %s%s -> %s\n", model.c_str(), o.pitch,
               !o.pad.empty() ? ("pad " + o.pad).c_str() : !o.z_file.empty() ? o.z_file.c_str() : (o.timbre.empty() ? "seed:0" : o.timbre.c_str()),
-              o.render.phase.c_str(), o.render.compat == "magentajs" ? " (magenta.js mode)" : "", o.out.c_str());
+              note_phase(engine, o.render).c_str(), o.render.compat == "magentajs" ? " (magenta.js mode)" : "", o.out.c_str());
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ void add_render_options(CLI::App* cmd, RenderOptions& o) {
       ->capture_default_str()->check(CLI::Range(1, 127));
   cmd->add_option("--compat", o.compat, "exact (Magenta's Python) or magentajs (@magenta/music's spectrogram-to-audio)")
       ->check(CLI::IsMember({"exact", "magentajs"}))->capture_default_str();
-  cmd->add_option("--phase", o.phase, "pghi (phase from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | pghi+fgla | griffin-lim | fgla")->capture_default_str();
+  cmd->add_option("--phase", o.phase, "pghi (phase from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | "
+                                      "pghi+fgla | griffin-lim | fgla (default: pghi; a drum model's hits griffin-lim)");
   cmd->add_option("--iterations", o.iterations, "Iterations of the iterative phase methods")
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float")->capture_default_str();
@@ -37,9 +38,15 @@ Engine note_engine(const std::string& model, const RenderOptions& o) {
   return Engine(p);
 }
 
+std::string note_phase(Engine& engine, const RenderOptions& o) {
+  if (!o.phase.empty()) return o.phase;
+  const bool drums = engine.timbre_model().info().data_kind == "drums";
+  return to_string((drums ? generated_drum_inverse() : generated_note_inverse()).phase);
+}
+
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {
   InverseOptions inv;
-  inv.phase = parse_phase_method(o.phase);
+  inv.phase = parse_phase_method(note_phase(engine, o));
   inv.compat = o.compat == "magentajs" ? SpectralCompat::MagentaJs : SpectralCompat::Exact;
   inv.iterations = o.iterations;
   std::vector<float> audio = engine.spectrograms_to_audio(spectrograms, inv);

@@ -12,7 +12,7 @@
 namespace timbrel::cli {
 
 struct RenderOptions {
-  std::string compat = "exact", phase = "pghi", bit_depth = "16", device = "auto";
+  std::string compat = "exact", phase, bit_depth = "16", device = "auto";  // phase "": the renderer's for the model
   int iterations = 32;
   int velocity = 127;
 };
@@ -22,6 +22,8 @@ void add_render_options(CLI::App* cmd, RenderOptions& o);
 std::vector<std::string> split_list(const std::string& text, char sep = ',');
 // The engine for a GANSynth command: `model` ("" = bundled) and --device.
 Engine note_engine(const std::string& model, const RenderOptions& o);
+// --phase, or what the renderer takes for the model's notes (drum hits: griffin-lim, else pghi).
+std::string note_phase(Engine& engine, const RenderOptions& o);
 // n spectrograms (n * kSpectrogramValues) -> n * kNoteSamples samples, times velocity / 127.
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o);
 // Writes 16 kHz mono audio in the chosen bit depth (atomic).

@@ -34,6 +34,7 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
     cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float (FLAC: 16 or 24)")->capture_default_str();
   }
   cmd->add_option("--phase", o.phase, "Phase reconstruction: pghi (from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | ...")->capture_default_str();
+  cmd->add_option("--drum-phase", o.drum_phase, "Phase reconstruction of the drum hits (griffin-lim keeps their decays noise; pghi turns them into clicks)")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Notes generated per call (halved automatically when device memory runs out)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_flag("--strict", o.strict, "Pitches outside the model's range are errors (default: moved by octaves, with a warning)");
@@ -83,6 +84,7 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.sample_rate = o.sample_rate;
   r.strict = o.strict;
   r.inverse.phase = parse_phase_method(o.phase);
+  r.drum_inverse.phase = parse_phase_method(o.drum_phase);
   r.drums = !o.no_drums;
   r.engine = parse_timbre_engine(o.engine, "--engine");
   if (r.engine == TimbreEngine::Ddsp) {

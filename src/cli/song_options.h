@@ -14,7 +14,7 @@
 namespace timbrel::cli {
 
 struct SongOptions {
-  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "pghi", precision = "fp32";
+  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "pghi", drum_phase = "griffin-lim", precision = "fp32";
   double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
   int sample_rate = 16000, batch = 16;
   bool strict = false, no_drums = false;

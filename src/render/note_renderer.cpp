@@ -37,7 +37,7 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length) {
 }  // namespace
 
 NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& o)
-    : options_(o) {
+    : options_(o), drum_model_(drums != melodic ? drums : nullptr) {
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   if (o.batch < 1) throw Error("batch", "must be positive");
   NoteRenderReport& r = report_;
@@ -125,7 +125,8 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
     pitches.push_back(jobs_[queue[k]].pitch);
   }
   std::vector<float> out(n * kNoteSamples);
-  model->generate_audio(z, pitches, options_.inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
+  const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
+  model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
   for (size_t k = 0; k < n; ++k) {
     Job& job = jobs_[queue[next + k]];
     job.audio.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));

@@ -49,6 +49,7 @@ class NoteRenderer {
   void place(const Placed& p);
 
   NoteRenderOptions options_;
+  const Gansynth* drum_model_ = nullptr;  // its jobs take options_.drum_inverse
   NoteRenderReport report_;
   std::vector<Job> jobs_;
   std::vector<Placed> placed_;                        // sorted by start

@@ -207,6 +207,7 @@ struct SweepRun {
   const SweepModel& model;
   const SweepOptions& o;
   const SweepLimits& limits;
+  InverseOptions inverse;  // how the notes (and the truth's round trip) become audio
   bool drums = false, track = false;
   int lo = 0, hi = 0;
   std::string work = "";
@@ -234,7 +235,7 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
   for (size_t i = 0; i < pitches.size(); ++i) {
     std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
     const std::string wav = run.track ? run.work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
-    notes.push_back(measure(a, pitches[i], run.drums, m.relative_db(spec, pitches[i]), wav, truth.get(), run.o.inverse));
+    notes.push_back(measure(a, pitches[i], run.drums, m.relative_db(spec, pitches[i]), wav, truth.get(), run.inverse));
     if (!run.o.png_dir.empty()) {
       generated.push_back(a);
       if (truth && truth->audio.count(pitches[i])) {
@@ -269,14 +270,17 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
   std::unique_ptr<Gansynth> gansynth;
   std::unique_ptr<Ddsp> ddsp;
   SweepModel model;
+  InverseOptions inverse = o.inverse.value_or(generated_note_inverse());
   if (is_ddsp_model(o.model)) {
     ddsp = std::make_unique<Ddsp>(Ddsp::load(o.model));
     model = ddsp_sweep_model(*ddsp, o.model);
   } else {
     gansynth = std::make_unique<Gansynth>(Gansynth::load(o.model));
-    model = gansynth_sweep_model(*gansynth, o.inverse);
+    const bool drums = gansynth->info().data_kind == "drums";
+    inverse = o.inverse.value_or(drums ? generated_drum_inverse() : generated_note_inverse());
+    model = gansynth_sweep_model(*gansynth, inverse);
   }
-  SweepRun run{model, o, limits};
+  SweepRun run{model, o, limits, inverse};
   run.drums = model.drums;
   run.track = !run.drums && aubiopitch_available();
   run.lo = model.lo;
@@ -299,7 +303,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
       {"limits", {{"silent_peak_db", limits.silent_peak_db}, {"subsonic_fraction", limits.subsonic_fraction},
                   {"min_hnr_db", run.drums ? nlohmann::json(nullptr) : nlohmann::json(limits.min_hnr_db)},
                   {"max_folded_cents", run.track ? nlohmann::json(limits.max_folded_cents) : nlohmann::json(nullptr)}}},
-      {"phase", to_string(o.inverse.phase)},
+      {"phase", to_string(inverse.phase)},
       {"pitch_tracker", run.track ? "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)" : "none"},
       {"timbres", per_timbre},
       {"notes", run.notes},

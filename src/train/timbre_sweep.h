@@ -10,6 +10,7 @@
 // One failing note fails the sweep; averages are reported beside the worst cases.
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,7 @@ struct SweepOptions {
   int threads = 2;
   std::string work_dir;              // WAVs for the tracker ("" = a temporary folder)
   std::string png_dir;               // "" = none; else one generated | truth spectrogram PNG per timbre
-  InverseOptions inverse = generated_note_inverse();  // how notes become audio (as the renderer)
+  std::optional<InverseOptions> inverse;  // how notes become audio; unset: as the renderer (drum hits: their own)
   std::function<void(const std::string&)> log;
 };
 
