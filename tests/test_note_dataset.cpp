@@ -149,7 +149,8 @@ TEST(NoteDataset, PresetsTrainedWholeKeepEveryNoteInTraining) {
     o.train_whole = std::move(whole);
     train::build_note_set(o);
     std::map<std::pair<std::string, int>, std::string> splits;
-    for (const auto& r : train::NoteSet::open(dir).notes()) splits[{r.preset, r.pitch}] = r.split;
+    const train::NoteSet set = train::NoteSet::open(dir);  // kept: notes() refers into it
+    for (const auto& r : set.notes()) splits[{r.preset, r.pitch}] = r.split;
     return splits;
   };
   const auto plain = build(test::temp_dir() + "/plain", {});
