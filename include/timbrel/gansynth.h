@@ -90,6 +90,9 @@ class Gansynth {
   // in the latent space, at the nearest pitch it has), relative to the model's typical note level
   // (the 90th percentile of all its notes). 0 when the card stores no levels.
   double relative_level_db(const std::vector<float>& z, int pitch) const;
+  // How the renderer turns this model's notes into audio: a drum model's hits
+  // generated_drum_inverse(), other notes generated_note_inverse().
+  InverseOptions played_inverse() const;
   // Where notes such as out-of-memory retries go (the library never prints); unset: dropped.
   void set_log(std::function<void(const std::string& message)> log);
   // Writes a model folder (model.json + weights.safetensors); presets are kept.

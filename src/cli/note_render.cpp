@@ -39,9 +39,7 @@ Engine note_engine(const std::string& model, const RenderOptions& o) {
 }
 
 std::string note_phase(Engine& engine, const RenderOptions& o) {
-  if (!o.phase.empty()) return o.phase;
-  const bool drums = engine.timbre_model().info().data_kind == "drums";
-  return to_string((drums ? generated_drum_inverse() : generated_note_inverse()).phase);
+  return o.phase.empty() ? to_string(engine.timbre_model().played_inverse().phase) : o.phase;
 }
 
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {

@@ -332,6 +332,10 @@ std::vector<float> Gansynth::timbre(const std::string& spec) const {
   throw Error(spec, "unknown timbre: expected seed:N, preset:NAME, program:N or a .npy file (file:PATH)");
 }
 
+InverseOptions Gansynth::played_inverse() const {
+  return info().data_kind == "drums" ? generated_drum_inverse() : generated_note_inverse();
+}
+
 Gansynth::ProgramPreset Gansynth::preset_for_program(int program) const {
   if (program < 0 || program > 127) throw Error("program " + std::to_string(program), "must be in 0..127");
   const auto& programs = impl_->programs;

@@ -136,4 +136,10 @@ std::pair<size_t, size_t> DataParallel::slice(size_t n) const {
   return {rank * (n / world), (rank + 1) * (n / world)};
 }
 
+void quiet_unless_leader(const DistributedEnv& env, MessageSink& log, MessageSink* progress) {
+  if (env.leader()) return;
+  log = [](const std::string&) {};
+  if (progress) *progress = [](const std::string&) {};
+}
+
 }  // namespace timbrel::train

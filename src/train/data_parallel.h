@@ -26,6 +26,10 @@ struct DistributedEnv {
   bool leader() const { return rank == 0; }
 };
 
+using MessageSink = std::function<void(const std::string&)>;
+// Rank 0 speaks for the job: on the other ranks `log` (and `progress`, when given) drop everything.
+void quiet_unless_leader(const DistributedEnv& env, MessageSink& log, MessageSink* progress = nullptr);
+
 // The launch variables (world 1 when WORLD_SIZE is unset); errors name the variable.
 DistributedEnv distributed_env(const std::function<const char*(const char*)>& getenv = {});
 

@@ -313,7 +313,7 @@ DdspTrainResult train_ddsp(const DdspTrainOptions& o) {
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   set_training_threads(o.threads);
   DataParallel dp(distributed_env());
-  if (!dp.env().leader()) log = [](const std::string&) {};
+  quiet_unless_leader(dp.env(), log);
   DdspRun run(o, dp, log);
   const LoopSummary summary = run_with_validation(run, o, log, dp.env().leader());
   return run.finish(summary);

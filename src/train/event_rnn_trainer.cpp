@@ -313,9 +313,8 @@ EventRnnTrainResult train_event_rnn(const EventRnnTrainOptions& o) {
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
-  if (!dp.env().leader()) log = [](const std::string&) {};
-  EventRnnTrainOptions quiet = o;  // ranks other than 0 show no progress
-  if (!dp.env().leader()) quiet.progress = [](const std::string&) {};
+  EventRnnTrainOptions quiet = o;
+  quiet_unless_leader(dp.env(), log, &quiet.progress);
   EventRnnRun run(quiet, dp, log);
   const LoopSummary summary = run_with_checkpoints(run, quiet, log, 5, 50);
   return run.finish(summary);

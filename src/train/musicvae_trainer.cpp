@@ -321,9 +321,8 @@ TrainResult train_musicvae(const TrainOptions& o) {
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
-  if (!dp.env().leader()) log = [](const std::string&) {};
-  TrainOptions quiet = o;  // ranks other than 0 show no progress
-  if (!dp.env().leader()) quiet.progress = [](const std::string&) {};
+  TrainOptions quiet = o;
+  quiet_unless_leader(dp.env(), log, &quiet.progress);
   MusicVaeRun run(quiet, dp, log);
   const LoopSummary summary = run_with_checkpoints(run, quiet, log, 10, 100);
   return run.finish(summary);

@@ -46,8 +46,7 @@ Generated generate(const Gansynth& g, const std::vector<std::vector<float>>& zs,
       p.push_back(pitches[i]);
     }
     std::vector<float> spec = g.generate(z, p), audio(n * kNoteSamples);
-    const InverseOptions inverse = g.info().data_kind == "drums" ? generated_drum_inverse() : generated_note_inverse();
-    spectrograms_to_audio(spec.data(), n, audio.data(), inverse, threads);  // as the renderer
+    spectrograms_to_audio(spec.data(), n, audio.data(), g.played_inverse(), threads);  // as the renderer
     for (size_t i = 0; i < n; ++i) {
       out.spectrograms.emplace_back(spec.begin() + long(i * kSpectrogramValues), spec.begin() + long((i + 1) * kSpectrogramValues));
       out.audio.emplace_back(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));

@@ -276,8 +276,7 @@ nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limi
     model = ddsp_sweep_model(*ddsp, o.model);
   } else {
     gansynth = std::make_unique<Gansynth>(Gansynth::load(o.model));
-    const bool drums = gansynth->info().data_kind == "drums";
-    inverse = o.inverse.value_or(drums ? generated_drum_inverse() : generated_note_inverse());
+    inverse = o.inverse.value_or(gansynth->played_inverse());
     model = gansynth_sweep_model(*gansynth, inverse);
   }
   SweepRun run{model, o, limits, inverse};
