@@ -305,4 +305,44 @@ TEST(HierarchicalMusicVae, TrainsOnLongWindowsAndLoadsBack) {
   EXPECT_GT(train::token_accuracy(m, corpus.train.windows), 0.3);
 }
 
+// --from a flat model with bars > 2: the bar decoder and the per-bar encoder start as the flat
+// model's (bit for bit before training), the conductor fresh; a decoder of other sizes is an error.
+TEST(HierarchicalMusicVae, StartsItsBarDecoderFromAFlatModel) {
+  std::string data = make_corpus(), dir = test::temp_dir();
+  auto flat = tiny_options(data, dir + "/flat");
+  flat.max_steps = 20;
+  train::train_musicvae(flat);
+  const nn::TensorMap flat_tensors = musicvae_impl(MusicVae::load(dir + "/flat")).net->tensors();
+
+  auto o = tiny_options(data, dir + "/hier");
+  o.from = dir + "/flat";
+  o.bars = 4;
+  o.z_size = 0;  // sizes come from the flat model
+  o.encoder.clear();
+  o.decoder.clear();
+  o.bar_encoder = {16};
+  o.max_steps = 1;
+  o.learning_rate = 1e-9;  // one step that barely moves anything: the copy is what is compared
+  train::train_musicvae(o);
+  MusicVae m = MusicVae::load(dir + "/hier");
+  const auto& config = musicvae_impl(m).net->config();
+  EXPECT_EQ(config.bars, 4);
+  EXPECT_EQ(config.conductor, std::vector<int>{8});  // the flat model's z size
+  const nn::TensorMap after = musicvae_impl(m).net->tensors();
+  int copied = 0;
+  for (const auto& [name, t] : flat_tensors) {
+    const bool bar_level = name.rfind("decoder.", 0) == 0 || name.rfind("encoder.layer_", 0) == 0;
+    if (!bar_level) continue;
+    EXPECT_TRUE(torch::allclose(after.at(name), t, 0, 1e-6)) << name;
+    ++copied;
+  }
+  EXPECT_EQ(copied, 12);  // kernel and bias of: decoder cells 0, 1, z_to_initial_state, output_projection; encoder fw, bw
+  EXPECT_TRUE(after.count("conductor.cell_0.kernel"));
+
+  auto bad = o;
+  bad.out_dir = dir + "/bad";
+  bad.decoder = {16, 16};
+  EXPECT_THAT([&] { train::train_musicvae(bad); }, ::testing::ThrowsMessage<Error>(HasSubstr("decoder")));
+}
+
 }  // namespace

@@ -35,6 +35,48 @@ bool transpose_window(Tokens& w, int shift) {
 }
 
 
+// A fresh network of the options' sizes (a hierarchical one for bars > 2).
+nn::MusicVaeConfig fresh_config(const TrainOptions& o) {
+  nn::MusicVaeConfig c = o.kind == "drums" ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
+  if (o.z_size > 0) c.z_size = o.z_size;
+  if (!o.encoder.empty()) c.encoder = o.encoder;
+  if (!o.decoder.empty()) c.decoder = o.decoder;
+  if (o.bars > 2) {  // hierarchical: a conductor over the bars, the decoder per bar
+    c.steps = 16 * o.bars;
+    c.bars = o.bars;
+    c.conductor = o.conductor.empty() ? std::vector<int>{256} : o.conductor;
+    if (!o.flat_encoder) c.bar_encoder = o.bar_encoder.empty() ? std::vector<int>{256} : o.bar_encoder;
+  }
+  return c;
+}
+
+// A hierarchical network whose bar decoder (and per-bar encoder layers) start as a flat model's:
+// the flat decoder already plays melodies from a 256-d condition, so the conductor only has to
+// learn to emit conditions bar by bar. Sizes default to the flat model's; the decoder's must match.
+nn::MusicVaeNet hierarchical_from_flat(const TrainOptions& o, const nn::MusicVaeNet& flat, std::vector<std::string>& copied) {
+  TrainOptions sized = o;
+  const nn::MusicVaeConfig& f = flat->config();
+  if (sized.encoder.empty()) sized.encoder = f.encoder;
+  if (sized.decoder.empty()) sized.decoder = f.decoder;
+  if (sized.z_size <= 0) sized.z_size = f.z_size;
+  if (sized.conductor.empty()) sized.conductor = {f.z_size};
+  nn::MusicVaeConfig c = fresh_config(sized);
+  if (c.conductor.back() != f.z_size || c.decoder != f.decoder)
+    throw Error(o.from, "cannot start a hierarchical model from it: its decoder (sizes and a " + std::to_string(f.z_size) +
+                            "-d condition) must match the new bar decoder's and the conductor's last size");
+  nn::MusicVaeNet net(c);
+  const nn::TensorMap source = flat->tensors();
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->named_parameters(true)) {
+    const bool bar_level = p.key().rfind("decoder.", 0) == 0 || p.key().rfind("encoder.layer_", 0) == 0;
+    auto it = source.find(p.key());
+    if (!bar_level || it == source.end() || !it->second.sizes().equals(p.value().sizes())) continue;
+    p.value().copy_(it->second);
+    copied.push_back(p.key());
+  }
+  return net;
+}
+
 // The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
 // options' sizes; `card` becomes the model card to extend.
 nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlohmann::json& card,
@@ -49,6 +91,15 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
     MusicVae m = MusicVae::load(o.from);
     if (m.info().kind != o.kind) throw Error(o.from, "is a " + m.info().kind + " model, not " + o.kind);
     nn::MusicVaeNet net = musicvae_impl(m).net;
+    if (o.bars > 2 && !net->config().hierarchical()) {
+      std::vector<std::string> copied;
+      net = hierarchical_from_flat(o, net, copied);
+      log("hierarchical model started from the flat " + o.from + ": " + std::to_string(copied.size()) +
+          " bar-level tensors copied (decoder, per-bar encoder); conductor, bar encoder and latent projections fresh");
+      card = nn::musicvae_card(net->config());
+      card["initialised_from"] = o.from;
+      return net;
+    }
     if (!net->missing_encoder_tensors().empty()) {
       log(o.from + " lacks encoder tensors; they start from a random initialisation");
       net->accept_initialised_encoder();
@@ -57,16 +108,7 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
     card["initialised_from"] = o.from;
     return net;
   }
-  nn::MusicVaeConfig c = o.kind == "drums" ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
-  if (o.z_size > 0) c.z_size = o.z_size;
-  if (!o.encoder.empty()) c.encoder = o.encoder;
-  if (!o.decoder.empty()) c.decoder = o.decoder;
-  if (o.bars > 2) {  // hierarchical: a conductor over the bars, the decoder per bar
-    c.steps = 16 * o.bars;
-    c.bars = o.bars;
-    c.conductor = o.conductor.empty() ? std::vector<int>{256} : o.conductor;
-    if (!o.flat_encoder) c.bar_encoder = o.bar_encoder.empty() ? std::vector<int>{256} : o.bar_encoder;
-  }
+  const nn::MusicVaeConfig c = fresh_config(o);
   card = nn::musicvae_card(c);
   return nn::MusicVaeNet(c);
 }
