@@ -40,6 +40,10 @@ struct PlayReport {
 
 // Live: a MIDI input played with a timbre until `interrupt` is set or `seconds` have passed.
 struct LivePlayOptions {
+  // Engine::play_live: GANSynth (timbre: any spec of the timbre model) or DDSP (the engine's
+  // ddsp_model; timbre "program:N" or "preset:NAME"; held notes steady, without vibrato).
+  TimbreEngine engine = TimbreEngine::Gansynth;
+  DdspPerformance ddsp;  // attack and release of the cached notes' curves
   std::string timbre = "seed:0";
   std::vector<std::string> programs;  // what program change n selects (default: the model's presets)
   std::string device;                 // audio device, as PlayOptions

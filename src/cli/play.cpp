@@ -60,17 +60,15 @@ void play_file_or_song(const PlayCliOptions& p) {
 
 void play_live_input(const PlayCliOptions& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
-  if (p.song.engine == "ddsp")
-    throw Error("--engine ddsp", "plays files and generated songs; --live uses the GANSynth engine (the DDSP decoder reads 5 s "
-                                 "windows of curves, so it cannot answer a key within a buffer)");
   if (!(p.song.qpm >= 20 && p.song.qpm <= 400)) throw Error("--qpm", "must be 20..400");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
   refuse_existing_output(p.record);
   Engine engine(engine_params(p.song));
-  const Gansynth& model = engine.timbre_model();
   LivePlayOptions o;
+  o.engine = parse_timbre_engine(p.song.engine, "--engine");
   if (!p.song.timbre.empty()) o.timbre = p.song.timbre;
-  else if (!model.info().timbre_names.empty()) o.timbre = "preset:" + model.info().timbre_names.front();
+  else if (o.engine == TimbreEngine::Ddsp) o.timbre = "program:0";
+  else if (!engine.timbre_model().info().timbre_names.empty()) o.timbre = "preset:" + engine.timbre_model().info().timbre_names.front();
   if (!p.programs.empty()) o.programs = split_list(p.programs);
   o.device = p.audio_device;
   o.buffer_frames = p.buffer;
@@ -132,6 +130,7 @@ void add_play(CLI::App& app, Status&) {
               "  timbrel play --generate --bars 16 --seed 3 --drums --record take.wav\n"
               "  timbrel play --live --timbre preset:Cello           # then connect a keyboard to timbrel:in\n"
               "  timbrel play --live --continue --qpm 100 --timbre preset:Flute   # play a phrase, rest a bar: it answers\n"
+              "  timbrel play --live --engine ddsp --ddsp-model ../shared/models-ext/ddsp --timbre program:73\n"
               "The song is rendered by a worker thread a few seconds ahead of the device; the audio callback only copies.\n"
               "--live renders every pitch of the timbre ahead, then mixes voices in the callback: a note sounds from the next\n"
               "buffer; program changes re-render the cache in the background. Sustain pedal (CC64) and all-notes-off work.\n"

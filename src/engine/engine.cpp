@@ -9,6 +9,7 @@
 
 #include "engine/compute.h"
 #include "render/ddsp_song.h"
+#include "render/live_synth.h"
 #include "render/note_renderer.h"
 #include "timbrel/error.h"
 
@@ -259,6 +260,7 @@ PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
 }
 
 LivePlayReport Engine::play_live(LivePlayOptions options) {
+  if (options.engine == TimbreEngine::Ddsp) return timbrel::play_live(ddsp_instrument(impl_->ddsp_bank(), options.ddsp), options);
   impl_->fill_backends(options.spectral, options.device_spectral);
   return timbrel::play_live(timbre_model(), options);
 }

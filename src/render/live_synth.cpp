@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 #include "render/note_level.h"
 #include "render/sustain.h"
@@ -17,23 +18,36 @@ namespace timbrel {
 // the key is held): the same sustain NoteRenderer builds, with the loop's seam cross-faded once.
 struct LiveSynth::Cache {
   std::string timbre;
-  size_t head_len = 0, loop_len = 0;
+  int min_pitch = 0, max_pitch = 0;
   std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
 };
 
+namespace {
+
+// The sustain loop of `pitch`: SustainLoop's, or for a periodic instrument one whose jump
+// (end - fade - start) is the whole number of the pitch's periods nearest to it, faded in phase.
+SustainLoop sustain_for(int pitch, int rate, bool periodic) {
+  SustainLoop loop(rate);
+  if (!periodic) return loop;
+  const double period = rate / (440.0 * std::pow(2.0, (pitch - 69) / 12.0));
+  const double jump = double(loop.end - loop.fade - loop.start);
+  loop.end = loop.start + loop.fade + size_t(std::lround(std::max(1.0, std::round(jump / period)) * period));
+  loop.in_phase = true;
+  return loop;
+}
+
+}  // namespace
+
 LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& o)
-    : model_(model), rate_(sample_rate), options_(o), dc_blocker_(20.0, double(sample_rate)) {
+    : LiveSynth(gansynth_instrument(model, o), sample_rate, timbre, o) {}
+
+LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate, const std::string& timbre, const LiveOptions& o)
+    : instrument_(std::move(instrument)), rate_(sample_rate), options_(o), dc_blocker_(20.0, double(sample_rate)) {
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
-  min_pitch_ = model.info().config.min_pitch;
-  max_pitch_ = model.info().config.max_pitch();
   attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));
   release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
-  // Program change N: General MIDI program N where the card maps programs, else the N-th preset.
-  if (model.info().gm_programs)
-    for (int p = 0; p < 128; ++p) programs_.push_back("program:" + std::to_string(p));
-  else
-    for (const auto& name : model.info().timbre_names) programs_.push_back("preset:" + name);
-  model.timbre(timbre);  // a bad spec fails here, before any rendering
+  programs_ = instrument_->programs();
+  instrument_->check_timbre(timbre);  // a bad spec fails here, before any rendering
   current_ = build_cache(timbre);
   playing_ = current_;
   worker_ = std::thread([this] { worker_loop(); });
@@ -57,31 +71,21 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   const auto t0 = std::chrono::steady_clock::now();
   auto cache = std::make_unique<Cache>();
   cache->timbre = timbre;
-  const std::vector<float> z = model_.timbre(timbre);
-  const int count = max_pitch_ - min_pitch_ + 1;
-  const SustainLoop sustain(rate_);
-  cache->head_len = sustain.end - sustain.fade;
-  cache->loop_len = sustain.end - sustain.start - sustain.fade;
-  for (int first = 0; first < count; first += options_.batch) {
-    const int n = std::min(options_.batch, count - first);
-    std::vector<float> zs;
-    std::vector<int> pitches;
+  std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
+  const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
+  for (int first = 0; first < count; first += batch) {
+    const int n = std::min(batch, count - first);
+    const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
     for (int k = 0; k < n; ++k) {
-      zs.insert(zs.end(), z.begin(), z.end());
-      pitches.push_back(min_pitch_ + first + k);
-    }
-    std::vector<float> audio(size_t(n) * kNoteSamples);
-    model_.generate_audio(zs, pitches, options_.inverse, audio.data(), options_.device_spectral, options_.spectral, options_.threads);
-    for (int k = 0; k < n; ++k) {
+      const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic());
       Audio a;
       a.sample_rate = kNoteSampleRate;
-      a.samples.assign(audio.begin() + long(k) * kNoteSamples, audio.begin() + long(k + 1) * kNoteSamples);
-      level_note(a.samples, model_.relative_level_db(z, pitches[size_t(k)]), kNoteSampleRate);
+      a.samples = notes[size_t(k)];
       std::vector<float> note = resample(a, rate_).samples;
       note.resize(std::max(note.size(), sustain.end), 0.0f);
-      cache->head.emplace_back(note.begin(), note.begin() + long(cache->head_len));
+      cache->head.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
       // One period of the held note: the seam, then the loop up to where the next seam begins.
-      std::vector<float> loop(cache->loop_len);
+      std::vector<float> loop(sustain.end - sustain.start - sustain.fade);
       for (size_t i = 0; i < sustain.fade; ++i) loop[i] = sustain.seam(note.data(), i);
       std::copy(note.begin() + long(sustain.start + sustain.fade), note.begin() + long(sustain.end - sustain.fade),
                 loop.begin() + long(sustain.fade));
@@ -117,7 +121,7 @@ void LiveSynth::worker_loop() {
 }
 
 void LiveSynth::set_timbre(const std::string& timbre) {
-  model_.timbre(timbre);  // validates the spec on the caller's thread
+  instrument_->check_timbre(timbre);  // validates the spec on the caller's thread
   {
     std::lock_guard<std::mutex> lock(mutex_);
     requested_ = timbre;
@@ -126,7 +130,7 @@ void LiveSynth::set_timbre(const std::string& timbre) {
 }
 
 void LiveSynth::set_programs(std::vector<std::string> programs) {
-  for (const auto& p : programs) model_.timbre(p);
+  for (const auto& p : programs) instrument_->check_timbre(p);
   std::lock_guard<std::mutex> lock(mutex_);
   programs_ = std::move(programs);
 }
@@ -137,6 +141,8 @@ std::string LiveSynth::last_error() const {
 }
 
 std::string LiveSynth::current_timbre() const { return playing_.load()->timbre; }
+int LiveSynth::lowest_pitch() const { return playing_.load()->min_pitch; }
+int LiveSynth::highest_pitch() const { return playing_.load()->max_pitch; }
 
 void LiveSynth::push(Event e) noexcept {
   const size_t w = events_written_.load(std::memory_order_relaxed);
@@ -180,8 +186,9 @@ void LiveSynth::apply(const Event& e) noexcept {
   switch (e.kind) {
     case Event::On: {
       int pitch = e.pitch;  // out of range: moved by octaves, as the file renderer does
-      while (pitch < min_pitch_) pitch += 12;
-      while (pitch > max_pitch_) pitch -= 12;
+      while (pitch < current_->min_pitch) pitch += 12;
+      while (pitch > current_->max_pitch) pitch -= 12;
+      pitch = std::max(pitch, current_->min_pitch);  // a range narrower than an octave
       Voice* v = &voices_[0];
       for (Voice& c : voices_) {
         if (!c.cache) {
@@ -190,7 +197,7 @@ void LiveSynth::apply(const Event& e) noexcept {
         }
         if (c.age < v->age) v = &c;  // all busy: steal the oldest
       }
-      *v = Voice{current_, pitch - min_pitch_, e.pitch, kMasterGain * float(e.value) / 127.0f, 0, 0, true, false, false, clock_++};
+      *v = Voice{current_, pitch - current_->min_pitch, e.pitch, kMasterGain * float(e.value) / 127.0f, 0, 0, true, false, false, clock_++};
       notes_played_.fetch_add(1, std::memory_order_relaxed);
       break;
     }
@@ -217,8 +224,9 @@ void LiveSynth::apply(const Event& e) noexcept {
 }
 
 float LiveSynth::voice_sample(Voice& v) noexcept {
-  const Cache& c = *v.cache;
-  const float s = v.pos < c.head_len ? c.head[size_t(v.pitch)][v.pos] : c.loop[size_t(v.pitch)][(v.pos - c.head_len) % c.loop_len];
+  const std::vector<float>& head = v.cache->head[size_t(v.pitch)];
+  const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
+  const float s = v.pos < head.size() ? head[v.pos] : loop[(v.pos - head.size()) % loop.size()];
   float env = v.pos < attack_frames_ ? float(v.pos) / float(attack_frames_) : 1.0f;
   if (v.releasing) {
     const size_t since = v.pos - v.released_at;

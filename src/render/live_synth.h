@@ -1,9 +1,11 @@
 #pragma once
-// A playable instrument from a timbre model: every pitch of the current timbre is generated ahead
-// into a cache, and the audio callback mixes voices from it, so a note-on sounds at the start of
-// the next device buffer. Events reach the callback through a lock-free queue; a timbre change
-// re-renders the cache on a worker thread while the old one keeps playing.
+// A playable instrument from a timbre model (GANSynth or DDSP): every pitch of the current timbre
+// is rendered ahead into a cache of held notes (a head, then a loop that repeats while the key is
+// held), and the audio callback mixes voices from it, so a note-on sounds at the start of the next
+// device buffer. Events reach the callback through a lock-free queue; a timbre change re-renders
+// the cache on a worker thread while the old one keeps playing.
 #include <array>
+#include <memory>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -13,7 +15,10 @@
 
 #include "audio/audio_output.h"
 #include "render/note_level.h"
+#include "timbrel/ddsp.h"
 #include "timbrel/gansynth.h"
+#include "timbrel/play.h"
+#include "timbrel/render.h"
 #include "timbrel/spectral.h"
 
 namespace timbrel {
@@ -27,10 +32,39 @@ struct LiveOptions {
   SpectralBackend device_spectral;
 };
 
+class DdspBank;
+
+// What a LiveSynth plays: a model's timbres and their held notes.
+class LiveInstrument {
+ public:
+  virtual ~LiveInstrument() = default;
+  // Throws an Error naming `timbre` when the model cannot play it.
+  virtual void check_timbre(const std::string& timbre) const = 0;
+  // The pitches `timbre` plays; keys outside are moved by octaves into them.
+  virtual std::pair<int, int> pitch_range(const std::string& timbre) const = 0;
+  // What program change 0, 1, ... selects by default.
+  virtual std::vector<std::string> programs() const = 0;
+  // Pitches [first, first + count) of `timbre`, each held for 3 s, at kNoteSampleRate, levelled
+  // (a peak of 1.0 = the renderer's full note level).
+  virtual std::vector<std::vector<float>> held_notes(const std::string& timbre, int first, int count) const = 0;
+  virtual int batch() const { return 16; }  // pitches per held_notes call
+  // True when a held note is a steady oscillator at the pitch's frequency (DDSP): the loop is then
+  // cut to whole periods, so its seam joins matching phases instead of cancelling them.
+  virtual bool periodic() const { return false; }
+};
+
+// GANSynth's notes through the options' phase reconstruction and spectral backends.
+std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options);
+// DDSP models (one, or a folder bank: see DdspBank): timbres "program:N" (the bank's model and
+// preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
+// are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness.
+std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformance& performance);
+
 class LiveSynth final : public RealtimeSource {
  public:
   // Renders the cache of `timbre` before returning (a second or two on a CPU).
   LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
+  LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
   ~LiveSynth() override;
 
   // Control, from one thread at a time (e.g. the MIDI thread): wait-free, never blocks the audio.
@@ -44,7 +78,7 @@ class LiveSynth final : public RealtimeSource {
   // A bad spec throws here; a failure while rendering is kept for last_error().
   void set_timbre(const std::string& timbre);
   std::string last_error() const;
-  // Timbres that program change 0, 1, ... select (default: the model's presets).
+  // Timbres that program change 0, 1, ... select (default: the instrument's programs()).
   void set_programs(std::vector<std::string> programs);
 
   size_t render(float* mono, size_t frames) noexcept override;
@@ -54,8 +88,8 @@ class LiveSynth final : public RealtimeSource {
   double last_cache_seconds() const { return last_cache_seconds_.load(); }
   uint64_t notes_played() const { return notes_played_.load(); }
   uint64_t dropped_events() const { return dropped_events_.load(); }
-  int lowest_pitch() const { return min_pitch_; }
-  int highest_pitch() const { return max_pitch_; }
+  int lowest_pitch() const;   // of the timbre playing now
+  int highest_pitch() const;
 
  private:
   struct Cache;
@@ -79,10 +113,9 @@ class LiveSynth final : public RealtimeSource {
   void apply(const Event& e) noexcept;
   float voice_sample(Voice& v) noexcept;
 
-  const Gansynth& model_;
+  std::unique_ptr<LiveInstrument> instrument_;
   const int rate_;
   const LiveOptions options_;
-  int min_pitch_ = 0, max_pitch_ = 0;
   size_t attack_frames_ = 1, release_frames_ = 1;
 
   // Event queue: control thread -> callback.
@@ -111,5 +144,8 @@ class LiveSynth final : public RealtimeSource {
   bool stop_ = false;
   std::thread worker_;
 };
+
+// play_live on any instrument (player.cpp); `timbre` as LivePlayOptions::timbre.
+LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& options);
 
 }  // namespace timbrel

@@ -171,17 +171,25 @@ void observe(LiveResponder& responder, const unsigned char* m, size_t size, doub
   else if (status == 0x80 || status == 0x90) responder.note_off(m[1], time);
 }
 
-}  // namespace
-
-LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
-  AudioOutput output({o.device, o.buffer_frames});
+LiveOptions live_options(const LivePlayOptions& o) {
   LiveOptions lo;
   lo.attack = o.attack;
   lo.release = o.release;
   lo.inverse = o.inverse;
   lo.spectral = o.spectral;
   lo.device_spectral = o.device_spectral;
-  LiveSynth synth(model, output.sample_rate(), o.timbre, lo);
+  return lo;
+}
+
+}  // namespace
+
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
+  return play_live(gansynth_instrument(model, live_options(o)), o);
+}
+
+LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& o) {
+  AudioOutput output({o.device, o.buffer_frames});
+  LiveSynth synth(std::move(instrument), output.sample_rate(), o.timbre, live_options(o));
   if (!o.programs.empty()) synth.set_programs(o.programs);
   // The MIDI thread and the answers share the synth's single-producer event queue (and the
   // responder): both take `control`, which the audio callback never does; the answers are

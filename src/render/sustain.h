@@ -13,10 +13,14 @@ constexpr float kMasterGain = 0.5f;
 
 struct SustainLoop {
   size_t start, end, fade;  // samples
+  // Equal-power fades suit a seam between unrelated phases; a seam whose two sides are in phase
+  // (a loop of whole periods) needs equal gain, or it swells by up to 3 dB.
+  bool in_phase = false;
   explicit SustainLoop(int rate) : start(size_t(1.0 * rate)), end(size_t(2.5 * rate)), fade(size_t(0.1 * rate)) {}
   // Sample i (< fade) of a seam: the loop's last `fade` samples fading into its first ones.
   float seam(const float* note, size_t i) const {
     const float t = float(i) / float(fade);
+    if (in_phase) return note[end - fade + i] * (1.0f - t) + note[start + i] * t;
     return note[end - fade + i] * std::cos(t * float(M_PI) / 2) + note[start + i] * std::sin(t * float(M_PI) / 2);
   }
 };
