@@ -43,6 +43,31 @@ double rms(const std::vector<float>& a, size_t from, size_t to) {
   return std::sqrt(s / double(to - from));
 }
 
+// The dominant period of a (mono) stretch, by autocorrelation over lags [lo, hi).
+int period_of(const std::vector<float>& x, size_t from, size_t to, int lo, int hi) {
+  double best = -1;
+  int at = lo;
+  for (int lag = lo; lag < hi; ++lag) {
+    double c = 0;
+    for (size_t i = from; i + size_t(lag) < to; ++i) c += double(x[i]) * x[i + size_t(lag)];
+    if (c > best) best = c, at = lag;
+  }
+  return at;
+}
+
+// A sequence of one note from time 0.
+NoteSequence one_note(int pitch, int velocity, double end, int program = 0) {
+  NoteSequence seq;
+  Note n;
+  n.pitch = pitch;
+  n.velocity = velocity;
+  n.program = program;
+  n.start_time = 0;
+  n.end_time = end;
+  seq.notes.push_back(n);
+  return seq;
+}
+
 }  // namespace
 
 TEST(LiveSynth, PlaysTheNoteTheFileRendererPlays) {
@@ -55,13 +80,7 @@ TEST(LiveSynth, PlaysTheNoteTheFileRendererPlays) {
 
   // The same note, 2 s long, through the file renderer at 48 kHz (an independent path: envelope at
   // 16 kHz then resampling the mix, where the live path resamples first).
-  NoteSequence seq;
-  Note n;
-  n.pitch = 67;
-  n.velocity = 100;
-  n.start_time = 0;
-  n.end_time = 2.0;
-  seq.notes.push_back(n);
+  const NoteSequence seq = one_note(67, 100, 2.0);
   NoteRenderOptions o;
   o.schedule.timbres = {"preset:Flute"};
   o.sample_rate = 48000;
@@ -202,22 +221,10 @@ TEST_F(LiveDdsp, PlaysInTuneAndAtTheFileRenderersLevel) {
   LiveSynth synth(ddsp_instrument(*bank_, {}), 16000, "program:40");
   synth.note_on(69, 127);
   const std::vector<float> held = run(synth, 16000 * 2);
-  // The pitch: the autocorrelation peak over 1..2 s, near A4's period (36.36 samples at 16 kHz).
-  double best = -1, lag_at = 0;
-  for (int lag = 30; lag < 44; ++lag) {
-    double c = 0;
-    for (size_t i = 16000; i < 32000 - 44; ++i) c += double(held[i]) * held[i + size_t(lag)];
-    if (c > best) best = c, lag_at = lag;
-  }
-  EXPECT_NEAR(lag_at, 16000 / 440.0, 1.0);
+  // The pitch over 1..2 s: A4's period (36.36 samples at 16 kHz).
+  EXPECT_NEAR(period_of(held, 16000, 32000, 30, 44), 16000 / 440.0, 1.0);
   // The same note as the file renderer's DDSP path plays it (no vibrato): the same level within 1 dB.
-  NoteSequence seq;
-  Note n;
-  n.pitch = 69;
-  n.velocity = 127;
-  n.program = 40;
-  n.end_time = 2.5;
-  seq.notes.push_back(n);
+  const NoteSequence seq = one_note(69, 127, 2.5, 40);
   NoteRenderOptions o;
   o.engine = TimbreEngine::Ddsp;
   o.ddsp.vibrato_cents = 0;
@@ -280,21 +287,6 @@ TEST(PlayLiveThroughJack, PlaysNotesFromAVirtualMidiPort) {
   EXPECT_GT(loud, 0.1);
 }
 
-namespace {
-
-// The dominant period of a (mono) stretch, by autocorrelation over lags [lo, hi).
-int period_of(const std::vector<float>& x, size_t from, size_t to, int lo, int hi) {
-  double best = -1;
-  int at = lo;
-  for (int lag = lo; lag < hi; ++lag) {
-    double c = 0;
-    for (size_t i = from; i + size_t(lag) < to; ++i) c += double(x[i]) * x[i + size_t(lag)];
-    if (c > best) best = c, at = lag;
-  }
-  return at;
-}
-
-}  // namespace
 
 // The CLI end to end: `play --live --engine ddsp` from a virtual MIDI port through JACK, a key held
 // for 4 s (longer than the cached 3 s note) sounds at its pitch all the while.
