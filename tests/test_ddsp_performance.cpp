@@ -123,3 +123,30 @@ TEST(DdspPerformance, CurvesStartWhereAsked) {
 }
 
 }  // namespace
+
+namespace {
+
+// A learned shape: a ramp from -20 dB to 0 over 0.1 s, then a fall of 10 dB a second to -20 dB at 2.1 s (50 values a second).
+PerformanceOptions decaying() {
+  PerformanceOptions o = plain();
+  o.envelope_rate = 50;
+  for (int k = 0; k <= 105; ++k) o.envelope_db.push_back(k <= 5 ? -20.0f + 4.0f * float(k) : -0.2f * float(k - 5));
+  return o;
+}
+
+}  // namespace
+
+TEST(DdspPerformance, ALearnedEnvelopeShapesTheHeldNote) {
+  const PerformanceOptions o = decaying();
+  const std::vector<VoiceNote> line{{1.0, 4.0, 69, 127}};
+  const ControlCurves c = performance_curves(line, {}, 0, frame(5.0), o);
+  EXPECT_NEAR(c.loudness_db[frame(1.04)], -50 - 12, 1e-3);      // its own attack, not the linear one
+  EXPECT_NEAR(c.loudness_db[frame(1.1)], -50, 1e-3);            // the peak
+  EXPECT_NEAR(c.loudness_db[frame(2.1)], -50 - 10, 1e-3);       // falling 10 dB a second
+  EXPECT_NEAR(c.loudness_db[frame(3.6)], -50 - 25, 1e-3);       // beyond its end: the last second's fall goes on
+  // The release starts from where the shape has brought the note (-79 dB at 4 s).
+  const size_t mid_release = frame(4.0 + o.release / 2);
+  EXPECT_NEAR(c.loudness_db[mid_release], -79 - 60 * (double(mid_release) / kRate - 4.0) / o.release, 0.01);
+  // Without a shape: the flat hold.
+  EXPECT_NEAR(performance_curves(line, {}, 0, frame(5.0), plain()).loudness_db[frame(3.6)], -50, 1e-4);
+}

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "render/ddsp_song.h"
 #include "test_util.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
@@ -192,4 +193,28 @@ TEST_F(DdspRender, CliRendersSongsAndNotes) {
   EXPECT_FALSE(test::file_exists(dir + "/x.wav"));
 }
 
+// A preset's learned envelope shapes the notes a song plays: a shape falling 30 dB over its 1.5 s
+// makes the held note fall about as far (the decoder maps loudness to level), and turning learned
+// envelopes off restores the flat hold.
+TEST_F(DdspRender, ALearnedEnvelopeMakesHeldNotesDecay) {
+  const Ddsp violin = Ddsp::load(kViolin);
+  DdspVoice voice{&violin, "violin", {}, {}, 50.0};
+  for (int k = 0; k <= 75; ++k) voice.envelope.push_back(-30.0f * float(k) / 75.0f);  // at 50 values a second
+  NoteSequence seq;
+  seq.notes.push_back(note(67, 0.0, 2.0, 127));
+  NoteRenderOptions o;
+  o.engine = TimbreEngine::Ddsp;
+  o.ddsp.vibrato_cents = 0;
+  NoteRenderReport report;
+  const auto level_fall_db = [&](bool learned) {
+    o.ddsp.learned_envelopes = learned;
+    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return voice; }, o, report);
+    return train::loudness_db(a, 0.2, 0.4) - train::loudness_db(a, 1.4, 1.6);
+  };
+  const double flat = level_fall_db(false), shaped = level_fall_db(true);
+  EXPECT_LT(std::fabs(flat), 3.0);
+  EXPECT_GT(shaped, 12.0);  // the shape falls 24 dB between the two stretches
+}
+
 }  // namespace
+

@@ -2,12 +2,15 @@
 // (src/synth, themselves checked against the graph's formulas and magenta.js), DDSP's loudness
 // against NumPy (tests/golden/make_ddsp_loudness_golden.py), the spectral loss, and a tiny
 // `train ddsp` run that checkpoints, resumes, ships a model and plays it.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 
 #include "nn/ddsp_train_ops.h"
+#include "nn/model_folder.h"
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
 #include "test_util.h"
@@ -134,6 +137,29 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   EXPECT_FALSE(model.preset_for_program(41).second);  // another string: its family's preset
   EXPECT_EQ(model.instrument("program:40").size(), 4u);
   EXPECT_THROW(model.instrument("preset:Nope"), Error);
+  // Each preset's held-note loudness shape: 3 s at 50 values a second, peaking at 0 dB.
+  EXPECT_EQ(model.info().envelope_rate, 50);
+  for (const std::string& preset : model.info().presets) {
+    const std::vector<float>* shape = model.info().envelope_of(preset);
+    ASSERT_NE(shape, nullptr) << preset;
+    EXPECT_EQ(shape->size(), 150u);
+    EXPECT_NEAR(*std::max_element(shape->begin(), shape->end()), 0.0f, 3.0f) << preset;
+    EXPECT_LT(*std::min_element(shape->begin(), shape->end()), 0.0f) << preset;
+  }
+  // A card's envelopes are checked: a level above 0 dB, or a preset the model lacks, is an error.
+  {
+    auto folder = nn::read_model_folder(out, "ddsp");
+    nlohmann::json card = folder.card;
+    const std::string first = model.info().presets.front();
+    card["envelopes"]["presets"][first][3] = 6.0;
+    std::ofstream(out + "/model.json") << card.dump();
+    EXPECT_THAT([&] { Ddsp::load(out); }, ::testing::ThrowsMessage<Error>(::testing::HasSubstr(first)));
+    card = folder.card;
+    card["envelopes"]["presets"]["Kazoo"] = {0.0, -1.0};
+    std::ofstream(out + "/model.json") << card.dump();
+    EXPECT_THAT([&] { Ddsp::load(out); }, ::testing::ThrowsMessage<Error>(::testing::HasSubstr("Kazoo")));
+    std::ofstream(out + "/model.json") << folder.card.dump();
+  }
 
   EngineParams p;
   p.ddsp_model = out;

@@ -33,6 +33,13 @@ struct DdspInfo {
   // General MIDI programs; empty for Magenta's single-instrument graphs.
   std::vector<std::string> presets;
   std::vector<int> preset_programs;  // per preset; -1 when it has none
+  // Per preset (or empty): a held note's loudness shape, dB below its peak from the onset,
+  // envelope_rate values a second (the median of the preset's training notes), so that notes from
+  // MIDI decay as the instrument's own do.
+  std::vector<std::vector<float>> preset_envelopes;
+  double envelope_rate = 0;
+  // The shape of `preset` (nullptr when unknown).
+  const std::vector<float>* envelope_of(const std::string& preset) const;
 };
 
 // The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x

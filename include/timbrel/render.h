@@ -47,6 +47,9 @@ struct DdspPerformance {
   double modulation_cents = 50;  // extra vibrato depth at modulation 127
   double velocity_db = 40;       // loudness offset = velocity_db x log10(velocity / 127)
   double bend_range = 2;         // semitones at full pitch bend (General MIDI's default)
+  // Models whose card has learned envelopes (DdspInfo::preset_envelopes): held notes follow their
+  // preset's loudness shape (a piano decays) instead of the attack and a flat hold.
+  bool learned_envelopes = true;
 };
 
 struct NoteRenderOptions {

@@ -76,6 +76,30 @@ struct Ddsp::Impl {
 
 namespace {
 
+// "envelopes": {"rate": R, "presets": {NAME: [dB, ...]}}: optional; when present every shape has
+// at least two finite values <= 0.5 dB (a peak of 0 dB) for a known preset.
+void read_envelopes(const nlohmann::json& card, const std::string& subject, DdspInfo& info) {
+  const auto it = card.find("envelopes");
+  if (it == card.end()) return;
+  const nlohmann::json& e = *it;
+  if (!e.is_object() || !e.contains("rate") || !e["rate"].is_number() || !(e["rate"].get<double>() > 0) || !e.contains("presets") ||
+      !e["presets"].is_object())
+    throw Error(subject, "\"envelopes\" must be {\"rate\": values a second, \"presets\": {name: [dB, ...]}}");
+  info.envelope_rate = e["rate"].get<double>();
+  info.preset_envelopes.assign(info.presets.size(), {});
+  for (const auto& [name, values] : e["presets"].items()) {
+    const auto at = std::find(info.presets.begin(), info.presets.end(), name);
+    if (at == info.presets.end()) throw Error(subject, "envelope for an unknown preset '" + name + "'");
+    std::vector<float>& shape = info.preset_envelopes[size_t(at - info.presets.begin())];
+    if (!values.is_array() || values.size() < 2) throw Error(subject, "the envelope of '" + name + "' needs two or more values");
+    for (const auto& v : values) {
+      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() > 0.5)
+        throw Error(subject, "the envelope of '" + name + "' holds a value that is not a finite level <= 0 dB");
+      shape.push_back(v.get<float>());
+    }
+  }
+}
+
 // A model trained here: model.json ("architecture": "ddsp", hparams, presets, programs,
 // statistics) + weights.safetensors.
 void load_trained(const std::string& path, Ddsp::Impl& impl) {
@@ -98,6 +122,7 @@ void load_trained(const std::string& path, Ddsp::Impl& impl) {
     const auto it = programs.is_object() ? programs.find(info.presets.back()) : programs.end();
     info.preset_programs.push_back(it != programs.end() && it->is_object() ? it->value("program", -1) : -1);
   }
+  read_envelopes(folder.card, card, info);
   const nlohmann::json stats = folder.card.value("statistics", nlohmann::json::object());
   if (stats.is_object() && stats.contains("max_loudness_db") && stats.contains("mean_loudness_db") && stats.contains("mean_pitch")) {
     info.max_loudness_db = stats["max_loudness_db"].get<float>();
@@ -165,6 +190,13 @@ Ddsp Ddsp::load(const std::string& path) {
   for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();
   read_settings(path, impl->info);
   return Ddsp(std::move(impl));
+}
+
+const std::vector<float>* DdspInfo::envelope_of(const std::string& preset) const {
+  const auto at = std::find(presets.begin(), presets.end(), preset);
+  if (at == presets.end() || size_t(at - presets.begin()) >= preset_envelopes.size()) return nullptr;
+  const std::vector<float>& shape = preset_envelopes[size_t(at - presets.begin())];
+  return shape.empty() ? nullptr : &shape;
 }
 
 std::pair<std::string, bool> Ddsp::preset_for_program(int program) const {

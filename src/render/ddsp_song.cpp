@@ -39,9 +39,11 @@ std::vector<float> play_line(const DdspVoice& v, const std::vector<synth::VoiceN
   return v.model->synthesize(v.model->controls(curves.f0_hz, curves.loudness_db, v.instrument), curves.f0_hz, true, seed);
 }
 
-// The gain that makes a velocity-127 note at the model's mean pitch peak at kMasterGain.
+// The gain that makes a velocity-127 note at the model's mean pitch peak at kMasterGain (held flat:
+// a decaying shape would make the level depend on when it is measured).
 float calibrated_gain(const DdspVoice& v, synth::PerformanceOptions o) {
   o.vibrato_cents = 0;
+  o.envelope_db.clear();
   const int pitch = int(std::lround(v.model->info().mean_pitch));
   const std::vector<synth::VoiceNote> note{{0.2, 2.2, pitch, 127}};
   const std::vector<float> audio = play_line(v, note, {}, 0, size_t(2.6 * o.frame_rate), o, 0);
@@ -125,11 +127,13 @@ DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) 
     if (substituted) (*substituted)[program] = name;
   }
   const Ddsp& model = models_.at(name);
-  if (model.info().presets.empty()) return {&model, name, {}};
+  if (model.info().presets.empty()) return {&model, name, {}, {}, 0};
   // A model with presets: the one trained from this program, else one of its family.
   const auto [preset, exact] = model.preset_for_program(program);
   if (!exact && substituted) (*substituted)[program] = name + " preset '" + preset + "'";
-  return {&model, name + "/" + preset, model.instrument("preset:" + preset)};
+  const std::vector<float>* shape = model.info().envelope_of(preset);
+  return {&model, name + "/" + preset, model.instrument("preset:" + preset), shape ? *shape : std::vector<float>{},
+          model.info().envelope_rate};
 }
 
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
@@ -157,7 +161,11 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     if (info.settings.empty())
       throw Error(name, "has no loudness and pitch statistics to play notes with (a settings.json beside model.json: "
                         "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
-    const synth::PerformanceOptions o = performance_options(options.ddsp, info);
+    synth::PerformanceOptions o = performance_options(options.ddsp, info);
+    if (options.ddsp.learned_envelopes && !voice.envelope.empty()) {
+      o.envelope_db = voice.envelope;
+      o.envelope_rate = voice.envelope_rate;
+    }
     if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
     if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);
     if (const int shift = octave_shift(notes, info)) {

@@ -21,6 +21,8 @@ struct DdspVoice {
   const Ddsp* model = nullptr;
   std::string name;                // model (and preset): voices of one name share a level calibration
   std::vector<float> instrument;   // the preset's embedding (models with presets)
+  std::vector<float> envelope;     // the preset's learned loudness shape (dB; empty: none) ...
+  double envelope_rate = 0;        // ... in values a second
 };
 using DdspModelForProgram = std::function<DdspVoice(int program)>;
 

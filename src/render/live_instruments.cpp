@@ -59,8 +59,9 @@ constexpr double kSpacing = 4.0;  // s between the notes of one render: each not
 class DdspInstrument final : public LiveInstrument {
  public:
   DdspInstrument(const DdspBank& bank, DdspPerformance performance) : bank_(bank), performance_(performance) {
-    performance_.vibrato_cents = 0;  // a held note's loop must repeat seamlessly
+    performance_.vibrato_cents = 0;  // a held note's loop must repeat seamlessly: no vibrato, no decay
     performance_.modulation_cents = 0;
+    performance_.learned_envelopes = false;
   }
 
   void check_timbre(const std::string& timbre) const override { voice(timbre); }

@@ -22,15 +22,33 @@ bool legato(const std::vector<VoiceNote>& line, size_t i, const PerformanceOptio
   return i > 0 && line[i].start - line[i - 1].end <= o.legato_gap;
 }
 
-// Linear amplitude of note i's own envelope at t (0 before its start): attack (none when legato),
-// hold, then a release falling kReleaseDepthDb over o.release.
+// The learned shape (dB) `since` seconds after an onset: interpolated, then extended by the last
+// second's fall (never a rise).
+double learned_shape_db(const PerformanceOptions& o, double since) {
+  const std::vector<float>& e = o.envelope_db;
+  const double x = std::max(0.0, since) * o.envelope_rate, last = double(e.size() - 1);
+  if (x <= last) {
+    const size_t k = std::min(size_t(x), e.size() - 2);
+    return e[k] + (e[k + 1] - e[k]) * (x - double(k));
+  }
+  const double span = std::min(last, o.envelope_rate);  // a second of values, or all there are
+  const double slope = std::min(0.0, (e.back() - e[size_t(last - span)]) / span);
+  return e.back() + slope * (x - last);
+}
+
+// Linear amplitude of note i's own envelope at t (0 before its start): the learned shape, or an
+// attack (none when legato) and a hold; then a release falling kReleaseDepthDb over o.release.
 double envelope(const std::vector<VoiceNote>& line, size_t i, double t, const PerformanceOptions& o) {
   const VoiceNote& n = line[i];
   if (t < n.start) return 0;
-  const double attack = legato(line, i, o) ? 1.0 : std::min(1.0, (t - n.start) / std::max(o.attack, 1e-6));
-  if (t <= n.end) return attack;
+  const bool learned = o.envelope_db.size() >= 2 && o.envelope_rate > 0;
+  const auto held = [&](double at) {
+    if (learned) return std::pow(10.0, learned_shape_db(o, at - n.start) / 20);
+    return legato(line, i, o) ? 1.0 : std::min(1.0, (at - n.start) / std::max(o.attack, 1e-6));
+  };
+  if (t <= n.end) return held(t);
   const double fallen_db = kReleaseDepthDb * (t - n.end) / std::max(o.release, 1e-6);
-  return fallen_db >= kReleaseDepthDb ? 0.0 : attack * std::pow(10.0, -fallen_db / 20);
+  return fallen_db >= kReleaseDepthDb ? 0.0 : held(n.end) * std::pow(10.0, -fallen_db / 20);
 }
 
 // The note's level in dB at t: a legato note moves from the previous note's level over the glide.

@@ -38,6 +38,12 @@ struct PerformanceOptions {
   double velocity_db = 40;        // loudness offset = velocity_db x log10(velocity / 127)
   float peak_db = -48.6f;         // the loudness of a velocity-127 note (the model's typical maximum)
   float floor_db = -120.0f;       // silence, as DDSP measures it
+  // A learned loudness shape of a held note (dB below its peak, from the onset, envelope_rate
+  // values a second: the instrument's training notes measured as the decoder heard them). When
+  // given it replaces the attack and the flat hold, so a piano decays as a piano does; beyond its
+  // end the last second's fall continues. Empty: attack, then a flat hold.
+  std::vector<float> envelope_db;
+  double envelope_rate = 0;
 };
 
 // Notes (any order, may overlap) -> monophonic lines, each in time order: a note joins the line

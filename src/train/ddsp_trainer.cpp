@@ -250,6 +250,28 @@ class DdspRun {
             {"loudness", "DDSP's A-weighted loudness (FFT 2048, frames centred every 64 samples, -20.7 dB, floor -120 dB)"}};
   }
 
+  // Each preset's held-note loudness shape: per frame of the held part, the median over its
+  // training notes of the loudness below the note's own peak, kEnvelopeRate values a second.
+  nlohmann::json envelopes() const {
+    constexpr int kEnvelopeRate = 50, kStride = kRate / kHop / kEnvelopeRate;
+    std::vector<std::vector<size_t>> notes_of(presets_.size());
+    for (size_t i : train_)
+      if (preset_of_[i] >= 0) notes_of[size_t(preset_of_[i])].push_back(i);
+    nlohmann::json shapes = nlohmann::json::object();
+    for (size_t p = 0; p < presets_.size(); ++p) {
+      if (notes_of[p].empty()) continue;
+      std::vector<torch::Tensor> rows;
+      for (size_t i : notes_of[p]) {
+        const torch::Tensor held = loudness_[int64_t(i)].narrow(0, 0, kHeldFrames);
+        rows.push_back(held - held.max());
+      }
+      const torch::Tensor median = std::get<0>(torch::stack(rows).median(0)).slice(0, 0, kHeldFrames, kStride).contiguous();
+      shapes[presets_[p]] = std::vector<float>(median.data_ptr<float>(), median.data_ptr<float>() + median.numel());
+    }
+    return {{"rate", kEnvelopeRate}, {"presets", shapes},
+            {"about", "per preset: the median over its training notes of each held frame's loudness below the note's peak (dB)"}};
+  }
+
   nlohmann::json card(const nlohmann::json& metrics) const {
     nlohmann::json programs = nlohmann::json::object(), families = nlohmann::json::object();
     for (const auto& r : set_.notes())
@@ -267,6 +289,7 @@ class DdspRun {
         {"timbre_programs", programs},
         {"timbre_families", families},
         {"statistics", statistics()},
+        {"envelopes", envelopes()},
         {"steps", step_},
         {"training_seconds", seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count()},
         {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},

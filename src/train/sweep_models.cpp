@@ -71,13 +71,18 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
       if (spec.rfind("program:", 0) == 0) return d.preset_for_program(std::stoi(spec.substr(8))).first;
       return "";
     };
-  m.notes = [&d](const std::string& spec, const std::vector<int>& pitches, int) {
+  m.notes = [&d, preset_of = m.preset_of](const std::string& spec, const std::vector<int>& pitches, int) {
     const DdspInfo& in = d.info();
     const std::vector<float> instrument = spec == "model" ? std::vector<float>{} : d.instrument(spec);
     synth::PerformanceOptions o;
     o.frame_rate = in.sample_rate / in.hop;
     o.vibrato_cents = 0;
     o.peak_db = in.max_loudness_db;
+    // As a song plays the preset: its learned loudness shape where the card has one.
+    if (const std::vector<float>* shape = preset_of ? in.envelope_of(preset_of(spec)) : nullptr) {
+      o.envelope_db = *shape;
+      o.envelope_rate = in.envelope_rate;
+    }
     const size_t frames = size_t(kNoteSamples / in.hop);
     std::vector<float> audio;
     for (int pitch : pitches) {
