@@ -17,6 +17,7 @@
 #include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
+#include "timbrel/sound_file.h"
 #include "train/audio_metrics.h"
 #include "train/ddsp_trainer.h"
 #include "train/note_dataset.h"
@@ -159,6 +160,15 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
     std::ofstream(out + "/model.json") << card.dump();
     EXPECT_THAT([&] { Ddsp::load(out); }, ::testing::ThrowsMessage<Error>(::testing::HasSubstr("Kazoo")));
     std::ofstream(out + "/model.json") << folder.card.dump();
+  }
+
+  // The CLI plays a note along the preset's learned envelope unless --flat-envelope.
+  {
+    const std::string bin = TIMBREL_BINARY, cmd = bin + " note --engine ddsp --model " + out + " --pitch 64 --timbre program:73 -o ";
+    std::string log;
+    ASSERT_EQ(test::run_command(cmd + dir + "/shaped.wav", &log, true), 0) << log;
+    ASSERT_EQ(test::run_command(cmd + dir + "/flat.wav --flat-envelope", &log, true), 0) << log;
+    EXPECT_NE(read_sound_file(dir + "/shaped.wav").samples, read_sound_file(dir + "/flat.wav").samples);
   }
 
   EngineParams p;

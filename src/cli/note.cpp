@@ -24,6 +24,7 @@ struct Options {
   bool no_noise = false;
   uint64_t seed = 0;
   double duration = 2.0, vibrato = 12;
+  bool flat_envelope = false;
 };
 
 // A float32 curve of one value per frame ([frames] or [frames, 1]).
@@ -61,6 +62,7 @@ void run_ddsp_pitch(const Options& o) {
   NoteRenderOptions r;
   r.engine = TimbreEngine::Ddsp;
   r.ddsp.vibrato_cents = o.vibrato;
+  r.ddsp.learned_envelopes = !o.flat_envelope;
   r.subject = "--pitch";
   const Audio a = engine.render(seq, r);
   write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
@@ -150,6 +152,7 @@ void add_note(CLI::App& app, Status&) {
   cmd->add_option("--duration", o->duration, "DDSP with --pitch: seconds the note is held (then released)")
       ->capture_default_str()->check(CLI::Range(0.01, 600.0));
   cmd->add_option("--vibrato", o->vibrato, "DDSP with --pitch: vibrato depth in cents")->capture_default_str()->check(CLI::Range(0.0, 200.0));
+  cmd->add_flag("--flat-envelope", o->flat_envelope, "DDSP with --pitch: a 40 ms attack and a flat hold instead of the preset's learned envelope");
   cmd->add_option("--seed", o->seed, "DDSP: seed of the noise")->capture_default_str();
   cmd->add_option("--timbre", o->timbre, "seed:N, preset:NAME, program:N (General MIDI 0-127) or Z.npy (default seed:0)");
   cmd->add_option("--z-file", o->z_file, "Latent vector: NumPy float32 [256] or [1, 256]");

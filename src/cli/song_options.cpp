@@ -19,6 +19,7 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
   cmd->add_option("--vibrato", o.vibrato, "DDSP: vibrato depth in cents (0: none; modulation CC 1 adds to it)")->capture_default_str()
       ->check(CLI::Range(0.0, 200.0));
   cmd->add_option("--glide", o.glide, "DDSP: seconds the pitch slides into a legato note")->capture_default_str()->check(CLI::Range(0.0, 2.0));
+  cmd->add_flag("--flat-envelope", o.flat_envelope, "DDSP: hold notes flat after a 40 ms attack instead of following the preset's learned envelope (a piano's decay)");
   cmd->add_option("--drum-model", o.drum_model, "Drum timbre model for channel-10 notes (default: the bundled models/gm-drums)");
   cmd->add_flag("--no-drums", o.no_drums, "Leave drum notes out");
   cmd->add_option("--timbre", o.timbre, "seed:N | preset:NAME | program:N | Z.npy (default: each note's General MIDI program; seed:0 for models without programs)");
@@ -92,6 +93,7 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
       throw Error("--engine ddsp", "plays each program with the --ddsp-model of its family (no --timbre, --morph or --pad)");
     r.ddsp.vibrato_cents = o.vibrato;
     r.ddsp.glide = o.glide;
+    r.ddsp.learned_envelopes = !o.flat_envelope;
   }
   return r;
 }

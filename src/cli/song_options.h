@@ -20,6 +20,7 @@ struct SongOptions {
   bool strict = false, no_drums = false;
   std::string engine = "gansynth", ddsp_model;  // --engine ddsp: melodic notes by DDSP models
   double vibrato = 12, glide = 0.06;
+  bool flat_envelope = false;  // DDSP: attack and flat hold instead of the presets' learned envelopes
   // generate: a sampled melody (and drums)
   std::string melody_model, groove_model;
   std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
