@@ -216,5 +216,31 @@ TEST_F(DdspRender, ALearnedEnvelopeMakesHeldNotesDecay) {
   EXPECT_GT(shaped, 12.0);  // the shape falls 24 dB between the two stretches
 }
 
+// A legato line glides on a violin (program 40) and steps on a piano (program 0): struck and plucked
+// instruments take no glide (and no vibrato). Measured 25 ms into the second note (half the glide).
+TEST_F(DdspRender, StruckInstrumentsDoNotGlide) {
+  const Ddsp violin = Ddsp::load(kViolin);
+  const auto period_at = [&](int program) {
+    NoteSequence seq;
+    seq.notes.push_back(note(60, 0.0, 1.0, 110));
+    seq.notes.push_back(note(67, 1.0, 2.0, 110));
+    for (Note& n : seq.notes) n.program = program;
+    NoteRenderOptions o;
+    o.engine = TimbreEngine::Ddsp;
+    NoteRenderReport report;
+    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return DdspVoice{&violin, "violin", {}, {}, 0}; }, o, report);
+    double best = -1;
+    int at = 0;
+    for (int lag = 36; lag < 62; ++lag) {  // MIDI 67 (40.8 samples) .. 60 (61.2)
+      double c = 0;
+      for (size_t i = 16400; i < 16700; ++i) c += double(a[i]) * a[i + size_t(lag)];
+      if (c > best) best = c, at = lag;
+    }
+    return at;
+  };
+  EXPECT_NEAR(period_at(0), 16000 / 392.0, 1.5);  // the piano is at G4 already
+  EXPECT_GT(period_at(40), 16000 / 392.0 + 3);    // the violin is still on its way up from C4
+}
+
 }  // namespace
 

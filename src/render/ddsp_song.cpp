@@ -85,6 +85,13 @@ int octave_shift(const std::vector<synth::VoiceNote>& notes, const DdspInfo& inf
   return 0;
 }
 
+// Struck and plucked General MIDI instruments (pianos, chromatic percussion, guitars, basses,
+// pizzicato, harp, timpani, plucked ethnic, percussive): their notes neither glide nor take vibrato.
+bool struck_or_plucked(int program) {
+  return (program >= 0 && program <= 15) || (program >= 24 && program <= 39) || (program >= 45 && program <= 47) ||
+         (program >= 104 && program <= 108) || (program >= 112 && program <= 119);
+}
+
 }  // namespace
 
 std::string ddsp_family_model(int program, const std::vector<std::string>& names) {
@@ -140,6 +147,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
                                      NoteRenderReport& report) {
   // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
   std::map<std::tuple<int, int, std::string>, std::vector<synth::VoiceNote>> groups;
+  std::map<std::tuple<int, int, std::string>, int> program_of;  // the group's (first note's) program
   std::map<std::string, DdspVoice> voices;
   std::map<int, DdspVoice> by_program;  // each program's voice looked up once, not per note
   for (const Note& n : seq.notes) {
@@ -149,6 +157,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     const DdspVoice& v = found->second;
     voices[v.name] = v;
     groups[{n.instrument, n.channel, v.name}].push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
+    program_of.emplace(std::make_tuple(n.instrument, n.channel, v.name), n.program);
     ++report.notes;
   }
   std::map<std::string, float> gains;
@@ -162,6 +171,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
       throw Error(name, "has no loudness and pitch statistics to play notes with (a settings.json beside model.json: "
                         "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
     synth::PerformanceOptions o = performance_options(options.ddsp, info);
+    if (struck_or_plucked(program_of[key])) o.glide = 0, o.vibrato_cents = 0;
     if (options.ddsp.learned_envelopes && !voice.envelope.empty()) {
       o.envelope_db = voice.envelope;
       o.envelope_rate = voice.envelope_rate;
