@@ -129,8 +129,9 @@ namespace {
 // A learned shape: a ramp from -20 dB to 0 over 0.1 s, then a fall of 10 dB a second to -20 dB at 2.1 s (50 values a second).
 PerformanceOptions decaying() {
   PerformanceOptions o = plain();
-  o.envelope_rate = 50;
-  for (int k = 0; k <= 105; ++k) o.envelope_db.push_back(k <= 5 ? -20.0f + 4.0f * float(k) : -0.2f * float(k - 5));
+  o.envelopes.rate = 50;
+  o.envelopes.bands.emplace_back();
+  for (int k = 0; k <= 105; ++k) o.envelopes.bands[0].push_back(k <= 5 ? -20.0f + 4.0f * float(k) : -0.2f * float(k - 5));
   return o;
 }
 
@@ -149,4 +150,18 @@ TEST(DdspPerformance, ALearnedEnvelopeShapesTheHeldNote) {
   EXPECT_NEAR(c.loudness_db[mid_release], -79 - 60 * (double(mid_release) / kRate - 4.0) / o.release, 0.01);
   // Without a shape: the flat hold.
   EXPECT_NEAR(performance_curves(line, {}, 0, frame(5.0), plain()).loudness_db[frame(3.6)], -50, 1e-4);
+}
+
+// Bands by pitch: a note between two band centres takes the blend of their shapes.
+TEST(DdspPerformance, EnvelopeBandsBlendByPitch) {
+  LearnedEnvelopes e;
+  e.rate = 10;
+  e.first_pitch = 48;
+  e.pitch_step = 12;
+  e.bands = {{0, -10, -20}, {0, -20, -40}};  // falling 100 and 200 dB a second
+  EXPECT_NEAR(e.db(48, 0.1), -10, 1e-9);
+  EXPECT_NEAR(e.db(60, 0.1), -20, 1e-9);
+  EXPECT_NEAR(e.db(54, 0.1), -15, 1e-9);  // half way between the centres
+  EXPECT_NEAR(e.db(30, 0.1), -10, 1e-9);  // below the first centre: the first band
+  EXPECT_NEAR(e.db(90, 0.3), -60, 1e-9);  // above the last, beyond its end: its fall goes on
 }

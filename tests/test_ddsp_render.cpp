@@ -198,8 +198,10 @@ TEST_F(DdspRender, CliRendersSongsAndNotes) {
 // envelopes off restores the flat hold.
 TEST_F(DdspRender, ALearnedEnvelopeMakesHeldNotesDecay) {
   const Ddsp violin = Ddsp::load(kViolin);
-  DdspVoice voice{&violin, "violin", {}, {}, 50.0};
-  for (int k = 0; k <= 75; ++k) voice.envelope.push_back(-30.0f * float(k) / 75.0f);  // at 50 values a second
+  DdspVoice voice{&violin, "violin", {}, {}};
+  voice.envelopes.rate = 50;
+  voice.envelopes.bands.emplace_back();
+  for (int k = 0; k <= 75; ++k) voice.envelopes.bands[0].push_back(-30.0f * float(k) / 75.0f);
   NoteSequence seq;
   seq.notes.push_back(note(67, 0.0, 2.0, 127));
   NoteRenderOptions o;
@@ -228,7 +230,7 @@ TEST_F(DdspRender, StruckInstrumentsDoNotGlide) {
     NoteRenderOptions o;
     o.engine = TimbreEngine::Ddsp;
     NoteRenderReport report;
-    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return DdspVoice{&violin, "violin", {}, {}, 0}; }, o, report);
+    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return DdspVoice{&violin, "violin", {}, {}}; }, o, report);
     double best = -1;
     int at = 0;
     for (int lag = 36; lag < 62; ++lag) {  // MIDI 67 (40.8 samples) .. 60 (61.2)

@@ -138,21 +138,26 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   EXPECT_FALSE(model.preset_for_program(41).second);  // another string: its family's preset
   EXPECT_EQ(model.instrument("program:40").size(), 4u);
   EXPECT_THROW(model.instrument("preset:Nope"), Error);
-  // Each preset's held-note loudness shape: 3 s at 50 values a second, peaking at 0 dB.
+  // Each preset's held-note loudness shape (one band over its pitches): 3 s at 50 values a
+  // second, peaking at 0 dB.
   EXPECT_EQ(model.info().envelope_rate, 50);
+  EXPECT_EQ(model.info().envelope_pitch_step, 0);
   for (const std::string& preset : model.info().presets) {
-    const std::vector<float>* shape = model.info().envelope_of(preset);
-    ASSERT_NE(shape, nullptr) << preset;
-    EXPECT_EQ(shape->size(), 150u);
-    EXPECT_NEAR(*std::max_element(shape->begin(), shape->end()), 0.0f, 3.0f) << preset;
-    EXPECT_LT(*std::min_element(shape->begin(), shape->end()), 0.0f) << preset;
+    const auto* bands = model.info().envelope_of(preset);
+    ASSERT_NE(bands, nullptr) << preset;
+    ASSERT_EQ(bands->size(), 1u) << preset;
+    for (const auto& shape : *bands) {
+      EXPECT_EQ(shape.size(), 150u);
+      EXPECT_NEAR(*std::max_element(shape.begin(), shape.end()), 0.0f, 3.0f) << preset;
+      EXPECT_LT(*std::min_element(shape.begin(), shape.end()), 0.0f) << preset;
+    }
   }
   // A card's envelopes are checked: a level above 0 dB, or a preset the model lacks, is an error.
   {
     auto folder = nn::read_model_folder(out, "ddsp");
     nlohmann::json card = folder.card;
     const std::string first = model.info().presets.front();
-    card["envelopes"]["presets"][first][3] = 6.0;
+    card["envelopes"]["presets"][first][0][3] = 6.0;
     std::ofstream(out + "/model.json") << card.dump();
     EXPECT_THAT([&] { Ddsp::load(out); }, ::testing::ThrowsMessage<Error>(::testing::HasSubstr(first)));
     card = folder.card;

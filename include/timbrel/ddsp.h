@@ -35,11 +35,13 @@ struct DdspInfo {
   std::vector<int> preset_programs;  // per preset; -1 when it has none
   // Per preset (or empty): a held note's loudness shape, dB below its peak from the onset,
   // envelope_rate values a second (the median of the preset's training notes), so that notes from
-  // MIDI decay as the instrument's own do.
-  std::vector<std::vector<float>> preset_envelopes;
+  // MIDI decay as the instrument's own do; one shape per pitch band, band k centred at
+  // envelope_first_pitch + k envelope_pitch_step (a single band when the step is 0).
+  std::vector<std::vector<std::vector<float>>> preset_envelopes;
   double envelope_rate = 0;
-  // The shape of `preset` (nullptr when unknown).
-  const std::vector<float>* envelope_of(const std::string& preset) const;
+  int envelope_first_pitch = 0, envelope_pitch_step = 0;
+  // The bands of `preset` (nullptr when unknown).
+  const std::vector<std::vector<float>>* envelope_of(const std::string& preset) const;
 };
 
 // The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x

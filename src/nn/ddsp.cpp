@@ -76,26 +76,34 @@ struct Ddsp::Impl {
 
 namespace {
 
-// "envelopes": {"rate": R, "presets": {NAME: [dB, ...]}}: optional; when present every shape has
-// at least two finite values <= 0.5 dB (a peak of 0 dB) for a known preset.
+// "envelopes": {"rate": R, ["first_pitch": P, "pitch_step": S,] "presets": {NAME: bands}}: optional;
+// bands is one shape [dB, ...] or a list of them (one per pitch band); every shape has at least
+// two finite values <= 0.5 dB (a peak of 0 dB), for a known preset.
 void read_envelopes(const nlohmann::json& card, const std::string& subject, DdspInfo& info) {
   const auto it = card.find("envelopes");
   if (it == card.end()) return;
   const nlohmann::json& e = *it;
   if (!e.is_object() || !e.contains("rate") || !e["rate"].is_number() || !(e["rate"].get<double>() > 0) || !e.contains("presets") ||
       !e["presets"].is_object())
-    throw Error(subject, "\"envelopes\" must be {\"rate\": values a second, \"presets\": {name: [dB, ...]}}");
+    throw Error(subject, "\"envelopes\" must be {\"rate\": values a second, \"presets\": {name: [dB, ...] or [[dB, ...], ...]}}");
   info.envelope_rate = e["rate"].get<double>();
+  info.envelope_first_pitch = e.value("first_pitch", 0);
+  info.envelope_pitch_step = e.value("pitch_step", 0);
+  if (info.envelope_pitch_step < 0) throw Error(subject, "envelopes: pitch_step must not be negative");
   info.preset_envelopes.assign(info.presets.size(), {});
-  for (const auto& [name, values] : e["presets"].items()) {
+  for (const auto& [name, value] : e["presets"].items()) {
     const auto at = std::find(info.presets.begin(), info.presets.end(), name);
     if (at == info.presets.end()) throw Error(subject, "envelope for an unknown preset '" + name + "'");
-    std::vector<float>& shape = info.preset_envelopes[size_t(at - info.presets.begin())];
-    if (!values.is_array() || values.size() < 2) throw Error(subject, "the envelope of '" + name + "' needs two or more values");
-    for (const auto& v : values) {
-      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() > 0.5)
-        throw Error(subject, "the envelope of '" + name + "' holds a value that is not a finite level <= 0 dB");
-      shape.push_back(v.get<float>());
+    auto& bands = info.preset_envelopes[size_t(at - info.presets.begin())];
+    const bool banded = value.is_array() && !value.empty() && value.front().is_array();
+    for (const auto& shape : banded ? value : nlohmann::json::array({value})) {
+      if (!shape.is_array() || shape.size() < 2) throw Error(subject, "an envelope of '" + name + "' needs two or more values");
+      bands.emplace_back();
+      for (const auto& v : shape) {
+        if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() > 0.5)
+          throw Error(subject, "an envelope of '" + name + "' holds a value that is not a finite level <= 0 dB");
+        bands.back().push_back(v.get<float>());
+      }
     }
   }
 }
@@ -192,11 +200,11 @@ Ddsp Ddsp::load(const std::string& path) {
   return Ddsp(std::move(impl));
 }
 
-const std::vector<float>* DdspInfo::envelope_of(const std::string& preset) const {
+const std::vector<std::vector<float>>* DdspInfo::envelope_of(const std::string& preset) const {
   const auto at = std::find(presets.begin(), presets.end(), preset);
   if (at == presets.end() || size_t(at - presets.begin()) >= preset_envelopes.size()) return nullptr;
-  const std::vector<float>& shape = preset_envelopes[size_t(at - presets.begin())];
-  return shape.empty() ? nullptr : &shape;
+  const auto& bands = preset_envelopes[size_t(at - presets.begin())];
+  return bands.empty() ? nullptr : &bands;
 }
 
 std::pair<std::string, bool> Ddsp::preset_for_program(int program) const {

@@ -43,7 +43,7 @@ std::vector<float> play_line(const DdspVoice& v, const std::vector<synth::VoiceN
 // a decaying shape would make the level depend on when it is measured).
 float calibrated_gain(const DdspVoice& v, synth::PerformanceOptions o) {
   o.vibrato_cents = 0;
-  o.envelope_db.clear();
+  o.envelopes = {};
   const int pitch = int(std::lround(v.model->info().mean_pitch));
   const std::vector<synth::VoiceNote> note{{0.2, 2.2, pitch, 127}};
   const std::vector<float> audio = play_line(v, note, {}, 0, size_t(2.6 * o.frame_rate), o, 0);
@@ -94,6 +94,17 @@ bool struck_or_plucked(int program) {
 
 }  // namespace
 
+synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::string& preset) {
+  synth::LearnedEnvelopes e;
+  if (const auto* bands = info.envelope_of(preset)) {
+    e.rate = info.envelope_rate;
+    e.first_pitch = info.envelope_first_pitch;
+    e.pitch_step = info.envelope_pitch_step;
+    e.bands = *bands;
+  }
+  return e;
+}
+
 std::string ddsp_family_model(int program, const std::vector<std::string>& names) {
   const char* family = program >= 40 && program <= 55   ? "violin"
                        : program >= 56 && program <= 63 ? "trumpet"
@@ -134,13 +145,11 @@ DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) 
     if (substituted) (*substituted)[program] = name;
   }
   const Ddsp& model = models_.at(name);
-  if (model.info().presets.empty()) return {&model, name, {}, {}, 0};
+  if (model.info().presets.empty()) return {&model, name, {}, {}};
   // A model with presets: the one trained from this program, else one of its family.
   const auto [preset, exact] = model.preset_for_program(program);
   if (!exact && substituted) (*substituted)[program] = name + " preset '" + preset + "'";
-  const std::vector<float>* shape = model.info().envelope_of(preset);
-  return {&model, name + "/" + preset, model.instrument("preset:" + preset), shape ? *shape : std::vector<float>{},
-          model.info().envelope_rate};
+  return {&model, name + "/" + preset, model.instrument("preset:" + preset), learned_envelopes(model.info(), preset)};
 }
 
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
@@ -172,10 +181,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
                         "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
     synth::PerformanceOptions o = performance_options(options.ddsp, info);
     if (struck_or_plucked(program_of[key])) o.glide = 0, o.vibrato_cents = 0;
-    if (options.ddsp.learned_envelopes && !voice.envelope.empty()) {
-      o.envelope_db = voice.envelope;
-      o.envelope_rate = voice.envelope_rate;
-    }
+    if (options.ddsp.learned_envelopes) o.envelopes = voice.envelopes;
     if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
     if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);
     if (const int shift = octave_shift(notes, info)) {

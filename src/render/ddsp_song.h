@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "synth/ddsp_performance.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/note_sequence.h"
 #include "timbrel/render.h"
@@ -21,8 +22,7 @@ struct DdspVoice {
   const Ddsp* model = nullptr;
   std::string name;                // model (and preset): voices of one name share a level calibration
   std::vector<float> instrument;   // the preset's embedding (models with presets)
-  std::vector<float> envelope;     // the preset's learned loudness shape (dB; empty: none) ...
-  double envelope_rate = 0;        // ... in values a second
+  synth::LearnedEnvelopes envelopes;  // the preset's learned loudness shapes (empty: none)
 };
 using DdspModelForProgram = std::function<DdspVoice(int program)>;
 
@@ -30,6 +30,9 @@ using DdspModelForProgram = std::function<DdspVoice(int program)>;
 // Drum notes are left out. Fills report.notes, ddsp_voices and octave_shifts.
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for,
                                      const NoteRenderOptions& options, NoteRenderReport& report);
+
+// A preset's learned envelopes from its model's card (empty when it has none).
+synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::string& preset);
 
 // The model of a Magenta instrument name for a program by General MIDI family (strings and
 // ensembles: violin; brass: trumpet; reeds: tenor_saxophone; pipes: flute), "" when no family

@@ -22,16 +22,14 @@ bool legato(const std::vector<VoiceNote>& line, size_t i, const PerformanceOptio
   return i > 0 && line[i].start - line[i - 1].end <= o.legato_gap;
 }
 
-// The learned shape (dB) `since` seconds after an onset: interpolated, then extended by the last
-// second's fall (never a rise).
-double learned_shape_db(const PerformanceOptions& o, double since) {
-  const std::vector<float>& e = o.envelope_db;
-  const double x = std::max(0.0, since) * o.envelope_rate, last = double(e.size() - 1);
+// One band's shape at `since`: interpolated, then extended by its last second's fall.
+double band_db(const std::vector<float>& e, double rate, double since) {
+  const double x = std::max(0.0, since) * rate, last = double(e.size() - 1);
   if (x <= last) {
     const size_t k = std::min(size_t(x), e.size() - 2);
     return e[k] + (e[k + 1] - e[k]) * (x - double(k));
   }
-  const double span = std::min(last, o.envelope_rate);  // a second of values, or all there are
+  const double span = std::min(last, rate);  // a second of values, or all there are
   const double slope = std::min(0.0, (e.back() - e[size_t(last - span)]) / span);
   return e.back() + slope * (x - last);
 }
@@ -41,9 +39,9 @@ double learned_shape_db(const PerformanceOptions& o, double since) {
 double envelope(const std::vector<VoiceNote>& line, size_t i, double t, const PerformanceOptions& o) {
   const VoiceNote& n = line[i];
   if (t < n.start) return 0;
-  const bool learned = o.envelope_db.size() >= 2 && o.envelope_rate > 0;
+  const bool learned = !o.envelopes.empty();
   const auto held = [&](double at) {
-    if (learned) return std::pow(10.0, learned_shape_db(o, at - n.start) / 20);
+    if (learned) return std::pow(10.0, o.envelopes.db(n.pitch, at - n.start) / 20);
     return legato(line, i, o) ? 1.0 : std::min(1.0, (at - n.start) / std::max(o.attack, 1e-6));
   };
   if (t <= n.end) return held(t);
@@ -72,6 +70,14 @@ double pitch_at(const std::vector<VoiceNote>& line, size_t i, double t, double m
 }
 
 }  // namespace
+
+double LearnedEnvelopes::db(int pitch, double since) const {
+  if (bands.size() == 1 || pitch_step <= 0) return band_db(bands.front(), rate, since);
+  const double x = std::clamp(double(pitch - first_pitch) / pitch_step, 0.0, double(bands.size() - 1));
+  const size_t k = std::min(size_t(x), bands.size() - 2);
+  const double w = x - double(k);
+  return (1 - w) * band_db(bands[k], rate, since) + w * band_db(bands[k + 1], rate, since);
+}
 
 std::vector<std::vector<VoiceNote>> split_voices(std::vector<VoiceNote> notes, double legato_gap) {
   std::stable_sort(notes.begin(), notes.end(), [](const VoiceNote& a, const VoiceNote& b) {

@@ -26,6 +26,19 @@ struct VoiceControllers {
   std::vector<ControlPoint> gain;        // 0..1 (CC 7 volume x CC 11 expression)
 };
 
+// An instrument's learned held-note loudness shapes (dB below the note's peak, from the onset,
+// `rate` values a second: its training notes measured as the decoder heard them), one per pitch
+// band: band k is centred at first_pitch + k pitch_step (one band when pitch_step is 0).
+struct LearnedEnvelopes {
+  double rate = 0;
+  int first_pitch = 0, pitch_step = 0;
+  std::vector<std::vector<float>> bands;  // each >= 2 values
+  bool empty() const { return bands.empty() || rate <= 0; }
+  // The shape at `pitch`, `since` seconds after the onset: interpolated in time and between the
+  // two nearest bands; beyond a band's end its last second's fall continues (never a rise).
+  double db(int pitch, double since) const;
+};
+
 struct PerformanceOptions {
   int frame_rate = 250;
   double glide = 0.06;            // s: f0 slides into a legato note over this time
@@ -38,12 +51,9 @@ struct PerformanceOptions {
   double velocity_db = 40;        // loudness offset = velocity_db x log10(velocity / 127)
   float peak_db = -48.6f;         // the loudness of a velocity-127 note (the model's typical maximum)
   float floor_db = -120.0f;       // silence, as DDSP measures it
-  // A learned loudness shape of a held note (dB below its peak, from the onset, envelope_rate
-  // values a second: the instrument's training notes measured as the decoder heard them). When
-  // given it replaces the attack and the flat hold, so a piano decays as a piano does; beyond its
-  // end the last second's fall continues. Empty: attack, then a flat hold.
-  std::vector<float> envelope_db;
-  double envelope_rate = 0;
+  // When given, the held note follows these shapes instead of the attack and the flat hold, so a
+  // piano decays as a piano does. Empty: attack, then a flat hold.
+  LearnedEnvelopes envelopes;
 };
 
 // Notes (any order, may overlap) -> monophonic lines, each in time order: a note joins the line

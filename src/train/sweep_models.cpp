@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "render/ddsp_song.h"
 #include "synth/ddsp_performance.h"
 #include "timbrel/error.h"
 
@@ -79,10 +80,7 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
     o.vibrato_cents = 0;
     o.peak_db = in.max_loudness_db;
     // As a song plays the preset: its learned loudness shape where the card has one.
-    if (const std::vector<float>* shape = preset_of ? in.envelope_of(preset_of(spec)) : nullptr) {
-      o.envelope_db = *shape;
-      o.envelope_rate = in.envelope_rate;
-    }
+    if (preset_of) o.envelopes = learned_envelopes(in, preset_of(spec));
     const size_t frames = size_t(kNoteSamples / in.hop);
     std::vector<float> audio;
     for (int pitch : pitches) {
