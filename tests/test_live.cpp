@@ -172,6 +172,21 @@ class LiveDdsp : public ::testing::Test {
   std::unique_ptr<DdspBank> bank_;
 };
 
+// The shipped models/ddsp-gm live: a piano (struck) held 5 s dies away along its learned envelope
+// and is silent once its 3 s are played; a violin preset held as long keeps sounding.
+TEST(LiveDdspShipped, StruckPresetsDieAwayWhileBowedOnesHold) {
+  const DdspBank bank(std::string(TIMBREL_SOURCE_DIR) + "/models/ddsp-gm");
+  LiveSynth piano(ddsp_instrument(bank, {}), 16000, "program:0");
+  piano.note_on(60, 127);
+  const std::vector<float> p = run(piano, 16000 * 5);
+  EXPECT_GT(20 * std::log10(rms(p, 3200, 6400) / rms(p, 35200, 38400)), 10.0);  // 0.2-0.4 s against 2.2-2.4 s
+  EXPECT_LT(rms(p, 16000 * 32 / 10, p.size()), 1e-4);                            // silent after 3.2 s, key still down
+  LiveSynth violin(ddsp_instrument(bank, {}), 16000, "program:40");
+  violin.note_on(60, 127);
+  const std::vector<float> v = run(violin, 16000 * 5);
+  EXPECT_LT(std::fabs(20 * std::log10(rms(v, 72000, 80000) / rms(v, 8000, 16000))), 6.0);  // 4.5-5 s against 0.5-1 s
+}
+
 // A periodic instrument whose loop is cut at any length, as GANSynth's (to show the seam check can fail).
 class AnyLengthLoops final : public LiveInstrument {
  public:

@@ -85,14 +85,12 @@ int octave_shift(const std::vector<synth::VoiceNote>& notes, const DdspInfo& inf
   return 0;
 }
 
-// Struck and plucked General MIDI instruments (pianos, chromatic percussion, guitars, basses,
-// pizzicato, harp, timpani, plucked ethnic, percussive): their notes neither glide nor take vibrato.
+}  // namespace
+
 bool struck_or_plucked(int program) {
   return (program >= 0 && program <= 15) || (program >= 24 && program <= 39) || (program >= 45 && program <= 47) ||
          (program >= 104 && program <= 108) || (program >= 112 && program <= 119);
 }
-
-}  // namespace
 
 synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::string& preset) {
   synth::LearnedEnvelopes e;

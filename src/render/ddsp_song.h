@@ -31,6 +31,11 @@ using DdspModelForProgram = std::function<DdspVoice(int program)>;
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for,
                                      const NoteRenderOptions& options, NoteRenderReport& report);
 
+// Struck and plucked General MIDI instruments (pianos, chromatic percussion, guitars, basses,
+// pizzicato, harp, timpani, plucked ethnic, percussive): their notes neither glide nor take
+// vibrato, and held live they die away.
+bool struck_or_plucked(int program);
+
 // A preset's learned envelopes from its model's card (empty when it has none).
 synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::string& preset);
 

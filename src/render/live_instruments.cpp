@@ -1,4 +1,5 @@
 // The two engines as live instruments: their timbres, pitch ranges and held notes.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <tuple>
@@ -59,9 +60,8 @@ constexpr double kSpacing = 4.0;  // s between the notes of one render: each not
 class DdspInstrument final : public LiveInstrument {
  public:
   DdspInstrument(const DdspBank& bank, DdspPerformance performance) : bank_(bank), performance_(performance) {
-    performance_.vibrato_cents = 0;  // a held note's loop must repeat seamlessly: no vibrato, no decay
+    performance_.vibrato_cents = 0;  // a held note's loop must repeat seamlessly: no vibrato
     performance_.modulation_cents = 0;
-    performance_.learned_envelopes = false;
   }
 
   void check_timbre(const std::string& timbre) const override { voice(timbre); }
@@ -77,14 +77,17 @@ class DdspInstrument final : public LiveInstrument {
     for (int p = 0; p < 128; ++p) out.push_back("program:" + std::to_string(p));
     return out;
   }
-  // The pitches as one song of spaced notes (one decoder pass, one level calibration).
+  // The pitches as one song of spaced notes (one decoder pass, one level calibration); a struck
+  // or plucked timbre's notes along its learned envelope.
   std::vector<std::vector<float>> held_notes(const std::string& timbre, int first, int count) const override {
     const DdspVoice v = voice(timbre);
+    const int program = program_of(timbre);
     NoteSequence seq;
     for (int k = 0; k < count; ++k) {
       Note n;
       n.pitch = first + k;
       n.velocity = 127;
+      n.program = std::max(program, 0);
       n.start_time = k * kSpacing;
       n.end_time = n.start_time + kHeld;
       seq.notes.push_back(n);
@@ -92,6 +95,7 @@ class DdspInstrument final : public LiveInstrument {
     NoteRenderOptions o;
     o.engine = TimbreEngine::Ddsp;
     o.ddsp = performance_;
+    o.ddsp.learned_envelopes = decays(timbre);
     NoteRenderReport report;
     const std::vector<float> mix = render_ddsp_notes(seq, [&](int) { return v; }, o, report);
     if (!report.octave_shifts.empty()) throw std::logic_error("live DDSP notes were moved by octaves");
@@ -106,8 +110,20 @@ class DdspInstrument final : public LiveInstrument {
   }
   int batch() const override { return 128; }
   bool periodic() const override { return true; }
+  bool decays(const std::string& timbre) const override {
+    const int program = program_of(timbre);
+    return program >= 0 && struck_or_plucked(program);
+  }
 
  private:
+  // The General MIDI program a timbre plays: N of "program:N", a preset's own program, else -1.
+  int program_of(const std::string& timbre) const {
+    if (timbre.rfind("program:", 0) == 0) return std::stoi(timbre.substr(8));  // validated by voice()
+    const DdspInfo& info = voice(timbre).model->info();
+    const auto at = std::find(info.presets.begin(), info.presets.end(), timbre.substr(7));
+    return at == info.presets.end() ? -1 : info.preset_programs[size_t(at - info.presets.begin())];
+  }
+
   DdspVoice voice(const std::string& timbre) const {
     const std::string program = "program:", preset = "preset:";
     if (timbre.rfind(program, 0) == 0) {
@@ -126,6 +142,7 @@ class DdspInstrument final : public LiveInstrument {
       if (v.model->info().presets.empty()) throw Error(timbre, "the DDSP model " + names[0] + " has no presets (play it as program:N)");
       v.instrument = v.model->instrument(timbre);
       v.name = names[0] + "/" + timbre.substr(preset.size());
+      v.envelopes = learned_envelopes(v.model->info(), timbre.substr(preset.size()));
       return v;
     }
     throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");

@@ -73,6 +73,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   cache->timbre = timbre;
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
   const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
+  const bool decays = instrument_->decays(timbre);
   for (int first = 0; first < count; first += batch) {
     const int n = std::min(batch, count - first);
     const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
@@ -82,6 +83,13 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       a.sample_rate = kNoteSampleRate;
       a.samples = notes[size_t(k)];
       std::vector<float> note = resample(a, rate_).samples;
+      if (decays) {  // played once: its end fades out, and a longer hold is silence
+        const size_t fade = std::min(note.size(), size_t(0.1 * rate_));
+        for (size_t i = 0; i < fade; ++i) note[note.size() - fade + i] *= 1.0f - float(i + 1) / float(fade);
+        cache->head.push_back(std::move(note));
+        cache->loop.emplace_back(1, 0.0f);
+        continue;
+      }
       note.resize(std::max(note.size(), sustain.end), 0.0f);
       cache->head.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
       // One period of the held note: the seam, then the loop up to where the next seam begins.

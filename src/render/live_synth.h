@@ -51,13 +51,17 @@ class LiveInstrument {
   // True when a held note is a steady oscillator at the pitch's frequency (DDSP): the loop is then
   // cut to whole periods, so its seam joins matching phases instead of cancelling them.
   virtual bool periodic() const { return false; }
+  // True when `timbre`'s held notes die away by themselves (a struck or plucked DDSP preset): the
+  // whole note is played once, fading out over its last 0.1 s, and a longer hold is silent.
+  virtual bool decays(const std::string& /*timbre*/) const { return false; }
 };
 
 // GANSynth's notes through the options' phase reconstruction and spectral backends.
 std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options);
 // DDSP models (one, or a folder bank: see DdspBank): timbres "program:N" (the bank's model and
 // preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
-// are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness.
+// are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness; those of struck
+// and plucked programs follow the preset's learned envelope and decay.
 std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformance& performance);
 
 class LiveSynth final : public RealtimeSource {
