@@ -110,9 +110,10 @@ class DdspInstrument final : public LiveInstrument {
   }
   int batch() const override { return 128; }
   bool periodic() const override { return true; }
+  // Only with a learned envelope to decay along: a model without one (Magenta's) holds steadily.
   bool decays(const std::string& timbre) const override {
     const int program = program_of(timbre);
-    return program >= 0 && struck_or_plucked(program);
+    return program >= 0 && struck_or_plucked(program) && !voice(timbre).envelopes.empty();
   }
 
  private:

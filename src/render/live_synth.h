@@ -61,7 +61,7 @@ std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const
 // DDSP models (one, or a folder bank: see DdspBank): timbres "program:N" (the bank's model and
 // preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
 // are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness; those of struck
-// and plucked programs follow the preset's learned envelope and decay.
+// and plucked programs with a learned envelope follow it and decay.
 std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformance& performance);
 
 class LiveSynth final : public RealtimeSource {
