@@ -12,6 +12,7 @@
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
 #include "timbrel/error.h"
+#include "util/program_spec.h"
 #include "util/file_io.h"
 
 namespace timbrel {
@@ -225,13 +226,7 @@ std::vector<float> Ddsp::instrument(const std::string& spec) const {
     name = spec.substr(7);
     if (std::find(i.presets.begin(), i.presets.end(), name) == i.presets.end())
       throw Error(spec, "is not a preset of this DDSP model");
-  } else if (spec.rfind("program:", 0) == 0) {
-    int program = -1;
-    try {
-      program = std::stoi(spec.substr(8));
-    } catch (const std::exception&) {
-    }
-    if (program < 0 || program > 127) throw Error(spec, "program must be 0..127");
+  } else if (const int program = program_in_spec(spec); program >= 0) {
     name = preset_for_program(program).first;
   } else {
     throw Error(spec, "expected preset:NAME or program:N");

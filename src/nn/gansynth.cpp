@@ -12,6 +12,7 @@
 #include "nn/model_folder.h"
 #include "nn/tf_checkpoints.h"
 #include "timbrel/error.h"
+#include "util/program_spec.h"
 #include "timbrel/spectral.h"
 #include "util/npy.h"
 
@@ -313,12 +314,7 @@ std::vector<float> Gansynth::timbre(const std::string& spec) const {
     for (const auto& n : impl_->info.timbre_names) names += (names.empty() ? "" : ", ") + n;
     throw Error(spec, "no such timbre in " + impl_->subject + (names.empty() ? " (it names none)" : " (it names: " + names + ")"));
   }
-  if (spec.rfind("program:", 0) == 0) {
-    const std::string digits = spec.substr(8);
-    if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos || std::stoi(digits) > 127)
-      throw Error(spec, "expected program:N with N in 0..127 (General MIDI, as in MIDI files)");
-    return impl_->presets.at(preset_for_program(std::stoi(digits)).preset);
-  }
+  if (const int program = program_in_spec(spec); program >= 0) return impl_->presets.at(preset_for_program(program).preset);
   const bool file = spec.rfind("file:", 0) == 0;
   if (file || (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".npy") == 0)) {
     const std::string path = file ? spec.substr(5) : spec;

@@ -153,8 +153,11 @@ DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) 
 std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
                                      NoteRenderReport& report) {
   // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
-  std::map<std::tuple<int, int, std::string>, std::vector<synth::VoiceNote>> groups;
-  std::map<std::tuple<int, int, std::string>, int> program_of;  // the group's (first note's) program
+  struct Group {
+    std::vector<synth::VoiceNote> notes;
+    int program = 0;  // its first note's
+  };
+  std::map<std::tuple<int, int, std::string>, Group> groups;
   std::map<std::string, DdspVoice> voices;
   std::map<int, DdspVoice> by_program;  // each program's voice looked up once, not per note
   for (const Note& n : seq.notes) {
@@ -163,22 +166,24 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     if (found == by_program.end()) found = by_program.emplace(n.program, model_for(n.program)).first;
     const DdspVoice& v = found->second;
     voices[v.name] = v;
-    groups[{n.instrument, n.channel, v.name}].push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
-    program_of.emplace(std::make_tuple(n.instrument, n.channel, v.name), n.program);
+    Group& g = groups[{n.instrument, n.channel, v.name}];
+    if (g.notes.empty()) g.program = n.program;
+    g.notes.push_back({n.start_time, std::max(n.end_time, n.start_time), n.pitch, n.velocity});
     ++report.notes;
   }
   std::map<std::string, float> gains;
   std::vector<float> mix;
   uint64_t seed = 0;
-  for (auto& [key, notes] : groups) {
+  for (auto& [key, group] : groups) {
     const auto& [instrument, channel, name] = key;
+    std::vector<synth::VoiceNote>& notes = group.notes;
     const DdspVoice& voice = voices[name];
     const DdspInfo& info = voice.model->info();
     if (info.settings.empty())
       throw Error(name, "has no loudness and pitch statistics to play notes with (a settings.json beside model.json: "
                         "averageMaxLoudness, meanLoudness, meanPitch, postGain)");
     synth::PerformanceOptions o = performance_options(options.ddsp, info);
-    if (struck_or_plucked(program_of[key])) o.glide = 0, o.vibrato_cents = 0;
+    if (struck_or_plucked(group.program)) o.glide = 0, o.vibrato_cents = 0;
     if (options.ddsp.learned_envelopes) o.envelopes = voice.envelopes;
     if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
     if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);

@@ -9,6 +9,7 @@
 #include "render/note_level.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
+#include "util/program_spec.h"
 
 namespace timbrel {
 namespace {
@@ -64,11 +65,11 @@ class DdspInstrument final : public LiveInstrument {
     performance_.modulation_cents = 0;
   }
 
-  void check_timbre(const std::string& timbre) const override { voice(timbre); }
+  void check_timbre(const std::string& timbre) const override { resolve(timbre); }
   // The training notes' range where known, else the octave around the model's mean pitch that
   // the file renderer keeps a part in.
   std::pair<int, int> pitch_range(const std::string& timbre) const override {
-    const DdspInfo& info = voice(timbre).model->info();
+    const DdspInfo& info = resolve(timbre).voice.model->info();
     if (info.min_pitch >= 0 && info.max_pitch >= info.min_pitch) return {info.min_pitch, info.max_pitch};
     return {int(std::ceil(info.mean_pitch - 12)), int(std::floor(info.mean_pitch + 12))};
   }
@@ -80,14 +81,13 @@ class DdspInstrument final : public LiveInstrument {
   // The pitches as one song of spaced notes (one decoder pass, one level calibration); a struck
   // or plucked timbre's notes along its learned envelope.
   std::vector<std::vector<float>> held_notes(const std::string& timbre, int first, int count) const override {
-    const DdspVoice v = voice(timbre);
-    const int program = program_of(timbre);
+    const Resolved r = resolve(timbre);
     NoteSequence seq;
     for (int k = 0; k < count; ++k) {
       Note n;
       n.pitch = first + k;
       n.velocity = 127;
-      n.program = std::max(program, 0);
+      n.program = std::max(r.program, 0);
       n.start_time = k * kSpacing;
       n.end_time = n.start_time + kHeld;
       seq.notes.push_back(n);
@@ -95,9 +95,9 @@ class DdspInstrument final : public LiveInstrument {
     NoteRenderOptions o;
     o.engine = TimbreEngine::Ddsp;
     o.ddsp = performance_;
-    o.ddsp.learned_envelopes = decays(timbre);
+    o.ddsp.learned_envelopes = r.decays();
     NoteRenderReport report;
-    const std::vector<float> mix = render_ddsp_notes(seq, [&](int) { return v; }, o, report);
+    const std::vector<float> mix = render_ddsp_notes(seq, [&](int) { return r.voice; }, o, report);
     if (!report.octave_shifts.empty()) throw std::logic_error("live DDSP notes were moved by octaves");
     std::vector<std::vector<float>> notes;
     for (int k = 0; k < count; ++k) {
@@ -110,43 +110,33 @@ class DdspInstrument final : public LiveInstrument {
   }
   int batch() const override { return 128; }
   bool periodic() const override { return true; }
-  // Only with a learned envelope to decay along: a model without one (Magenta's) holds steadily.
-  bool decays(const std::string& timbre) const override {
-    const int program = program_of(timbre);
-    return program >= 0 && struck_or_plucked(program) && !voice(timbre).envelopes.empty();
-  }
+  bool decays(const std::string& timbre) const override { return resolve(timbre).decays(); }
 
  private:
-  // The General MIDI program a timbre plays: N of "program:N", a preset's own program, else -1.
-  int program_of(const std::string& timbre) const {
-    if (timbre.rfind("program:", 0) == 0) return std::stoi(timbre.substr(8));  // validated by voice()
-    const DdspInfo& info = voice(timbre).model->info();
-    const auto at = std::find(info.presets.begin(), info.presets.end(), timbre.substr(7));
-    return at == info.presets.end() ? -1 : info.preset_programs[size_t(at - info.presets.begin())];
-  }
+  // A timbre's voice and the General MIDI program it plays (-1: a preset without one).
+  struct Resolved {
+    DdspVoice voice;
+    int program = -1;
+    // Struck or plucked, with a learned envelope to decay along (Magenta's models have none and
+    // hold steadily).
+    bool decays() const { return program >= 0 && struck_or_plucked(program) && !voice.envelopes.empty(); }
+  };
 
-  DdspVoice voice(const std::string& timbre) const {
-    const std::string program = "program:", preset = "preset:";
-    if (timbre.rfind(program, 0) == 0) {
-      int p = -1;
-      try {
-        p = std::stoi(timbre.substr(program.size()));
-      } catch (const std::exception&) {
-      }
-      if (p < 0 || p > 127) throw Error(timbre, "is not a General MIDI program (program:0..127)");
-      return bank_.voice(p);
-    }
-    if (timbre.rfind(preset, 0) == 0) {
-      const std::vector<std::string> names = bank_.names();
-      if (names.size() != 1) throw Error(timbre, "a folder of DDSP models is played by program:N (its models: one per instrument family)");
-      DdspVoice v = bank_.voice(0);
-      if (v.model->info().presets.empty()) throw Error(timbre, "the DDSP model " + names[0] + " has no presets (play it as program:N)");
-      v.instrument = v.model->instrument(timbre);
-      v.name = names[0] + "/" + timbre.substr(preset.size());
-      v.envelopes = learned_envelopes(v.model->info(), timbre.substr(preset.size()));
-      return v;
-    }
-    throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");
+  Resolved resolve(const std::string& timbre) const {
+    if (const int program = program_in_spec(timbre); program >= 0) return {bank_.voice(program), program};
+    const std::string preset = "preset:";
+    if (timbre.rfind(preset, 0) != 0) throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");
+    const std::vector<std::string> names = bank_.names();
+    if (names.size() != 1) throw Error(timbre, "a folder of DDSP models is played by program:N (its models: one per instrument family)");
+    Resolved r{bank_.voice(0), -1};
+    const DdspInfo& info = r.voice.model->info();
+    if (info.presets.empty()) throw Error(timbre, "the DDSP model " + names[0] + " has no presets (play it as program:N)");
+    const std::string name = timbre.substr(preset.size());
+    r.voice.instrument = r.voice.model->instrument(timbre);  // an unknown preset is an error here
+    r.voice.name = names[0] + "/" + name;
+    r.voice.envelopes = learned_envelopes(info, name);
+    r.program = info.preset_programs[size_t(std::find(info.presets.begin(), info.presets.end(), name) - info.presets.begin())];
+    return r;
   }
 
   const DdspBank& bank_;

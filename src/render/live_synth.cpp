@@ -78,7 +78,6 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
     const int n = std::min(batch, count - first);
     const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
     for (int k = 0; k < n; ++k) {
-      const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic());
       Audio a;
       a.sample_rate = kNoteSampleRate;
       a.samples = notes[size_t(k)];
@@ -90,6 +89,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
         cache->loop.emplace_back(1, 0.0f);
         continue;
       }
+      const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic());
       note.resize(std::max(note.size(), sustain.end), 0.0f);
       cache->head.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
       // One period of the held note: the seam, then the loop up to where the next seam begins.

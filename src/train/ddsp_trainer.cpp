@@ -250,47 +250,30 @@ class DdspRun {
             {"loudness", "DDSP's A-weighted loudness (FFT 2048, frames centred every 64 samples, -20.7 dB, floor -120 dB)"}};
   }
 
-  // Each preset's held-note loudness shapes: for each frame of the held part, the median over its
-  // training notes of the loudness below the note's own peak, kEnvelopeRate values a second; one
-  // band over all pitches, or with pitch_step > 0 one per band (the notes within kBandReach
-  // semitones of its centre). One band is what the cards carry: measured on ddsp-gm, shapes per
-  // 6-semitone band brought the mean LSD from 8.88 to 8.76 dB (piano 9.9 -> 8.8) but made high
-  // guitar notes decay far faster than FluidSynth's (-35 against -18 dB after 0.4 s at MIDI 80):
-  // DDSP's loudness (a mean of dB over bins) falls much faster than the level, and this decoder
-  // follows it too far there.
-  nlohmann::json envelopes(int pitch_step = 0) const {
-    constexpr int kEnvelopeRate = 50, kStride = kRate / kHop / kEnvelopeRate, kBandReach = 4;
-    int lo = 127, hi = 0;
-    for (size_t i : train_) lo = std::min(lo, set_.note(i).pitch), hi = std::max(hi, set_.note(i).pitch);
-    std::vector<std::vector<size_t>> notes_of(presets_.size());
-    for (size_t i : train_)
-      if (preset_of_[i] >= 0) notes_of[size_t(preset_of_[i])].push_back(i);
-    const auto median_shape = [&](const std::vector<size_t>& notes) {
-      std::vector<torch::Tensor> rows;
-      for (size_t i : notes) {
-        const torch::Tensor held = loudness_[int64_t(i)].narrow(0, 0, kHeldFrames);
-        rows.push_back(held - held.max());
-      }
-      const torch::Tensor m = std::get<0>(torch::stack(rows).median(0)).slice(0, 0, kHeldFrames, kStride).contiguous();
-      std::vector<double> shape;  // to 0.01 dB: the card stays small
-      for (int64_t k = 0; k < m.numel(); ++k) shape.push_back(std::round(double(m.data_ptr<float>()[k]) * 100) / 100);
-      return shape;
-    };
+  // Each preset's held-note loudness shape: for each frame of the held part, the median over its
+  // training notes of the loudness below the note's own peak, kEnvelopeRate values a second. One
+  // shape over all pitches: shapes per 6-semitone band (which cards may carry) measured a lower
+  // mean LSD on ddsp-gm (8.76 against 8.88 dB) but made high guitar notes die away far faster
+  // than FluidSynth's (-35 against -18 dB after 0.4 s at MIDI 80): DDSP's loudness (a mean of dB
+  // over bins) falls much faster than the level, and this decoder follows it too far there.
+  nlohmann::json envelopes() const {
+    constexpr int kEnvelopeRate = 50, kStride = kRate / kHop / kEnvelopeRate;
+    std::vector<std::vector<torch::Tensor>> shapes_of(presets_.size());
+    for (size_t i : train_) {
+      if (preset_of_[i] < 0) continue;
+      const torch::Tensor held = loudness_[int64_t(i)].narrow(0, 0, kHeldFrames);
+      shapes_of[size_t(preset_of_[i])].push_back(held - held.max());
+    }
     nlohmann::json shapes = nlohmann::json::object();
     for (size_t p = 0; p < presets_.size(); ++p) {
-      if (notes_of[p].empty()) continue;
-      nlohmann::json bands = nlohmann::json::array();
-      for (int centre = lo; centre <= hi; centre += std::max(pitch_step, hi - lo + 1)) {
-        std::vector<size_t> near;
-        for (size_t i : notes_of[p])
-          if (pitch_step <= 0 || std::abs(set_.note(i).pitch - centre) <= kBandReach) near.push_back(i);
-        bands.push_back(median_shape(near.empty() ? notes_of[p] : near));
-      }
-      shapes[presets_[p]] = bands;
+      if (shapes_of[p].empty()) continue;
+      const torch::Tensor m = std::get<0>(torch::stack(shapes_of[p]).median(0)).slice(0, 0, kHeldFrames, kStride).contiguous();
+      std::vector<double> shape;  // to 0.01 dB: the card stays small
+      for (int64_t k = 0; k < m.numel(); ++k) shape.push_back(std::round(double(m.data_ptr<float>()[k]) * 100) / 100);
+      shapes[presets_[p]] = nlohmann::json::array({shape});
     }
-    return {{"rate", kEnvelopeRate}, {"first_pitch", lo}, {"pitch_step", std::max(pitch_step, 0)}, {"presets", shapes},
-            {"about", "per preset (and pitch band centred at first_pitch + k pitch_step, when the step is > 0): the median over its "
-                      "training notes (within 4 semitones of the centre) of each held frame's loudness below the note's peak (dB)"}};
+    return {{"rate", kEnvelopeRate}, {"presets", shapes},
+            {"about", "per preset: the median over its training notes of each held frame's loudness below the note's peak (dB)"}};
   }
 
   nlohmann::json card(const nlohmann::json& metrics) const {
