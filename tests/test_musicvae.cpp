@@ -318,6 +318,25 @@ TEST(MusicVaeCodec, WindowsToSequenceAndBack) {
   EXPECT_EQ(dw[0], d);
 }
 
+TEST(MusicVaeCodec, MelodyWindowsEveryBarEndWithinTheMelody) {
+  // Five bars of quarter notes: 2-bar windows start at bars 0..3; a 16-bar window is one, padded.
+  std::vector<int> events(80, kMelodyNoEvent);
+  for (size_t i = 0; i < events.size(); i += 4) events[i] = 60 + int(i / 4) % 12;
+  NoteSequence seq = melody_to_sequence(events, 120.0, 4);
+  auto two = melody_windows(seq, 32);
+  ASSERT_EQ(two.size(), 4u);
+  EXPECT_EQ(two[3][0], melody_event_to_class(events[48]));
+  EXPECT_EQ(two[3][31], 0);  // the last note, held (no event) to the window's end
+  auto sixteen = melody_windows(seq, 256);
+  ASSERT_EQ(sixteen.size(), 1u);
+  EXPECT_EQ(sixteen[0][64], melody_event_to_class(events[64]));
+  EXPECT_EQ(sixteen[0][255], 0);
+  // Twenty bars give 16-bar windows at bars 0..4.
+  std::vector<int> longer(320, kMelodyNoEvent);
+  for (size_t i = 0; i < longer.size(); i += 8) longer[i] = 62;
+  EXPECT_EQ(melody_windows(melody_to_sequence(longer, 120.0, 4), 256).size(), 5u);
+}
+
 TEST(MusicVaeModelFolder, LatentPriorFromCardShapesRandomZ) {
   torch::manual_seed(6);
   auto cfg = tiny_config();

@@ -112,8 +112,13 @@ TEST(MusicVaeCli, InterpolateWritesKWindowsAndEvalReports) {
   }
   EXPECT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/data --json 2>/dev/null", &out), 1);
   auto j = nlohmann::json::parse(out);
-  EXPECT_EQ(j["windows"], 2);  // 2 bars with a 1-bar hop: windows at bars 0 and 1 have onsets
+  EXPECT_EQ(j["windows"], 1);  // 2 bars: the window at bar 1 would run past the melody
   EXPECT_EQ(j["skipped_files"], 1);
+  EXPECT_EQ(j["bars"], 2);
+  EXPECT_FALSE(j["chain"].get<bool>());
+  EXPECT_LE(j["teacher_forced_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/data --bars 3", &out, true), 1);
+  EXPECT_THAT(out, HasSubstr("--bars: 3: " + model + " reads 2-bar windows (or a multiple of them, as a chain)"));
   double acc = j["token_accuracy"].get<double>();
   EXPECT_GE(acc, 0.0);
   EXPECT_LE(acc, 1.0);

@@ -11,6 +11,7 @@
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
+#include "train/musicvae_eval.h"
 #include "train/musicvae_trainer.h"
 
 using namespace timbrel;
@@ -109,6 +110,44 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
                              corpus.train.windows.begin() + long(std::min<size_t>(2048, corpus.train.windows.size())));
   EXPECT_NEAR(train::token_accuracy(m, subset), r.train_accuracy, 1e-6);
   EXPECT_EQ(corpus.failed.size(), 1u);  // broken.mid reported, not fatal
+}
+
+// Reconstruction of a flat model: on its own windows greedy accuracy is token_accuracy; on
+// longer windows it plays a chain whose accuracy is that of its pieces, each re-striking a held note.
+TEST(MusicVaeEval, ChainAccuracyIsThatOfItsPieces) {
+  std::string data = make_corpus(), out = test::temp_dir() + "/model";
+  auto o = tiny_options(data, out);
+  o.max_steps = 40;
+  train::train_musicvae(o);
+  MusicVae m = MusicVae::load(out);
+  auto windows = train::load_split("melody", data, 0.25).train.windows;
+  ASSERT_GE(windows.size(), 8u);
+  auto own = train::reconstruction_accuracy(m, windows);
+  EXPECT_FALSE(own.chain);
+  EXPECT_NEAR(own.greedy, train::token_accuracy(m, windows), 1e-12);
+  EXPECT_GT(own.teacher_forced, 0.3);
+  EXPECT_LE(own.teacher_forced, 1.0);
+  // Pieces that start on a note: the chain of A and B scores their mean.
+  std::vector<Tokens> starts_on_note;
+  for (const auto& w : windows)
+    if (w[0] > 1) starts_on_note.push_back(w);
+  ASSERT_GE(starts_on_note.size(), 4u);
+  std::vector<Tokens> pair = {starts_on_note[0], starts_on_note[3]}, joined = {pair[0]};
+  joined[0].insert(joined[0].end(), pair[1].begin(), pair[1].end());
+  auto chain = train::reconstruction_accuracy(m, joined), parts = train::reconstruction_accuracy(m, pair);
+  EXPECT_TRUE(chain.chain);
+  EXPECT_NEAR(chain.greedy, parts.greedy, 1e-12);
+  EXPECT_NEAR(chain.teacher_forced, parts.teacher_forced, 1e-12);
+  // A piece that starts inside a held note re-strikes it; after a note-off it stays silent.
+  Tokens held(64, 0);
+  held[20] = 30;
+  auto pieces = train::chain_pieces({held}, 32, true);
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_EQ(pieces[1][0], 30);
+  held[25] = 1;
+  EXPECT_EQ(train::chain_pieces({held}, 32, true)[1][0], 0);
+  EXPECT_EQ(train::chain_pieces({held}, 32, false)[1][0], 0);  // drums: no notes to hold
+  EXPECT_THROW(train::reconstruction_accuracy(m, {Tokens(48, 0)}), Error);  // not a whole number of windows
 }
 
 TEST(MusicVaeTrain, FreezeDecoderTrainsOnlyTheEncoder) {

@@ -105,6 +105,17 @@ TEST(Melody, SplitsIntoWindowsAndRestrikesHeldNotes) {
   EXPECT_EQ(split_melody(m, 32, 16).size(), 2u);  // nothing sounds in the window at 32
 }
 
+TEST(Melody, WholeWindowsEndWithinTheMelody) {
+  std::vector<int> m(48, H);
+  for (size_t i = 0; i < m.size(); i += 8) m[i] = 60 + int(i / 8);
+  EXPECT_EQ(split_melody(m, 32, 16).size(), 3u);        // 0, 16 and 32 (padded)
+  auto whole = split_melody(m, 32, 16, true);
+  ASSERT_EQ(whole.size(), 2u);                          // 0 and 16
+  EXPECT_EQ(whole[1][0], 62);
+  EXPECT_EQ(whole[1][31], H);
+  EXPECT_TRUE(split_melody(std::vector<int>(20, H), 32, 16, true).empty());  // shorter than a window
+}
+
 TEST(Melody, EventsToSequenceAndBack) {
   std::vector<int> events = {60, H, H, O, 62, 64, H, H};
   NoteSequence seq = melody_to_sequence(events, 120.0, 4);

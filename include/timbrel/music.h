@@ -44,9 +44,10 @@ std::vector<int> extract_melody(const NoteSequence& quantized, int instrument = 
 
 // Windows of `window_steps` melody events every `hop_steps`, skipping windows without an onset.
 // A window that starts inside a held note begins with that note re-struck, so every window
-// decodes to the notes it sounds.
+// decodes to the notes it sounds. `whole_only`: only windows that end within the melody (else
+// the last ones are padded with no-events).
 std::vector<std::vector<int>> split_melody(const std::vector<int>& melody, int window_steps = 32,
-                                           int hop_steps = 16);
+                                           int hop_steps = 16, bool whole_only = false);
 
 // Notes of a melody event list as a NoteSequence (a note lasts until the next onset or note-off;
 // the last one ends at the end of the list).

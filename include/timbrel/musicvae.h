@@ -68,9 +68,11 @@ int melody_class_to_event(int cls);
 int drum_class_of_pitch(int pitch);
 int drum_pitch_of_class(int drum_class);
 
-// 2-bar windows (32 steps, 1-bar hop) of a sequence, as training and evaluation see them:
-// quantized at 4 steps per quarter; melody: extract_melody + split_melody, windows with pitches
-// outside 21..108 skipped; drums: the drum hits of every step, windows without a hit skipped.
+// Windows of `steps` (32 = 2 bars) of a sequence, as training and evaluation see them:
+// quantized at 4 steps per quarter; melody: extract_melody + split_melody, a window every bar,
+// each ending within the melody (a melody shorter than one window gives one, padded), windows
+// with pitches outside 21..108 skipped; drums: the drum hits of every step, hop half a window,
+// windows without a hit skipped.
 std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32);
 std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps = 32);
 std::vector<Tokens> windows_for(const std::string& kind, const NoteSequence& seq, int steps = 32);

@@ -12,6 +12,7 @@
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"
 #include "train/musicvae_data.h"
+#include "train/musicvae_eval.h"
 #include "train/musicvae_trainer.h"
 #include "train/timbre_eval.h"
 #include "train/timbre_sweep.h"
@@ -22,24 +23,30 @@ namespace {
 
 struct EvalOptions {
   std::string kind, model, data;
+  int bars = 0;  // 0: the model's window
   bool json = false;
 };
 
 void run(const EvalOptions& o, Status& status) {
   MusicVae model = MusicVae::load(o.model);
   if (model.info().kind != o.kind) throw Error(o.model, "is a " + model.info().kind + " model, not " + o.kind);
-  train::Corpus corpus = train::load_all(o.kind, o.data, model.info().steps);
+  const int model_bars = model.info().steps / 16, bars = o.bars ? o.bars : model_bars;
+  if (bars != model_bars && (model_bars > 2 || bars % model_bars != 0))
+    throw Error("--bars", std::to_string(bars) + ": " + o.model + " reads " + std::to_string(model_bars) + "-bar windows" +
+                              (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
+  train::Corpus corpus = train::load_all(o.kind, o.data, bars * 16);
   for (const auto& f : corpus.failed) print_error(f + " (skipped)");
   if (!corpus.failed.empty()) status.exit_code = 1;
-  const auto& w = corpus.validation.windows;
-  double acc = w.empty() ? 0.0 : train::token_accuracy(model, w);
+  const auto r = train::reconstruction_accuracy(model, corpus.validation.windows);
   if (o.json) {
-    std::cout << nlohmann::json{{"model", o.model}, {"data", o.data}, {"kind", o.kind}, {"files", corpus.validation.files.size()},
-                                {"skipped_files", corpus.failed.size()}, {"windows", w.size()}, {"token_accuracy", acc}}
+    std::cout << nlohmann::json{{"model", o.model}, {"data", o.data}, {"kind", o.kind}, {"bars", bars}, {"chain", r.chain},
+                                {"files", corpus.validation.files.size()}, {"skipped_files", corpus.failed.size()}, {"windows", r.windows},
+                                {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
                      .dump()
               << std::endl;
   } else {
-    std::cout << o.model << " on " << o.data << ": token_accuracy " << acc << " over " << w.size() << " windows of "
+    std::cout << o.model << " on " << o.data << " (" << bars << "-bar windows" << (r.chain ? ", as a chain" : "") << "): token_accuracy "
+              << r.greedy << ", teacher-forced " << r.teacher_forced << " over " << r.windows << " windows of "
               << corpus.validation.files.size() << " files (" << corpus.failed.size() << " skipped)" << std::endl;
   }
 }
@@ -50,10 +57,14 @@ void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) 
   auto* cmd = eval.add_subcommand(kind, "Reconstruction token accuracy of a MusicVAE " + kind + " model on a MIDI folder");
   cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder")->required();
   cmd->add_option("--data", o->data, "Folder of MIDI files (searched recursively)")->required();
+  cmd->add_option("--bars", o->bars, "Window length in bars (default: the model's); a 2-bar model given more plays them as a chain")
+      ->check(CLI::Range(2, 64));
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  cmd->footer("Example:\n  timbrel eval melody --model models/melody-2bar --data my_tunes/ --json\n"
-              "Every 2-bar window (1-bar hop) is encoded to its mean and decoded by argmax;\n"
-              "token_accuracy = fraction of steps equal to the input. Unreadable files are reported and skipped (exit 1).");
+  cmd->footer("Example:\n  timbrel eval melody --model models/melody-2bar --data my_tunes/ --bars 16 --json\n"
+              "Every window (a window every bar, each within its melody) is encoded to its mean and decoded by argmax:\n"
+              "token_accuracy = fraction of steps equal to the input; teacher-forced: each step fed the true previous token.\n"
+              "A 2-bar model on longer windows encodes and decodes each 2 bars on its own (the chain `generate` plays).\n"
+              "Unreadable files are reported and skipped (exit 1).");
   cmd->callback([o, &status] { run(*o, status); });
 }
 

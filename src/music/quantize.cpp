@@ -94,12 +94,13 @@ std::vector<int> extract_melody(const NoteSequence& q, int instrument) {
   return events;
 }
 
-std::vector<std::vector<int>> split_melody(const std::vector<int>& melody, int window_steps, int hop_steps) {
+std::vector<std::vector<int>> split_melody(const std::vector<int>& melody, int window_steps, int hop_steps, bool whole_only) {
   if (window_steps < 1 || hop_steps < 1) throw Error("", "window and hop must be positive");
   std::vector<std::vector<int>> windows;
   int sounding = kMelodyNoteOff;  // pitch sounding before the current window start
   size_t scanned = 0;
-  for (size_t start = 0; start < melody.size(); start += size_t(hop_steps)) {
+  const size_t end = whole_only ? (melody.size() >= size_t(window_steps) ? melody.size() - size_t(window_steps) + 1 : 0) : melody.size();
+  for (size_t start = 0; start < end; start += size_t(hop_steps)) {
     for (; scanned < start; ++scanned)
       if (melody[scanned] != kMelodyNoEvent) sounding = melody[scanned];
     std::vector<int> w(size_t(window_steps), kMelodyNoEvent);

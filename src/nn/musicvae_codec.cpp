@@ -55,8 +55,15 @@ int drum_pitch_of_class(int drum_class) {
 
 std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps) {
   NoteSequence q = seq.is_quantized() ? seq : quantize(seq, 4);
+  // Magenta's slicing: a window every bar, each ending within the melody (its length rounded up
+  // to whole bars; a closing note-off on a bar line opens no bar). Windows running past the end
+  // would teach a 16-bar model trailing empty bars; a melody shorter than one window gives one.
+  constexpr size_t kBar = 16;
+  std::vector<int> melody = extract_melody(q);
+  const size_t used = melody.size() - (!melody.empty() && melody.back() == kMelodyNoteOff ? 1 : 0);
+  melody.resize(std::max((used + kBar - 1) / kBar * kBar, size_t(steps)), kMelodyNoEvent);
   std::vector<Tokens> out;
-  for (const auto& w : split_melody(extract_melody(q), steps, steps / 2)) {
+  for (const auto& w : split_melody(melody, steps, int(kBar), true)) {
     Tokens t;
     for (int e : w) t.push_back(melody_event_to_class(e));
     if (std::find(t.begin(), t.end(), -1) == t.end()) out.push_back(std::move(t));

@@ -1,0 +1,78 @@
+#include "train/musicvae_eval.h"
+
+#include <torch/torch.h>
+
+#include "nn/musicvae_model.h"
+#include "timbrel/error.h"
+
+namespace timbrel::train {
+namespace {
+
+constexpr int kNoEvent = 0;  // melody class of "no event" (a held note); 1 is note-off
+
+// Steps of `decoded` equal to `truth`, the pieces laid end to end.
+size_t equal_steps(const std::vector<Tokens>& truth, const std::vector<Tokens>& decoded) {
+  size_t equal = 0, piece = 0, at = 0;
+  for (const Tokens& w : truth)
+    for (int s : w) {
+      equal += decoded[piece][at] == s;
+      if (++at == decoded[piece].size()) at = 0, ++piece;
+    }
+  return equal;
+}
+
+std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows) {
+  torch::NoGradGuard no_grad;
+  const auto& net = musicvae_impl(model).net;
+  auto targets = nn::tokens_to_tensor(windows, net->config(), "windows");
+  auto mu = net->encode(targets).first;
+  return nn::tensor_to_tokens(net->teacher_forced_logits(mu, targets).argmax(-1));
+}
+
+}  // namespace
+
+std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piece, bool melody) {
+  std::vector<Tokens> out;
+  for (const Tokens& w : windows)
+    for (size_t start = 0; start + piece <= w.size(); start += piece) {
+      Tokens p(w.begin() + long(start), w.begin() + long(start + piece));
+      if (melody && p[0] == kNoEvent)
+        for (size_t i = start; i-- > 0;)
+          if (w[i] != kNoEvent) {
+            if (w[i] > 1) p[0] = w[i];  // a pitch, not a note-off
+            break;
+          }
+      out.push_back(std::move(p));
+    }
+  return out;
+}
+
+Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch) {
+  Reconstruction r;
+  r.windows = windows.size();
+  if (windows.empty()) return r;
+  const size_t steps = size_t(model.info().steps), length = windows[0].size();
+  for (const Tokens& w : windows)
+    if (w.size() != length) throw Error("windows", "differ in length");
+  const bool hierarchical = steps > 32;
+  if (length != steps && (hierarchical || length % steps != 0))
+    throw Error("windows", std::to_string(length) + " steps: the model reads " + std::to_string(steps) +
+                               (hierarchical ? "" : " (or a whole number of such windows, as a chain)"));
+  r.chain = length != steps;
+  const std::vector<Tokens> pieces = r.chain ? chain_pieces(windows, steps, model.info().kind == "melody") : windows;
+  const size_t per_window = length / steps, per_batch = std::max<size_t>(1, batch / per_window) * per_window;
+  size_t greedy = 0, forced = 0;
+  for (size_t start = 0; start < pieces.size(); start += per_batch) {
+    const size_t end = std::min(pieces.size(), start + per_batch);
+    std::vector<Tokens> chunk(pieces.begin() + long(start), pieces.begin() + long(end));
+    std::vector<Tokens> truth(windows.begin() + long(start / per_window), windows.begin() + long(end / per_window));
+    greedy += equal_steps(truth, model.decode(model.encode(chunk), 0.0));
+    forced += equal_steps(truth, teacher_forced_argmax(model, chunk));
+  }
+  const double total = double(windows.size() * length);
+  r.greedy = double(greedy) / total;
+  r.teacher_forced = double(forced) / total;
+  return r;
+}
+
+}  // namespace timbrel::train

@@ -1,0 +1,29 @@
+#pragma once
+// Reconstruction measures of a MusicVAE on held-out windows, for one model or a 2-bar chain.
+#include <vector>
+
+#include "timbrel/musicvae.h"
+
+namespace timbrel::train {
+
+struct Reconstruction {
+  size_t windows = 0;
+  // Fraction of steps equal to the input when the encoder's mean is decoded by argmax, each step
+  // fed the model's own previous output (what `interpolate` plays back).
+  double greedy = 0;
+  // The same, each step fed the true previous token (Magenta's teacher-forced accuracy).
+  double teacher_forced = 0;
+  bool chain = false;  // windows longer than the model's, played as a chain of its windows
+};
+
+// `windows` as long as the model's, or (a flat model) a whole number of its windows: each such
+// window is then cut into consecutive model-length pieces, each encoded and decoded on its own
+// and a piece that starts inside a held note re-strikes it, as the chain hears it; accuracy is
+// still against the long window.
+Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256);
+
+// The `piece`-step pieces of each window, end to end; with `melody`, a piece that starts inside
+// a held note (no event, a pitch sounding) starts by re-striking that pitch.
+std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piece, bool melody);
+
+}  // namespace timbrel::train
