@@ -29,6 +29,12 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
   EXPECT_DOUBLE_EQ(s.melody_repeat, 0.25);
   EXPECT_DOUBLE_EQ(s.rhythm_repeat, 0.5);
   EXPECT_DOUBLE_EQ(s.notes_per_bar, 14.0 / 4);
+  EXPECT_DOUBLE_EQ(s.bars_without_onset, 0.0);
+  // Over 6 bars the two bars after the tune start no note.
+  const auto six = train::melody_structure({known_tune()}, 6);
+  EXPECT_EQ(six.bars, 4u);
+  EXPECT_DOUBLE_EQ(six.bars_without_onset, 2.0 / 6);
+  EXPECT_DOUBLE_EQ(six.notes_per_bar, 14.0 / 4);
   // Bar 2 is D E F# G: 13 of the 14 notes are in C major (G major holds 13 too, all but the F;
   // the tie goes to the first tonic counted, C).
   EXPECT_NEAR(s.in_key, 13.0 / 14, 1e-12);

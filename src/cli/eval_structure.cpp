@@ -28,6 +28,7 @@ nlohmann::json stats_json(const train::StructureStats& s) {
           {"melody_repeat", s.melody_repeat},
           {"rhythm_repeat", s.rhythm_repeat},
           {"notes_per_bar", s.notes_per_bar},
+          {"bars_without_onset", s.bars_without_onset},
           {"in_key", s.in_key}};
 }
 
@@ -72,8 +73,9 @@ void run(const StructureOptions& o) {
     return;
   }
   auto line = [](const char* what, const train::StructureStats& s) {
-    std::printf("%-8s %4zu pieces, %5zu bars: melody repeats %.3f, rhythm repeats %.3f, %.2f notes/bar, in key %.3f\n", what, s.pieces,
-                s.bars, s.melody_repeat, s.rhythm_repeat, s.notes_per_bar, s.in_key);
+    std::printf("%-8s %4zu pieces, %5zu bars with notes (%.3f of bars start none): melody repeats %.3f, rhythm repeats %.3f, %.2f notes/bar, "
+                "in key %.3f\n",
+                what, s.pieces, s.bars, s.bars_without_onset, s.melody_repeat, s.rhythm_repeat, s.notes_per_bar, s.in_key);
   };
   line("samples", gen);
   line("data", data);

@@ -47,7 +47,7 @@ void normalise(std::array<double, N>& h) {
 
 StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bars) {
   StructureStats s;
-  size_t melody_repeats = 0, rhythm_repeats = 0, notes = 0, in_key = 0;
+  size_t melody_repeats = 0, rhythm_repeats = 0, notes = 0, in_key = 0, all_bars = 0;
   for (const NoteSequence& piece : pieces) {
     std::vector<Note> melodic;
     for (const Note& n : piece.notes)
@@ -59,6 +59,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
     if (pitches.empty()) continue;
     const int key = std::max(0, estimate_key(pitches));
     ++s.pieces;
+    all_bars += bs.size();
     std::set<std::pair<std::vector<int>, std::vector<int>>> shapes;
     std::set<std::vector<int>> rhythms;
     for (const Bar& b : bs) {
@@ -81,6 +82,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
   s.melody_repeat = double(melody_repeats) / double(s.bars);
   s.rhythm_repeat = double(rhythm_repeats) / double(s.bars);
   s.notes_per_bar = double(notes) / double(s.bars);
+  s.bars_without_onset = 1.0 - double(s.bars) / double(all_bars);
   s.in_key = double(in_key) / double(notes);
   normalise(s.pitch_classes);
   normalise(s.intervals);

@@ -15,6 +15,7 @@ struct StructureStats {
   double melody_repeat = 0;     // share of bars whose melody (onsets + intervals, any transposition) an earlier bar has
   double rhythm_repeat = 0;     // share of bars whose onset pattern an earlier bar has
   double notes_per_bar = 0;
+  double bars_without_onset = 0;  // share of all the pieces' bars that start no note (rests, held notes)
   double in_key = 0;            // share of notes in each piece's key (the major scale holding most of its notes)
   std::array<double, 12> pitch_classes{};  // histogram relative to each piece's key
   std::array<double, 25> intervals{};      // successive-note intervals -12..+12 semitones (larger ones clamped)
