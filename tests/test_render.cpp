@@ -363,6 +363,10 @@ TEST(RenderCli, RenderAndGenerateWriteAudioAndMidi) {
   EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/bad.wav --timbre preset:Nope --model " + dir + "/tiny", &out, true), 0);
   EXPECT_FALSE(test::file_exists(dir + "/bad.mid"));
   EXPECT_FALSE(test::file_exists(dir + "/bad.wav"));
+  // So does an output that is not a sound file (the melody beside it would take its very name).
+  EXPECT_NE(test::run_command(bin + " generate -o " + dir + "/song.mid --bars 2 --model " + dir + "/tiny", &out, true), 0);
+  EXPECT_THAT(out, HasSubstr("song.mid: unknown sound file extension '.mid' (use .wav or .flac)"));
+  EXPECT_FALSE(test::file_exists(dir + "/song.mid"));
 }
 
 // Determinism: the same inputs and seed give byte-identical files on the same machine (the

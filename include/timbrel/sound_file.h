@@ -34,6 +34,10 @@ Audio read_sound_file(const std::string& path, SoundFileInfo* info = nullptr);
 void write_sound_file(const std::string& path, const Audio& audio,
                       SampleFormat format = SampleFormat::Pcm16);
 
+// Throws the Error write_sound_file would for `path` and `format` (extension, FLAC with float
+// samples), so that a caller can refuse before rendering anything.
+void check_sound_file_output(const std::string& path, SampleFormat format = SampleFormat::Pcm16);
+
 // Parses "16", "24", "float" (as --bit-depth takes them).
 SampleFormat parse_sample_format(const std::string& text);
 

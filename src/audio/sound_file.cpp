@@ -91,7 +91,10 @@ Audio read_sound_file(const std::string& path, SoundFileInfo* info_out) {
   return audio;
 }
 
-void write_sound_file(const std::string& path, const Audio& audio, SampleFormat format) {
+namespace {
+
+// libsndfile's container and sample encoding for `path` and `format`, or an Error naming `path`.
+std::pair<int, int> sound_file_format(const std::string& path, SampleFormat format) {
   std::string ext = lower_extension(path);
   int container;
   if (ext == "wav") container = SF_FORMAT_WAV;
@@ -101,6 +104,15 @@ void write_sound_file(const std::string& path, const Audio& audio, SampleFormat 
             : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
   if (container == SF_FORMAT_FLAC && sub == SF_FORMAT_FLOAT)
     throw Error(path, "FLAC stores integer samples only: use 16 or 24 bits");
+  return {container, sub};
+}
+
+}  // namespace
+
+void check_sound_file_output(const std::string& path, SampleFormat format) { sound_file_format(path, format); }
+
+void write_sound_file(const std::string& path, const Audio& audio, SampleFormat format) {
+  const auto [container, sub] = sound_file_format(path, format);
   if (audio.channels < 1 || audio.sample_rate < 1 || audio.samples.size() % size_t(audio.channels) != 0)
     throw Error(path, "invalid audio buffer (" + std::to_string(audio.channels) + " channels, " +
                           std::to_string(audio.samples.size()) + " samples)");

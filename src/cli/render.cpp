@@ -27,6 +27,7 @@ void render_and_write(Engine& engine, const NoteSequence& seq, const SongOptions
   NoteRenderOptions r = note_render_options(o);
   r.subject = subject;
   const SampleFormat format = parse_sample_format(o.bit_depth);
+  check_sound_file_output(o.out, format);  // before the melody beside it is written
   const bool tty = ::isatty(2);
   if (tty) r.progress = [](size_t done, size_t total) { std::fprintf(stderr, "\rgenerating notes %zu/%zu", done, total); };
   NoteRenderReport report;
