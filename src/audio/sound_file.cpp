@@ -53,6 +53,20 @@ std::string container_name(int format) {
   }
 }
 
+// libsndfile's container and sample encoding for `path` and `format`, or an Error naming `path`.
+std::pair<int, int> sound_file_format(const std::string& path, SampleFormat format) {
+  std::string ext = lower_extension(path);
+  int container;
+  if (ext == "wav") container = SF_FORMAT_WAV;
+  else if (ext == "flac") container = SF_FORMAT_FLAC;
+  else throw Error(path, "unknown sound file extension '." + ext + "' (use .wav or .flac)");
+  int sub = format == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
+            : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
+  if (container == SF_FORMAT_FLAC && sub == SF_FORMAT_FLOAT)
+    throw Error(path, "FLAC stores integer samples only: use 16 or 24 bits");
+  return {container, sub};
+}
+
 }  // namespace
 
 float Audio::peak() const {
@@ -90,24 +104,6 @@ Audio read_sound_file(const std::string& path, SoundFileInfo* info_out) {
   }
   return audio;
 }
-
-namespace {
-
-// libsndfile's container and sample encoding for `path` and `format`, or an Error naming `path`.
-std::pair<int, int> sound_file_format(const std::string& path, SampleFormat format) {
-  std::string ext = lower_extension(path);
-  int container;
-  if (ext == "wav") container = SF_FORMAT_WAV;
-  else if (ext == "flac") container = SF_FORMAT_FLAC;
-  else throw Error(path, "unknown sound file extension '." + ext + "' (use .wav or .flac)");
-  int sub = format == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
-            : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
-  if (container == SF_FORMAT_FLAC && sub == SF_FORMAT_FLOAT)
-    throw Error(path, "FLAC stores integer samples only: use 16 or 24 bits");
-  return {container, sub};
-}
-
-}  // namespace
 
 void check_sound_file_output(const std::string& path, SampleFormat format) { sound_file_format(path, format); }
 

@@ -13,7 +13,6 @@
 #include "timbrel/musicvae.h"
 #include "train/musicvae_data.h"
 #include "train/musicvae_eval.h"
-#include "train/musicvae_trainer.h"
 #include "train/timbre_eval.h"
 #include "train/timbre_sweep.h"
 #include "cli/paths.h"

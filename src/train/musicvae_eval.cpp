@@ -4,11 +4,10 @@
 
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
+#include "timbrel/music.h"
 
 namespace timbrel::train {
 namespace {
-
-constexpr int kNoEvent = 0;  // melody class of "no event" (a held note); 1 is note-off
 
 // Steps of `decoded` equal to `truth`, the pieces laid end to end.
 size_t equal_steps(const std::vector<Tokens>& truth, const std::vector<Tokens>& decoded) {
@@ -36,10 +35,11 @@ std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piec
   for (const Tokens& w : windows)
     for (size_t start = 0; start + piece <= w.size(); start += piece) {
       Tokens p(w.begin() + long(start), w.begin() + long(start + piece));
-      if (melody && p[0] == kNoEvent)
+      const int held = melody_event_to_class(kMelodyNoEvent), off = melody_event_to_class(kMelodyNoteOff);
+      if (melody && p[0] == held)
         for (size_t i = start; i-- > 0;)
-          if (w[i] != kNoEvent) {
-            if (w[i] > 1) p[0] = w[i];  // a pitch, not a note-off
+          if (w[i] != held) {
+            if (w[i] != off) p[0] = w[i];  // the pitch still sounding
             break;
           }
       out.push_back(std::move(p));
