@@ -293,9 +293,10 @@ void bind_engine(py::module_& m) {
           "n 2-bar windows of the melody model (drums=True: the groove model), one after another")
       .def(
           "interpolate",
-          [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm) {
+          [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {
             InterpolateRequest r;
             r.steps = steps;
+            r.refine_steps = refine;
             r.window = window;
             r.drums = drums;
             r.qpm = qpm;
@@ -306,7 +307,8 @@ void bind_engine(py::module_& m) {
             return e.interpolate(sa, sb, r);
           },
           py::arg("a"), py::arg("b"), py::arg("steps") = 5, py::arg("window") = 0, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          "Encodes a 2-bar window of each and decodes `steps` windows along the slerp between them")
+          py::arg("refine") = 0,
+          "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from) and decodes `steps` windows along the slerp between them")
       .def(
           "compose",
           [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {

@@ -99,6 +99,10 @@ TEST(MusicVaeCli, InterpolateWritesKWindowsAndEvalReports) {
   auto seq = read_midi(dir + "/i.mid");
   ASSERT_FALSE(seq.notes.empty());
   EXPECT_LE(seq.notes.back().end_time, 4 * 4.0 + 1e-6);
+  ASSERT_EQ(test::run_command(kBin + " interpolate " + dir + "/a.mid " + dir + "/b.mid --steps 3 --refine 10 --model " + model + " -o " + dir + "/r.mid", &out, true), 0) << out;
+  EXPECT_FALSE(read_midi(dir + "/r.mid").notes.empty());
+  EXPECT_EQ(test::run_command(kBin + " interpolate " + dir + "/a.mid " + dir + "/b.mid --refine -1 --model " + model + " -o " + dir + "/n.mid", &out, true), 1);
+  EXPECT_THAT(out, HasSubstr("--refine"));
   EXPECT_EQ(test::run_command(kBin + " interpolate " + dir + "/a.mid " + dir + "/b.mid --bar 7 --model " + model + " -o " + dir + "/j.mid", &out, true), 1);
   EXPECT_THAT(out, HasSubstr("timbrel: --bar: 7 is past the last window"));
 
@@ -117,6 +121,11 @@ TEST(MusicVaeCli, InterpolateWritesKWindowsAndEvalReports) {
   EXPECT_EQ(j["bars"], 2);
   EXPECT_FALSE(j["chain"].get<bool>());
   EXPECT_LE(j["teacher_forced_accuracy"].get<double>(), 1.0);
+  EXPECT_EQ(j["refine_steps"], 0);
+  EXPECT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/data --refine 20 --json 2>/dev/null", &out), 1);
+  auto refined = nlohmann::json::parse(out);
+  EXPECT_EQ(refined["refine_steps"], 20);
+  EXPECT_GE(refined["teacher_forced_accuracy"].get<double>(), j["teacher_forced_accuracy"].get<double>());
   EXPECT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/data --bars 3", &out, true), 1);
   EXPECT_THAT(out, HasSubstr("--bars: 3: " + model + " reads 2-bar windows (or a multiple of them, as a chain)"));
   double acc = j["token_accuracy"].get<double>();

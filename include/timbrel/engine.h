@@ -77,6 +77,7 @@ struct InterpolateRequest {
   int window = 0;                  // which 2-bar window (with notes) of each sequence
   bool drums = false;              // the groove model instead of the melody model
   double qpm = 120;
+  int refine_steps = 0;            // MusicVae::encode's: endpoints closer to the inputs
   std::string a_name = "sequence a", b_name = "sequence b";  // for errors (e.g. the MIDI files)
 };
 

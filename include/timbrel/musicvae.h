@@ -37,8 +37,11 @@ class MusicVae {
   const MusicVaeInfo& info() const;
   // z: n * z_size floats, row-major. temperature 0 = argmax. `seed` fixes the sampling.
   std::vector<Tokens> decode(const std::vector<float>& z, double temperature = 0.0, uint64_t seed = 0) const;
-  // Means of q(z | window) for each window (n * z_size floats).
-  std::vector<float> encode(const std::vector<Tokens>& windows) const;
+  // Means of q(z | window) for each window (n * z_size floats). `refine_steps` > 0 then moves each
+  // mean that many Adam steps toward the latent the decoder best reconstructs its window from
+  // (maximum a posteriori under N(0, 1)): closer endpoints for interpolation, at the cost of about
+  // refine_steps teacher-forced decoder passes (forward and backward).
+  std::vector<float> encode(const std::vector<Tokens>& windows, int refine_steps = 0) const;
   // n latent vectors from `seed`: z ~ N(mean, diag(std^2)) when the model card has a
   // "latent_prior" (fitted by the trainer to the encoder means of its training windows, where a
   // briefly trained VAE's posterior sits, far narrower than N(0, 1)); else, or with

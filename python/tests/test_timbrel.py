@@ -91,6 +91,8 @@ def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     melodies.to_midi(path)
     morph = engine.interpolate(path, TWINKLE, steps=3)
     assert morph.total_time == pytest.approx(12.0, abs=0.01)
+    refined = engine.interpolate(path, TWINKLE, steps=3, refine=10)
+    assert refined.total_time == pytest.approx(12.0, abs=0.01)
     song = engine.compose(bars=4, seed=1, drums=True)
     assert song.has_drums() and song.total_time == pytest.approx(8.0, abs=0.01)
 

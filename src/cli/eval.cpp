@@ -23,6 +23,7 @@ namespace {
 struct EvalOptions {
   std::string kind, model, data;
   int bars = 0;  // 0: the model's window
+  int refine = 0;
   bool json = false;
 };
 
@@ -36,15 +37,16 @@ void run(const EvalOptions& o, Status& status) {
   train::Corpus corpus = train::load_all(o.kind, o.data, bars * 16);
   for (const auto& f : corpus.failed) print_error(f + " (skipped)");
   if (!corpus.failed.empty()) status.exit_code = 1;
-  const auto r = train::reconstruction_accuracy(model, corpus.validation.windows);
+  const auto r = train::reconstruction_accuracy(model, corpus.validation.windows, 256, o.refine);
   if (o.json) {
     std::cout << nlohmann::json{{"model", o.model}, {"data", o.data}, {"kind", o.kind}, {"bars", bars}, {"chain", r.chain},
                                 {"files", corpus.validation.files.size()}, {"skipped_files", corpus.failed.size()}, {"windows", r.windows},
-                                {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
+                                {"refine_steps", r.refine_steps}, {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
                      .dump()
               << std::endl;
   } else {
-    std::cout << o.model << " on " << o.data << " (" << bars << "-bar windows" << (r.chain ? ", as a chain" : "") << "): token_accuracy "
+    std::cout << o.model << " on " << o.data << " (" << bars << "-bar windows" << (r.chain ? ", as a chain" : "")
+              << (r.refine_steps ? ", latents refined " + std::to_string(r.refine_steps) + " steps" : "") << "): token_accuracy "
               << r.greedy << ", teacher-forced " << r.teacher_forced << " over " << r.windows << " windows of "
               << corpus.validation.files.size() << " files (" << corpus.failed.size() << " skipped)" << std::endl;
   }
@@ -58,6 +60,9 @@ void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) 
   cmd->add_option("--data", o->data, "Folder of MIDI files (searched recursively)")->required();
   cmd->add_option("--bars", o->bars, "Window length in bars (default: the model's); a 2-bar model given more plays them as a chain")
       ->check(CLI::Range(2, 64));
+  cmd->add_option("--refine", o->refine, "Refine each encoded latent this many Adam steps toward the one its window decodes best from")
+      ->check(CLI::Range(0, 100000))
+      ->default_val(0);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval melody --model models/melody-2bar --data my_tunes/ --bars 16 --json\n"
               "Every window (a window every bar, each within its melody) is encoded to its mean and decoded by argmax:\n"

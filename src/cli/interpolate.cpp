@@ -13,6 +13,7 @@ struct InterpolateOptions {
   std::string a, b, model, out;
   int steps = 5;
   int bar = 0;
+  int refine = 0;
   double qpm = 120.0;
 };
 
@@ -26,6 +27,7 @@ void run(const InterpolateOptions& o) {
   request.steps = o.steps;
   request.window = o.bar;
   request.qpm = o.qpm;
+  request.refine_steps = o.refine;
   request.a_name = o.a;
   request.b_name = o.b;
   write_midi(engine.interpolate(read_midi(o.a), read_midi(o.b), request), o.out);
@@ -41,6 +43,9 @@ void add_interpolate(CLI::App& app, Status&) {
   cmd->add_option("--steps,-k", o->steps, "Number of 2-bar windows, endpoints included")->default_val(5);
   cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder (default: the bundled models/melody-2bar)");
   cmd->add_option("--bar", o->bar, "Which 2-bar window of each file (k-th window with notes, 1-bar hop)")->default_val(0);
+  cmd->add_option("--refine", o->refine, "Adam steps on each endpoint's latent toward the one its window decodes best from (0: the encoder's mean)")
+      ->check(CLI::Range(0, 100000))
+      ->default_val(0);
   cmd->add_option("--qpm", o->qpm, "Tempo of the written MIDI")->default_val(120.0);
   cmd->add_option("-o,--output", o->out, "Output MIDI: the K windows one after another")->required();
   cmd->footer("Example:\n  timbrel interpolate samples/twinkle.mid other.mid --steps 5 --model models/melody-2bar -o morph.mid\n"

@@ -5,6 +5,7 @@
 
 #include "nn/model_folder.h"
 #include "nn/musicvae_model.h"
+#include "nn/musicvae_refine.h"
 #include "nn/tf_checkpoints.h"
 #include "timbrel/error.h"
 #include "util/file_io.h"
@@ -128,10 +129,27 @@ std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double tempera
   return nn::tensor_to_tokens(impl_->net->decode(zt, temperature));
 }
 
-std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows) const {
-  torch::NoGradGuard no_grad;
+namespace {
+constexpr int64_t kRefineChunk = 256;  // windows refined at once
+}  // namespace
+
+std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows, int refine_steps) const {
+  if (refine_steps < 0 || refine_steps > 100000) throw Error("refine_steps", "must be 0..100000");
   auto t = nn::tokens_to_tensor(windows, impl_->net->config(), impl_->net->model_name);
-  auto mu = impl_->net->encode(t).first.contiguous();
+  torch::Tensor mu;
+  {
+    torch::NoGradGuard no_grad;
+    mu = impl_->net->encode(t).first;
+  }
+  if (refine_steps > 0 && t.size(0) > 0) {  // rows are independent: chunks bound the memory of the backward passes
+    std::vector<torch::Tensor> refined;
+    for (int64_t at = 0; at < t.size(0); at += kRefineChunk) {
+      const int64_t n = std::min<int64_t>(kRefineChunk, t.size(0) - at);
+      refined.push_back(nn::refine_latents(*impl_->net, t.narrow(0, at, n), mu.narrow(0, at, n), refine_steps));
+    }
+    mu = torch::cat(refined);
+  }
+  mu = mu.contiguous();
   return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
 }
 

@@ -20,12 +20,12 @@ size_t equal_steps(const std::vector<Tokens>& truth, const std::vector<Tokens>& 
   return equal;
 }
 
-std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows) {
+std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows, std::vector<float>& z) {
   torch::NoGradGuard no_grad;
   const auto& net = musicvae_impl(model).net;
   auto targets = nn::tokens_to_tensor(windows, net->config(), "windows");
-  auto mu = net->encode(targets).first;
-  return nn::tensor_to_tokens(net->teacher_forced_logits(mu, targets).argmax(-1));
+  auto zt = torch::from_blob(z.data(), {int64_t(windows.size()), net->config().z_size}, torch::kFloat);
+  return nn::tensor_to_tokens(net->teacher_forced_logits(zt, targets).argmax(-1));
 }
 
 }  // namespace
@@ -47,8 +47,9 @@ std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piec
   return out;
 }
 
-Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch) {
+Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch, int refine_steps) {
   Reconstruction r;
+  r.refine_steps = refine_steps;
   r.windows = windows.size();
   if (windows.empty()) return r;
   const size_t steps = size_t(model.info().steps), length = windows[0].size();
@@ -66,8 +67,9 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
     const size_t end = std::min(pieces.size(), start + per_batch);
     std::vector<Tokens> chunk(pieces.begin() + long(start), pieces.begin() + long(end));
     std::vector<Tokens> truth(windows.begin() + long(start / per_window), windows.begin() + long(end / per_window));
-    greedy += equal_steps(truth, model.decode(model.encode(chunk), 0.0));
-    forced += equal_steps(truth, teacher_forced_argmax(model, chunk));
+    std::vector<float> z = model.encode(chunk, refine_steps);
+    greedy += equal_steps(truth, model.decode(z, 0.0));
+    forced += equal_steps(truth, teacher_forced_argmax(model, chunk, z));
   }
   const double total = double(windows.size() * length);
   r.greedy = double(greedy) / total;

@@ -14,13 +14,15 @@ struct Reconstruction {
   // The same, each step fed the true previous token (Magenta's teacher-forced accuracy).
   double teacher_forced = 0;
   bool chain = false;  // windows longer than the model's, played as a chain of its windows
+  int refine_steps = 0;  // each latent refined from the encoder's mean (MusicVae::encode)
 };
 
 // `windows` as long as the model's, or (a flat model) a whole number of its windows: each such
 // window is then cut into consecutive model-length pieces, each encoded and decoded on its own
 // and a piece that starts inside a held note re-strikes it, as the chain hears it; accuracy is
-// still against the long window.
-Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256);
+// still against the long window. `refine_steps` as in MusicVae::encode.
+Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256,
+                                       int refine_steps = 0);
 
 // The `piece`-step pieces of each window, end to end; with `melody`, a piece that starts inside
 // a held note (no event, a pitch sounding) starts by re-striking that pitch.
