@@ -307,8 +307,8 @@ void bind_engine(py::module_& m) {
             return e.interpolate(sa, sb, r);
           },
           py::arg("a"), py::arg("b"), py::arg("steps") = 5, py::arg("window") = 0, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          py::arg("refine") = 0,
-          "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from) and decodes `steps` windows along the slerp between them")
+          py::arg("refine") = -1,
+          "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from; -1: 25 for a 2-bar model, 0 for a hierarchical one) and decodes `steps` windows along the slerp between them")
       .def(
           "compose",
           [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {

@@ -83,6 +83,7 @@ TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   EXPECT_EQ(parameter_of([&] { song.bars = 3; engine.compose(song); }), "bars");
   EXPECT_EQ(parameter_of([&] { between.steps = 1; engine.interpolate(three, three, between); }), "steps");
   EXPECT_EQ(parameter_of([&] { between.steps = 3; between.window = 99; engine.interpolate(three, three, between); }), "window");
+  EXPECT_EQ(parameter_of([&] { between.window = 0, between.refine_steps = -2; engine.interpolate(three, three, between); }), "refine_steps");
   EXPECT_EQ(parameter_of([&] { sample.z = std::vector<float>(5, 0.0f); engine.sample(sample); }), "z");
   EXPECT_EQ(parameter_of([&] { engine.interpolate(NoteSequence{}, three, InterpolateRequest{}); }), "sequence");  // "sequence a"
 }

@@ -77,7 +77,9 @@ struct InterpolateRequest {
   int window = 0;                  // which 2-bar window (with notes) of each sequence
   bool drums = false;              // the groove model instead of the melody model
   double qpm = 120;
-  int refine_steps = 0;            // MusicVae::encode's: endpoints closer to the inputs
+  // MusicVae::encode's (0: the encoder's means): endpoints closer to the inputs. -1: 25 for a
+  // 2-bar model, 0 for a hierarchical one (refined, its reconstructions lose notes).
+  int refine_steps = -1;
   std::string a_name = "sequence a", b_name = "sequence b";  // for errors (e.g. the MIDI files)
 };
 

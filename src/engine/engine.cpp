@@ -284,7 +284,9 @@ NoteSequence Engine::sample(const SampleRequest& r, std::vector<Tokens>* windows
 NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateRequest& r) {
   if (r.steps < 2 || r.steps > 1000) throw Error("steps", "must be 2..1000");
   MusicVae& model = r.drums ? groove_model() : melody_model();
-  auto mu = model.encode({window_of(model, a, r.a_name, r.window), window_of(model, b, r.b_name, r.window)}, r.refine_steps);
+  if (r.refine_steps < -1) throw Error("refine_steps", "must be >= 0, or -1 for the model's default");
+  const int refine = r.refine_steps >= 0 ? r.refine_steps : model.info().steps > 32 ? 0 : 25;
+  auto mu = model.encode({window_of(model, a, r.a_name, r.window), window_of(model, b, r.b_name, r.window)}, refine);
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> za(mu.begin(), mu.begin() + long(zs)), zb(mu.begin() + long(zs), mu.end());
   std::vector<float> z;
