@@ -54,6 +54,16 @@ train::TrainOptions tiny_options(const std::string& data, const std::string& out
   return o;
 }
 
+// A tiny melody model trained for 40 steps on make_corpus(), whose folder goes to `data`.
+MusicVae tiny_trained_model(std::string& data) {
+  data = make_corpus();
+  const std::string out = test::temp_dir() + "/model";
+  auto o = tiny_options(data, out);
+  o.max_steps = 40;
+  train::train_musicvae(o);
+  return MusicVae::load(out);
+}
+
 // Two folders: each split by file and scored on its own; together they are the training set.
 TEST(MusicVaeTrain, ScoresEachCorpusOnItsOwn) {
   const std::string a = make_corpus(), b = test::temp_dir() + "/second";
@@ -116,11 +126,8 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
 // Reconstruction of a flat model: on its own windows greedy accuracy is token_accuracy; on
 // longer windows it plays a chain whose accuracy is that of its pieces, each re-striking a held note.
 TEST(MusicVaeEval, ChainAccuracyIsThatOfItsPieces) {
-  std::string data = make_corpus(), out = test::temp_dir() + "/model";
-  auto o = tiny_options(data, out);
-  o.max_steps = 40;
-  train::train_musicvae(o);
-  MusicVae m = MusicVae::load(out);
+  std::string data;
+  MusicVae m = tiny_trained_model(data);
   auto windows = train::load_split("melody", data, 0.25).train.windows;
   ASSERT_GE(windows.size(), 8u);
   auto own = train::reconstruction_accuracy(m, windows);
@@ -420,11 +427,8 @@ TEST(MusicVaeRefine, LowersEachWindowsObjectiveAndOnlyMovesZ) {
 // encoder's means (lower objective) and bring them back at least as well; a negative step count
 // is an error naming the parameter.
 TEST(MusicVaeEval, RefinedLatentsFitTheirWindowsBetter) {
-  std::string data = make_corpus(), out = test::temp_dir() + "/model";
-  auto o = tiny_options(data, out);
-  o.max_steps = 40;
-  train::train_musicvae(o);
-  MusicVae m = MusicVae::load(out);
+  std::string data;
+  MusicVae m = tiny_trained_model(data);
   auto windows = train::load_split("melody", data, 0.25).validation.windows;
   ASSERT_GE(windows.size(), 4u);
   const auto& net = musicvae_impl(m).net;
