@@ -120,13 +120,16 @@ TEST(GansynthCli, MorphStepsAndContinuous) {
   ASSERT_EQ(run("note -m " + tiny_model() + " -p 60 --timbre seed:1 --bit-depth float -o " + dir + "/a.wav", &out), 0) << out;
   ASSERT_EQ(run("note -m " + tiny_model() + " -p 60 --timbre seed:2 --bit-depth float -o " + dir + "/b.wav", &out), 0) << out;
   Audio a = read_sound_file(dir + "/a.wav"), b = read_sound_file(dir + "/b.wav");
-  double da = 0, db = 0;
+  // Equal up to float rounding, which differs with the batch size (a batch of 8 against 1) on some
+  // CPUs' GEMM kernels and grows through phase reconstruction: >= 40 dB; another timbre is ~0 dB.
+  double ea = 0, eb = 0, pa = 0, pb = 0;
   for (size_t i = 0; i < 64000; ++i) {
-    da = std::max(da, double(std::fabs(m.samples[i] - a.samples[i])));
-    db = std::max(db, double(std::fabs(m.samples[9 * 64000 + i] - b.samples[i])));
+    ea += std::pow(double(m.samples[i]) - a.samples[i], 2), pa += std::pow(double(a.samples[i]), 2);
+    eb += std::pow(double(m.samples[9 * 64000 + i]) - b.samples[i], 2), pb += std::pow(double(b.samples[i]), 2);
   }
-  EXPECT_LT(da, 1e-5);
-  EXPECT_LT(db, 1e-5);
+  std::printf("morph endpoints against single notes: %.1f dB, %.1f dB\n", 10 * std::log10(pa / ea), 10 * std::log10(pb / eb));
+  EXPECT_GT(10 * std::log10(pa / std::max(ea, 1e-30)), 40.0);
+  EXPECT_GT(10 * std::log10(pb / std::max(eb, 1e-30)), 40.0);
   // --continuous: one 4 s note starting as A and ending as B.
   ASSERT_EQ(run("morph -m " + tiny_model() + " --from seed:1 --to seed:2 -p 60 --steps 3 --continuous --bit-depth float -o " + dir + "/c.wav", &out), 0) << out;
   Audio c = read_sound_file(dir + "/c.wav");
