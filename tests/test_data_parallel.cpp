@@ -39,13 +39,13 @@ const std::string& note_set() {
   return dir;
 }
 
-// Share of the weights of two weight files that differ by more than 1e-5 of the largest |a|.
+// Share of the weights of two weight files that differ by more than 1e-4 of the largest |a|.
 double diverged_weights(const std::string& a, const std::string& b) {
   const nn::TensorMap x = nn::read_safetensors(a).tensors, y = nn::read_safetensors(b).tensors;
   double peak = 0, count = 0, total = 0;
   for (const auto& [name, t] : x) peak = std::max(peak, t.abs().max().item<double>());
   for (const auto& [name, t] : x) {
-    count += ((t - y.at(name)).abs() > 1e-5 * peak).sum().item<double>();
+    count += ((t - y.at(name)).abs() > 1e-4 * peak).sum().item<double>();
     total += double(t.numel());
   }
   return count / total;
@@ -81,14 +81,14 @@ TEST_F(DataParallelTraining, TwoRanksEqualOneRankWithTheSameGlobalBatch) {
     ASSERT_EQ(train(trainer, dir + "/two", 2, &two), 0) << two;
     const double a = mean_loss(one), b = mean_loss(two);
     const double diverged = diverged_weights(dir + "/one/weights.safetensors", dir + "/two/weights.safetensors");
-    std::printf("%s, 3 steps: mean loss 1 rank %.6g, 2 ranks %.6g; %.3f%% of the weights differ by > 1e-5 of the largest\n",
+    std::printf("%s, 3 steps: mean loss 1 rank %.6g, 2 ranks %.6g; %.3f%% of the weights differ by > 1e-4 of the largest\n",
                 trainer.c_str(), a, b, 100 * diverged);
     EXPECT_NEAR(a, b, 1e-5 * std::fabs(a)) << one << "\n---\n" << two;
     // Weights: the sums run in another order; Adam's first steps scale each gradient to about +-lr,
     // so where a gradient is near zero its rounding moves that weight by up to lr (how often depends
-    // on the CPU's kernels: 2.7% of the timbre model's on an AMD EPYC, none on an Intel Xeon). Ranks
-    // that did not average their gradients would move nearly all after the second step.
-    EXPECT_LT(diverged, 0.10) << trainer;
+    // on the CPU's kernels: 0.07% of the timbre model's weights on an AMD EPYC, none on an Intel
+    // Xeon). One rank training alone on half the batch (no averaging) moves 10% of them that far.
+    EXPECT_LT(diverged, 0.01) << trainer;
   }
 }
 
