@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "nn/musicvae_model.h"
@@ -126,6 +127,18 @@ TEST(MusicVaeCli, InterpolateWritesKWindowsAndEvalReports) {
   auto refined = nlohmann::json::parse(out);
   EXPECT_EQ(refined["refine_steps"], 20);
   EXPECT_GE(refined["teacher_forced_accuracy"].get<double>(), j["teacher_forced_accuracy"].get<double>());
+  // --held-out: info.csv's validation split only (b.mid trains, a.mid validates).
+  std::filesystem::create_directories(dir + "/split");
+  std::filesystem::copy_file(dir + "/a.mid", dir + "/split/a.mid");
+  std::filesystem::copy_file(dir + "/b.mid", dir + "/split/b.mid");
+  std::ofstream(dir + "/split/info.csv") << "midi_filename,split\nb.mid,train\na.mid,validation\n";
+  ASSERT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/split --held-out --json", &out), 0) << out;
+  auto held = nlohmann::json::parse(out);
+  EXPECT_TRUE(held["held_out"].get<bool>());
+  EXPECT_EQ(held["files"], 1);
+  EXPECT_EQ(held["windows"], j["windows"]);  // a.mid's, as above
+  ASSERT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/split --json", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["files"], 2);
   EXPECT_EQ(test::run_command(kBin + " eval melody --model " + model + " --data " + dir + "/data --bars 3", &out, true), 1);
   EXPECT_THAT(out, HasSubstr("--bars: 3: " + model + " reads 2-bar windows (or a multiple of them, as a chain)"));
   double acc = j["token_accuracy"].get<double>();

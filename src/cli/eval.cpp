@@ -24,6 +24,8 @@ struct EvalOptions {
   std::string kind, model, data;
   int bars = 0;  // 0: the model's window
   int refine = 0;
+  bool held_out = false;
+  double validation_fraction = 0.1;
   bool json = false;
 };
 
@@ -34,21 +36,23 @@ void run(const EvalOptions& o, Status& status) {
   if (bars != model_bars && (model_bars > 2 || bars % model_bars != 0))
     throw Error("--bars", std::to_string(bars) + ": " + o.model + " reads " + std::to_string(model_bars) + "-bar windows" +
                               (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
-  train::Corpus corpus = train::load_all(o.kind, o.data, bars * 16);
+  train::Corpus corpus =
+      o.held_out ? train::load_split(o.kind, o.data, o.validation_fraction, bars * 16) : train::load_all(o.kind, o.data, bars * 16);
   for (const auto& f : corpus.failed) print_error(f + " (skipped)");
   if (!corpus.failed.empty()) status.exit_code = 1;
   const auto r = train::reconstruction_accuracy(model, corpus.validation.windows, 256, o.refine);
   if (o.json) {
     std::cout << nlohmann::json{{"model", o.model}, {"data", o.data}, {"kind", o.kind}, {"bars", bars}, {"chain", r.chain},
                                 {"files", corpus.validation.files.size()}, {"skipped_files", corpus.failed.size()}, {"windows", r.windows},
-                                {"refine_steps", r.refine_steps}, {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
+                                {"held_out", o.held_out}, {"refine_steps", r.refine_steps}, {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
                      .dump()
               << std::endl;
   } else {
     std::cout << o.model << " on " << o.data << " (" << bars << "-bar windows" << (r.chain ? ", as a chain" : "")
               << (r.refine_steps ? ", latents refined " + std::to_string(r.refine_steps) + " steps" : "") << "): token_accuracy "
               << r.greedy << ", teacher-forced " << r.teacher_forced << " over " << r.windows << " windows of "
-              << corpus.validation.files.size() << " files (" << corpus.failed.size() << " skipped)" << std::endl;
+              << corpus.validation.files.size() << (o.held_out ? " held-out" : "") << " files (" << corpus.failed.size() << " skipped)"
+              << std::endl;
   }
 }
 
@@ -63,6 +67,11 @@ void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) 
   cmd->add_option("--refine", o->refine, "Refine each encoded latent this many Adam steps toward the one its window decodes best from")
       ->check(CLI::Range(0, 100000))
       ->default_val(0);
+  cmd->add_flag("--held-out", o->held_out,
+                "Only the files `train` holds out of this folder: info.csv's validation split, else the hash rule (see --validation)");
+  cmd->add_option("--validation", o->validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
+      ->check(CLI::Range(0.0, 1.0))
+      ->default_val(0.1);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval melody --model models/melody-2bar --data my_tunes/ --bars 16 --json\n"
               "Every window (a window every bar, each within its melody) is encoded to its mean and decoded by argmax:\n"
