@@ -18,12 +18,11 @@ torch::Tensor refine_latents(const MusicVaeNetImpl& net, const torch::Tensor& ta
   for (int s = 0; s < steps; ++s) {
     auto& group = adam.param_groups()[0];
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(kLearningRate * (0.75 + 0.25 * std::cos(M_PI * s / steps)));
-    adam.zero_grad();
     torch::Tensor logits = net.teacher_forced_logits(x, targets);
     torch::Tensor nll = torch::nn::functional::cross_entropy(logits.reshape({-1, classes}), targets.reshape({-1}),
                                                              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     torch::Tensor loss = nll + 0.5 * x.pow(2).sum();
-    // Only z's gradient: the parameters' are neither needed nor accumulated.
+    // Only z's gradient (set, not accumulated): the parameters' are neither needed nor touched.
     x.mutable_grad() = torch::autograd::grad({loss}, {x})[0];
     adam.step();
   }

@@ -20,22 +20,22 @@ size_t equal_steps(const std::vector<Tokens>& truth, const std::vector<Tokens>& 
   return equal;
 }
 
-std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows, std::vector<float>& z) {
+std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<float>& z) {
   torch::NoGradGuard no_grad;
   const auto& net = musicvae_impl(model).net;
   auto targets = nn::tokens_to_tensor(windows, net->config(), "windows");
-  auto zt = torch::from_blob(z.data(), {int64_t(windows.size()), net->config().z_size}, torch::kFloat);
+  auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(windows.size()), net->config().z_size}, torch::kFloat);
   return nn::tensor_to_tokens(net->teacher_forced_logits(zt, targets).argmax(-1));
 }
 
 }  // namespace
 
 std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piece, bool melody) {
+  const int held = melody_event_to_class(kMelodyNoEvent), off = melody_event_to_class(kMelodyNoteOff);
   std::vector<Tokens> out;
   for (const Tokens& w : windows)
     for (size_t start = 0; start + piece <= w.size(); start += piece) {
       Tokens p(w.begin() + long(start), w.begin() + long(start + piece));
-      const int held = melody_event_to_class(kMelodyNoEvent), off = melody_event_to_class(kMelodyNoteOff);
       if (melody && p[0] == held)
         for (size_t i = start; i-- > 0;)
           if (w[i] != held) {
