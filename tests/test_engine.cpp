@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <tuple>
 
 #include "test_util.h"
 #include "timbrel/engine.h"
@@ -33,6 +34,13 @@ double peak(const std::vector<float>& a) {
   double p = 0;
   for (float v : a) p = std::max(p, double(std::abs(v)));
   return p;
+}
+
+// What a listener hears of each note: pitch, onset, release, velocity.
+std::vector<std::tuple<int, double, double, int>> heard(const NoteSequence& s) {
+  std::vector<std::tuple<int, double, double, int>> out;
+  for (const Note& n : s.notes) out.emplace_back(n.pitch, n.start_time, n.end_time, n.velocity);
+  return out;
 }
 
 // The parameter an Error names (its subject's first word).
@@ -73,7 +81,9 @@ TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   const NoteSequence three = engine.sample(sample, &windows);
   EXPECT_EQ(windows.size(), 3u);
   EXPECT_FALSE(three.notes.empty());
-  EXPECT_EQ(engine.sample(sample).notes.size(), three.notes.size());  // same seed, same melody
+  EXPECT_EQ(heard(engine.sample(sample)), heard(three));  // same seed, same melody
+  sample.seed = 1;
+  EXPECT_NE(heard(engine.sample(sample)), heard(three));  // another seed, another melody
 
   InterpolateRequest between;
   between.steps = 3;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
+#include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
 #include "util/npy.h"
 
@@ -116,6 +118,38 @@ TEST(Gansynth, EqualsMagentaJsGeneratorAndAudio) {
     EXPECT_GE(snr, 60.0) << "note " << i;
     std::cout << "[ info ] note " << i << " audio SNR vs magenta.js: " << snr << " dB" << std::endl;
   }
+}
+
+// `timbrel note --compat magentajs` on the same checkpoint and z plays magenta.js's audio: the mode
+// implies magenta.js's phase (the generator's IF; here 102 dB, PGHI -7 dB).
+TEST(Gansynth, NoteCompatMagentaJsPlaysMagentaJsAudio) {
+  std::ifstream meta_in(kGolden + "/meta.json");
+  ASSERT_TRUE(meta_in) << kGolden;
+  const nlohmann::json meta = nlohmann::json::parse(meta_in);
+  GansynthConfig full;
+  const std::string dir = test::temp_dir(), model = dir + "/tfjs";
+  std::filesystem::create_directories(model);
+  write_tfjs(model, nn::gansynth_random_tf(full, meta["weight_seed"].get<uint32_t>(), meta["stddev"].get<double>()), names_of(full));
+  const NpyArray z = read_npy(kGolden + "/z.npy"), audio = read_npy(kGolden + "/audio.npy");
+  const size_t kept = size_t(audio.shape[1]);
+  write_npy(dir + "/z0.npy", NpyArray{{256}, std::vector<float>(z.data.begin(), z.data.begin() + 256)});
+  const std::vector<float> theirs(audio.data.begin(), audio.data.begin() + long(kept));  // the first note's
+  auto note_snr = [&](const std::string& name, const std::string& flags) {
+    const std::string wav = dir + "/" + name + ".wav";
+    std::string out;
+    EXPECT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " note -m " + model + " --z-file " + dir + "/z0.npy -p " +
+                                    std::to_string(meta["pitches"][0].get<int>()) + " --bit-depth float -o " + wav + " " + flags,
+                                &out, true),
+              0)
+        << out;
+    std::vector<float> mine = read_sound_file(wav).samples;
+    mine.resize(kept);
+    return snr_db(mine, theirs);
+  };
+  const double implied = note_snr("implied", "--compat magentajs"), pghi = note_snr("pghi", "--compat magentajs --phase pghi");
+  std::cout << "[ info ] note --compat magentajs vs magenta.js: " << implied << " dB (--phase pghi: " << pghi << " dB)" << std::endl;
+  EXPECT_GE(implied, 60.0);
+  EXPECT_LT(pghi, 20.0);  // --phase given: it wins
 }
 
 TEST(Gansynth, BatchOfMixedPitchesAndTimbresEqualsOneByOne) {
@@ -274,9 +308,11 @@ TEST(Gansynth, BilinearPadCorners) {
   EXPECT_EQ(bilinear(a, b, c, d, 1, 0), b);
   EXPECT_EQ(bilinear(a, b, c, d, 0, 1), c);
   EXPECT_EQ(bilinear(a, b, c, d, 1, 1), d);
-  auto m = bilinear(a, b, c, d, 0.25, 0.5);  // (1-x)(1-y) a + x(1-y) b + (1-x) y c + x y d
-  EXPECT_FLOAT_EQ(m[0], 0.375f - 0.375f);
-  EXPECT_FLOAT_EQ(m[1], 0.125f - 0.125f);
+  // (1-x)(1-y) a + x(1-y) b + (1-x) y c + x y d at x = 0.25, y = 0.75: weights 3/16, 1/16, 9/16,
+  // 3/16; x and y swapped would give 0.125 and 0.375.
+  auto m = bilinear(a, b, c, d, 0.25, 0.75);
+  EXPECT_FLOAT_EQ(m[0], -0.375f);  // 3/16 a - 9/16 c
+  EXPECT_FLOAT_EQ(m[1], -0.125f);  // 1/16 b - 3/16 d
   auto e = bilinear(a, b, c, d, 0.25, 0.0);
   EXPECT_FLOAT_EQ(e[0], 0.75f);
   EXPECT_FLOAT_EQ(e[1], 0.25f);

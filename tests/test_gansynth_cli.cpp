@@ -168,6 +168,22 @@ TEST(GansynthCli, NoteCompatAndPhaseOptionsReachTheSpectralCore) {
   EXPECT_LT(snr_db(plain, ref), 40.0);
 }
 
+// A compatibility mode takes its peer's phase: --compat magentajs alone is --phase if (magenta.js's),
+// and an explicit --phase still wins (tests/test_gansynth.cpp checks it against magenta.js's audio).
+TEST(GansynthCli, NoteCompatMagentaJsImpliesItsPhaseUnlessPhaseIsGiven) {
+  const std::string dir = test::temp_dir();
+  auto note = [&](const std::string& name, const std::string& flags, std::string* out) {
+    EXPECT_EQ(run("note -m " + tiny_model() + " -p 70 --bit-depth float -o " + dir + "/" + name + ".wav " + flags, out), 0) << *out;
+    return read_sound_file(dir + "/" + name + ".wav").samples;
+  };
+  std::string implied_out, out;
+  const std::vector<float> implied = note("implied", "--compat magentajs", &implied_out);
+  EXPECT_THAT(implied_out, HasSubstr("phase if (magenta.js mode)"));
+  EXPECT_EQ(implied, note("if", "--compat magentajs --phase if", &out));
+  EXPECT_LT(snr_db(note("pghi", "--compat magentajs --phase pghi", &out), implied), 40.0);
+  EXPECT_THAT(out, HasSubstr("phase pghi (magenta.js mode)"));
+}
+
 // Output safety: an existing output is an error without --force (and is left as it was); kill -9
 // while the finished file waits to be committed leaves nothing in the folder (the file is
 // unnamed, O_TMPFILE, until the final rename).

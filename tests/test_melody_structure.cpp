@@ -55,31 +55,44 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
+#include "timbrel/engine.h"
 
 namespace {
 
 TEST(MelodyStructureCli, SamplesBesideTheData) {
-  const std::string dir = test::temp_dir() + "/tunes";
+  const std::string dir = test::temp_dir() + "/tunes", model = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-2bar";
   std::filesystem::create_directories(dir);
   write_midi(known_tune(), dir + "/known.mid");
   std::string out;
-  ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --data " + dir + " --bars 4 --samples 2 --json", &out), 0)
+  ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --model " + model + " --data " + dir +
+                                  " --bars 4 --samples 2 --json",
+                              &out),
+            0)
       << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["data"]["pieces"], 1);
   EXPECT_DOUBLE_EQ(j["data"]["melody_repeat"].get<double>(), 0.25);
   EXPECT_EQ(j["samples"]["pieces"], 2);
-  EXPECT_GE(j["pitch_class_distance"].get<double>(), 0.0);
-  EXPECT_LE(j["interval_distance"].get<double>(), 1.0);
+  // The distances of the songs the Engine composes for seeds 0 and 1 (as generate) to the tune.
+  EngineParams p;
+  p.melody_model = model;
+  Engine engine(p);
+  std::vector<NoteSequence> songs;
+  for (uint64_t seed : {0, 1}) {
+    SongRequest r;
+    r.bars = 4;
+    r.seed = seed;
+    r.temperature = 0.5;
+    songs.push_back(engine.compose(r));
+  }
+  const auto gen = train::melody_structure(songs, 4), data = train::melody_structure({read_midi(dir + "/known.mid")}, 4);
+  EXPECT_DOUBLE_EQ(j["samples"]["notes_per_bar"].get<double>(), gen.notes_per_bar);
+  EXPECT_DOUBLE_EQ(j["pitch_class_distance"].get<double>(), train::histogram_distance(gen.pitch_classes, data.pitch_classes));
+  EXPECT_DOUBLE_EQ(j["interval_distance"].get<double>(), train::histogram_distance(gen.intervals, data.intervals));
+  EXPECT_GT(j["interval_distance"].get<double>(), 0.0);  // sampled songs do not move as this one tune
   EXPECT_NE(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --data " + dir + " --bars 3 --samples 1", &out, true), 0);
   EXPECT_NE(out.find("--bars 3"), std::string::npos) << out;
 }
-
-}  // namespace
-
-#include "timbrel/engine.h"
-
-namespace {
 
 // The shipped 16-bar model as `generate --melody-model models/melody-16bar` plays it (20 seeds,
 // temperature 0.5): its songs make phrases (the goals: a tenth of bars repeat an earlier

@@ -504,9 +504,15 @@ TEST(RenderCli, EvalSongSetsTheRenderBesideFluidSynth) {
   const nlohmann::json r = nlohmann::json::parse(out);
   for (const char* side : {"timbrel", "fluidsynth"}) {
     EXPECT_GT(r[side]["peak_db"].get<double>(), -40) << side;
-    EXPECT_GE(r[side]["band_3_7k5_fraction"].get<double>(), 0.0);
+    // 3-7.5 kHz is the sum of its two halves, a share of the whole that is neither 0 nor 1.
+    const double whole = r[side]["band_3_7k5_fraction"].get<double>();
+    EXPECT_NEAR(whole, r[side]["band_3_5k_fraction"].get<double>() + r[side]["band_5_7k5_fraction"].get<double>(), 1e-9 * whole) << side;
+    EXPECT_GT(whole, 1e-6) << side;
+    EXPECT_LT(whole, 0.9) << side;
     EXPECT_LT(r[side]["subsonic_fraction"].get<double>(), 0.5);
   }
+  for (const char* k : {"band_3_5k_fraction", "centroid_hz"})
+    EXPECT_NEAR(r["ratio_timbrel_to_fluidsynth"][k].get<double>(), r["timbrel"][k].get<double>() / r["fluidsynth"][k].get<double>(), 1e-9) << k;
   EXPECT_TRUE(test::file_exists(dir + "/g.png"));
   // A missing SoundFont is a clear error.
   EXPECT_EQ(test::run_command(bin + " eval song " + dir + "/g.mid --model " + dir + "/tiny --soundfont " + dir + "/none.sf2 --compute cpu",

@@ -11,10 +11,13 @@ namespace timbrel::cli {
 void add_render_options(CLI::App* cmd, RenderOptions& o) {
   cmd->add_option("--velocity", o.velocity, "MIDI velocity 1..127: a gain of velocity/127 (GANSynth has no velocity input)")
       ->capture_default_str()->check(CLI::Range(1, 127));
-  cmd->add_option("--compat", o.compat, "exact (Magenta's Python) or magentajs (@magenta/music's spectrogram-to-audio)")
+  cmd->add_option("--compat", o.compat,
+                  "exact (Magenta's Python) or magentajs (@magenta/music's spectrogram-to-audio and, unless --phase is "
+                  "given, its phase: if)")
       ->check(CLI::IsMember({"exact", "magentajs"}))->capture_default_str();
   cmd->add_option("--phase", o.phase, "pghi (phase from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | "
-                                      "pghi+fgla | griffin-lim | fgla (default: pghi; a drum model's hits griffin-lim)");
+                                      "pghi+fgla | griffin-lim | fgla (default: pghi; a drum model's hits griffin-lim; "
+                                      "with --compat magentajs, if)");
   cmd->add_option("--iterations", o.iterations, "Iterations of the iterative phase methods")
       ->capture_default_str()->check(CLI::Range(0, 10000));
   cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float")->capture_default_str();
@@ -39,7 +42,10 @@ Engine note_engine(const std::string& model, const RenderOptions& o) {
 }
 
 std::string note_phase(Engine& engine, const RenderOptions& o) {
-  return o.phase.empty() ? to_string(engine.timbre_model().played_inverse().phase) : o.phase;
+  if (!o.phase.empty()) return o.phase;
+  // A compatibility mode reproduces its peer's audio, so it takes the peer's phase too.
+  if (o.compat == "magentajs") return to_string(PhaseMethod::If);
+  return to_string(engine.timbre_model().played_inverse().phase);
 }
 
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {

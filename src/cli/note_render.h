@@ -22,7 +22,8 @@ void add_render_options(CLI::App* cmd, RenderOptions& o);
 std::vector<std::string> split_list(const std::string& text, char sep = ',');
 // The engine for a GANSynth command: `model` ("" = bundled) and --device.
 Engine note_engine(const std::string& model, const RenderOptions& o);
-// --phase, or what the renderer takes for the model's notes (drum hits: griffin-lim, else pghi).
+// --phase; else magenta.js's (if) with --compat magentajs; else what the renderer takes for the
+// model's notes (drum hits: griffin-lim, else pghi).
 std::string note_phase(Engine& engine, const RenderOptions& o);
 // n spectrograms (n * kSpectrogramValues) -> n * kNoteSamples samples, times velocity / 127.
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o);
