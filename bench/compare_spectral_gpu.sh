@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Spectral stage on the GPU, Timbrel's CUDA kernels vs the same step in PyTorch on the same GPU,
-# in one run. Needs a CUDA build (build/timbrel with kernels) and a CUDA-enabled PyTorch.
+# in one run. Needs a CUDA build (build/bench/timbrel_bench_stages with kernels) and a CUDA-enabled PyTorch.
 # Usage: bench/compare_spectral_gpu.sh [batch] [seconds]   (python: $PYTHON, default python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 batch=${1:-256}
 secs=${2:-2}
 py=${PYTHON:-python3}
-ours=$(build/timbrel bench --device cuda --batch "$batch" --seconds "$secs" --json)
+ours=$(build/bench/timbrel_bench_stages --device cuda --batch "$batch" --seconds "$secs" --json)
 peer=$("$py" bench/peers/spectral_torch.py "$secs" cuda "$batch")
 "$py" - "$ours" "$peer" <<'PY'
 import json, sys

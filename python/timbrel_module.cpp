@@ -19,6 +19,8 @@
 namespace py = pybind11;
 using namespace timbrel;
 
+void bind_training(py::module_& m);  // train_bindings.cpp
+
 namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
@@ -64,9 +66,9 @@ struct ModelPaths {
   std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp;
 };
 
-EngineParams engine_params(const ModelPaths& models, const std::string& device, const std::string& precision, int threads,
+EngineOptions engine_params(const ModelPaths& models, const std::string& device, const std::string& precision, int threads,
                            std::optional<std::function<void(const std::string&)>> log) {
-  EngineParams p;
+  EngineOptions p;
   p.timbre_model = models.timbre;
   p.drum_model = models.drum;
   p.melody_model = models.melody;
@@ -178,11 +180,10 @@ void bind_spectral(py::module_& m) {
       "IF-mel spectrogram(s) -> 16 kHz audio on the CPU (phase: if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla)");
 }
 
-void bind_engine(py::module_& m) {
-  py::class_<Engine>(m, "Engine",
-                     "Models, device and precision; every stage from melody sampling to audio. Empty model paths mean the "
-                     "bundled models (found under $TIMBREL_MODELS, ./models, ...).")
-      .def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
+using EngineClass = py::class_<Engine>;
+
+void bind_engine_construction(EngineClass& c) {
+  c.def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
                        std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
                        const std::string& drums_rnn_model, const std::string& ddsp_model) {
@@ -193,11 +194,14 @@ void bind_engine(py::module_& m) {
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
            py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "",
            py::arg("ddsp_model") = "")
-      .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'")
-      .def(
+      .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'");
+}
+
+void bind_engine_notes(EngineClass& c) {
+  c.def(
           "note",
           [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z, int velocity, const std::string& phase) {
-            NoteRequest r;
+            NoteOptions r;
             r.pitch = pitch;
             r.timbre = timbre;
             if (z) r.z = to_vector(*z);
@@ -215,7 +219,7 @@ void bind_engine(py::module_& m) {
       .def(
           "note_spectrogram",
           [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z) {
-            NoteRequest r;
+            NoteOptions r;
             r.pitch = pitch;
             r.timbre = timbre;
             if (z) r.z = to_vector(*z);
@@ -248,8 +252,11 @@ void bind_engine(py::module_& m) {
             if (spectrograms.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
             return to_numpy(std::move(audio), {n, kNoteSamples});
           },
-          py::arg("spectrograms"), py::arg("phase") = "pghi", "Spectrogram(s) -> audio on the engine's device")
-      .def(
+          py::arg("spectrograms"), py::arg("phase") = "pghi", "Spectrogram(s) -> audio on the engine's device");
+}
+
+void bind_engine_render(EngineClass& c) {
+  c.def(
           "render",
           [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
              const std::string& phase, const std::string& engine, double vibrato, double glide) {
@@ -276,11 +283,14 @@ void bind_engine(py::module_& m) {
           py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
           py::arg("phase") = "pghi", py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
           "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program. "
-          "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)")
-      .def(
+          "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
+}
+
+void bind_engine_melodies(EngineClass& c) {
+  c.def(
           "sample",
           [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {
-            SampleRequest r;
+            SampleOptions r;
             r.count = n;
             r.seed = seed;
             r.temperature = temperature;
@@ -294,7 +304,7 @@ void bind_engine(py::module_& m) {
       .def(
           "interpolate",
           [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {
-            InterpolateRequest r;
+            InterpolateOptions r;
             r.steps = steps;
             r.refine_steps = refine;
             r.window = window;
@@ -312,7 +322,7 @@ void bind_engine(py::module_& m) {
       .def(
           "compose",
           [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {
-            SongRequest r;
+            SongOptions r;
             r.bars = bars;
             r.seed = seed;
             r.temperature = temperature;
@@ -342,6 +352,40 @@ void bind_engine(py::module_& m) {
           "by the Drums RNN");
 }
 
+void bind_engine_ddsp(EngineClass& c) {
+  c.def(
+      "ddsp",
+      [](Engine& e, const FloatArray& f0_hz, const FloatArray& loudness_db, const std::string& timbre, bool noise, uint64_t seed) {
+        if (f0_hz.ndim() != 1 || loudness_db.ndim() != 1) throw Error("f0_hz", "and loudness_db must be 1-D float32 arrays (one value a frame)");
+        DdspCurveOptions o;
+        o.timbre = timbre;
+        o.noise = noise;
+        o.seed = seed;
+        const std::vector<float> f0 = to_vector(f0_hz), loudness = to_vector(loudness_db);
+        Audio a;
+        {
+          py::gil_scoped_release nogil;
+          a = e.ddsp_from_curves(f0, loudness, o);
+        }
+        const py::ssize_t n = py::ssize_t(a.samples.size());
+        return to_numpy(std::move(a.samples), {n});
+      },
+      py::arg("f0_hz"), py::arg("loudness_db"), py::arg("timbre") = "", py::arg("noise") = true, py::arg("seed") = 0,
+      "The Engine's ddsp_model driven by f0 (Hz) and loudness (dB) curves, 250 frames a second -> 16 kHz float32 audio. "
+      "timbre: preset:NAME or program:N of a model with presets");
+}
+
+void bind_engine(py::module_& m) {
+  EngineClass c(m, "Engine",
+                "Models, device and precision; every stage from melody sampling to audio. Empty model paths mean the "
+                "bundled models (found under $TIMBREL_MODELS, ./models, ...).");
+  bind_engine_construction(c);
+  bind_engine_notes(c);
+  bind_engine_render(c);
+  bind_engine_melodies(c);
+  bind_engine_ddsp(c);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(timbrel, m) {
@@ -357,4 +401,5 @@ PYBIND11_MODULE(timbrel, m) {
   bind_sequences(m);
   bind_spectral(m);
   bind_engine(m);
+  bind_training(m);
 }

@@ -26,7 +26,7 @@ const std::string& note_set() {
   static std::string dir;
   if (dir.empty()) {
     dir = test::temp_dir() + "/dp-notes";
-    train::NoteSetOptions o;
+    NoteSetOptions o;
     o.soundfonts = {kSoundFont};
     o.out_dir = dir;
     o.programs = {0, 73};

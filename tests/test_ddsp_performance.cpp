@@ -23,7 +23,7 @@ PerformanceOptions plain() {
 double midi_of(float hz) { return 69 + 12 * std::log2(hz / 440.0); }
 size_t frame(double seconds) { return size_t(std::lround(seconds * kRate)); }
 
-TEST(DdspPerformance, ChordsOpenVoicesAndLegatoStaysInOne) {
+TEST(DdspPerformanceOptions, ChordsOpenVoicesAndLegatoStaysInOne) {
   // A C major chord, then a legato line (touching notes), then an overlap beyond the legato gap.
   std::vector<VoiceNote> notes{{0, 1, 60, 100}, {0, 1, 64, 100}, {0, 1, 67, 100},
                                {1, 1.5, 62, 100}, {1.5, 2, 64, 100}, {1.98, 2.5, 65, 100}};
@@ -36,7 +36,7 @@ TEST(DdspPerformance, ChordsOpenVoicesAndLegatoStaysInOne) {
   EXPECT_EQ(split_voices(overlapping, 0.03).size(), 2u);
 }
 
-TEST(DdspPerformance, ANoteIsInTuneAtItsVelocitysLevelAndSilentOutside) {
+TEST(DdspPerformanceOptions, ANoteIsInTuneAtItsVelocitysLevelAndSilentOutside) {
   const PerformanceOptions o = plain();
   const std::vector<VoiceNote> line{{1.0, 2.0, 69, 64}};
   const ControlCurves c = performance_curves(line, {}, 0, frame(3.0), o);
@@ -53,7 +53,7 @@ TEST(DdspPerformance, ANoteIsInTuneAtItsVelocitysLevelAndSilentOutside) {
   EXPECT_EQ(c.loudness_db[frame(2.0 + o.release + 0.02)], o.floor_db);
 }
 
-TEST(DdspPerformance, LegatoGlidesWithoutARestrike) {
+TEST(DdspPerformanceOptions, LegatoGlidesWithoutARestrike) {
   PerformanceOptions o = plain();
   o.glide = 0.2;
   const std::vector<VoiceNote> line{{0, 1, 60, 127}, {1, 2, 64, 127}};
@@ -64,7 +64,7 @@ TEST(DdspPerformance, LegatoGlidesWithoutARestrike) {
   for (size_t k = frame(0.5); k < frame(1.5); ++k) EXPECT_NEAR(c.loudness_db[k], -50, 1e-3) << k;
 }
 
-TEST(DdspPerformance, DetachedNotesReleaseAndAttackAgain) {
+TEST(DdspPerformanceOptions, DetachedNotesReleaseAndAttackAgain) {
   const PerformanceOptions o = plain();
   const std::vector<VoiceNote> line{{0, 1, 60, 127}, {1.2, 2, 60, 127}};
   const ControlCurves c = performance_curves(line, {}, 0, frame(2.5), o);
@@ -74,7 +74,7 @@ TEST(DdspPerformance, DetachedNotesReleaseAndAttackAgain) {
   EXPECT_NEAR(c.loudness_db[frame(1.2 + o.attack)], -50, 1e-3);
 }
 
-TEST(DdspPerformance, VibratoGrowsInAfterTheDelay) {
+TEST(DdspPerformanceOptions, VibratoGrowsInAfterTheDelay) {
   PerformanceOptions o = plain();
   o.vibrato_cents = 20;
   o.vibrato_rate = 5;
@@ -93,7 +93,7 @@ TEST(DdspPerformance, VibratoGrowsInAfterTheDelay) {
   EXPECT_NEAR(swing(1, 2), 40, 0.5);  // +-20 cents
 }
 
-TEST(DdspPerformance, BendModulationAndExpressionDriveTheCurves) {
+TEST(DdspPerformanceOptions, BendModulationAndExpressionDriveTheCurves) {
   const PerformanceOptions o = plain();
   const std::vector<VoiceNote> line{{0, 3, 69, 127}};
   VoiceControllers c;
@@ -111,7 +111,7 @@ TEST(DdspPerformance, BendModulationAndExpressionDriveTheCurves) {
   EXPECT_FLOAT_EQ(control_at(c.bend, 0.99, 0.25f), 0.25f);
 }
 
-TEST(DdspPerformance, CurvesStartWhereAsked) {
+TEST(DdspPerformanceOptions, CurvesStartWhereAsked) {
   const PerformanceOptions o = plain();
   const std::vector<VoiceNote> line{{1, 2, 60, 100}, {2.5, 3, 72, 100}};
   const ControlCurves whole = performance_curves(line, {}, 0, frame(4), o);
@@ -137,7 +137,7 @@ PerformanceOptions decaying() {
 
 }  // namespace
 
-TEST(DdspPerformance, ALearnedEnvelopeShapesTheHeldNote) {
+TEST(DdspPerformanceOptions, ALearnedEnvelopeShapesTheHeldNote) {
   const PerformanceOptions o = decaying();
   const std::vector<VoiceNote> line{{1.0, 4.0, 69, 127}};
   const ControlCurves c = performance_curves(line, {}, 0, frame(5.0), o);
@@ -153,7 +153,7 @@ TEST(DdspPerformance, ALearnedEnvelopeShapesTheHeldNote) {
 }
 
 // Bands by pitch: a note between two band centres takes the blend of their shapes.
-TEST(DdspPerformance, EnvelopeBandsBlendByPitch) {
+TEST(DdspPerformanceOptions, EnvelopeBandsBlendByPitch) {
   LearnedEnvelopes e;
   e.rate = 10;
   e.first_pitch = 48;

@@ -41,7 +41,7 @@ Note note(int pitch, double start, double end, int velocity = 100, int instrumen
 }
 
 Audio render(const NoteSequence& seq, const std::string& model, NoteRenderReport* report = nullptr, double vibrato = 0) {
-  EngineParams p;
+  EngineOptions p;
   p.ddsp_model = model;
   p.drum_model = std::string(TIMBREL_SOURCE_DIR) + "/models/gm-drums";
   Engine engine(p);

@@ -101,7 +101,7 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   const std::string sf = "/usr/share/sounds/sf2/TimGM6mb.sf2";
   if (!test::file_exists(sf)) GTEST_SKIP() << "no " << sf;
   const std::string dir = test::temp_dir(), notes = dir + "/notes", out = dir + "/model";
-  train::NoteSetOptions n;
+  NoteSetOptions n;
   n.soundfonts = {sf};
   n.out_dir = notes;
   n.programs = {40, 73};
@@ -110,7 +110,7 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   n.test_fraction = 0;
   n.validation_every = 4;
   train::build_note_set(n);
-  train::DdspTrainOptions o;
+  DdspTrainOptions o;
   o.data_dir = notes;
   o.out_dir = out;
   o.channels = 16;
@@ -121,7 +121,7 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   o.max_steps = 3;
   o.checkpoint_every = 2;
   o.threads = 1;
-  train::DdspTrainResult r = train::train_ddsp(o);
+  DdspTrainReport r = train::train_ddsp(o);
   EXPECT_EQ(r.steps, 3);
   EXPECT_EQ(r.presets, 2u);
   o.resume = true;
@@ -176,7 +176,7 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
     EXPECT_NE(read_sound_file(dir + "/shaped.wav").samples, read_sound_file(dir + "/flat.wav").samples);
   }
 
-  EngineParams p;
+  EngineOptions p;
   p.ddsp_model = out;
   Engine engine(p);
   NoteSequence seq;

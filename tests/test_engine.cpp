@@ -18,8 +18,8 @@ namespace {
 
 const std::string kModels = std::string(TIMBREL_SOURCE_DIR) + "/models";
 
-EngineParams cpu_params(std::vector<std::string>* log = nullptr) {
-  EngineParams p;
+EngineOptions cpu_params(std::vector<std::string>* log = nullptr) {
+  EngineOptions p;
   p.timbre_model = kModels + "/gm-timbres";
   p.drum_model = kModels + "/gm-drums";
   p.melody_model = kModels + "/melody-2bar";
@@ -67,7 +67,7 @@ TEST(Engine, ParsesDevicesAndPrecisionsAndNamesTheParameter) {
 TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   Engine engine(cpu_params());
   EXPECT_EQ(engine.compute_name(), "cpu");
-  SongRequest song;
+  SongOptions song;
   song.bars = 4;
   song.drums = true;
   const NoteSequence seq = engine.compose(song);
@@ -75,7 +75,7 @@ TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   EXPECT_GT(seq.notes.size(), 4u);
   EXPECT_NEAR(seq.total_time, 8.0, 0.01);  // 4 bars at 120 qpm
 
-  SampleRequest sample;
+  SampleOptions sample;
   sample.count = 3;
   std::vector<Tokens> windows;
   const NoteSequence three = engine.sample(sample, &windows);
@@ -85,7 +85,7 @@ TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   sample.seed = 1;
   EXPECT_NE(heard(engine.sample(sample)), heard(three));  // another seed, another melody
 
-  InterpolateRequest between;
+  InterpolateOptions between;
   between.steps = 3;
   const NoteSequence path = engine.interpolate(three, three, between);
   EXPECT_NEAR(path.total_time, 12.0, 0.01);  // 3 two-bar windows
@@ -95,13 +95,13 @@ TEST(Engine, ComposesSamplesAndInterpolatesMelodies) {
   EXPECT_EQ(parameter_of([&] { between.steps = 3; between.window = 99; engine.interpolate(three, three, between); }), "window");
   EXPECT_EQ(parameter_of([&] { between.window = 0, between.refine_steps = -2; engine.interpolate(three, three, between); }), "refine_steps");
   EXPECT_EQ(parameter_of([&] { sample.z = std::vector<float>(5, 0.0f); engine.sample(sample); }), "z");
-  EXPECT_EQ(parameter_of([&] { engine.interpolate(NoteSequence{}, three, InterpolateRequest{}); }), "sequence");  // "sequence a"
+  EXPECT_EQ(parameter_of([&] { engine.interpolate(NoteSequence{}, three, InterpolateOptions{}); }), "sequence");  // "sequence a"
 }
 
 TEST(Engine, PlaysNotesAndSequencesWithTheTimbreModels) {
   std::vector<std::string> log;
   Engine engine(cpu_params(&log));
-  NoteRequest request;
+  NoteOptions request;
   request.pitch = 69;
   request.timbre = "program:40";
   const std::vector<float> violin = engine.note(request);

@@ -113,9 +113,9 @@ std::string riff_corpus(const std::string& kind) {
   return dir;
 }
 
-train::EventRnnTrainOptions tiny(const std::string& kind, const std::string& data, const std::string& out) {
-  train::EventRnnTrainOptions o;
-  o.kind = kind;
+EventRnnTrainOptions tiny(const std::string& kind, const std::string& data, const std::string& out) {
+  EventRnnTrainOptions o;
+  o.kind = parse_model_kind(kind);
   o.data_dirs = {data};
   o.out_dir = out;
   o.layers = {48, 48};
@@ -137,7 +137,7 @@ TEST(EventRnn, LearnsARiffAndContinuesIt) {
   EXPECT_EQ(r.steps, 150);
   EXPECT_LT(r.last_loss, 0.3 * r.first_loss) << r.first_loss << " -> " << r.last_loss;
   EventRnn model = EventRnn::load(out);
-  EXPECT_EQ(model.info().kind, "melody");
+  EXPECT_EQ(model.info().kind, ModelKind::Melody);
 
   // Two bars of the riff in a key it never saw (F#), an octave up: it plays on in that key.
   NoteSequence primer;
@@ -206,7 +206,7 @@ TEST(EventRnn, DrumsKeepTheGridAndChannelTen) {
   std::vector<int> beat(32, 0);
   for (size_t i = 0; i < beat.size(); i += 4) beat[i] = (i % 16 == 0 ? 1 : 0) | (i % 8 == 4 ? 2 : 0) | 4;
   nn::append_events(beat, nn::EventCodec::drums(), 0.0, 0.15, {}, primer);
-  EngineParams p;
+  EngineOptions p;
   p.drums_rnn_model = out;
   Engine engine(p);
   ContinueOptions c;

@@ -343,10 +343,10 @@ TEST(Gansynth, GenericOpsPathEqualsTheFusedCpuPath) {
 
 TEST(Gansynth, CudaDeviceIsRefusedClearlyWithoutCudaTorch) {
   Gansynth g = Gansynth::random(GansynthConfig{8, 24, 61, {16, 16, 16, 16, 8, 8, 8}}, 1, 0.5);
-  EXPECT_EQ(g.device(), "cpu");
+  EXPECT_EQ(g.device(), Device::Cpu);
   if (Gansynth::cuda_available()) GTEST_SKIP() << "this libtorch has CUDA: the refusal does not apply";
   try {
-    g.set_device("cuda");
+    g.set_device(Device::Cuda);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("CPU-only"));
@@ -365,8 +365,8 @@ TEST(Gansynth, Bfloat16PrecisionStaysCloseToFloat32) {
   Gansynth g = Gansynth::random(GansynthConfig{8, 24, 61, {16, 16, 16, 16, 8, 8, 8}}, 4, 0.5);
   const auto z = g.timbre("seed:1");
   const std::vector<float> a = g.generate(z, {60});
-  g.set_precision("bf16");
-  EXPECT_EQ(g.precision(), "bf16");
+  g.set_precision(Precision::Bf16);
+  EXPECT_EQ(g.precision(), Precision::Bf16);
   const std::vector<float> b = g.generate(z, {60});
   double worst = 0, mean = 0;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -377,7 +377,7 @@ TEST(Gansynth, Bfloat16PrecisionStaysCloseToFloat32) {
   // (tanh, within +-1) move by ~1e-2 on average.
   EXPECT_GT(worst, 0.0);
   EXPECT_LT(mean, 0.03);
-  g.set_precision("fp32");
+  g.set_precision(Precision::Fp32);
   EXPECT_EQ(g.generate(z, {60}), a);  // back to the exact float32 path
-  EXPECT_THROW(g.set_precision("fp8"), Error);
+  EXPECT_THROW(parse_precision("fp8"), Error);
 }

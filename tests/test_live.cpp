@@ -12,6 +12,7 @@
 #include "jack_server.h"
 #include "render/ddsp_song.h"
 #include "render/live_synth.h"
+#include "render/note_renderer.h"
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/play.h"
@@ -261,7 +262,7 @@ TEST(PlayLiveThroughJack, PlaysNotesFromAVirtualMidiPort) {
   LivePlayOptions o;
   o.timbre = "preset:Flute";
   o.programs = {"preset:Flute", "preset:Cello"};
-  o.midi_api = "jack";
+  o.midi_api = MidiBackend::Jack;
   o.seconds = 7;
   o.record = test::temp_dir() + "/live.wav";
   o.record_format = SampleFormat::Float32;

@@ -23,7 +23,7 @@ NoteSequence known_tune() {
 }
 
 TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
-  const auto s = train::melody_structure({known_tune()}, 4);
+  const auto s = melody_structure({known_tune()}, 4);
   EXPECT_EQ(s.pieces, 1u);
   EXPECT_EQ(s.bars, 4u);
   EXPECT_DOUBLE_EQ(s.melody_repeat, 0.25);
@@ -31,7 +31,7 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
   EXPECT_DOUBLE_EQ(s.notes_per_bar, 14.0 / 4);
   EXPECT_DOUBLE_EQ(s.bars_without_onset, 0.0);
   // Over 6 bars the two bars after the tune start no note.
-  const auto six = train::melody_structure({known_tune()}, 6);
+  const auto six = melody_structure({known_tune()}, 6);
   EXPECT_EQ(six.bars, 4u);
   EXPECT_DOUBLE_EQ(six.bars_without_onset, 2.0 / 6);
   EXPECT_DOUBLE_EQ(six.notes_per_bar, 14.0 / 4);
@@ -44,8 +44,8 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
   double sum = 0;
   for (double v : s.pitch_classes) sum += v;
   EXPECT_NEAR(sum, 1.0, 1e-12);
-  EXPECT_DOUBLE_EQ(train::histogram_distance(s.intervals, s.intervals), 0.0);
-  const auto none = train::melody_structure({}, 4);
+  EXPECT_DOUBLE_EQ(histogram_distance(s.intervals, s.intervals), 0.0);
+  const auto none = melody_structure({}, 4);
   EXPECT_EQ(none.bars, 0u);
 }
 
@@ -74,21 +74,21 @@ TEST(MelodyStructureCli, SamplesBesideTheData) {
   EXPECT_DOUBLE_EQ(j["data"]["melody_repeat"].get<double>(), 0.25);
   EXPECT_EQ(j["samples"]["pieces"], 2);
   // The distances of the songs the Engine composes for seeds 0 and 1 (as generate) to the tune.
-  EngineParams p;
+  EngineOptions p;
   p.melody_model = model;
   Engine engine(p);
   std::vector<NoteSequence> songs;
   for (uint64_t seed : {0, 1}) {
-    SongRequest r;
+    SongOptions r;
     r.bars = 4;
     r.seed = seed;
     r.temperature = 0.5;
     songs.push_back(engine.compose(r));
   }
-  const auto gen = train::melody_structure(songs, 4), data = train::melody_structure({read_midi(dir + "/known.mid")}, 4);
+  const auto gen = melody_structure(songs, 4), data = melody_structure({read_midi(dir + "/known.mid")}, 4);
   EXPECT_DOUBLE_EQ(j["samples"]["notes_per_bar"].get<double>(), gen.notes_per_bar);
-  EXPECT_DOUBLE_EQ(j["pitch_class_distance"].get<double>(), train::histogram_distance(gen.pitch_classes, data.pitch_classes));
-  EXPECT_DOUBLE_EQ(j["interval_distance"].get<double>(), train::histogram_distance(gen.intervals, data.intervals));
+  EXPECT_DOUBLE_EQ(j["pitch_class_distance"].get<double>(), histogram_distance(gen.pitch_classes, data.pitch_classes));
+  EXPECT_DOUBLE_EQ(j["interval_distance"].get<double>(), histogram_distance(gen.intervals, data.intervals));
   EXPECT_GT(j["interval_distance"].get<double>(), 0.0);  // sampled songs do not move as this one tune
   EXPECT_NE(test::run_command(std::string(TIMBREL_BINARY) + " eval structure --data " + dir + " --bars 3 --samples 1", &out, true), 0);
   EXPECT_NE(out.find("--bars 3"), std::string::npos) << out;
@@ -100,17 +100,17 @@ TEST(MelodyStructureCli, SamplesBesideTheData) {
 // starts a note, as in the tunes it learned from (a run that learned the windows' padding past
 // each tune's end left a third of its bars without one).
 TEST(MelodyStructureShipped, SixteenBarSongsMakePhrases) {
-  EngineParams p;
+  EngineOptions p;
   p.melody_model = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-16bar";
   Engine engine(p);
   std::vector<NoteSequence> songs;
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    SongRequest r;
+    SongOptions r;
     r.bars = 16;
     r.seed = seed;
     songs.push_back(engine.compose(r));
   }
-  const auto s = train::melody_structure(songs, 16);
+  const auto s = melody_structure(songs, 16);
   EXPECT_EQ(s.pieces, 20u);
   EXPECT_GE(s.melody_repeat, 0.10);
   EXPECT_GE(s.rhythm_repeat, 0.30);

@@ -46,7 +46,7 @@ TEST(MusicVaeParity, DecoderLogitsMatchMagentaJs) {
   json ref = json::parse(in);
   MusicVae model = MusicVae::load(dir);
   EXPECT_EQ(model.info().format, "deeplearn.js");
-  EXPECT_EQ(model.info().kind, "melody");
+  EXPECT_EQ(model.info().kind, ModelKind::Melody);
   EXPECT_EQ(model.info().decoder, (std::vector<int>{256, 256}));
   const int64_t B = int64_t(ref["z"].size());
   std::vector<float> zv;
@@ -178,7 +178,7 @@ TEST(MusicVaeModelFolder, SaveLoadRoundTripDecodesIdentically) {
   std::string dir = test::temp_dir() + "/m";
   a.save(dir);
   MusicVae b = MusicVae::load(dir);
-  EXPECT_EQ(b.info().kind, "drums");
+  EXPECT_EQ(b.info().kind, ModelKind::Drums);
   EXPECT_EQ(b.info().classes, 512);
   auto z = a.random_z(3, 7);
   EXPECT_EQ(a.decode(z, 0.0), b.decode(z, 0.0));
@@ -291,7 +291,7 @@ TEST(MusicVaeCodec, WindowsToSequenceAndBack) {
   m[4] = 1;                             // off at step 4
   m[8] = melody_event_to_class(64);     // lasts until step 16
   m[16] = melody_event_to_class(67);    // lasts until the window's end
-  auto seq = windows_to_sequence("melody", {m, m});
+  auto seq = windows_to_sequence(ModelKind::Melody, {m, m});
   ASSERT_EQ(seq.notes.size(), 6u);
   EXPECT_EQ(seq.notes[0].quantized_start_step, 0);
   EXPECT_EQ(seq.notes[0].quantized_end_step, 4);
@@ -307,7 +307,7 @@ TEST(MusicVaeCodec, WindowsToSequenceAndBack) {
   Tokens d(32, 0);
   d[0] = 1 | 4;  // kick + closed hat
   d[6] = 2;      // snare
-  auto ds = windows_to_sequence("drums", {d});
+  auto ds = windows_to_sequence(ModelKind::Drums, {d});
   ASSERT_EQ(ds.notes.size(), 3u);
   for (const auto& n : ds.notes) {
     EXPECT_TRUE(n.is_drum);

@@ -36,9 +36,9 @@ std::string make_corpus() {
   return dir;
 }
 
-train::TrainOptions tiny_options(const std::string& data, const std::string& out) {
-  train::TrainOptions o;
-  o.kind = "melody";
+MusicVaeTrainOptions tiny_options(const std::string& data, const std::string& out) {
+  MusicVaeTrainOptions o;
+  o.kind = ModelKind::Melody;
   o.data_dirs = {data};
   o.out_dir = out;
   o.z_size = 8;

@@ -33,8 +33,8 @@ std::vector<float> sine(double hz, size_t n) {
 }
 
 // The first `presets` presets of TimGM6mb at MIDI low..high, split as given.
-train::NoteSetOptions timgm_options(const std::string& dir, int presets, int low, int high, int validation_every, double test_fraction) {
-  train::NoteSetOptions o;
+NoteSetOptions timgm_options(const std::string& dir, int presets, int low, int high, int validation_every, double test_fraction) {
+  NoteSetOptions o;
   o.soundfonts = {kSoundFont};
   o.out_dir = dir;
   o.max_presets = presets;
@@ -234,7 +234,7 @@ TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {
   };
   write(in + "/organ/organ_a4.wav", 440.0);
   write(in + "/hum.wav", 220.0);  // no pitch in the name: YIN finds A3
-  train::NoteSetOptions o;
+  NoteSetOptions o;
   o.from_wavs = in;
   o.out_dir = test::temp_dir() + "/from-wavs";
   auto s = train::build_note_set(o);
@@ -261,7 +261,7 @@ TEST(NoteDataset, RecordingsFolderTakesPitchFromNamesOrDetection) {
 }
 
 TEST(NoteDataset, ErrorsNameTheProblem) {
-  train::NoteSetOptions o;
+  NoteSetOptions o;
   o.out_dir = test::temp_dir() + "/bad";
   o.soundfonts = {"/nonexistent.sf2"};
   try {

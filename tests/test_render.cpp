@@ -323,7 +323,7 @@ TEST(Render, MorphSlerpsBetweenTimbresAtNoteStarts) {
   EXPECT_EQ(scheduled_timbre(g, s, 6.0, 0), slerp(g.timbre("seed:2"), g.timbre("seed:3"), 0.5));
   s.track_timbres = {{2, "seed:9"}};
   EXPECT_EQ(scheduled_timbre(g, s, 6.0, 2), g.timbre("seed:9"));
-  s.pad = "0,1";
+  s.pad = parse_pad_position("0,1");
   s.corners = {"seed:1", "seed:2", "seed:3", "seed:4"};
   EXPECT_EQ(scheduled_timbre(g, s, 6.0, 0), g.timbre("seed:3"));
 }

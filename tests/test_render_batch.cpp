@@ -12,7 +12,7 @@
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
-#include "util/shard.h"
+#include "timbrel/shard.h"
 
 using namespace timbrel;
 namespace fs = std::filesystem;

@@ -38,7 +38,7 @@ const std::string& tiny_note_set() {
   static std::string dir;
   if (dir.empty()) {
     dir = test::temp_dir() + "/tiny-notes";
-    train::NoteSetOptions o;
+    NoteSetOptions o;
     o.soundfonts = {kSoundFont};
     o.out_dir = dir;
     o.programs = {0, 73};  // piano, flute
@@ -184,7 +184,7 @@ TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
   if (!test::file_exists(kSoundFont)) GTEST_SKIP() << "no " << kSoundFont << " (apt install timgm6mb-soundfont)";
   const std::string data = tiny_note_set();
   const std::string out = test::temp_dir() + "/tiny-timbres";
-  train::TimbreTrainOptions o;
+  TimbreTrainOptions o;
   o.data_dir = data;
   o.out_dir = out;
   o.channels = {16, 16, 12, 12, 8, 8, 4};
@@ -235,7 +235,7 @@ TEST(TimbreTraining, LearnsCheckpointsResumesAndShipsAModel) {
 
   // Resuming with another note set is refused with a clear message.
   const std::string other = test::temp_dir() + "/other-notes";
-  train::NoteSetOptions n;
+  NoteSetOptions n;
   n.soundfonts = {kSoundFont};
   n.out_dir = other;
   n.programs = {40};
@@ -262,7 +262,7 @@ TEST(TimbreTraining, PresetWeightsChooseWhatIsDrawn) {
   for (const auto& r : set.notes()) (weighted.empty() || r.preset == weighted ? weighted : other) = r.preset;
   ASSERT_FALSE(other.empty());
   auto run = [&](int steps, std::map<std::string, double> weights) {
-    train::TimbreTrainOptions o;
+    TimbreTrainOptions o;
     o.data_dir = tiny_note_set();
     o.out_dir = test::temp_dir() + "/weighted";
     o.channels = {16, 16, 12, 12, 8, 8, 4};

@@ -22,6 +22,7 @@ status=$?
 build-gpu/timbrel info --json >"$out/info.json" 2>&1
 for batch in 1 64 256 1024; do
   build-gpu/timbrel bench --device cuda --batch "$batch" --json >"$out/bench_cuda_batch$batch.json" 2>&1
+  build-gpu/bench/timbrel_bench_stages --device cuda --batch "$batch" --json >"$out/stages_cuda_batch$batch.json" 2>&1
 done
 build-gpu/timbrel bench --device cpu --json >"$out/bench_cpu.json" 2>&1
 build-gpu/timbrel bench --device cuda --batch 256 --precision bf16 --json >"$out/bench_cuda_batch256_bf16.json" 2>&1

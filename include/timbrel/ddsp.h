@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
-struct DdspInfo {
+struct TIMBREL_API DdspInfo {
   std::string format;  // "tfjs graph"
   int sample_rate = 16000, hop = 64;  // 250 frames a second
   int harmonics = 60, noise_bands = 65;
@@ -44,6 +46,22 @@ struct DdspInfo {
   const std::vector<std::vector<float>>* envelope_of(const std::string& preset) const;
 };
 
+// How notes become a DDSP model's f0 and loudness curves (see Ddsp): monophonic voices, a glide
+// into legato notes, vibrato, an envelope, velocity in dB, and the MIDI controllers: pitch bend
+// (x bend_range semitones), modulation (CC 1: vibrato depth), volume and expression (CC 7, 11).
+struct DdspPerformanceOptions {
+  double glide = 0.06;           // s: f0 slides into a legato note over this time
+  double legato_gap = 0.03;      // s: a note starting within this of the previous one's end is legato
+  double attack = 0.04, release = 0.25;  // s
+  double vibrato_cents = 12, vibrato_rate = 5.0, vibrato_delay = 0.35;  // every held note's vibrato
+  double modulation_cents = 50;  // extra vibrato depth at modulation 127
+  double velocity_db = 40;       // loudness offset = velocity_db x log10(velocity / 127)
+  double bend_range = 2;         // semitones at full pitch bend (General MIDI's default)
+  // Models whose card has learned envelopes (DdspInfo::preset_envelopes): held notes follow their
+  // preset's loudness shape (a piano decays) instead of the attack and a flat hold.
+  bool learned_envelopes = true;
+};
+
 // The decoder's outputs for `frames` frames: amplitude [frames], distribution [frames x
 // harmonics] (before the Nyquist mask), noise magnitudes [frames x noise_bands].
 struct DdspControls {
@@ -53,9 +71,9 @@ struct DdspControls {
 
 // Whether `path` is a DDSP model folder: a Magenta DDSP graph (model.json "format":
 // "graph-model") or a model trained here (model.json "architecture": "ddsp").
-bool is_ddsp_model(const std::string& path);
+TIMBREL_API bool is_ddsp_model(const std::string& path);
 
-class Ddsp {
+class TIMBREL_API Ddsp {
  public:
   static Ddsp load(const std::string& path);
   ~Ddsp();
@@ -87,9 +105,10 @@ class Ddsp {
     return synthesize(controls(f0_hz, loudness_db, instrument), f0_hz, noise, seed);
   }
 
-  struct Impl;
 
  private:
+  struct Impl;
+  friend struct detail::ModelAccess;
   explicit Ddsp(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

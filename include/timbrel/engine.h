@@ -4,17 +4,31 @@
 // stages: MusicVAE -> NoteSequence -> timbre generator -> spectral stage -> audio. The `timbrel`
 // command and the Python module are thin layers over it.
 //
-// Errors are timbrel::Error naming the parameter (as spelled in these structs, e.g.
-// "timbre_model", "steps") or the input (a file, "sequence a") and the problem. The engine never
-// prints: notes and warnings (a GPU fallback, a General MIDI program played by a substitute, notes
-// moved by octaves) go to EngineParams::log.
+// Conventions of the whole public API (include/timbrel/):
+// - Names of structs: what a call takes is `<Job>Options` (EngineOptions, NoteOptions,
+//   NoteRenderOptions, ...); what a call fills in besides its result is `<Job>Report`; what a
+//   model or file says about itself is `<Thing>Info`; a network's architecture is `<Model>Config`.
+// - Every closed choice is an enum (Device, Precision, PhaseMethod, TimbreEngine, SampleFormat,
+//   ModelKind, ...) with `parse_<enum>(text, parameter)` and `to_string` for the CLI and Python;
+//   open-ended specs (timbres: "seed:N", "preset:NAME", "program:N", "Z.npy") go through one
+//   parser each (parse_timbre_spec in gansynth.h).
+// - Errors are timbrel::Error naming the parameter (as spelled in these structs, e.g.
+//   "timbre_model", "steps") or the input (a file, "sequence a") and the problem. The library never
+//   prints: notes and warnings (a GPU fallback, a General MIDI program played by a substitute,
+//   notes moved by octaves) go to EngineOptions::log; trainers report through callbacks.
+// - Model objects the Engine hands out are const views it owns; they live as long as the Engine.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "timbrel/bundled_models.h"
+#include "timbrel/ddsp.h"
+#include "timbrel/device.h"
 #include "timbrel/event_rnn.h"
+#include "timbrel/export.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/musicvae.h"
 #include "timbrel/note_sequence.h"
@@ -25,21 +39,7 @@
 
 namespace timbrel {
 
-enum class Device { Auto, Cpu, Cuda };     // Auto: the GPU when one answers, else the CPU
-enum class Precision { Fp32, Tf32, Bf16 };  // of the timbre generator (see Gansynth::set_precision)
-
-// "auto" | "cpu" | "cuda" and "fp32" | "tf32" | "bf16"; Error naming `parameter` otherwise.
-Device parse_device(const std::string& text, const std::string& parameter = "device");
-Precision parse_precision(const std::string& text, const std::string& parameter = "precision");
-std::string to_string(Device device);
-std::string to_string(Precision precision);
-
-// A model the project ships (models/NAME): found under $TIMBREL_MODELS, ./models, models/ beside
-// (or one level above) the running executable, or PREFIX/share/timbrel/models of the executable
-// or of the installed libtimbrel.so. Error naming the places looked when none has it.
-std::string bundled_model_path(const std::string& name);
-
-struct EngineParams {
+struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
   // melody-rnn, drums-rnn, ddsp-gm).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
@@ -54,15 +54,17 @@ struct EngineParams {
   std::function<void(const std::string& message)> log;  // notes and warnings; unset: dropped
 };
 
-struct NoteRequest {
+struct NoteOptions {
   int pitch = 60;                  // inside the model's range (24..84 for the shipped models)
   std::string timbre = "seed:0";   // seed:N | preset:NAME | program:N | Z.npy (Gansynth::timbre)
   std::vector<float> z;            // a latent of the model's size; overrides `timbre` when set
+  std::optional<PadPosition> pad;  // with four `corners`: their bilinear mix (overrides `timbre`)
+  std::vector<std::string> corners;
   int velocity = 127;              // 1..127: a gain of velocity / 127
   InverseOptions inverse = generated_note_inverse();
 };
 
-struct SampleRequest {
+struct SampleOptions {
   size_t count = 1;                // 2-bar windows to draw (ignored when z is given)
   uint64_t seed = 0;
   double temperature = 0.5;        // 0 = argmax
@@ -72,7 +74,7 @@ struct SampleRequest {
   double qpm = 120;
 };
 
-struct InterpolateRequest {
+struct InterpolateOptions {
   int steps = 5;                   // windows, both ends included (2..1000)
   int window = 0;                  // which 2-bar window (with notes) of each sequence
   bool drums = false;              // the groove model instead of the melody model
@@ -83,7 +85,7 @@ struct InterpolateRequest {
   std::string a_name = "sequence a", b_name = "sequence b";  // for errors (e.g. the MIDI files)
 };
 
-struct SongRequest {               // the song `generate` makes
+struct SongOptions {               // the song `generate` makes
   int bars = 8;                    // even: 2-bar windows along a smooth latent walk
   uint64_t seed = 0;
   double temperature = 0.5;
@@ -91,31 +93,38 @@ struct SongRequest {               // the song `generate` makes
   double qpm = 120;
 };
 
-class Engine {
+struct DdspCurveOptions {
+  std::string timbre;   // "preset:NAME" | "program:N" of a model with presets; "" = its first
+  bool noise = true;    // false: the harmonic part only
+  uint64_t seed = 0;    // of the filtered noise
+};
+
+class TIMBREL_API Engine {
  public:
-  explicit Engine(EngineParams params = {});
+  explicit Engine(EngineOptions params = {});
   ~Engine();
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
 
   // Where the work runs: "cpu" or e.g. "cuda:0 (NVIDIA H200)".
   std::string compute_name() const;
-  // The models, loaded on first use (and placed on the compute device).
-  Gansynth& timbre_model();
-  Gansynth& drum_model();
-  MusicVae& melody_model();
-  MusicVae& groove_model();
-  EventRnn& melody_rnn_model();
-  EventRnn& drums_rnn_model();
+  // The models, loaded on first use (and placed on the compute device); owned by the Engine.
+  const Gansynth& timbre_model();
+  const Gansynth& drum_model();
+  const MusicVae& melody_model();
+  const MusicVae& groove_model();
+  const EventRnn& melody_rnn_model();
+  const EventRnn& drums_rnn_model();
   std::string timbre_model_path() const;
 
   // One note as the generator makes it: [128, 1024, 2] normalised IF-mel values.
-  std::vector<float> note_spectrogram(const NoteRequest& request);
+  std::vector<float> note_spectrogram(const NoteOptions& request);
   // One note: kNoteSamples samples at kNoteSampleRate.
-  std::vector<float> note(const NoteRequest& request);
-  // n spectrograms (n x kSpectrogramValues) -> n x kNoteSamples samples on the compute device.
+  std::vector<float> note(const NoteOptions& request);
+  // n spectrograms (n x kSpectrogramValues) -> n x kNoteSamples samples on the compute device,
+  // at a gain of velocity / 127 (1..127), as note() plays them.
   std::vector<float> spectrograms_to_audio(const std::vector<float>& spectrograms,
-                                           const InverseOptions& options = generated_note_inverse());
+                                           const InverseOptions& options = generated_note_inverse(), int velocity = 127);
 
   // A sequence played by the timbre models (drum notes by the drum model, loaded when the
   // sequence has any; options.schedule and the rest as render_sequence). The compute device's
@@ -127,18 +136,25 @@ class Engine {
 
   // 2-bar windows of the melody (or groove) model, as one sequence (window i at bar 2i) and as
   // tokens (one entry per window).
-  NoteSequence sample(const SampleRequest& request, std::vector<Tokens>* windows = nullptr);
+  NoteSequence sample(const SampleOptions& request, std::vector<Tokens>* windows = nullptr);
   // Encodes one window of each sequence and decodes `steps` windows along the slerp between them.
-  NoteSequence interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateRequest& request);
+  NoteSequence interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateOptions& request);
   // The melody (and groove) of `generate`.
-  NoteSequence compose(const SongRequest& request);
+  NoteSequence compose(const SongOptions& request);
   // The primer with options.bars more bars: its melody continued by the Melody RNN and its drums
   // by the Drums RNN (each when the primer has that part), from the bar after the primer ends.
   NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options);
 
-  struct Impl;
+  // DDSP driven by given curves: f0 (Hz; <= 0 unvoiced) and loudness (dB) per frame (250 a
+  // second), equal lengths, played by EngineOptions::ddsp_model (one model folder), at its rate.
+  Audio ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
+                         const DdspCurveOptions& options = {});
+  // The DDSP model of EngineOptions::ddsp_model when it is one model folder (Error naming
+  // ddsp_model when it is a folder of several).
+  const Ddsp& ddsp_model();
 
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

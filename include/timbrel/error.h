@@ -4,9 +4,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
-class Error : public std::runtime_error {
+class TIMBREL_API Error : public std::runtime_error {
  public:
   Error(std::string subject, std::string problem)
       : std::runtime_error(subject.empty() ? problem : subject + ": " + problem),
@@ -23,7 +25,7 @@ class Error : public std::runtime_error {
 
 // A device ran out of memory for the work asked of it: smaller batches may fit. Gansynth retries
 // with halved batches itself and throws this only when a single note does not fit.
-class OutOfMemoryError : public Error {
+class TIMBREL_API OutOfMemoryError : public Error {
  public:
   using Error::Error;
 };

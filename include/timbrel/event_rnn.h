@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+#include "timbrel/model_kind.h"
 #include "timbrel/note_sequence.h"
 
 namespace timbrel {
 
 struct EventRnnInfo {
-  std::string kind;         // "melody" or "drums"
+  ModelKind kind = ModelKind::Melody;
   std::vector<int> layers;  // LSTM sizes
   int classes = 0, input_size = 0;
   int min_pitch = 0, max_pitch = 0;  // melody range [min, max): the primer is moved into it by octaves
@@ -29,7 +31,7 @@ struct ContinueOptions {
   uint64_t seed = 0;
 };
 
-class EventRnn {
+class TIMBREL_API EventRnn {
  public:
   // A model folder (model.json with architecture "event_rnn" + weights.safetensors). Throws Error naming it.
   static EventRnn load(const std::string& path);
@@ -55,11 +57,11 @@ class EventRnn {
 
   void save(const std::string& dir) const;
 
-  struct Impl;  // the library's (src/nn/event_rnn_model.h)
-  explicit EventRnn(std::unique_ptr<Impl> impl);
 
  private:
-  friend Impl& event_rnn_impl(const EventRnn& model);
+  struct Impl;  // the library's (src/nn/event_rnn_model.h)
+  friend struct detail::ModelAccess;
+  explicit EventRnn(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/device.h"
+#include "timbrel/export.h"
 #include "timbrel/spectral.h"
+#include "timbrel/timbre_spec.h"
 
 namespace timbrel {
 
@@ -31,14 +34,14 @@ struct GansynthConfig {
 
 struct GansynthInfo {
   GansynthConfig config;
-  std::string format;  // "model folder" or "tfjs"
+  std::string format;  // where it was read from, for display: "model folder" or "tfjs"
   int64_t parameters = 0;
   std::vector<std::string> timbre_names;  // presets named in the model card
   bool gm_programs = false;  // the card maps its presets to General MIDI programs (program:N works)
-  std::string data_kind = "melodic";  // "drums" when trained on drum kits (pitch = GM drum note)
+  bool drums = false;  // trained on drum kits (pitch = GM drum note)
 };
 
-class Gansynth {
+class TIMBREL_API Gansynth {
  public:
   // `path`: a model folder (model.json with "architecture": "gansynth" + weights.safetensors) or
   // a TF.js GANSynth checkpoint folder (weights_manifest.json + shards). Names, shapes and dtypes
@@ -55,15 +58,15 @@ class Gansynth {
   // min_pitch..max_pitch, else Error naming the range). Returns n * kSpectrogramValues floats,
   // each note [128, 1024, 2] C order (channel 0 log-mel magnitude, 1 mel IF; both normalised).
   std::vector<float> generate(const std::vector<float>& z, const std::vector<int>& pitches) const;
-  // Where the forward pass runs: "cpu" or "cuda" (needs a CUDA-enabled libtorch and a GPU, else
-  // Error saying which is missing). Debian's libtorch is CPU-only.
-  void set_device(const std::string& device);
-  std::string device() const;
-  // Arithmetic of the forward pass: "fp32" (default), "tf32" (float32 storage, TF32 matmuls and
-  // convolutions on NVIDIA GPUs; the same as fp32 elsewhere) or "bf16" (bfloat16 weights and
+  // Where the forward pass runs: Cpu or Cuda (needs a CUDA-enabled libtorch and a GPU, else Error
+  // saying which is missing; Debian's libtorch is CPU-only); Auto takes the GPU when there is one.
+  void set_device(Device device);
+  Device device() const;  // Cpu or Cuda
+  // Arithmetic of the forward pass: Fp32 (default), Tf32 (float32 storage, TF32 matmuls and
+  // convolutions on NVIDIA GPUs; the same as Fp32 elsewhere) or Bf16 (bfloat16 weights and
   // activations; output float32). Applies to the current device; set_device keeps it.
-  void set_precision(const std::string& precision);
-  std::string precision() const;
+  void set_precision(Precision precision);
+  Precision precision() const;
   static bool cuda_available();  // libtorch built with CUDA and a GPU present
   // The notes straight to audio: on a GPU the spectrograms stay in device memory and `on_device`
   // (e.g. the CUDA spectral kernels) turns them into host audio; on the CPU, or without
@@ -99,20 +102,21 @@ class Gansynth {
   void save(const std::string& dir) const;
   void set_presets(const std::map<std::string, std::vector<float>>& presets);
 
-  struct Impl;
-  explicit Gansynth(std::unique_ptr<Impl> impl);
 
  private:
+  struct Impl;
+  friend struct detail::ModelAccess;
+  explicit Gansynth(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
 // Deterministic N(0, 1) values: a 32-bit LCG (x = 1664525 x + 1013904223) through Box-Muller in
 // double precision; the same stream tests/golden/gansynth/make_reference.mjs draws in JavaScript.
-std::vector<double> lcg_gaussians(size_t count, uint32_t seed);
+TIMBREL_API std::vector<double> lcg_gaussians(size_t count, uint32_t seed);
 
 // Bilinear mix of four corner latents (NSynth Super's pad): x, y in [0, 1];
 // (0,0) = a, (1,0) = b, (0,1) = c, (1,1) = d.
-std::vector<float> bilinear(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c,
+TIMBREL_API std::vector<float> bilinear(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c,
                             const std::vector<float>& d, double x, double y);
 
 }  // namespace timbrel

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+#include "timbrel/model_kind.h"
 #include "timbrel/note_sequence.h"
 
 namespace timbrel {
@@ -16,8 +18,8 @@ namespace timbrel {
 using Tokens = std::vector<int>;
 
 struct MusicVaeInfo {
-  std::string kind;    // "melody" or "drums"
-  std::string format;  // "model folder", "tfjs" or "deeplearn.js"
+  ModelKind kind = ModelKind::Melody;
+  std::string format;  // where it was read from, for display: "model folder", "tfjs" or "deeplearn.js"
   int steps = 32;
   int classes = 90;
   int z_size = 256;
@@ -25,7 +27,7 @@ struct MusicVaeInfo {
   std::vector<std::string> missing_encoder_tensors;  // non-empty: encode() throws
 };
 
-class MusicVae {
+class TIMBREL_API MusicVae {
  public:
   // `path`: a model folder (model.json + weights.safetensors), a TF.js checkpoint folder
   // (weights_manifest.json) or a deeplearn.js folder (manifest.json). Throws Error naming it.
@@ -51,38 +53,38 @@ class MusicVae {
   // Writes this model as a model folder (model.json + weights.safetensors, float32 or float16).
   void save(const std::string& dir, bool float16 = false) const;
 
-  struct Impl;  // defined in the library (src/nn/musicvae_model.h); opaque here
-  explicit MusicVae(std::unique_ptr<Impl> impl);
 
  private:
-  friend Impl& musicvae_impl(const MusicVae& model);  // the library's trainers reach the network
+  struct Impl;  // defined in the library (src/nn/musicvae_model.h)
+  friend struct detail::ModelAccess;
+  explicit MusicVae(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
 // Spherical interpolation between a and b at t in [0, 1] (linear when they are parallel).
-std::vector<float> slerp(const std::vector<float>& a, const std::vector<float>& b, double t);
+TIMBREL_API std::vector<float> slerp(const std::vector<float>& a, const std::vector<float>& b, double t);
 
 // --- codecs (NoteSequence <-> windows) ---
 constexpr int kMelodyMinPitch = 21, kMelodyMaxPitch = 108;
 // Melody event (pitch, kMelodyNoEvent, kMelodyNoteOff) <-> class; -1 when out of range.
-int melody_event_to_class(int event);
-int melody_class_to_event(int cls);
+TIMBREL_API int melody_event_to_class(int event);
+TIMBREL_API int melody_class_to_event(int cls);
 // 0..8 for a General MIDI drum pitch Magenta maps, else -1; and the pitch written for a class.
-int drum_class_of_pitch(int pitch);
-int drum_pitch_of_class(int drum_class);
+TIMBREL_API int drum_class_of_pitch(int pitch);
+TIMBREL_API int drum_pitch_of_class(int drum_class);
 
 // Windows of `steps` (32 = 2 bars) of a sequence, as training and evaluation see them:
 // quantized at 4 steps per quarter; melody: extract_melody + split_melody, a window every bar,
 // each ending within the melody (a melody shorter than one window gives one, padded), windows
 // with pitches outside 21..108 skipped; drums: the drum hits of every step, hop half a window,
 // windows without a hit skipped.
-std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32);
-std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps = 32);
-std::vector<Tokens> windows_for(const std::string& kind, const NoteSequence& seq, int steps = 32);
+TIMBREL_API std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32);
+TIMBREL_API std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps = 32);
+TIMBREL_API std::vector<Tokens> windows_for(ModelKind kind, const NoteSequence& seq, int steps = 32);
 
 // Windows back to notes, window i starting at step steps * i (melody: a note lasts until the
 // next onset or note-off, the last one until the window's end; drums: one-step notes on
 // channel 10). 4 steps per quarter.
-NoteSequence windows_to_sequence(const std::string& kind, const std::vector<Tokens>& windows, double qpm = 120.0);
+TIMBREL_API NoteSequence windows_to_sequence(ModelKind kind, const std::vector<Tokens>& windows, double qpm = 120.0);
 
 }  // namespace timbrel

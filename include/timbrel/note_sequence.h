@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
 struct Note {
@@ -56,7 +58,7 @@ struct TrackInfo {
   std::string name;
 };
 
-struct NoteSequence {
+struct TIMBREL_API NoteSequence {
   std::vector<Note> notes;
   std::vector<PitchBend> pitch_bends;         // sorted by time
   std::vector<ControlChange> control_changes; // sorted by time

@@ -7,12 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
 
 namespace timbrel {
 
 class EventRnn;  // timbrel/event_rnn.h
+
+// Which MIDI system a live input listens on: Auto = the ALSA sequencer when /dev/snd/seq exists,
+// else JACK MIDI.
+enum class MidiBackend { Auto, Alsa, Jack };
+// "auto" | "alsa" | "jack"; Error naming `parameter` otherwise.
+TIMBREL_API MidiBackend parse_midi_backend(const std::string& text, const std::string& parameter = "midi_api");
+TIMBREL_API std::string to_string(MidiBackend api);
 
 struct PlayOptions {
   NoteRenderOptions render;  // render.sample_rate is ignored: audio goes out at the device's rate
@@ -43,13 +51,13 @@ struct LivePlayOptions {
   // Engine::play_live: GANSynth (timbre: any spec of the timbre model) or DDSP (the engine's
   // ddsp_model; timbre "program:N" or "preset:NAME"; held notes steady, without vibrato).
   TimbreEngine engine = TimbreEngine::Gansynth;
-  DdspPerformance ddsp;  // attack and release of the cached notes' curves
+  DdspPerformanceOptions ddsp;  // attack and release of the cached notes' curves
   std::string timbre = "seed:0";
   std::vector<std::string> programs;  // what program change n selects (default: the model's presets)
   std::string device;                 // audio device, as PlayOptions
   int buffer_frames = 0;
   std::string midi_port;              // index or part of a name; "" = a virtual port others connect to
-  std::string midi_api = "auto";      // auto | alsa | jack
+  MidiBackend midi_api = MidiBackend::Auto;
   double seconds = 0;                 // 0 = until interrupted
   double attack = 0.010, release = 0.3;
   InverseOptions inverse = generated_note_inverse();
@@ -76,9 +84,5 @@ struct LivePlayReport {
   double cache_seconds = 0;  // time to render one timbre's cache (the last one)
   size_t answers = 0;        // phrases answered (answer_model)
 };
-
-LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options);
-
-PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& options);
 
 }  // namespace timbrel

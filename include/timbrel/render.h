@@ -9,20 +9,30 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+#include "timbrel/ddsp.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/note_sequence.h"
 #include "timbrel/spectral.h"
 
 namespace timbrel {
 
+// A point on NSynth Super's pad: x, y in [0, 1] mix four corner timbres (see bilinear).
+struct PadPosition {
+  double x = 0, y = 0;
+};
+// "x,y" with both in [0, 1]; Error naming `parameter` otherwise.
+TIMBREL_API PadPosition parse_pad_position(const std::string& text, const std::string& parameter = "pad");
+
 // Which latent each note gets.
 struct TimbreSchedule {
   std::vector<std::string> timbres{"seed:0"};  // one timbre, or the morph's A, B, C, ...
   double seconds_per_timbre = 0;               // morph: slerp from one timbre to the next over this time
-  std::string pad;                             // "x,y": bilinear mix of the 4 `corners` (overrides the rest)
+  std::optional<PadPosition> pad;              // bilinear mix of the 4 `corners` (overrides the rest)
   std::vector<std::string> corners;
   // Per-track timbres (track index -> spec), e.g. {1: "preset:Flute"}; other tracks use the above.
   std::vector<std::pair<int, std::string>> track_timbres;
@@ -34,28 +44,12 @@ struct TimbreSchedule {
 // Which neural engine plays the melodic notes (drum notes always use the drum model).
 enum class TimbreEngine { Gansynth, Ddsp };
 // "gansynth" | "ddsp"; Error naming `parameter` otherwise.
-TimbreEngine parse_timbre_engine(const std::string& text, const std::string& parameter = "engine");
-
-// How notes become a DDSP model's f0 and loudness curves (see Ddsp): monophonic voices, a glide
-// into legato notes, vibrato, an envelope, velocity in dB, and the MIDI controllers: pitch bend
-// (x bend_range semitones), modulation (CC 1: vibrato depth), volume and expression (CC 7, 11).
-struct DdspPerformance {
-  double glide = 0.06;           // s: f0 slides into a legato note over this time
-  double legato_gap = 0.03;      // s: a note starting within this of the previous one's end is legato
-  double attack = 0.04, release = 0.25;  // s
-  double vibrato_cents = 12, vibrato_rate = 5.0, vibrato_delay = 0.35;  // every held note's vibrato
-  double modulation_cents = 50;  // extra vibrato depth at modulation 127
-  double velocity_db = 40;       // loudness offset = velocity_db x log10(velocity / 127)
-  double bend_range = 2;         // semitones at full pitch bend (General MIDI's default)
-  // Models whose card has learned envelopes (DdspInfo::preset_envelopes): held notes follow their
-  // preset's loudness shape (a piano decays) instead of the attack and a flat hold.
-  bool learned_envelopes = true;
-};
+TIMBREL_API TimbreEngine parse_timbre_engine(const std::string& text, const std::string& parameter = "engine");
 
 struct NoteRenderOptions {
   TimbreSchedule schedule;
   TimbreEngine engine = TimbreEngine::Gansynth;
-  DdspPerformance ddsp;
+  DdspPerformanceOptions ddsp;
   bool drums = true;            // false: drum notes are left out (Engine; counted as skipped_drums)
   std::string drum_timbre;      // spec in the drum model ("" = preset "Standard", else its first preset, else seed:0)
   double attack = 0.010, release = 0.3;
@@ -80,24 +74,5 @@ struct NoteRenderReport {
   std::map<int, int> octave_shifts;                 // DDSP: track -> octaves it was moved into the model's range
   double seconds = 0, peak_before_limiter = 0;
 };
-
-// Mono audio at options.sample_rate. `drums` may be null: drum notes are then skipped (counted).
-std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
-                                   const NoteRenderOptions& options, NoteRenderReport* report = nullptr);
-
-// The latent of a note starting at `time` under the schedule (slerp between neighbouring timbres
-// of a morph, as Magenta's MIDI renderer does at each note start).
-// `program`: the note's General MIDI program (used when schedule.follow_programs).
-std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& schedule, double time, int track, int program = -1);
-// The same with each spec's latent from `lookup` (e.g. a cache, so .npy timbres are read once).
-using TimbreLookup = std::function<const std::vector<float>&(const std::string& spec)>;
-std::vector<float> scheduled_timbre(const TimbreLookup& lookup, const TimbreSchedule& schedule, double time, int track,
-                                    int program = -1);
-// The note a drum model plays for MIDI drum note `pitch`: itself inside General MIDI's kit
-// (35..81), else the first pitch of its Magenta drum class; -1 when Magenta maps it to none.
-int drum_note_for_kit(int pitch);
-
-// The soft limiter: identity below 0.7, then a tanh knee up to a ceiling of 0.99.
-float soft_limit(float x);
 
 }  // namespace timbrel

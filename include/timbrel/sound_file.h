@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
-struct Audio {
+struct TIMBREL_API Audio {
   int sample_rate = 16000;
   int channels = 1;
   std::vector<float> samples;  // interleaved, nominal range [-1, 1]
@@ -26,25 +28,26 @@ struct SoundFileInfo {
   long long frames = 0;
 };
 
-Audio read_sound_file(const std::string& path, SoundFileInfo* info = nullptr);
+TIMBREL_API Audio read_sound_file(const std::string& path, SoundFileInfo* info = nullptr);
 
 // The container comes from the extension (.wav, .flac); FLAC takes Pcm16 or Pcm24. Samples are
 // clipped to [-1, 1] for the integer formats. The file appears atomically (temp + rename): on any
 // error nothing is left behind and an existing file is untouched.
-void write_sound_file(const std::string& path, const Audio& audio,
+TIMBREL_API void write_sound_file(const std::string& path, const Audio& audio,
                       SampleFormat format = SampleFormat::Pcm16);
 
 // Throws the Error write_sound_file would for `path` and `format` (extension, FLAC with float
 // samples), so that a caller can refuse before rendering anything.
-void check_sound_file_output(const std::string& path, SampleFormat format = SampleFormat::Pcm16);
+TIMBREL_API void check_sound_file_output(const std::string& path, SampleFormat format = SampleFormat::Pcm16);
 
-// Parses "16", "24", "float" (as --bit-depth takes them).
-SampleFormat parse_sample_format(const std::string& text);
+// Parses "16", "24", "float" (as --bit-depth takes them); Error naming `parameter` otherwise.
+TIMBREL_API SampleFormat parse_sample_format(const std::string& text, const std::string& parameter = "sample_format");
+TIMBREL_API std::string to_string(SampleFormat format);  // "16", "24", "float"
 
 // Average of the channels.
-Audio mix_to_mono(const Audio& audio);
+TIMBREL_API Audio mix_to_mono(const Audio& audio);
 
 // High-quality resampling (libsoxr, HQ recipe). Returns a copy when the rate already matches.
-Audio resample(const Audio& audio, int sample_rate);
+TIMBREL_API Audio resample(const Audio& audio, int sample_rate);
 
 }  // namespace timbrel

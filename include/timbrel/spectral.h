@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
 constexpr int kSpectrogramFrames = 128;
@@ -52,19 +54,29 @@ inline InverseOptions generated_drum_inverse() {
   return o;
 }
 
-PhaseMethod parse_phase_method(const std::string& text);  // "if", "griffin-lim", "fgla", "pghi", "if+fgla", "pghi+fgla"
-std::string to_string(PhaseMethod method);
+// "if", "griffin-lim" (or "gl"), "fgla", "pghi", "if+fgla", "pghi+fgla"; Error naming `parameter` otherwise.
+TIMBREL_API PhaseMethod parse_phase_method(const std::string& text, const std::string& parameter = "phase");
+TIMBREL_API std::string to_string(PhaseMethod method);
 
 // audio: kNoteSamples values (shorter is zero-padded at the end, longer is an error).
-std::vector<float> audio_to_spectrogram(const std::vector<float>& audio, SpectralScale scale);
+TIMBREL_API std::vector<float> audio_to_spectrogram(const std::vector<float>& audio, SpectralScale scale);
 // Many notes (each kNoteSamples samples -> kSpectrogramValues values), over `threads` threads.
-void audios_to_spectrograms(const float* audio, size_t count, float* spectrograms, SpectralScale scale,
+TIMBREL_API void audios_to_spectrograms(const float* audio, size_t count, float* spectrograms, SpectralScale scale,
                             int threads = 0);
 // spectrogram: kSpectrogramValues normalised values -> kNoteSamples samples.
-std::vector<float> spectrogram_to_audio(const std::vector<float>& spectrogram, const InverseOptions& options);
+TIMBREL_API std::vector<float> spectrogram_to_audio(const std::vector<float>& spectrogram, const InverseOptions& options);
 // Many notes, spread over `threads` threads (0: all cores). Each spectrogram/audio is contiguous.
-void spectrograms_to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options,
+TIMBREL_API void spectrograms_to_audio(const float* spectrograms, size_t count, float* audio, const InverseOptions& options,
                            int threads = 0);
+
+// Sounds of any length (16 kHz): the same representation over spectrogram_frames(samples) frames
+// ([frames, 1024, 2]; 128 for a 4 s note), and back with the chosen phase method.
+TIMBREL_API int spectrogram_frames(size_t samples);
+TIMBREL_API std::vector<float> analyse_audio(const float* audio, size_t samples, SpectralScale scale);
+TIMBREL_API void resynthesize(const float* spectrogram, int frames, float* audio, size_t samples, const InverseOptions& options);
+// A spectrogram ([frames, 1024, 2]) as a PNG: log magnitude above instantaneous frequency, with
+// colour scales. Written atomically.
+TIMBREL_API void write_spectrogram_png(const std::string& path, const std::vector<float>& spectrogram, int frames);
 
 // Does spectrograms_to_audio's job elsewhere (the CUDA kernels, as the Engine chooses); an empty one
 // means the CPU path above.
@@ -72,7 +84,7 @@ using SpectralBackend = std::function<void(const float* spectrograms, size_t cou
 
 // Quality of a waveform against target linear STFT magnitudes (GANSynth framing):
 // || |STFT(audio)| - target ||_F / || target ||_F.
-double spectral_convergence_of(const std::vector<float>& audio, const std::vector<float>& reference_audio);
-double snr_db(const std::vector<float>& signal, const std::vector<float>& reference);
+TIMBREL_API double spectral_convergence_of(const std::vector<float>& audio, const std::vector<float>& reference_audio);
+TIMBREL_API double snr_db(const std::vector<float>& signal, const std::vector<float>& reference);
 
 }  // namespace timbrel

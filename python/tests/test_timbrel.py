@@ -82,6 +82,23 @@ def test_render_with_the_ddsp_engine():
         ddsp.render(seq, engine="ddsp", timbre="program:40")
 
 
+def test_ddsp_from_curves_plays_the_given_pitch():
+    ddsp = timbrel.Engine(device="cpu", threads=2)  # the bundled ddsp-gm, several presets
+    frames = 500  # 2 s at 250 frames a second
+    f0 = np.full(frames, 330.0, dtype=np.float32)
+    loudness = np.full(frames, -30.0, dtype=np.float32)
+    audio = ddsp.ddsp(f0, loudness, timbre="program:40")
+    assert audio.dtype == np.float32 and audio.shape == (frames * 64,)
+    harmonic = dominant_hz(audio, 0.3, 1.0) / 330.0
+    assert abs(harmonic - round(harmonic)) < 0.01 and round(harmonic) >= 1
+    quiet = ddsp.ddsp(f0, np.full(frames, -100.0, dtype=np.float32), timbre="program:40")
+    assert np.abs(quiet).max() < 0.05 * np.abs(audio).max()
+    with pytest.raises(timbrel.Error, match="loudness_db"):
+        ddsp.ddsp(f0, loudness[:10])
+    with pytest.raises(timbrel.Error, match="seed:3"):
+        ddsp.ddsp(f0, loudness, timbre="seed:3")
+
+
 def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     melodies = engine.sample(n=2, seed=3)
     assert len(melodies) > 0 and melodies.total_time == pytest.approx(8.0, abs=0.01)
@@ -152,3 +169,33 @@ def test_compute_releases_the_gil(engine):
     counter.join()
     assert seconds > 0.05
     assert during > 0.2 * rate * seconds, (during, rate, seconds)
+
+
+def write_tunes(folder, count=6):
+    """Eight bars of C major scale runs in eighths at 120 qpm, one per file."""
+    folder.mkdir()
+    for k in range(count):
+        notes = [timbrel.Note(60 + (i + k) % 8, 90, i * 0.25, i * 0.25 + 0.25) for i in range(64)]
+        timbrel.NoteSequence(notes).to_midi(str(folder / f"tune{k}.mid"))
+    return str(folder)
+
+
+def test_train_and_evaluate_a_musicvae(tmp_path):
+    data = write_tunes(tmp_path / "tunes")
+    lines = []
+    report = timbrel.train_musicvae([data], str(tmp_path / "model"), steps=3, batch=4, log=lines.append)
+    assert report["steps"] == 3 and report["last_loss"] > 0
+    assert os.path.exists(tmp_path / "model" / "model.json")
+    assert lines  # progress came through the callback
+    scores = timbrel.evaluate_musicvae(str(tmp_path / "model"), data)
+    assert scores["windows"] > 0 and scores["files"] == 6
+    assert 0.0 <= scores["token_accuracy"] <= 1.0 and 0.0 <= scores["teacher_forced_accuracy"] <= 1.0
+    with pytest.raises(timbrel.Error, match="kind"):
+        timbrel.evaluate_musicvae(str(tmp_path / "model"), data, kind="tuba")
+
+
+def test_train_an_event_rnn(tmp_path):
+    data = write_tunes(tmp_path / "tunes")
+    report = timbrel.train_event_rnn([data], str(tmp_path / "rnn"), steps=2, batch=4)
+    assert report["steps"] == 2 and len(report["validation"]) == 1
+    assert os.path.exists(tmp_path / "rnn" / "model.json")

@@ -11,7 +11,7 @@
 namespace timbrel {
 namespace {
 
-RtMidi::Api choose_api(const std::string& api) {
+RtMidi::Api choose_api(const std::string& api) {  // as MidiBackend (timbrel/play.h) spells it
   if (api == "alsa") return RtMidi::LINUX_ALSA;
   if (api == "jack") return RtMidi::UNIX_JACK;
   if (api != "auto") throw Error("midi_api " + api, "must be auto, alsa or jack");

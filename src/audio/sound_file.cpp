@@ -138,11 +138,15 @@ void write_sound_file(const std::string& path, const Audio& audio, SampleFormat 
   out.commit();
 }
 
-SampleFormat parse_sample_format(const std::string& text) {
+SampleFormat parse_sample_format(const std::string& text, const std::string& parameter) {
   if (text == "16") return SampleFormat::Pcm16;
   if (text == "24") return SampleFormat::Pcm24;
   if (text == "float" || text == "32f" || text == "f32") return SampleFormat::Float32;
-  throw Error("sample_format", "'" + text + "' is not one of 16, 24, float");
+  throw Error(parameter, "'" + text + "' is not one of 16, 24, float");
+}
+
+std::string to_string(SampleFormat format) {
+  return format == SampleFormat::Pcm24 ? "24" : format == SampleFormat::Float32 ? "float" : "16";
 }
 
 }  // namespace timbrel

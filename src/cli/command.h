@@ -43,7 +43,7 @@ void print_error(const std::string& message);
 std::function<void(const std::string&)> stderr_log(const std::string& prefix = "");
 std::function<void(const std::string&)> stderr_progress(const std::string& prefix = "");
 
-// Library errors name parameters (EngineParams::timbre_model, SongRequest::bars, ...); the CLI
+// Library errors name parameters (EngineOptions::timbre_model, SongOptions::bars, ...); the CLI
 // reports the flag that sets each. A command whose flag differs renames it (sample's --model sets
 // melody_model) before it runs.
 void name_flag(const std::string& parameter, const std::string& flag);

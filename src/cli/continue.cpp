@@ -1,8 +1,8 @@
 // timbrel continue: a primer's melody and drums continued by the Melody RNN and the Drums RNN.
 #include <iostream>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -23,7 +23,7 @@ void run(const ContinueCommand& c) {
   name_flag("temperature", "--temperature");
   name_flag("beam_size", "--beam-size");
   refuse_existing_output(c.out);
-  EngineParams params;
+  EngineOptions params;
   params.melody_rnn_model = c.model;
   params.drums_rnn_model = c.drum_model;
   Engine engine(params);
@@ -31,7 +31,7 @@ void run(const ContinueCommand& c) {
   NoteSequence out;
   try {
     if (c.only_melody || c.only_drums) {
-      EventRnn& rnn = c.only_drums ? engine.drums_rnn_model() : engine.melody_rnn_model();
+      const EventRnn& rnn = c.only_drums ? engine.drums_rnn_model() : engine.melody_rnn_model();
       out = rnn.continue_sequence(primer, c.options);
     } else {
       out = engine.continue_sequence(primer, c.options);

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <iterator>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
 #include "timbrel/musicvae.h"
@@ -56,7 +56,7 @@ void add_convert(CLI::App& app, Status&) {
     }
     MusicVae m = MusicVae::load(*in);
     m.save(*out, *f16);
-    std::cout << "wrote " << *out << " (" << m.info().kind << ", from " << m.info().format << ")" << std::endl;
+    std::cout << "wrote " << *out << " (" << to_string(m.info().kind) << ", from " << m.info().format << ")" << std::endl;
   });
 }
 

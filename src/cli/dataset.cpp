@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/error.h"
-#include "train/note_dataset.h"
-#include "util/shard.h"
+#include "timbrel/dataset.h"
+#include "timbrel/shard.h"
 
 namespace timbrel::cli {
 namespace {
@@ -32,7 +32,7 @@ void add_dataset_merge(CLI::App* dataset) {
   cmd->footer("The result is byte for byte the note set one `dataset notes` run without --shard writes.");
   cmd->callback([shards, out] {
     refuse_existing_output(*out, "index.json");
-    const auto s = train::merge_note_sets(*shards, *out);
+    const auto s = merge_note_sets(*shards, *out);
     std::cout << "note set " << *out << ": " << s.notes << " notes of " << s.presets << " presets (" << s.train << " train, "
               << s.validation << " validation, " << s.test << " test) from " << shards->size() << " shards" << std::endl;
   });
@@ -43,7 +43,7 @@ void add_dataset_merge(CLI::App* dataset) {
 void add_dataset(CLI::App& app, Status&) {
   auto* dataset = app.add_subcommand("dataset", "Build training sets");
   dataset->require_subcommand(1);
-  auto o = std::make_shared<train::NoteSetOptions>();
+  auto o = std::make_shared<NoteSetOptions>();
   auto pitches = std::make_shared<std::string>();
   auto shard = std::make_shared<std::string>("0/1");
   auto shard_count = std::make_shared<int>(0);
@@ -93,7 +93,7 @@ void add_dataset(CLI::App& app, Status&) {
     }
     o->log = [](const std::string& m) { print_error(m); };
     o->progress = stderr_progress("dataset: ");
-    auto s = train::build_note_set(*o);
+    auto s = build_note_set(*o);
     std::cout << "note set " << o->out_dir << ": " << s.notes << " notes of " << s.presets << " presets (" << s.train << " train, "
               << s.validation << " validation, " << s.test << " test), " << s.silent << " silent notes dropped; rendering "
               << s.render_seconds << " s, spectrograms " << s.analyse_seconds << " s" << std::endl;

@@ -5,71 +5,57 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/note_render.h"
+#include "command.h"
+#include "note_render.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
+#include "timbrel/evaluate.h"
 #include "timbrel/musicvae.h"
-#include "train/musicvae_data.h"
-#include "train/musicvae_eval.h"
-#include "train/timbre_eval.h"
-#include "train/timbre_sweep.h"
-#include "cli/paths.h"
+#include "paths.h"
 
 namespace timbrel::cli {
 namespace {
 
 struct EvalOptions {
-  std::string kind, model, data;
-  int bars = 0;  // 0: the model's window
-  int refine = 0;
-  bool held_out = false;
-  double validation_fraction = 0.1;
+  MusicVaeEvalOptions eval;
   bool json = false;
 };
 
 void run(const EvalOptions& o, Status& status) {
-  MusicVae model = MusicVae::load(o.model);
-  if (model.info().kind != o.kind) throw Error(o.model, "is a " + model.info().kind + " model, not " + o.kind);
-  const int model_bars = model.info().steps / 16, bars = o.bars ? o.bars : model_bars;
-  if (bars != model_bars && (model_bars > 2 || bars % model_bars != 0))
-    throw Error("--bars", std::to_string(bars) + ": " + o.model + " reads " + std::to_string(model_bars) + "-bar windows" +
-                              (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
-  train::Corpus corpus =
-      o.held_out ? train::load_split(o.kind, o.data, o.validation_fraction, bars * 16) : train::load_all(o.kind, o.data, bars * 16);
-  for (const auto& f : corpus.failed) print_error(f + " (skipped)");
-  if (!corpus.failed.empty()) status.exit_code = 1;
-  const auto r = train::reconstruction_accuracy(model, corpus.validation.windows, 256, o.refine);
+  const MusicVaeEvalOptions& e = o.eval;
+  const MusicVaeEvalReport r = evaluate_musicvae(e);
+  for (const auto& f : r.skipped) print_error(f + " (skipped)");
+  if (!r.skipped.empty()) status.exit_code = 1;
   if (o.json) {
-    std::cout << nlohmann::json{{"model", o.model}, {"data", o.data}, {"kind", o.kind}, {"bars", bars}, {"chain", r.chain},
-                                {"files", corpus.validation.files.size()}, {"skipped_files", corpus.failed.size()}, {"windows", r.windows},
-                                {"held_out", o.held_out}, {"refine_steps", r.refine_steps}, {"token_accuracy", r.greedy}, {"teacher_forced_accuracy", r.teacher_forced}}
+    std::cout << nlohmann::json{{"model", e.model}, {"data", e.data}, {"kind", to_string(e.kind)}, {"bars", r.bars}, {"chain", r.chain},
+                                {"files", r.files}, {"skipped_files", r.skipped.size()}, {"windows", r.windows},
+                                {"held_out", e.held_out}, {"refine_steps", r.refine_steps}, {"token_accuracy", r.token_accuracy},
+                                {"teacher_forced_accuracy", r.teacher_forced_accuracy}}
                      .dump()
               << std::endl;
   } else {
-    std::cout << o.model << " on " << o.data << " (" << bars << "-bar windows" << (r.chain ? ", as a chain" : "")
+    std::cout << e.model << " on " << e.data << " (" << r.bars << "-bar windows" << (r.chain ? ", as a chain" : "")
               << (r.refine_steps ? ", latents refined " + std::to_string(r.refine_steps) + " steps" : "") << "): token_accuracy "
-              << r.greedy << ", teacher-forced " << r.teacher_forced << " over " << r.windows << " windows of "
-              << corpus.validation.files.size() << (o.held_out ? " held-out" : "") << " files (" << corpus.failed.size() << " skipped)"
-              << std::endl;
+              << r.token_accuracy << ", teacher-forced " << r.teacher_forced_accuracy << " over " << r.windows << " windows of "
+              << r.files << (e.held_out ? " held-out" : "") << " files (" << r.skipped.size() << " skipped)" << std::endl;
   }
 }
 
 void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) {
   auto o = std::make_shared<EvalOptions>();
-  o->kind = kind;
+  o->eval.kind = parse_model_kind(kind);
   auto* cmd = eval.add_subcommand(kind, "Reconstruction token accuracy of a MusicVAE " + kind + " model on a MIDI folder");
-  cmd->add_option("--model,-m", o->model, "MusicVAE model with an encoder")->required();
-  cmd->add_option("--data", o->data, "Folder of MIDI files (searched recursively)")->required();
-  cmd->add_option("--bars", o->bars, "Window length in bars (default: the model's); a 2-bar model given more plays them as a chain")
+  cmd->add_option("--model,-m", o->eval.model, "MusicVAE model with an encoder")->required();
+  cmd->add_option("--data", o->eval.data, "Folder of MIDI files (searched recursively)")->required();
+  cmd->add_option("--bars", o->eval.bars, "Window length in bars (default: the model's); a 2-bar model given more plays them as a chain")
       ->check(CLI::Range(2, 64));
-  cmd->add_option("--refine", o->refine, "Refine each encoded latent this many Adam steps toward the one its window decodes best from")
+  cmd->add_option("--refine", o->eval.refine_steps, "Refine each encoded latent this many Adam steps toward the one its window decodes best from")
       ->check(CLI::Range(0, 100000))
       ->default_val(0);
-  cmd->add_flag("--held-out", o->held_out,
+  cmd->add_flag("--held-out", o->eval.held_out,
                 "Only the files `train` holds out of this folder: info.csv's validation split, else the hash rule (see --validation)");
-  cmd->add_option("--validation", o->validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
+  cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
       ->check(CLI::Range(0.0, 1.0))
       ->default_val(0.1);
   cmd->add_flag("--json", o->json, "Print one JSON object");
@@ -138,8 +124,8 @@ void print_sweep_report(const nlohmann::json& r) {
 }
 
 void add_eval_timbre(CLI::App& eval, Status& status) {
-  auto o = std::make_shared<train::TimbreEvalOptions>();
-  auto sweep = std::make_shared<train::SweepOptions>();
+  auto o = std::make_shared<TimbreEvalOptions>();
+  auto sweep = std::make_shared<TimbreSweepOptions>();
   auto sweep_on = std::make_shared<bool>(false);
   auto sweep_timbres = std::make_shared<std::string>();
   auto sweep_phase = std::make_shared<std::string>();
@@ -177,16 +163,16 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
       sweep->threads = o->threads;
       sweep->work_dir = o->work_dir;
       sweep->log = o->log;
-      if (!sweep_phase->empty()) sweep->inverse = InverseOptions{}, sweep->inverse->phase = parse_phase_method(*sweep_phase);
+      if (!sweep_phase->empty()) sweep->inverse = InverseOptions{}, sweep->inverse->phase = parse_phase_method(*sweep_phase, "--phase");
       if (!sweep_timbres->empty()) sweep->timbres = split_list(*sweep_timbres);
-      const auto report = train::sweep_timbre_model(*sweep);
+      const auto report = nlohmann::json::parse(sweep_timbre_model(*sweep));
       if (*json) std::cout << report.dump() << std::endl;
       else print_sweep_report(report);
       if (!report["passed"].get<bool>()) status.exit_code = 1;
       return;
     }
     if (is_ddsp_model(o->model)) throw Error("--model " + o->model, "is a DDSP model: evaluate it with --sweep");
-    auto report = train::evaluate_timbre_model(*o);
+    const auto report = nlohmann::json::parse(evaluate_timbre_model(*o));
     if (*json) std::cout << report.dump() << std::endl;
     else print_timbre_report(report);
   });

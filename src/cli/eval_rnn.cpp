@@ -3,44 +3,38 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
-#include "train/event_rnn_trainer.h"
-#include "train/musicvae_data.h"
+#include "timbrel/evaluate.h"
 
 namespace timbrel::cli {
 namespace {
 
 struct EvalRnnOptions {
-  std::string kind, model, data;
-  int primer_bars = 4, bars = 4;
-  double temperature = 1.0;
-  uint64_t seed = 0;
+  EventRnnEvalOptions eval;
   bool json = false;
 };
 
 void run(const EvalRnnOptions& o) {
-  const std::string path = o.model.empty() ? bundled_model_path(o.kind + "-rnn") : o.model;
-  EventRnn model = EventRnn::load(path);
-  if (model.info().kind != o.kind) throw Error(path, "is a " + model.info().kind + " RNN, not a " + o.kind + " RNN");
-  const train::CorpusScore next = train::score_event_rnn(model, o.data);
-  const train::ContinuationScore cont =
-      train::score_continuations(model, train::list_midi_files(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
+  const EventRnnEvalOptions& e = o.eval;
+  const EventRnnEvalReport r = evaluate_event_rnn(e);
+  const CorpusScore& next = r.next;
+  const ContinuationScore& cont = r.continuation;
   if (o.json) {
-    std::cout << nlohmann::json{{"model", path},           {"data", o.data},
-                                {"files", next.files},     {"windows", next.windows},
-                                {"accuracy", next.accuracy}, {"log_perplexity", next.log_perplexity},
-                                {"continuation", train::continuation_json(cont)}}
+    std::cout << nlohmann::json{{"model", r.model},           {"data", e.data},
+                                {"files", next.files},        {"windows", next.windows},
+                                {"accuracy", next.accuracy},  {"log_perplexity", next.log_perplexity},
+                                {"continuation", nlohmann::json::parse(to_json(cont))}}
                      .dump()
               << std::endl;
     return;
   }
-  std::cout << path << " on " << o.data << ": next-event accuracy " << next.accuracy << ", log-perplexity " << next.log_perplexity
+  std::cout << r.model << " on " << e.data << ": next-event accuracy " << next.accuracy << ", log-perplexity " << next.log_perplexity
             << " nats over " << next.windows << " windows of " << next.files << " files\n";
-  std::cout << "continuations (" << o.primer_bars << " bars -> " << o.bars << " more, " << cont.files << " files): ";
-  if (o.kind == "melody")
+  std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
+  if (e.kind == ModelKind::Melody)
     std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << ")";
   else
     std::cout << cont.hits_per_bar << " hits/bar (real: " << cont.real_hits_per_bar << "), on the sixteenth grid " << cont.on_grid;
@@ -51,15 +45,15 @@ void run(const EvalRnnOptions& o) {
 
 void add_eval_rnn(CLI::App& eval, const std::string& kind) {
   auto o = std::make_shared<EvalRnnOptions>();
-  o->kind = kind;
+  o->eval.kind = parse_model_kind(kind);
   auto* cmd = eval.add_subcommand(kind + "-rnn", std::string("Next-event accuracy and continuations of a ") +
                                                      (kind == "melody" ? "Melody RNN" : "Drums RNN") + " on a MIDI folder");
-  cmd->add_option("--model,-m", o->model, "Model folder (default: the bundled models/" + kind + "-rnn)");
-  cmd->add_option("--data", o->data, "Folder of MIDI files (searched recursively); use files the model did not train on")->required();
-  cmd->add_option("--primer-bars", o->primer_bars, "Bars of each file given as the primer")->default_val(4)->check(CLI::Range(1, 64));
-  cmd->add_option("--bars", o->bars, "Bars continued (and compared with the file's next bars)")->default_val(4)->check(CLI::Range(1, 64));
-  cmd->add_option("--temperature,-t", o->temperature, "Sampling temperature")->default_val(1.0)->check(CLI::Range(0.0, 10.0));
-  cmd->add_option("--seed", o->seed, "Random seed")->default_val(0);
+  cmd->add_option("--model,-m", o->eval.model, "Model folder (default: the bundled models/" + kind + "-rnn)");
+  cmd->add_option("--data", o->eval.data, "Folder of MIDI files (searched recursively); use files the model did not train on")->required();
+  cmd->add_option("--primer-bars", o->eval.primer_bars, "Bars of each file given as the primer")->default_val(4)->check(CLI::Range(1, 64));
+  cmd->add_option("--bars", o->eval.bars, "Bars continued (and compared with the file's next bars)")->default_val(4)->check(CLI::Range(1, 64));
+  cmd->add_option("--temperature,-t", o->eval.temperature, "Sampling temperature")->default_val(1.0)->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--seed", o->eval.seed, "Random seed")->default_val(0);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval " + kind + "-rnn --model models/" + kind + "-rnn --data held_out/ --json\n"
               "Accuracy: teacher-forced argmax of the next event's class (Magenta's lookback labels) on 8-bar windows.\n"

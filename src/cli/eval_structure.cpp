@@ -3,13 +3,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
-#include "train/melody_structure.h"
-#include "train/musicvae_data.h"
+#include "timbrel/evaluate.h"
 
 namespace timbrel::cli {
 namespace {
@@ -22,7 +21,7 @@ struct StructureOptions {
   bool json = false;
 };
 
-nlohmann::json stats_json(const train::StructureStats& s) {
+nlohmann::json stats_json(const StructureStats& s) {
   return {{"pieces", s.pieces},
           {"bars", s.bars},
           {"melody_repeat", s.melody_repeat},
@@ -32,39 +31,23 @@ nlohmann::json stats_json(const train::StructureStats& s) {
           {"in_key", s.in_key}};
 }
 
-// The data's 4/4 pieces with at least `bars` bars.
-std::vector<NoteSequence> corpus_pieces(const std::string& dir, int bars) {
-  std::vector<NoteSequence> out;
-  for (const auto& f : train::list_midi_files(dir)) {
-    try {
-      NoteSequence s = read_midi(f);
-      const bool four_four = s.time_signatures.empty() || (s.time_signatures[0].numerator == 4 && s.time_signatures[0].denominator == 4);
-      if (four_four && s.total_time >= bars * 4 * 60.0 / s.first_qpm() - 1e-6) out.push_back(std::move(s));
-    } catch (const Error&) {
-    }
-  }
-  return out;
-}
-
 void run(const StructureOptions& o) {
   name_flag("melody_model", "--model");
   name_flag("bars", "--bars");
-  EngineParams p;
+  EngineOptions p;
   p.melody_model = o.model;
   Engine engine(p);
   std::vector<NoteSequence> songs;
   for (int i = 0; i < o.samples; ++i) {
-    SongRequest r;
+    SongOptions r;
     r.bars = o.bars;
     r.seed = o.seed + uint64_t(i);
     r.temperature = o.temperature;
     songs.push_back(engine.compose(r));
   }
-  const auto data = train::melody_structure(corpus_pieces(o.data, o.bars), o.bars);
-  const auto gen = train::melody_structure(songs, o.bars);
-  if (data.pieces == 0) throw Error(o.data, "has no 4/4 piece of " + std::to_string(o.bars) + " bars");
-  const double pc = train::histogram_distance(gen.pitch_classes, data.pitch_classes);
-  const double iv = train::histogram_distance(gen.intervals, data.intervals);
+  const StructureComparison c = compare_structure(songs, o.data, o.bars);
+  const StructureStats &data = c.data, &gen = c.samples;
+  const double pc = c.pitch_class_distance, iv = c.interval_distance;
   if (o.json) {
     std::cout << nlohmann::json{{"bars", o.bars}, {"samples", stats_json(gen)}, {"data", stats_json(data)},
                                 {"pitch_class_distance", pc}, {"interval_distance", iv}}
@@ -72,7 +55,7 @@ void run(const StructureOptions& o) {
               << std::endl;
     return;
   }
-  auto line = [](const char* what, const train::StructureStats& s) {
+  auto line = [](const char* what, const StructureStats& s) {
     std::printf("%-8s %4zu pieces, %5zu bars with notes (%.3f of bars start none): melody repeats %.3f, rhythm repeats %.3f, %.2f notes/bar, "
                 "in key %.3f\n",
                 what, s.pieces, s.bars, s.bars_without_onset, s.melody_repeat, s.rhythm_repeat, s.notes_per_bar, s.in_key);

@@ -2,49 +2,34 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "audio/audio_devices.h"
-#include "audio/midi_input.h"
-#include "cli/command.h"
-#include "nn/torch_info.h"
-#include "timbrel/build_config.h"
-
-#if TIMBREL_HAVE_CUDA
-#include "cuda_info.h"
-#endif
+#include "command.h"
+#include "timbrel/system.h"
 
 namespace timbrel::cli {
 namespace {
 
 nlohmann::json collect() {
   using nlohmann::json;
-  json cuda = {{"compiled", bool(TIMBREL_HAVE_CUDA)}, {"devices", json::array()}};
-#if TIMBREL_HAVE_CUDA
-  std::string why;
-  for (const auto& d : kernels::cuda_devices(&why))
+  const SystemInfo s = system_info();
+  json cuda = {{"compiled", s.cuda_kernels}, {"devices", json::array()}};
+  for (const auto& d : s.cuda_devices)
     cuda["devices"].push_back({{"index", d.index}, {"name", d.name},
                                {"compute_capability", std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor)},
                                {"memory_gib", d.memory_gib}});
-  int rt = kernels::cuda_runtime_version();
-  cuda["runtime"] = std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10);
-  if (!why.empty()) cuda["note"] = why;
-#endif
-  TorchInfo t = torch_info();
-  json audio = {{"portaudio", bool(TIMBREL_PORTAUDIO)}, {"devices", json::array()}};
-  std::string audio_error;
-  for (const auto& d : list_audio_output_devices(&audio_error))
-    audio["devices"].push_back({{"index", d.index}, {"name", d.name}, {"host_api", d.host_api},
-                                {"channels", d.max_output_channels}, {"default_sample_rate", d.default_sample_rate},
-                                {"default", d.is_default}});
-  if (!audio_error.empty()) audio["note"] = audio_error;
-  if (TIMBREL_PORTAUDIO) audio["version"] = portaudio_version();
-  std::string midi_error;
-  audio["midi_inputs"] = list_midi_inputs("auto", &midi_error);
-  if (!midi_error.empty()) audio["midi_note"] = midi_error;
-  return {{"version", TIMBREL_VERSION},
-          {"build", {{"type", TIMBREL_BUILD_TYPE}, {"sanitize", TIMBREL_SANITIZE}, {"cuda", cuda},
-                     {"portaudio", bool(TIMBREL_PORTAUDIO)}}},
-          {"libtorch", {{"version", t.version}, {"cuda", t.cuda_available}, {"cuda_devices", t.cuda_devices},
-                        {"threads", t.threads}}},
+  if (!s.cuda_runtime.empty()) cuda["runtime"] = s.cuda_runtime;
+  if (!s.cuda_note.empty()) cuda["note"] = s.cuda_note;
+  json audio = {{"portaudio", s.portaudio}, {"devices", json::array()}};
+  for (const auto& d : s.audio_devices)
+    audio["devices"].push_back({{"index", d.index}, {"name", d.name}, {"host_api", d.host_api}, {"channels", d.channels},
+                                {"default_sample_rate", d.default_sample_rate}, {"default", d.is_default}});
+  if (!s.audio_note.empty()) audio["note"] = s.audio_note;
+  if (s.portaudio) audio["version"] = s.portaudio_version;
+  audio["midi_inputs"] = s.midi_inputs;
+  if (!s.midi_note.empty()) audio["midi_note"] = s.midi_note;
+  return {{"version", s.version},
+          {"build", {{"type", s.build_type}, {"sanitize", s.sanitize}, {"cuda", cuda}, {"portaudio", s.portaudio}}},
+          {"libtorch", {{"version", s.torch_version}, {"cuda", s.torch_cuda}, {"cuda_devices", s.torch_cuda_devices},
+                        {"threads", s.torch_threads}}},
           {"audio", audio}};
 }
 

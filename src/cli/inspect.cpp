@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cli/command.h"
+#include "command.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/sound_file.h"

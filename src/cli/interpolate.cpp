@@ -1,6 +1,6 @@
 // timbrel interpolate: encode two melodies (or drum patterns), slerp between the means, decode.
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -9,7 +9,7 @@
 namespace timbrel::cli {
 namespace {
 
-struct InterpolateOptions {
+struct InterpolateFlags {
   std::string a, b, model, out;
   int steps = 5;
   int bar = 0;
@@ -17,13 +17,13 @@ struct InterpolateOptions {
   double qpm = 120.0;
 };
 
-void run(const InterpolateOptions& o) {
+void run(const InterpolateFlags& o) {
   refuse_existing_output(o.out);
   name_flag("melody_model", "--model");
-  EngineParams params;
+  EngineOptions params;
   params.melody_model = o.model;
   Engine engine(params);
-  InterpolateRequest request;
+  InterpolateOptions request;
   request.steps = o.steps;
   request.window = o.bar;
   request.qpm = o.qpm;
@@ -36,7 +36,7 @@ void run(const InterpolateOptions& o) {
 }  // namespace
 
 void add_interpolate(CLI::App& app, Status&) {
-  auto o = std::make_shared<InterpolateOptions>();
+  auto o = std::make_shared<InterpolateFlags>();
   auto* cmd = app.add_subcommand("interpolate", "Morph between two melodies or drum patterns (windows of the model's length)");
   cmd->add_option("a", o->a, "First MIDI file")->required();
   cmd->add_option("b", o->b, "Second MIDI file")->required();

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <map>
 
-#include "cli/command.h"
-#include "cli/paths.h"
-#include "nn/openblas_kernels.h"
+#include "command.h"
+#include "paths.h"
+#include "timbrel/system.h"
 #include "timbrel/build_config.h"
 #include "timbrel/error.h"
 
@@ -85,7 +85,7 @@ void add_force_flags(CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace timbrel::cli;
-  timbrel::nn::ensure_fast_openblas_kernels(argv);
+  timbrel::ensure_fast_blas(argv);
   CLI::App app{"timbrel " TIMBREL_VERSION ": symbolic music to neural-timbre audio", "timbrel"};
   app.set_version_flag("--version", TIMBREL_VERSION);
   app.require_subcommand(1);

@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/command.h"
-#include "cli/note_render.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "note_render.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"  // slerp

@@ -3,15 +3,14 @@
 #include <cstdio>
 #include <sstream>
 
-#include "cli/command.h"
-#include "cli/note_render.h"
-#include "cli/paths.h"
-#include "cli/song_options.h"
-#include "timbrel/ddsp.h"
+#include "command.h"
+#include "note_render.h"
+#include "paths.h"
+#include "song_options.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
-#include "util/npy.h"
+#include "timbrel/npy.h"
 
 namespace timbrel::cli {
 namespace {
@@ -40,7 +39,7 @@ std::vector<float> read_curve(const std::string& path, const std::string& flag) 
 void run_ddsp_pitch(const Options& o) {
   if (!o.f0_file.empty() || !o.loudness_file.empty() || o.no_noise)
     throw Error("--pitch", "give --pitch or the curves (--f0-file and --loudness-file), not both");
-  EngineParams p;
+  EngineOptions p;
   p.ddsp_model = o.model;
   p.log = print_note;
   Engine engine(p);
@@ -49,13 +48,9 @@ void run_ddsp_pitch(const Options& o) {
   n.pitch = o.pitch;
   n.velocity = o.render.velocity;
   if (!o.timbre.empty()) {  // a model with presets plays the one of this program
-    if (o.timbre.rfind("program:", 0) != 0) throw Error("--timbre " + o.timbre, "with --engine ddsp --pitch, give program:N");
-    try {
-      n.program = std::stoi(o.timbre.substr(8));
-    } catch (const std::exception&) {
-      n.program = -1;
-    }
-    if (n.program < 0 || n.program > 127) throw Error("--timbre " + o.timbre, "program must be 0..127");
+    const TimbreSpec spec = parse_timbre_spec(o.timbre, "--timbre");
+    if (spec.kind != TimbreSpec::Kind::Program) throw Error("--timbre " + o.timbre, "with --engine ddsp --pitch, give program:N");
+    n.program = spec.program;
   }
   n.end_time = o.duration;
   seq.add_note(n);
@@ -84,36 +79,33 @@ void run_ddsp(const Options& o) {
   const std::vector<float> f0 = read_curve(o.f0_file, "--f0-file"), loudness = read_curve(o.loudness_file, "--loudness-file");
   if (f0.size() != loudness.size())
     throw Error(o.loudness_file, "has " + std::to_string(loudness.size()) + " frames, --f0-file " + std::to_string(f0.size()));
-  Ddsp model = Ddsp::load(model_dir);
-  if (!o.timbre.empty() && model.info().presets.empty()) throw Error("--timbre", "this DDSP model has one instrument (no presets)");
-  Audio a;
-  a.sample_rate = model.info().sample_rate;
-  a.samples = model.render(f0, loudness, !o.no_noise, o.seed, o.timbre.empty() ? std::vector<float>{} : model.instrument(o.timbre));
+  EngineOptions p;
+  p.ddsp_model = model_dir;
+  Engine engine(p);
+  DdspCurveOptions c;
+  c.timbre = o.timbre;
+  c.noise = !o.no_noise;
+  c.seed = o.seed;
+  name_flag("timbre", "--timbre");
+  name_flag("ddsp_model", "--model");
+  const Audio a = engine.ddsp_from_curves(f0, loudness, c);
   write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
   std::printf("%s: %zu frames (%.2f s) of f0 and loudness%s -> %s\n", model_dir.c_str(), f0.size(), a.seconds(),
               o.no_noise ? ", harmonic part only" : "", o.out.c_str());
 }
 
-std::vector<float> latent_for(const Gansynth& g, const Options& o) {
+// The note's timbre: a spec, a latent file, or a pad point over four corners.
+void set_timbre(NoteOptions& request, const Options& o) {
   const int given = !o.timbre.empty() + !o.z_file.empty() + !o.pad.empty();
   if (given > 1) throw Error("--timbre", "give one of --timbre, --z-file and --pad");
+  if (!o.corners.empty() && o.pad.empty()) throw Error("--corners", "only used with --pad");
   if (!o.pad.empty()) {
-    auto xy = split_list(o.pad);
-    auto corners = split_list(o.corners);
-    if (corners.size() != 4) throw Error("--corners", "--pad needs --corners A,B,C,D (four timbres)");
-    double x, y;
-    try {
-      if (xy.size() != 2) throw std::invalid_argument("");
-      x = std::stod(xy[0]);
-      y = std::stod(xy[1]);
-    } catch (const std::exception&) {
-      throw Error("--pad", "expected x,y with both in [0, 1]");
-    }
-    return bilinear(g.timbre(corners[0]), g.timbre(corners[1]), g.timbre(corners[2]), g.timbre(corners[3]), x, y);
+    request.pad = parse_pad_position(o.pad, "--pad");
+    request.corners = split_list(o.corners);
+    if (request.corners.size() != 4) throw Error("--corners", "--pad needs --corners A,B,C,D (four timbres)");
+    return;
   }
-  if (!o.corners.empty()) throw Error("--corners", "only used with --pad");
-  if (!o.z_file.empty()) return g.timbre("file:" + o.z_file);
-  return g.timbre(o.timbre.empty() ? "seed:0" : o.timbre);
+  request.timbre = o.z_file.empty() ? (o.timbre.empty() ? "seed:0" : o.timbre) : "file:" + o.z_file;
 }
 
 void run(const Options& o) {
@@ -123,11 +115,9 @@ void run(const Options& o) {
   refuse_existing_output(o.out);
   Engine engine = note_engine(o.model, o.render);
   const std::string model = engine.timbre_model_path();
-  NoteRequest request;
+  NoteOptions request;
   request.pitch = o.pitch;
-  if (o.pad.empty() && o.z_file.empty()) request.timbre = o.timbre.empty() ? "seed:0" : o.timbre;  // the engine names substitutes
-  else request.z = latent_for(engine.timbre_model(), o);
-  if (o.pad.empty() && o.z_file.empty() && !o.corners.empty()) throw Error("--corners", "only used with --pad");
+  set_timbre(request, o);  // the engine names substitutes
   std::vector<float> spec = engine.note_spectrogram(request);
   if (!o.spectrogram_out.empty())
     write_npy(o.spectrogram_out, NpyArray{{kSpectrogramFrames, kSpectrogramBins, 2}, spec});

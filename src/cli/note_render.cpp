@@ -1,8 +1,8 @@
-#include "cli/note_render.h"
+#include "note_render.h"
 
 #include <sstream>
 
-#include "cli/command.h"
+#include "command.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 
@@ -34,7 +34,7 @@ std::vector<std::string> split_list(const std::string& text, char sep) {
 }
 
 Engine note_engine(const std::string& model, const RenderOptions& o) {
-  EngineParams p;
+  EngineOptions p;
   p.timbre_model = model;
   p.device = parse_device(o.device);
   p.log = [](const std::string& m) { print_error(m); };
@@ -50,21 +50,17 @@ std::string note_phase(Engine& engine, const RenderOptions& o) {
 
 std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {
   InverseOptions inv;
-  inv.phase = parse_phase_method(note_phase(engine, o));
+  inv.phase = parse_phase_method(note_phase(engine, o), "--phase");
   inv.compat = o.compat == "magentajs" ? SpectralCompat::MagentaJs : SpectralCompat::Exact;
   inv.iterations = o.iterations;
-  std::vector<float> audio = engine.spectrograms_to_audio(spectrograms, inv);
-  const float gain = float(o.velocity) / 127.0f;
-  if (gain != 1.0f)
-    for (float& s : audio) s *= gain;
-  return audio;
+  return engine.spectrograms_to_audio(spectrograms, inv, o.velocity);
 }
 
 void write_note_audio(const std::string& path, std::vector<float> samples, const RenderOptions& o) {
   Audio a;
   a.sample_rate = kNoteSampleRate;
   a.samples = std::move(samples);
-  write_sound_file(path, a, parse_sample_format(o.bit_depth));
+  write_sound_file(path, a, parse_sample_format(o.bit_depth, "--bit-depth"));
 }
 
 }  // namespace timbrel::cli

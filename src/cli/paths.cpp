@@ -1,4 +1,4 @@
-#include "cli/paths.h"
+#include "paths.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

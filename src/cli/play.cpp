@@ -6,10 +6,10 @@
 #include <csignal>
 #include <cstdio>
 
-#include "cli/command.h"
-#include "cli/note_render.h"
-#include "cli/paths.h"
-#include "cli/song_options.h"
+#include "command.h"
+#include "note_render.h"
+#include "paths.h"
+#include "song_options.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/play.h"
@@ -18,7 +18,7 @@ namespace timbrel::cli {
 namespace {
 
 struct PlayCliOptions {
-  SongOptions song;
+  SongFlags song;
   bool generate = false, live = false, answer = false;
   int answer_bars = 2;
   std::string audio_device, record, midi_in, midi_api = "auto", programs;
@@ -43,7 +43,7 @@ void play_file_or_song(const PlayCliOptions& p) {
   o.device = p.audio_device;
   o.buffer_frames = p.buffer;
   o.record = p.record;
-  o.record_format = parse_sample_format(p.song.bit_depth);
+  o.record_format = parse_sample_format(p.song.bit_depth, "--bit-depth");
   o.interrupt = &g_interrupted;
   const bool tty = ::isatty(2);
   if (tty) o.progress = [](double played, double total) { std::fprintf(stderr, "\rplaying %.1f / %.1f s", played, total); };
@@ -73,13 +73,13 @@ void play_live_input(const PlayCliOptions& p) {
   o.device = p.audio_device;
   o.buffer_frames = p.buffer;
   o.midi_port = p.midi_in;
-  o.midi_api = p.midi_api;
+  o.midi_api = parse_midi_backend(p.midi_api, "--midi-api");
   o.seconds = p.seconds;
   o.attack = p.song.attack;
   o.release = p.song.release;
-  o.inverse.phase = parse_phase_method(p.song.phase);
+  o.inverse.phase = parse_phase_method(p.song.phase, "--phase");
   o.record = p.record;
-  o.record_format = parse_sample_format(p.song.bit_depth);
+  o.record_format = parse_sample_format(p.song.bit_depth, "--bit-depth");
   o.interrupt = &g_interrupted;
   if (p.answer) {
     name_flag("melody_rnn_model", "--melody-rnn");

@@ -7,10 +7,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/command.h"
-#include "cli/note_render.h"
-#include "cli/song_options.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "note_render.h"
+#include "song_options.h"
+#include "paths.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -22,11 +22,11 @@ namespace {
 
 // Renders and writes the audio; `midi_out` (if any) is written only once rendering succeeded, so
 // a failure leaves no partial output.
-void render_and_write(Engine& engine, const NoteSequence& seq, const SongOptions& o, const std::string& midi_out = "",
+void render_and_write(Engine& engine, const NoteSequence& seq, const SongFlags& o, const std::string& midi_out = "",
                       const std::string& subject = "song") {
   NoteRenderOptions r = note_render_options(o);
   r.subject = subject;
-  const SampleFormat format = parse_sample_format(o.bit_depth);
+  const SampleFormat format = parse_sample_format(o.bit_depth, "--bit-depth");
   check_sound_file_output(o.out, format);  // before the melody beside it is written
   const bool tty = ::isatty(2);
   if (tty) r.progress = [](size_t done, size_t total) { std::fprintf(stderr, "\rgenerating notes %zu/%zu", done, total); };
@@ -52,7 +52,7 @@ std::string with_extension(const std::string& path, const std::string& ext) {
 }  // namespace
 
 void add_render(CLI::App& app, Status&) {
-  auto o = std::make_shared<SongOptions>();
+  auto o = std::make_shared<SongFlags>();
   auto* cmd = app.add_subcommand("render", "Play a MIDI file with neural timbres into a WAV/FLAC file");
   cmd->add_option("input", o->input, "MIDI file")->required();
   cmd->add_option("-o,--output", o->out, "Output .wav or .flac")->required();
@@ -75,7 +75,7 @@ void add_render(CLI::App& app, Status&) {
 }
 
 void add_generate(CLI::App& app, Status&) {
-  auto o = std::make_shared<SongOptions>();
+  auto o = std::make_shared<SongFlags>();
   auto* cmd = app.add_subcommand("generate", "The main job: sample a melody with MusicVAE and render it with neural timbres");
   cmd->add_option("-o,--output", o->out, "Output .wav or .flac (the melody is written beside it as .mid)")->required();
   add_song_options(cmd, *o);

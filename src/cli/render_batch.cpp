@@ -7,13 +7,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/song_options.h"
+#include "command.h"
+#include "song_options.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/sound_file.h"
-#include "util/atomic_file.h"
-#include "util/shard.h"
+#include "timbrel/files.h"
+#include "timbrel/shard.h"
 
 namespace timbrel::cli {
 namespace {
@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct BatchOptions {
-  SongOptions song;
+  SongFlags song;
   std::string input_dir, format = "wav", shard = "0/1";
   int shard_count = 0;
 };
@@ -51,7 +51,7 @@ size_t run(const BatchOptions& b) {
   const auto t0 = std::chrono::steady_clock::now();
   fs::create_directories(b.song.out);
   NoteRenderOptions r = note_render_options(b.song);
-  const SampleFormat format = parse_sample_format(b.song.bit_depth);
+  const SampleFormat format = parse_sample_format(b.song.bit_depth, "--bit-depth");
   std::unique_ptr<Engine> engine;
   size_t rendered = 0, skipped = 0;
   nlohmann::json failed = nlohmann::json::array();

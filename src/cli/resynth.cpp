@@ -5,9 +5,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/paths.h"
-#include "spectral/gansynth_spectrogram.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
@@ -27,20 +26,20 @@ void run(const Options& o) {
   refuse_existing_output(o.output);
   InverseOptions inv;
   inv.scale = o.linear ? SpectralScale::Linear : SpectralScale::Mel;
-  inv.phase = parse_phase_method(o.phase);
+  inv.phase = parse_phase_method(o.phase, "--phase");
   inv.compat = o.compat == "magentajs" ? SpectralCompat::MagentaJs : SpectralCompat::Exact;
   inv.iterations = o.iterations;
   inv.seed = o.seed;
-  const SampleFormat format = parse_sample_format(o.bit_depth);
+  const SampleFormat format = parse_sample_format(o.bit_depth, "--bit-depth");
 
   Audio in = resample(mix_to_mono(read_sound_file(o.input)), kNoteSampleRate);
   if (in.samples.empty()) throw Error(o.input, "has no audio");
   const size_t samples = in.samples.size();
-  std::vector<float> spec = gansynth::analyse(in.samples.data(), samples, inv.scale);
+  std::vector<float> spec = analyse_audio(in.samples.data(), samples, inv.scale);
   Audio out;
   out.sample_rate = kNoteSampleRate;
   out.samples.resize(samples);
-  gansynth::invert(spec.data(), gansynth::frames_for(samples), out.samples.data(), samples, inv);
+  resynthesize(spec.data(), spectrogram_frames(samples), out.samples.data(), samples, inv);
   const double sc = spectral_convergence_of(out.samples, in.samples), snr = snr_db(out.samples, in.samples);
   write_sound_file(o.output, resample(out, o.sample_rate), format);
 

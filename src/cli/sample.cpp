@@ -1,18 +1,18 @@
 // timbrel sample: melodies or drum patterns from a MusicVAE, from random or given z.
 #include <iostream>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
-#include "util/npy.h"
+#include "timbrel/npy.h"
 
 namespace timbrel::cli {
 namespace {
 
-struct SampleOptions {
+struct SampleFlags {
   std::string model, z_file, out;
   int n = 1;
   double temperature = 0.5;
@@ -29,12 +29,12 @@ std::string numbered(const std::string& path, size_t i) {
   return path.substr(0, dot) + "_" + std::to_string(i) + path.substr(dot);
 }
 
-void run(const SampleOptions& o) {
+void run(const SampleFlags& o) {
   name_flag("melody_model", "--model");
-  EngineParams params;
+  EngineOptions params;
   params.melody_model = o.model;
   Engine engine(params);
-  SampleRequest request;
+  SampleOptions request;
   request.count = size_t(std::max(o.n, 0));
   request.seed = o.seed;
   request.temperature = o.temperature;
@@ -67,7 +67,7 @@ void run(const SampleOptions& o) {
 }  // namespace
 
 void add_sample(CLI::App& app, Status&) {
-  auto o = std::make_shared<SampleOptions>();
+  auto o = std::make_shared<SampleFlags>();
   auto* cmd = app.add_subcommand("sample", "Sample 2-bar melodies or drum patterns from a MusicVAE");
   cmd->add_option("--model,-m", o->model, "Model folder, TF.js or deeplearn.js checkpoint folder (default: the bundled models/melody-2bar)");
   cmd->add_option("-n", o->n, "Number of samples (ignored with --z-file)")->default_val(1);

@@ -1,15 +1,15 @@
-#include "cli/song_options.h"
+#include "song_options.h"
 
 #include <algorithm>
 
-#include "cli/note_render.h"
-#include "cli/command.h"
+#include "note_render.h"
+#include "command.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 
 namespace timbrel::cli {
 
-void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
+void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
   cmd->add_option("--model,-m", o.model, "Timbre model (default: the bundled models/gm-timbres)");
   cmd->add_option("--engine", o.engine, "Melodic notes by: gansynth (--model) | ddsp (--ddsp-model; drums stay on --drum-model)")
       ->capture_default_str()->check(CLI::IsMember({"gansynth", "ddsp"}));
@@ -46,7 +46,7 @@ void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output) {
       ->capture_default_str()->check(CLI::IsMember({"auto", "cpu", "cuda"}));
 }
 
-void add_song_options(CLI::App* cmd, SongOptions& o) {
+void add_song_options(CLI::App* cmd, SongFlags& o) {
   cmd->add_option("--bars", o.bars, "Bars (even; 2-bar windows)")->capture_default_str()->check(CLI::Range(2, 512));
   cmd->add_option("--seed", o.seed, "Seed of the melody (and drums)")->capture_default_str();
   cmd->add_option("--temperature", o.temperature, "Sampling temperature (0 = argmax)")->capture_default_str();
@@ -62,7 +62,7 @@ void add_song_options(CLI::App* cmd, SongOptions& o) {
   cmd->add_option("--drums-rnn", o.drums_rnn_model, "Drums RNN for --primer (default: the bundled models/drums-rnn)");
 }
 
-NoteRenderOptions note_render_options(const SongOptions& o) {
+NoteRenderOptions note_render_options(const SongFlags& o) {
   NoteRenderOptions r;
   if (!o.morph.empty()) {
     if (!o.timbre.empty()) throw Error("--morph", "give --timbre or --morph, not both");
@@ -75,7 +75,7 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   // Without a forced timbre, each note plays its General MIDI program (models that record them).
   r.schedule.follow_programs = o.morph.empty() && o.timbre.empty() && o.pad.empty();
   if (!o.pad.empty()) {
-    r.schedule.pad = o.pad;
+    r.schedule.pad = parse_pad_position(o.pad, "--pad");
     r.schedule.corners = split_list(o.corners);
   }
   r.drum_timbre = o.drum_timbre;
@@ -84,8 +84,8 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
   r.release = o.release;
   r.sample_rate = o.sample_rate;
   r.strict = o.strict;
-  r.inverse.phase = parse_phase_method(o.phase);
-  r.drum_inverse.phase = parse_phase_method(o.drum_phase);
+  r.inverse.phase = parse_phase_method(o.phase, "--phase");
+  r.drum_inverse.phase = parse_phase_method(o.drum_phase, "--drum-phase");
   r.drums = !o.no_drums;
   r.engine = parse_timbre_engine(o.engine, "--engine");
   if (r.engine == TimbreEngine::Ddsp) {
@@ -100,8 +100,8 @@ NoteRenderOptions note_render_options(const SongOptions& o) {
 
 void print_note(const std::string& message) { print_error(message); }
 
-EngineParams engine_params(const SongOptions& o) {
-  EngineParams p;
+EngineOptions engine_params(const SongFlags& o) {
+  EngineOptions p;
   p.timbre_model = o.model;
   p.drum_model = o.drum_model;
   p.melody_model = o.melody_model;
@@ -115,8 +115,8 @@ EngineParams engine_params(const SongOptions& o) {
   return p;
 }
 
-SongRequest song_request(const SongOptions& o) {
-  SongRequest r;
+SongOptions song_request(const SongFlags& o) {
+  SongOptions r;
   r.bars = o.bars;
   r.seed = o.seed;
   r.temperature = o.temperature;
@@ -125,7 +125,7 @@ SongRequest song_request(const SongOptions& o) {
   return r;
 }
 
-NoteSequence generated_song(Engine& engine, const SongOptions& o) {
+NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   if (o.primer.empty()) return engine.compose(song_request(o));
   const NoteSequence primer = read_midi(o.primer);
   if (o.drums && std::none_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; }))

@@ -13,7 +13,7 @@
 
 namespace timbrel::cli {
 
-struct SongOptions {
+struct SongFlags {
   std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "pghi", drum_phase = "griffin-lim", precision = "fp32";
   double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
   int sample_rate = 16000, batch = 16;
@@ -34,18 +34,18 @@ struct SongOptions {
 // --model, --timbre/--morph/--pad, envelope, --phase, --strict, --engine and its DDSP options; with_file_output adds
 // --sample-rate, --bit-depth and the compute --device (else it is --compute: play's --device is
 // the audio device).
-void add_timbre_options(CLI::App* cmd, SongOptions& o, bool with_file_output = true);
+void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output = true);
 // --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model, --primer,
 // --melody-rnn, --drums-rnn.
-void add_song_options(CLI::App* cmd, SongOptions& o);
+void add_song_options(CLI::App* cmd, SongFlags& o);
 
-NoteRenderOptions note_render_options(const SongOptions& o);
+NoteRenderOptions note_render_options(const SongFlags& o);
 // The engine these options describe (models, --device, --precision); its notes go to stderr.
-EngineParams engine_params(const SongOptions& o);
+EngineOptions engine_params(const SongFlags& o);
 // What `generate` asks the engine for: --bars of melody (and --drums).
-SongRequest song_request(const SongOptions& o);
+SongOptions song_request(const SongFlags& o);
 // The song `generate` plays: sampled (song_request), or the --primer continued for --bars bars.
-NoteSequence generated_song(Engine& engine, const SongOptions& o);
+NoteSequence generated_song(Engine& engine, const SongFlags& o);
 // The library's notes and warnings, as the CLI prints them.
 void print_note(const std::string& message);
 

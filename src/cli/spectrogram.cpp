@@ -1,16 +1,15 @@
 // timbrel spectrogram: the normalised GANSynth representation of a sound, as an image or .npy.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
-#include "cli/command.h"
-#include "cli/paths.h"
-#include "spectral/gansynth_spectrogram.h"
-#include "spectral/spectrogram_image.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/error.h"
+#include "timbrel/npy.h"
 #include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
-#include "util/file_io.h"
-#include "util/npy.h"
-#include "util/png.h"
 
 namespace timbrel::cli {
 namespace {
@@ -19,6 +18,13 @@ struct Options {
   std::string input, output;
   bool linear = false;
 };
+
+std::string lower_extension(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  if (!ext.empty()) ext.erase(0, 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
 
 void run(const Options& o) {
   refuse_to_overwrite_input(o.input, o.output);
@@ -29,13 +35,12 @@ void run(const Options& o) {
   if (in.samples.empty()) throw Error(o.input, "has no audio");
   // At least one note's length, so a short sound gives the generator's 128 x 1024 x 2 shape.
   in.samples.resize(std::max(in.samples.size(), size_t(kNoteSamples)), 0.0f);
-  const int frames = gansynth::frames_for(in.samples.size());
-  auto spec = gansynth::analyse(in.samples.data(), in.samples.size(), o.linear ? SpectralScale::Linear : SpectralScale::Mel);
+  const int frames = spectrogram_frames(in.samples.size());
+  auto spec = analyse_audio(in.samples.data(), in.samples.size(), o.linear ? SpectralScale::Linear : SpectralScale::Mel);
   if (ext == "npy") {
     write_npy(o.output, NpyArray{{frames, kSpectrogramBins, 2}, std::move(spec)});
   } else {
-    RgbImage img = render_spectrogram(spec.data(), frames, kSpectrogramBins);
-    write_png(o.output, img.width, img.height, img.rgb);
+    write_spectrogram_png(o.output, spec, frames);
   }
   std::cout << o.input << ": " << frames << " frames x " << kSpectrogramBins << " bins ("
             << (o.linear ? "linear" : "mel") << ") -> " << o.output << std::endl;

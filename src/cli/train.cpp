@@ -5,21 +5,18 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/command.h"
-#include "cli/paths.h"
+#include "command.h"
+#include "paths.h"
 #include "timbrel/error.h"
-#include "train/event_rnn_trainer.h"
-#include "train/musicvae_trainer.h"
-#include "train/ddsp_trainer.h"
-#include "train/timbre_trainer.h"
+#include "timbrel/train.h"
 
 namespace timbrel::cli {
 
 namespace {
 
 void add_train_musicvae(CLI::App& train, const std::string& kind) {
-  auto o = std::make_shared<train::TrainOptions>();
-  o->kind = kind;
+  auto o = std::make_shared<MusicVaeTrainOptions>();
+  o->kind = parse_model_kind(kind);
   auto* cmd = train.add_subcommand(kind, "Train a MusicVAE " + kind + " model on MIDI files");
   cmd->add_option("--data", o->data_dirs,
                   "Folder of MIDI files (repeatable: each folder is split by file and scored on its own; drums: a Groove-style "
@@ -63,7 +60,7 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
     o->log = stderr_log();
     o->progress = stderr_progress();
-    auto r = train::train_musicvae(*o);
+    auto r = train_musicvae(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation token_accuracy "
               << r.validation_accuracy << " over " << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
     if (r.corpora.size() > 1)
@@ -89,7 +86,7 @@ double preset_weight_value(const std::string& text) {
 }
 
 void add_train_timbre(CLI::App& train) {
-  auto o = std::make_shared<train::TimbreTrainOptions>();
+  auto o = std::make_shared<TimbreTrainOptions>();
   auto* cmd = train.add_subcommand("timbre", "Train the GANSynth timbre generator on a note set (timbrel dataset notes)");
   cmd->add_option("--data", o->data_dir, "Note set folder")->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
@@ -137,7 +134,7 @@ void add_train_timbre(CLI::App& train) {
     for (const auto& w : *weights) o->preset_weights[preset_weight_name(w)] = preset_weight_value(w);
     o->log = stderr_log();
     o->progress = stderr_progress();
-    auto r = train::train_timbre(*o);
+    auto r = train_timbre(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
               << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss
               << "; model in " << o->out_dir << std::endl;
@@ -145,7 +142,7 @@ void add_train_timbre(CLI::App& train) {
 }
 
 void add_train_ddsp(CLI::App& train) {
-  auto o = std::make_shared<train::DdspTrainOptions>();
+  auto o = std::make_shared<DdspTrainOptions>();
   auto* cmd = train.add_subcommand("ddsp", "Train a DDSP decoder (harmonic + noise synthesis) on a note set (timbrel dataset notes)");
   cmd->add_option("--data", o->data_dir, "Note set folder (SoundFont notes or recordings)")->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
@@ -171,7 +168,7 @@ void add_train_ddsp(CLI::App& train) {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
     o->log = stderr_log();
     o->progress = stderr_progress();
-    auto r = train::train_ddsp(*o);
+    auto r = train_ddsp(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_notes << " notes of " << r.presets
               << " presets; loss " << r.first_loss << " -> " << r.last_loss << ", validation loss " << r.validation_loss
               << "; model in " << o->out_dir << std::endl;
@@ -179,8 +176,8 @@ void add_train_ddsp(CLI::App& train) {
 }
 
 void add_train_event_rnn(CLI::App& train, const std::string& kind) {
-  auto o = std::make_shared<train::EventRnnTrainOptions>();
-  o->kind = kind;
+  auto o = std::make_shared<EventRnnTrainOptions>();
+  o->kind = parse_model_kind(kind);
   const std::string name = kind + "-rnn";
   auto* cmd = train.add_subcommand(name, std::string(kind == "melody" ? "Train a Melody RNN" : "Train a Drums RNN") +
                                              " (Magenta's lookback configuration) for `timbrel continue`");
@@ -210,7 +207,7 @@ void add_train_event_rnn(CLI::App& train, const std::string& kind) {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
     o->log = stderr_log();
     o->progress = stderr_progress();
-    auto r = train::train_event_rnn(*o);
+    auto r = train_event_rnn(*o);
     std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_windows << " windows; model in "
               << o->out_dir << std::endl;
     for (const auto& s : r.validation)

@@ -31,7 +31,7 @@ Compute decide(Device device, const std::function<void(const std::string&)>& log
   c.device_spectral = [](const float* specs, size_t count, float* audio, const InverseOptions& o) {
     gpu->to_audio_from_device(specs, count, audio, o);
   };
-  c.generator = Gansynth::cuda_available() ? "cuda" : "cpu";
+  c.generator = Gansynth::cuda_available() ? Device::Cuda : Device::Cpu;
   return c;
 #else
   (void)log;

@@ -13,7 +13,7 @@ struct Compute {
   std::string name = "cpu";        // "cpu" or "cuda:0 (NVIDIA H200 ...)"
   SpectralBackend spectral;        // host spectrograms -> audio; empty for the CPU path
   SpectralBackend device_spectral;  // spectrograms in the generator's device memory -> audio
-  std::string generator = "cpu";   // "cuda" when libtorch itself can use the GPU
+  Device generator = Device::Cpu;  // Cuda when libtorch itself can use the GPU
 };
 
 // Decided once per process for each device (one GPU context, made on first use); the fallback

@@ -1,7 +1,5 @@
 #include "timbrel/engine.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -14,51 +12,6 @@
 #include "timbrel/error.h"
 
 namespace timbrel {
-
-Device parse_device(const std::string& text, const std::string& parameter) {
-  if (text == "auto") return Device::Auto;
-  if (text == "cpu") return Device::Cpu;
-  if (text == "cuda") return Device::Cuda;
-  throw Error(parameter + " " + text, "must be auto, cpu or cuda");
-}
-
-Precision parse_precision(const std::string& text, const std::string& parameter) {
-  if (text == "fp32") return Precision::Fp32;
-  if (text == "tf32") return Precision::Tf32;
-  if (text == "bf16") return Precision::Bf16;
-  throw Error(parameter + " " + text, "must be fp32, tf32 or bf16");
-}
-
-std::string to_string(Device device) { return device == Device::Cpu ? "cpu" : device == Device::Cuda ? "cuda" : "auto"; }
-std::string to_string(Precision precision) {
-  return precision == Precision::Tf32 ? "tf32" : precision == Precision::Bf16 ? "bf16" : "fp32";
-}
-
-std::string bundled_model_path(const std::string& name) {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> roots;
-  if (const char* env = std::getenv("TIMBREL_MODELS")) roots.emplace_back(env);
-  roots.emplace_back("models");
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    roots.push_back(exe.parent_path() / "models");
-    roots.push_back(exe.parent_path().parent_path() / "models");
-    roots.push_back(exe.parent_path().parent_path() / "share" / "timbrel" / "models");
-  }
-  // The installed library (libtimbrel.so in PREFIX/lib): PREFIX/share/timbrel/models.
-  Dl_info self;
-  if (::dladdr(reinterpret_cast<void*>(&bundled_model_path), &self) && self.dli_fname) {
-    const fs::path library = fs::absolute(self.dli_fname, ec);
-    if (!ec && library != exe) roots.push_back(library.parent_path().parent_path() / "share" / "timbrel" / "models");
-  }
-  std::string looked;
-  for (const auto& r : roots) {
-    if (fs::exists(r / name / "model.json")) return (r / name).string();
-    looked += (looked.empty() ? "" : ", ") + (r / name).string();
-  }
-  throw Error("models/" + name, "bundled model not found (looked in " + looked + "); name a model folder or set TIMBREL_MODELS");
-}
 
 namespace {
 
@@ -79,7 +32,7 @@ Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::stri
   auto windows = windows_for(model.info().kind, seq, model.info().steps);
   // Windows start every bar (windows without an onset are skipped): `window` counts the kept ones.
   if (windows.empty())
-    throw Error(name, "no " + std::to_string(model.info().steps / 16) + "-bar " + model.info().kind + " window with notes");
+    throw Error(name, "no " + std::to_string(model.info().steps / 16) + "-bar " + to_string(model.info().kind) + " window with notes");
   if (window < 0 || size_t(window) >= windows.size())
     throw Error("window", std::to_string(window) + " is past the last window of " + name + " (" + std::to_string(windows.size()) + " windows)");
   return windows[size_t(window)];
@@ -88,7 +41,7 @@ Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::stri
 }  // namespace
 
 struct Engine::Impl {
-  EngineParams params;
+  EngineOptions params;
   engine::Compute compute;
   std::string timbre_dir;
   std::unique_ptr<Gansynth> timbre, drums;
@@ -103,7 +56,7 @@ struct Engine::Impl {
     auto g = std::make_unique<Gansynth>(Gansynth::load(path));
     g->set_log(params.log);
     if (compute.generator != g->device()) g->set_device(compute.generator);
-    if (params.precision != Precision::Fp32) g->set_precision(to_string(params.precision));
+    if (params.precision != Precision::Fp32) g->set_precision(params.precision);
     return g;
   }
   std::string path_of(const std::string& given, const char* bundled) const {
@@ -148,7 +101,7 @@ struct Engine::Impl {
   }
 };
 
-Engine::Engine(EngineParams params) : impl_(std::make_unique<Impl>()) {
+Engine::Engine(EngineOptions params) : impl_(std::make_unique<Impl>()) {
   impl_->params = std::move(params);
   if (impl_->params.threads < 0) throw Error("threads", "must be 0 (all cores) or more");
   impl_->compute = engine::choose_compute(impl_->params.device, impl_->params.log);
@@ -159,7 +112,7 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 std::string Engine::compute_name() const { return impl_->compute.name; }
 
-Gansynth& Engine::timbre_model() {
+const Gansynth& Engine::timbre_model() {
   if (!impl_->timbre) {
     impl_->timbre_dir = impl_->path_of(impl_->params.timbre_model, "gm-timbres");
     impl_->timbre = impl_->load_gansynth(impl_->timbre_dir);
@@ -167,17 +120,17 @@ Gansynth& Engine::timbre_model() {
   return *impl_->timbre;
 }
 
-Gansynth& Engine::drum_model() {
+const Gansynth& Engine::drum_model() {
   if (!impl_->drums) impl_->drums = impl_->load_gansynth(impl_->path_of(impl_->params.drum_model, "gm-drums"));
   return *impl_->drums;
 }
 
-MusicVae& Engine::melody_model() {
+const MusicVae& Engine::melody_model() {
   if (!impl_->melody) impl_->melody = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.melody_model, "melody-2bar")));
   return *impl_->melody;
 }
 
-MusicVae& Engine::groove_model() {
+const MusicVae& Engine::groove_model() {
   if (!impl_->groove) impl_->groove = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.groove_model, "drums-2bar")));
   return *impl_->groove;
 }
@@ -186,28 +139,30 @@ std::string Engine::timbre_model_path() const {
   return impl_->timbre_dir.empty() ? impl_->path_of(impl_->params.timbre_model, "gm-timbres") : impl_->timbre_dir;
 }
 
-std::vector<float> Engine::note_spectrogram(const NoteRequest& r) {
-  Gansynth& g = timbre_model();
-  std::vector<float> z = r.z.empty() ? g.timbre(r.timbre) : r.z;
+std::vector<float> Engine::note_spectrogram(const NoteOptions& r) {
+  const Gansynth& g = timbre_model();
+  if (!r.corners.empty() && !r.pad) throw Error("corners", "only used with pad");
+  if (r.pad && r.corners.size() != 4) throw Error("corners", "pad needs four corner timbres A, B, C, D");
+  if (r.pad && !r.z.empty()) throw Error("z", "give z or pad, not both");
+  std::vector<float> z = r.pad ? bilinear(g.timbre(r.corners[0]), g.timbre(r.corners[1]), g.timbre(r.corners[2]), g.timbre(r.corners[3]),
+                                          r.pad->x, r.pad->y)
+                               : r.z.empty() ? g.timbre(r.timbre) : r.z;
   if (z.size() != size_t(g.info().config.latent_size))
     throw Error("z", "has " + std::to_string(z.size()) + " values; the model's latent has " + std::to_string(g.info().config.latent_size));
-  if (r.z.empty() && r.timbre.rfind("program:", 0) == 0) {
-    const Gansynth::ProgramPreset p = g.preset_for_program(std::stoi(r.timbre.substr(8)));
+  if (r.z.empty() && !r.pad && parse_timbre_spec(r.timbre).kind == TimbreSpec::Kind::Program) {
+    const Gansynth::ProgramPreset p = g.preset_for_program(parse_timbre_spec(r.timbre).program);
     if (!p.exact) impl_->log("General MIDI " + r.timbre + " has no preset in the model: played by '" + p.preset + "', the nearest of its family");
   }
   return g.generate(z, {r.pitch});
 }
 
-std::vector<float> Engine::note(const NoteRequest& r) {
+std::vector<float> Engine::note(const NoteOptions& r) {
   if (r.velocity < 1 || r.velocity > 127) throw Error("velocity", std::to_string(r.velocity) + " is outside 1..127");
-  std::vector<float> audio = spectrograms_to_audio(note_spectrogram(r), r.inverse);
-  const float gain = float(r.velocity) / 127.0f;
-  if (gain != 1.0f)
-    for (float& s : audio) s *= gain;
-  return audio;
+  return spectrograms_to_audio(note_spectrogram(r), r.inverse, r.velocity);
 }
 
-std::vector<float> Engine::spectrograms_to_audio(const std::vector<float>& spectrograms, const InverseOptions& options) {
+std::vector<float> Engine::spectrograms_to_audio(const std::vector<float>& spectrograms, const InverseOptions& options, int velocity) {
+  if (velocity < 1 || velocity > 127) throw Error("velocity", std::to_string(velocity) + " is outside 1..127");
   if (spectrograms.empty() || spectrograms.size() % kSpectrogramValues)
     throw Error("spectrograms", "expected a multiple of " + std::to_string(kSpectrogramValues) + " values ([n, 128, 1024, 2]), got " +
                                     std::to_string(spectrograms.size()));
@@ -215,6 +170,9 @@ std::vector<float> Engine::spectrograms_to_audio(const std::vector<float>& spect
   std::vector<float> audio(n * size_t(kNoteSamples));
   if (impl_->compute.spectral) impl_->compute.spectral(spectrograms.data(), n, audio.data(), options);
   else timbrel::spectrograms_to_audio(spectrograms.data(), n, audio.data(), options, impl_->params.threads);
+  const float gain = float(velocity) / 127.0f;  // GANSynth has no velocity input
+  if (gain != 1.0f)
+    for (float& s : audio) s *= gain;
   return audio;
 }
 
@@ -225,7 +183,7 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
   NoteRenderReport& r = report ? *report : local;
   Audio a;
   a.sample_rate = options.sample_rate;
-  Gansynth* drums = options.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  const Gansynth* drums = options.drums && sequence.has_drums() ? &drum_model() : nullptr;
   if (options.engine == TimbreEngine::Ddsp) {
     const auto t0 = std::chrono::steady_clock::now();
     NoteSequence drum_part;
@@ -243,7 +201,7 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
 
 PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
   impl_->fill_backends(options.render.spectral, options.render.device_spectral);
-  Gansynth* drums = options.render.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  const Gansynth* drums = options.render.drums && sequence.has_drums() ? &drum_model() : nullptr;
   PlayReport r;
   if (options.render.engine == TimbreEngine::Ddsp) {
     // DDSP renders far faster than real time: its voices are made first, then streamed with the drums.
@@ -265,8 +223,8 @@ LivePlayReport Engine::play_live(LivePlayOptions options) {
   return timbrel::play_live(timbre_model(), options);
 }
 
-NoteSequence Engine::sample(const SampleRequest& r, std::vector<Tokens>* windows) {
-  MusicVae& model = r.drums ? groove_model() : melody_model();
+NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows) {
+  const MusicVae& model = r.drums ? groove_model() : melody_model();
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> z = r.z;
   if (!z.empty()) {
@@ -281,9 +239,9 @@ NoteSequence Engine::sample(const SampleRequest& r, std::vector<Tokens>* windows
   return seq;
 }
 
-NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateRequest& r) {
+NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateOptions& r) {
   if (r.steps < 2 || r.steps > 1000) throw Error("steps", "must be 2..1000");
-  MusicVae& model = r.drums ? groove_model() : melody_model();
+  const MusicVae& model = r.drums ? groove_model() : melody_model();
   if (r.refine_steps < -1) throw Error("refine_steps", "must be >= 0, or -1 for the model's default");
   const int refine = r.refine_steps >= 0 ? r.refine_steps : model.info().steps > 32 ? 0 : 25;
   auto mu = model.encode({window_of(model, a, r.a_name, r.window), window_of(model, b, r.b_name, r.window)}, refine);
@@ -297,20 +255,37 @@ NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, c
   return windows_to_sequence(model.info().kind, model.decode(z, 0.0), r.qpm);
 }
 
-EventRnn& Engine::melody_rnn_model() {
+const EventRnn& Engine::melody_rnn_model() {
   if (!impl_->melody_rnn) {
     impl_->melody_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.melody_rnn_model, "melody-rnn")));
-    if (impl_->melody_rnn->info().kind != "melody") throw Error("melody_rnn_model", "is a drums RNN, not a melody RNN");
+    if (impl_->melody_rnn->info().kind != ModelKind::Melody) throw Error("melody_rnn_model", "is a drums RNN, not a melody RNN");
   }
   return *impl_->melody_rnn;
 }
 
-EventRnn& Engine::drums_rnn_model() {
+const EventRnn& Engine::drums_rnn_model() {
   if (!impl_->drums_rnn) {
     impl_->drums_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.drums_rnn_model, "drums-rnn")));
-    if (impl_->drums_rnn->info().kind != "drums") throw Error("drums_rnn_model", "is a melody RNN, not a drums RNN");
+    if (impl_->drums_rnn->info().kind != ModelKind::Drums) throw Error("drums_rnn_model", "is a melody RNN, not a drums RNN");
   }
   return *impl_->drums_rnn;
+}
+
+const Ddsp& Engine::ddsp_model() {
+  const DdspBank& bank = impl_->ddsp_bank();
+  const std::vector<std::string> names = bank.names();
+  if (names.size() != 1)
+    throw Error("ddsp_model", "is a folder of " + std::to_string(names.size()) + " DDSP models; name one model folder");
+  return *bank.voice(0).model;
+}
+
+Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db, const DdspCurveOptions& o) {
+  const Ddsp& model = ddsp_model();
+  if (!o.timbre.empty() && model.info().presets.empty()) throw Error("timbre", "this DDSP model has one instrument (no presets)");
+  Audio a;
+  a.sample_rate = model.info().sample_rate;
+  a.samples = model.render(f0_hz, loudness_db, o.noise, o.seed, o.timbre.empty() ? std::vector<float>{} : model.instrument(o.timbre));
+  return a;
 }
 
 NoteSequence Engine::continue_sequence(const NoteSequence& primer, const ContinueOptions& options) {
@@ -336,13 +311,13 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
   return bars / window_bars;
 }
 
-NoteSequence Engine::compose(const SongRequest& r) {
-  MusicVae& melody = melody_model();
-  if (melody.info().kind != "melody") throw Error("melody_model", "is a " + melody.info().kind + " model, not a melody model");
+NoteSequence Engine::compose(const SongOptions& r) {
+  const MusicVae& melody = melody_model();
+  if (melody.info().kind != ModelKind::Melody) throw Error("melody_model", "is a drums model, not a melody model");
   NoteSequence seq = sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, r.temperature, r.qpm);
   if (r.drums) {
-    MusicVae& groove = groove_model();
-    if (groove.info().kind != "drums") throw Error("groove_model", "is a " + groove.info().kind + " model, not a drum model");
+    const MusicVae& groove = groove_model();
+    if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");
     NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, r.temperature, r.qpm);
     for (Note n : d.notes) {
       n.instrument = 1;

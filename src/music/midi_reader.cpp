@@ -59,6 +59,8 @@ class Reader {
 
  private:
   void parse_track(size_t begin, size_t end, int track_index);
+  // A meta event's data (tempo, time and key signatures, the track name); true at End of Track.
+  bool meta_event(int type, const uint8_t* d, uint32_t len, size_t event_start, int64_t tick, std::string& track_name);
   // Events stamped with ticks -> their times, in time order (stable: file order within a tick).
   template <class Event>
   void place_in_time(std::vector<std::pair<int64_t, Event>>& events, const TempoMap& map, std::vector<Event>& out) const {
@@ -167,6 +169,36 @@ NoteSequence Reader::parse(MidiFileInfo* info_out) {
   return seq;
 }
 
+bool Reader::meta_event(int type, const uint8_t* d, uint32_t len, size_t event_start, int64_t tick, std::string& track_name) {
+  switch (type) {
+    case 0x2f: return true;
+    case 0x51:
+      if (len != 3) fail(event_start, "tempo event of length " + std::to_string(len) + " (expected 3)");
+      {
+        uint32_t usec = uint32_t(d[0]) << 16 | uint32_t(d[1]) << 8 | d[2];
+        if (usec == 0) fail(event_start, "tempo of 0 microseconds per quarter note");
+        tempo_changes_.push_back({tick, usec});
+      }
+      break;
+    case 0x58:
+      if (len < 2) fail(event_start, "time signature event of length " + std::to_string(len));
+      if (d[0] == 0 || d[1] > 6) fail(event_start, "invalid time signature");
+      time_sigs_.push_back({tick, TimeSignature{0.0, d[0], 1 << d[1]}});
+      break;
+    case 0x59:
+      if (len < 2) fail(event_start, "key signature event of length " + std::to_string(len));
+      if (int8_t(d[0]) < -7 || int8_t(d[0]) > 7 || d[1] > 1)
+        fail(event_start, "invalid key signature");
+      key_sigs_.push_back({tick, KeySignature{0.0, int8_t(d[0]), d[1] == 1}});
+      break;
+    case 0x03:
+      if (track_name.empty()) track_name.assign(reinterpret_cast<const char*>(d), len);
+      break;
+    default: break;
+  }
+  return false;
+}
+
 void Reader::parse_track(size_t pos, size_t end, int track) {
   int64_t tick = 0;
   int status = 0;  // running status; 0 = none yet
@@ -201,33 +233,7 @@ void Reader::parse_track(size_t pos, size_t end, int track) {
       pos += 2;
       uint32_t len = vlq(pos, end, "meta event length");
       need(pos, len, end, "meta event data");
-      const uint8_t* d = data_ + pos;
-      switch (type) {
-        case 0x2f: ended = true; break;
-        case 0x51:
-          if (len != 3) fail(event_start, "tempo event of length " + std::to_string(len) + " (expected 3)");
-          {
-            uint32_t usec = uint32_t(d[0]) << 16 | uint32_t(d[1]) << 8 | d[2];
-            if (usec == 0) fail(event_start, "tempo of 0 microseconds per quarter note");
-            tempo_changes_.push_back({tick, usec});
-          }
-          break;
-        case 0x58:
-          if (len < 2) fail(event_start, "time signature event of length " + std::to_string(len));
-          if (d[0] == 0 || d[1] > 6) fail(event_start, "invalid time signature");
-          time_sigs_.push_back({tick, TimeSignature{0.0, d[0], 1 << d[1]}});
-          break;
-        case 0x59:
-          if (len < 2) fail(event_start, "key signature event of length " + std::to_string(len));
-          if (int8_t(d[0]) < -7 || int8_t(d[0]) > 7 || d[1] > 1)
-            fail(event_start, "invalid key signature");
-          key_sigs_.push_back({tick, KeySignature{0.0, int8_t(d[0]), d[1] == 1}});
-          break;
-        case 0x03:
-          if (track_name.empty()) track_name.assign(reinterpret_cast<const char*>(d), len);
-          break;
-        default: break;
-      }
+      if (meta_event(type, data_ + pos, len, event_start, tick, track_name)) ended = true;
       pos += len;
       status = 0;  // meta and sysex events cancel running status
       continue;

@@ -8,11 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/ddsp_net.h"
+#include "nn/model_access.h"
 #include "nn/model_folder.h"
 #include "synth/filtered_noise.h"
 #include "synth/harmonic_synth.h"
 #include "timbrel/error.h"
-#include "util/program_spec.h"
+#include "timbrel/timbre_spec.h"
 #include "util/file_io.h"
 
 namespace timbrel {
@@ -111,7 +112,7 @@ void read_envelopes(const nlohmann::json& card, const std::string& subject, Ddsp
 
 // A model trained here: model.json ("architecture": "ddsp", hparams, presets, programs,
 // statistics) + weights.safetensors.
-void load_trained(const std::string& path, Ddsp::Impl& impl) {
+void load_trained(const std::string& path, detail::DdspImpl& impl) {
   nn::ModelFolder folder = nn::read_model_folder(path, "ddsp");
   const std::string card = path + "/model.json";
   const nn::DdspConfig config = nn::ddsp_config_from_json(folder.card.value("hparams", nlohmann::json()), card);
@@ -221,13 +222,14 @@ std::pair<std::string, bool> Ddsp::preset_for_program(int program) const {
 std::vector<float> Ddsp::instrument(const std::string& spec) const {
   const DdspInfo& i = impl_->info;
   if (i.presets.empty()) return {};
+  const TimbreSpec parsed = parse_timbre_spec(spec);
   std::string name;
-  if (spec.rfind("preset:", 0) == 0) {
-    name = spec.substr(7);
+  if (parsed.kind == TimbreSpec::Kind::Preset) {
+    name = parsed.name;
     if (std::find(i.presets.begin(), i.presets.end(), name) == i.presets.end())
       throw Error(spec, "is not a preset of this DDSP model");
-  } else if (const int program = program_in_spec(spec); program >= 0) {
-    name = preset_for_program(program).first;
+  } else if (parsed.kind == TimbreSpec::Kind::Program) {
+    name = preset_for_program(parsed.program).first;
   } else {
     throw Error(spec, "expected preset:NAME or program:N");
   }

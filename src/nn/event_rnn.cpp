@@ -41,16 +41,16 @@ struct Beam {
 }  // namespace
 
 EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card) {
-  auto impl = std::make_unique<EventRnn::Impl>();
+  auto impl = std::make_unique<detail::EventRnnImpl>();
   impl->codec = codec;
   impl->dropout = dropout;
   impl->net = EventRnnNet(codec.input_size(), layers, codec.classes(), dropout);
   impl->net->eval();
-  impl->info = {codec.kind, layers, codec.classes(), codec.input_size(), codec.min_pitch, codec.max_pitch, codec.lookbacks};
+  impl->info = {parse_model_kind(codec.kind), layers, codec.classes(), codec.input_size(), codec.min_pitch, codec.max_pitch, codec.lookbacks};
   card["architecture"] = "event_rnn";
   card["hparams"] = hparams_of(codec, layers, dropout);
   impl->card = std::move(card);
-  return EventRnn(std::move(impl));
+  return detail::ModelAccess::wrap<EventRnn>(std::move(impl));
 }
 
 EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, const std::string& subject) {

@@ -4,6 +4,7 @@
 
 #include "nn/event_codec.h"
 #include "nn/event_rnn_net.h"
+#include "nn/model_access.h"
 #include "timbrel/event_rnn.h"
 
 namespace timbrel {
@@ -16,7 +17,7 @@ struct EventRnn::Impl {
   nlohmann::json card;  // model.json ("hparams" describe the network and the codec)
 };
 
-inline EventRnn::Impl& event_rnn_impl(const EventRnn& model) { return *model.impl_; }
+inline detail::EventRnnImpl& event_rnn_impl(const EventRnn& model) { return detail::ModelAccess::impl(model); }
 
 namespace nn {
 // A fresh (randomly initialised) model, or one from a card's hparams and weights.

@@ -9,11 +9,12 @@
 #include <tuple>
 
 #include "nn/gansynth_net.h"
+#include "nn/model_access.h"
 #include "nn/model_folder.h"
 #include "nn/tf_checkpoints.h"
 #include "timbrel/error.h"
-#include "util/program_spec.h"
 #include "timbrel/spectral.h"
+#include "timbrel/timbre_spec.h"
 #include "util/npy.h"
 
 namespace timbrel {
@@ -25,7 +26,7 @@ struct Gansynth::Impl {
   // output [count, 128, 1024, 2] (on the model's device) to use(first, count, output).
   template <typename Use>
   void forward_in_fitting_batches(const std::vector<float>& z, const std::vector<int>& pitches, const Use& use) const;
-  std::string precision = "fp32";
+  Precision precision = Precision::Fp32;
   GansynthInfo info;
   std::unique_ptr<nn::GansynthNet> net;
   nlohmann::json card;
@@ -56,7 +57,7 @@ double typical_level(const formats::NoteLevels& levels) {
 
 Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subject, const std::string& format,
               nlohmann::json card) {
-  auto impl = std::make_unique<Gansynth::Impl>();
+  auto impl = std::make_unique<detail::GansynthImpl>();
   impl->net = std::make_unique<nn::GansynthNet>(config, std::move(raw), subject);
   impl->info.config = config;
   impl->info.format = format;
@@ -70,11 +71,11 @@ Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subje
   impl->info.gm_programs = !impl->programs.empty();
   if (card.is_object() && card.contains("data") && card["data"].is_object() && card["data"].contains("kind") &&
       card["data"]["kind"] == "drums")
-    impl->info.data_kind = "drums";
+    impl->info.drums = true;
   impl->levels = formats::note_levels_from_card(card, subject + "/model.json");
   impl->typical_level_db = typical_level(impl->levels);
   impl->card = card.is_null() ? nlohmann::json::object() : std::move(card);
-  return Gansynth(std::move(impl));
+  return detail::ModelAccess::wrap<Gansynth>(std::move(impl));
 }
 
 // murmur3's finaliser: neighbouring seeds give unrelated LCG streams.
@@ -239,30 +240,29 @@ std::vector<float> Gansynth::generate(const std::vector<float>& z, const std::ve
 
 bool Gansynth::cuda_available() { return torch::cuda::is_available(); }
 
-void Gansynth::set_device(const std::string& device) {
-  const torch::ScalarType dtype = impl_->precision == "bf16" ? torch::kBFloat16 : torch::kFloat;
-  if (device == "cpu") {
+void Gansynth::set_device(Device device) {
+  const torch::ScalarType dtype = impl_->precision == Precision::Bf16 ? torch::kBFloat16 : torch::kFloat;
+  if (device == Device::Auto) device = torch::cuda::is_available() ? Device::Cuda : Device::Cpu;
+  if (device == Device::Cpu) {
     impl_->net->to(torch::Device(torch::kCPU), dtype);
     return;
   }
-  if (device != "cuda") throw Error("device " + device, "must be cpu or cuda");
   if (!torch::cuda::is_available())
     throw Error("device cuda", "this libtorch cannot use a GPU (Debian's libtorch is CPU-only; build against a CUDA-enabled libtorch)");
   impl_->net->to(torch::Device(torch::kCUDA, 0), dtype);
 }
 
-void Gansynth::set_precision(const std::string& precision) {
-  if (precision != "fp32" && precision != "tf32" && precision != "bf16") throw Error("precision " + precision, "must be fp32, tf32 or bf16");
+void Gansynth::set_precision(Precision precision) {
   impl_->precision = precision;
   // TF32 is a process-wide switch of cuBLAS/cuDNN (no effect on a CPU).
-  at::globalContext().setAllowTF32CuBLAS(precision == "tf32");
-  at::globalContext().setAllowTF32CuDNN(precision == "tf32");
+  at::globalContext().setAllowTF32CuBLAS(precision == Precision::Tf32);
+  at::globalContext().setAllowTF32CuDNN(precision == Precision::Tf32);
   set_device(device());
 }
 
-std::string Gansynth::precision() const { return impl_->precision; }
+Precision Gansynth::precision() const { return impl_->precision; }
 
-std::string Gansynth::device() const { return impl_->net->device().is_cpu() ? "cpu" : "cuda"; }
+Device Gansynth::device() const { return impl_->net->device().is_cpu() ? Device::Cpu : Device::Cuda; }
 
 void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int>& pitches, const InverseOptions& options, float* audio,
                               const SpectralBackend& on_device, const SpectralBackend& on_host, int threads) const {
@@ -279,57 +279,63 @@ void Gansynth::generate_audio(const std::vector<float>& z, const std::vector<int
   else spectrograms_to_audio(spec.data(), pitches.size(), audio, options, threads);
 }
 
-std::vector<float> Gansynth::timbre(const std::string& spec) const {
-  const int latent = impl_->info.config.latent_size;
-  if (spec.rfind("seed:", 0) == 0) {
-    const std::string digits = spec.substr(5);
-    if (digits.empty() || digits.size() > 10 || digits.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoull(digits) > 0xffffffffull)
-      throw Error(spec, "expected seed:N with N in 0..4294967295");
-    const uint32_t seed = mix_seed(uint32_t(std::stoull(digits)));
-    const auto& presets = impl_->presets;
-    if (impl_->card.value("timbre_prior", "") == "presets" && presets.size() >= 2) {
-      // The Gaussian fitted to the preset embeddings (their mean and sample covariance):
-      // z = mean + sum_k w_k (e_k - mean) / sqrt(K - 1), w ~ N(0, I_K).
-      const size_t k = presets.size();
-      std::vector<double> mean(size_t(latent), 0.0);
-      for (const auto& [name, e] : presets)
-        for (int i = 0; i < latent; ++i) mean[size_t(i)] += e[size_t(i)] / double(k);
-      auto w = lcg_gaussians(k, seed);
-      std::vector<double> z = mean;
-      size_t j = 0;
-      for (const auto& [name, e] : presets) {
-        const double c = w[j++] / std::sqrt(double(k - 1));
-        for (int i = 0; i < latent; ++i) z[size_t(i)] += c * (e[size_t(i)] - mean[size_t(i)]);
-      }
-      return std::vector<float>(z.begin(), z.end());
-    }
+namespace {
+
+// A latent from `seed`: N(0, 1), or for a card with "timbre_prior": "presets" (and >= 2 presets)
+// the Gaussian fitted to the preset embeddings (their mean and sample covariance):
+// z = mean + sum_k w_k (e_k - mean) / sqrt(K - 1), w ~ N(0, I_K).
+std::vector<float> seeded_latent(uint32_t seed, int latent, const std::map<std::string, std::vector<float>>& presets, bool preset_prior) {
+  if (!preset_prior || presets.size() < 2) {
     auto g = lcg_gaussians(size_t(latent), seed);
     return std::vector<float>(g.begin(), g.end());
   }
-  if (spec.rfind("preset:", 0) == 0) {
-    auto it = impl_->presets.find(spec.substr(7));
-    if (it != impl_->presets.end()) return it->second;
-    std::string names;
-    for (const auto& n : impl_->info.timbre_names) names += (names.empty() ? "" : ", ") + n;
-    throw Error(spec, "no such timbre in " + impl_->subject + (names.empty() ? " (it names none)" : " (it names: " + names + ")"));
+  const size_t k = presets.size();
+  std::vector<double> mean(size_t(latent), 0.0);
+  for (const auto& [name, e] : presets)
+    for (int i = 0; i < latent; ++i) mean[size_t(i)] += e[size_t(i)] / double(k);
+  auto w = lcg_gaussians(k, seed);
+  std::vector<double> z = mean;
+  size_t j = 0;
+  for (const auto& [name, e] : presets) {
+    const double c = w[j++] / std::sqrt(double(k - 1));
+    for (int i = 0; i < latent; ++i) z[size_t(i)] += c * (e[size_t(i)] - mean[size_t(i)]);
   }
-  if (const int program = program_in_spec(spec); program >= 0) return impl_->presets.at(preset_for_program(program).preset);
-  const bool file = spec.rfind("file:", 0) == 0;
-  if (file || (spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".npy") == 0)) {
-    const std::string path = file ? spec.substr(5) : spec;
-    NpyArray a = read_npy(path);
-    const bool ok = (a.shape.size() == 1 && a.shape[0] == latent) || (a.shape.size() == 2 && a.shape[0] == 1 && a.shape[1] == latent);
-    if (!ok) throw Error(path, "expected float32 [" + std::to_string(latent) + "] or [1, " + std::to_string(latent) + "]");
-    for (float v : a.data)
-      if (!std::isfinite(v)) throw Error(path, "non-finite value");
-    return a.data;
+  return std::vector<float>(z.begin(), z.end());
+}
+
+std::vector<float> latent_file(const std::string& path, int latent) {
+  NpyArray a = read_npy(path);
+  const bool ok = (a.shape.size() == 1 && a.shape[0] == latent) || (a.shape.size() == 2 && a.shape[0] == 1 && a.shape[1] == latent);
+  if (!ok) throw Error(path, "expected float32 [" + std::to_string(latent) + "] or [1, " + std::to_string(latent) + "]");
+  for (float v : a.data)
+    if (!std::isfinite(v)) throw Error(path, "non-finite value");
+  return a.data;
+}
+
+}  // namespace
+
+std::vector<float> Gansynth::timbre(const std::string& text) const {
+  const int latent = impl_->info.config.latent_size;
+  const TimbreSpec spec = parse_timbre_spec(text);
+  switch (spec.kind) {
+    case TimbreSpec::Kind::Seed:
+      return seeded_latent(mix_seed(spec.seed), latent, impl_->presets, impl_->card.value("timbre_prior", "") == "presets");
+    case TimbreSpec::Kind::Program:
+      return impl_->presets.at(preset_for_program(spec.program).preset);
+    case TimbreSpec::Kind::File:
+      return latent_file(spec.name, latent);
+    case TimbreSpec::Kind::Preset:
+      break;
   }
-  throw Error(spec, "unknown timbre: expected seed:N, preset:NAME, program:N or a .npy file (file:PATH)");
+  auto it = impl_->presets.find(spec.name);
+  if (it != impl_->presets.end()) return it->second;
+  std::string names;
+  for (const auto& n : impl_->info.timbre_names) names += (names.empty() ? "" : ", ") + n;
+  throw Error(text, "no such timbre in " + impl_->subject + (names.empty() ? " (it names none)" : " (it names: " + names + ")"));
 }
 
 InverseOptions Gansynth::played_inverse() const {
-  return info().data_kind == "drums" ? generated_drum_inverse() : generated_note_inverse();
+  return info().drums ? generated_drum_inverse() : generated_note_inverse();
 }
 
 Gansynth::ProgramPreset Gansynth::preset_for_program(int program) const {

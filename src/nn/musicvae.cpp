@@ -43,9 +43,9 @@ nlohmann::json musicvae_card(const MusicVaeConfig& config) {
 }
 
 MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::json card) {
-  auto impl = std::make_unique<MusicVae::Impl>();
+  auto impl = std::make_unique<detail::MusicVaeImpl>();
   const auto& c = net->config();
-  impl->info.kind = c.kind;
+  impl->info.kind = parse_model_kind(c.kind);
   impl->info.format = format;
   impl->info.steps = c.steps;
   impl->info.classes = c.classes;
@@ -57,7 +57,7 @@ MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::jso
   impl->net = std::move(net);
   impl->card = card.is_null() ? musicvae_card(c) : std::move(card);
   impl->latent_prior = formats::latent_prior_from_card(impl->card, c.z_size, card_name);
-  return MusicVae(std::move(impl));
+  return detail::ModelAccess::wrap<MusicVae>(std::move(impl));
 }
 
 namespace {

@@ -96,11 +96,11 @@ std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps) {
   return out;
 }
 
-std::vector<Tokens> windows_for(const std::string& kind, const NoteSequence& seq, int steps) {
-  return kind == "drums" ? drum_windows(seq, steps) : melody_windows(seq, steps);
+std::vector<Tokens> windows_for(ModelKind kind, const NoteSequence& seq, int steps) {
+  return kind == ModelKind::Drums ? drum_windows(seq, steps) : melody_windows(seq, steps);
 }
 
-NoteSequence windows_to_sequence(const std::string& kind, const std::vector<Tokens>& windows, double qpm) {
+NoteSequence windows_to_sequence(ModelKind kind, const std::vector<Tokens>& windows, double qpm) {
   NoteSequence out;
   out.tempos.push_back({0.0, qpm});
   out.time_signatures.push_back({0.0, 4, 4});
@@ -108,7 +108,7 @@ NoteSequence windows_to_sequence(const std::string& kind, const std::vector<Toke
   const double step_seconds = 60.0 / qpm / 4;
   int64_t offset = 0;
   for (const Tokens& w : windows) {
-    if (kind == "drums") {
+    if (kind == ModelKind::Drums) {
       for (size_t i = 0; i < w.size(); ++i)
         for (int c = 0; c < 9; ++c)
           if (w[i] >> c & 1) {

@@ -1,6 +1,7 @@
 #pragma once
 // What the public MusicVae wraps: the network and where it came from.
 #include "nn/musicvae_net.h"
+#include "nn/model_access.h"
 #include "timbrel/musicvae.h"
 
 namespace timbrel {
@@ -13,7 +14,7 @@ struct MusicVae::Impl {
 };
 
 // The network behind a public model (the trainers and tests reach it; the public header does not).
-inline MusicVae::Impl& musicvae_impl(const MusicVae& model) { return *model.impl_; }
+inline detail::MusicVaeImpl& musicvae_impl(const MusicVae& model) { return detail::ModelAccess::impl(model); }
 
 namespace nn {
 // Tokens <-> tensors, validating every class against the model.

@@ -16,18 +16,10 @@ namespace {
 
 constexpr double kMargin = 0.2;  // s of curve before a voice's first note and after its release
 
-synth::PerformanceOptions performance_options(const DdspPerformance& p, const DdspInfo& info) {
+synth::PerformanceOptions performance_options(const DdspPerformanceOptions& p, const DdspInfo& info) {
   synth::PerformanceOptions o;
+  static_cast<DdspPerformanceOptions&>(o) = p;
   o.frame_rate = info.sample_rate / info.hop;
-  o.glide = p.glide;
-  o.legato_gap = p.legato_gap;
-  o.attack = p.attack;
-  o.release = p.release;
-  o.vibrato_cents = p.vibrato_cents;
-  o.vibrato_rate = p.vibrato_rate;
-  o.vibrato_delay = p.vibrato_delay;
-  o.modulation_cents = p.modulation_cents;
-  o.velocity_db = p.velocity_db;
   o.peak_db = info.max_loudness_db;
   return o;
 }

@@ -9,7 +9,7 @@
 #include "render/note_level.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
-#include "util/program_spec.h"
+#include "timbrel/timbre_spec.h"
 
 namespace timbrel {
 namespace {
@@ -60,7 +60,7 @@ constexpr double kSpacing = 4.0;  // s between the notes of one render: each not
 
 class DdspInstrument final : public LiveInstrument {
  public:
-  DdspInstrument(const DdspBank& bank, DdspPerformance performance) : bank_(bank), performance_(performance) {
+  DdspInstrument(const DdspBank& bank, DdspPerformanceOptions performance) : bank_(bank), performance_(performance) {
     performance_.vibrato_cents = 0;  // a held note's loop must repeat seamlessly: no vibrato
     performance_.modulation_cents = 0;
   }
@@ -123,15 +123,15 @@ class DdspInstrument final : public LiveInstrument {
   };
 
   Resolved resolve(const std::string& timbre) const {
-    if (const int program = program_in_spec(timbre); program >= 0) return {bank_.voice(program), program};
-    const std::string preset = "preset:";
-    if (timbre.rfind(preset, 0) != 0) throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");
+    const TimbreSpec spec = parse_timbre_spec(timbre);
+    if (spec.kind == TimbreSpec::Kind::Program) return {bank_.voice(spec.program), spec.program};
+    if (spec.kind != TimbreSpec::Kind::Preset) throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");
     const std::vector<std::string> names = bank_.names();
     if (names.size() != 1) throw Error(timbre, "a folder of DDSP models is played by program:N (its models: one per instrument family)");
     Resolved r{bank_.voice(0), -1};
     const DdspInfo& info = r.voice.model->info();
     if (info.presets.empty()) throw Error(timbre, "the DDSP model " + names[0] + " has no presets (play it as program:N)");
-    const std::string name = timbre.substr(preset.size());
+    const std::string name = spec.name;
     r.voice.instrument = r.voice.model->instrument(timbre);  // an unknown preset is an error here
     r.voice.name = names[0] + "/" + name;
     r.voice.envelopes = learned_envelopes(info, name);
@@ -140,7 +140,7 @@ class DdspInstrument final : public LiveInstrument {
   }
 
   const DdspBank& bank_;
-  DdspPerformance performance_;
+  DdspPerformanceOptions performance_;
 };
 
 }  // namespace
@@ -149,7 +149,7 @@ std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const
   return std::make_unique<GansynthInstrument>(model, options);
 }
 
-std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformance& performance) {
+std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformanceOptions& performance) {
   return std::make_unique<DdspInstrument>(bank, performance);
 }
 

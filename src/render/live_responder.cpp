@@ -9,7 +9,7 @@
 namespace timbrel {
 
 LiveResponder::LiveResponder(const EventRnn& melody_rnn, const Options& o) : rnn_(melody_rnn), o_(o) {
-  if (melody_rnn.info().kind != "melody") throw Error("answer_model", "must be a melody RNN");
+  if (melody_rnn.info().kind != ModelKind::Melody) throw Error("answer_model", "must be a melody RNN");
   if (!(o.qpm >= 20 && o.qpm <= 400)) throw Error("answer_qpm", "must be 20..400");
   if (o.answer_bars < 1 || o.max_phrase_bars < 1) throw Error("answer_bars", "must be at least 1");
   bar_ = 4 * 60.0 / o.qpm;

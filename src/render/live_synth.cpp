@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "render/note_level.h"
+#include "render/note_renderer.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"

@@ -62,7 +62,7 @@ std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const
 // preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
 // are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness; those of struck
 // and plucked programs with a learned envelope follow it and decay.
-std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformance& performance);
+std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformanceOptions& performance);
 
 class LiveSynth final : public RealtimeSource {
  public:
@@ -148,6 +148,9 @@ class LiveSynth final : public RealtimeSource {
   bool stop_ = false;
   std::thread worker_;
 };
+
+// A live MIDI input played with a GANSynth timbre (Engine::play_live).
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options);
 
 // play_live on any instrument (player.cpp); `timbre` as LivePlayOptions::timbre.
 LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& options);

@@ -62,12 +62,34 @@ class NoteRenderer {
   HighPass dc_blocker_{20.0, double(kNoteSampleRate)};  // the mix's DC and sub-sonic drift
 };
 
+// Mono audio at options.sample_rate. `drums` may be null: drum notes are then skipped (counted).
+std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
+                                   const NoteRenderOptions& options, NoteRenderReport* report = nullptr);
+
+// The latent of a note starting at `time` under the schedule (slerp between neighbouring timbres
+// of a morph, as Magenta's MIDI renderer does at each note start).
+// `program`: the note's General MIDI program (used when schedule.follow_programs).
+std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule& schedule, double time, int track, int program = -1);
+// The same with each spec's latent from `lookup` (e.g. a cache, so .npy timbres are read once).
+using TimbreLookup = std::function<const std::vector<float>&(const std::string& spec)>;
+std::vector<float> scheduled_timbre(const TimbreLookup& lookup, const TimbreSchedule& schedule, double time, int track,
+                                    int program = -1);
+// The note a drum model plays for MIDI drum note `pitch`: itself inside General MIDI's kit
+// (35..81), else the first pitch of its Magenta drum class; -1 when Magenta maps it to none.
+int drum_note_for_kit(int pitch);
+
+// The soft limiter: identity below 0.7, then a tanh knee up to a ceiling of 0.99.
+float soft_limit(float x);
+
 // A file's audio is built in memory (~200 MB per hour at 48 kHz): a render stops at this length.
 constexpr double kMaxRenderHours = 4.0;
 
 // render_sequence with `bed` mixed in (NoteRenderer::mix_in) and `melodic` possibly null.
 std::vector<float> render_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums,
                                    const NoteRenderOptions& options, std::vector<float> bed, NoteRenderReport* report);
+
+// A sequence streamed to an audio device while it renders (Engine::play's GANSynth path).
+PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& options);
 
 // play_sequence with `bed` mixed in (as render_with_bed).
 PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const PlayOptions& options,

@@ -161,6 +161,19 @@ PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const
 
 namespace timbrel {
 
+MidiBackend parse_midi_backend(const std::string& text, const std::string& parameter) {
+  if (text == "auto") return MidiBackend::Auto;
+  if (text == "alsa") return MidiBackend::Alsa;
+  if (text == "jack") return MidiBackend::Jack;
+  throw Error(parameter + " " + text, "must be auto, alsa or jack");
+}
+
+std::string to_string(MidiBackend api) { return api == MidiBackend::Alsa ? "alsa" : api == MidiBackend::Jack ? "jack" : "auto"; }
+
+}  // namespace timbrel
+
+namespace timbrel {
+
 namespace {
 
 // Note-ons and note-offs of a raw MIDI message, for the responder.
@@ -199,7 +212,7 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   if (o.answer_model)
     responder = std::make_unique<LiveResponder>(*o.answer_model, LiveResponder::Options{o.answer_qpm, o.answer_bars, o.answer_temperature});
   const auto start = Clock::now();
-  MidiInput midi({o.midi_port, o.midi_api, "timbrel"}, [&](const unsigned char* m, size_t n) {
+  MidiInput midi({o.midi_port, to_string(o.midi_api), "timbrel"}, [&](const unsigned char* m, size_t n) {
     std::lock_guard<std::mutex> lock(control);
     try {
       synth.midi(m, n);

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "render/note_renderer.h"
 #include "timbrel/error.h"
 #include "timbrel/musicvae.h"  // slerp, drum classes
 #include "timbrel/render.h"
@@ -14,18 +15,23 @@ std::vector<float> scheduled_timbre(const Gansynth& model, const TimbreSchedule&
                           track, program);
 }
 
+PadPosition parse_pad_position(const std::string& text, const std::string& parameter) {
+  PadPosition p;
+  char comma = 0;
+  std::istringstream in(text);
+  if (!(in >> p.x >> comma >> p.y) || comma != ',' || !in.eof() || p.x < 0 || p.x > 1 || p.y < 0 || p.y > 1)
+    throw Error(parameter + " " + text, "expected x,y with both in [0, 1]");
+  return p;
+}
+
 std::vector<float> scheduled_timbre(const TimbreLookup& timbre, const TimbreSchedule& s, double time, int track, int program) {
   for (const auto& [t, spec] : s.track_timbres)
     if (t == track) return timbre(spec);
   if (s.follow_programs && program >= 0 && program <= 127) return timbre("program:" + std::to_string(program));
-  if (!s.pad.empty()) {
+  if (s.pad) {
     if (s.corners.size() != 4) throw Error("corners", "a pad needs four corner timbres A,B,C,D");
-    double x = 0, y = 0;
-    char comma = 0;
-    std::istringstream in(s.pad);
-    if (!(in >> x >> comma >> y) || comma != ',' || !in.eof()) throw Error("pad " + s.pad, "expected x,y with both in [0, 1]");
     const std::vector<float> a = timbre(s.corners[0]), b = timbre(s.corners[1]), c = timbre(s.corners[2]);
-    return bilinear(a, b, c, timbre(s.corners[3]), x, y);
+    return bilinear(a, b, c, timbre(s.corners[3]), s.pad->x, s.pad->y);
   }
   if (s.timbres.empty()) throw Error("timbres", "no timbre given");
   if (s.timbres.size() == 1 || s.seconds_per_timbre <= 0) return timbre(s.timbres[0]);

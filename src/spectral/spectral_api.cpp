@@ -9,8 +9,10 @@
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/phase_reconstruction.h"
+#include "spectral/spectrogram_image.h"
 #include "timbrel/error.h"
 #include "timbrel/spectral.h"
+#include "util/png.h"
 
 namespace timbrel {
 
@@ -18,14 +20,14 @@ static_assert(kSpectrogramFrames == gansynth::kFrames && kSpectrogramBins == gan
                   kNoteSamples == gansynth::kAudioSamples && kNoteSampleRate == gansynth::kSampleRate,
               "public sizes must match the contract");
 
-PhaseMethod parse_phase_method(const std::string& text) {
+PhaseMethod parse_phase_method(const std::string& text, const std::string& parameter) {
   if (text == "if") return PhaseMethod::If;
   if (text == "griffin-lim" || text == "gl") return PhaseMethod::GriffinLim;
   if (text == "fgla") return PhaseMethod::Fgla;
   if (text == "pghi") return PhaseMethod::Pghi;
   if (text == "if+fgla") return PhaseMethod::IfFgla;
   if (text == "pghi+fgla") return PhaseMethod::PghiFgla;
-  throw Error("phase", "'" + text + "' is not one of if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla");
+  throw Error(parameter, "'" + text + "' is not one of if, griffin-lim, fgla, pghi, if+fgla, pghi+fgla");
 }
 
 std::string to_string(PhaseMethod m) {
@@ -173,6 +175,23 @@ double snr_db(const std::vector<float>& signal, const std::vector<float>& refere
   }
   if (den == 0) return INFINITY;
   return 10.0 * std::log10(num / den);
+}
+
+int spectrogram_frames(size_t samples) { return gansynth::frames_for(samples); }
+
+std::vector<float> analyse_audio(const float* audio, size_t samples, SpectralScale scale) {
+  return gansynth::analyse(audio, samples, scale);
+}
+
+void resynthesize(const float* spectrogram, int frames, float* audio, size_t samples, const InverseOptions& options) {
+  gansynth::invert(spectrogram, frames, audio, samples, options);
+}
+
+void write_spectrogram_png(const std::string& path, const std::vector<float>& spectrogram, int frames) {
+  if (frames < 1 || spectrogram.size() != size_t(frames) * kSpectrogramBins * 2)
+    throw Error("spectrogram", "expected " + std::to_string(frames) + " x 1024 x 2 values, got " + std::to_string(spectrogram.size()));
+  const RgbImage img = render_spectrogram(spectrogram.data(), frames, kSpectrogramBins);
+  write_png(path, img.width, img.height, img.rgb);
 }
 
 }  // namespace timbrel

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "timbrel/ddsp.h"
+
 namespace timbrel::synth {
 
 struct VoiceNote {
@@ -39,16 +41,10 @@ struct LearnedEnvelopes {
   double db(int pitch, double since) const;
 };
 
-struct PerformanceOptions {
+// The user's choices (DdspPerformanceOptions: glide, vibrato, envelope, velocity) and what the
+// model and the renderer fill in.
+struct PerformanceOptions : DdspPerformanceOptions {
   int frame_rate = 250;
-  double glide = 0.06;            // s: f0 slides into a legato note over this time
-  double legato_gap = 0.03;       // s: a note starting within this of the previous one's end is legato
-  double attack = 0.04, release = 0.25;  // s
-  double vibrato_cents = 12;      // depth (peak) of the vibrato every held note gets
-  double vibrato_rate = 5.0;      // Hz
-  double vibrato_delay = 0.35;    // s after the onset before it grows in (over as long again)
-  double modulation_cents = 50;   // extra depth at modulation 1.0
-  double velocity_db = 40;        // loudness offset = velocity_db x log10(velocity / 127)
   float peak_db = -48.6f;         // the loudness of a velocity-127 note (the model's typical maximum)
   float floor_db = -120.0f;       // silence, as DDSP measures it
   // When given, the held note follows these shapes instead of the attack and the flat hold, so a

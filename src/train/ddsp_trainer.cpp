@@ -149,8 +149,8 @@ class DdspRun {
     if (!final_model) torch::save(*adam_, dir + "/optimizer.pt");
   }
 
-  DdspTrainResult finish(const LoopSummary& run) {
-    DdspTrainResult r;
+  DdspTrainReport finish(const LoopSummary& run) {
+    DdspTrainReport r;
     r.steps = run.steps;
     r.first_loss = run.first_loss;
     r.last_loss = run.last_loss;
@@ -332,7 +332,7 @@ class DdspRun {
 
 }  // namespace
 
-DdspTrainResult train_ddsp(const DdspTrainOptions& o) {
+DdspTrainReport train_ddsp(const DdspTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
   if (o.out_dir.empty()) throw Error("out_dir", "required");
   if (o.batch < 1) throw Error("batch", "must be positive");

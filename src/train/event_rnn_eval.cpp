@@ -4,7 +4,10 @@
 
 #include "timbrel/error.h"
 #include "timbrel/music.h"
+#include "timbrel/bundled_models.h"
+#include "timbrel/evaluate.h"
 #include "train/event_rnn_trainer.h"
+#include "train/musicvae_data.h"
 
 namespace timbrel::train {
 
@@ -38,7 +41,7 @@ int estimate_key(const std::vector<Note>& notes) {
 
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars, int bars,
                                       double temperature, uint64_t seed) {
-  const bool drums = model.info().kind == "drums";
+  const bool drums = model.info().kind == ModelKind::Drums;
   ContinuationScore s;
   size_t in_key = 0, real_in_key = 0, on_grid = 0;
   for (size_t i = 0; i < files.size(); ++i) {
@@ -90,3 +93,20 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
 }
 
 }  // namespace timbrel::train
+
+namespace timbrel {
+
+EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
+  EventRnnEvalReport r;
+  r.model = o.model.empty() ? bundled_model_path(to_string(o.kind) + "-rnn") : o.model;
+  const EventRnn model = EventRnn::load(r.model);
+  if (model.info().kind != o.kind)
+    throw Error(r.model, "is a " + to_string(model.info().kind) + " RNN, not a " + to_string(o.kind) + " RNN");
+  r.next = train::score_event_rnn(model, o.data);
+  r.continuation = train::score_continuations(model, train::list_midi_files(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
+  return r;
+}
+
+std::string to_json(const ContinuationScore& score) { return train::continuation_json(score).dump(); }
+
+}  // namespace timbrel

@@ -133,7 +133,7 @@ nlohmann::json continuation_json(const ContinuationScore& c) {
 
 namespace {
 
-nn::EventCodec codec_for(const std::string& kind) { return kind == "drums" ? nn::EventCodec::drums() : nn::EventCodec::melody(); }
+nn::EventCodec codec_for(ModelKind kind) { return kind == ModelKind::Drums ? nn::EventCodec::drums() : nn::EventCodec::melody(); }
 
 }  // namespace
 
@@ -145,11 +145,11 @@ class EventRnnRun {
   EventRnnRun(const EventRnnTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
       : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint"), model_(open_model()) {
     auto& impl = event_rnn_impl(model_);
-    if (codec_.kind != o.kind) throw Error(ckpt_, "holds a " + codec_.kind + " RNN, not " + o.kind);
+    if (codec_.kind != to_string(o.kind)) throw Error(ckpt_, "holds a " + codec_.kind + " RNN, not " + to_string(o.kind));
     net_ = impl.net;
     net_->train();
     load_data();
-    transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
+    transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == ModelKind::Melody ? 5 : 0);
     dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
     adam_ = std::make_unique<torch::optim::Adam>(net_->parameters(), torch::optim::AdamOptions(o.learning_rate));
     step_ = impl.card.value("steps", int64_t(0));
@@ -198,8 +198,8 @@ class EventRnnRun {
     return line;
   }
 
-  EventRnnTrainResult finish(const LoopSummary& run) {
-    EventRnnTrainResult r;
+  EventRnnTrainReport finish(const LoopSummary& run) {
+    EventRnnTrainReport r;
     r.steps = run.steps;
     r.first_loss = run.first_loss;
     r.last_loss = run.last_loss;
@@ -223,7 +223,7 @@ class EventRnnRun {
       return EventRnn::load(ckpt_);
     }
     std::vector<int> layers = o_.layers;
-    if (layers.empty()) layers = o_.kind == "drums" ? std::vector<int>{256, 256, 256} : std::vector<int>{128, 128};
+    if (layers.empty()) layers = o_.kind == ModelKind::Drums ? std::vector<int>{256, 256, 256} : std::vector<int>{128, 128};
     return nn::make_event_rnn(codec_for(o_.kind), layers, o_.dropout);
   }
 
@@ -260,7 +260,7 @@ class EventRnnRun {
   void save(const std::string& dir, const std::vector<CorpusScore>& scores) {
     if (!dp_.env().leader()) return;  // rank 0 alone writes
     nlohmann::json& c = event_rnn_impl(model_).card;
-    c["kind"] = o_.kind == "drums" ? "drums_rnn" : "melody_rnn";
+    c["kind"] = o_.kind == ModelKind::Drums ? "drums_rnn" : "melody_rnn";
     c["steps"] = step_;
     c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
     c["training_hardware"] = cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU";
@@ -301,9 +301,8 @@ class EventRnnRun {
 
 }  // namespace
 
-EventRnnTrainResult train_event_rnn(const EventRnnTrainOptions& o) {
+EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
-  if (o.kind != "melody" && o.kind != "drums") throw Error("kind", "must be melody or drums");
   if (o.data_dirs.empty()) throw Error("data_dirs", "give at least one folder of MIDI files");
   if (o.out_dir.empty()) throw Error("out_dir", "required");
   if (o.batch < 1) throw Error("batch", "must be positive");

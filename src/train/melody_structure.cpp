@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "timbrel/music.h"
+#include "timbrel/error.h"
 #include "train/event_rnn_trainer.h"
+#include "train/musicvae_data.h"
 
 namespace timbrel::train {
 
@@ -43,9 +45,27 @@ void normalise(std::array<double, N>& h) {
     for (double& v : h) v /= sum;
 }
 
+// The data's 4/4 pieces with at least `bars` bars (files that cannot be read are left out).
+std::vector<NoteSequence> corpus_pieces(const std::string& dir, int bars) {
+  std::vector<NoteSequence> out;
+  for (const auto& f : list_midi_files(dir)) {
+    try {
+      NoteSequence s = read_midi(f);
+      const bool four_four = s.time_signatures.empty() || (s.time_signatures[0].numerator == 4 && s.time_signatures[0].denominator == 4);
+      if (four_four && s.total_time >= bars * 4 * 60.0 / s.first_qpm() - 1e-6) out.push_back(std::move(s));
+    } catch (const Error&) {
+    }
+  }
+  return out;
+}
+
 }  // namespace
+}  // namespace timbrel::train
+
+namespace timbrel {
 
 StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bars) {
+  using namespace train;
   StructureStats s;
   size_t melody_repeats = 0, rhythm_repeats = 0, notes = 0, in_key = 0, all_bars = 0;
   for (const NoteSequence& piece : pieces) {
@@ -89,4 +109,15 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
   return s;
 }
 
-}  // namespace timbrel::train
+StructureComparison compare_structure(const std::vector<NoteSequence>& songs, const std::string& data_dir, int bars) {
+  if (bars < 1) throw Error("bars", "must be at least 1");
+  StructureComparison c;
+  c.data = melody_structure(train::corpus_pieces(data_dir, bars), bars);
+  if (c.data.pieces == 0) throw Error(data_dir, "has no 4/4 piece of " + std::to_string(bars) + " bars");
+  c.samples = melody_structure(songs, bars);
+  c.pitch_class_distance = histogram_distance(c.samples.pitch_classes, c.data.pitch_classes);
+  c.interval_distance = histogram_distance(c.samples.intervals, c.data.intervals);
+  return c;
+}
+
+}  // namespace timbrel

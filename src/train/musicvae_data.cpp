@@ -54,7 +54,7 @@ std::map<std::string, std::string> csv_split(const std::string& dir) {
 
 void add_file(const std::string& kind, const std::string& path, WindowSet& set, Corpus& corpus, int steps) {
   try {
-    auto w = windows_for(kind, read_midi(path), steps);
+    auto w = windows_for(parse_model_kind(kind), read_midi(path), steps);
     if (w.empty()) return;
     set.files.push_back(path);
     set.windows.insert(set.windows.end(), w.begin(), w.end());

@@ -4,7 +4,9 @@
 
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
+#include "timbrel/evaluate.h"
 #include "timbrel/music.h"
+#include "train/musicvae_data.h"
 
 namespace timbrel::train {
 namespace {
@@ -60,7 +62,7 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
     throw Error("windows", std::to_string(length) + " steps: the model reads " + std::to_string(steps) +
                                (hierarchical ? "" : " (or a whole number of such windows, as a chain)"));
   r.chain = length != steps;
-  const std::vector<Tokens> pieces = r.chain ? chain_pieces(windows, steps, model.info().kind == "melody") : windows;
+  const std::vector<Tokens> pieces = r.chain ? chain_pieces(windows, steps, model.info().kind == ModelKind::Melody) : windows;
   const size_t per_window = length / steps, per_batch = std::max<size_t>(1, batch / per_window) * per_window;
   size_t greedy = 0, forced = 0;
   for (size_t start = 0; start < pieces.size(); start += per_batch) {
@@ -78,3 +80,31 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
 }
 
 }  // namespace timbrel::train
+
+namespace timbrel {
+
+MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
+  MusicVae model = MusicVae::load(o.model);
+  if (model.info().kind != o.kind)
+    throw Error(o.model, "is a " + to_string(model.info().kind) + " model, not " + to_string(o.kind));
+  const int model_bars = model.info().steps / 16, bars = o.bars ? o.bars : model_bars;
+  if (bars != model_bars && (model_bars > 2 || bars < 1 || bars % model_bars != 0))
+    throw Error("bars", std::to_string(bars) + ": " + o.model + " reads " + std::to_string(model_bars) + "-bar windows" +
+                            (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
+  const std::string kind = to_string(o.kind);
+  const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, bars * 16)
+                                          : train::load_all(kind, o.data, bars * 16);
+  const train::Reconstruction r = train::reconstruction_accuracy(model, corpus.validation.windows, 256, o.refine_steps);
+  MusicVaeEvalReport report;
+  report.bars = bars;
+  report.chain = r.chain;
+  report.refine_steps = r.refine_steps;
+  report.files = corpus.validation.files.size();
+  report.windows = r.windows;
+  report.skipped = corpus.failed;
+  report.token_accuracy = r.greedy;
+  report.teacher_forced_accuracy = r.teacher_forced;
+  return report;
+}
+
+}  // namespace timbrel

@@ -36,8 +36,8 @@ bool transpose_window(Tokens& w, int shift) {
 
 
 // A fresh network of the options' sizes (a hierarchical one for bars > 2).
-nn::MusicVaeConfig fresh_config(const TrainOptions& o) {
-  nn::MusicVaeConfig c = o.kind == "drums" ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
+nn::MusicVaeConfig fresh_config(const MusicVaeTrainOptions& o) {
+  nn::MusicVaeConfig c = o.kind == ModelKind::Drums ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
   if (o.z_size > 0) c.z_size = o.z_size;
   if (!o.encoder.empty()) c.encoder = o.encoder;
   if (!o.decoder.empty()) c.decoder = o.decoder;
@@ -53,8 +53,8 @@ nn::MusicVaeConfig fresh_config(const TrainOptions& o) {
 // A hierarchical network whose bar decoder (and per-bar encoder layers) start as a flat model's:
 // the flat decoder already plays melodies from a 256-d condition, so the conductor only has to
 // learn to emit conditions bar by bar. Sizes default to the flat model's; the decoder's must match.
-nn::MusicVaeNet hierarchical_from_flat(const TrainOptions& o, const nn::MusicVaeNet& flat, std::vector<std::string>& copied) {
-  TrainOptions sized = o;
+nn::MusicVaeNet hierarchical_from_flat(const MusicVaeTrainOptions& o, const nn::MusicVaeNet& flat, std::vector<std::string>& copied) {
+  MusicVaeTrainOptions sized = o;
   const nn::MusicVaeConfig& f = flat->config();
   if (sized.encoder.empty()) sized.encoder = f.encoder;
   if (sized.decoder.empty()) sized.decoder = f.decoder;
@@ -79,7 +79,7 @@ nn::MusicVaeNet hierarchical_from_flat(const TrainOptions& o, const nn::MusicVae
 
 // The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
 // options' sizes; `card` becomes the model card to extend.
-nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlohmann::json& card,
+nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& ckpt, nlohmann::json& card,
                              const std::function<void(const std::string&)>& log) {
   if (o.resume && fs::exists(ckpt + "/model.json")) {
     MusicVae m = MusicVae::load(ckpt);
@@ -89,7 +89,7 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
   }
   if (!o.from.empty()) {
     MusicVae m = MusicVae::load(o.from);
-    if (m.info().kind != o.kind) throw Error(o.from, "is a " + m.info().kind + " model, not " + o.kind);
+    if (m.info().kind != o.kind) throw Error(o.from, "is a " + to_string(m.info().kind) + " model, not " + to_string(o.kind));
     nn::MusicVaeNet net = musicvae_impl(m).net;
     if (o.bars > 2 && !net->config().hierarchical()) {
       std::vector<std::string> copied;
@@ -114,7 +114,7 @@ nn::MusicVaeNet open_network(const TrainOptions& o, const std::string& ckpt, nlo
 }
 
 // The network's configuration with the options' KL schedule overrides.
-nn::MusicVaeConfig training_config(const nn::MusicVaeNet& net, const TrainOptions& o) {
+nn::MusicVaeConfig training_config(const nn::MusicVaeNet& net, const MusicVaeTrainOptions& o) {
   nn::MusicVaeConfig config = net->config();
   if (o.free_bits >= 0) config.free_bits = o.free_bits;
   if (o.max_beta >= 0) config.max_beta = o.max_beta;
@@ -157,14 +157,14 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
 // One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
 class MusicVaeRun {
  public:
-  MusicVaeRun(const TrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+  MusicVaeRun(const MusicVaeTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
       : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
     net_ = open_network(o, ckpt_, card_, log_);
     config_ = training_config(net_, o);
     net_->model_name = o.out_dir;
     net_->train();
     load_corpora();
-    transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == "melody" ? 5 : 0);
+    transpose_ = o.transpose >= 0 ? o.transpose : (o.kind == ModelKind::Melody ? 5 : 0);
     params_ = trainable_parameters(net_, o.freeze_decoder);
     dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
     adam_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(o.learning_rate));
@@ -180,7 +180,7 @@ class MusicVaeRun {
   int64_t step() const { return step_; }
   StepOutcome train_step(int64_t n);
   std::string checkpoint(int64_t n);
-  TrainResult finish(const LoopSummary& run);
+  MusicVaeTrainReport finish(const LoopSummary& run);
 
  private:
   void load_corpora();
@@ -188,7 +188,7 @@ class MusicVaeRun {
   double accuracy(const std::vector<Tokens>& windows, size_t limit);
   void save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card);
 
-  const TrainOptions& o_;
+  const MusicVaeTrainOptions& o_;
   DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   std::string ckpt_;
@@ -211,7 +211,7 @@ class MusicVaeRun {
 
 void MusicVaeRun::load_corpora() {
   for (const auto& dir : o_.data_dirs) {
-    Corpus c = load_split(o_.kind, dir, o_.validation_fraction, config_.steps);
+    Corpus c = load_split(to_string(o_.kind), dir, o_.validation_fraction, config_.steps);
     for (const auto& f : c.failed) log_("skipped " + f);
     log_(dir + ": " + std::to_string(c.train.windows.size()) + " training windows from " + std::to_string(c.train.files.size()) +
          " files, " + std::to_string(c.validation.windows.size()) + " validation windows from " + std::to_string(c.validation.files.size()) +
@@ -315,8 +315,8 @@ std::string MusicVaeRun::checkpoint(int64_t n) {
   return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
 }
 
-TrainResult MusicVaeRun::finish(const LoopSummary& run) {
-  TrainResult r;
+MusicVaeTrainReport MusicVaeRun::finish(const LoopSummary& run) {
+  MusicVaeTrainReport r;
   r.steps = run.steps;
   r.first_loss = run.first_loss;
   r.last_loss = run.last_loss;
@@ -351,9 +351,8 @@ double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows,
   return double(equal) / double(total);
 }
 
-TrainResult train_musicvae(const TrainOptions& o) {
+MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
-  if (o.kind != "melody" && o.kind != "drums") throw Error("kind", "must be melody or drums");
   if (o.out_dir.empty()) throw Error("out_dir", "required");
   if (o.data_dirs.empty()) throw Error("data_dirs", "give at least one folder of MIDI files");
   if (o.batch < 1) throw Error("batch", "must be positive");
@@ -363,7 +362,7 @@ TrainResult train_musicvae(const TrainOptions& o) {
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
-  TrainOptions quiet = o;
+  MusicVaeTrainOptions quiet = o;
   quiet_unless_leader(dp.env(), log, &quiet.progress);
   MusicVaeRun run(quiet, dp, log);
   const LoopSummary summary = run_with_checkpoints(run, quiet, log, 10, 100);

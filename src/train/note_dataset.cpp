@@ -250,7 +250,7 @@ class NoteSetWriter {
         audio_(o.out_dir + "/audio.npy", {kNoteSamples}) {}
 
   std::set<std::pair<std::string, int>> validation;  // (preset, pitch) pairs held out
-  NoteSetSummary summary;
+  NoteSetReport summary;
 
   // Scales each note to the stored peak (silent ones are dropped, counted) and assigns its split.
   std::vector<PendingNote> finish(std::vector<PendingNote>& notes, bool is_test) {
@@ -400,7 +400,7 @@ void add_soundfont_presets(const NoteSetOptions& o, bool named_whole, int thread
 
 }  // namespace
 
-NoteSetSummary build_note_set(const NoteSetOptions& options) {
+NoteSetReport build_note_set(const NoteSetOptions& options) {
   check_note_set_options(options);
   NoteSetOptions o = options;
   if (o.drums && o.train_whole.empty()) o.train_whole = {"Standard"};  // the renderer's default kit

@@ -79,7 +79,7 @@ struct Row {
 
 }  // namespace
 
-NoteSetSummary merge_note_sets(const std::vector<std::string>& shard_dirs, const std::string& out_dir) {
+NoteSetReport merge_note_sets(const std::vector<std::string>& shard_dirs, const std::string& out_dir) {
   const std::vector<ShardIndex> shards = read_shards(shard_dirs);
   std::vector<Row> rows;
   for (size_t s = 0; s < shards.size(); ++s) {
@@ -95,7 +95,7 @@ NoteSetSummary merge_note_sets(const std::vector<std::string>& shard_dirs, const
   HalfNpyWriter spectrograms(out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2});
   HalfNpyWriter audio(out_dir + "/audio.npy", {kNoteSamples});
   nlohmann::json doc = set_description(shards[0].doc), notes = nlohmann::json::array();
-  NoteSetSummary summary;
+  NoteSetReport summary;
   std::set<std::string> presets;
   for (const Row& r : rows) {
     spectrograms.append_halves(sets[r.shard]->spectrogram(r.note), kSpectrogramValues);

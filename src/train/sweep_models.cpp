@@ -17,7 +17,7 @@ constexpr int kFirstGmDrum = 35, kLastGmDrum = 81;
 SweepModel gansynth_sweep_model(const Gansynth& g, const InverseOptions& inverse) {
   SweepModel m;
   const GansynthConfig& c = g.info().config;
-  m.drums = g.info().data_kind == "drums";
+  m.drums = g.info().drums;
   m.lo = m.drums ? std::max(c.min_pitch, kFirstGmDrum) : c.min_pitch;
   m.hi = m.drums ? std::min(c.max_pitch(), kLastGmDrum) : c.max_pitch();
   const auto& names = g.info().timbre_names;
@@ -29,8 +29,9 @@ SweepModel gansynth_sweep_model(const Gansynth& g, const InverseOptions& inverse
     m.default_timbres = {"seed:0", "seed:1", "seed:2"};
   m.programs = g.preset_programs();
   m.preset_of = [&g](const std::string& spec) -> std::string {
-    if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
-    if (spec.rfind("program:", 0) == 0) return g.preset_for_program(std::stoi(spec.substr(8))).preset;
+    const TimbreSpec parsed = parse_timbre_spec(spec);
+    if (parsed.kind == TimbreSpec::Kind::Preset) return parsed.name;
+    if (parsed.kind == TimbreSpec::Kind::Program) return g.preset_for_program(parsed.program).preset;
     return "";
   };
   m.notes = [&g, inverse](const std::string& spec, const std::vector<int>& pitches, int threads) {
@@ -68,8 +69,9 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
     if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
   if (!info.presets.empty())
     m.preset_of = [&d](const std::string& spec) -> std::string {
-      if (spec.rfind("preset:", 0) == 0) return spec.substr(7);
-      if (spec.rfind("program:", 0) == 0) return d.preset_for_program(std::stoi(spec.substr(8))).first;
+      const TimbreSpec parsed = parse_timbre_spec(spec);
+      if (parsed.kind == TimbreSpec::Kind::Preset) return parsed.name;
+      if (parsed.kind == TimbreSpec::Kind::Program) return d.preset_for_program(parsed.program).first;
       return "";
     };
   m.notes = [&d, preset_of = m.preset_of](const std::string& spec, const std::vector<int>& pitches, int) {

@@ -13,20 +13,9 @@
 #include <string>
 #include <vector>
 
-namespace timbrel::train {
+#include "timbrel/evaluate.h"
 
-struct TimbreEvalOptions {
-  std::string model, data;  // data: the note set (truth); "" = only the model's own measures
-  int notes = 80;           // pitch-tracked notes (each side)
-  int timbres = 16;         // random timbres (seed:0..) and real presets for the pitch test
-  int distance_notes = 48;  // validation notes for the distances
-  int test_presets = 4;     // held-out presets whose embedding is fitted
-  int fit_steps = 80;
-  int paths = 8, path_steps = 9;  // interpolation paths between presets
-  int threads = 2;
-  std::string work_dir;     // where the WAVs for the tracker go ("" = a temporary folder)
-  std::function<void(const std::string&)> log;
-};
+namespace timbrel::train {
 
 nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& options);
 

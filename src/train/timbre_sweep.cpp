@@ -205,7 +205,7 @@ nlohmann::json timbre_summary(const nlohmann::json& notes, bool drums, bool has_
 // What every timbre of one sweep shares.
 struct SweepRun {
   const SweepModel& model;
-  const SweepOptions& o;
+  const TimbreSweepOptions& o;
   const SweepLimits& limits;
   InverseOptions inverse;  // how the notes (and the truth's round trip) become audio
   bool drums = false, track = false;
@@ -264,7 +264,7 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
 
 }  // namespace
 
-nlohmann::json sweep_timbre_model(const SweepOptions& o, const SweepLimits& limits) {
+nlohmann::json sweep_timbre_model(const TimbreSweepOptions& o, const SweepLimits& limits) {
   auto log = o.log ? o.log : [](const std::string&) {};
   // Either engine: a DDSP model (trained here, or a Magenta graph) or a GANSynth model.
   std::unique_ptr<Gansynth> gansynth;

@@ -16,18 +16,9 @@
 
 #include "timbrel/spectral.h"
 
-namespace timbrel::train {
+#include "timbrel/evaluate.h"
 
-struct SweepOptions {
-  std::string model;
-  std::string soundfont;             // the truth's SoundFont ("" = the model alone); presets by the card's bank:program
-  std::vector<std::string> timbres;  // empty: program:0, program:40, program:73 (drums: the Standard kit)
-  int threads = 2;
-  std::string work_dir;              // WAVs for the tracker ("" = a temporary folder)
-  std::string png_dir;               // "" = none; else one generated | truth spectrogram PNG per timbre
-  std::optional<InverseOptions> inverse;  // how notes become audio; unset: as the renderer (drum hits: their own)
-  std::function<void(const std::string&)> log;
-};
+namespace timbrel::train {
 
 // Thresholds of a failing note.
 struct SweepLimits {
@@ -40,6 +31,6 @@ struct SweepLimits {
   double max_folded_cents = 50;       // tracker against the note's pitch, octave errors forgiven
 };
 
-nlohmann::json sweep_timbre_model(const SweepOptions& options, const SweepLimits& limits = {});
+nlohmann::json sweep_timbre_model(const TimbreSweepOptions& options, const SweepLimits& limits = {});
 
 }  // namespace timbrel::train

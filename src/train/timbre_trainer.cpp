@@ -248,7 +248,7 @@ class TimbreRun {
   StepOutcome train_step(int64_t n, double fraction);
   double validation_loss(size_t limit);
   void save(const std::string& dir, bool final_model, const nlohmann::json& metrics);
-  TimbreTrainResult finish(const LoopSummary& run);
+  TimbreTrainReport finish(const LoopSummary& run);
 
  private:
   std::vector<torch::Tensor> parameters() const {
@@ -383,8 +383,8 @@ void TimbreRun::save(const std::string& dir, bool final_model, const nlohmann::j
   if (!final_model) torch::save(*adam_, dir + "/optimizer.pt");
 }
 
-TimbreTrainResult TimbreRun::finish(const LoopSummary& run) {
-  TimbreTrainResult r;
+TimbreTrainReport TimbreRun::finish(const LoopSummary& run) {
+  TimbreTrainReport r;
   r.steps = run.steps;
   r.first_loss = run.first_loss;
   r.last_loss = run.last_loss;
@@ -400,7 +400,7 @@ TimbreTrainResult TimbreRun::finish(const LoopSummary& run) {
 
 }  // namespace
 
-TimbreTrainResult train_timbre(const TimbreTrainOptions& o) {
+TimbreTrainReport train_timbre(const TimbreTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
   if (o.out_dir.empty()) throw Error("out_dir", "required");
   if (o.batch < 1) throw Error("batch", "must be positive");

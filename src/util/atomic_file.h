@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "timbrel/files.h"
+
 namespace timbrel {
 
 class AtomicFile {
@@ -26,8 +28,5 @@ class AtomicFile {
   int fd_ = -1;
   bool committed_ = false, anonymous_ = false;
 };
-
-// Whole-buffer convenience.
-void write_file_atomically(const std::string& path, const void* data, size_t size);
 
 }  // namespace timbrel

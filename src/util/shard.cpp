@@ -1,4 +1,4 @@
-#include "util/shard.h"
+#include "timbrel/shard.h"
 
 #include <cstdlib>
 

@@ -7,21 +7,23 @@
 #include <functional>
 #include <string>
 
+#include "timbrel/export.h"
+
 namespace timbrel {
 
-struct Shard {
+struct TIMBREL_API Shard {
   int index = 0, count = 1;  // shard `index` of `count` (0-based)
   bool contains(const std::string& key) const;
   std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
 
-uint64_t stable_hash(const std::string& text);
+TIMBREL_API uint64_t stable_hash(const std::string& text);
 
 // "i/n" (0 <= i < n); "auto": SLURM_ARRAY_TASK_ID of the array's tasks (SLURM_ARRAY_TASK_COUNT,
 // else MAX - MIN + 1, counted from SLURM_ARRAY_TASK_MIN), else JOB_COMPLETION_INDEX (Kubernetes
 // indexed Jobs) of `count_hint` shards (a Job's completions; 0 = TIMBREL_SHARD_COUNT). Errors
 // name `parameter`. `getenv` is injectable for tests.
-Shard parse_shard(const std::string& text, int count_hint = 0, const std::string& parameter = "shard",
+TIMBREL_API Shard parse_shard(const std::string& text, int count_hint = 0, const std::string& parameter = "shard",
                   const std::function<const char*(const char*)>& getenv = {});
 
 }  // namespace timbrel

@@ -1,0 +1,139 @@
+#pragma once
+// Evaluation, the library's door to every measure `timbrel eval` prints: MusicVAE reconstruction
+// on a MIDI folder, event-RNN next-event accuracy and continuations, bar structure of sampled songs
+// beside a corpus, the timbre models' pitch, distance, interpolation and keyboard-sweep measures,
+// and a render beside FluidSynth's. Each takes `<Measure>Options`; the timbre and song measures
+// return one JSON object as text (their reports are nested and grow with the measures).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timbrel/export.h"
+#include "timbrel/model_kind.h"
+#include "timbrel/note_sequence.h"
+#include "timbrel/spectral.h"
+#include "timbrel/train.h"
+
+namespace timbrel {
+
+// --- MusicVAE reconstruction (`timbrel eval melody|drums`): every window (one every bar, each
+// within its melody) encoded to its mean (refined when refine_steps > 0) and decoded by argmax.
+struct MusicVaeEvalOptions {
+  std::string model, data;             // a MusicVAE with an encoder; a folder of MIDI files (recursive)
+  ModelKind kind = ModelKind::Melody;  // what the model must be
+  int bars = 0;                        // window length; 0 = the model's; a 2-bar model given more plays a chain
+  int refine_steps = 0;                // as MusicVae::encode
+  bool held_out = false;               // only the files `train` holds out of `data` (info.csv, else its hash rule)
+  double validation_fraction = 0.1;    // with held_out and no info.csv
+};
+struct MusicVaeEvalReport {
+  int bars = 0;
+  bool chain = false;                  // a 2-bar model played as a chain over longer windows
+  int refine_steps = 0;
+  size_t files = 0, windows = 0;
+  std::vector<std::string> skipped;    // "file: problem" for files that could not be read
+  double token_accuracy = 0;           // greedy: each step fed the model's own previous output
+  double teacher_forced_accuracy = 0;  // each step fed the true previous token
+};
+TIMBREL_API MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options);
+
+// --- Event RNNs (`timbrel eval melody-rnn|drums-rnn`): teacher-forced next-event accuracy on the
+// files' windows, and each file's first primer_bars bars continued for `bars` bars beside what the
+// file really does next.
+struct EventRnnEvalOptions {
+  std::string model, data;  // model "" = the bundled melody-rnn / drums-rnn
+  ModelKind kind = ModelKind::Melody;
+  int primer_bars = 4, bars = 4;
+  double temperature = 1.0;
+  uint64_t seed = 0;
+};
+struct EventRnnEvalReport {
+  std::string model;  // the folder evaluated
+  CorpusScore next;
+  ContinuationScore continuation;
+};
+TIMBREL_API EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& options);
+TIMBREL_API std::string to_json(const ContinuationScore& score);  // one JSON object, as model cards hold it
+
+// --- Structure of melodies (`timbrel eval structure`): do bars repeat earlier bars, as real
+// tunes' do, and do pitch classes, intervals and note density look like a corpus's?
+struct StructureStats {
+  size_t pieces = 0, bars = 0;  // bars with notes, over all pieces
+  double melody_repeat = 0;     // share of bars whose melody (onsets + intervals, any transposition) an earlier bar has
+  double rhythm_repeat = 0;     // share of bars whose onset pattern an earlier bar has
+  double notes_per_bar = 0;
+  double bars_without_onset = 0;  // share of all the pieces' bars that start no note (rests, held notes)
+  double in_key = 0;            // share of notes in each piece's key (the major scale holding most of its notes)
+  std::array<double, 12> pitch_classes{};  // histogram relative to each piece's key
+  std::array<double, 25> intervals{};      // successive-note intervals -12..+12 semitones (larger ones clamped)
+};
+
+// The first `bars` bars (16 sixteenths each, 4/4) of each piece's melody (extract_melody).
+TIMBREL_API StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bars);
+// Half the L1 distance of two histograms (0 = equal, 1 = disjoint).
+template <size_t N>
+double histogram_distance(const std::array<double, N>& a, const std::array<double, N>& b) {
+  double d = 0;
+  for (size_t i = 0; i < N; ++i) d += a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+  return d / 2;
+}
+
+struct StructureComparison {
+  StructureStats samples, data;
+  double pitch_class_distance = 0, interval_distance = 0;  // histogram_distance of samples and data
+};
+// `songs` beside the first `bars` bars of the 4/4 pieces under `data_dir` (Error naming it when
+// it has none that long).
+TIMBREL_API StructureComparison compare_structure(const std::vector<NoteSequence>& songs, const std::string& data_dir, int bars);
+
+// --- Timbre models (`timbrel eval timbre`): in tune (aubiopitch on generated and real notes),
+// close to the truth (log-mel and multi-resolution STFT distances on validation pitches and held-out
+// presets) and smooth interpolation.
+struct TimbreEvalOptions {
+  std::string model, data;  // data: the note set (truth); "" = only the model's own measures
+  int notes = 80;           // pitch-tracked notes (each side)
+  int timbres = 16;         // random timbres (seed:0..) and real presets for the pitch test
+  int distance_notes = 48;  // validation notes for the distances
+  int test_presets = 4;     // held-out presets whose embedding is fitted
+  int fit_steps = 80;
+  int paths = 8, path_steps = 9;  // interpolation paths between presets
+  int threads = 2;
+  std::string work_dir;     // where the WAVs for the tracker go ("" = a temporary folder)
+  std::function<void(const std::string&)> log;
+};
+
+TIMBREL_API std::string evaluate_timbre_model(const TimbreEvalOptions& options);
+
+// --- Keyboard sweep (`timbrel eval timbre --sweep`): every pitch of a model's range (every GM
+// drum note of a kit) for a few timbres, each note measured and checked ("passed" in the report);
+// with a SoundFont, each note beside FluidSynth's.
+struct TimbreSweepOptions {
+  std::string model;
+  std::string soundfont;             // the truth's SoundFont ("" = the model alone); presets by the card's bank:program
+  std::vector<std::string> timbres;  // empty: program:0, program:40, program:73 (drums: the Standard kit)
+  int threads = 2;
+  std::string work_dir;              // WAVs for the tracker ("" = a temporary folder)
+  std::string png_dir;               // "" = none; else one generated | truth spectrogram PNG per timbre
+  std::optional<InverseOptions> inverse;  // how notes become audio; unset: as the renderer (drum hits: their own)
+  std::function<void(const std::string&)> log;
+};
+
+TIMBREL_API std::string sweep_timbre_model(const TimbreSweepOptions& options);
+
+// --- A render beside the truth (`timbrel eval song`): `ours` (16 kHz mono) and FluidSynth's render
+// of `sequence` through `soundfont`: energy below 30 Hz, spectral centroid, loudness range, band
+// shares; with `png`, both spectrograms (ours above) written there.
+struct SongComparisonOptions {
+  std::string soundfont;
+  std::string png;               // "" = none
+  size_t notes = 0;              // reported as given (e.g. the render's note count)
+  std::string subject = "song";  // names the input in the report and in errors
+};
+TIMBREL_API std::string compare_with_soundfont(std::vector<float> ours, const NoteSequence& sequence,
+                                               const SongComparisonOptions& options);
+
+}  // namespace timbrel
