@@ -199,157 +199,157 @@ void bind_engine_construction(EngineClass& c) {
 
 void bind_engine_notes(EngineClass& c) {
   c.def(
-          "note",
-          [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z, int velocity, const std::string& phase) {
-            NoteOptions r;
-            r.pitch = pitch;
-            r.timbre = timbre;
-            if (z) r.z = to_vector(*z);
-            r.velocity = velocity;
-            r.inverse = inverse_options(phase, 32);
-            std::vector<float> audio;
-            {
-              py::gil_scoped_release nogil;
-              audio = e.note(r);
-            }
-            return to_numpy(std::move(audio), {py::ssize_t(kNoteSamples)});
-          },
-          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), py::arg("velocity") = 127, py::arg("phase") = "pghi",
-          "One 4 s note at 16 kHz (float32). timbre: seed:N, preset:NAME, program:N or a .npy path; z: a latent vector instead")
+      "note",
+      [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z, int velocity, const std::string& phase) {
+        NoteOptions r;
+        r.pitch = pitch;
+        r.timbre = timbre;
+        if (z) r.z = to_vector(*z);
+        r.velocity = velocity;
+        r.inverse = inverse_options(phase, 32);
+        std::vector<float> audio;
+        {
+          py::gil_scoped_release nogil;
+          audio = e.note(r);
+        }
+        return to_numpy(std::move(audio), {py::ssize_t(kNoteSamples)});
+      },
+      py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), py::arg("velocity") = 127, py::arg("phase") = "pghi",
+      "One 4 s note at 16 kHz (float32). timbre: seed:N, preset:NAME, program:N or a .npy path; z: a latent vector instead")
       .def(
-          "note_spectrogram",
-          [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z) {
-            NoteOptions r;
-            r.pitch = pitch;
-            r.timbre = timbre;
-            if (z) r.z = to_vector(*z);
-            std::vector<float> spec;
-            {
-              py::gil_scoped_release nogil;
-              spec = e.note_spectrogram(r);
-            }
-            return to_numpy(std::move(spec), {kSpectrogramFrames, kSpectrogramBins, 2});
-          },
-          py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), "The generator's [128, 1024, 2] spectrogram of one note")
+      "note_spectrogram",
+      [](Engine& e, int pitch, const std::string& timbre, std::optional<FloatArray> z) {
+        NoteOptions r;
+        r.pitch = pitch;
+        r.timbre = timbre;
+        if (z) r.z = to_vector(*z);
+        std::vector<float> spec;
+        {
+          py::gil_scoped_release nogil;
+          spec = e.note_spectrogram(r);
+        }
+        return to_numpy(std::move(spec), {kSpectrogramFrames, kSpectrogramBins, 2});
+      },
+      py::arg("pitch"), py::arg("timbre") = "seed:0", py::arg("z") = py::none(), "The generator's [128, 1024, 2] spectrogram of one note")
       .def(
-          "timbre",
-          [](Engine& e, const std::string& spec) {
-            std::vector<float> z = e.timbre_model().timbre(spec);
-            const py::ssize_t n = py::ssize_t(z.size());
-            return to_numpy(std::move(z), {n});
-          },
-          py::arg("spec"), "The latent vector of a timbre spec")
+      "timbre",
+      [](Engine& e, const std::string& spec) {
+        std::vector<float> z = e.timbre_model().timbre(spec);
+        const py::ssize_t n = py::ssize_t(z.size());
+        return to_numpy(std::move(z), {n});
+      },
+      py::arg("spec"), "The latent vector of a timbre spec")
       .def_property_readonly("presets", [](Engine& e) { return e.timbre_model().info().timbre_names; })
       .def(
-          "spectrograms_to_audio",
-          [](Engine& e, const FloatArray& spectrograms, const std::string& phase) {
-            std::vector<float> specs = spectrograms_of(spectrograms, "spectrograms"), audio;
-            {
-              py::gil_scoped_release nogil;
-              audio = e.spectrograms_to_audio(specs, inverse_options(phase, 32));
-            }
-            const py::ssize_t n = py::ssize_t(specs.size() / kSpectrogramValues);
-            if (spectrograms.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
-            return to_numpy(std::move(audio), {n, kNoteSamples});
-          },
-          py::arg("spectrograms"), py::arg("phase") = "pghi", "Spectrogram(s) -> audio on the engine's device");
+      "spectrograms_to_audio",
+      [](Engine& e, const FloatArray& spectrograms, const std::string& phase) {
+        std::vector<float> specs = spectrograms_of(spectrograms, "spectrograms"), audio;
+        {
+          py::gil_scoped_release nogil;
+          audio = e.spectrograms_to_audio(specs, inverse_options(phase, 32));
+        }
+        const py::ssize_t n = py::ssize_t(specs.size() / kSpectrogramValues);
+        if (spectrograms.ndim() == 3) return to_numpy(std::move(audio), {kNoteSamples});
+        return to_numpy(std::move(audio), {n, kNoteSamples});
+      },
+      py::arg("spectrograms"), py::arg("phase") = "pghi", "Spectrogram(s) -> audio on the engine's device");
 }
 
 void bind_engine_render(EngineClass& c) {
   c.def(
-          "render",
-          [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
-             const std::string& phase, const std::string& engine, double vibrato, double glide) {
-            const NoteSequence seq = sequence_of(input);
-            NoteRenderOptions o;
-            o.subject = name_of(input, "sequence");
-            o.engine = parse_timbre_engine(engine);
-            if (o.engine == TimbreEngine::Ddsp && timbre) throw Error("timbre", "is GANSynth's; the DDSP engine plays ddsp_model");
-            o.ddsp.vibrato_cents = vibrato;
-            o.ddsp.glide = glide;
-            if (timbre) o.schedule.timbres = {*timbre};
-            o.schedule.follow_programs = !timbre;
-            o.sample_rate = sample_rate;
-            o.drums = drums;
-            o.inverse = inverse_options(phase, 32);
-            Audio a;
-            {
-              py::gil_scoped_release nogil;
-              a = e.render(seq, o);
-            }
-            const py::ssize_t n = py::ssize_t(a.samples.size());
-            return to_numpy(std::move(a.samples), {n});
-          },
-          py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
-          py::arg("phase") = "pghi", py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
-          "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program. "
-          "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
+      "render",
+      [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
+         const std::string& phase, const std::string& engine, double vibrato, double glide) {
+        const NoteSequence seq = sequence_of(input);
+        NoteRenderOptions o;
+        o.subject = name_of(input, "sequence");
+        o.engine = parse_timbre_engine(engine);
+        if (o.engine == TimbreEngine::Ddsp && timbre) throw Error("timbre", "is GANSynth's; the DDSP engine plays ddsp_model");
+        o.ddsp.vibrato_cents = vibrato;
+        o.ddsp.glide = glide;
+        if (timbre) o.schedule.timbres = {*timbre};
+        o.schedule.follow_programs = !timbre;
+        o.sample_rate = sample_rate;
+        o.drums = drums;
+        o.inverse = inverse_options(phase, 32);
+        Audio a;
+        {
+          py::gil_scoped_release nogil;
+          a = e.render(seq, o);
+        }
+        const py::ssize_t n = py::ssize_t(a.samples.size());
+        return to_numpy(std::move(a.samples), {n});
+      },
+      py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
+      py::arg("phase") = "pghi", py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
+      "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program. "
+      "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
 }
 
 void bind_engine_melodies(EngineClass& c) {
   c.def(
-          "sample",
-          [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {
-            SampleOptions r;
-            r.count = n;
-            r.seed = seed;
-            r.temperature = temperature;
-            r.drums = drums;
-            r.qpm = qpm;
-            py::gil_scoped_release nogil;
-            return e.sample(r);
-          },
-          py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          "n 2-bar windows of the melody model (drums=True: the groove model), one after another")
+      "sample",
+      [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {
+        SampleOptions r;
+        r.count = n;
+        r.seed = seed;
+        r.temperature = temperature;
+        r.drums = drums;
+        r.qpm = qpm;
+        py::gil_scoped_release nogil;
+        return e.sample(r);
+      },
+      py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
+      "n 2-bar windows of the melody model (drums=True: the groove model), one after another")
       .def(
-          "interpolate",
-          [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {
-            InterpolateOptions r;
-            r.steps = steps;
-            r.refine_steps = refine;
-            r.window = window;
-            r.drums = drums;
-            r.qpm = qpm;
-            r.a_name = name_of(a, "sequence a");
-            r.b_name = name_of(b, "sequence b");
-            const NoteSequence sa = sequence_of(a), sb = sequence_of(b);
-            py::gil_scoped_release nogil;
-            return e.interpolate(sa, sb, r);
-          },
-          py::arg("a"), py::arg("b"), py::arg("steps") = 5, py::arg("window") = 0, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          py::arg("refine") = -1,
-          "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from; -1: 25 for a 2-bar model, 0 for a hierarchical one) and decodes `steps` windows along the slerp between them")
+      "interpolate",
+      [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {
+        InterpolateOptions r;
+        r.steps = steps;
+        r.refine_steps = refine;
+        r.window = window;
+        r.drums = drums;
+        r.qpm = qpm;
+        r.a_name = name_of(a, "sequence a");
+        r.b_name = name_of(b, "sequence b");
+        const NoteSequence sa = sequence_of(a), sb = sequence_of(b);
+        py::gil_scoped_release nogil;
+        return e.interpolate(sa, sb, r);
+      },
+      py::arg("a"), py::arg("b"), py::arg("steps") = 5, py::arg("window") = 0, py::arg("drums") = false, py::arg("qpm") = 120.0,
+      py::arg("refine") = -1,
+      "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from; -1: 25 for a 2-bar model, 0 for a hierarchical one) and decodes `steps` windows along the slerp between them")
       .def(
-          "compose",
-          [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {
-            SongOptions r;
-            r.bars = bars;
-            r.seed = seed;
-            r.temperature = temperature;
-            r.drums = drums;
-            r.qpm = qpm;
-            py::gil_scoped_release nogil;
-            return e.compose(r);
-          },
-          py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-          "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)")
+      "compose",
+      [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {
+        SongOptions r;
+        r.bars = bars;
+        r.seed = seed;
+        r.temperature = temperature;
+        r.drums = drums;
+        r.qpm = qpm;
+        py::gil_scoped_release nogil;
+        return e.compose(r);
+      },
+      py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
+      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)")
       .def(
-          "continue_sequence",
-          [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
-            ContinueOptions o;
-            o.bars = bars;
-            o.temperature = temperature;
-            o.beam_size = beam_size;
-            o.branch_factor = branch_factor;
-            o.seed = seed;
-            const NoteSequence p = sequence_of(primer);
-            py::gil_scoped_release nogil;
-            return e.continue_sequence(p, o);
-          },
-          py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
-          py::arg("seed") = 0,
-          "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
-          "by the Drums RNN");
+      "continue_sequence",
+      [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
+        ContinueOptions o;
+        o.bars = bars;
+        o.temperature = temperature;
+        o.beam_size = beam_size;
+        o.branch_factor = branch_factor;
+        o.seed = seed;
+        const NoteSequence p = sequence_of(primer);
+        py::gil_scoped_release nogil;
+        return e.continue_sequence(p, o);
+      },
+      py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
+      py::arg("seed") = 0,
+      "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
+      "by the Drums RNN");
 }
 
 void bind_engine_ddsp(EngineClass& c) {
