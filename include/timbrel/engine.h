@@ -1,8 +1,9 @@
 #pragma once
 // The library's front door. An Engine owns the models, decides once where the work runs (CPU, or
 // a CUDA GPU when the build and the machine have one) and at what precision, and composes the
-// stages: MusicVAE -> NoteSequence -> timbre generator -> spectral stage -> audio. The `timbrel`
-// command and the Python module are thin layers over it.
+// stages: MusicVAE -> NoteSequence -> timbre generator -> spectral stage -> audio. Training and
+// evaluation, which load their own models, are the free functions of train.h and evaluate.h. The
+// `timbrel` command and the Python module are thin layers over these headers.
 //
 // Conventions of the whole public API (include/timbrel/):
 // - Names of structs: what a call takes is `<Job>Options` (EngineOptions, NoteOptions,
@@ -101,7 +102,7 @@ struct DdspCurveOptions {
 
 class TIMBREL_API Engine {
  public:
-  explicit Engine(EngineOptions params = {});
+  explicit Engine(EngineOptions options = {});
   ~Engine();
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;
@@ -127,9 +128,9 @@ class TIMBREL_API Engine {
                                            const InverseOptions& options = generated_note_inverse(), int velocity = 127);
 
   // A sequence played by the timbre models (drum notes by the drum model, loaded when the
-  // sequence has any; options.schedule and the rest as render_sequence). The compute device's
-  // spectral stage is used; warnings of the report go to the log. With options.engine = Ddsp the
-  // melodic notes are played by params.ddsp_model (options.ddsp shapes the performance).
+  // sequence has any; options as render.h describes them). The compute device's spectral stage
+  // is used; warnings of the report go to the log. With options.engine = Ddsp the melodic notes
+  // are played by EngineOptions::ddsp_model (options.ddsp shapes the performance).
   Audio render(const NoteSequence& sequence, NoteRenderOptions options = {}, NoteRenderReport* report = nullptr);
   PlayReport play(const NoteSequence& sequence, PlayOptions options);
   LivePlayReport play_live(LivePlayOptions options);
