@@ -18,7 +18,7 @@
 namespace timbrel::cli {
 namespace {
 
-struct Options {
+struct Flags {
   std::string device = "cpu", precision = "fp32";
   int batch = 8, threads = 1;
   double seconds = 1.0;
@@ -80,7 +80,7 @@ double inverse_ms(Engine& engine, const std::vector<float>& specs, int batch, Ph
   return 1e3 * time_per_call([&] { engine.spectrograms_to_audio(specs, inv); }, seconds) / batch;
 }
 
-nlohmann::json measure(const Options& o, Engine& engine) {
+nlohmann::json measure(const Flags& o, Engine& engine) {
   const std::vector<float> note = test_note(), spec = audio_to_spectrogram(note, SpectralScale::Mel);
   std::vector<float> specs(spec.size() * size_t(o.batch));
   for (int b = 0; b < o.batch; ++b) std::copy(spec.begin(), spec.end(), specs.begin() + long(b * spec.size()));
@@ -114,7 +114,7 @@ void print_text(const nlohmann::json& r) {
                 r["generator_ms_per_note"].get<double>(), r["notes_per_second"].get<double>(), r["notes_per_second_pghi"].get<double>());
 }
 
-void run(Options o) {
+void run(Flags o) {
   if (o.batch < 1) throw Error("--batch", "must be at least 1");
   if (o.threads <= 0) o.threads = int(std::max(1u, std::thread::hardware_concurrency()));
   EngineOptions params;
@@ -133,7 +133,7 @@ void run(Options o) {
 }  // namespace
 
 void add_bench(CLI::App& app, Status&) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("bench", "Measure throughput of the public paths per note (ms per note, notes/s)");
   cmd->add_option("--device", o->device, "cpu | cuda | auto: where the Engine runs the spectral stage and the generator")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();

@@ -10,13 +10,13 @@
 namespace timbrel::cli {
 namespace {
 
-struct ContinueCommand {
+struct ContinueFlags {
   std::string primer, model, drum_model, out;
   ContinueOptions options;
   bool only_melody = false, only_drums = false;
 };
 
-void run(const ContinueCommand& c) {
+void run(const ContinueFlags& c) {
   name_flag("melody_rnn_model", "--model");
   name_flag("drums_rnn_model", "--drum-model");
   name_flag("bars", "--bars");
@@ -48,7 +48,7 @@ void run(const ContinueCommand& c) {
 }  // namespace
 
 void add_continue(CLI::App& app, Status&) {
-  auto c = std::make_shared<ContinueCommand>();
+  auto c = std::make_shared<ContinueFlags>();
   auto* cmd = app.add_subcommand("continue", "Continue a primer's melody and drums with the Melody RNN and the Drums RNN");
   cmd->add_option("primer", c->primer, "MIDI file: its melody (highest line) and drums are continued")->required()->check(CLI::ExistingFile);
   cmd->add_option("--model,-m", c->model, "Melody RNN model folder (default: the bundled models/melody-rnn)");

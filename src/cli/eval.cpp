@@ -17,12 +17,12 @@
 namespace timbrel::cli {
 namespace {
 
-struct EvalOptions {
+struct EvalFlags {
   MusicVaeEvalOptions eval;
   bool json = false;
 };
 
-void run(const EvalOptions& o, Status& status) {
+void run(const EvalFlags& o, Status& status) {
   const MusicVaeEvalOptions& e = o.eval;
   const MusicVaeEvalReport r = evaluate_musicvae(e);
   for (const auto& f : r.skipped) print_error(f + " (skipped)");
@@ -43,7 +43,7 @@ void run(const EvalOptions& o, Status& status) {
 }
 
 void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) {
-  auto o = std::make_shared<EvalOptions>();
+  auto o = std::make_shared<EvalFlags>();
   o->eval.kind = parse_model_kind(kind);
   auto* cmd = eval.add_subcommand(kind, "Reconstruction token accuracy of a MusicVAE " + kind + " model on a MIDI folder");
   cmd->add_option("--model,-m", o->eval.model, "MusicVAE model with an encoder")->required();

@@ -12,12 +12,12 @@
 namespace timbrel::cli {
 namespace {
 
-struct EvalRnnOptions {
+struct EvalRnnFlags {
   EventRnnEvalOptions eval;
   bool json = false;
 };
 
-void run(const EvalRnnOptions& o) {
+void run(const EvalRnnFlags& o) {
   const EventRnnEvalOptions& e = o.eval;
   const EventRnnEvalReport r = evaluate_event_rnn(e);
   const CorpusScore& next = r.next;
@@ -44,7 +44,7 @@ void run(const EvalRnnOptions& o) {
 }  // namespace
 
 void add_eval_rnn(CLI::App& eval, const std::string& kind) {
-  auto o = std::make_shared<EvalRnnOptions>();
+  auto o = std::make_shared<EvalRnnFlags>();
   o->eval.kind = parse_model_kind(kind);
   auto* cmd = eval.add_subcommand(kind + "-rnn", std::string("Next-event accuracy and continuations of a ") +
                                                      (kind == "melody" ? "Melody RNN" : "Drums RNN") + " on a MIDI folder");

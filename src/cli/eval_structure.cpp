@@ -13,7 +13,7 @@
 namespace timbrel::cli {
 namespace {
 
-struct StructureOptions {
+struct StructureFlags {
   std::string model, data;
   int bars = 8, samples = 20;
   uint64_t seed = 0;
@@ -31,7 +31,7 @@ nlohmann::json stats_json(const StructureStats& s) {
           {"in_key", s.in_key}};
 }
 
-void run(const StructureOptions& o) {
+void run(const StructureFlags& o) {
   name_flag("melody_model", "--model");
   name_flag("bars", "--bars");
   EngineOptions p;
@@ -68,7 +68,7 @@ void run(const StructureOptions& o) {
 }  // namespace
 
 void add_eval_structure(CLI::App& eval) {
-  auto o = std::make_shared<StructureOptions>();
+  auto o = std::make_shared<StructureFlags>();
   auto* cmd = eval.add_subcommand("structure", "Bar repetition, key and intervals of a melody model's songs beside a MIDI folder's");
   cmd->add_option("--model,-m", o->model, "Melody model (default: the bundled models/melody-2bar)");
   cmd->add_option("--data", o->data, "Folder of MIDI files: their first --bars bars (4/4 pieces) are the reference")->required();

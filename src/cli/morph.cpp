@@ -12,11 +12,11 @@
 namespace timbrel::cli {
 namespace {
 
-struct Options {
+struct Flags {
   std::string model, from, to, out;
   int pitch = 60, steps = 5;
   bool continuous = false;
-  RenderOptions render;
+  NoteFlags render;
 };
 
 // One 4 s note whose timbre travels the path: generation i dominates at time i / (K - 1) of the
@@ -33,7 +33,7 @@ std::vector<float> cross_fade(const std::vector<float>& notes, int k) {
   return out;
 }
 
-void run(const Options& o) {
+void run(const Flags& o) {
   refuse_existing_output(o.out);
   Engine engine = note_engine(o.model, o.render);
   const Gansynth& g = engine.timbre_model();
@@ -63,7 +63,7 @@ void run(const Options& o) {
 }  // namespace
 
 void add_morph(CLI::App& app, Status&) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("morph", "Notes along the slerp path between two GANSynth timbres");
   cmd->add_option("--model,-m", o->model, "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres)");
   cmd->add_option("--from", o->from, "Start timbre: seed:N, preset:NAME or Z.npy")->required();

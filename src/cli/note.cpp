@@ -15,10 +15,10 @@
 namespace timbrel::cli {
 namespace {
 
-struct Options {
+struct Flags {
   std::string model, timbre, z_file, pad, corners, out, spectrogram_out;
   int pitch = -1;
-  RenderOptions render;
+  NoteFlags render;
   std::string engine = "gansynth", f0_file, loudness_file;
   bool no_noise = false;
   uint64_t seed = 0;
@@ -36,7 +36,7 @@ std::vector<float> read_curve(const std::string& path, const std::string& flag) 
 
 // One DDSP note from --pitch and --velocity: held --duration seconds, then released, with the
 // same performance (envelope, vibrato, level) as `render --engine ddsp`.
-void run_ddsp_pitch(const Options& o) {
+void run_ddsp_pitch(const Flags& o) {
   if (!o.f0_file.empty() || !o.loudness_file.empty() || o.no_noise)
     throw Error("--pitch", "give --pitch or the curves (--f0-file and --loudness-file), not both");
   EngineOptions p;
@@ -65,12 +65,12 @@ void run_ddsp_pitch(const Options& o) {
               o.duration, a.seconds(), o.out.c_str());
 }
 
-void run_ddsp(const Options& o) {
+void run_ddsp(const Flags& o) {
   const std::string model_dir = o.model.empty() ? bundled_model_path("ddsp-gm") : o.model;
   if (!o.z_file.empty() || !o.pad.empty()) throw Error("--z-file", "--engine ddsp takes --timbre preset:NAME|program:N (no --z-file or --pad)");
   refuse_existing_output(o.out);
   if (o.pitch >= 0) {
-    Options resolved = o;
+    Flags resolved = o;
     resolved.model = model_dir;
     return run_ddsp_pitch(resolved);
   }
@@ -95,7 +95,7 @@ void run_ddsp(const Options& o) {
 }
 
 // The note's timbre: a spec, a latent file, or a pad point over four corners.
-void set_timbre(NoteOptions& request, const Options& o) {
+void set_timbre(NoteOptions& request, const Flags& o) {
   const int given = !o.timbre.empty() + !o.z_file.empty() + !o.pad.empty();
   if (given > 1) throw Error("--timbre", "give one of --timbre, --z-file and --pad");
   if (!o.corners.empty() && o.pad.empty()) throw Error("--corners", "only used with --pad");
@@ -108,7 +108,7 @@ void set_timbre(NoteOptions& request, const Options& o) {
   request.timbre = o.z_file.empty() ? (o.timbre.empty() ? "seed:0" : o.timbre) : "file:" + o.z_file;
 }
 
-void run(const Options& o) {
+void run(const Flags& o) {
   if (o.engine == "ddsp") return run_ddsp(o);
   if (!o.f0_file.empty() || !o.loudness_file.empty()) throw Error("--f0-file", "only with --engine ddsp");
   if (o.pitch < 0) throw Error("--pitch", "is required (the GANSynth engine's MIDI pitch)");
@@ -130,7 +130,7 @@ void run(const Options& o) {
 }  // namespace
 
 void add_note(CLI::App& app, Status&) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator (or a DDSP note, from a pitch or from f0 and loudness curves)");
   cmd->add_option("--model,-m", o->model,
                   "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres); with --engine ddsp a DDSP TF.js graph model folder");

@@ -8,7 +8,7 @@
 
 namespace timbrel::cli {
 
-void add_render_options(CLI::App* cmd, RenderOptions& o) {
+void add_render_options(CLI::App* cmd, NoteFlags& o) {
   cmd->add_option("--velocity", o.velocity, "MIDI velocity 1..127: a gain of velocity/127 (GANSynth has no velocity input)")
       ->capture_default_str()->check(CLI::Range(1, 127));
   cmd->add_option("--compat", o.compat,
@@ -33,7 +33,7 @@ std::vector<std::string> split_list(const std::string& text, char sep) {
   return out;
 }
 
-Engine note_engine(const std::string& model, const RenderOptions& o) {
+Engine note_engine(const std::string& model, const NoteFlags& o) {
   EngineOptions p;
   p.timbre_model = model;
   p.device = parse_device(o.device);
@@ -41,14 +41,14 @@ Engine note_engine(const std::string& model, const RenderOptions& o) {
   return Engine(p);
 }
 
-std::string note_phase(Engine& engine, const RenderOptions& o) {
+std::string note_phase(Engine& engine, const NoteFlags& o) {
   if (!o.phase.empty()) return o.phase;
   // A compatibility mode reproduces its peer's audio, so it takes the peer's phase too.
   if (o.compat == "magentajs") return to_string(PhaseMethod::If);
   return to_string(engine.timbre_model().played_inverse().phase);
 }
 
-std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const RenderOptions& o) {
+std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectrograms, const NoteFlags& o) {
   InverseOptions inv;
   inv.phase = parse_phase_method(note_phase(engine, o), "--phase");
   inv.compat = o.compat == "magentajs" ? SpectralCompat::MagentaJs : SpectralCompat::Exact;
@@ -56,7 +56,7 @@ std::vector<float> render_notes(Engine& engine, const std::vector<float>& spectr
   return engine.spectrograms_to_audio(spectrograms, inv, o.velocity);
 }
 
-void write_note_audio(const std::string& path, std::vector<float> samples, const RenderOptions& o) {
+void write_note_audio(const std::string& path, std::vector<float> samples, const NoteFlags& o) {
   Audio a;
   a.sample_rate = kNoteSampleRate;
   a.samples = std::move(samples);

@@ -17,7 +17,7 @@
 namespace timbrel::cli {
 namespace {
 
-struct PlayCliOptions {
+struct PlayFlags {
   SongFlags song;
   bool generate = false, live = false, answer = false;
   int answer_bars = 2;
@@ -29,7 +29,7 @@ struct PlayCliOptions {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted.store(true); }
 
-void play_file_or_song(const PlayCliOptions& p) {
+void play_file_or_song(const PlayFlags& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
   if (p.answer) throw Error("--continue", "answers live playing: give it with --live");
@@ -58,7 +58,7 @@ void play_file_or_song(const PlayCliOptions& p) {
               p.record.empty() ? "" : ", recorded -> ", p.record.c_str());
 }
 
-void play_live_input(const PlayCliOptions& p) {
+void play_live_input(const PlayFlags& p) {
   if (p.generate || !p.song.input.empty()) throw Error("play --live", "plays the MIDI input; give no file and no --generate");
   if (!(p.song.qpm >= 20 && p.song.qpm <= 400)) throw Error("--qpm", "must be 20..400");
   if (!p.song.morph.empty() || !p.song.pad.empty()) throw Error("play --live", "takes one --timbre (program changes switch between --programs)");
@@ -106,7 +106,7 @@ void play_live_input(const PlayCliOptions& p) {
 }  // namespace
 
 void add_play(CLI::App& app, Status&) {
-  auto p = std::make_shared<PlayCliOptions>();
+  auto p = std::make_shared<PlayFlags>();
   auto* cmd = app.add_subcommand("play", "Stream a MIDI file or a sampled song to an audio device, rendered just ahead");
   cmd->add_option("input", p->song.input, "MIDI file");
   cmd->add_flag("--generate", p->generate, "Play a freshly sampled song instead (the generate command's --bars, --seed, ...)");

@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct BatchOptions {
+struct BatchFlags {
   SongFlags song;
   std::string input_dir, format = "wav", shard = "0/1";
   int shard_count = 0;
@@ -41,7 +41,7 @@ std::vector<std::string> midi_files(const std::string& dir) {
 }
 
 // Returns the number of files that failed.
-size_t run(const BatchOptions& b) {
+size_t run(const BatchFlags& b) {
   const Shard shard = parse_shard(b.shard, b.shard_count, "--shard");
   if (b.format != "wav" && b.format != "flac") throw Error("--format " + b.format, "must be wav or flac");
   const std::vector<std::string> all = midi_files(b.input_dir);
@@ -93,7 +93,7 @@ size_t run(const BatchOptions& b) {
 }  // namespace
 
 void add_render_batch(CLI::App& app, Status& status) {
-  auto b = std::make_shared<BatchOptions>();
+  auto b = std::make_shared<BatchFlags>();
   auto* cmd = app.add_subcommand("render-batch", "Render every MIDI file of a folder (one shard of it per job) to audio files");
   cmd->add_option("input", b->input_dir, "Folder of MIDI files (searched recursively)")->required();
   cmd->add_option("-o,--output", b->song.out, "Output folder (the input's sub-folders are kept)")->required();

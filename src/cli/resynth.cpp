@@ -14,14 +14,14 @@
 namespace timbrel::cli {
 namespace {
 
-struct Options {
+struct Flags {
   std::string input, output, phase = "if", compat = "exact", bit_depth = "16";
   bool linear = false, json = false;
   int iterations = 32, sample_rate = 16000;
   uint64_t seed = 0;
 };
 
-void run(const Options& o) {
+void run(const Flags& o) {
   refuse_to_overwrite_input(o.input, o.output);
   refuse_existing_output(o.output);
   InverseOptions inv;
@@ -60,7 +60,7 @@ void run(const Options& o) {
 }  // namespace
 
 void add_resynth(CLI::App& app, Status&) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("resynth", "Analyse a sound into the GANSynth spectrogram and resynthesise it");
   cmd->add_option("input", o->input, "Sound file (any rate, mixed to mono, resampled to 16 kHz)")->required();
   cmd->add_option("-o,--output", o->output, "Output sound file (.wav or .flac)")->required();

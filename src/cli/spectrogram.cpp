@@ -14,7 +14,7 @@
 namespace timbrel::cli {
 namespace {
 
-struct Options {
+struct Flags {
   std::string input, output;
   bool linear = false;
 };
@@ -26,7 +26,7 @@ std::string lower_extension(const std::string& path) {
   return ext;
 }
 
-void run(const Options& o) {
+void run(const Flags& o) {
   refuse_to_overwrite_input(o.input, o.output);
   refuse_existing_output(o.output);
   const std::string ext = lower_extension(o.output);
@@ -49,7 +49,7 @@ void run(const Options& o) {
 }  // namespace
 
 void add_spectrogram(CLI::App& app, Status&) {
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("spectrogram", "Write the GANSynth spectrogram of a sound as PNG or .npy");
   cmd->add_option("input", o->input, "Sound file (any rate, mixed to mono, resampled to 16 kHz)")->required();
   cmd->add_option("-o,--output", o->output,
