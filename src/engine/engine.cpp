@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 
 #include "engine/compute.h"
 #include "render/ddsp_song.h"
@@ -149,8 +147,9 @@ std::vector<float> Engine::note_spectrogram(const NoteOptions& r) {
                                : r.z.empty() ? g.timbre(r.timbre) : r.z;
   if (z.size() != size_t(g.info().config.latent_size))
     throw Error("z", "has " + std::to_string(z.size()) + " values; the model's latent has " + std::to_string(g.info().config.latent_size));
-  if (r.z.empty() && !r.pad && parse_timbre_spec(r.timbre).kind == TimbreSpec::Kind::Program) {
-    const Gansynth::ProgramPreset p = g.preset_for_program(parse_timbre_spec(r.timbre).program);
+  const TimbreSpec spec = r.z.empty() && !r.pad ? parse_timbre_spec(r.timbre) : TimbreSpec{};
+  if (spec.kind == TimbreSpec::Kind::Program) {
+    const Gansynth::ProgramPreset p = g.preset_for_program(spec.program);
     if (!p.exact) impl_->log("General MIDI " + r.timbre + " has no preset in the model: played by '" + p.preset + "', the nearest of its family");
   }
   return g.generate(z, {r.pitch});
