@@ -20,6 +20,7 @@ namespace py = pybind11;
 using namespace timbrel;
 
 void bind_training(py::module_& m);  // train_bindings.cpp
+void bind_loudness(py::module_& m);  // loudness_bindings.cpp
 
 namespace {
 
@@ -258,8 +259,9 @@ void bind_engine_notes(EngineClass& c) {
 void bind_engine_render(EngineClass& c) {
   c.def(
       "render",
-      [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, bool drums,
-         const std::string& phase, const std::string& engine, double vibrato, double glide) {
+      [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, int channels, bool room,
+         std::optional<double> loudness, double true_peak, bool drums, const std::string& phase, const std::string& engine, double vibrato,
+         double glide) {
         const NoteSequence seq = sequence_of(input);
         NoteRenderOptions o;
         o.subject = name_of(input, "sequence");
@@ -270,6 +272,10 @@ void bind_engine_render(EngineClass& c) {
         if (timbre) o.schedule.timbres = {*timbre};
         o.schedule.follow_programs = !timbre;
         o.sample_rate = sample_rate;
+        o.channels = channels;
+        o.room = room;
+        o.loudness = loudness;
+        o.true_peak = true_peak;
         o.drums = drums;
         o.inverse = inverse_options(phase, 32);
         Audio a;
@@ -277,12 +283,16 @@ void bind_engine_render(EngineClass& c) {
           py::gil_scoped_release nogil;
           a = e.render(seq, o);
         }
-        const py::ssize_t n = py::ssize_t(a.samples.size());
-        return to_numpy(std::move(a.samples), {n});
+        const py::ssize_t frames = py::ssize_t(a.frames());
+        if (a.channels == 1) return to_numpy(std::move(a.samples), {frames});
+        return to_numpy(std::move(a.samples), {frames, py::ssize_t(a.channels)});
       },
-      py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 16000, py::arg("drums") = true,
-      py::arg("phase") = "pghi", py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
-      "A MIDI path or NoteSequence -> mono float32 audio. Without a timbre each note plays its General MIDI program. "
+      py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 48000, py::arg("channels") = 2, py::arg("room") = true,
+      py::arg("loudness") = py::none(), py::arg("true_peak") = -1.0, py::arg("drums") = true, py::arg("phase") = "pghi",
+      py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
+      "A MIDI path or NoteSequence -> float32 audio, [frames, 2] (stereo, 48 kHz by default) or [frames] with channels=1. "
+      "Without a timbre each note plays its General MIDI program and follows its channel's controllers; room=False: no "
+      "reverb or chorus; loudness: normalise to that many LUFS (EBU R128) under a true_peak ceiling (dBTP). "
       "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
 }
 
@@ -402,4 +412,5 @@ PYBIND11_MODULE(timbrel, m) {
   bind_spectral(m);
   bind_engine(m);
   bind_training(m);
+  bind_loudness(m);
 }

@@ -210,7 +210,7 @@ TEST_F(DdspRender, ALearnedEnvelopeMakesHeldNotesDecay) {
   NoteRenderReport report;
   const auto level_fall_db = [&](bool learned) {
     o.ddsp.learned_envelopes = learned;
-    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return voice; }, o, report);
+    const std::vector<float> a = sum_stems(render_ddsp_notes(seq, [&](int) { return voice; }, o, report));
     return train::loudness_db(a, 0.2, 0.4) - train::loudness_db(a, 1.4, 1.6);
   };
   const double flat = level_fall_db(false), shaped = level_fall_db(true);
@@ -230,7 +230,7 @@ TEST_F(DdspRender, StruckInstrumentsDoNotGlide) {
     NoteRenderOptions o;
     o.engine = TimbreEngine::Ddsp;
     NoteRenderReport report;
-    const std::vector<float> a = render_ddsp_notes(seq, [&](int) { return DdspVoice{&violin, "violin", {}, {}}; }, o, report);
+    const std::vector<float> a = sum_stems(render_ddsp_notes(seq, [&](int) { return DdspVoice{&violin, "violin", {}, {}}; }, o, report));
     double best = -1;
     int at = 0;
     for (int lag = 36; lag < 62; ++lag) {  // MIDI 67 (40.8 samples) .. 60 (61.2)

@@ -46,6 +46,16 @@ NoteSequence one_note(int pitch, double start, double end, int velocity) {
   return s;
 }
 
+// The renderer as it rendered before the studio mix: mono, 16 kHz, dry (the level of a centred
+// note in mono is its level before panning, so these tests hold unchanged).
+std::vector<float> render_mono16(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, NoteRenderOptions o,
+                                 NoteRenderReport* report = nullptr) {
+  o.sample_rate = 16000;
+  o.channels = 1;
+  o.room = false;
+  return timbrel::render_sequence(seq, melodic, drums, o, report).samples;
+}
+
 double rms(const std::vector<float>& a, double from_s, double to_s) {
   double sum = 0;
   size_t n = 0;
@@ -59,7 +69,7 @@ TEST(Render, PlacesTheGeneratedNoteWithMagentasEnvelope) {
   NoteRenderOptions o;
   o.schedule.timbres = {"seed:4"};
   NoteRenderReport r;
-  auto audio = render_sequence(one_note(60, 1.0, 1.5, 127), model(), nullptr, o, &r);
+  auto audio = render_mono16(one_note(60, 1.0, 1.5, 127), model(), nullptr, o, &r);
   EXPECT_EQ(r.notes, 1u);
   EXPECT_EQ(r.generated, 1u);
   ASSERT_EQ(audio.size(), size_t(std::ceil(1.8 * 16000)) + 1);
@@ -93,14 +103,14 @@ TEST(Render, VelocityScalesAndRepeatedNotesAreGeneratedOnce) {
   soft.velocity = 40;
   s.notes.push_back(soft);
   NoteRenderReport r;
-  auto audio = render_sequence(s, model(), nullptr, NoteRenderOptions{}, &r);
+  auto audio = render_mono16(s, model(), nullptr, NoteRenderOptions{}, &r);
   EXPECT_EQ(r.generated, 1u);
   EXPECT_NEAR(rms(audio, 2.0, 2.5) / rms(audio, 0.0, 0.5), 40.0 / 127.0, 1e-3);
   EXPECT_LE(r.peak_before_limiter, 0.5 * 1.05);  // the DC blocker may overshoot a little
 }
 
 TEST(Render, LongNotesAreSustainedNotCut) {
-  auto audio = render_sequence(one_note(60, 0.0, 9.0, 127), model(), nullptr, NoteRenderOptions{});
+  auto audio = render_mono16(one_note(60, 0.0, 9.0, 127), model(), nullptr, NoteRenderOptions{});
   const double early = rms(audio, 0.5, 1.5);
   ASSERT_GT(early, 0);
   EXPECT_GT(rms(audio, 7.5, 8.5), 0.3 * early);
@@ -109,14 +119,14 @@ TEST(Render, LongNotesAreSustainedNotCut) {
 
 TEST(Render, OutOfRangePitchesMoveByOctavesUnlessStrict) {
   NoteRenderReport r;
-  auto audio = render_sequence(one_note(96, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{}, &r);
+  auto audio = render_mono16(one_note(96, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{}, &r);
   EXPECT_EQ(r.transposed, 1u);
-  auto same = render_sequence(one_note(84, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{});
+  auto same = render_mono16(one_note(84, 0, 0.5, 100), model(), nullptr, NoteRenderOptions{});
   EXPECT_EQ(audio, same);  // 96 -> 84
   NoteRenderOptions strict;
   strict.strict = true;
   try {
-    render_sequence(one_note(96, 0, 0.5, 100), model(), nullptr, strict);
+    render_mono16(one_note(96, 0, 0.5, 100), model(), nullptr, strict);
     FAIL();
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("outside the model's range 24..84"));
@@ -127,9 +137,9 @@ TEST(Render, DrumNotesNeedADrumModel) {
   NoteSequence s = one_note(38, 0, 0.2, 100);
   s.notes[0].is_drum = true;
   NoteRenderReport r;
-  auto silent = render_sequence(s, model(), nullptr, NoteRenderOptions{}, &r);
+  auto silent = render_mono16(s, model(), nullptr, NoteRenderOptions{}, &r);
   EXPECT_EQ(r.skipped_drums, 1u);
-  auto played = render_sequence(s, model(), &model(), NoteRenderOptions{}, &r);
+  auto played = render_mono16(s, model(), &model(), NoteRenderOptions{}, &r);
   EXPECT_EQ(r.drum_notes, 1u);
   EXPECT_GT(rms(played, 0, 0.2), 0.0);
 }
@@ -147,11 +157,11 @@ TEST(Render, DrumHitsTakeTheDrumPhaseReconstruction) {
   NoteRenderOptions o;
   EXPECT_EQ(o.drum_inverse.phase, PhaseMethod::GriffinLim);
   EXPECT_EQ(o.inverse.phase, PhaseMethod::Pghi);
-  const auto griffin_lim = render_sequence(s, model(), &drums, o);
+  const auto griffin_lim = render_mono16(s, model(), &drums, o);
   o.inverse.phase = PhaseMethod::If;  // the melodic notes' method: no drum hit changes
-  EXPECT_EQ(griffin_lim, render_sequence(s, model(), &drums, o));
+  EXPECT_EQ(griffin_lim, render_mono16(s, model(), &drums, o));
   o.drum_inverse.phase = PhaseMethod::Pghi;
-  EXPECT_NE(griffin_lim, render_sequence(s, model(), &drums, o));
+  EXPECT_NE(griffin_lim, render_mono16(s, model(), &drums, o));
 }
 
 TEST(Render, DrumNotesOutsideTheKitMapOntoMagentasClasses) {
@@ -167,13 +177,13 @@ TEST(Render, DrumNotesOutsideTheKitMapOntoMagentasClasses) {
   s.notes[1].pitch = 127;
   for (Note& n : s.notes) n.is_drum = true;
   NoteRenderReport r;
-  const auto mapped = render_sequence(s, model(), &model(), NoteRenderOptions{}, &r);
+  const auto mapped = render_mono16(s, model(), &model(), NoteRenderOptions{}, &r);
   EXPECT_EQ(r.drum_notes, 1u);
   EXPECT_EQ(r.mapped_drums, 1u);
   EXPECT_EQ(r.unknown_drums, 1u);
   NoteSequence hat = one_note(42, 0, 0.2, 100);
   hat.notes[0].is_drum = true;
-  EXPECT_EQ(mapped, render_sequence(hat, model(), &model(), NoteRenderOptions{}));
+  EXPECT_EQ(mapped, render_mono16(hat, model(), &model(), NoteRenderOptions{}));
 }
 
 TEST(Render, EveryMidiFileOfTheSharedCorporaIsPlayable) {
@@ -276,14 +286,14 @@ TEST(Render, NotesFollowTheirGeneralMidiPrograms) {
   NoteRenderOptions o;
   o.schedule.follow_programs = true;
   NoteRenderReport r;
-  const auto audio = render_sequence(s, g, nullptr, o, &r);
+  const auto audio = render_mono16(s, g, nullptr, o, &r);
   EXPECT_EQ(r.generated, 2u);
   ASSERT_EQ(r.substituted_programs.size(), 1u);
   EXPECT_EQ(r.substituted_programs.at(41), "Strings B");
   // A forced timbre (follow_programs off) plays both notes alike.
   o.schedule.follow_programs = false;
   o.schedule.timbres = {"preset:Piano A"};
-  render_sequence(s, g, nullptr, o, &r);
+  render_mono16(s, g, nullptr, o, &r);
   EXPECT_EQ(r.generated, 1u);
 }
 
@@ -398,7 +408,7 @@ TEST(RenderCli, SameSeedGivesByteIdenticalFiles) {
 TEST(Render, AwkwardSongsRenderAndAbsurdOnesFailClearly) {
   NoteRenderOptions o;
   // Zero-length notes: the release still sounds.
-  auto zero = render_sequence(one_note(60, 0.5, 0.5, 100), model(), nullptr, o);
+  auto zero = render_mono16(one_note(60, 0.5, 0.5, 100), model(), nullptr, o);
   EXPECT_GT(rms(zero, 0.5, 0.8), 0.0);
   EXPECT_EQ(rms(zero, 0.81, 0.9), 0.0);
   // 10,000 notes (a fast run over two octaves, overlapping): every note placed, the limiter holds.
@@ -412,14 +422,14 @@ TEST(Render, AwkwardSongsRenderAndAbsurdOnesFailClearly) {
     many.notes.push_back(n);
   }
   NoteRenderReport r;
-  auto audio = render_sequence(many, model(), nullptr, o, &r);
+  auto audio = render_mono16(many, model(), nullptr, o, &r);
   EXPECT_EQ(r.notes, 10000u);
   EXPECT_EQ(r.generated, 24u);
   EXPECT_NEAR(audio.size() / 16000.0, 100.35, 0.01);
   for (float v : audio) ASSERT_LT(std::fabs(v), 1.0f);
   // A note that ends days later (e.g. a huge tempo value): an error before any allocation.
   try {
-    render_sequence(one_note(60, 0.0, 86400.0 * 3, 100), model(), nullptr, o);
+    render_mono16(one_note(60, 0.0, 86400.0 * 3, 100), model(), nullptr, o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("song: lasts 72 h"));

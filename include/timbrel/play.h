@@ -23,7 +23,7 @@ TIMBREL_API MidiBackend parse_midi_backend(const std::string& text, const std::s
 TIMBREL_API std::string to_string(MidiBackend api);
 
 struct PlayOptions {
-  NoteRenderOptions render;  // render.sample_rate is ignored: audio goes out at the device's rate
+  NoteRenderOptions render;  // render.sample_rate and channels are ignored: audio goes out in stereo at the device's rate
   std::string device;        // name (substring) or index; "" = JACK if running, else the default
   int buffer_frames = 0;     // 0 = the host's choice
   std::string record;        // if set: a WAV/FLAC of exactly the samples sent to the device

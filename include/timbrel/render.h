@@ -1,9 +1,15 @@
 #pragma once
 // Rendering a NoteSequence with neural timbres: every distinct (pitch, timbre) is generated once,
 // in batches, its sub-sonic energy filtered out and its level set to the training data's level for
-// that (timbre, pitch) (render/note_level.h); each note is then placed at its MIDI time with
+// that (timbre, pitch) (render/note_level.h); drum hits get the band above 8 kHz the 16 kHz model
+// cannot make (models/gm-drums' high band). Each note is then placed at its MIDI time with
 // Magenta's envelope (linear attack, hold to the note end, linear release), scaled by
-// 0.5 x velocity / 127 (-6 dBFS headroom), and mixed through a DC blocker and a soft limiter.
+// 0.5 x velocity / 127 (-6 dBFS headroom), and follows every General MIDI controller its channel
+// carries as FluidSynth does: volume and expression (CC7, CC11), pan (CC10), the sustain pedal
+// (CC64), pitch bend in its RPN 0 range, modulation (CC1), reverb and chorus sends (CC91, CC93; GM
+// defaults 40 and 0), reset all controllers (CC121). The stereo mix goes through a room (reverb
+// and chorus), a DC blocker and a soft limiter, at 48 kHz unless asked otherwise; the render is
+// bit-identical run to run.
 // Drum notes use the drum model; note numbers outside General MIDI's kit (35..81) are mapped onto
 // Magenta's nine drum classes as its drum encoder maps them.
 #include <cstddef>
@@ -53,7 +59,11 @@ struct NoteRenderOptions {
   bool drums = true;            // false: drum notes are left out (Engine; counted as skipped_drums)
   std::string drum_timbre;      // spec in the drum model ("" = preset "Standard", else its first preset, else seed:0)
   double attack = 0.010, release = 0.3;
-  int sample_rate = 16000;      // output rate (soxr when not 16000)
+  int sample_rate = 48000;      // output rate (the 16 kHz notes are resampled with soxr)
+  int channels = 2;             // 2: stereo; 1: mono (L + R at the level a centred note has in mono)
+  bool room = true;             // false: no reverb or chorus whatever CC91/CC93 say (a dry render)
+  std::optional<double> loudness;  // integrated loudness (LUFS, EBU R128) to normalise a file render to
+  double true_peak = -1.0;      // its true-peak ceiling, dBTP
   bool strict = false;          // pitches outside the model's range: error instead of octave transposition
   InverseOptions inverse = generated_note_inverse();
   InverseOptions drum_inverse = generated_drum_inverse();  // the drum model's hits
@@ -73,6 +83,8 @@ struct NoteRenderReport {
   size_t ddsp_voices = 0;                           // DDSP: monophonic voices the melodic notes needed
   std::map<int, int> octave_shifts;                 // DDSP: track -> octaves it was moved into the model's range
   double seconds = 0, peak_before_limiter = 0;
+  size_t sustained = 0;                             // notes the pedal held past their key release
+  double integrated_lufs = 0, true_peak_dbtp = 0;   // of the file render (EBU R128), after any normalisation
 };
 
 }  // namespace timbrel

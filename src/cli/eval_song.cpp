@@ -26,6 +26,8 @@ void run(const SongFlags& o, const std::string& soundfont, const std::string& pn
   Engine engine(engine_params(o));
   NoteRenderOptions r = note_render_options(o);
   r.subject = o.input;
+  r.sample_rate = kNoteSampleRate;  // compare_with_soundfont measures mono at the models' rate
+  r.channels = 1;
   NoteRenderReport report;
   std::vector<float> ours = engine.render(seq, r, &report).samples;
   SongComparisonOptions c;

@@ -59,6 +59,9 @@ void run_ddsp_pitch(const Flags& o) {
   r.ddsp.vibrato_cents = o.vibrato;
   r.ddsp.learned_envelopes = !o.flat_envelope;
   r.subject = "--pitch";
+  r.sample_rate = kNoteSampleRate;  // one dry note at the model's rate, as GANSynth's notes
+  r.channels = 1;
+  r.room = false;
   const Audio a = engine.render(seq, r);
   write_sound_file(o.out, a, parse_sample_format(o.render.bit_depth));
   std::printf("%s: DDSP pitch %d, velocity %d, held %.2f s (%.2f s of audio) -> %s\n", o.model.c_str(), o.pitch, o.render.velocity,

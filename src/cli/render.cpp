@@ -35,6 +35,8 @@ void render_and_write(Engine& engine, const NoteSequence& seq, const SongFlags& 
   if (tty) std::fprintf(stderr, "\n");
   if (!midi_out.empty()) write_midi(seq, midi_out);
   write_sound_file(o.out, a, format);
+  std::printf("%d Hz, %s, %.1f LUFS, true peak %.1f dBTP%s\n", a.sample_rate, a.channels == 2 ? "stereo" : "mono", report.integrated_lufs,
+              report.true_peak_dbtp, r.loudness ? " (normalised)" : "");
   const double speed = a.seconds() / std::max(report.seconds, 1e-9);
   if (r.engine == TimbreEngine::Ddsp)
     std::printf("DDSP %s: %zu notes in %zu voices (+%zu drum), %.1f s of audio in %.1f s (%.1fx real time) -> %s\n",
@@ -58,12 +60,14 @@ void add_render(CLI::App& app, Status&) {
   cmd->add_option("-o,--output", o->out, "Output .wav or .flac")->required();
   add_timbre_options(cmd, *o);
   cmd->footer("Examples:\n  timbrel render samples/twinkle.mid -o twinkle.wav --timbre preset:Flute\n"
-              "  timbrel render song.mid -o song.flac --morph preset:Flute,preset:Cello,seed:3 --seconds-per-timbre 6 --sample-rate 48000\n"
+              "  timbrel render song.mid -o song.flac --morph preset:Flute,preset:Cello,seed:3 --seconds-per-timbre 6 --sample-rate 44100\n"
+              "  timbrel render song.mid -o song.wav --loudness -16     # EBU R128 integrated loudness, true peak <= -1 dBTP\n"
               "  timbrel render song.mid -o song.wav --timbre program:40     # every note a violin\n"
               "Without --timbre each note plays its General MIDI program (channel 10: the drum kit). Each distinct\n"
               "(pitch, timbre) is generated once, high-passed at 30 Hz and set to its training level; notes get a 10 ms\n"
-              "attack, hold to their end (long notes loop a steady stretch) and a 0.3 s release, x velocity/127; the mix\n"
-              "goes through a DC blocker and a soft limiter.");
+              "attack, hold to their end (long notes loop a steady stretch) and a 0.3 s release, x velocity/127, and follow\n"
+              "their channel's controllers (volume, expression, pan, sustain pedal, pitch bend, modulation, reverb and\n"
+              "chorus sends). The stereo mix (48 kHz unless --sample-rate) goes through a room, a DC blocker and a soft limiter.");
   cmd->callback([o] {
     refuse_to_overwrite_input(o->input, o->out);
     refuse_existing_output(o->out);

@@ -30,9 +30,15 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
   cmd->add_option("--drum-timbre", o.drum_timbre, "Drum kit: preset:NAME of the drum model (default: Standard, else its first)");
   cmd->add_option("--attack", o.attack, "Linear attack, seconds")->capture_default_str();
   cmd->add_option("--release", o.release, "Linear release after the note end, seconds")->capture_default_str();
+  cmd->add_flag("--dry", o.dry, "No room: no reverb or chorus, whatever the file's CC91/CC93 say");
   if (with_file_output) {
-    cmd->add_option("--sample-rate", o.sample_rate, "Output rate (resampled with soxr)")->capture_default_str()->check(CLI::Range(8000, 192000));
+    cmd->add_option("--sample-rate", o.sample_rate, "Output rate (the 16 kHz notes are resampled with soxr)")->capture_default_str()
+        ->check(CLI::Range(8000, 192000));
+    cmd->add_flag("--mono", o.mono, "One channel (default: stereo, panned by each channel's CC10)");
     cmd->add_option("--bit-depth", o.bit_depth, "16, 24 or float (FLAC: 16 or 24)")->capture_default_str();
+    cmd->add_option("--loudness", o.loudness, "Normalise to this integrated loudness, LUFS (EBU R128), e.g. -16; default: as rendered")
+        ->check(CLI::Range(-70.0, -1.0));
+    cmd->add_option("--true-peak", o.true_peak, "True-peak ceiling for --loudness, dBTP")->capture_default_str()->check(CLI::Range(-30.0, 0.0));
   }
   cmd->add_option("--phase", o.phase, "Phase reconstruction: pghi (from the generated magnitudes) | if (the generator's own IF; all on the GPU) | if+fgla | ...")->capture_default_str();
   cmd->add_option("--drum-phase", o.drum_phase, "Phase reconstruction of the drum hits (griffin-lim keeps their decays noise; pghi turns them into clicks)")->capture_default_str();
@@ -83,6 +89,10 @@ NoteRenderOptions note_render_options(const SongFlags& o) {
   r.batch = o.batch;
   r.release = o.release;
   r.sample_rate = o.sample_rate;
+  r.channels = o.mono ? 1 : 2;
+  r.room = !o.dry;
+  if (o.loudness != 0) r.loudness = o.loudness;
+  r.true_peak = o.true_peak;
   r.strict = o.strict;
   r.inverse.phase = parse_phase_method(o.phase, "--phase");
   r.drum_inverse.phase = parse_phase_method(o.drum_phase, "--drum-phase");

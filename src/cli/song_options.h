@@ -14,10 +14,12 @@
 namespace timbrel::cli {
 
 struct SongFlags {
-  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "16", phase = "pghi", drum_phase = "griffin-lim", precision = "fp32";
+  std::string input, out, model, drum_model, timbre, morph, pad, corners, drum_timbre, device = "auto", bit_depth = "24", phase = "pghi", drum_phase = "griffin-lim", precision = "fp32";
   double seconds_per_timbre = 4.0, attack = 0.010, release = 0.3;
-  int sample_rate = 16000, batch = 16;
+  int sample_rate = 48000, batch = 16;
   bool strict = false, no_drums = false;
+  bool mono = false, dry = false;                     // one channel; no room
+  double loudness = 0, true_peak = -1;                // --loudness LUFS (0: off) under a --true-peak ceiling
   std::string engine = "gansynth", ddsp_model;  // --engine ddsp: melodic notes by DDSP models
   double vibrato = 12, glide = 0.06;
   bool flat_envelope = false;  // DDSP: attack and flat hold instead of the presets' learned envelopes
@@ -31,8 +33,8 @@ struct SongFlags {
   double qpm = 120;
 };
 
-// --model, --timbre/--morph/--pad, envelope, --phase, --strict, --engine and its DDSP options; with_file_output adds
-// --sample-rate, --bit-depth and the compute --device (else it is --compute: play's --device is
+// --model, --timbre/--morph/--pad, envelope, --dry, --phase, --strict, --engine and its DDSP options; with_file_output adds
+// --sample-rate, --mono, --bit-depth, --loudness, --true-peak and the compute --device (else it is --compute: play's --device is
 // the audio device).
 void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output = true);
 // --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model, --primer,

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "engine/compute.h"
 #include "render/ddsp_song.h"
+#include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
 #include "timbrel/error.h"
@@ -43,6 +45,7 @@ struct Engine::Impl {
   engine::Compute compute;
   std::string timbre_dir;
   std::unique_ptr<Gansynth> timbre, drums;
+  std::optional<DrumHighs> drum_highs;  // the drum model's high band, when its folder has one
   std::unique_ptr<MusicVae> melody, groove;
   std::unique_ptr<EventRnn> melody_rnn, drums_rnn;
   std::unique_ptr<DdspBank> ddsp;
@@ -78,18 +81,18 @@ struct Engine::Impl {
     if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-gm"));
     return *ddsp;
   }
-  // The melodic notes played by DDSP (the bed, unlimited) and the drum notes left for the drum
+  // The melodic notes played by DDSP (stems for the mix) and the drum notes left for the drum
   // model; `melodic` gets the DDSP counts.
-  std::vector<float> ddsp_bed(const NoteSequence& seq, const NoteRenderOptions& o, NoteSequence& drums, NoteRenderReport& melodic) {
+  std::vector<Stem> ddsp_stems(const NoteSequence& seq, const NoteRenderOptions& o, NoteSequence& drums, NoteRenderReport& melodic) {
     if (seq.total_time > kMaxRenderHours * 3600)
       throw Error(o.subject, "lasts " + std::to_string(int(seq.total_time / 3600)) + " h; rendering stops at " +
                                  std::to_string(int(kMaxRenderHours)) + " h");
     const DdspBank& bank = ddsp_bank();
-    std::vector<float> bed =
+    std::vector<Stem> stems =
         render_ddsp_notes(seq, [&](int program) { return bank.voice(program, &melodic.substituted_programs); }, o, melodic);
     drums = seq;
     drums.notes.erase(std::remove_if(drums.notes.begin(), drums.notes.end(), [](const Note& n) { return !n.is_drum; }), drums.notes.end());
-    return bed;
+    return stems;
   }
   static void add_ddsp_counts(NoteRenderReport& r, const NoteRenderReport& melodic) {
     r.notes = melodic.notes;
@@ -119,7 +122,11 @@ const Gansynth& Engine::timbre_model() {
 }
 
 const Gansynth& Engine::drum_model() {
-  if (!impl_->drums) impl_->drums = impl_->load_gansynth(impl_->path_of(impl_->params.drum_model, "gm-drums"));
+  if (!impl_->drums) {
+    const std::string dir = impl_->path_of(impl_->params.drum_model, "gm-drums");
+    impl_->drums = impl_->load_gansynth(dir);
+    impl_->drum_highs = DrumHighs::load_beside(dir);
+  }
   return *impl_->drums;
 }
 
@@ -181,18 +188,18 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
   NoteRenderReport local;
   NoteRenderReport& r = report ? *report : local;
   Audio a;
-  a.sample_rate = options.sample_rate;
   const Gansynth* drums = options.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  const DrumHighs* highs = drums && impl_->drum_highs ? &*impl_->drum_highs : nullptr;
   if (options.engine == TimbreEngine::Ddsp) {
     const auto t0 = std::chrono::steady_clock::now();
     NoteSequence drum_part;
     NoteRenderReport melodic;
-    std::vector<float> bed = impl_->ddsp_bed(sequence, options, drum_part, melodic);
-    a.samples = render_with_bed(drum_part, nullptr, drums, options, std::move(bed), &r);
+    std::vector<Stem> stems = impl_->ddsp_stems(sequence, options, drum_part, melodic);
+    a = render_with_stems(drum_part, nullptr, drums, options, std::move(stems), &r, highs);
     Impl::add_ddsp_counts(r, melodic);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   } else {
-    a.samples = render_sequence(sequence, timbre_model(), drums, options, &r);
+    a = render_sequence(sequence, timbre_model(), drums, options, &r, highs);
   }
   impl_->warn(r);
   return a;
@@ -201,16 +208,17 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
 PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
   impl_->fill_backends(options.render.spectral, options.render.device_spectral);
   const Gansynth* drums = options.render.drums && sequence.has_drums() ? &drum_model() : nullptr;
+  const DrumHighs* highs = drums && impl_->drum_highs ? &*impl_->drum_highs : nullptr;
   PlayReport r;
   if (options.render.engine == TimbreEngine::Ddsp) {
     // DDSP renders far faster than real time: its voices are made first, then streamed with the drums.
     NoteSequence drum_part;
     NoteRenderReport melodic;
-    std::vector<float> bed = impl_->ddsp_bed(sequence, options.render, drum_part, melodic);
-    r = play_with_bed(drum_part, nullptr, drums, options, std::move(bed));
+    std::vector<Stem> stems = impl_->ddsp_stems(sequence, options.render, drum_part, melodic);
+    r = play_with_stems(drum_part, nullptr, drums, options, std::move(stems), highs);
     Impl::add_ddsp_counts(r.render, melodic);
   } else {
-    r = play_sequence(sequence, timbre_model(), drums, options);
+    r = play_sequence(sequence, timbre_model(), drums, options, highs);
   }
   impl_->warn(r.render);
   return r;

@@ -46,19 +46,14 @@ float calibrated_gain(const DdspVoice& v, synth::PerformanceOptions o) {
   return kMasterGain / peak;
 }
 
-// A track's controllers on one channel as curves: bend in semitones, modulation 0..1, and volume
-// (CC 7, relative to General MIDI's default 100) x expression (CC 11).
-synth::VoiceControllers controllers_of(const NoteSequence& seq, int instrument, int channel, double bend_range) {
+// A channel's pitch controllers as curves: bend in semitones (its RPN 0 range) and modulation
+// 0..1. Volume and expression act in the mix, as on GANSynth notes (note_placement.h).
+synth::VoiceControllers controllers_of(const ChannelTimeline& channel) {
   synth::VoiceControllers c;
-  for (const PitchBend& b : seq.pitch_bends)
-    if (b.instrument == instrument && b.channel == channel) c.bend.push_back({b.time, float(b.bend / 8192.0 * bend_range)});
-  float volume = 1, expression = 1;
-  for (const ControlChange& cc : seq.control_changes) {
-    if (cc.instrument != instrument || cc.channel != channel) continue;
-    if (cc.number == 1) c.modulation.push_back({cc.time, cc.value / 127.0f});
-    if (cc.number == 7) volume = std::min(1.0f, cc.value / 100.0f);
-    if (cc.number == 11) expression = cc.value / 127.0f;
-    if (cc.number == 7 || cc.number == 11) c.gain.push_back({cc.time, volume * expression});
+  for (const ChannelTimeline::Change& change : channel.changes()) {
+    const double t = std::max(0.0, change.time);
+    c.bend.push_back({t, float(change.state.bend_semitones())});
+    c.modulation.push_back({t, change.state.modulation / 127.0f});
   }
   return c;
 }
@@ -78,6 +73,16 @@ int octave_shift(const std::vector<synth::VoiceNote>& notes, const DdspInfo& inf
 }
 
 }  // namespace
+
+std::vector<float> sum_stems(const std::vector<Stem>& stems) {
+  std::vector<float> mix;
+  for (const Stem& s : stems) {
+    if (s.sample_rate != stems.front().sample_rate) throw Error("stems", "have different sample rates");
+    if (mix.size() < s.start + s.audio.size()) mix.resize(s.start + s.audio.size(), 0.0f);
+    for (size_t i = 0; i < s.audio.size(); ++i) mix[s.start + i] += s.audio[i];
+  }
+  return mix;
+}
 
 bool struck_or_plucked(int program) {
   return (program >= 0 && program <= 15) || (program >= 24 && program <= 39) || (program >= 45 && program <= 47) ||
@@ -142,8 +147,11 @@ DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) 
   return {&model, name + "/" + preset, model.instrument("preset:" + preset), learned_envelopes(model.info(), preset)};
 }
 
-std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
-                                     NoteRenderReport& report) {
+std::vector<Stem> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
+                                    NoteRenderReport& report) {
+  const SequenceControls controls(seq, options.ddsp.bend_range);
+  NoteSequence pedalled = seq;
+  apply_sustain(pedalled, controls);
   // (instrument, channel, model name) -> its notes: one group shares controllers and a model.
   struct Group {
     std::vector<synth::VoiceNote> notes;
@@ -152,7 +160,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
   std::map<std::tuple<int, int, std::string>, Group> groups;
   std::map<std::string, DdspVoice> voices;
   std::map<int, DdspVoice> by_program;  // each program's voice looked up once, not per note
-  for (const Note& n : seq.notes) {
+  for (const Note& n : pedalled.notes) {
     if (n.is_drum) continue;
     auto found = by_program.find(n.program);
     if (found == by_program.end()) found = by_program.emplace(n.program, model_for(n.program)).first;
@@ -164,7 +172,7 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     ++report.notes;
   }
   std::map<std::string, float> gains;
-  std::vector<float> mix;
+  std::vector<Stem> stems;
   uint64_t seed = 0;
   for (auto& [key, group] : groups) {
     const auto& [instrument, channel, name] = key;
@@ -177,26 +185,24 @@ std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelFor
     synth::PerformanceOptions o = performance_options(options.ddsp, info);
     if (struck_or_plucked(group.program)) o.glide = 0, o.vibrato_cents = 0;
     if (options.ddsp.learned_envelopes) o.envelopes = voice.envelopes;
-    if (info.sample_rate != kNoteSampleRate) throw Error(name, "renders at " + std::to_string(info.sample_rate) + " Hz; songs mix at 16 kHz");
     if (!gains.count(name)) gains[name] = calibrated_gain(voice, o);
     if (const int shift = octave_shift(notes, info)) {
       for (auto& n : notes) n.pitch += 12 * shift;
       report.octave_shifts[instrument] = shift;
     }
-    const synth::VoiceControllers c = controllers_of(seq, instrument, channel, options.ddsp.bend_range);
+    const synth::VoiceControllers c = controllers_of(controls.channel(channel));
     for (const auto& line : synth::split_voices(notes, o.legato_gap)) {
       const size_t first = size_t(std::max(0.0, line.front().start - kMargin) * o.frame_rate);
       double end = 0;
       for (const auto& n : line) end = std::max(end, n.end);
       const size_t last = size_t(std::ceil((end + o.release + kMargin) * o.frame_rate));
-      const std::vector<float> audio = play_line(voice, line, c, first, last - first, o, seed++);
-      const size_t at = first * size_t(info.hop);
-      if (mix.size() < at + audio.size()) mix.resize(at + audio.size(), 0.0f);
-      for (size_t i = 0; i < audio.size(); ++i) mix[at + i] += gains[name] * audio[i];
+      Stem stem{channel, info.sample_rate, first * size_t(info.hop), play_line(voice, line, c, first, last - first, o, seed++)};
+      for (float& v : stem.audio) v *= gains[name];
+      stems.push_back(std::move(stem));
       ++report.ddsp_voices;
     }
   }
-  return mix;
+  return stems;
 }
 
 }  // namespace timbrel

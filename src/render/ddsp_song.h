@@ -2,7 +2,7 @@
 // The melodic notes of a NoteSequence played by DDSP models: each track's notes (moved by whole
 // octaves when their mean pitch lies outside the model's range) are split into monophonic voices, each
 // voice becomes f0 and loudness curves (synth/ddsp_performance.h) with the track's pitch bends and
-// controllers, the model decodes and synthesises them, and the voices are summed. Levels are
+// controllers, the model decodes and synthesises them into one stem per voice. Levels are
 // calibrated per model: a velocity-127 note at the model's mean pitch peaks where the GANSynth
 // renderer's loudest notes peak (kMasterGain).
 #include <functional>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "render/note_renderer.h"
 #include "synth/ddsp_performance.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/note_sequence.h"
@@ -26,10 +27,15 @@ struct DdspVoice {
 };
 using DdspModelForProgram = std::function<DdspVoice(int program)>;
 
-// Mono audio at the models' rate (16 kHz) from time 0, not limited (the caller mixes and limits).
-// Drum notes are left out. Fills report.notes, ddsp_voices and octave_shifts.
-std::vector<float> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for,
-                                     const NoteRenderOptions& options, NoteRenderReport& report);
+// Each voice's mono audio at its model's rate, bent by its channel's pitch bend (RPN 0 range) and
+// modulation, not yet levelled by volume and expression, panned or limited: stems for the
+// NoteRenderer's mix. Drum notes are left out. Fills report.notes, ddsp_voices and octave_shifts.
+std::vector<Stem> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,
+                                    NoteRenderReport& report);
+
+// The stems summed in mono at their rate (they share one), from time 0, as they are (no pan, no
+// channel gain): what a voice cache or a test needs.
+std::vector<float> sum_stems(const std::vector<Stem>& stems);
 
 // Struck and plucked General MIDI instruments (pianos, chromatic percussion, guitars, basses,
 // pizzicato, harp, timpani, plucked ethnic, percussive): their notes neither glide nor take

@@ -97,7 +97,7 @@ class DdspInstrument final : public LiveInstrument {
     o.ddsp = performance_;
     o.ddsp.learned_envelopes = r.decays();
     NoteRenderReport report;
-    const std::vector<float> mix = render_ddsp_notes(seq, [&](int) { return r.voice; }, o, report);
+    const std::vector<float> mix = sum_stems(render_ddsp_notes(seq, [&](int) { return r.voice; }, o, report));
     if (!report.octave_shifts.empty()) throw std::logic_error("live DDSP notes were moved by octaves");
     std::vector<std::vector<float>> notes;
     for (int k = 0; k < count; ++k) {

@@ -1,5 +1,6 @@
-// NoteSequence -> audio: distinct notes generated once in batches, placed with Magenta's envelope,
-// long notes extended by looping a steady stretch, mixed under a soft limiter.
+// NoteSequence -> audio: distinct notes generated once in batches, resampled to the mix rate,
+// placed with Magenta's envelope and their channels' controllers (note_placement.h), long notes
+// extended by looping a steady stretch, mixed in stereo through the room under a soft limiter.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,23 +8,26 @@
 #include <map>
 #include <set>
 
+#include "render/drum_highs.h"
 #include "render/note_level.h"
+#include "render/note_placement.h"
 #include "render/note_renderer.h"
+#include "render/room.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
+#include "timbrel/loudness.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
 
 namespace timbrel {
 namespace {
 
-constexpr int kRate = kNoteSampleRate;
-
-// The generated note stretched to `length` samples: as generated up to the loop's end, then the
-// loop repeated, each seam cross-faded (sustain.h).
-std::vector<float> sustained(const std::vector<float>& note, size_t length) {
-  const SustainLoop loop(kRate);
-  if (length <= loop.end) return std::vector<float>(note.begin(), note.begin() + long(std::min(length, note.size())));
+// The generated note stretched to `length` samples at `rate`: as generated up to the loop's end,
+// then the loop repeated, each seam cross-faded (sustain.h).
+std::vector<float> sustained(const std::vector<float>& note, size_t length, int rate) {
+  const SustainLoop loop(rate);
+  if (length <= loop.end || note.size() < loop.end)
+    return std::vector<float>(note.begin(), note.begin() + long(std::min(length, note.size())));
   std::vector<float> out(note.begin(), note.begin() + long(loop.end));
   while (out.size() < length) {
     const size_t at = out.size() - loop.fade;  // the last `fade` samples are the loop's end: the seam
@@ -34,19 +38,52 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length) {
   return out;
 }
 
+std::vector<float> resampled(std::vector<float> audio, int from, int to) {
+  if (from == to) return audio;
+  Audio a;
+  a.sample_rate = from;
+  a.samples = std::move(audio);
+  return resample(a, to).samples;
+}
+
+// The kit's name when the drum timbre is a preset of the drum model ("" otherwise).
+std::string kit_name(const std::string& spec) { return spec.rfind("preset:", 0) == 0 ? spec.substr(7) : ""; }
+
 }  // namespace
 
-NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& o)
-    : options_(o), drum_model_(drums != melodic ? drums : nullptr) {
+NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& o,
+                           const DrumHighs* highs)
+    : options_(o), rate_(o.sample_rate), drum_model_(drums != melodic ? drums : nullptr), highs_(highs),
+      dc_left_(20.0, double(o.sample_rate)), dc_right_(20.0, double(o.sample_rate)) {
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   if (o.batch < 1) throw Error("batch", "must be positive");
+  if (o.sample_rate < 8000 || o.sample_rate > 192000) throw Error("sample_rate", std::to_string(o.sample_rate) + " is outside 8000..192000");
+  if (o.channels != 1 && o.channels != 2) throw Error("channels", "must be 1 (mono) or 2 (stereo), not " + std::to_string(o.channels));
+  controls_ = std::make_unique<SequenceControls>(seq, o.ddsp.bend_range);
+  NoteSequence pedalled = seq;
+  apply_sustain(pedalled, *controls_);
+  for (size_t i = 0; i < seq.notes.size(); ++i) report_.sustained += pedalled.notes[i].end_time > seq.notes[i].end_time;
+  add_notes(pedalled, melodic, drums);
+  if (o.room) {
+    room_ = std::make_unique<Room>(rate_);
+    if (total_ > 1) total_ += size_t(std::ceil(room_->tail_seconds() * rate_));
+  }
+}
+
+NoteRenderer::~NoteRenderer() = default;
+
+// Every note becomes a job (distinct model, pitch, latent) and a placement.
+void NoteRenderer::add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums) {
+  const NoteRenderOptions& o = options_;
   NoteRenderReport& r = report_;
   std::vector<float> drum_z;
   if (drums) {
     const auto& names = drums->info().timbre_names;
     std::string kit = names.empty() ? "seed:0" : "preset:" + names.front();
     if (std::find(names.begin(), names.end(), "Standard") != names.end()) kit = "preset:Standard";  // the GM kit
-    drum_z = drums->timbre(!o.drum_timbre.empty() ? o.drum_timbre : kit);
+    const std::string spec = !o.drum_timbre.empty() ? o.drum_timbre : kit;
+    drum_z = drums->timbre(spec);
+    kit_ = kit_name(spec);
   }
   TimbreSchedule schedule = o.schedule;
   schedule.follow_programs = schedule.follow_programs && melodic && melodic->info().gm_programs;
@@ -61,8 +98,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, con
   std::vector<const Note*> notes;
   for (const Note& n : seq.notes) notes.push_back(&n);
   std::stable_sort(notes.begin(), notes.end(), [](const Note* a, const Note* b) { return a->start_time < b->start_time; });
-  // Distinct (model, pitch, latent) -> job index.
-  std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;
+  std::map<std::pair<const Gansynth*, std::pair<int, std::vector<float>>>, size_t> index;  // distinct job -> index
   std::set<int> checked_programs;  // GM programs already looked up for the substitution report
   double end = 0;
   for (const Note* np : notes) {
@@ -102,18 +138,26 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, con
     if (it == index.end()) {
       it = index.emplace(key, jobs_.size()).first;
       queue_[model].push_back(jobs_.size());
-      jobs_.push_back({model, pitch, std::move(z), {}});
+      jobs_.push_back({model, pitch, std::move(z), n.is_drum ? pitch : -1, {}});
     }
-    placed_.push_back({it->second, size_t(std::max(0.0, n.start_time) * kRate), std::max(n.end_time - n.start_time, 0.0) * kRate,
-                       kMasterGain * float(n.velocity) / 127.0f});
+    placed_.push_back({it->second, size_t(std::max(0.0, n.start_time) * rate_), std::max(n.end_time - n.start_time, 0.0) * rate_,
+                       kMasterGain * float(n.velocity) / 127.0f, n.channel});
     end = std::max(end, n.end_time + o.release);
     ++(n.is_drum ? r.drum_notes : r.notes);
   }
-  total_ = size_t(std::ceil(end * kRate)) + 1;
+  total_ = size_t(std::ceil(end * rate_)) + 1;
 }
 
-// The model's next `batch` jobs in order of first use, each levelled (note_level.h). Batch
-// boundaries depend only on that order, so one-shot and streamed renders make the same batches.
+// A generated note levelled (note_level.h), at the mix rate, a drum hit with its high band.
+void NoteRenderer::prepare_job_audio(Job& job, std::vector<float> note) const {
+  level_note(note, job.model->relative_level_db(job.z, job.pitch), kNoteSampleRate);
+  job.audio = resampled(std::move(note), kNoteSampleRate, rate_);
+  if (job.drum_note >= 0 && highs_ && !kit_.empty() && highs_->has_kit(kit_))
+    highs_->add_high_band(job.audio, rate_, kit_, job.drum_note, uint64_t(job.drum_note));
+}
+
+// The model's next `batch` jobs in order of first use. Batch boundaries depend only on that
+// order, so one-shot and streamed renders make the same batches.
 void NoteRenderer::generate_next_batch(const Gansynth* model) {
   const std::vector<size_t>& queue = queue_[model];
   size_t& next = queue_next_[model];
@@ -127,64 +171,105 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
   std::vector<float> out(n * kNoteSamples);
   const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
   model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
-  for (size_t k = 0; k < n; ++k) {
-    Job& job = jobs_[queue[next + k]];
-    job.audio.assign(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
-    level_note(job.audio, model->relative_level_db(job.z, job.pitch), kRate);
-  }
+  for (size_t k = 0; k < n; ++k)
+    prepare_job_audio(jobs_[queue[next + k]], std::vector<float>(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples)));
   next += n;
   report_.generated += n;
   if (options_.progress) options_.progress(report_.generated, jobs_.size());
 }
 
-// Attack, hold to the note end, release; velocity / 127.
-void NoteRenderer::place(const Placed& p) {
-  const double attack = options_.attack * kRate, release = options_.release * kRate;
-  const size_t length = size_t(p.held + release);
-  const std::vector<float> note = sustained(jobs_[p.job].audio, length);
-  const size_t stop = std::min(p.start + note.size(), total_);
-  if (stop <= p.start) return;
-  const size_t need = mix_offset_ + (stop - emitted_);
-  if (mix_.size() < need) mix_.resize(need, 0.0f);
-  float* dst = mix_.data() + mix_offset_ + (p.start - emitted_);
-  for (size_t i = 0; p.start + i < stop; ++i) {
-    const double t = double(i);
-    double env = t < attack ? t / attack : 1.0;
-    if (t >= p.held) env *= std::max(0.0, 1.0 - (t - p.held) / std::max(release, 1.0));
-    dst[i] += float(env) * p.gain * note[i];
-  }
+// Makes the buses hold `frames` frames from emitted_ on.
+void NoteRenderer::grow(size_t frames) {
+  const size_t need = offset_ + frames;
+  if (reverb_.size() >= need) return;
+  stereo_.resize(2 * need, 0.0f);
+  reverb_.resize(need, 0.0f);
+  chorus_.resize(need, 0.0f);
 }
 
-void NoteRenderer::mix_in(std::vector<float> bed) {
-  if (emitted_ > 0) throw Error("bed", "must be mixed in before rendering starts");
-  total_ = std::max(total_, bed.size());
-  bed_ = std::move(bed);
+void NoteRenderer::place(const Placed& p) {
+  const Job& job = jobs_[p.job];
+  Placement v;
+  v.start = p.start;
+  v.held = p.held;
+  v.attack = options_.attack * rate_;
+  v.release = options_.release * rate_;
+  v.length = std::min(size_t(p.held + v.release), total_ - std::min(total_, p.start));
+  v.gain = p.gain;
+  v.follow_pitch = job.drum_note < 0;
+  v.channel = &controls_->channel(p.channel);
+  v.rate = rate_;
+  if (v.length == 0) return;
+  const std::vector<float> note = sustained(job.audio, source_frames_needed(v), rate_);
+  v.source = note.data();
+  v.source_frames = note.size();
+  grow(p.start + v.length - emitted_);
+  place_voice(v, {stereo_.data(), reverb_.data(), chorus_.data(), emitted_ - offset_, reverb_.size()});
+}
+
+void NoteRenderer::mix_in(std::vector<Stem> stems) {
+  if (emitted_ > 0) throw Error("stems", "must be mixed in before rendering starts");
+  for (Stem& s : stems) {
+    s.start = size_t(double(s.start) * rate_ / s.sample_rate);
+    s.audio = resampled(std::move(s.audio), s.sample_rate, rate_);
+    s.sample_rate = rate_;
+    const size_t room_tail = room_ ? size_t(std::ceil(room_->tail_seconds() * rate_)) : 0;
+    total_ = std::max(total_, s.start + s.audio.size() + room_tail);
+  }
+  for (const Stem& s : stems) place_stem(s);
+}
+
+// A stem follows its channel's level (CC7, CC11), pan and sends; its pitch was bent where it was made.
+void NoteRenderer::place_stem(const Stem& s) {
+  Placement v;
+  v.source = s.audio.data();
+  v.source_frames = s.audio.size();
+  v.start = s.start;
+  v.length = std::min(s.audio.size(), total_ - std::min(total_, s.start));
+  v.held = double(v.length);
+  v.follow_pitch = false;
+  v.channel = &controls_->channel(s.channel);
+  v.rate = rate_;
+  grow(s.start + v.length - emitted_);
+  place_voice(v, {stereo_.data(), reverb_.data(), chorus_.data(), emitted_ - offset_, reverb_.size()});
+}
+
+// The next `n` frames of the buses through the room, the DC blockers and the limiter.
+void NoteRenderer::emit(size_t n, std::vector<float>& out) {
+  grow(n);
+  float* dry = stereo_.data() + 2 * offset_;
+  if (room_) room_->process(reverb_.data() + offset_, chorus_.data() + offset_, dry, n);
+  for (size_t i = 0; i < n; ++i) {
+    const float l = dc_left_.process(dry[2 * i]), r = dc_right_.process(dry[2 * i + 1]);
+    report_.peak_before_limiter = std::max({report_.peak_before_limiter, double(std::fabs(l)), double(std::fabs(r))});
+    if (options_.channels == 2) {
+      out.push_back(soft_limit(l));
+      out.push_back(soft_limit(r));
+    } else {
+      out.push_back(soft_limit(float(M_SQRT1_2) * (l + r)));  // a centred note keeps its mono level
+    }
+  }
+  offset_ += n;
+  // Drop the consumed front now and then (not every call: it moves the tail).
+  if (offset_ > (1u << 16) && offset_ * 2 > reverb_.size()) {
+    stereo_.erase(stereo_.begin(), stereo_.begin() + long(2 * offset_));
+    reverb_.erase(reverb_.begin(), reverb_.begin() + long(offset_));
+    chorus_.erase(chorus_.begin(), chorus_.begin() + long(offset_));
+    offset_ = 0;
+  }
 }
 
 void NoteRenderer::render_until(size_t until, std::vector<float>& out) {
   until = std::min(until, total_);
   if (until <= emitted_) return;
-  // Notes starting before `until` are mixed; later ones cannot touch the samples handed out.
+  // Notes starting before `until` are mixed; later ones cannot touch the frames handed out.
   for (; next_place_ < placed_.size() && placed_[next_place_].start < until; ++next_place_) {
     const Placed& p = placed_[next_place_];
     while (jobs_[p.job].audio.empty()) generate_next_batch(jobs_[p.job].model);
     place(p);
   }
-  const size_t n = until - emitted_;
-  if (mix_.size() < mix_offset_ + n) mix_.resize(mix_offset_ + n, 0.0f);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t at = emitted_ + i;
-    const float v = dc_blocker_.process(mix_[mix_offset_ + i] + (at < bed_.size() ? bed_[at] : 0.0f));
-    report_.peak_before_limiter = std::max(report_.peak_before_limiter, double(std::fabs(v)));
-    out.push_back(soft_limit(v));
-  }
-  mix_offset_ += n;
+  emit(until - emitted_, out);
   emitted_ = until;
-  // Drop the consumed front now and then (not every call: it moves the tail).
-  if (mix_offset_ > (1u << 16) && mix_offset_ * 2 > mix_.size()) {
-    mix_.erase(mix_.begin(), mix_.begin() + long(mix_offset_));
-    mix_offset_ = 0;
-  }
 }
 
 TimbreEngine parse_timbre_engine(const std::string& text, const std::string& parameter) {
@@ -193,35 +278,39 @@ TimbreEngine parse_timbre_engine(const std::string& text, const std::string& par
   throw Error(parameter + " " + text, "must be gansynth or ddsp");
 }
 
-std::vector<float> render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums,
-                                   const NoteRenderOptions& o, NoteRenderReport* report) {
-  return render_with_bed(seq, &melodic, drums, o, {}, report);
+Audio render_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const NoteRenderOptions& o,
+                      NoteRenderReport* report, const DrumHighs* highs) {
+  return render_with_stems(seq, &melodic, drums, o, {}, report, highs);
 }
 
-std::vector<float> render_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums,
-                                   const NoteRenderOptions& o, std::vector<float> bed, NoteRenderReport* report) {
+Audio render_with_stems(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const NoteRenderOptions& o,
+                        std::vector<Stem> stems, NoteRenderReport* report, const DrumHighs* highs) {
   const auto t0 = std::chrono::steady_clock::now();
-  NoteRenderer renderer(seq, melodic, drums, o);
-  renderer.mix_in(std::move(bed));
-  // A file's audio is built in memory (~200 MB per hour at 48 kHz): a MIDI file whose times run
-  // to days (absurd tempo or delta values) must fail here, not in the allocator. play streams.
-  const double hours = double(renderer.total_samples()) / kRate / 3600.0;
+  NoteRenderer renderer(seq, melodic, drums, o, highs);
+  renderer.mix_in(std::move(stems));
+  // A file's audio is built in memory: a MIDI file whose times run to days (absurd tempo or delta
+  // values) must fail here, not in the allocator. play streams.
+  const double hours = double(renderer.total_frames()) / renderer.sample_rate() / 3600.0;
   if (hours > kMaxRenderHours)
     throw Error(o.subject, "lasts " + std::to_string(int(hours)) + " h (its last note ends there); rendering to a file stops at " +
-                            std::to_string(int(kMaxRenderHours)) + " h");
-  std::vector<float> mix;
-  mix.reserve(renderer.total_samples());
-  renderer.render_until(renderer.total_samples(), mix);
-  if (o.sample_rate != kRate) {
-    Audio a;
-    a.sample_rate = kRate;
-    a.samples = std::move(mix);
-    mix = resample(a, o.sample_rate).samples;
-  }
+                               std::to_string(int(kMaxRenderHours)) + " h");
+  Audio a;
+  a.sample_rate = renderer.sample_rate();
+  a.channels = renderer.channels();
+  a.samples.reserve(renderer.total_frames() * size_t(a.channels));
+  renderer.render_until(renderer.total_frames(), a.samples);
   NoteRenderReport r = renderer.report();
+  const bool audible = std::any_of(a.samples.begin(), a.samples.end(), [](float v) { return v != 0.0f; });
+  if (o.loudness && audible) {
+    const LoudnessInfo l = normalize_loudness(a, {*o.loudness, o.true_peak});
+    r.integrated_lufs = l.integrated_lufs, r.true_peak_dbtp = l.true_peak_dbtp;
+  } else if (audible) {
+    const LoudnessInfo l = measure_loudness(a);
+    r.integrated_lufs = l.integrated_lufs, r.true_peak_dbtp = l.true_peak_dbtp;
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (report) *report = r;
-  return mix;
+  return a;
 }
 
 }  // namespace timbrel
