@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libgloo-dev   # headers of libtorch's Gloo process group (data-parallel training over c10d)
   libsndfile1-dev portaudio19-dev libfftw3-dev libsoxr-dev libfluidsynth-dev librtmidi-dev
+  libebur128-dev  # EBU R128 loudness and true peak (inspect, normalize_loudness)
   nlohmann-json3-dev libcli11-dev libfmt-dev
   pybind11-dev python3-dev   # the Python module (TIMBREL_PYTHON=AUTO builds it when these are there)
 )

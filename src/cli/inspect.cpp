@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include "command.h"
 #include "timbrel/error.h"
+#include "timbrel/loudness.h"
 #include "timbrel/music.h"
 #include "timbrel/sound_file.h"
 
@@ -51,12 +53,31 @@ json inspect_midi(const std::string& path) {
   return j;
 }
 
+// -inf (silence, or under 0.4 s for the integrated loudness) has no JSON number: null.
+json finite_or_null(double v) { return std::isfinite(v) ? json(std::round(v * 100) / 100) : json(nullptr); }
+
+// EBU R128 integrated loudness, true peak, sample peak and loudness range; null where the audio
+// cannot be measured (a rate under 8 kHz, non-finite samples).
+void add_loudness(json& j, const Audio& audio) {
+  LoudnessInfo m{-HUGE_VAL, -HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+  try {
+    m = measure_loudness(audio);
+  } catch (const Error&) {
+  }
+  j["integrated_lufs"] = finite_or_null(m.integrated_lufs);
+  j["true_peak_dbtp"] = finite_or_null(m.true_peak_dbtp);
+  j["sample_peak_dbfs"] = finite_or_null(m.sample_peak_dbfs);
+  j["loudness_range_lu"] = finite_or_null(m.loudness_range_lu);
+}
+
 json inspect_sound(const std::string& path) {
   SoundFileInfo info;
   Audio audio = read_sound_file(path, &info);
-  return {{"file", path}, {"type", "audio"}, {"container", info.container}, {"encoding", info.encoding},
-          {"sample_rate", info.sample_rate}, {"channels", info.channels}, {"frames", info.frames},
-          {"seconds", audio.seconds()}, {"peak", audio.peak()}};
+  json j = {{"file", path}, {"type", "audio"}, {"container", info.container}, {"encoding", info.encoding},
+            {"sample_rate", info.sample_rate}, {"channels", info.channels}, {"frames", info.frames},
+            {"seconds", audio.seconds()}, {"peak", audio.peak()}};
+  add_loudness(j, audio);
+  return j;
 }
 
 json inspect_file(const std::string& path) {
@@ -81,6 +102,14 @@ std::string fmt_seconds(double s) {
   return b;
 }
 
+// "-23.0 LUFS", or "-inf LUFS" for a null (silent) value.
+std::string fmt_level(const json& v, const char* unit) {
+  char b[32];
+  if (v.is_null()) std::snprintf(b, sizeof b, "-inf %s", unit);
+  else std::snprintf(b, sizeof b, "%.1f %s", v.get<double>(), unit);
+  return b;
+}
+
 void print_text(const json& j) {
   std::cout << j["file"].get<std::string>() << ": ";
   if (j["type"] == "midi") {
@@ -96,14 +125,16 @@ void print_text(const json& j) {
   } else {
     std::cout << j["container"].get<std::string>() << " " << j["encoding"].get<std::string>() << ", "
               << j["sample_rate"] << " Hz, " << j["channels"] << (j["channels"] == 1 ? " channel, " : " channels, ")
-              << fmt_seconds(j["seconds"].get<double>()) << ", peak " << j["peak"].get<float>() << "\n";
+              << fmt_seconds(j["seconds"].get<double>()) << ", peak " << j["peak"].get<float>() << "\n  loudness "
+              << fmt_level(j["integrated_lufs"], "LUFS") << ", true peak " << fmt_level(j["true_peak_dbtp"], "dBTP")
+              << ", range " << fmt_level(j["loudness_range_lu"], "LU") << "\n";
   }
 }
 
 }  // namespace
 
 void add_inspect(CLI::App& app, Status& status) {
-  auto* cmd = app.add_subcommand("inspect", "Describe MIDI and sound files");
+  auto* cmd = app.add_subcommand("inspect", "Describe MIDI and sound files (sound files: EBU R128 loudness and true peak)");
   auto files = std::make_shared<std::vector<std::string>>();
   auto json_out = std::make_shared<bool>(false);
   cmd->add_option("files", *files, "MIDI (.mid) or sound files (WAV, FLAC, ...)")->required();

@@ -1,0 +1,188 @@
+// EBU R128 loudness through libebur128, and normalisation under a true-peak ceiling.
+#include "timbrel/loudness.h"
+
+#include <ebur128.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "audio/true_peak_limiter.h"
+#include "timbrel/error.h"
+
+namespace timbrel {
+namespace {
+
+constexpr int kMinRate = 8000, kMaxRate = 768000;
+
+struct StateDeleter {
+  void operator()(ebur128_state* st) const { ebur128_destroy(&st); }
+};
+using State = std::unique_ptr<ebur128_state, StateDeleter>;
+
+void check_audio(const Audio& audio) {
+  if (audio.channels < 1) throw Error("audio", "has " + std::to_string(audio.channels) + " channels; needs at least 1");
+  if (audio.sample_rate < kMinRate || audio.sample_rate > kMaxRate)
+    throw Error("audio", "sample rate " + std::to_string(audio.sample_rate) + " Hz is outside " +
+                             std::to_string(kMinRate) + ".." + std::to_string(kMaxRate));
+  if (audio.samples.size() % size_t(audio.channels) != 0)
+    throw Error("audio", std::to_string(audio.samples.size()) + " samples are not whole frames of " +
+                             std::to_string(audio.channels) + " channels");
+  for (float s : audio.samples)
+    if (!std::isfinite(s)) throw Error("audio", "holds a sample that is not a finite number");
+}
+
+// BS.1770's weights: libebur128's defaults up to 6 channels (4: L R Ls Rs, 5: L R C Ls Rs,
+// 6: L R C LFE Ls Rs); beyond that it would drop channels, so every channel counts 1.0.
+void set_channel_map(ebur128_state* st, int channels) {
+  if (channels <= 6) return;
+  for (int c = 0; c < channels; ++c) ebur128_set_channel(st, unsigned(c), EBUR128_LEFT);
+}
+
+std::string one_decimal(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
+double to_db(double linear) { return linear > 0 ? 20.0 * std::log10(linear) : -HUGE_VAL; }
+
+State start_measurement(const Audio& audio, int mode) {
+  State st(ebur128_init(unsigned(audio.channels), (unsigned long)audio.sample_rate, mode));
+  if (!st) throw Error("audio", "libebur128 could not start a measurement (out of memory?)");
+  set_channel_map(st.get(), audio.channels);
+  if (audio.frames() > 0 && ebur128_add_frames_float(st.get(), audio.samples.data(), audio.frames()) != EBUR128_SUCCESS)
+    throw Error("audio", "libebur128 could not measure the samples (out of memory?)");
+  return st;
+}
+
+LoudnessInfo measure_checked(const Audio& audio) {
+  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+  LoudnessInfo info;
+  ebur128_loudness_global(st.get(), &info.integrated_lufs);
+  ebur128_loudness_range(st.get(), &info.loudness_range_lu);
+  double true_peak = 0, sample_peak = 0;
+  for (int c = 0; c < audio.channels; ++c) {
+    double tp = 0, sp = 0;
+    ebur128_true_peak(st.get(), unsigned(c), &tp);
+    ebur128_sample_peak(st.get(), unsigned(c), &sp);
+    true_peak = std::max(true_peak, tp);
+    sample_peak = std::max(sample_peak, sp);
+  }
+  info.true_peak_dbtp = to_db(true_peak);
+  info.sample_peak_dbfs = to_db(sample_peak);
+  return info;
+}
+
+// The integrated loudness alone: a fifth of the time of a measurement with the true peak.
+double integrated_loudness(const Audio& audio) {
+  double lufs = 0;
+  ebur128_loudness_global(start_measurement(audio, EBUR128_MODE_I).get(), &lufs);
+  return lufs;
+}
+
+void check_target(const LoudnessTarget& t) {
+  if (!(t.lufs >= -70.0 && t.lufs <= 0.0))
+    throw Error("target.lufs", one_decimal(t.lufs) + " LUFS is outside -70..0");
+  if (!(t.true_peak_dbtp >= -30.0 && t.true_peak_dbtp <= 0.0))
+    throw Error("target.true_peak_dbtp", one_decimal(t.true_peak_dbtp) + " dBTP is outside -30..0");
+}
+
+constexpr double kAim = 0.1;       // LU: the gain search stops this close to the target ...
+constexpr double kAccept = 0.5;    // ... and accepts this close when it runs out of rounds
+constexpr double kMargin = 0.05;   // dB the limiter's threshold starts under the ceiling
+constexpr int kMaxRounds = 12;     // gain corrections per threshold
+constexpr int kMaxPasses = 4;      // thresholds tried
+
+// What the limiter keeps between rounds: the peaks of the unscaled audio and the buffers.
+struct LimiterState {
+  const Audio& audio;
+  std::vector<float> peaks;
+  LimiterShape shape;
+  LimiterBuffers buffers;
+  std::vector<float> gain;
+  double slope = 1.0;  // LU of loudness per dB of gain, as last measured
+};
+
+// Limits audio * gain_db at threshold_db into `out`, correcting the gain (secant on the measured
+// loudness, which grows slower than the gain under limiting) until within kAim of the target.
+// Returns the loudness reached, and leaves gain_db at the gain that reached it.
+double limit_to_loudness(LimiterState& s, double target_lufs, double threshold_db, double& gain_db, Audio& out) {
+  double last_gain = 0, last_lufs = 0, best_error = HUGE_VAL, best_gain = gain_db;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    const double scale = std::pow(10.0, gain_db / 20.0);
+    // On the unscaled peaks, threshold / scale is the threshold of the scaled audio.
+    limiter_gain(s.peaks, std::pow(10.0, threshold_db / 20.0) / scale, s.shape, s.buffers, s.gain);
+    apply_gain(s.audio, scale, s.gain, out);
+    const double lufs = integrated_loudness(out), error = target_lufs - lufs;
+    if (std::fabs(error) <= kAim) return lufs;
+    if (std::fabs(error) < best_error) {
+      best_error = std::fabs(error);
+      best_gain = gain_db;
+    }
+    if (round > 0 && gain_db != last_gain) s.slope = std::clamp((lufs - last_lufs) / (gain_db - last_gain), 0.05, 1.0);
+    last_gain = gain_db;
+    last_lufs = lufs;
+    gain_db += error / s.slope;
+  }
+  // Out of rounds: the closest gain once more.
+  gain_db = best_gain;
+  const double scale = std::pow(10.0, gain_db / 20.0);
+  limiter_gain(s.peaks, std::pow(10.0, threshold_db / 20.0) / scale, s.shape, s.buffers, s.gain);
+  apply_gain(s.audio, scale, s.gain, out);
+  return integrated_loudness(out);
+}
+
+// Passes of limit_to_loudness, each checking the true peak as libebur128 reads it and lowering
+// the threshold by any overshoot; nullopt when no pass meets both the loudness and the ceiling.
+std::optional<LoudnessInfo> limit_to_target(const Audio& audio, const LoudnessTarget& target, double gain_db, Audio& out) {
+  LimiterState s{audio, oversampled_peaks(audio), limiter_shape(audio.sample_rate), {}, {}};
+  double threshold_db = target.true_peak_dbtp - kMargin;
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    const double lufs = limit_to_loudness(s, target.lufs, threshold_db, gain_db, out);
+    if (std::fabs(lufs - target.lufs) > kAccept) return std::nullopt;
+    const LoudnessInfo info = measure_checked(out);
+    const double over = info.true_peak_dbtp - target.true_peak_dbtp;
+    if (over <= 0 && std::fabs(info.integrated_lufs - target.lufs) <= kAccept) return info;
+    threshold_db -= std::max(over, 0.0) + 0.05;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+LoudnessInfo measure_loudness(const Audio& audio) {
+  check_audio(audio);
+  return measure_checked(audio);
+}
+
+LoudnessInfo normalize_loudness(Audio& audio, const LoudnessTarget& target) {
+  check_target(target);
+  const LoudnessInfo before = measure_loudness(audio);
+  if (!std::isfinite(before.integrated_lufs))
+    throw Error("audio", "is silent or shorter than 0.4 s (integrated loudness -inf): nothing to normalise");
+  const double gain_db = target.lufs - before.integrated_lufs;
+  Audio out;
+  // A plain gain when the true peak stays under the ceiling (with room for rounding).
+  if (before.true_peak_dbtp + gain_db <= target.true_peak_dbtp - 0.01) {
+    apply_gain(audio, std::pow(10.0, gain_db / 20.0), {}, out);
+    const LoudnessInfo info = measure_checked(out);
+    if (info.true_peak_dbtp <= target.true_peak_dbtp && std::fabs(info.integrated_lufs - target.lufs) <= kAccept) {
+      audio = std::move(out);
+      return info;
+    }
+  }
+  const std::optional<LoudnessInfo> limited = limit_to_target(audio, target, gain_db, out);
+  if (!limited)
+    throw Error("target", "cannot reach " + one_decimal(target.lufs) + " LUFS under a " +
+                              one_decimal(target.true_peak_dbtp) + " dBTP ceiling for this audio (it measures " +
+                              one_decimal(before.integrated_lufs) + " LUFS, true peak " +
+                              one_decimal(before.true_peak_dbtp) + " dBTP)");
+  audio = std::move(out);
+  return *limited;
+}
+
+}  // namespace timbrel
