@@ -21,7 +21,6 @@ using namespace timbrel;
 
 void bind_training(py::module_& m);  // train_bindings.cpp
 void bind_loudness(py::module_& m);  // loudness_bindings.cpp
-void bind_loudness(py::module_& m);  // loudness_bindings.cpp
 
 namespace {
 
@@ -413,6 +412,5 @@ PYBIND11_MODULE(timbrel, m) {
   bind_spectral(m);
   bind_engine(m);
   bind_training(m);
-  bind_loudness(m);
   bind_loudness(m);
 }
