@@ -7,12 +7,14 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "jack_server.h"
 #include "render/ddsp_song.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
+#include "render/sustain.h"
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/play.h"
@@ -32,9 +34,25 @@ const Gansynth& bundled() {
   return g;
 }
 
+// `frames` interleaved stereo frames from the synth, rendered `block` frames at a time.
+std::vector<float> run_stereo(LiveSynth& synth, size_t frames, size_t block = 256) {
+  std::vector<float> out(2 * frames);
+  for (size_t at = 0; at < frames; at += block) synth.render(out.data() + 2 * at, std::min(block, frames - at));
+  return out;
+}
+
+// One side (0 = left, 1 = right) of interleaved stereo.
+std::vector<float> side(const std::vector<float>& stereo, int c) {
+  std::vector<float> out(stereo.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = stereo[2 * i + size_t(c)];
+  return out;
+}
+
+// The synth's output as the mono note it pans: (L + R) / sqrt 2 undoes the centre's -3 dB per side.
 std::vector<float> run(LiveSynth& synth, size_t frames, size_t block = 256) {
+  const std::vector<float> stereo = run_stereo(synth, frames, block);
   std::vector<float> out(frames);
-  for (size_t at = 0; at < frames; at += block) synth.render(out.data() + at, std::min(block, frames - at));
+  for (size_t i = 0; i < frames; ++i) out[i] = (stereo[2 * i] + stereo[2 * i + 1]) / float(M_SQRT2);
   return out;
 }
 
@@ -85,7 +103,9 @@ TEST(LiveSynth, PlaysTheNoteTheFileRendererPlays) {
   NoteRenderOptions o;
   o.schedule.timbres = {"preset:Flute"};
   o.sample_rate = 48000;
-  const std::vector<float> want = render_sequence(seq, bundled(), nullptr, o);
+  o.channels = 1;
+  o.room = false;
+  const std::vector<float> want = render_sequence(seq, bundled(), nullptr, o).samples;
   double err = 0, sig = 0;
   for (size_t i = 0; i < held.size(); ++i) {
     err += std::pow(double(held[i]) - want[i], 2);
@@ -99,13 +119,13 @@ TEST(LiveSynth, PlaysTheNoteTheFileRendererPlays) {
 
 TEST(LiveSynth, ANoteSoundsInTheVeryNextBuffer) {
   LiveSynth synth(bundled(), 48000, "preset:Flute");
-  std::vector<float> buffer(256);
-  synth.render(buffer.data(), buffer.size());
-  EXPECT_EQ(rms(buffer, 0, 256), 0.0);
+  std::vector<float> buffer(2 * 256);
+  synth.render(buffer.data(), 256);
+  EXPECT_EQ(rms(buffer, 0, 512), 0.0);
   synth.note_on(60, 127);
-  synth.render(buffer.data(), buffer.size());
-  // Linear attack from 0: sample 0 is silent, the rest of this first buffer is not.
-  EXPECT_GT(rms(buffer, 1, 256), 1e-4);
+  synth.render(buffer.data(), 256);
+  // Linear attack from 0: frame 0 is silent, the rest of this first buffer is not.
+  EXPECT_GT(rms(buffer, 2, 512), 1e-4);
   EXPECT_EQ(synth.notes_played(), 1u);
 }
 
@@ -124,7 +144,8 @@ TEST(LiveSynth, SustainPedalHoldsNotesUntilReleased) {
 TEST(LiveSynth, ChangesTimbreWhilePlayingWithoutAllocatingInTheCallback) {
   LiveSynth synth(bundled(), 48000, "preset:Flute");
   synth.note_on(60, 100);
-  std::vector<float> buffer(256);
+  std::vector<float> buffer(2 * 256);
+  OutputTap tap;  // rendered through output_fill: the guard counts only inside the callback's scope
   test::g_callback_allocations = 0;
   test::g_callback_locks = 0;
   synth.set_timbre("preset:Cello");
@@ -132,16 +153,16 @@ TEST(LiveSynth, ChangesTimbreWhilePlayingWithoutAllocatingInTheCallback) {
   int buffers = 0;
   // Played in real time by this thread while the worker renders the new cache.
   while (synth.current_timbre() != "preset:Cello" && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30)) {
-    synth.render(buffer.data(), buffer.size());
+    output_fill(synth, tap, buffer.data(), 256, 2);
     ++buffers;
     std::this_thread::sleep_for(std::chrono::microseconds(5333));
   }
   EXPECT_EQ(synth.current_timbre(), "preset:Cello");
   EXPECT_GT(buffers, 10);           // playing went on during the re-render
-  EXPECT_GT(rms(buffer, 0, 256), 0.0);  // the old note still sounds from the old cache
+  EXPECT_GT(rms(buffer, 0, 512), 0.0);  // the old note still sounds from the old cache
   synth.note_off(60);
   synth.note_on(62, 100);  // a new note from the new cache
-  for (int i = 0; i < 300; ++i) synth.render(buffer.data(), buffer.size());  // the old cache is let go
+  for (int i = 0; i < 300; ++i) output_fill(synth, tap, buffer.data(), 256, 2);  // the old cache is let go
   EXPECT_EQ(test::g_callback_allocations.load(), 0);
   EXPECT_EQ(test::g_callback_locks.load(), 0);
   EXPECT_EQ(synth.caches_rendered(), 2u);
@@ -245,7 +266,7 @@ TEST_F(LiveDdsp, PlaysInTuneAndAtTheFileRenderersLevel) {
   o.engine = TimbreEngine::Ddsp;
   o.ddsp.vibrato_cents = 0;
   NoteRenderReport report;
-  const std::vector<float> want = render_ddsp_notes(seq, [&](int program) { return bank_->voice(program); }, o, report);
+  const std::vector<float> want = sum_stems(render_ddsp_notes(seq, [&](int program) { return bank_->voice(program); }, o, report));
   EXPECT_NEAR(20 * std::log10(rms(held, 8000, 32000) / rms(want, 8000, 32000)), 0.0, 1.0);
 }
 
@@ -345,4 +366,273 @@ TEST(PlayLiveThroughJack, PlaysADdspModelFromTheCli) {
     EXPECT_GT(rms(a.samples, from, to), 0.01) << t;
     EXPECT_NEAR(period_of(a.samples, from, to, 90, 130), a.sample_rate / 440.0, 1.5) << t;
   }
+}
+
+// ---- General MIDI controllers from the keyboard (LiveControls) ----
+
+namespace {
+
+// A fake instrument whose held notes are sines at the pitch's frequency (amplitude 1): cheap, and
+// its pitch and level are known exactly.
+class SineInstrument final : public LiveInstrument {
+ public:
+  void check_timbre(const std::string& t) const override {
+    if (t != "sine") throw Error(t, "the sine instrument plays only \"sine\"");
+  }
+  std::pair<int, int> pitch_range(const std::string&) const override { return {57, 81}; }
+  std::vector<std::string> programs() const override { return {"sine"}; }
+  std::vector<std::vector<float>> held_notes(const std::string&, int first, int count) const override {
+    std::vector<std::vector<float>> notes;
+    for (int k = 0; k < count; ++k) {
+      const double hz = 440.0 * std::pow(2.0, (first + k - 69) / 12.0);
+      std::vector<float> note(size_t(3 * kNoteSampleRate));
+      for (size_t i = 0; i < note.size(); ++i) note[i] = float(std::sin(2 * M_PI * hz * double(i) / kNoteSampleRate));
+      notes.push_back(std::move(note));
+    }
+    return notes;
+  }
+  int batch() const override { return 32; }
+  bool periodic() const override { return true; }
+};
+
+constexpr double kRate = 48000;
+constexpr float kVelocity100 = kMasterGain * 100.0f / 127.0f;  // a velocity-100 sine's amplitude
+
+LiveSynth sine_synth() { return LiveSynth(std::make_unique<SineInstrument>(), int(kRate), "sine"); }
+
+double db(double a, double b) { return 20 * std::log10(std::max(a, 1e-12) / std::max(b, 1e-12)); }
+double cents(double f, double ref) { return 1200 * std::log2(f / ref); }
+
+// The mean frequency over [from, to) from its upward zero crossings (linearly interpolated).
+double frequency(const std::vector<float>& x, size_t from, size_t to) {
+  double first = -1, last = -1;
+  int n = 0;
+  for (size_t i = from; i + 1 < to; ++i)
+    if (x[i] < 0 && x[i + 1] >= 0) {
+      const double t = double(i) + x[i] / (x[i] - x[i + 1]);
+      if (first < 0) first = t;
+      last = t, ++n;
+    }
+  return n > 1 ? (n - 1) * kRate / (last - first) : 0.0;
+}
+
+// The frequency of each period (upward crossing to upward crossing) over [from, to).
+std::vector<double> period_frequencies(const std::vector<float>& x, size_t from, size_t to) {
+  std::vector<double> out;
+  double last = -1;
+  for (size_t i = from; i + 1 < to; ++i)
+    if (x[i] < 0 && x[i + 1] >= 0) {
+      const double t = double(i) + x[i] / (x[i] - x[i + 1]);
+      if (last >= 0) out.push_back(kRate / (t - last));
+      last = t;
+    }
+  return out;
+}
+
+// The dominant period in samples, from the autocorrelation's peak over lags [lo, hi) refined by a parabola.
+double fine_period(const std::vector<float>& x, size_t from, size_t to, int lo, int hi) {
+  auto corr = [&](int lag) {
+    double c = 0;
+    for (size_t i = from; i + size_t(lag) < to; ++i) c += double(x[i]) * x[i + size_t(lag)];
+    return c;
+  };
+  const int at = period_of(x, from, to, lo, hi);
+  const double a = corr(at - 1), b = corr(at), c = corr(at + 1);
+  return at + 0.5 * (a - c) / (a - 2 * b + c);
+}
+
+// Renders through output_fill, so the allocation/lock guard sees the callback as the device's.
+std::vector<float> run_as_device(LiveSynth& synth, size_t frames, size_t block) {
+  OutputTap tap;
+  std::vector<float> out(2 * frames);
+  for (size_t at = 0; at < frames; at += block) output_fill(synth, tap, out.data() + 2 * at, std::min(block, frames - at), 2);
+  return out;
+}
+
+}  // namespace
+
+TEST(LiveControls, PanPlacesEachChannelHardLeftCentreOrRight) {
+  LiveSynth synth = sine_synth();
+  const int pans[3] = {0, 64, 127};
+  double left[3], right[3];
+  for (int ch = 0; ch < 3; ++ch) {
+    synth.control_change(gm::kPan, pans[ch], ch);
+    synth.note_on(69, 100, ch);
+    const std::vector<float> s = run_stereo(synth, size_t(0.5 * kRate));
+    synth.note_off(69, ch);
+    run_stereo(synth, size_t(0.5 * kRate));
+    const std::vector<float> l = side(s, 0), r = side(s, 1);
+    left[ch] = rms(l, 4800, l.size()), right[ch] = rms(r, 4800, r.size());
+  }
+  std::printf("pan 0: L-R %.1f dB; pan 64: L-R %.4f dB; pan 127: R-L %.1f dB\n", db(left[0], right[0]), db(left[1], right[1]),
+              db(right[2], left[2]));
+  EXPECT_GE(db(left[0], right[0]), 10.0);
+  EXPECT_GE(db(right[2], left[2]), 10.0);
+  EXPECT_NEAR(db(left[1], right[1]), 0.0, 0.1);
+  // Hard left is the mono note's level; the centre -3 dB (the constant-power law) on each side.
+  EXPECT_NEAR(db(left[0], kVelocity100 / M_SQRT2), 0.0, 0.1);
+  EXPECT_NEAR(db(left[1], left[0]), 20 * std::log10(std::cos(M_PI / 4)), 0.1);
+}
+
+TEST(LiveControls, VolumeAndExpressionFollowTheGmCurvesWithoutSteps) {
+  LiveSynth synth = sine_synth();
+  synth.note_on(69, 100);
+  const double at100 = rms(run(synth, 9600), 4800, 9600);
+  synth.control_change(gm::kVolume, 50);
+  const std::vector<float> after = run(synth, 9600);
+  const double at50 = rms(after, 4800, 9600);
+  synth.control_change(gm::kExpression, 64);
+  const double at50_64 = rms(run(synth, 9600), 4800, 9600);
+  const double want50 = 20 * std::log10(gm::controller_gain(50) / gm::controller_gain(100));
+  const double want64 = 20 * std::log10(gm::controller_gain(64) / gm::controller_gain(127));
+  std::printf("CC7 100->50: %.3f dB (GM %.3f); CC11 127->64: %.3f dB (GM %.3f)\n", db(at50, at100), want50, db(at50_64, at50), want64);
+  EXPECT_NEAR(db(at50, at100), want50, 0.1);
+  EXPECT_NEAR(db(at50_64, at50), want64, 0.1);
+  // The step is smoothed: the first millisecond after it is still mostly at the old level.
+  EXPECT_GT(db(rms(after, 0, 48), at100), -3.0);
+}
+
+TEST(LiveControls, PitchBendMovesThePitchInTheRpnRange) {
+  LiveSynth synth = sine_synth();
+  synth.note_on(69, 100);
+  const size_t tenth = size_t(kRate / 10);
+  EXPECT_NEAR(cents(frequency(run(synth, 3 * tenth), tenth, 3 * tenth), 440.0), 0.0, 1.0);
+  synth.pitch_bend(8191);  // full up: 2 semitones by default
+  const double up2 = cents(frequency(run(synth, 3 * tenth), tenth, 3 * tenth), 440.0);
+  synth.pitch_bend(-8192);
+  const double down2 = cents(frequency(run(synth, 3 * tenth), tenth, 3 * tenth), 440.0);
+  // RPN 0 to 12 semitones, then full up for 4 s: the 3 s cached note is read twice as fast, through its loop.
+  for (auto [cc, v] : std::vector<std::pair<int, int>>{{101, 0}, {100, 0}, {6, 12}, {38, 0}}) synth.control_change(cc, v);
+  synth.pitch_bend(8191);
+  const std::vector<float> held = run(synth, 40 * tenth);
+  const double up12 = cents(frequency(held, tenth, 5 * tenth), 440.0), up12_late = cents(frequency(held, 35 * tenth, 40 * tenth), 440.0);
+  std::printf("bend +2: %+.2f cents (want %+.2f), -2: %+.2f (want -200), +12: %+.2f, at 3.5-4 s %+.2f (want %+.2f)\n", up2,
+              200.0 * 8191 / 8192, down2, up12, up12_late, 1200.0 * 8191 / 8192);
+  EXPECT_NEAR(up2, 200.0 * 8191 / 8192, 10.0);
+  EXPECT_NEAR(down2, -200.0, 10.0);
+  EXPECT_NEAR(up12, 1200.0 * 8191 / 8192, 10.0);
+  EXPECT_NEAR(up12_late, 1200.0 * 8191 / 8192, 10.0);
+  EXPECT_NEAR(db(rms(held, 35 * tenth, 40 * tenth), rms(held, tenth, 5 * tenth)), 0.0, 0.5);  // still held, at level
+}
+
+TEST(LiveControls, ModulationAddsVibratoAtTheGmDepthAndRate) {
+  LiveSynth synth = sine_synth();
+  synth.note_on(69, 100);
+  synth.control_change(gm::kModulation, 127);
+  const std::vector<float> x = run(synth, size_t(1.2 * kRate));
+  const std::vector<double> f = period_frequencies(x, size_t(0.2 * kRate), x.size());
+  double lo = 1e9, hi = -1e9;
+  int swings = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    lo = std::min(lo, cents(f[i], 440.0)), hi = std::max(hi, cents(f[i], 440.0));
+    swings += i && f[i - 1] < 440.0 && f[i] >= 440.0;
+  }
+  std::printf("CC1 127: vibrato %+.1f..%+.1f cents, %d cycles in 1 s\n", lo, hi, swings);
+  EXPECT_NEAR(hi, gm::kModulationDepthCents, 5.0);
+  EXPECT_NEAR(lo, -gm::kModulationDepthCents, 5.0);
+  EXPECT_NEAR(swings, gm::kVibratoHz, 1.0);
+}
+
+TEST(LiveControls, SustainAndAllNotesOffArePerChannel) {
+  LiveSynth synth = sine_synth();
+  synth.control_change(gm::kPan, 0, 0);  // channel 0 left, channel 1 right
+  synth.control_change(gm::kPan, 127, 1);
+  synth.sustain(true, 0);
+  synth.note_on(69, 100, 0);
+  synth.note_on(72, 100, 1);
+  run_stereo(synth, 4800);
+  synth.note_off(69, 0);
+  synth.note_off(72, 1);
+  synth.control_change(gm::kAllNotesOff, 0, 0);  // a note-off for every key: the pedal still holds
+  std::vector<float> s = run_stereo(synth, size_t(0.5 * kRate));
+  EXPECT_NEAR(db(rms(side(s, 0), 19200, 24000), kVelocity100 / M_SQRT2), 0.0, 0.1);  // held by channel 0's pedal
+  EXPECT_LT(rms(side(s, 1), 19200, 24000), 1e-4);                                    // channel 1 has none
+  synth.sustain(false, 0);
+  s = run_stereo(synth, size_t(0.5 * kRate));
+  EXPECT_LT(rms(side(s, 0), 16000, 24000), 1e-4);  // released (0.3 s) once the pedal lifts
+  // All sound off: over 45 dB down within 6 ms (the DC blocker's tail of the cut), pedal or not.
+  synth.sustain(true, 0);
+  synth.note_on(69, 100, 0);
+  run_stereo(synth, 4800);
+  synth.control_change(gm::kAllSoundOff, 0, 0);
+  s = run_stereo(synth, 4800);
+  EXPECT_LT(db(rms(side(s, 0), size_t(0.006 * kRate), 4800), kVelocity100 / M_SQRT2), -45.0);
+}
+
+TEST(LiveControls, ResetAllControllersResetsBendModulationExpressionAndPedal) {
+  LiveSynth synth = sine_synth();
+  for (auto [cc, v] : std::vector<std::pair<int, int>>{{gm::kPan, 0}, {gm::kVolume, 64}, {gm::kExpression, 40}, {gm::kModulation, 127}})
+    synth.control_change(cc, v);
+  synth.pitch_bend(8191);
+  synth.sustain(true);
+  synth.note_on(69, 100);
+  run_stereo(synth, 4800);
+  synth.control_change(gm::kResetAllControllers, 0);
+  const std::vector<float> l = side(run_stereo(synth, 9600), 0);
+  const double f = cents(frequency(l, 4800, 9600), 440.0);
+  // Volume and pan stay; expression goes back to 127.
+  const double want = kVelocity100 * gm::channel_gain(64, 127) / M_SQRT2;
+  std::printf("after CC121: %+.2f cents, level %+.3f dB against volume 64 alone\n", f, db(rms(l, 4800, 9600), want));
+  EXPECT_NEAR(f, 0.0, 1.0);
+  EXPECT_NEAR(db(rms(l, 4800, 9600), want), 0.0, 0.1);
+  synth.note_off(69);  // the pedal was lifted too: the key's release ends the note
+  EXPECT_LT(rms(side(run_stereo(synth, 24000), 0), 16000, 24000), 1e-4);
+}
+
+TEST(LiveControls, RawMidiReachesItsChannel) {
+  LiveSynth synth = sine_synth();
+  auto send = [&](std::vector<unsigned char> m) { synth.midi(m.data(), m.size()); };
+  send({0xB3, 10, 127});   // channel 4: pan right
+  send({0xE3, 0x7F, 0x7F});  // bend full up
+  send({0x93, 69, 100});
+  std::vector<float> s = run_stereo(synth, 9600);
+  EXPECT_GE(db(rms(side(s, 1), 4800, 9600), rms(side(s, 0), 4800, 9600)), 10.0);
+  EXPECT_NEAR(cents(frequency(side(s, 1), 4800, 9600), 440.0), 200.0, 10.0);
+  send({0x83, 69, 0});
+  send({0x90, 69, 100});  // channel 1: centred and unbent
+  s = run_stereo(synth, 24000);
+  EXPECT_NEAR(db(rms(side(s, 0), 19200, 24000), rms(side(s, 1), 19200, 24000)), 0.0, 0.1);
+  EXPECT_NEAR(cents(frequency(side(s, 0), 19200, 24000), 440.0), 0.0, 1.0);
+}
+
+// A GANSynth note bent +2 semitones: its period shrinks by 2^(2/12).
+TEST(LiveControls, BendsAGansynthNote) {
+  LiveSynth synth(bundled(), int(kRate), "preset:Flute");
+  synth.note_on(69, 100);
+  const std::vector<float> plain = run(synth, 24000);
+  synth.pitch_bend(8191);
+  const std::vector<float> bent = run(synth, 24000);
+  const double p0 = fine_period(plain, 9600, 24000, 100, 120), p1 = fine_period(bent, 9600, 24000, 88, 106);
+  std::printf("GANSynth flute A4: period %.3f samples, bent %.3f: %+.2f cents (want %+.2f)\n", p0, p1, cents(p0, p1), 200.0 * 8191 / 8192);
+  EXPECT_NEAR(cents(p0, p1), 200.0, 10.0);
+}
+
+TEST(LiveControls, RenderNeverAllocatesOrLocksUnderBendsControllerStormsAndPans) {
+  LiveSynth synth = sine_synth();
+  std::mt19937 rng(7);
+  const int controllers[] = {1, 6, 7, 10, 11, 38, 64, 91, 93, 100, 101, 120, 121, 123};
+  test::g_callback_allocations = 0;
+  test::g_callback_locks = 0;
+  float peak = 0;
+  size_t bad = 0;
+  for (int block = 0; block < 400; ++block) {
+    for (int e = 0; e < 20; ++e) {
+      const int ch = int(rng() % 16);
+      switch (rng() % 4) {
+        case 0: synth.note_on(50 + int(rng() % 40), 1 + int(rng() % 127), ch); break;
+        case 1: synth.note_off(50 + int(rng() % 40), ch); break;
+        case 2: synth.pitch_bend(int(rng() % 16384) - 8192, ch); break;
+        default: synth.control_change(controllers[rng() % 14], int(rng() % 128), ch); break;
+      }
+    }
+    for (const float v : run_as_device(synth, 64 + rng() % 1200, 64 + rng() % 1200)) {  // blocks above and below the synth's chunk
+      bad += !std::isfinite(v);
+      peak = std::max(peak, std::fabs(v));
+    }
+  }
+  EXPECT_EQ(test::g_callback_allocations.load(), 0);
+  EXPECT_EQ(test::g_callback_locks.load(), 0);
+  EXPECT_EQ(bad, 0u);
+  EXPECT_LT(peak, 1.0f);
+  EXPECT_GT(synth.notes_played(), 1000u);
 }

@@ -1,5 +1,5 @@
 // The streaming building blocks: the SPSC ring, streaming resampling, and the real-time
-// callback's work (underruns, recording, channel layout, no allocation or locking).
+// callback's work (underruns, recording, stereo onto the device's channels, no allocation or locking).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -78,39 +78,90 @@ TEST(StreamResampler, BlockByBlockEqualsOneShot) {
   EXPECT_GT(10 * std::log10(sig / std::max(err, 1e-30)), 100.0);
 }
 
-TEST(OutputFill, CopiesToEveryChannelAndCountsUnderrunsOnlyWhileProducing) {
-  RingSource feed(64);
-  OutputTap tap(64);
-  const std::vector<float> in = {0.1f, 0.2f, 0.3f};
-  feed.ring.write(in.data(), in.size());
+TEST(OutputFill, PlaysStereoFramesAndCountsUnderrunsOnlyWhileProducing) {
+  RingSource feed(32);
+  OutputTap tap(32);
+  const std::vector<float> in = {0.1f, -0.1f, 0.2f, -0.2f, 0.3f, -0.3f};  // 3 frames
+  EXPECT_EQ(feed.write(in.data(), 3), 3u);
   std::vector<float> out(2 * 4, 9.0f);
-  output_fill(feed, tap, out.data(), 4, 2);  // 3 samples there, 4 wanted: an underrun
-  EXPECT_EQ(out, (std::vector<float>{0.1f, 0.1f, 0.2f, 0.2f, 0.3f, 0.3f, 0, 0}));
+  output_fill(feed, tap, out.data(), 4, 2);  // 3 frames there, 4 wanted: an underrun
+  EXPECT_EQ(out, (std::vector<float>{0.1f, -0.1f, 0.2f, -0.2f, 0.3f, -0.3f, 0, 0}));
   EXPECT_EQ(feed.underruns.load(), 1u);
-  EXPECT_EQ(tap.record.readable(), 4u);  // the silence was sent too, so it is recorded
+  EXPECT_EQ(tap.record.readable(), 8u);  // 4 stereo frames: the silence was sent too, so it is recorded
   EXPECT_FALSE(feed.drained.load());
 
-  feed.ring.write(in.data(), 2);
+  feed.write(in.data(), 2);
   feed.producer_done = true;
   output_fill(feed, tap, out.data(), 4, 2, true);  // the end: not an underrun, the tail is not recorded
   EXPECT_EQ(feed.underruns.load(), 1u);
   EXPECT_EQ(tap.host_underflows.load(), 1u);  // ... but the host said it ran short
-  EXPECT_EQ(tap.record.readable(), 6u);
+  EXPECT_EQ(tap.record.readable(), 12u);
   EXPECT_TRUE(feed.drained.load());
   EXPECT_EQ(tap.frames_played.load(), 6u);
+}
+
+// A source of known frames: frame i is (i + 1, -(i + 1) / 2).
+struct CountingSource final : RealtimeSource {
+  size_t render(float* stereo, size_t frames) noexcept override {
+    for (size_t i = 0; i < frames; ++i, ++next) stereo[2 * i] = float(next + 1), stereo[2 * i + 1] = -float(next + 1) / 2;
+    return frames;
+  }
+  size_t next = 0;
+};
+
+TEST(StereoOutput, MapsTheTwoChannelsOntoMonoStereoAndWiderDevices) {
+  for (int channels : {1, 2, 4}) {
+    CountingSource source;
+    OutputTap tap(4096);
+    const size_t frames = 1500;  // more than the mono path's chunk
+    std::vector<float> out(frames * size_t(channels), 9.0f);
+    output_fill(source, tap, out.data(), frames, channels);
+    size_t wrong = 0;
+    for (size_t i = 0; i < frames; ++i) {
+      const float left = float(i + 1), right = -float(i + 1) / 2;
+      const float* f = out.data() + i * size_t(channels);
+      if (channels == 1) wrong += f[0] != 0.5f * (left + right);
+      else wrong += f[0] != left || f[1] != right;
+      for (int c = 2; c < channels; ++c) wrong += f[c] != 0.0f;
+    }
+    EXPECT_EQ(wrong, 0u) << channels << " channels";
+    // Whatever the device, the tap records the stereo frames.
+    std::vector<float> rec(2 * frames);
+    ASSERT_EQ(tap.record.read(rec.data(), rec.size()), rec.size());
+    EXPECT_EQ(rec[2 * 1499], 1500.0f);
+    EXPECT_EQ(rec[2 * 1499 + 1], -750.0f);
+    EXPECT_EQ(tap.frames_played.load(), frames);
+  }
+}
+
+TEST(StereoOutput, TheRingMovesWholeFramesOnly) {
+  RingSource feed(4);  // 8 samples
+  const std::vector<float> in = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_EQ(feed.write(in.data(), 5), 4u);  // what fits, in frames
+  std::vector<float> out(4);
+  EXPECT_EQ(feed.render(out.data(), 1), 1u);
+  EXPECT_EQ(feed.ring.write(in.data(), 1), 1u);  // half a frame written by hand: not played yet
+  EXPECT_EQ(feed.render(out.data(), 2), 2u);   // 3 whole frames there, 2 asked
+  EXPECT_EQ(out, (std::vector<float>{3, 4, 5, 6}));
+  EXPECT_EQ(feed.readable_frames(), 1u);
+  EXPECT_EQ(feed.ring.readable(), 3u);
+  EXPECT_EQ(feed.render(out.data(), 2), 2u);
+  EXPECT_EQ(out, (std::vector<float>{7, 8, 0, 0}));  // an underrun; the half frame stays behind
+  EXPECT_EQ(feed.underruns.load(), 1u);
+  EXPECT_EQ(feed.ring.readable(), 1u);
 }
 
 TEST(OutputFill, NeverAllocatesOrLocks) {
   // realtime_guard.cpp counts malloc/free/new/delete and mutex locks made in real-time code.
   RingSource feed(1 << 14);
   OutputTap tap(1 << 14);
-  std::vector<float> in(1000, 0.25f), out(2 * 512);
+  std::vector<float> in(2 * 1000, 0.25f), out(4 * 512);
   test::g_callback_allocations = 0;
   test::g_callback_locks = 0;
-  for (int i = 0; i < 40; ++i) {
-    if (i % 3 == 0) feed.ring.write(in.data(), in.size());  // less than 3 x 512: some calls run dry
-    if (i == 30) feed.producer_done = true;
-    output_fill(feed, tap, out.data(), 512, 2);
+  for (int i = 0; i < 60; ++i) {
+    if (i % 3 == 0) feed.write(in.data(), 1000);  // less than 3 x 512: some calls run dry
+    if (i == 50) feed.producer_done = true;
+    output_fill(feed, tap, out.data(), 512, 1 + i % 4);  // mono, stereo and wider devices
   }
   EXPECT_GT(feed.underruns.load(), 0u);  // the underrun path ran too
   EXPECT_EQ(test::g_callback_allocations.load(), 0);

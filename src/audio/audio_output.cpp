@@ -1,5 +1,6 @@
 #include "audio/audio_output.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -21,12 +22,14 @@ bool in_audio_callback() noexcept { return t_in_callback; }
 AudioCallbackScope::AudioCallbackScope() noexcept { t_in_callback = true; }
 AudioCallbackScope::~AudioCallbackScope() { t_in_callback = false; }
 
-size_t RingSource::render(float* mono, size_t frames) noexcept {
+size_t RingSource::render(float* stereo, size_t frames) noexcept {
   // Read the flag before the ring: if the producer had finished, the ring holds everything left.
   const bool done = producer_done.load(std::memory_order_acquire);
-  const size_t got = ring.read(mono, frames);
+  // Whole frames only: a frame the producer is halfway through writing waits for the next call.
+  const size_t want = std::min(frames, readable_frames());
+  const size_t got = ring.read(stereo, want * kSourceChannels) / kSourceChannels;
   if (got < frames) {
-    std::memset(mono + got, 0, (frames - got) * sizeof(float));
+    std::memset(stereo + got * kSourceChannels, 0, (frames - got) * kSourceChannels * sizeof(float));
     if (!done) underruns.fetch_add(1, std::memory_order_relaxed);
   }
   if (done && got < frames) drained.store(true, std::memory_order_release);
@@ -34,16 +37,53 @@ size_t RingSource::render(float* mono, size_t frames) noexcept {
   return done ? got : frames;
 }
 
+namespace {
+
+// Renders `frames` stereo frames into `stereo` and records and counts what belongs to the stream.
+size_t render_and_tap(RealtimeSource& source, OutputTap& tap, float* stereo, size_t frames) noexcept {
+  const size_t sent = source.render(stereo, frames);
+  if (tap.recording && sent) {
+    // Whole frames, so a recording that overflowed once stays aligned (it is not written anyway).
+    const size_t fits = std::min(sent, tap.record.writable() / kSourceChannels);
+    tap.record.write(stereo, fits * kSourceChannels);
+    if (fits < sent) tap.record_overflows.fetch_add(1, std::memory_order_relaxed);
+  }
+  tap.frames_played.fetch_add(sent, std::memory_order_relaxed);
+  return sent;
+}
+
+// A mono device: the source renders into a stack buffer, chunk by chunk, and each frame is (L + R) / 2.
+void fill_mono(RealtimeSource& source, OutputTap& tap, float* out, size_t frames) noexcept {
+  constexpr size_t kChunk = 512;
+  float stereo[kChunk * kSourceChannels];
+  bool ended = false;
+  for (size_t at = 0; at < frames; at += kChunk) {
+    const size_t n = std::min(kChunk, frames - at);
+    if (ended) {  // the stream ended in an earlier chunk: silence, without asking the source again
+      std::memset(out + at, 0, n * sizeof(float));
+      continue;
+    }
+    ended = render_and_tap(source, tap, stereo, n) < n;
+    for (size_t i = 0; i < n; ++i) out[at + i] = 0.5f * (stereo[2 * i] + stereo[2 * i + 1]);
+  }
+}
+
+}  // namespace
+
 void output_fill(RealtimeSource& source, OutputTap& tap, float* out, size_t frames, int channels, bool host_underflow) noexcept {
   AudioCallbackScope realtime;
   if (host_underflow) tap.host_underflows.fetch_add(1, std::memory_order_relaxed);
-  const size_t sent = source.render(out, frames);
-  if (tap.recording && sent && tap.record.write(out, sent) < sent) tap.record_overflows.fetch_add(1, std::memory_order_relaxed);
-  tap.frames_played.fetch_add(sent, std::memory_order_relaxed);
-  // Mono -> interleaved, from the back so nothing is overwritten before it is read.
-  if (channels > 1)
-    for (size_t i = frames; i-- > 0;)
-      for (int c = channels - 1; c >= 0; --c) out[i * size_t(channels) + size_t(c)] = out[i];
+  if (channels < 2) return fill_mono(source, tap, out, frames);
+  render_and_tap(source, tap, out, frames);
+  // Stereo -> the device's layout, from the back so nothing is overwritten before it is read.
+  const size_t width = size_t(channels);
+  if (width > kSourceChannels)
+    for (size_t i = frames; i-- > 0;) {
+      const float left = out[2 * i], right = out[2 * i + 1];
+      float* frame = out + i * width;
+      frame[0] = left, frame[1] = right;
+      std::fill(frame + 2, frame + width, 0.0f);
+    }
 }
 
 #if TIMBREL_PORTAUDIO

@@ -1,7 +1,8 @@
 #pragma once
-// Live audio output through PortAudio. The real-time callback asks a RealtimeSource for mono
-// samples (every channel gets the same signal), records them into a tap if asked, and never
-// allocates, locks, logs or waits.
+// Live audio output through PortAudio. The real-time callback asks a RealtimeSource for stereo
+// frames (interleaved L, R), maps them onto the device's channels, records them into a tap if
+// asked, and never allocates, locks, logs or waits.
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -15,31 +16,40 @@ namespace timbrel {
 class RealtimeSource {
  public:
   virtual ~RealtimeSource() = default;
-  // Fills `frames` mono samples; returns how many belong to the stream (the rest is silence
-  // after its end and is not recorded).
-  virtual size_t render(float* mono, size_t frames) noexcept = 0;
+  // Fills `frames` stereo frames (2 * frames floats, L R L R ...); returns how many frames belong
+  // to the stream (the rest is silence after its end and is not recorded).
+  virtual size_t render(float* stereo, size_t frames) noexcept = 0;
 };
 
+constexpr size_t kSourceChannels = 2;  // what every RealtimeSource renders
+
 // A source that only copies from a pre-filled SPSC ring (file playback): on underrun it outputs
-// silence and counts it.
+// silence and counts it. The ring holds interleaved stereo samples, moved in whole frames.
 struct RingSource final : RealtimeSource {
-  explicit RingSource(size_t capacity) : ring(capacity) {}
-  size_t render(float* mono, size_t frames) noexcept override;
+  explicit RingSource(size_t capacity_frames) : ring(kSourceChannels * capacity_frames) {}
+  size_t render(float* stereo, size_t frames) noexcept override;
+  // Producer side: copies the whole frames that fit; returns how many.
+  size_t write(const float* stereo, size_t frames) {
+    return ring.write(stereo, std::min(frames, ring.writable() / kSourceChannels) * kSourceChannels) / kSourceChannels;
+  }
+  size_t readable_frames() const { return ring.readable() / kSourceChannels; }
   SpscRing ring;                           // producer -> callback
-  std::atomic<bool> producer_done{false};  // set after the last sample is in `ring`
+  std::atomic<bool> producer_done{false};  // set after the last frame is in `ring`
   std::atomic<bool> drained{false};        // set by the callback once everything was played
   std::atomic<uint64_t> underruns{0};      // callbacks that found the ring short while the producer ran
 };
 
-// What the callback sent: counts, host-reported underflows, and (if recording) the samples.
+// What the callback sent: counts, host-reported underflows, and (if recording) the stereo frames.
 struct OutputTap {
-  explicit OutputTap(size_t record_capacity = 0) : record(record_capacity ? record_capacity : 1), recording(record_capacity > 0) {}
-  SpscRing record;  // drained by the controlling thread
+  explicit OutputTap(size_t record_frames = 0)
+      : record(record_frames ? kSourceChannels * record_frames : 1), recording(record_frames > 0) {}
+  SpscRing record;  // interleaved stereo, whole frames; drained by the controlling thread
   const bool recording;
   std::atomic<uint64_t> frames_played{0}, record_overflows{0}, host_underflows{0};
 };
 
-// The callback's whole work: `frames` interleaved frames of `channels` channels into `out`.
+// The callback's whole work: `frames` interleaved frames of `channels` channels into `out`: a
+// stereo device gets L and R, a mono one (L + R) / 2, a wider one L, R and silence on the rest.
 // Public so tests can run it under an allocator that counts calls.
 void output_fill(RealtimeSource& source, OutputTap& tap, float* out, size_t frames, int channels, bool host_underflow = false) noexcept;
 

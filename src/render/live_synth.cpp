@@ -25,6 +25,26 @@ struct LiveSynth::Cache {
 
 namespace {
 
+constexpr double kSmoothingSeconds = 0.005;  // time constant of gain, pan and bend changes: no clicks, no lag
+constexpr double kCutSeconds = 0.005;        // all sound off: a fade this short instead of a click
+
+// The cached note at integer index n: the head, then its loop over and over (so a note bent up,
+// which reads faster, never runs out while its key is held).
+inline float cached(const std::vector<float>& head, const std::vector<float>& loop, size_t n) {
+  return n < head.size() ? head[n] : loop[(n - head.size()) % loop.size()];
+}
+
+// The cached note at a fractional position: 4-point cubic Hermite (Catmull-Rom) interpolation.
+inline float cached_at(const std::vector<float>& head, const std::vector<float>& loop, double pos) {
+  const size_t i = size_t(pos);
+  const float f = float(pos - double(i));
+  if (f == 0.0f) return cached(head, loop, i);
+  const float x0 = i ? cached(head, loop, i - 1) : 0.0f, x1 = cached(head, loop, i);
+  const float x2 = cached(head, loop, i + 1), x3 = cached(head, loop, i + 2);
+  const float c1 = 0.5f * (x2 - x0), c2 = x0 - 2.5f * x1 + 2.0f * x2 - 0.5f * x3, c3 = 0.5f * (x3 - x0) + 1.5f * (x1 - x2);
+  return ((c3 * f + c2) * f + c1) * f + x1;
+}
+
 // The sustain loop of `pitch`: SustainLoop's, or for a periodic instrument one whose jump
 // (end - fade - start) is the whole number of the pitch's periods nearest to it, faded in phase.
 SustainLoop sustain_for(int pitch, int rate, bool periodic) {
@@ -43,10 +63,15 @@ LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& 
     : LiveSynth(gansynth_instrument(model, o), sample_rate, timbre, o) {}
 
 LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate, const std::string& timbre, const LiveOptions& o)
-    : instrument_(std::move(instrument)), rate_(sample_rate), options_(o), dc_blocker_(20.0, double(sample_rate)) {
+    : instrument_(std::move(instrument)), rate_(sample_rate), options_(o), dc_left_(20.0, double(sample_rate)),
+      dc_right_(20.0, double(sample_rate)) {
+  if (sample_rate <= 0) throw Error("sample_rate", "must be positive");
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));
   release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
+  cut_frames_ = std::max<size_t>(1, size_t(kCutSeconds * rate_));
+  smoothing_ = 1.0 - std::exp(-1.0 / (kSmoothingSeconds * rate_));
+  for (Channel& c : channels_) settle(c);
   programs_ = instrument_->programs();
   instrument_->check_timbre(timbre);  // a bad spec fails here, before any rendering
   current_ = build_cache(timbre);
@@ -163,93 +188,203 @@ void LiveSynth::push(Event e) noexcept {
   events_written_.store(w + 1, std::memory_order_release);
 }
 
-void LiveSynth::note_on(int pitch, int velocity) noexcept {
-  if (pitch < 0 || pitch > 127) return;
-  if (velocity <= 0) return note_off(pitch);
-  push({Event::On, (unsigned char)pitch, (unsigned char)std::min(velocity, 127)});
+namespace {
+bool valid_channel(int channel) { return channel >= 0 && channel < LiveSynth::kChannels; }
+bool valid_data(int value) { return value >= 0 && value <= 127; }
+}  // namespace
+
+void LiveSynth::note_on(int pitch, int velocity, int channel) noexcept {
+  if (!valid_data(pitch) || !valid_channel(channel)) return;
+  if (velocity <= 0) return note_off(pitch, channel);
+  push({Event::On, (unsigned char)channel, (unsigned char)pitch, uint16_t(std::min(velocity, 127))});
 }
-void LiveSynth::note_off(int pitch) noexcept {
-  if (pitch >= 0 && pitch <= 127) push({Event::Off, (unsigned char)pitch, 0});
+void LiveSynth::note_off(int pitch, int channel) noexcept {
+  if (valid_data(pitch) && valid_channel(channel)) push({Event::Off, (unsigned char)channel, (unsigned char)pitch, 0});
 }
-void LiveSynth::sustain(bool down) noexcept { push({Event::Sustain, 0, (unsigned char)down}); }
-void LiveSynth::all_notes_off() noexcept { push({Event::AllOff, 0, 0}); }
+void LiveSynth::sustain(bool down, int channel) noexcept { control_change(gm::kSustain, down ? 127 : 0, channel); }
+void LiveSynth::control_change(int controller, int value, int channel) noexcept {
+  if (valid_data(controller) && valid_data(value) && valid_channel(channel))
+    push({Event::Control, (unsigned char)channel, (unsigned char)controller, uint16_t(value)});
+}
+void LiveSynth::pitch_bend(int value, int channel) noexcept {
+  if (valid_channel(channel)) push({Event::Bend, (unsigned char)channel, 0, uint16_t(std::clamp(value, -8192, 8191) + 8192)});
+}
+void LiveSynth::all_notes_off() noexcept { push({Event::AllOff, 0, 0, 0}); }
 
 void LiveSynth::midi(const unsigned char* m, size_t size) {
   if (size < 2) return;
   const unsigned status = m[0] & 0xF0u;
-  if (status == 0x90 && size >= 3) note_on(m[1], m[2]);
-  else if (status == 0x80 && size >= 3) note_off(m[1]);
-  else if (status == 0xB0 && size >= 3 && m[1] == 64) sustain(m[2] >= 64);
-  else if (status == 0xB0 && size >= 3 && (m[1] == 120 || m[1] == 123)) all_notes_off();
-  else if (status == 0xC0) {
+  const int channel = m[0] & 0x0F, data1 = m[1] & 0x7F, data2 = size >= 3 ? m[2] & 0x7F : 0;
+  if (status == 0xC0) {
     std::string timbre;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!programs_.empty()) timbre = programs_[m[1] % programs_.size()];
+      if (!programs_.empty()) timbre = programs_[size_t(data1) % programs_.size()];
     }
     if (!timbre.empty()) set_timbre(timbre);
+    return;
   }
+  if (size < 3) return;
+  if (status == 0x90) note_on(data1, data2, channel);
+  else if (status == 0x80) note_off(data1, channel);
+  else if (status == 0xB0) control_change(data1, data2, channel);
+  else if (status == 0xE0) pitch_bend((data2 << 7 | data1) - 8192, channel);
 }
 
 void LiveSynth::apply(const Event& e) noexcept {
   switch (e.kind) {
-    case Event::On: {
-      int pitch = e.pitch;  // out of range: moved by octaves, as the file renderer does
-      while (pitch < current_->min_pitch) pitch += 12;
-      while (pitch > current_->max_pitch) pitch -= 12;
-      pitch = std::max(pitch, current_->min_pitch);  // a range narrower than an octave
-      Voice* v = &voices_[0];
-      for (Voice& c : voices_) {
-        if (!c.cache) {
-          v = &c;
-          break;
-        }
-        if (c.age < v->age) v = &c;  // all busy: steal the oldest
-      }
-      *v = Voice{current_, pitch - current_->min_pitch, e.pitch, kMasterGain * float(e.value) / 127.0f, 0, 0, true, false, false, clock_++};
-      notes_played_.fetch_add(1, std::memory_order_relaxed);
-      break;
-    }
+    case Event::On: start_voice(e); break;
     case Event::Off:
       for (Voice& v : voices_)
-        if (v.cache && v.held && v.key == e.pitch) {
-          v.held = false;
-          if (pedal_) v.sustained = true;
-          else if (!v.releasing) v.releasing = true, v.released_at = v.pos;
-        }
+        if (v.cache && v.held && v.channel == e.channel && v.key == e.number) key_up(v);
       break;
-    case Event::Sustain:
-      pedal_ = e.value != 0;
-      if (!pedal_)
-        for (Voice& v : voices_)
-          if (v.cache && v.sustained && !v.releasing) v.sustained = false, v.releasing = true, v.released_at = v.pos;
-      break;
+    case Event::Control: control(e.channel, e.number, e.value); break;
+    case Event::Bend: channels_[e.channel].controls.pitch_bend(int(e.value) - 8192); break;
     case Event::AllOff:
-      pedal_ = false;
+      for (Channel& c : channels_) c.controls.sustain = false;
       for (Voice& v : voices_)
-        if (v.cache && !v.releasing) v.held = false, v.releasing = true, v.released_at = v.pos;
+        if (v.cache) v.held = v.sustained = false, begin_release(v, release_frames_);
       break;
   }
 }
 
-float LiveSynth::voice_sample(Voice& v) noexcept {
+void LiveSynth::start_voice(const Event& e) noexcept {
+  int pitch = e.number;  // out of range: moved by octaves, as the file renderer does
+  while (pitch < current_->min_pitch) pitch += 12;
+  while (pitch > current_->max_pitch) pitch -= 12;
+  pitch = std::max(pitch, current_->min_pitch);  // a range narrower than an octave
+  Voice* v = &voices_[0];
+  for (Voice& c : voices_) {
+    if (!c.cache) {
+      v = &c;
+      break;
+    }
+    if (c.age < v->age) v = &c;  // all busy: steal the oldest
+  }
+  *v = Voice{};
+  v->cache = current_;
+  v->pitch = pitch - current_->min_pitch;
+  v->key = e.number;
+  v->channel = e.channel;
+  v->gain = kMasterGain * float(e.value) / 127.0f;
+  v->held = true;
+  v->age = clock_++;
+  notes_played_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A controller: the channel's state in gm::ChannelControls, and what it does to sounding voices.
+void LiveSynth::control(int channel, int number, int value) noexcept {
+  Channel& c = channels_[size_t(channel)];
+  const bool pedal_was_down = c.controls.sustain;
+  c.controls.control_change(number, value);  // CC121 lifts the pedal too
+  for (Voice& v : voices_) {
+    if (!v.cache || v.channel != channel) continue;
+    if (pedal_was_down && !c.controls.sustain && v.sustained) v.sustained = false, begin_release(v, release_frames_);
+    if (number == gm::kAllNotesOff && v.held) key_up(v);  // as a note-off: the pedal still holds
+    if (number == gm::kAllSoundOff) v.held = v.sustained = false, begin_release(v, cut_frames_);
+  }
+}
+
+void LiveSynth::key_up(Voice& v) noexcept {
+  v.held = false;
+  if (channels_[size_t(v.channel)].controls.sustain) v.sustained = true;
+  else begin_release(v, release_frames_);
+}
+
+// Fades from the voice's present release level (1 unless already releasing) to 0 over `frames`.
+void LiveSynth::begin_release(Voice& v, size_t frames) noexcept {
+  if (v.releasing) {
+    const size_t since = v.frames - v.released_at;
+    if (v.release_frames - std::min(since, v.release_frames) <= frames) return;  // ends sooner already
+    v.release_level *= 1.0f - float(since) / float(v.release_frames);
+  }
+  v.releasing = true;
+  v.released_at = v.frames;
+  v.release_frames = frames;
+}
+
+// Per frame, the channel's read step 2^(semitones / 12): its smoothed bend plus the vibrato.
+const double* LiveSynth::channel_steps(Channel& c, size_t n) noexcept {
+  const double bend = c.controls.bend_semitones(), depth = c.controls.vibrato_cents() / 100.0;
+  if (bend == 0 && depth == 0 && c.bend == 0 && c.vibrato == 0) return nullptr;
+  const double cycle = gm::kVibratoHz / rate_;
+  for (size_t i = 0; i < n; ++i) {
+    c.bend += (bend - c.bend) * smoothing_;
+    c.vibrato += (depth - c.vibrato) * smoothing_;
+    if (std::fabs(bend - c.bend) < 1e-7) c.bend = bend;  // lands exactly: unbent reads whole samples
+    if (std::fabs(depth - c.vibrato) < 1e-7) c.vibrato = depth;
+    steps_[i] = std::exp2((c.bend + c.vibrato * std::sin(2 * M_PI * c.phase)) / 12.0);
+    c.phase += cycle;
+    c.phase -= std::floor(c.phase);
+  }
+  return steps_.data();
+}
+
+void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
   const std::vector<float>& head = v.cache->head[size_t(v.pitch)];
   const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
-  const float s = v.pos < head.size() ? head[v.pos] : loop[(v.pos - head.size()) % loop.size()];
-  float env = v.pos < attack_frames_ ? float(v.pos) / float(attack_frames_) : 1.0f;
-  if (v.releasing) {
-    const size_t since = v.pos - v.released_at;
-    if (since >= release_frames_) {
-      v.cache = nullptr;  // finished
-      return 0.0f;
+  for (size_t i = 0; i < n; ++i) {
+    float env = v.frames < attack_frames_ ? float(v.frames) / float(attack_frames_) : 1.0f;
+    if (v.releasing) {
+      const size_t since = v.frames - v.released_at;
+      if (since >= v.release_frames) {
+        v.cache = nullptr;  // finished
+        return;
+      }
+      env *= v.release_level * (1.0f - float(since) / float(v.release_frames));
     }
-    env *= 1.0f - float(since) / float(release_frames_);
+    bus_[i] += cached_at(head, loop, v.pos) * env * v.gain;
+    v.pos += steps ? steps[i] : 1.0;
+    ++v.frames;
   }
-  ++v.pos;
-  return s * env * v.gain;
 }
 
-size_t LiveSynth::render(float* mono, size_t frames) noexcept {
+// The channel's bus into the stereo mix at its gain (CC7, CC11) and pan (CC10), both smoothed.
+void LiveSynth::pan_channel(Channel& c, float* stereo, size_t n) noexcept {
+  const float gain = c.controls.gain();
+  const gm::PanGains pan = c.controls.pan_gains();
+  const float left = gain * pan.left, right = gain * pan.right, a = float(smoothing_);
+  for (size_t i = 0; i < n; ++i) {
+    c.left += (left - c.left) * a;
+    c.right += (right - c.right) * a;
+    stereo[2 * i] += bus_[i] * c.left;
+    stereo[2 * i + 1] += bus_[i] * c.right;
+  }
+  if (std::fabs(left - c.left) < 1e-6f) c.left = left;
+  if (std::fabs(right - c.right) < 1e-6f) c.right = right;
+}
+
+// A silent channel takes its controllers' values at once: nothing sounds to click.
+void LiveSynth::settle(Channel& c) noexcept {
+  const float gain = c.controls.gain();
+  const gm::PanGains pan = c.controls.pan_gains();
+  c.left = gain * pan.left, c.right = gain * pan.right;
+  c.bend = c.controls.bend_semitones();
+  c.vibrato = c.controls.vibrato_cents() / 100.0;
+}
+
+void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
+  std::fill(stereo, stereo + 2 * n, 0.0f);
+  for (int ch = 0; ch < kChannels; ++ch) {
+    Channel& c = channels_[size_t(ch)];
+    const bool sounding = std::any_of(voices_.begin(), voices_.end(), [ch](const Voice& v) { return v.cache && v.channel == ch; });
+    if (!sounding) {
+      settle(c);
+      continue;
+    }
+    const double* steps = channel_steps(c, n);
+    std::fill(bus_.begin(), bus_.begin() + long(n), 0.0f);
+    for (Voice& v : voices_)
+      if (v.cache && v.channel == ch) mix_voice(v, steps, n);
+    pan_channel(c, stereo, n);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    stereo[2 * i] = soft_limit(dc_left_.process(stereo[2 * i]));
+    stereo[2 * i + 1] = soft_limit(dc_right_.process(stereo[2 * i + 1]));
+  }
+}
+
+size_t LiveSynth::render(float* stereo, size_t frames) noexcept {
   // A freshly rendered cache is taken once the one before the current has been let go.
   if (!draining_) {
     if (Cache* fresh = pending_.exchange(nullptr, std::memory_order_acq_rel)) {
@@ -263,14 +398,9 @@ size_t LiveSynth::render(float* mono, size_t frames) noexcept {
   for (; read < written; ++read) apply(events_[read % kEvents]);
   events_read_.store(read, std::memory_order_release);
 
-  std::memset(mono, 0, frames * sizeof(float));
-  bool draining_used = false;
-  for (Voice& v : voices_) {
-    for (size_t i = 0; i < frames && v.cache; ++i) mono[i] += voice_sample(v);
-    draining_used |= v.cache && v.cache == draining_;
-  }
-  for (size_t i = 0; i < frames; ++i) mono[i] = soft_limit(dc_blocker_.process(mono[i]));
+  for (size_t at = 0; at < frames; at += kChunk) render_chunk(stereo + 2 * at, std::min(kChunk, frames - at));
   // The old cache goes back to the worker (to be freed there) once no voice plays from it.
+  const bool draining_used = std::any_of(voices_.begin(), voices_.end(), [this](const Voice& v) { return v.cache && v.cache == draining_; });
   if (draining_ && !draining_used && !retired_.load(std::memory_order_acquire)) {
     retired_.store(const_cast<Cache*>(draining_), std::memory_order_release);
     draining_ = nullptr;

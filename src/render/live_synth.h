@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "audio/audio_output.h"
+#include "render/gm_controls.h"
 #include "render/note_level.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/gansynth.h"
@@ -64,19 +65,28 @@ std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const
 // and plucked programs with a learned envelope follow it and decay.
 std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformanceOptions& performance);
 
+// The synth takes every General MIDI controller a keyboard sends, per MIDI channel (all 16; one
+// timbre for all): CC7/CC11 gain and CC10 pan (smoothed over a few ms), CC64 sustain, pitch bend
+// in the RPN 0 range with CC1 vibrato on top (the cached note read at a fractional position),
+// CC121 reset all controllers, CC120 all sound off, CC123 all notes off. Output is stereo.
 class LiveSynth final : public RealtimeSource {
  public:
+  static constexpr int kChannels = 16;
   // Renders the cache of `timbre` before returning (a second or two on a CPU).
   LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
   LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
   ~LiveSynth() override;
 
   // Control, from one thread at a time (e.g. the MIDI thread): wait-free, never blocks the audio.
-  void note_on(int pitch, int velocity) noexcept;  // velocity 0 = note off
-  void note_off(int pitch) noexcept;
-  void sustain(bool down) noexcept;
-  void all_notes_off() noexcept;
-  // A raw MIDI message (note on/off, CC64 sustain, CC120/123, program change -> programs[n]).
+  // Channels are 0..15; out-of-range arguments are ignored.
+  void note_on(int pitch, int velocity, int channel = 0) noexcept;  // velocity 0 = note off
+  void note_off(int pitch, int channel = 0) noexcept;
+  void sustain(bool down, int channel = 0) noexcept;                // CC64
+  void control_change(int controller, int value, int channel = 0) noexcept;
+  void pitch_bend(int value, int channel = 0) noexcept;             // -8192..8191
+  void all_notes_off() noexcept;  // every channel, pedals lifted
+  // A raw MIDI message on any channel: note on/off, control change, pitch bend, program change
+  // (-> programs[n], for every channel: the synth plays one timbre).
   void midi(const unsigned char* message, size_t size);
   // Starts re-rendering the cache for `timbre` in the background (from any non-audio thread).
   // A bad spec throws here; a failure while rendering is kept for last_error().
@@ -85,7 +95,7 @@ class LiveSynth final : public RealtimeSource {
   // Timbres that program change 0, 1, ... select (default: the instrument's programs()).
   void set_programs(std::vector<std::string> programs);
 
-  size_t render(float* mono, size_t frames) noexcept override;
+  size_t render(float* stereo, size_t frames) noexcept override;
 
   std::string current_timbre() const;           // the one the callback plays now
   size_t caches_rendered() const { return caches_rendered_.load(); }
@@ -99,28 +109,45 @@ class LiveSynth final : public RealtimeSource {
   struct Cache;
   struct Voice {
     const Cache* cache = nullptr;  // null = free
-    int pitch = 0, key = 0;
-    float gain = 0;
-    size_t pos = 0, released_at = 0;
+    int pitch = 0, key = 0, channel = 0;
+    float gain = 0, release_level = 1;
+    double pos = 0;  // in the cached note: fractional while the channel is bent
+    size_t frames = 0, released_at = 0, release_frames = 1;  // output frames since the note-on
     bool held = false, sustained = false, releasing = false;
     uint64_t age = 0;
   };
   struct Event {
-    enum Kind : unsigned char { On, Off, Sustain, AllOff } kind;
-    unsigned char pitch, value;
+    enum Kind : unsigned char { On, Off, Control, Bend, AllOff } kind;
+    unsigned char channel, number;  // number: the pitch or the controller
+    uint16_t value;                 // velocity, controller value, or 14-bit bend (8192 = centre)
   };
-  static constexpr size_t kVoices = 32, kEvents = 1024;
+  // A channel's controllers and what the callback smooths of them.
+  struct Channel {
+    gm::ChannelControls controls;
+    float left = 0, right = 0;                 // gain x pan, as heard now
+    double bend = 0, vibrato = 0, phase = 0;   // semitones, vibrato depth (semitones), LFO phase (cycles)
+  };
+  static constexpr size_t kVoices = 32, kEvents = 1024, kChunk = 256;
 
   Cache* build_cache(const std::string& timbre) const;  // caller owns
   void worker_loop();
   void push(Event e) noexcept;
   void apply(const Event& e) noexcept;
-  float voice_sample(Voice& v) noexcept;
+  void start_voice(const Event& e) noexcept;
+  void control(int channel, int number, int value) noexcept;
+  void key_up(Voice& v) noexcept;
+  void begin_release(Voice& v, size_t frames) noexcept;
+  void render_chunk(float* stereo, size_t frames) noexcept;
+  const double* channel_steps(Channel& c, size_t frames) noexcept;  // null: every step is 1
+  void mix_voice(Voice& v, const double* steps, size_t frames) noexcept;
+  void pan_channel(Channel& c, float* stereo, size_t frames) noexcept;
+  void settle(Channel& c) noexcept;
 
   std::unique_ptr<LiveInstrument> instrument_;
   const int rate_;
   const LiveOptions options_;
-  size_t attack_frames_ = 1, release_frames_ = 1;
+  size_t attack_frames_ = 1, release_frames_ = 1, cut_frames_ = 1;
+  double smoothing_ = 1;  // one-pole coefficient per frame of the controller smoothing
 
   // Event queue: control thread -> callback.
   std::array<Event, kEvents> events_{};
@@ -129,11 +156,13 @@ class LiveSynth final : public RealtimeSource {
 
   // Callback-owned state.
   std::array<Voice, kVoices> voices_{};
+  std::array<Channel, kChannels> channels_{};
+  std::array<float, kChunk> bus_{};     // one channel's voices, before gain and pan
+  std::array<double, kChunk> steps_{};  // one channel's read steps
   const Cache* current_ = nullptr;
   const Cache* draining_ = nullptr;  // previous cache while its voices finish
-  bool pedal_ = false;
   uint64_t clock_ = 0;
-  HighPass dc_blocker_;  // the mix's DC and sub-sonic drift, as the file renderer's
+  HighPass dc_left_, dc_right_;  // the mix's DC and sub-sonic drift, as the file renderer's
 
   // Cache hand-over: worker -> callback (pending_), callback -> worker (retired_).
   std::atomic<Cache*> pending_{nullptr}, retired_{nullptr};

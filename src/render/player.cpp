@@ -13,7 +13,6 @@
 
 #include "audio/audio_output.h"
 #include "audio/midi_input.h"
-#include "audio/stream_resampler.h"
 #include "render/live_responder.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
@@ -24,39 +23,33 @@ namespace timbrel {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kBlock = 1024;  // samples at 16 kHz the worker renders per step (64 ms)
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Producer: renders block by block and waits (sleeps) while the ring is full.
-void produce(NoteRenderer& renderer, int rate, RingSource& feed, const std::atomic<bool>& stop, std::exception_ptr& failure) {
+// Producer: renders block by block (stereo at the device's rate) and waits (sleeps) while the ring is full.
+void produce(NoteRenderer& renderer, RingSource& feed, const std::atomic<bool>& stop, std::exception_ptr& failure) {
   // Rendering is far faster than real time: at a lower priority it never delays the audio server.
   ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), 10);
   try {
-    StreamResampler resampler(kNoteSampleRate, rate);
-    std::vector<float> block, out;
-    auto push = [&] {
-      for (size_t at = 0; at < out.size() && !stop;) {
-        at += feed.ring.write(out.data() + at, out.size() - at);
-        if (at < out.size()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-      out.clear();
-    };
+    const size_t block_frames = size_t(renderer.sample_rate()) / 16;  // 62.5 ms
+    std::vector<float> block;
     while (!renderer.finished() && !stop) {
       block.clear();
-      renderer.render_until(renderer.emitted() + kBlock, block);
-      resampler.process(block.data(), block.size(), out);
-      push();
+      renderer.render_until(renderer.emitted() + block_frames, block);
+      const size_t frames = block.size() / 2;
+      for (size_t at = 0; at < frames && !stop;) {
+        at += feed.write(block.data() + 2 * at, frames - at);
+        if (at < frames) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
     }
-    resampler.flush(out);
-    push();
   } catch (...) {
     failure = std::current_exception();
   }
   feed.producer_done.store(true, std::memory_order_release);
 }
 
-// Collects what the callback sent (drained from the tap every few ms) and writes it at the end.
+// Collects the stereo frames the callback sent (drained from the tap every few ms) and writes them
+// at the end as a stereo file, whatever the device's channels.
 class Recorder {
  public:
   explicit Recorder(OutputTap& tap) : tap_(tap), scratch_(8192) {}
@@ -64,47 +57,50 @@ class Recorder {
     size_t n;
     while ((n = tap_.record.read(scratch_.data(), scratch_.size())) > 0) samples_.insert(samples_.end(), scratch_.begin(), scratch_.begin() + long(n));
   }
-  void write(const std::string& path, int rate, int channels, SampleFormat format) {
+  void write(const std::string& path, int rate, SampleFormat format) {
     drain();
     if (const uint64_t overflows = tap_.record_overflows.load())
       throw Error(path, "the recording fell behind the device (" + std::to_string(overflows) + " overflows); not written");
     Audio a;
     a.sample_rate = rate;
-    a.channels = channels;
-    a.samples.resize(samples_.size() * size_t(channels));
-    for (size_t i = 0; i < samples_.size(); ++i)
-      for (int c = 0; c < channels; ++c) a.samples[i * size_t(channels) + size_t(c)] = samples_[i];
+    a.channels = int(kSourceChannels);
+    a.samples = std::move(samples_);
     write_sound_file(path, a, format);
   }
 
  private:
   OutputTap& tap_;
-  std::vector<float> scratch_, samples_;
+  std::vector<float> scratch_, samples_;  // scratch_: a whole number of frames
 };
 
 }  // namespace
 
-PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& o) {
-  return play_with_bed(seq, &melodic, drums, o, {});
+PlayReport play_sequence(const NoteSequence& seq, const Gansynth& melodic, const Gansynth* drums, const PlayOptions& o,
+                         const DrumHighs* highs) {
+  return play_with_stems(seq, &melodic, drums, o, {}, highs);
 }
 
-PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const PlayOptions& o,
-                         std::vector<float> bed) {
+PlayReport play_with_stems(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums, const PlayOptions& o,
+                           std::vector<Stem> stems, const DrumHighs* highs) {
   const auto t0 = Clock::now();
   if (o.ahead_seconds < 0.5) throw Error("play", "must render at least 0.5 s ahead");
-  NoteRenderer renderer(seq, melodic, drums, o.render);  // validates the song before any device opens
-  renderer.mix_in(std::move(bed));
-  const double total_s = double(renderer.total_samples()) / kNoteSampleRate;
+  NoteRenderer(seq, melodic, drums, o.render, highs);  // validates the song before any device opens (generates nothing)
 
   AudioOutput output({o.device, o.buffer_frames});
   const int rate = output.sample_rate();
-  // The ring bounds how far ahead the worker renders; the record ring is drained every 20 ms.
+  NoteRenderOptions render = o.render;  // the mix is made at the device's rate, in stereo
+  render.sample_rate = rate;
+  render.channels = 2;
+  NoteRenderer renderer(seq, melodic, drums, render, highs);
+  renderer.mix_in(std::move(stems));
+  const double total_s = double(renderer.total_frames()) / rate;
+  // The ring bounds how far ahead the worker renders (in frames); the record ring is drained every 20 ms.
   RingSource feed(size_t(o.ahead_seconds * rate));
   OutputTap tap(o.record.empty() ? 0 : size_t(4.0 * rate));
 
   std::atomic<bool> stop{false};
   std::exception_ptr failure;
-  std::thread worker([&] { produce(renderer, rate, feed, stop, failure); });
+  std::thread worker([&] { produce(renderer, feed, stop, failure); });
 
   PlayReport report;
   Recorder recorder(tap);
@@ -112,7 +108,7 @@ PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const
   auto worker_failed = [&] { return feed.producer_done.load(std::memory_order_acquire) && failure; };
   try {
     const size_t prefill = size_t(o.prefill_seconds * rate);
-    while (feed.ring.readable() < prefill && !feed.producer_done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    while (feed.readable_frames() < prefill && !feed.producer_done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (worker_failed()) std::rethrow_exception(failure);
     output.start(feed, tap);
     report.start_latency = since(t0);
@@ -152,7 +148,7 @@ PlayReport play_with_bed(const NoteSequence& seq, const Gansynth* melodic, const
   report.frames = tap.frames_played.load();
   report.record_overflows = tap.record_overflows.load();
   report.render = renderer.report();
-  if (!o.record.empty()) recorder.write(o.record, rate, output.channels(), o.record_format);
+  if (!o.record.empty()) recorder.write(o.record, rate, o.record_format);
   report.seconds = since(t0);
   return report;
 }
@@ -276,7 +272,7 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   r.notes = synth.notes_played();
   r.dropped_events = synth.dropped_events();
   r.cache_seconds = synth.last_cache_seconds();
-  if (!o.record.empty()) recorder.write(o.record, r.sample_rate, r.channels, o.record_format);
+  if (!o.record.empty()) recorder.write(o.record, r.sample_rate, o.record_format);
   return r;
 }
 
