@@ -33,6 +33,8 @@ void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).
 void add_eval_rnn(CLI::App& eval, const std::string& kind);
 void add_eval_structure(CLI::App& eval);
+// `train drum-highs` (registered by add_train).
+void add_train_drum_highs(CLI::App& train);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

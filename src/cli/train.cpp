@@ -227,6 +227,7 @@ void add_train(CLI::App& app, Status&) {
   add_train_ddsp(*train);
   add_train_event_rnn(*train, "melody");
   add_train_event_rnn(*train, "drums");
+  add_train_drum_highs(*train);
 }
 
 }  // namespace timbrel::cli
