@@ -595,6 +595,36 @@ TEST(LiveControls, RawMidiReachesItsChannel) {
   EXPECT_NEAR(cents(frequency(side(s, 0), 19200, 24000), 440.0), 0.0, 1.0);
 }
 
+// CC91/CC93 feed the room after the channel's gain: CC91 = 0 and CC93 = 0 are dry, and the
+// reverb's tail scales with the send (0.2 x CC91 / 127, FluidSynth's default modulator).
+TEST(LiveControls, ReverbAndChorusSendsFeedTheRoom) {
+  auto tail_and_width = [](int cc91, int cc93) {
+    LiveSynth synth = sine_synth();
+    synth.control_change(gm::kPan, 0);  // hard left: what reaches the right side is the room's
+    synth.control_change(gm::kReverbSend, cc91);
+    synth.control_change(gm::kChorusSend, cc93);
+    synth.note_on(69, 100);
+    const std::vector<float> held = run_stereo(synth, size_t(0.3 * kRate));
+    synth.note_off(69);
+    const std::vector<float> after = run_stereo(synth, size_t(1.0 * kRate));
+    // The tail 0.5..1.0 s after the key (its 0.3 s release is over), both sides; the right side while held.
+    return std::pair<double, double>{std::hypot(rms(side(after, 0), 24000, 48000), rms(side(after, 1), 24000, 48000)),
+                                     rms(side(held, 1), 4800, 14400)};
+  };
+  const auto [dry_tail, dry_right] = tail_and_width(0, 0);
+  const auto [tail40, right40] = tail_and_width(40, 0);
+  const auto [tail127, right127] = tail_and_width(127, 0);
+  const auto [chorus_tail, chorus_right] = tail_and_width(0, 127);
+  std::printf("tail 0.5-1 s after the key: dry %.2g, CC91 40 %.2g, CC91 127 %.2g (%.2f dB, want %.2f); right side held: dry %.2g, chorus %.2g\n",
+              dry_tail, tail40, tail127, db(tail40, tail127), 20 * std::log10(40.0 / 127), dry_right, chorus_right);
+  EXPECT_LT(dry_tail, 1e-5);
+  EXPECT_LT(dry_right, 1e-6);
+  EXPECT_GT(tail127, 1e-3);
+  EXPECT_NEAR(db(tail40, tail127), 20 * std::log10(40.0 / 127), 0.5);  // the room is linear in its send
+  EXPECT_GT(chorus_right, 1e-2);  // the chorus returns on both sides while the note sounds
+  std::printf("right side held: CC91 40 %.2g, CC91 127 %.2g; chorus tail %.2g\n", right40, right127, chorus_tail);
+}
+
 // A GANSynth note bent +2 semitones: its period shrinks by 2^(2/12).
 TEST(LiveControls, BendsAGansynthNote) {
   LiveSynth synth(bundled(), int(kRate), "preset:Flute");

@@ -8,6 +8,7 @@
 
 #include "render/note_level.h"
 #include "render/note_renderer.h"
+#include "render/room.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
@@ -27,6 +28,11 @@ namespace {
 
 constexpr double kSmoothingSeconds = 0.005;  // time constant of gain, pan and bend changes: no clicks, no lag
 constexpr double kCutSeconds = 0.005;        // all sound off: a fade this short instead of a click
+
+// A smoothed value lands on its target once within float noise of it (and then stays exact).
+inline void snap(float& value, float target) {
+  if (std::fabs(target - value) < 1e-6f) value = target;
+}
 
 // The cached note at integer index n: the head, then its loop over and over (so a note bent up,
 // which reads faster, never runs out while its key is held).
@@ -72,6 +78,7 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
   cut_frames_ = std::max<size_t>(1, size_t(kCutSeconds * rate_));
   smoothing_ = 1.0 - std::exp(-1.0 / (kSmoothingSeconds * rate_));
   for (Channel& c : channels_) settle(c);
+  if (o.room) room_ = std::make_unique<Room>(sample_rate);
   programs_ = instrument_->programs();
   instrument_->check_timbre(timbre);  // a bad spec fails here, before any rendering
   current_ = build_cache(timbre);
@@ -339,32 +346,37 @@ void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
   }
 }
 
-// The channel's bus into the stereo mix at its gain (CC7, CC11) and pan (CC10), both smoothed.
+// The channel's bus into the stereo mix at its gain (CC7, CC11) and pan (CC10), and into the
+// room's send buses (CC91, CC93) after the gain, all smoothed.
 void LiveSynth::pan_channel(Channel& c, float* stereo, size_t n) noexcept {
-  const float gain = c.controls.gain();
   const gm::PanGains pan = c.controls.pan_gains();
-  const float left = gain * pan.left, right = gain * pan.right, a = float(smoothing_);
+  const float gain = c.controls.gain(), left = pan.left, right = pan.right, a = float(smoothing_);
+  const float reverb = reverb_send_for_cc(c.controls.reverb), chorus = chorus_send_for_cc(c.controls.chorus);
   for (size_t i = 0; i < n; ++i) {
-    c.left += (left - c.left) * a;
-    c.right += (right - c.right) * a;
-    stereo[2 * i] += bus_[i] * c.left;
-    stereo[2 * i + 1] += bus_[i] * c.right;
+    c.gain += (gain - c.gain) * a, c.left += (left - c.left) * a, c.right += (right - c.right) * a;
+    c.reverb += (reverb - c.reverb) * a, c.chorus += (chorus - c.chorus) * a;
+    const float x = bus_[i] * c.gain;
+    stereo[2 * i] += x * c.left;
+    stereo[2 * i + 1] += x * c.right;
+    reverb_bus_[i] += x * c.reverb;
+    chorus_bus_[i] += x * c.chorus;
   }
-  if (std::fabs(left - c.left) < 1e-6f) c.left = left;
-  if (std::fabs(right - c.right) < 1e-6f) c.right = right;
+  snap(c.gain, gain), snap(c.left, left), snap(c.right, right), snap(c.reverb, reverb), snap(c.chorus, chorus);
 }
 
 // A silent channel takes its controllers' values at once: nothing sounds to click.
 void LiveSynth::settle(Channel& c) noexcept {
-  const float gain = c.controls.gain();
   const gm::PanGains pan = c.controls.pan_gains();
-  c.left = gain * pan.left, c.right = gain * pan.right;
+  c.gain = c.controls.gain(), c.left = pan.left, c.right = pan.right;
+  c.reverb = reverb_send_for_cc(c.controls.reverb), c.chorus = chorus_send_for_cc(c.controls.chorus);
   c.bend = c.controls.bend_semitones();
   c.vibrato = c.controls.vibrato_cents() / 100.0;
 }
 
 void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
   std::fill(stereo, stereo + 2 * n, 0.0f);
+  std::fill(reverb_bus_.begin(), reverb_bus_.begin() + long(n), 0.0f);
+  std::fill(chorus_bus_.begin(), chorus_bus_.begin() + long(n), 0.0f);
   for (int ch = 0; ch < kChannels; ++ch) {
     Channel& c = channels_[size_t(ch)];
     const bool sounding = std::any_of(voices_.begin(), voices_.end(), [ch](const Voice& v) { return v.cache && v.channel == ch; });
@@ -378,6 +390,7 @@ void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
       if (v.cache && v.channel == ch) mix_voice(v, steps, n);
     pan_channel(c, stereo, n);
   }
+  if (room_) room_->process(reverb_bus_.data(), chorus_bus_.data(), stereo, n);
   for (size_t i = 0; i < n; ++i) {
     stereo[2 * i] = soft_limit(dc_left_.process(stereo[2 * i]));
     stereo[2 * i + 1] = soft_limit(dc_right_.process(stereo[2 * i + 1]));

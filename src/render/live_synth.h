@@ -31,9 +31,11 @@ struct LiveOptions {
   int threads = 0;
   SpectralBackend spectral;  // empty: the CPU spectral path
   SpectralBackend device_spectral;
+  bool room = true;  // false: no reverb or chorus whatever CC91/CC93 say (dry)
 };
 
 class DdspBank;
+class Room;
 
 // What a LiveSynth plays: a model's timbres and their held notes.
 class LiveInstrument {
@@ -68,7 +70,8 @@ std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const Ddsp
 // The synth takes every General MIDI controller a keyboard sends, per MIDI channel (all 16; one
 // timbre for all): CC7/CC11 gain and CC10 pan (smoothed over a few ms), CC64 sustain, pitch bend
 // in the RPN 0 range with CC1 vibrato on top (the cached note read at a fractional position),
-// CC121 reset all controllers, CC120 all sound off, CC123 all notes off. Output is stereo.
+// CC91/CC93 reverb and chorus sends into one Room (render/room.h), CC121 reset all controllers,
+// CC120 all sound off, CC123 all notes off. Output is stereo.
 class LiveSynth final : public RealtimeSource {
  public:
   static constexpr int kChannels = 16;
@@ -124,8 +127,8 @@ class LiveSynth final : public RealtimeSource {
   // A channel's controllers and what the callback smooths of them.
   struct Channel {
     gm::ChannelControls controls;
-    float left = 0, right = 0;                 // gain x pan, as heard now
-    double bend = 0, vibrato = 0, phase = 0;   // semitones, vibrato depth (semitones), LFO phase (cycles)
+    float gain = 0, left = 0, right = 0, reverb = 0, chorus = 0;  // as heard now: gain, pan, send levels
+    double bend = 0, vibrato = 0, phase = 0;  // semitones, vibrato depth (semitones), LFO phase (cycles)
   };
   static constexpr size_t kVoices = 32, kEvents = 1024, kChunk = 256;
 
@@ -158,6 +161,8 @@ class LiveSynth final : public RealtimeSource {
   std::array<Voice, kVoices> voices_{};
   std::array<Channel, kChannels> channels_{};
   std::array<float, kChunk> bus_{};     // one channel's voices, before gain and pan
+  std::array<float, kChunk> reverb_bus_{}, chorus_bus_{};  // every channel's sends
+  std::unique_ptr<Room> room_;          // null when dry
   std::array<double, kChunk> steps_{};  // one channel's read steps
   const Cache* current_ = nullptr;
   const Cache* draining_ = nullptr;  // previous cache while its voices finish
