@@ -6,10 +6,10 @@
 // Magenta's envelope (linear attack, hold to the note end, linear release), scaled by
 // 0.5 x velocity / 127 (-6 dBFS headroom), and follows every General MIDI controller its channel
 // carries as FluidSynth does: volume and expression (CC7, CC11), pan (CC10), the sustain pedal
-// (CC64), pitch bend in its RPN 0 range, modulation (CC1), reverb and chorus sends (CC91, CC93; GM
-// defaults 40 and 0), reset all controllers (CC121). The stereo mix goes through a room (reverb
-// and chorus), a DC blocker and a soft limiter, at 48 kHz unless asked otherwise; the render is
-// bit-identical run to run.
+// (CC64), pitch bend in its RPN 0 range, modulation (CC1), reverb and chorus sends (CC91, CC93;
+// until a file sends them, each instrument's own send as FluidR3's GM presets carry it), reset all
+// controllers (CC121). The stereo mix goes through a room (reverb and chorus), a DC blocker and a soft
+// limiter, at 48 kHz unless asked otherwise; the render is bit-identical run to run.
 // Drum notes use the drum model; note numbers outside General MIDI's kit (35..81) are mapped onto
 // Magenta's nine drum classes as its drum encoder maps them.
 #include <cstddef>

@@ -196,7 +196,7 @@ std::vector<Stem> render_ddsp_notes(const NoteSequence& seq, const DdspModelForP
       double end = 0;
       for (const auto& n : line) end = std::max(end, n.end);
       const size_t last = size_t(std::ceil((end + o.release + kMargin) * o.frame_rate));
-      Stem stem{channel, info.sample_rate, first * size_t(info.hop), play_line(voice, line, c, first, last - first, o, seed++)};
+      Stem stem{channel, group.program, info.sample_rate, first * size_t(info.hop), play_line(voice, line, c, first, last - first, o, seed++)};
       for (float& v : stem.audio) v *= gains[name];
       stems.push_back(std::move(stem));
       ++report.ddsp_voices;

@@ -24,7 +24,7 @@ enum Controller : int {
 
 // What FluidSynth 2.3 gives a channel at power-on (and what GM files assume when they send none).
 constexpr int kDefaultVolume = 100, kDefaultExpression = 127, kDefaultPan = 64;
-constexpr int kDefaultReverbSend = 40, kDefaultChorusSend = 0;
+constexpr int kDefaultReverbSend = 0, kDefaultChorusSend = 0;  // until a file sends CC91/93, instruments use their own (gm_sends.h)
 constexpr double kDefaultBendRange = 2.0;         // semitones
 constexpr double kModulationDepthCents = 50.0;    // at CC1 = 127
 constexpr double kVibratoHz = 8.176;              // SF2's default vibrato LFO rate (0 absolute cents)
@@ -53,6 +53,7 @@ inline PanGains pan_gains(int cc10) {
 struct ChannelControls {
   int volume = kDefaultVolume, expression = kDefaultExpression, pan = kDefaultPan;
   int reverb = kDefaultReverbSend, chorus = kDefaultChorusSend, modulation = 0;
+  bool reverb_set = false, chorus_set = false;  // the file sent CC91 / CC93 (its value then replaces the instrument's own send)
   bool sustain = false;
   int bend = 0;  // -8192..8191
   double bend_range = kDefaultBendRange;
@@ -66,8 +67,8 @@ struct ChannelControls {
       case kPan: pan = value; break;
       case kExpression: expression = value; break;
       case kSustain: sustain = value >= 64; break;
-      case kReverbSend: reverb = value; break;
-      case kChorusSend: chorus = value; break;
+      case kReverbSend: reverb = value, reverb_set = true; break;
+      case kChorusSend: chorus = value, chorus_set = true; break;
       case kRpnMsb: rpn_msb = value, nrpn = false; break;
       case kRpnLsb: rpn_lsb = value, nrpn = false; break;
       case kNrpnMsb: case kNrpnLsb: nrpn = true; break;

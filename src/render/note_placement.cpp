@@ -16,7 +16,8 @@ struct Targets {
 
 Targets targets_of(const gm::ChannelControls& s, const Placement& p) {
   const gm::PanGains pan = s.pan_gains();
-  return {p.follow_level ? s.gain() : 1.0f, pan.left, pan.right, reverb_send_level(s.reverb), chorus_send_level(s.chorus),
+  return {p.follow_level ? s.gain() : 1.0f, pan.left, pan.right, s.reverb_set ? reverb_send_level(s.reverb) : p.reverb_base,
+          s.chorus_set ? chorus_send_level(s.chorus) : p.chorus_base,
           p.follow_pitch ? s.bend_semitones() : 0.0, p.follow_pitch ? s.vibrato_cents() / 100.0 : 0.0};
 }
 

@@ -26,6 +26,8 @@ struct Placement {
   double held = 0;                // frames until the key (or the pedal) lets go
   double attack = 0, release = 0; // frames; 0 = none
   float gain = 1;                 // velocity gain
+  // The instrument's own sends (gm_sends.h), used until its channel's file sends CC91 / CC93.
+  float reverb_base = 0, chorus_base = 0;
   bool follow_level = true;       // CC7/CC11 (DDSP lines apply them inside)
   bool follow_pitch = true;       // pitch bend and modulation (DDSP lines bend inside)
   const ChannelTimeline* channel = nullptr;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "render/drum_highs.h"
+#include "render/gm_sends.h"
 #include "render/note_level.h"
 #include "render/note_placement.h"
 #include "render/note_renderer.h"
@@ -140,8 +141,9 @@ void NoteRenderer::add_notes(const NoteSequence& seq, const Gansynth* melodic, c
       queue_[model].push_back(jobs_.size());
       jobs_.push_back({model, pitch, std::move(z), n.is_drum ? pitch : -1, {}});
     }
+    const gm::BaseSends sends = n.is_drum ? gm::drum_sends(n.pitch) : gm::program_sends(n.program);
     placed_.push_back({it->second, size_t(std::max(0.0, n.start_time) * rate_), std::max(n.end_time - n.start_time, 0.0) * rate_,
-                       kMasterGain * float(n.velocity) / 127.0f, n.channel});
+                       kMasterGain * float(n.velocity) / 127.0f, n.channel, sends.reverb, sends.chorus});
     end = std::max(end, n.end_time + o.release);
     ++(n.is_drum ? r.drum_notes : r.notes);
   }
@@ -196,6 +198,8 @@ void NoteRenderer::place(const Placed& p) {
   v.release = options_.release * rate_;
   v.length = std::min(size_t(p.held + v.release), total_ - std::min(total_, p.start));
   v.gain = p.gain;
+  v.reverb_base = p.reverb_base;
+  v.chorus_base = p.chorus_base;
   v.follow_pitch = job.drum_note < 0;
   v.channel = &controls_->channel(p.channel);
   v.rate = rate_;
@@ -228,6 +232,9 @@ void NoteRenderer::place_stem(const Stem& s) {
   v.length = std::min(s.audio.size(), total_ - std::min(total_, s.start));
   v.held = double(v.length);
   v.follow_pitch = false;
+  const gm::BaseSends sends = gm::program_sends(s.program);
+  v.reverb_base = sends.reverb;
+  v.chorus_base = sends.chorus;
   v.channel = &controls_->channel(s.channel);
   v.rate = rate_;
   grow(s.start + v.length - emitted_);
@@ -302,7 +309,12 @@ Audio render_with_stems(const NoteSequence& seq, const Gansynth* melodic, const 
   NoteRenderReport r = renderer.report();
   const bool audible = std::any_of(a.samples.begin(), a.samples.end(), [](float v) { return v != 0.0f; });
   if (o.loudness && audible) {
-    const LoudnessInfo l = normalize_loudness(a, {*o.loudness, o.true_peak});
+    LoudnessInfo l;
+    try {
+      l = normalize_loudness(a, {*o.loudness, o.true_peak});
+    } catch (const Error& e) {  // e.g. a render too short to measure: say which option failed
+      throw Error("loudness " + std::to_string(*o.loudness), e.problem());
+    }
     r.integrated_lufs = l.integrated_lufs, r.true_peak_dbtp = l.true_peak_dbtp;
   } else if (audible) {
     const LoudnessInfo l = measure_loudness(a);

@@ -23,6 +23,7 @@ class Room;
 // Audio made elsewhere (a DDSP line) for one MIDI channel, mixed with that channel's pan and sends.
 struct Stem {
   int channel = 0;
+  int program = 0;   // its General MIDI program (the instrument's own effect sends)
   int sample_rate = kNoteSampleRate;
   size_t start = 0;  // its first sample's position, at its own rate
   std::vector<float> audio;
@@ -64,6 +65,7 @@ class NoteRenderer {
     double held;   // frames
     float gain;
     int channel;
+    float reverb_base, chorus_base;  // the instrument's own sends (gm_sends.h)
   };
   void add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums);
   void generate_next_batch(const Gansynth* model);
