@@ -160,9 +160,9 @@ TEST(RoomSends, DefaultsAndCcMappingAreFluidSynths) {
   EXPECT_NEAR(o.level, level, 1e-6);
   EXPECT_NEAR(o.chorus_level, chorus_level, 1e-6);
   EXPECT_EQ(reverb_send_for_cc(0), 0.0f);
-  EXPECT_FLOAT_EQ(reverb_send_for_cc(127), 0.2f);
-  EXPECT_FLOAT_EQ(chorus_send_for_cc(40), 0.2f * 40 / 127);
-  EXPECT_FLOAT_EQ(reverb_send_for_cc(300), 0.2f);
+  EXPECT_FLOAT_EQ(reverb_send_for_cc(127), 0.2f * 127 / 128);  // FluidSynth's modulator range is 128 (fluid_mod.c)
+  EXPECT_FLOAT_EQ(chorus_send_for_cc(40), 0.2f * 40 / 128);
+  EXPECT_FLOAT_EQ(reverb_send_for_cc(300), 0.2f * 127 / 128);
 }
 
 TEST_F(RoomFluidSynth, ReverbDecayTimeMatchesFluidSynth) {

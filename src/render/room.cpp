@@ -306,7 +306,7 @@ void Room::process(const float* reverb_send, const float* chorus_send, float* st
   }
 }
 
-float reverb_send_for_cc(int cc91) { return 0.2f * float(std::clamp(cc91, 0, 127)) / 127.0f; }
-float chorus_send_for_cc(int cc93) { return 0.2f * float(std::clamp(cc93, 0, 127)) / 127.0f; }
+float reverb_send_for_cc(int cc91) { return 0.2f * float(std::clamp(cc91, 0, 127)) / 128.0f; }
+float chorus_send_for_cc(int cc93) { return 0.2f * float(std::clamp(cc93, 0, 127)) / 128.0f; }
 
 }  // namespace timbrel

@@ -21,7 +21,7 @@
 // - A channel starts with CC91 = 0 and CC93 = 0 (the XG default of 40 for CC91 is left commented
 //   out: "most people preferred having it at zero").
 // - The SF2 default modulators map CC91 -> reverb send and CC93 -> chorus send, linear unipolar,
-//   amount 200 tenths of a percent: send = 0.2 * cc / 127 (range 127), so CC 127 sends 20%.
+//   amount 200 tenths of a percent: send = 0.2 * cc / 128 (fluid_mod.c: range 128, for RP-036 centring), so CC 127 sends 19.8%.
 // - FluidR3_GM's presets add their own send generators (reverbEffectsSend, chorusEffectsSend,
 //   added to the modulators): 177 of 189 presets carry some, e.g. piano 10% reverb, strings and
 //   winds 15%, drum kit 2-10% by key, lead/pad chorus up to 100%. FluidSynth's renders of a file
@@ -113,7 +113,7 @@ class Room {
 };
 
 // The send level (0..1 linear) a voice gets from its channel's CC91 / CC93 value, as FluidSynth's
-// default modulators map them (0.2 * cc / 127); a preset's own send generator adds to it.
+// default modulators map them (0.2 * cc / 128); a preset's own send generator adds to it.
 float reverb_send_for_cc(int cc91);
 float chorus_send_for_cc(int cc93);
 
