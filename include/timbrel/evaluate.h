@@ -124,14 +124,21 @@ struct TimbreSweepOptions {
 
 TIMBREL_API std::string sweep_timbre_model(const TimbreSweepOptions& options);
 
-// --- A render beside the truth (`timbrel eval song`): `ours` (16 kHz mono) and FluidSynth's render
-// of `sequence` through `soundfont`: energy below 30 Hz, spectral centroid, loudness range, band
-// shares; with `png`, both spectrograms (ours above) written there.
+// --- A render beside the truth (`timbrel eval song`): `ours` (interleaved, at `sample_rate` with
+// `channels`) and FluidSynth's render of `sequence` through `soundfont` at the same rate and
+// channels, every controller of the sequence sent to it. Per side: the energy shares of 0-8, 8-16
+// and 16-24 kHz (all channels), each channel's RMS level, EBU R128 integrated loudness, true peak
+// and loudness range; and, on the mono mix at 16 kHz, what it reported before: energy below 30 Hz,
+// spectral centroid, loudness range of 50 ms levels, 3-5 / 5-7.5 / 3-7.5 kHz shares, sample peak.
+// With `png`, both spectrograms (ours above) written there. A JSON object.
 struct SongComparisonOptions {
   std::string soundfont;
   std::string png;               // "" = none
   size_t notes = 0;              // reported as given (e.g. the render's note count)
   std::string subject = "song";  // names the input in the report and in errors
+  int sample_rate = 48000;       // of `ours`, and the truth's
+  int channels = 2;              // of `ours` (1 or 2), and the truth's
+  bool effects = true;           // the truth with FluidSynth's default reverb and chorus (as a listener hears it)
 };
 TIMBREL_API std::string compare_with_soundfont(std::vector<float> ours, const NoteSequence& sequence,
                                                const SongComparisonOptions& options);

@@ -19,6 +19,10 @@ std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& prese
   unavailable(preset.soundfont);
 }
 
+std::vector<float> render_sequence_with_soundfont(const NoteSequence&, const std::string& soundfont, const SoundFontSongOptions&) {
+  unavailable(soundfont);
+}
+
 std::vector<float> render_sequence_with_soundfont(const NoteSequence&, const std::string& soundfont) { unavailable(soundfont); }
 
 }  // namespace timbrel::train
