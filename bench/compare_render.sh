@@ -14,9 +14,9 @@ trap 'rm -rf "$out"' EXIT
 seconds() { local t0=$EPOCHREALTIME; "$@" > "$out/log" 2>&1; awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 for run in 1 2; do
   t=$(seconds "$build/timbrel" render --force "$tune" -o "$out/timbrel.wav" --timbre preset:Flute)
-  echo "run $run: timbrel render (gm-timbres, CPU, incl. model load): $t s   [$(tail -1 "$out/log")]"
+  echo "run $run: timbrel render (gm-timbres, CPU, 48 kHz stereo with room, incl. model load): $t s   [$(tail -1 "$out/log")]"
   if command -v fluidsynth > /dev/null && [[ -f $sf ]]; then
-    t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 16000 "$sf" "$tune")
-    echo "run $run: fluidsynth (FluidR3_GM, 16 kHz): $t s"
+    t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 48000 "$sf" "$tune")
+    echo "run $run: fluidsynth (FluidR3_GM, 48 kHz stereo, its reverb and chorus): $t s"
   fi
 done
