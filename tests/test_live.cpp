@@ -13,7 +13,9 @@
 #include "jack_server.h"
 #include "render/ddsp_song.h"
 #include "render/live_synth.h"
+#include "render/gm_sends.h"
 #include "render/note_renderer.h"
+#include "render/room.h"
 #include "render/sustain.h"
 #include "test_util.h"
 #include "timbrel/error.h"
@@ -233,7 +235,9 @@ TEST_F(LiveDdsp, AHeldKeySoundsSteadilyForAsLongAsItIsHeld) {
   // (measured: 0.4-1.8 dB; loops of any length with equal-power seams: up to 5.1 dB).
   for (int pitch = synth.lowest_pitch(); pitch <= synth.highest_pitch(); pitch += 2)
     EXPECT_LT(level_swing_db(synth, pitch), 2.0) << pitch;
-  // Released: silent after the release (0.3 s) but for the DC blocker's tail.
+  // Released: silent after the release (0.3 s) but for the DC blocker's tail (dry: the violin's
+  // own reverb send would ring on).
+  synth.control_change(gm::kReverbSend, 0);
   synth.note_on(69, 100);
   run(synth, 48000);
   synth.note_off(69);
@@ -623,6 +627,27 @@ TEST(LiveControls, ReverbAndChorusSendsFeedTheRoom) {
   EXPECT_NEAR(db(tail40, tail127), 20 * std::log10(40.0 / 127), 0.5);  // the room is linear in its send
   EXPECT_GT(chorus_right, 1e-2);  // the chorus returns on both sides while the note sounds
   std::printf("right side held: CC91 40 %.2g, CC91 127 %.2g; chorus tail %.2g\n", right40, right127, chorus_tail);
+}
+
+// A "program:N" timbre sends its FluidR3 preset's own reverb (gm_sends.h) until the channel sends
+// CC91, which then replaces it: as render's voices.
+TEST(LiveControls, ATimbresOwnSendsHoldUntilTheChannelSendsItsOwn) {
+  const DdspBank bank(std::string(TIMBREL_SOURCE_DIR) + "/models/ddsp-gm");
+  auto tail = [&](int cc91) {
+    LiveSynth synth(ddsp_instrument(bank, {}), int(kRate), "program:40");  // violin: 15% reverb of its own
+    if (cc91 >= 0) synth.control_change(gm::kReverbSend, cc91);
+    synth.note_on(60, 100);
+    run_stereo(synth, size_t(0.5 * kRate));
+    synth.note_off(60);
+    const std::vector<float> after = run_stereo(synth, size_t(1.0 * kRate));
+    return std::hypot(rms(side(after, 0), 24000, 48000), rms(side(after, 1), 24000, 48000));
+  };
+  const double own = tail(-1), zero = tail(0), full = tail(127);
+  std::printf("violin tail 0.5-1 s after the key: its own send %.2g, CC91 0 %.2g, CC91 127 %.2g (%.2f dB, want %.2f)\n", own, zero, full,
+              db(own, full), 20 * std::log10(gm::program_sends(40).reverb / reverb_send_for_cc(127)));
+  EXPECT_GT(gm::program_sends(40).reverb, 0.0f);
+  EXPECT_LT(zero, 1e-5);
+  EXPECT_NEAR(db(own, full), 20 * std::log10(gm::program_sends(40).reverb / reverb_send_for_cc(127)), 0.5);
 }
 
 // A GANSynth note bent +2 semitones: its period shrinks by 2^(2/12).

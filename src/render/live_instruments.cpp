@@ -111,6 +111,7 @@ class DdspInstrument final : public LiveInstrument {
   int batch() const override { return 128; }
   bool periodic() const override { return true; }
   bool decays(const std::string& timbre) const override { return resolve(timbre).decays(); }
+  int gm_program(const std::string& timbre) const override { return resolve(timbre).program; }  // presets too
 
  private:
   // A timbre's voice and the General MIDI program it plays (-1: a preset without one).

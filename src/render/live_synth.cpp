@@ -8,11 +8,13 @@
 
 #include "render/note_level.h"
 #include "render/note_renderer.h"
+#include "render/gm_sends.h"
 #include "render/room.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
+#include "timbrel/timbre_spec.h"
 
 namespace timbrel {
 
@@ -21,6 +23,7 @@ namespace timbrel {
 struct LiveSynth::Cache {
   std::string timbre;
   int min_pitch = 0, max_pitch = 0;
+  gm::BaseSends sends{0.0f, 0.0f};  // the instrument's own, until a channel sends CC91 / CC93
   std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
 };
 
@@ -65,6 +68,12 @@ SustainLoop sustain_for(int pitch, int rate, bool periodic) {
 
 }  // namespace
 
+int LiveInstrument::gm_program(const std::string& timbre) const {
+  if (timbre.rfind("program:", 0) != 0) return -1;  // an instrument's own spec forms are not TimbreSpecs
+  const TimbreSpec spec = parse_timbre_spec(timbre);
+  return spec.kind == TimbreSpec::Kind::Program ? spec.program : -1;
+}
+
 LiveSynth::LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& o)
     : LiveSynth(gansynth_instrument(model, o), sample_rate, timbre, o) {}
 
@@ -77,12 +86,12 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
   release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
   cut_frames_ = std::max<size_t>(1, size_t(kCutSeconds * rate_));
   smoothing_ = 1.0 - std::exp(-1.0 / (kSmoothingSeconds * rate_));
-  for (Channel& c : channels_) settle(c);
   if (o.room) room_ = std::make_unique<Room>(sample_rate);
   programs_ = instrument_->programs();
   instrument_->check_timbre(timbre);  // a bad spec fails here, before any rendering
   current_ = build_cache(timbre);
   playing_ = current_;
+  for (Channel& c : channels_) settle(c);
   worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -104,6 +113,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   const auto t0 = std::chrono::steady_clock::now();
   auto cache = std::make_unique<Cache>();
   cache->timbre = timbre;
+  cache->sends = gm::program_sends(instrument_->gm_program(timbre));
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
   const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
   const bool decays = instrument_->decays(timbre);
@@ -351,7 +361,7 @@ void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
 void LiveSynth::pan_channel(Channel& c, float* stereo, size_t n) noexcept {
   const gm::PanGains pan = c.controls.pan_gains();
   const float gain = c.controls.gain(), left = pan.left, right = pan.right, a = float(smoothing_);
-  const float reverb = reverb_send_for_cc(c.controls.reverb), chorus = chorus_send_for_cc(c.controls.chorus);
+  const auto [reverb, chorus] = send_levels(c);
   for (size_t i = 0; i < n; ++i) {
     c.gain += (gain - c.gain) * a, c.left += (left - c.left) * a, c.right += (right - c.right) * a;
     c.reverb += (reverb - c.reverb) * a, c.chorus += (chorus - c.chorus) * a;
@@ -364,11 +374,17 @@ void LiveSynth::pan_channel(Channel& c, float* stereo, size_t n) noexcept {
   snap(c.gain, gain), snap(c.left, left), snap(c.right, right), snap(c.reverb, reverb), snap(c.chorus, chorus);
 }
 
+// CC91 / CC93 once the channel has sent them, else the playing timbre's own sends (as render's voices).
+std::pair<float, float> LiveSynth::send_levels(const Channel& c) const noexcept {
+  return {c.controls.reverb_set ? reverb_send_for_cc(c.controls.reverb) : current_->sends.reverb,
+          c.controls.chorus_set ? chorus_send_for_cc(c.controls.chorus) : current_->sends.chorus};
+}
+
 // A silent channel takes its controllers' values at once: nothing sounds to click.
 void LiveSynth::settle(Channel& c) noexcept {
   const gm::PanGains pan = c.controls.pan_gains();
   c.gain = c.controls.gain(), c.left = pan.left, c.right = pan.right;
-  c.reverb = reverb_send_for_cc(c.controls.reverb), c.chorus = chorus_send_for_cc(c.controls.chorus);
+  std::tie(c.reverb, c.chorus) = send_levels(c);
   c.bend = c.controls.bend_semitones();
   c.vibrato = c.controls.vibrato_cents() / 100.0;
 }

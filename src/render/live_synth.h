@@ -57,6 +57,9 @@ class LiveInstrument {
   // True when `timbre`'s held notes die away by themselves (a struck or plucked DDSP preset): the
   // whole note is played once, fading out over its last 0.1 s, and a longer hold is silent.
   virtual bool decays(const std::string& /*timbre*/) const { return false; }
+  // The General MIDI program `timbre` plays, for its instrument's own reverb and chorus sends
+  // (gm_sends.h); -1 when none (default: N of "program:N").
+  virtual int gm_program(const std::string& timbre) const;
 };
 
 // GANSynth's notes through the options' phase reconstruction and spectral backends.
@@ -70,7 +73,8 @@ std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const Ddsp
 // The synth takes every General MIDI controller a keyboard sends, per MIDI channel (all 16; one
 // timbre for all): CC7/CC11 gain and CC10 pan (smoothed over a few ms), CC64 sustain, pitch bend
 // in the RPN 0 range with CC1 vibrato on top (the cached note read at a fractional position),
-// CC91/CC93 reverb and chorus sends into one Room (render/room.h), CC121 reset all controllers,
+// CC91/CC93 reverb and chorus sends into one Room (render/room.h; until a channel sends them, the
+// timbre's GM program's own sends, as render's), CC121 reset all controllers,
 // CC120 all sound off, CC123 all notes off. Output is stereo.
 class LiveSynth final : public RealtimeSource {
  public:
@@ -145,6 +149,7 @@ class LiveSynth final : public RealtimeSource {
   void mix_voice(Voice& v, const double* steps, size_t frames) noexcept;
   void pan_channel(Channel& c, float* stereo, size_t frames) noexcept;
   void settle(Channel& c) noexcept;
+  std::pair<float, float> send_levels(const Channel& c) const noexcept;  // reverb, chorus
 
   std::unique_ptr<LiveInstrument> instrument_;
   const int rate_;
