@@ -60,6 +60,7 @@ struct LivePlayOptions {
   MidiBackend midi_api = MidiBackend::Auto;
   double seconds = 0;                 // 0 = until interrupted
   double attack = 0.010, release = 0.3;
+  bool room = true;  // false: no reverb or chorus whatever CC91/CC93 say
   InverseOptions inverse = generated_note_inverse();
   SpectralBackend spectral;  // where the cache's spectrograms become audio (empty: the CPU)
   SpectralBackend device_spectral;

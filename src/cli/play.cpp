@@ -77,6 +77,7 @@ void play_live_input(const PlayFlags& p) {
   o.seconds = p.seconds;
   o.attack = p.song.attack;
   o.release = p.song.release;
+  o.room = !p.song.dry;
   o.inverse.phase = parse_phase_method(p.song.phase, "--phase");
   o.record = p.record;
   o.record_format = parse_sample_format(p.song.bit_depth, "--bit-depth");

@@ -184,6 +184,7 @@ LiveOptions live_options(const LivePlayOptions& o) {
   LiveOptions lo;
   lo.attack = o.attack;
   lo.release = o.release;
+  lo.room = o.room;
   lo.inverse = o.inverse;
   lo.spectral = o.spectral;
   lo.device_spectral = o.device_spectral;
