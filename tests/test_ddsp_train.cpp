@@ -132,6 +132,8 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
 
   Ddsp model = Ddsp::load(out);
   EXPECT_EQ(model.info().format, "timbrel ddsp");
+  EXPECT_EQ(model.info().sample_rate, 16000);  // the note set's rate, 250 frames a second
+  EXPECT_EQ(model.info().hop, 64);
   ASSERT_EQ(model.info().presets.size(), 2u);
   EXPECT_EQ(model.info().settings, "model card");
   EXPECT_TRUE(model.preset_for_program(73).second);
@@ -188,6 +190,9 @@ TEST(DdspTraining, TrainsResumesShipsAndPlays) {
   NoteRenderOptions ro;
   ro.engine = TimbreEngine::Ddsp;
   ro.ddsp.vibrato_cents = 0;
+  ro.sample_rate = kRate;  // the model's own rate, mono and dry: the partials as it plays them
+  ro.channels = 1;
+  ro.room = false;
   const Audio a = engine.render(seq, ro);
   EXPECT_GT(train::peak_db(a.samples), -40);  // levels are calibrated even for an untrained decoder
   // The f0 drives the oscillators, trained or not: the strongest partial is a harmonic of E4.

@@ -2,7 +2,8 @@
 // Note sets, what the timbre trainers learn from (`timbrel dataset notes`): single notes of
 // SoundFont presets (libfluidsynth, reverb and chorus off: 3 s held + 1 s release) or of a folder
 // of recordings, stored as index.json + spectrograms.npy (float16 [N, 128, 1024, 2]) + audio.npy
-// (float16 [N, 64000]). The split keeps whole presets out ("test") and some (preset, pitch) pairs
+// (float16 [N, 64000]: 4 s at 16 kHz). Sets at another rate (48 kHz, for DDSP) hold audio.npy
+// [N, 4 x rate] and no spectrograms (GANSynth's are 16 kHz). The split keeps whole presets out ("test") and some (preset, pitch) pairs
 // of the others out ("validation").
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,7 @@ struct NoteSetOptions {
   bool drums = false;  // bank-128 kits at GM drum notes instead of melodic presets
   int min_pitch = 24, max_pitch = 84;
   std::vector<int> velocities{100};
+  int sample_rate = 16000;    // 16000 (GANSynth and DDSP) or e.g. 48000 (DDSP only): index.json records it
   std::vector<int> programs;  // only these GM programs (empty: all)
   int max_presets = 0;        // 0: all
   double test_fraction = 0.1;

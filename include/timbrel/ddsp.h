@@ -1,6 +1,6 @@
 #pragma once
 // DDSP (Engel et al. 2020), the second timbre engine: per-frame f0 and loudness (250 frames a
-// second at 16 kHz, hop 64) -> a decoder's harmonic amplitudes, harmonic distribution and noise
+// second: hop 64 at 16 kHz, 192 at 48 kHz) -> a decoder's harmonic amplitudes, harmonic distribution and noise
 // magnitudes -> harmonic + filtered-noise synthesis, in tune by construction and of any length.
 // Loads Magenta's DDSP TF.js graph models (model.json with "format": "graph-model" + its shard:
 // the decoder's weights are taken by name and shape; the graph's synthesizers are the ones in
@@ -18,7 +18,7 @@ namespace timbrel {
 
 struct TIMBREL_API DdspInfo {
   std::string format;  // "tfjs graph"
-  int sample_rate = 16000, hop = 64;  // 250 frames a second
+  int sample_rate = 16000, hop = 64;  // 250 frames a second; models trained here: the card's (16 or 48 kHz)
   int harmonics = 60, noise_bands = 65;
   int window_frames = 1250, window_step = 1000;  // the decoder reads 5 s windows 4 s apart
   int64_t parameters = 0;

@@ -54,6 +54,10 @@ void add_dataset(CLI::App& app, Status&) {
   cmd->add_flag("--drums", o->drums, "Render the drum kits (bank 128) at GM drum notes (default pitches 35..81)");
   cmd->add_option("--pitches", *pitches, "MIDI range LOW..HIGH (default 24..84)");
   cmd->add_option("--velocities", o->velocities, "Velocities (default 100)")->delimiter(',');
+  cmd->add_option("--sample-rate", o->sample_rate,
+                  "Hz of the stored notes; GANSynth trains on 16000 only, DDSP on any multiple of 250 (48000: "
+                  "harmonics and noise up to 20-24 kHz; no spectrograms are stored)")
+      ->default_val(16000);
   cmd->add_option("--programs", o->programs, "Only these GM programs (0-based), e.g. 0,40,73")->delimiter(',');
   cmd->add_option("--max-presets", o->max_presets, "At most this many presets (first in bank:program order)");
   cmd->add_option("--test-fraction", o->test_fraction, "Fraction of presets held out entirely")->default_val(0.1);

@@ -59,7 +59,8 @@ void run_ddsp_pitch(const Flags& o) {
   r.ddsp.vibrato_cents = o.vibrato;
   r.ddsp.learned_envelopes = !o.flat_envelope;
   r.subject = "--pitch";
-  r.sample_rate = kNoteSampleRate;  // one dry note at the model's rate, as GANSynth's notes
+  // One dry note at the model's rate (16 kHz, or a 48 kHz model's 48 kHz), as GANSynth's notes.
+  r.sample_rate = is_ddsp_model(o.model) ? engine.ddsp_model().info().sample_rate : kNoteSampleRate;
   r.channels = 1;
   r.room = false;
   const Audio a = engine.render(seq, r);

@@ -110,6 +110,18 @@ void read_envelopes(const nlohmann::json& card, const std::string& subject, Ddsp
   }
 }
 
+// The card's sample rate and hop (cards before 48 kHz models have neither: 16 kHz, hop 64). The
+// decoder runs at 250 frames a second whatever the rate; its windows are counted in frames.
+void read_rate(const nlohmann::json& card, const std::string& subject, DdspInfo& info) {
+  const nlohmann::json rate = card.value("sample_rate", nlohmann::json(16000)), hop = card.value("hop", nlohmann::json(64));
+  if (!rate.is_number_integer() || !hop.is_number_integer()) throw Error(subject, "sample_rate and hop must be integers");
+  info.sample_rate = rate.get<int>();
+  info.hop = hop.get<int>();
+  if (info.sample_rate < 8000 || info.sample_rate > 192000) throw Error(subject, "sample_rate " + std::to_string(info.sample_rate) + " is outside 8000..192000");
+  if (info.hop < 1 || info.sample_rate != info.hop * 250)
+    throw Error(subject, "hop " + std::to_string(info.hop) + " does not make 250 frames a second at " + std::to_string(info.sample_rate) + " Hz");
+}
+
 // A model trained here: model.json ("architecture": "ddsp", hparams, presets, programs,
 // statistics) + weights.safetensors.
 void load_trained(const std::string& path, detail::DdspImpl& impl) {
@@ -122,6 +134,7 @@ void load_trained(const std::string& path, detail::DdspImpl& impl) {
   info.format = "timbrel ddsp";
   info.harmonics = config.harmonics;
   info.noise_bands = config.noise_bands;
+  read_rate(folder.card, card, info);
   const nlohmann::json presets = folder.card.value("presets", nlohmann::json::array());
   if (!presets.is_array() || int(presets.size()) != config.instruments)
     throw Error(card, "needs \"presets\": one name per instrument embedding (" + std::to_string(config.instruments) + ")");

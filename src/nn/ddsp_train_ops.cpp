@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "synth/oscillator_bank_ops.h"
 #include "timbrel/error.h"
 
 namespace timbrel::nn {
@@ -39,9 +40,9 @@ torch::Tensor upsample_linear(const torch::Tensor& f0, int hop) {
 torch::Tensor harmonic_audio(const torch::Tensor& f0_hz, const torch::Tensor& amplitude, const torch::Tensor& distribution,
                              int sample_rate, int hop) {
   const int64_t H = distribution.size(2);
-  const double nyquist = sample_rate / 2.0;
+  const double nyquist = synth::harmonic_cutoff_hz(float(sample_rate));
   const torch::Tensor k = torch::arange(1, H + 1, f0_hz.options());
-  // Harmonics at or above Nyquist are zeroed and the rest renormalised.
+  // Harmonics at or above Nyquist (at most 20 kHz) are zeroed and the rest renormalised.
   const torch::Tensor audible = (f0_hz.unsqueeze(2) * k < nyquist).to(distribution.scalar_type());
   torch::Tensor dist = distribution * audible;
   dist = dist / dist.sum(2, true).clamp_min(1e-7);
@@ -65,7 +66,8 @@ torch::Tensor filtered_noise_audio(const torch::Tensor& magnitudes, const torch:
   // Zero-phase response (inverse real DFT), made causal (rolled by half) and Hann-windowed.
   const torch::Tensor zero_phase = torch::fft::irfft(torch::complex(magnitudes, torch::zeros_like(magnitudes)), taps, -1);
   const torch::Tensor ir = torch::roll(zero_phase, taps / 2, -1) * hann(taps, magnitudes.options());
-  const int64_t n_fft = 256;
+  int64_t n_fft = 256;  // a power of two holding a hop's full response (no circular wrap)
+  while (n_fft < hop + taps - 1) n_fft *= 2;
   const torch::Tensor frames = noise.reshape({B, T, hop});
   const torch::Tensor y = torch::fft::irfft(torch::fft::rfft(frames, n_fft, -1) * torch::fft::rfft(ir, n_fft, -1), n_fft, -1);  // [B, T, n_fft]
   // Overlap-add the frames' responses hop apart, then take the graph's delay into account.
@@ -87,6 +89,12 @@ torch::Tensor multiscale_spectral_loss(const torch::Tensor& audio, const torch::
     loss = loss + torch::mean(torch::abs(s - t)) + torch::mean(torch::abs(torch::log(s + 1e-7) - torch::log(t + 1e-7)));
   }
   return loss;
+}
+
+std::vector<int> spectral_loss_fft_sizes(int sample_rate) {
+  std::vector<int> sizes;
+  for (int n : {2048, 1024, 512, 256, 128, 64}) sizes.push_back(2 * int(std::lround(n * (sample_rate / 16000.0) / 2)));
+  return sizes;
 }
 
 torch::Tensor a_weighted_loudness(const torch::Tensor& audio, int sample_rate, int hop, int n_fft) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "spectral/fast_math.h"
+#include "synth/oscillator_bank_ops.h"
 #include "timbrel/error.h"
 
 namespace timbrel::synth {
@@ -64,7 +65,7 @@ void HarmonicSynth::reset() {
 }
 
 void HarmonicSynth::harmonic_amplitudes(float f0_hz, float amplitude, const float* distribution, std::vector<float>& a) const {
-  const float nyquist = 0.5f * float(sample_rate_);
+  const float nyquist = harmonic_cutoff_hz(float(sample_rate_));
   float sum = 0;
   for (int k = 0; k < harmonics_; ++k) {
     const float w = distribution[k];
@@ -101,7 +102,7 @@ void HarmonicSynth::render_hop(const std::vector<float>& amp_from, const std::ve
                                float* out) {
   // The graph multiplies by float(2 pi) x float(1 / rate) (0.00039269912 at 16 kHz, one ulp above
   // float(2 pi / rate)): one ulp of drift costs ~25 dB against magenta.js over 4 s.
-  const float nyquist = 0.5f * float(sample_rate_), rad_per_hz = kTwoPi * (1.0f / float(sample_rate_)), step = 1.0f / float(hop_);
+  const float nyquist = harmonic_cutoff_hz(float(sample_rate_)), rad_per_hz = kTwoPi * (1.0f / float(sample_rate_)), step = 1.0f / float(hop_);
   const int n = harmonics_;
   float* sum = chunk_sum_.data();
   const float* off = offset_mod_.data();

@@ -1,7 +1,7 @@
 #pragma once
 // DDSP's harmonic synthesizer (Engel et al. 2020) as Magenta's DDSP graphs compute it, streamed
 // frame by frame: per frame an f0, an overall amplitude and a distribution over the harmonics.
-// The distribution is zeroed at and above Nyquist and renormalised; between two frames the
+// The distribution is zeroed at and above Nyquist (at most 20 kHz: harmonic_cutoff_hz) and renormalised; between two frames the
 // amplitudes cross-fade with a Hann window (DDSP's upsample_with_windows: hop samples, window of
 // twice the hop) and the frequencies move linearly (a bilinear resize); a harmonic is silent for
 // any sample where its frequency reaches Nyquist; the phase is the running sum of the

@@ -33,7 +33,7 @@ OscillatorBank::OscillatorBank(int voices, int harmonics, int sample_rate, int h
 void OscillatorBank::start(int v, float f0, float amplitude, const float* distribution) {
   if (v < 0 || v >= voices_) throw Error("voice", std::to_string(v) + " is outside the bank's " + std::to_string(voices_));
   last_f0_[size_t(v)] = f0;
-  frame_amplitudes(f0, amplitude, distribution, harmonics_, float(sample_rate_) / 2, last_amps_.data() + size_t(v) * size_t(harmonics_));
+  frame_amplitudes(f0, amplitude, distribution, harmonics_, harmonic_cutoff_hz(float(sample_rate_)), last_amps_.data() + size_t(v) * size_t(harmonics_));
   phase_[size_t(v)] = 0;
 }
 
@@ -46,7 +46,7 @@ void OscillatorBank::push(int frames, const float* f0, const float* amplitude, c
   b.f0.resize(size_t(voices_) * (F + 1));
   b.amplitudes.resize(size_t(voices_) * (F + 1) * H);
   b.starts.resize(size_t(voices_) * F);
-  const float nyquist = float(sample_rate_) / 2;
+  const float nyquist = harmonic_cutoff_hz(float(sample_rate_));
   for (size_t v = 0; v < size_t(voices_); ++v) {
     float* f = b.f0.data() + v * (F + 1);
     float* a = b.amplitudes.data() + v * (F + 1) * H;

@@ -13,6 +13,10 @@
 
 namespace timbrel::synth {
 
+// The highest harmonic frequency (exclusive) a DDSP synthesizer plays: Nyquist, and at most
+// 20 kHz (a 48 kHz model leaves 20..24 kHz, where nothing is heard but aliasing starts, to noise).
+TIMBREL_HD float harmonic_cutoff_hz(float sample_rate) { return 0.5f * sample_rate < 20000.0f ? 0.5f * sample_rate : 20000.0f; }
+
 // Frame (v, f): amplitude x distribution with harmonics at or above Nyquist zeroed and the rest
 // renormalised (as the graph does), into out[H].
 TIMBREL_HD void frame_amplitudes(float f0, float amplitude, const float* distribution, int harmonics, float nyquist, float* out) {
@@ -40,7 +44,7 @@ TIMBREL_HD float oscillator_sample(int m, int hop, float a, float b, const float
   const float f = a + (b - a) * float(m) / float(hop);
   // Inclusive running sum: sample m has advanced m + 1 steps since the hop began.
   const float cycles = start + (float(m + 1) * a + (b - a) * float(m) * float(m + 1) / (2.0f * float(hop))) / sample_rate;
-  const float nyquist = sample_rate / 2;
+  const float nyquist = harmonic_cutoff_hz(sample_rate);
   float out = 0;
   for (int k = 1; k <= harmonics && f * float(k) < nyquist; ++k) {
     const float c = cycles * float(k);

@@ -13,6 +13,7 @@
 #include "nn/ddsp_train_ops.h"
 #include "nn/model_folder.h"
 #include "timbrel/error.h"
+#include "timbrel/sound_file.h"
 #include "train/data_parallel.h"
 #include "train/note_dataset.h"
 #include "train/train_util.h"
@@ -25,15 +26,31 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kRate = 16000, kHop = 64, kNoteSamples = 64000, kNoteFrames = kNoteSamples / kHop;
-constexpr int kHeldFrames = 3 * kRate / kHop;  // note sets hold each note 3 s, then release it
+// The decoder runs at 250 frames a second at any rate (hop = rate / 250: 64 at 16 kHz, 192 at
+// 48 kHz); a note (4 s) is 1000 frames, held for 750 (note sets hold each note 3 s).
+constexpr int kFrameRate = 250, kNoteFrames = 4 * kFrameRate, kHeldFrames = 3 * kFrameRate;
+// Loudness is DDSP's of the note at 16 kHz (FFT 2048, hop 64) at every rate, so that the
+// decoder's input and the card's statistics mean what they mean for 16 kHz models.
+constexpr int kLoudnessRate = 16000, kLoudnessHop = kLoudnessRate / kFrameRate;
 
 double midi_hz(double pitch) { return 440.0 * std::pow(2.0, (pitch - 69) / 12); }
 
 torch::Tensor note_audio(const NoteSet& set, size_t i) {
-  torch::Tensor half = torch::empty({kNoteSamples}, torch::kHalf);
-  std::memcpy(half.data_ptr(), set.audio(i), size_t(kNoteSamples) * 2);
+  torch::Tensor half = torch::empty({int64_t(set.samples())}, torch::kHalf);
+  std::memcpy(half.data_ptr(), set.audio(i), set.samples() * 2);
   return half.to(torch::kFloat);
+}
+
+// Note i at 16 kHz (itself when the set is), for its loudness.
+torch::Tensor loudness_audio(const NoteSet& set, size_t i) {
+  torch::Tensor a = note_audio(set, i);
+  if (set.sample_rate() == kLoudnessRate) return a;
+  Audio in;
+  in.sample_rate = set.sample_rate();
+  in.samples.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+  Audio low = resample(in, kLoudnessRate);
+  low.samples.resize(size_t(kNoteFrames * kLoudnessHop), 0.0f);
+  return torch::from_blob(low.samples.data(), {int64_t(low.samples.size())}, torch::kFloat).clone();
 }
 
 // DDSP's loudness of every note, [notes, frames]; cached beside the checkpoint (it takes a while).
@@ -50,8 +67,8 @@ torch::Tensor note_loudness(const NoteSet& set, const std::string& cache, const 
   for (size_t first = 0; first < set.size(); first += 32) {
     const size_t n = std::min<size_t>(32, set.size() - first);
     std::vector<torch::Tensor> rows;
-    for (size_t i = first; i < first + n; ++i) rows.push_back(note_audio(set, i));
-    out.narrow(0, int64_t(first), int64_t(n)).copy_(nn::a_weighted_loudness(torch::stack(rows), kRate, kHop));
+    for (size_t i = first; i < first + n; ++i) rows.push_back(loudness_audio(set, i));
+    out.narrow(0, int64_t(first), int64_t(n)).copy_(nn::a_weighted_loudness(torch::stack(rows), kLoudnessRate, kLoudnessHop));
   }
   if (!dp.env().leader()) return out;  // every rank measures; rank 0 keeps the cache
   fs::create_directories(fs::path(cache).parent_path());
@@ -70,6 +87,10 @@ class DdspRun {
   DdspRun(const DdspTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
       : o_(o), dp_(dp), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
     if (set_.kind() != "melodic") throw Error(o.data_dir, "is a drum note set; DDSP trains on pitched notes");
+    if (set_.sample_rate() % kFrameRate != 0)
+      throw Error(o.data_dir, "holds " + std::to_string(set_.sample_rate()) + " Hz notes; DDSP needs a multiple of 250 Hz");
+    rate_ = set_.sample_rate();
+    hop_ = rate_ / kFrameRate;
     const bool resuming = o.resume && fs::exists(ckpt_ + "/model.json");
     nn::TensorMap tensors;
     if (resuming) {
@@ -132,7 +153,7 @@ class DdspRun {
     size_t count = 0;
     std::vector<std::pair<size_t, int>> chunk;
     for (size_t i = 0; i < validation_.size() && count + chunk.size() < limit; i += stride) {
-      chunk.push_back({validation_[i], kRate / kHop / 2});
+      chunk.push_back({validation_[i], kFrameRate / 2});
       if (chunk.size() == size_t(o_.batch)) {
         sum += loss_of(chunk, 1, 0, chunk.size()).item<double>() * double(chunk.size()), count += chunk.size();
         chunk.clear();
@@ -165,7 +186,7 @@ class DdspRun {
   }
 
  private:
-  int crop_frames() const { return int(std::lround(o_.crop_seconds * kRate / kHop)); }
+  int crop_frames() const { return int(std::lround(o_.crop_seconds * kFrameRate)); }
   // A quarter of the crops start at the onset (attacks are short and matter); the rest anywhere.
   int random_start() {
     const int last = kNoteFrames - crop_frames();
@@ -202,12 +223,12 @@ class DdspRun {
 
   Crops make_crops(const std::vector<std::pair<size_t, int>>& crops) const {
     const int64_t B = int64_t(crops.size()), C = crop_frames();
-    Crops c{torch::empty({B, C}), torch::empty({B, C}), torch::empty({B, C * kHop}), torch::empty({B}, torch::kLong)};
+    Crops c{torch::empty({B, C}), torch::empty({B, C}), torch::empty({B, C * hop_}), torch::empty({B}, torch::kLong)};
     for (int64_t b = 0; b < B; ++b) {
       const auto [note, start] = crops[size_t(b)];
       c.f0[b].fill_(midi_hz(set_.note(note).pitch));
       c.loudness[b].copy_(loudness_[int64_t(note)].narrow(0, start, C));
-      c.target[b].copy_(note_audio(set_, note).narrow(0, int64_t(start) * kHop, C * kHop));
+      c.target[b].copy_(note_audio(set_, note).narrow(0, int64_t(start) * hop_, C * hop_));
       c.preset[b] = int64_t(preset_of_[note]);
     }
     return c;
@@ -226,9 +247,9 @@ class DdspRun {
       auto gen = at::make_generator<at::CPUGeneratorImpl>(uint64_t(noise_seed));
       noise = (torch::rand({int64_t(all.size()), c.target.size(1)}, gen) * 2 - 1).narrow(0, int64_t(first), int64_t(last - first));
     }
-    torch::Tensor audio = nn::harmonic_audio(c.f0, out.amplitude, out.distribution, kRate, kHop);
-    if (with_noise) audio = audio + nn::filtered_noise_audio(out.noise, noise, kHop);
-    return nn::multiscale_spectral_loss(audio, c.target);
+    torch::Tensor audio = nn::harmonic_audio(c.f0, out.amplitude, out.distribution, rate_, hop_);
+    if (with_noise) audio = audio + nn::filtered_noise_audio(out.noise, noise, hop_);
+    return nn::multiscale_spectral_loss(audio, c.target, nn::spectral_loss_fft_sizes(rate_));
   }
 
   // Loudness and pitch statistics of the training notes (magenta.js's settings): the mean of each
@@ -247,7 +268,7 @@ class DdspRun {
     const double n = double(train_.size());
     return {{"max_loudness_db", max_sum / n}, {"mean_loudness_db", mean_sum / n}, {"mean_pitch", pitch_sum / n},
             {"min_pitch", lo}, {"max_pitch", hi},
-            {"loudness", "DDSP's A-weighted loudness (FFT 2048, frames centred every 64 samples, -20.7 dB, floor -120 dB)"}};
+            {"loudness", "DDSP's A-weighted loudness of the note at 16 kHz (FFT 2048, frames centred every 64 samples, -20.7 dB, floor -120 dB)"}};
   }
 
   // Each preset's held-note loudness shape: for each frame of the held part, the median over its
@@ -257,7 +278,7 @@ class DdspRun {
   // than FluidSynth's (-35 against -18 dB after 0.4 s at MIDI 80): DDSP's loudness (a mean of dB
   // over bins) falls much faster than the level, and this decoder follows it too far there.
   nlohmann::json envelopes() const {
-    constexpr int kEnvelopeRate = 50, kStride = kRate / kHop / kEnvelopeRate;
+    constexpr int kEnvelopeRate = 50, kStride = kFrameRate / kEnvelopeRate;
     std::vector<std::vector<torch::Tensor>> shapes_of(presets_.size());
     for (size_t i : train_) {
       if (preset_of_[i] < 0) continue;
@@ -287,8 +308,8 @@ class DdspRun {
         {"architecture", "ddsp"},
         {"format_version", 1},
         {"hparams", nn::ddsp_config_json(config_)},
-        {"sample_rate", kRate},
-        {"hop", kHop},
+        {"sample_rate", rate_},
+        {"hop", hop_},
         {"presets", presets_},
         {"timbre_programs", programs},
         {"timbre_families", families},
@@ -299,7 +320,7 @@ class DdspRun {
         {"training_hardware", cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU"},
         {"recipe", "DDSP decoder (dilated convolutions, per-frame norm, a learned 16-dim embedding per preset at its input) "
                    "through differentiable harmonic (60) + filtered-noise (65 bands) synthesis; DDSP's multi-scale spectral "
-                   "loss (FFT 2048..64, linear + log magnitudes); f0 = the note's pitch, loudness = DDSP's A-weighted "
+                   "loss (FFT 2048..64 at 16 kHz, scaled by rate / 16 kHz, linear + log magnitudes); f0 = the note's pitch, loudness = DDSP's A-weighted "
                    "loudness of the note; random 1 s crops (a quarter at the onset); the first steps through the harmonic "
                    "synthesizer alone; Adam, cosine learning-rate decay"},
         {"training", {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"crop_seconds", o_.crop_seconds}, {"seed", o_.seed},
@@ -312,6 +333,7 @@ class DdspRun {
   }
 
   const DdspTrainOptions& o_;
+  int rate_ = 16000, hop_ = 64;  // the note set's rate; hop = rate / 250
   DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   NoteSet set_;

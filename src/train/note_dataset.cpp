@@ -105,7 +105,7 @@ constexpr float kSilentPeak = 1e-4f;  // -80 dBFS: the preset has no sample for 
 
 struct PendingNote {
   NoteRecord record;
-  std::vector<float> audio;  // kNoteSamples
+  std::vector<float> audio;  // 4 s at the set's rate
   int order[2] = {0, 0};     // place in the whole set: preset (or recording) ordinal, note within it
 };
 
@@ -165,17 +165,21 @@ std::string recording_instrument(const fs::path& path, const std::string& root) 
   return name.empty() ? "recordings" : name;
 }
 
-// The recordings of `files[i]` for the chosen ordinals, decoded at 16 kHz with their pitch.
+// The recordings of `files[i]` for the chosen ordinals, decoded at the set's rate with their pitch.
 std::vector<PendingNote> read_recordings(const NoteSetOptions& o, const std::vector<fs::path>& files, const std::vector<size_t>& chosen) {
   std::vector<PendingNote> notes;
   for (size_t i : chosen) {
     const fs::path& path = files[i];
-    Audio a = resample(mix_to_mono(read_sound_file(path.string())), kNoteSampleRate);
+    const Audio mono = mix_to_mono(read_sound_file(path.string()));
+    const Audio a = resample(mono, o.sample_rate);
     PendingNote n;
-    n.audio.assign(kNoteSamples, 0.0f);
-    std::copy_n(a.samples.begin(), std::min(a.samples.size(), size_t(kNoteSamples)), n.audio.begin());
+    n.audio.assign(note_samples(o.sample_rate), 0.0f);
+    std::copy_n(a.samples.begin(), std::min(a.samples.size(), n.audio.size()), n.audio.begin());
     int pitch = pitch_from_name(path.stem().string());
-    if (pitch < 0) pitch = estimate_pitch(n.audio.data(), n.audio.size());
+    if (pitch < 0) {
+      const Audio low = resample(mono, kNoteSampleRate);  // the estimate reads 16 kHz
+      pitch = estimate_pitch(low.samples.data(), std::min(low.samples.size(), size_t(kNoteSamples)));
+    }
     if (pitch < 0) {
       if (o.log) o.log(path.string() + ": no pitch in the name and none detected (skipped)");
       continue;
@@ -199,6 +203,8 @@ void check_note_set_options(const NoteSetOptions& o) {
   if (o.min_pitch < 0 || o.max_pitch > 127 || o.min_pitch > o.max_pitch) throw Error("pitches", "needs 0 <= low <= high <= 127");
   for (int v : o.velocities)
     if (v < 1 || v > 127) throw Error("velocities", std::to_string(v) + " is outside 1..127");
+  if (o.sample_rate < 8000 || o.sample_rate > 96000 || o.sample_rate % 250 != 0)
+    throw Error("sample_rate", std::to_string(o.sample_rate) + " Hz: needs 8000..96000, a multiple of 250 (DDSP's frame rate)");
 }
 
 // The presets to render: melodic ones or drum kits (bank 128), of the chosen programs, at most
@@ -222,7 +228,7 @@ std::vector<SoundFontPreset> select_presets(const NoteSetOptions& o) {
 
 // One preset's notes at every pitch and velocity, with their records.
 std::vector<PendingNote> render_preset(const SoundFontPreset& p, const std::vector<int>& pitches, const NoteSetOptions& o) {
-  auto audio = render_preset_notes(p, pitches, o.velocities);
+  auto audio = render_preset_notes(p, pitches, o.velocities, o.sample_rate);
   std::vector<PendingNote> notes;
   for (size_t i = 0; i < audio.size(); ++i) {
     PendingNote n;
@@ -240,14 +246,18 @@ std::vector<PendingNote> render_preset(const SoundFontPreset& p, const std::vect
 }
 
 // The note set being written: notes are levelled and split as they come, their spectrograms
-// appended, and the index written last (atomically), so a failed build leaves no index.
+// appended (16 kHz sets: GANSynth's representation is of 16 kHz notes), and the index written
+// last (atomically), so a failed build leaves no index.
 class NoteSetWriter {
  public:
   NoteSetWriter(const NoteSetOptions& o, int threads)
       : o_(o),
         threads_(threads),
-        spectrograms_(o.out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2}),
-        audio_(o.out_dir + "/audio.npy", {kNoteSamples}) {}
+        samples_(note_samples(o.sample_rate)),
+        spectrograms_(o.sample_rate == kNoteSampleRate
+                          ? std::make_unique<HalfNpyWriter>(o.out_dir + "/spectrograms.npy", std::vector<int64_t>{kSpectrogramFrames, kSpectrogramBins, 2})
+                          : nullptr),
+        audio_(o.out_dir + "/audio.npy", {int64_t(samples_)}) {}
 
   std::set<std::pair<std::string, int>> validation;  // (preset, pitch) pairs held out
   NoteSetReport summary;
@@ -272,10 +282,13 @@ class NoteSetWriter {
   void write(const std::vector<PendingNote>& notes) {
     if (notes.empty()) return;
     const auto t0 = Clock::now();
-    std::vector<float> audio(notes.size() * kNoteSamples), spec(notes.size() * kSpectrogramValues);
-    for (size_t i = 0; i < notes.size(); ++i) std::copy(notes[i].audio.begin(), notes[i].audio.end(), audio.begin() + i * kNoteSamples);
-    audios_to_spectrograms(audio.data(), notes.size(), spec.data(), SpectralScale::Mel, threads_);
-    spectrograms_.append(spec.data(), spec.size());
+    std::vector<float> audio(notes.size() * samples_);
+    for (size_t i = 0; i < notes.size(); ++i) std::copy(notes[i].audio.begin(), notes[i].audio.end(), audio.begin() + long(i * samples_));
+    if (spectrograms_) {
+      std::vector<float> spec(notes.size() * kSpectrogramValues);
+      audios_to_spectrograms(audio.data(), notes.size(), spec.data(), SpectralScale::Mel, threads_);
+      spectrograms_->append(spec.data(), spec.size());
+    }
     audio_.append(audio.data(), audio.size());
     summary.analyse_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     for (const auto& n : notes) {
@@ -295,9 +308,9 @@ class NoteSetWriter {
     nlohmann::json doc = {{"format", "timbrel-notes"},
                           {"version", 1},
                           {"kind", o_.drums ? "drums" : "melodic"},
-                          {"sample_rate", kNoteSampleRate},
-                          {"samples", kNoteSamples},
-                          {"representation", "normalised IF-mel [128, 1024, 2], float16"},
+                          {"sample_rate", o_.sample_rate},
+                          {"samples", samples_},
+                          {"representation", spectrograms_ ? "normalised IF-mel [128, 1024, 2], float16" : "none (audio only)"},
                           {"note_peak", kNotePeak},
                           {"sources", o_.from_wavs.empty() ? nlohmann::json(o_.soundfonts) : nlohmann::json({o_.from_wavs})},
                           {"pitches", {o_.min_pitch, o_.max_pitch}},
@@ -306,7 +319,7 @@ class NoteSetWriter {
                                      {"train_whole", o_.train_whole}}},
                           {"notes", index_}};
     if (sharded()) doc["shard"] = {{"index", o_.shard.index}, {"count", o_.shard.count}};
-    spectrograms_.commit(summary.notes);
+    if (spectrograms_) spectrograms_->commit(summary.notes);
     audio_.commit(summary.notes);
     const std::string text = doc.dump(1) + "\n";
     write_file_atomically(o_.out_dir + "/index.json", text.data(), text.size());
@@ -315,7 +328,9 @@ class NoteSetWriter {
  private:
   const NoteSetOptions& o_;
   int threads_;
-  HalfNpyWriter spectrograms_, audio_;
+  size_t samples_;
+  std::unique_ptr<HalfNpyWriter> spectrograms_;
+  HalfNpyWriter audio_;
   std::vector<nlohmann::json> index_;
 };
 
@@ -447,6 +462,9 @@ void map_half_npy(const std::string& path, std::vector<int64_t> row_shape, size_
 
 struct NoteSet::Impl {
   std::string dir, kind;
+  int sample_rate = kNoteSampleRate;
+  size_t samples = kNoteSamples;
+  bool spectrograms_stored = true;
   std::vector<NoteRecord> notes;
   Mapping spectrograms, audio;
 };
@@ -466,6 +484,12 @@ NoteSet NoteSet::open(const std::string& dir) {
     nlohmann::json doc = nlohmann::json::parse(in);
     if (doc.value("format", "") != "timbrel-notes") throw Error(index_path, "not a timbrel note index (\"format\" is not \"timbrel-notes\")");
     impl->kind = doc.value("kind", "melodic");
+    impl->sample_rate = doc.value("sample_rate", kNoteSampleRate);
+    impl->samples = doc.value("samples", size_t(kNoteSamples));
+    if (impl->sample_rate < 8000 || impl->samples != note_samples(impl->sample_rate))
+      throw Error(index_path, "sample_rate " + std::to_string(impl->sample_rate) + " and samples " + std::to_string(impl->samples) +
+                                  " do not make 4 s notes");
+    impl->spectrograms_stored = impl->sample_rate == kNoteSampleRate;
     for (const auto& n : doc.at("notes")) {
       NoteRecord r;
       r.source = n.at("source").get<std::string>();
@@ -483,16 +507,29 @@ NoteSet NoteSet::open(const std::string& dir) {
     throw Error(index_path, std::string("invalid index: ") + e.what());
   }
   if (impl->notes.empty()) throw Error(index_path, "lists no notes");
-  map_half_npy(dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2}, impl->notes.size(), impl->spectrograms);
-  map_half_npy(dir + "/audio.npy", {kNoteSamples}, impl->notes.size(), impl->audio);
+  map_half_npy(dir + "/audio.npy", {int64_t(impl->samples)}, impl->notes.size(), impl->audio);  // first: it shows the rate
+  if (impl->spectrograms_stored)
+    map_half_npy(dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2}, impl->notes.size(), impl->spectrograms);
   return NoteSet(std::move(impl));
 }
 
 size_t NoteSet::size() const { return impl_->notes.size(); }
 const NoteRecord& NoteSet::note(size_t i) const { return impl_->notes.at(i); }
 const std::vector<NoteRecord>& NoteSet::notes() const { return impl_->notes; }
-const uint16_t* NoteSet::spectrogram(size_t i) const { return impl_->spectrograms.data + i * kSpectrogramValues; }
-const uint16_t* NoteSet::audio(size_t i) const { return impl_->audio.data + i * size_t(kNoteSamples); }
+const uint16_t* NoteSet::spectrogram(size_t i) const {
+  if (!impl_->spectrograms_stored) require_sample_rate(kNoteSampleRate, "spectrograms");
+  return impl_->spectrograms.data + i * kSpectrogramValues;
+}
+const uint16_t* NoteSet::audio(size_t i) const { return impl_->audio.data + i * impl_->samples; }
+int NoteSet::sample_rate() const { return impl_->sample_rate; }
+size_t NoteSet::samples() const { return impl_->samples; }
+bool NoteSet::has_spectrograms() const { return impl_->spectrograms_stored; }
+
+void NoteSet::require_sample_rate(int rate, const std::string& user) const {
+  if (impl_->sample_rate != rate)
+    throw Error(impl_->dir, "holds " + std::to_string(impl_->sample_rate) + " Hz notes; " + user + " needs a " + std::to_string(rate) +
+                                " Hz note set (timbrel dataset notes --sample-rate " + std::to_string(rate) + ")");
+}
 const std::string& NoteSet::dir() const { return impl_->dir; }
 std::string NoteSet::kind() const { return impl_->kind; }
 

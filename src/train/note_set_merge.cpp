@@ -91,15 +91,20 @@ NoteSetReport merge_note_sets(const std::vector<std::string>& shard_dirs, const 
 
   std::vector<std::unique_ptr<NoteSet>> sets;  // empty shards have no arrays to map
   for (const auto& s : shards) sets.push_back(s.doc.at("notes").empty() ? nullptr : std::make_unique<NoteSet>(NoteSet::open(s.dir)));
+  const int rate = shards[0].doc.value("sample_rate", kNoteSampleRate);
+  const size_t samples = note_samples(rate);
+  const bool with_spectrograms = rate == kNoteSampleRate;  // as build_note_set stores them
   fs::create_directories(out_dir);
-  HalfNpyWriter spectrograms(out_dir + "/spectrograms.npy", {kSpectrogramFrames, kSpectrogramBins, 2});
-  HalfNpyWriter audio(out_dir + "/audio.npy", {kNoteSamples});
+  std::unique_ptr<HalfNpyWriter> spectrograms;
+  if (with_spectrograms)
+    spectrograms = std::make_unique<HalfNpyWriter>(out_dir + "/spectrograms.npy", std::vector<int64_t>{kSpectrogramFrames, kSpectrogramBins, 2});
+  HalfNpyWriter audio(out_dir + "/audio.npy", {int64_t(samples)});
   nlohmann::json doc = set_description(shards[0].doc), notes = nlohmann::json::array();
   NoteSetReport summary;
   std::set<std::string> presets;
   for (const Row& r : rows) {
-    spectrograms.append_halves(sets[r.shard]->spectrogram(r.note), kSpectrogramValues);
-    audio.append_halves(sets[r.shard]->audio(r.note), size_t(kNoteSamples));
+    if (spectrograms) spectrograms->append_halves(sets[r.shard]->spectrogram(r.note), kSpectrogramValues);
+    audio.append_halves(sets[r.shard]->audio(r.note), samples);
     nlohmann::json n = shards[r.shard].doc.at("notes")[r.note];
     n.erase("order");
     const std::string split = n.at("split").get<std::string>();
@@ -110,7 +115,7 @@ NoteSetReport merge_note_sets(const std::vector<std::string>& shard_dirs, const 
   doc["notes"] = std::move(notes);
   summary.notes = rows.size();
   summary.presets = presets.size();
-  spectrograms.commit(rows.size());
+  if (spectrograms) spectrograms->commit(rows.size());
   audio.commit(rows.size());
   const std::string text = doc.dump(1) + "\n";
   write_file_atomically(out_dir + "/index.json", text.data(), text.size());

@@ -13,8 +13,6 @@
 namespace timbrel::train {
 namespace {
 
-constexpr int kHeldSamples = 3 * kNoteSampleRate;
-
 void quiet_fluidsynth_logs() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -73,8 +71,9 @@ std::vector<SoundFontPreset> list_soundfont_presets(const std::string& path) {
 }
 
 std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& preset, const std::vector<int>& pitches,
-                                                    const std::vector<int>& velocities) {
-  Synth s(preset.soundfont);
+                                                    const std::vector<int>& velocities, int sample_rate) {
+  Synth s(preset.soundfont, sample_rate);
+  const int kHeldSamples = 3 * sample_rate, kNoteSamples = 4 * sample_rate;
   // Channel 9 is the GM drum channel; bank 128 presets are selected there.
   const int channel = preset.bank == 128 ? 9 : 0;
   if (preset.bank == 128) fluid_synth_set_channel_type(s.synth, channel, CHANNEL_TYPE_DRUM);

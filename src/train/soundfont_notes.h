@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "timbrel/note_sequence.h"
+#include "timbrel/spectral.h"
 
 namespace timbrel::train {
 
@@ -18,11 +19,11 @@ struct SoundFontPreset {
 // cannot be loaded.
 std::vector<SoundFontPreset> list_soundfont_presets(const std::string& path);
 
-// For each pitch, for each velocity: kNoteSamples samples (note-on at 0, note-off at 3 s).
+// For each pitch, for each velocity: 4 s at `sample_rate` (note-on at 0, note-off at 3 s).
 // CC 11 (expression) is set to 127 so that presets driven by it sound. Thread-safe: each call
 // owns its synthesiser.
 std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& preset, const std::vector<int>& pitches,
-                                                    const std::vector<int>& velocities);
+                                                    const std::vector<int>& velocities, int sample_rate = kNoteSampleRate);
 
 // How `render_sequence_with_soundfont` renders: FluidSynth as a listener hears it by default
 // (48 kHz stereo, its default reverb and chorus; gain 0.5, the level the note sets were made at).

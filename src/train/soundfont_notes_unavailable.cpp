@@ -15,7 +15,7 @@ namespace {
 
 std::vector<SoundFontPreset> list_soundfont_presets(const std::string& path) { unavailable(path); }
 
-std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& preset, const std::vector<int>&, const std::vector<int>&) {
+std::vector<std::vector<float>> render_preset_notes(const SoundFontPreset& preset, const std::vector<int>&, const std::vector<int>&, int) {
   unavailable(preset.soundfont);
 }
 

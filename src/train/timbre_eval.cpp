@@ -347,6 +347,7 @@ nlohmann::json evaluate_timbre_model(const TimbreEvalOptions& o) {
   };
   std::unique_ptr<NoteSet> set;
   if (!o.data.empty()) set = std::make_unique<NoteSet>(NoteSet::open(o.data));
+  if (set) set->require_sample_rate(kNoteSampleRate, "eval timbre");
 
   nlohmann::json report = {{"model", o.model}, {"data", o.data}, {"pitch_tracker", "aubiopitch -p yinfft on the note at 48 kHz (aubio-tools)"}};
   report["pitch"] = aubiopitch_available() ? pitch_test(g, set.get(), o, track_pitch, log)

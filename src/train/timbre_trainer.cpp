@@ -228,6 +228,7 @@ class TimbreRun {
  public:
   TimbreRun(const TimbreTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
       : o_(o), dp_(dp), log_(std::move(log)), set_(NoteSet::open(o.data_dir)), ckpt_(o.out_dir + "/checkpoint") {
+    set_.require_sample_rate(kNoteSampleRate, "GANSynth (train timbre)");
     const bool resuming = o.resume && fs::exists(ckpt_ + "/model.json");
     g_ = open_generator(o, ckpt_, resuming, log_);
     split_ = split_notes(set_, g_, resuming, o.data_dir, log_);
