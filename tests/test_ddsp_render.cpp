@@ -48,6 +48,9 @@ Audio render(const NoteSequence& seq, const std::string& model, NoteRenderReport
   NoteRenderOptions o;
   o.engine = TimbreEngine::Ddsp;
   o.ddsp.vibrato_cents = vibrato;
+  o.sample_rate = 16000;  // mono, dry, at the models' rate: what these checks read
+  o.channels = 1;
+  o.room = false;
   return engine.render(seq, o, report);
 }
 

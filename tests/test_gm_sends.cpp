@@ -3,13 +3,11 @@
 // the same SoundFont independently of the script.
 //
 // The measurement calibrates itself: FluidSynth's effect return is linear in a voice's send, and
-// CC91 (CC93) adds 0.2 * cc / 127 to the preset's own send. With W0 = the return at CC 0 (render
+// CC91 (CC93) adds 0.2 * cc / 128 to the preset's own send. With W0 = the return at CC 0 (render
 // with the effect on minus render with it off) and W127 = the return at CC 127, W127 - W0 is the
 // return of a send of exactly 0.2 of the same voice, so the preset's own send is
 // 0.2 * sqrt(E(W0) / E(W127 - W0)), whatever the sample's spectrum or stereo image.
 #include <gtest/gtest.h>
-
-#include <fluidsynth.h>
 
 #include <cmath>
 #include <cstdio>
@@ -17,52 +15,25 @@
 #include <string>
 #include <vector>
 
+#include "fluid_note.h"
 #include "render/gm_sends.h"
 
 using namespace timbrel;
 
 namespace {
 
-const char* kFluidR3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 constexpr int kRate = 48000;
 constexpr double kSeconds = 3;  // the note (50 ms held) and the default room's tail (T30 ~1 s)
 // FluidSynth's send at CC 127: amount 200 x 127 / 128 (fluid_mod.c maps a CC over a range of 128,
-// so CC 127 sends 19.84%, 0.07 dB under room.h's 0.2 x cc / 127; measured here, the /127 reading
-// gives every preset's send 0.8% high).
+// as room.h's reverb_send_for_cc does; a /127 reading gives every preset's send 0.8% high).
 constexpr double kCcSend = 0.2 * 127 / 128;
 
-struct Note {
-  int bank, program, key;
-};
+using test::kFluidR3;
+using test::Stereo;
+using Note = test::FluidNote;
 
-struct Stereo {
-  std::vector<float> left, right;
-};
-
-// One note at velocity 100 through FluidSynth 2.3's defaults with only `effect` ("reverb",
-// "chorus" or "" for none) active and that effect's controller (CC91 or CC93) at `cc`.
-Stereo fluid_render(const Note& note, const std::string& effect, int cc) {
-  for (int level : {FLUID_PANIC, FLUID_ERR, FLUID_WARN, FLUID_INFO, FLUID_DBG}) fluid_set_log_function(level, nullptr, nullptr);
-  fluid_settings_t* settings = new_fluid_settings();
-  fluid_settings_setnum(settings, "synth.sample-rate", kRate);
-  fluid_settings_setint(settings, "synth.reverb.active", effect == "reverb");
-  fluid_settings_setint(settings, "synth.chorus.active", effect == "chorus");
-  fluid_settings_setint(settings, "synth.cpu-cores", 1);
-  fluid_synth_t* synth = new_fluid_synth(settings);
-  const int font = fluid_synth_sfload(synth, kFluidR3, 1);
-  if (note.bank == 128) fluid_synth_set_channel_type(synth, 0, CHANNEL_TYPE_DRUM);
-  fluid_synth_program_select(synth, 0, font, note.bank, note.program);
-  fluid_synth_cc(synth, 0, effect == "chorus" ? 93 : 91, cc);
-  const int n = int(kSeconds * kRate), held = kRate / 20;
-  Stereo out{std::vector<float>(n), std::vector<float>(n)};
-  fluid_synth_noteon(synth, 0, note.key, 100);
-  fluid_synth_write_float(synth, held, out.left.data(), 0, 1, out.right.data(), 0, 1);
-  fluid_synth_noteoff(synth, 0, note.key);
-  fluid_synth_write_float(synth, n - held, out.left.data(), held, 1, out.right.data(), held, 1);
-  delete_fluid_synth(synth);
-  delete_fluid_settings(settings);
-  return out;
-}
+// Only `effect` on; its controller (the other's is irrelevant with its unit off) at `cc`.
+Stereo fluid_render(const Note& note, const std::string& effect, int cc) { return test::fluid_note(note, effect, cc, kSeconds, kRate); }
 
 double energy_of_difference(const Stereo& a, const Stereo& b) {
   double e = 0;

@@ -3,8 +3,6 @@
 // exact zeros for zero sends and after the tail, bit-identical output, any sample rate.
 #include <gtest/gtest.h>
 
-#include <fluidsynth.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "fluid_note.h"
 #include "render/room.h"
 #include "timbrel/error.h"
 
@@ -19,43 +18,14 @@ using namespace timbrel;
 
 namespace {
 
-const char* kFluidR3 = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 constexpr int kRate = 48000;
 constexpr float kFluidCentrePan = 0.706552f;  // FluidSynth's sin-table gain of a centred voice
 
-struct Stereo {
-  std::vector<float> left, right;
-};
+using test::kFluidR3;
+using test::Stereo;
+using Note = test::FluidNote;
 
-struct Note {
-  int bank, program, key;
-};
-
-// One note (held 50 ms) through FluidSynth 2.3's defaults, with the effect unit `effect`
-// ("reverb", "chorus" or none) on and the channel's CC91 and CC93 at `cc`.
-Stereo fluid_render(const Note& note, const char* effect, int cc, double seconds) {
-  for (int level : {FLUID_PANIC, FLUID_ERR, FLUID_WARN, FLUID_INFO, FLUID_DBG}) fluid_set_log_function(level, nullptr, nullptr);
-  fluid_settings_t* settings = new_fluid_settings();
-  fluid_settings_setnum(settings, "synth.sample-rate", kRate);
-  fluid_settings_setint(settings, "synth.reverb.active", std::string(effect) == "reverb");
-  fluid_settings_setint(settings, "synth.chorus.active", std::string(effect) == "chorus");
-  fluid_settings_setint(settings, "synth.cpu-cores", 1);
-  fluid_synth_t* synth = new_fluid_synth(settings);
-  const int font = fluid_synth_sfload(synth, kFluidR3, 1);
-  if (note.bank == 128) fluid_synth_set_channel_type(synth, 0, CHANNEL_TYPE_DRUM);
-  fluid_synth_program_select(synth, 0, font, note.bank, note.program);
-  fluid_synth_cc(synth, 0, 91, cc);
-  fluid_synth_cc(synth, 0, 93, cc);
-  const int n = int(seconds * kRate), held = kRate / 20;
-  Stereo out{std::vector<float>(n), std::vector<float>(n)};
-  fluid_synth_noteon(synth, 0, note.key, 100);
-  fluid_synth_write_float(synth, held, out.left.data(), 0, 1, out.right.data(), 0, 1);
-  fluid_synth_noteoff(synth, 0, note.key);
-  fluid_synth_write_float(synth, n - held, out.left.data(), held, 1, out.right.data(), held, 1);
-  delete_fluid_synth(synth);
-  delete_fluid_settings(settings);
-  return out;
-}
+Stereo fluid_render(const Note& note, const char* effect, int cc, double seconds) { return test::fluid_note(note, effect, cc, seconds, kRate); }
 
 Stereo minus(const Stereo& a, const Stereo& b) {
   Stereo d = a;

@@ -99,9 +99,10 @@ class DdspInstrument final : public LiveInstrument {
     NoteRenderReport report;
     const std::vector<float> mix = sum_stems(render_ddsp_notes(seq, [&](int) { return r.voice; }, o, report));
     if (!report.octave_shifts.empty()) throw std::logic_error("live DDSP notes were moved by octaves");
+    const int rate = r.voice.model->info().sample_rate;
     std::vector<std::vector<float>> notes;
     for (int k = 0; k < count; ++k) {
-      const size_t from = size_t(std::lround(k * kSpacing * kNoteSampleRate)), length = size_t(kHeld * kNoteSampleRate);
+      const size_t from = size_t(std::lround(k * kSpacing * rate)), length = size_t(kHeld * rate);
       std::vector<float> note(length, 0.0f);
       for (size_t i = 0; i < length && from + i < mix.size(); ++i) note[i] = mix[from + i] / kMasterGain;
       notes.push_back(std::move(note));
@@ -111,6 +112,7 @@ class DdspInstrument final : public LiveInstrument {
   int batch() const override { return 128; }
   bool periodic() const override { return true; }
   bool decays(const std::string& timbre) const override { return resolve(timbre).decays(); }
+  int note_rate(const std::string& timbre) const override { return resolve(timbre).voice.model->info().sample_rate; }
   int gm_program(const std::string& timbre) const override { return resolve(timbre).program; }  // presets too
 
  private:

@@ -117,12 +117,13 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
   const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
   const bool decays = instrument_->decays(timbre);
+  const int note_rate = instrument_->note_rate(timbre);
   for (int first = 0; first < count; first += batch) {
     const int n = std::min(batch, count - first);
     const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
     for (int k = 0; k < n; ++k) {
       Audio a;
-      a.sample_rate = kNoteSampleRate;
+      a.sample_rate = note_rate;
       a.samples = notes[size_t(k)];
       std::vector<float> note = resample(a, rate_).samples;
       if (decays) {  // played once: its end fades out, and a longer hold is silence

@@ -47,7 +47,7 @@ class LiveInstrument {
   virtual std::pair<int, int> pitch_range(const std::string& timbre) const = 0;
   // What program change 0, 1, ... selects by default.
   virtual std::vector<std::string> programs() const = 0;
-  // Pitches [first, first + count) of `timbre`, each held for 3 s, at kNoteSampleRate, levelled
+  // Pitches [first, first + count) of `timbre`, each held for 3 s, at note_rate(timbre), levelled
   // (a peak of 1.0 = the renderer's full note level).
   virtual std::vector<std::vector<float>> held_notes(const std::string& timbre, int first, int count) const = 0;
   virtual int batch() const { return 16; }  // pitches per held_notes call
@@ -57,6 +57,8 @@ class LiveInstrument {
   // True when `timbre`'s held notes die away by themselves (a struck or plucked DDSP preset): the
   // whole note is played once, fading out over its last 0.1 s, and a longer hold is silent.
   virtual bool decays(const std::string& /*timbre*/) const { return false; }
+  // The rate of `timbre`'s held notes (a 48 kHz DDSP model's are at 48 kHz).
+  virtual int note_rate(const std::string& /*timbre*/) const { return kNoteSampleRate; }
   // The General MIDI program `timbre` plays, for its instrument's own reverb and chorus sends
   // (gm_sends.h); -1 when none (default: N of "program:N").
   virtual int gm_program(const std::string& timbre) const;
