@@ -122,7 +122,8 @@ TEST(Engine, PlaysNotesAndSequencesWithTheTimbreModels) {
   seq.total_time = 0.6;
   NoteRenderReport report;
   const Audio a = engine.render(seq, NoteRenderOptions{}, &report);
-  EXPECT_EQ(a.sample_rate, 16000);
+  EXPECT_EQ(a.sample_rate, 48000);  // the studio default: 48 kHz stereo
+  EXPECT_EQ(a.channels, 2);
   EXPECT_EQ(report.notes, 1u);
   EXPECT_EQ(report.drum_notes, 1u);
   EXPECT_GT(peak(a.samples), 0.01);

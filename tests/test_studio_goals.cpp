@@ -31,8 +31,12 @@ NoteSequence studio_file(const std::string& name) { return read_midi(std::string
 
 Engine& engine() {
   static Engine e([] {
+    const std::string models = std::string(TIMBREL_SOURCE_DIR) + "/models/";  // ctest runs each test alone, from build/tests
     EngineOptions o;
     o.device = Device::Cpu;
+    o.timbre_model = models + "gm-timbres";
+    o.drum_model = models + "gm-drums";
+    o.ddsp_model = models + "ddsp-gm";
     return o;
   }());
   return e;
