@@ -9,6 +9,7 @@
 #include "render/note_level.h"
 #include "render/note_renderer.h"
 #include "render/gm_sends.h"
+#include "render/hermite.h"
 #include "render/room.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
@@ -50,8 +51,7 @@ inline float cached_at(const std::vector<float>& head, const std::vector<float>&
   if (f == 0.0f) return cached(head, loop, i);
   const float x0 = i ? cached(head, loop, i - 1) : 0.0f, x1 = cached(head, loop, i);
   const float x2 = cached(head, loop, i + 1), x3 = cached(head, loop, i + 2);
-  const float c1 = 0.5f * (x2 - x0), c2 = x0 - 2.5f * x1 + 2.0f * x2 - 0.5f * x3, c3 = 0.5f * (x3 - x0) + 1.5f * (x1 - x2);
-  return ((c3 * f + c2) * f + c1) * f + x1;
+  return hermite4(x0, x1, x2, x3, f);
 }
 
 // The sustain loop of `pitch`: SustainLoop's, or for a periodic instrument one whose jump

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "render/hermite.h"
 #include "render/room.h"
 
 namespace timbrel {
@@ -16,19 +17,17 @@ struct Targets {
 
 Targets targets_of(const gm::ChannelControls& s, const Placement& p) {
   const gm::PanGains pan = s.pan_gains();
-  return {p.follow_level ? s.gain() : 1.0f, pan.left, pan.right, s.reverb_set ? reverb_send_level(s.reverb) : p.reverb_base,
-          s.chorus_set ? chorus_send_level(s.chorus) : p.chorus_base,
+  return {p.follow_level ? s.gain() : 1.0f, pan.left, pan.right, s.reverb_set ? reverb_send_for_cc(s.reverb) : p.reverb_base,
+          s.chorus_set ? chorus_send_for_cc(s.chorus) : p.chorus_base,
           p.follow_pitch ? s.bend_semitones() : 0.0, p.follow_pitch ? s.vibrato_cents() / 100.0 : 0.0};
 }
 
-// 4-point, 3rd-order Hermite at position `pos` (zeros outside the source).
+// The source at position `pos` (zeros outside it).
 float hermite(const float* x, size_t n, double pos) {
   const long i = long(std::floor(pos));
   const float f = float(pos - double(i));
   auto at = [&](long k) { return k >= 0 && size_t(k) < n ? x[k] : 0.0f; };
-  const float xm = at(i - 1), x0 = at(i), x1 = at(i + 1), x2 = at(i + 2);
-  const float c1 = 0.5f * (x1 - xm), c2 = xm - 2.5f * x0 + 2.0f * x1 - 0.5f * x2, c3 = 0.5f * (x2 - xm) + 1.5f * (x0 - x1);
-  return ((c3 * f + c2) * f + c1) * f + x0;
+  return hermite4(at(i - 1), at(i), at(i + 1), at(i + 2), f);
 }
 
 double envelope(const Placement& p, double t) {
@@ -49,9 +48,6 @@ struct Smoothed {
 };
 
 }  // namespace
-
-float reverb_send_level(int cc91) { return reverb_send_for_cc(cc91); }
-float chorus_send_level(int cc93) { return chorus_send_for_cc(cc93); }
 
 size_t source_frames_needed(const Placement& p) {
   if (!p.follow_pitch) return p.length;

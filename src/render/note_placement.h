@@ -41,8 +41,4 @@ size_t source_frames_needed(const Placement& p);
 // Adds the voice to the buses (frames before buses.origin must not be touched: p.start >= origin).
 void place_voice(const Placement& p, const MixBuses& buses);
 
-// The linear send level of CC91 / CC93 values (render/room.h documents the mapping).
-float reverb_send_level(int cc91);
-float chorus_send_level(int cc93);
-
 }  // namespace timbrel

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "render/hermite.h"
 #include "timbrel/error.h"
 
 #if defined(__SSE__) || defined(__x86_64__)
@@ -87,13 +88,6 @@ inline void hadamard8(float* y) {
         y[j + h] = a - b;
       }
   for (int i = 0; i < 8; ++i) y[i] *= 0.35355339f;
-}
-
-inline float hermite(float xm1, float x0, float x1, float x2, float t) {
-  const float c1 = 0.5f * (x1 - xm1);
-  const float c2 = xm1 - 2.5f * x0 + 2.0f * x1 - 0.5f * x2;
-  const float c3 = 0.5f * (x2 - xm1) + 1.5f * (x0 - x1);
-  return ((c3 * t + c2) * t + c1) * t + x0;
 }
 
 // Flush-to-zero and denormals-are-zero while the room runs; the caller's mode comes back after.
@@ -220,7 +214,7 @@ float Room::read(const Line& line, double delay) const noexcept {
   const float t = float(1.0 - (delay - whole));
   const size_t base = pos_ - size_t(whole) - 1;
   const float* m = memory_.data() + line.offset;
-  return hermite(m[(base - 1) & line.mask], m[base & line.mask], m[(base + 1) & line.mask], m[(base + 2) & line.mask], t);
+  return hermite4(m[(base - 1) & line.mask], m[base & line.mask], m[(base + 1) & line.mask], m[(base + 2) & line.mask], t);
 }
 
 float Room::reverb_frame(float in, float& left, float& right) noexcept {

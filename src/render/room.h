@@ -36,6 +36,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "render/gm_controls.h"
+
 namespace timbrel {
 
 struct RoomOptions {  // the defaults are FluidSynth 2.3's default room
@@ -118,7 +120,7 @@ float reverb_send_for_cc(int cc91);
 float chorus_send_for_cc(int cc93);
 
 // The CC91 / CC93 values a channel has when a file carries none (FluidSynth 2.3's initial values).
-constexpr int kDefaultReverbCc = 0;
-constexpr int kDefaultChorusCc = 0;
+constexpr int kDefaultReverbCc = gm::kDefaultReverbSend;
+constexpr int kDefaultChorusCc = gm::kDefaultChorusSend;
 
 }  // namespace timbrel
