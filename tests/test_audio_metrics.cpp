@@ -80,6 +80,21 @@ TEST(AudioMetrics, PeakDecayAndLogSpectralDistance) {
   EXPECT_LT(log_spectral_distance(harmonic_tone(220, 7, 0.5), tone), log_spectral_distance(harmonic_tone(233, 8, 0.5), tone));
 }
 
+// Band energies weigh every sample alike: a click at sample 0 (a drum hit's onset) counts as much
+// as one mid-signal (a Hann frame starting at 0 would see almost none of it), and white noise
+// shares its energy by bandwidth.
+TEST(AudioMetrics, BandEnergiesCountEverySampleAlike) {
+  const int rate = 48000;
+  const std::vector<double> edges{0, 8000, 16000, 24000.5};
+  std::vector<float> first(rate), middle(rate);
+  first[0] = 1, middle[20000] = 1;
+  const auto a = band_energies(first.data(), first.size(), rate, edges), b = band_energies(middle.data(), middle.size(), rate, edges);
+  for (size_t k = 0; k < 3; ++k) EXPECT_NEAR(a[k], b[k], 0.01 * b[k]) << k;
+  const std::vector<float> noise = white_noise(0.1, 7);  // 16 kHz: all of it below 8 kHz
+  const auto n = band_energies(noise.data(), noise.size(), 16000, {0, 2000, 8000.5});
+  EXPECT_NEAR(n[1] / n[0], 3.0, 0.3);
+}
+
 TEST(AudioMetrics, SpectrogramImagesJoin) {
   const auto tone = harmonic_tone(440, 1, 0.5);
   const RgbImage a = audio_spectrogram(tone.data(), 16000);

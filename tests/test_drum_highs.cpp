@@ -132,6 +132,39 @@ TEST(DrumHighs, FileRoundTripsAndBadFilesNameThemselves) {
   }
 }
 
+// The low gain scales the hit before its band is added (the band follows the scaled hit), survives
+// the file, and a format-1 file (no low gain) plays at 0 dB.
+TEST(DrumHighs, LowGainScalesTheHitAndRoundTrips) {
+  using namespace drum_highs;
+  const std::vector<float> burst = noise_burst(9, 0.2);
+  std::vector<float> env(kNotes * kBands * kKnots), ratio(kNotes * kBands), gain(kNotes, 0.0f);
+  for (int n = 0; n < kNotes; ++n) train::fit_hit_highs(burst, 48000, &env[size_t(n) * kBands * kKnots], &ratio[size_t(n) * kBands]);
+  gain[size_t(40 - kFirstNote)] = -6;
+  const DrumHighs h({"Test"}, env, ratio, gain);
+  EXPECT_DOUBLE_EQ(h.low_gain_db("Test", 40), -6);
+  EXPECT_DOUBLE_EQ(h.low_gain_db("Test", 41), 0);
+  const std::vector<float> hit = lowpassed_to_16k_and_back(burst);
+  std::vector<float> scaled = hit, plain = hit;
+  h.add_high_band(scaled, 48000, "Test", 40, 5);
+  h.add_high_band(plain, 48000, "Test", 41, 5);
+  double e_scaled = 0, e_plain = 0;
+  for (size_t i = 0; i < hit.size(); ++i) e_scaled += double(scaled[i]) * scaled[i], e_plain += double(plain[i]) * plain[i];
+  EXPECT_NEAR(10 * std::log10(e_scaled / e_plain), -6.0, 0.3);  // low band and high band alike
+  EXPECT_NEAR(high_share_db(scaled, 48000), high_share_db(plain, 48000), 0.5);
+
+  const std::string dir = testing::TempDir() + "drum_highs_low_gain";
+  fs::create_directories(dir);
+  const std::string path = dir + "/" + kFileName;
+  h.save(path, "{}");
+  EXPECT_DOUBLE_EQ(DrumHighs::load(path).low_gain_db("Test", 40), -6);
+  std::string bytes = timbrel::test::read_text(path);
+  const size_t at = bytes.find(kFormat);
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, std::string(kFormat).size(), kFormatWithoutLowGain);
+  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_DOUBLE_EQ(DrumHighs::load(path).low_gain_db("Test", 40), 0);
+}
+
 namespace {
 
 // A hit as the renderer will play it: generated at 16 kHz, levelled, resampled to 48 kHz.

@@ -111,7 +111,8 @@ void print_sweep_report(const nlohmann::json& r) {
     std::cout << "  " << t["timbre"].get<std::string>() << (t["preset"].get<std::string>().empty() ? "" : " (" + t["preset"].get<std::string>() + ")")
               << ":" << stat(s, "hnr_db", " dB") << stat(s, "peak_db", " dB") << stat(s, "subsonic_fraction", "")
               << stat(s, "kit_balance_error_db", " dB") << stat(s, "centroid_ratio", "x") << stat(s, "lsd_db", " dB")
-              << stat(s, "lsd_floor_db", " dB") << stat(s, "lsd_neighbour_db", " dB") << "\n";
+              << stat(s, "lsd_floor_db", " dB") << stat(s, "lsd_neighbour_db", " dB") << "\n    at 48 kHz:" << stat(s, "lsd_48k_db", " dB")
+              << stat(s, "band_8_24k_error_db", " dB") << stat(s, "level_balance_error_db", " dB") << "\n";
   }
   for (const auto& f : r["failed"]) {
     std::string why;

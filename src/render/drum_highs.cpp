@@ -155,9 +155,12 @@ void strip_above(std::vector<float>& x, int rate, double hz) {
 
 }  // namespace
 
-DrumHighs::DrumHighs(std::vector<std::string> kits, std::vector<float> envelope_db, std::vector<float> band_ratio_db)
-    : kits_(std::move(kits)), envelope_db_(std::move(envelope_db)), band_ratio_db_(std::move(band_ratio_db)) {
-  if (envelope_db_.size() != kits_.size() * kNotes * kBands * kKnots || band_ratio_db_.size() != kits_.size() * kNotes * kBands)
+DrumHighs::DrumHighs(std::vector<std::string> kits, std::vector<float> envelope_db, std::vector<float> band_ratio_db,
+                     std::vector<float> low_gain_db)
+    : kits_(std::move(kits)), envelope_db_(std::move(envelope_db)), band_ratio_db_(std::move(band_ratio_db)), low_gain_db_(std::move(low_gain_db)) {
+  if (low_gain_db_.empty()) low_gain_db_.assign(kits_.size() * kNotes, 0.0f);
+  if (envelope_db_.size() != kits_.size() * kNotes * kBands * kKnots || band_ratio_db_.size() != kits_.size() * kNotes * kBands ||
+      low_gain_db_.size() != kits_.size() * kNotes)
     throw Error("DrumHighs", "envelope sizes do not match the kits");
 }
 
@@ -175,6 +178,12 @@ double DrumHighs::high_ratio(const std::string& kit, int note) const {
   for (int b = 0; b < kBands; ++b)
     sum += std::pow(10.0, band_ratio_db_[(size_t(k) * kNotes + size_t(note - kFirstNote)) * kBands + size_t(b)] / 10);
   return sum;
+}
+
+double DrumHighs::low_gain_db(const std::string& kit, int note) const {
+  const int k = kit_index(kit);
+  if (k < 0 || note < kFirstNote || note > kLastNote) return 0;
+  return low_gain_db_[size_t(k) * kNotes + size_t(note - kFirstNote)];
 }
 
 // White noise shaped frame by frame (random-phase spectra, overlap-added) to the envelope, each
@@ -223,6 +232,8 @@ std::vector<float> DrumHighs::noise(const std::vector<double>& band_energy, int 
 void DrumHighs::add_high_band(std::vector<float>& hit, int rate, const std::string& kit, int note, uint64_t seed) const {
   const int k = kit_index(kit);
   if (rate <= 16000 || k < 0 || note < kFirstNote || note > kLastNote || hit.empty()) return;
+  const float low_gain = float(std::pow(10.0, low_gain_db(kit, note) / 20));
+  for (float& v : hit) v *= low_gain;
   const size_t onset = onset_sample(hit.data(), hit.size());
   const double low = band_frames(hit.data(), hit.size(), rate, onset).band_total(0);
   std::vector<double> target(kBands + 1, 0.0);
@@ -274,7 +285,8 @@ DrumHighs DrumHighs::load(const std::string& path) {
     if (it == layout.metadata.end()) throw Error(path, "metadata has no \"" + key + "\" (not a drum-highs file?)");
     return it->second;
   };
-  if (meta("format") != kFormat) throw Error(path, "format is \"" + meta("format") + "\", expected " + kFormat);
+  const std::string format = meta("format");
+  if (format != kFormat && format != kFormatWithoutLowGain) throw Error(path, "format is \"" + format + "\", expected " + kFormat);
   DrumHighs h;
   try {
     h.kits_ = nlohmann::json::parse(meta("kits")).get<std::vector<std::string>>();
@@ -289,6 +301,10 @@ DrumHighs DrumHighs::load(const std::string& path) {
   h.envelope_db_.resize(halves.size());
   for (size_t i = 0; i < halves.size(); ++i) h.envelope_db_[i] = half_to_float(halves[i]);
   h.band_ratio_db_ = tensor_values<float>(bytes, layout, "band_ratio_db", formats::SafeDtype::F32, {kits, kNotes, kBands}, path);
+  h.low_gain_db_ = format == kFormat ? tensor_values<float>(bytes, layout, "low_gain_db", formats::SafeDtype::F32, {kits, kNotes}, path)
+                                     : std::vector<float>(size_t(kits) * kNotes, 0.0f);
+  for (float v : h.low_gain_db_)
+    if (!std::isfinite(v) || std::fabs(v) > 60) throw Error(path, "low_gain_db holds NaN or a gain beyond 60 dB");
   for (float v : h.envelope_db_)
     if (std::isnan(v)) throw Error(path, "envelope_db holds NaN");
   for (float v : h.band_ratio_db_)
@@ -303,7 +319,7 @@ std::optional<DrumHighs> DrumHighs::load_beside(const std::string& drum_model_di
 }
 
 void DrumHighs::save(const std::string& path, const std::string& provenance_json) const {
-  const size_t env_bytes = envelope_db_.size() * 2, ratio_bytes = band_ratio_db_.size() * 4;
+  const size_t env_bytes = envelope_db_.size() * 2, ratio_bytes = band_ratio_db_.size() * 4, gain_bytes = low_gain_db_.size() * 4;
   const int64_t kits = int64_t(kits_.size());
   nlohmann::json header = {
       {"__metadata__",
@@ -315,10 +331,12 @@ void DrumHighs::save(const std::string& path, const std::string& provenance_json
         {"provenance", provenance_json}}},
       {"band_ratio_db", {{"dtype", "F32"}, {"shape", {kits, kNotes, kBands}}, {"data_offsets", {0, ratio_bytes}}}},
       {"envelope_db",
-       {{"dtype", "F16"}, {"shape", {kits, kNotes, kBands, int64_t(kKnots)}}, {"data_offsets", {ratio_bytes, ratio_bytes + env_bytes}}}}};
+       {{"dtype", "F16"}, {"shape", {kits, kNotes, kBands, int64_t(kKnots)}}, {"data_offsets", {ratio_bytes, ratio_bytes + env_bytes}}}},
+      {"low_gain_db",
+       {{"dtype", "F32"}, {"shape", {kits, kNotes}}, {"data_offsets", {ratio_bytes + env_bytes, ratio_bytes + env_bytes + gain_bytes}}}}};
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
-  std::vector<uint8_t> data(8 + text.size() + ratio_bytes + env_bytes);
+  std::vector<uint8_t> data(8 + text.size() + ratio_bytes + env_bytes + gain_bytes);
   const uint64_t length = text.size();
   for (int i = 0; i < 8; ++i) data[size_t(i)] = uint8_t(length >> (8 * i));
   std::memcpy(data.data() + 8, text.data(), text.size());
@@ -328,6 +346,7 @@ void DrumHighs::save(const std::string& path, const std::string& provenance_json
     const uint16_t h = float_to_half(envelope_db_[i]);
     std::memcpy(env + 2 * i, &h, 2);
   }
+  std::memcpy(env + env_bytes, low_gain_db_.data(), gain_bytes);
   AtomicFile file(path);
   file.write(data.data(), data.size());
   file.commit();

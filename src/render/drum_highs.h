@@ -5,7 +5,10 @@
 // energy as the truth's band is to the truth's. The file is safetensors: "envelope_db" float16
 // [kits, notes, bands, knots] (each band's energy per second at each knot time after the onset,
 // in dB of the hit's 0-8 kHz energy) and "band_ratio_db" float32 [kits, notes, bands] (each band's
-// whole energy in dB of the 0-8 kHz energy); the kit names and grids are in its metadata.
+// whole energy in dB of the 0-8 kHz energy) and "low_gain_db" float32 [kits, notes] (the 48 kHz
+// truth's 0-8 kHz energy over the 16 kHz truth's, which the drum model learned: FluidSynth at
+// 16 kHz folds a triangle's or a hi-hat's highs into 0-8 kHz, up to 14 dB more energy there); the
+// kit names and grids are in its metadata. Format 1 files (no low gain) read as 0 dB.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,7 +27,8 @@ constexpr int kNotes = kLastNote - kFirstNote + 1;
 constexpr size_t kKnots = 28;  // knot_seconds().size()
 constexpr double kFrameSeconds = 0.0025;  // analysis hop; the window is 4 hops (periodic Hann)
 constexpr const char* kFileName = "highs.safetensors";
-constexpr const char* kFormat = "timbrel-drum-highs-1";
+constexpr const char* kFormat = "timbrel-drum-highs-2";
+constexpr const char* kFormatWithoutLowGain = "timbrel-drum-highs-1";
 
 // kBands + 1 edges (Hz).
 std::vector<double> band_edges_hz();
@@ -55,16 +59,21 @@ class DrumHighs {
   bool has_kit(const std::string& kit) const;  // kit = the drum model's preset name, e.g. "Standard"
   const std::vector<std::string>& kits() const { return kits_; }
   // Adds the band from 8 kHz up to min(24 kHz, rate/2) to `hit` (mono audio at `rate` Hz, onset
-  // at sample 0: the 16 kHz generated hit after resampling to `rate`), scaled to the hit's own
-  // 0-8 kHz energy as the truth's band is to its. What the hit had above 8 kHz (the resampler's
+  // at sample 0: the 16 kHz generated hit after resampling to `rate`): the hit is first scaled by
+  // its note's low gain (its 0-8 kHz energy then the 48 kHz truth's, not the folded 16 kHz one's),
+  // then the band added, scaled to that energy as the truth's band is to its. What the hit had above 8 kHz (the resampler's
   // images, about -45 dB) is replaced. No-op when rate <= 16000, for a kit the file lacks, or a
   // note outside 35..81 or silent in the truth. Deterministic for (kit, note, seed).
   void add_high_band(std::vector<float>& hit, int rate, const std::string& kit, int note, uint64_t seed) const;
   // The truth's 8-24 kHz energy over its 0-8 kHz energy (0 when unknown).
   double high_ratio(const std::string& kit, int note) const;
+  // The hit's scale at 48 kHz before its band is added, in dB (0 when unknown).
+  double low_gain_db(const std::string& kit, int note) const;
 
-  // Built by the fitter: envelope_db kits x notes x bands x knots, band_ratio_db kits x notes x bands.
-  DrumHighs(std::vector<std::string> kits, std::vector<float> envelope_db, std::vector<float> band_ratio_db);
+  // Built by the fitter: envelope_db kits x notes x bands x knots, band_ratio_db kits x notes x bands,
+  // low_gain_db kits x notes (empty: 0 dB).
+  DrumHighs(std::vector<std::string> kits, std::vector<float> envelope_db, std::vector<float> band_ratio_db,
+            std::vector<float> low_gain_db = {});
   void save(const std::string& path, const std::string& provenance_json) const;
 
  private:
@@ -74,7 +83,7 @@ class DrumHighs {
                            uint64_t seed) const;
 
   std::vector<std::string> kits_;
-  std::vector<float> envelope_db_, band_ratio_db_;
+  std::vector<float> envelope_db_, band_ratio_db_, low_gain_db_;
 };
 
 }  // namespace timbrel

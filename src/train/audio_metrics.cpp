@@ -185,6 +185,27 @@ double log_spectral_distance(const std::vector<float>& audio, const std::vector<
   return used ? sum / double(used) : 0;
 }
 
+std::vector<double> band_energies(const float* audio, size_t samples, int sample_rate, const std::vector<double>& edges_hz) {
+  std::vector<double> e(edges_hz.size() > 1 ? edges_hz.size() - 1 : 0, 0.0);
+  // Hann at 75% overlap, padded by n - hop at both ends: every sample carries the same weight
+  // (a squared Hann sums to a constant at this hop), so a hit at sample 0 counts in full.
+  const int n = 2048, hop = 512;
+  const size_t pad = size_t(n - hop);
+  std::vector<float> x(samples + 2 * pad, 0.0f);
+  std::copy(audio, audio + samples, x.begin() + long(pad));
+  const Stft stft = Stft::hann(n, hop);
+  std::vector<cfloat> spec(size_t(stft.bins()));
+  for (size_t first = 0; first + size_t(n) <= x.size(); first += size_t(hop)) {
+    stft.analyze(x.data() + first, 1, spec.data());
+    for (size_t k = 0; k < spec.size(); ++k) {
+      const double hz = double(k) * sample_rate / n;
+      for (size_t b = 0; b < e.size(); ++b)
+        if (hz >= edges_hz[b] && hz < edges_hz[b + 1]) e[b] += std::norm(spec[k]);
+    }
+  }
+  return e;
+}
+
 double band_power(const std::vector<float>& audio, double lo_hz, double hi_hz) {
   const int n = 2048, hop = 1024;
   if (audio.size() < size_t(n)) return 0;

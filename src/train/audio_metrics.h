@@ -36,6 +36,9 @@ double decay_seconds(const std::vector<float>& audio);
 // averaged over the frames where `truth` is within 60 dB of its loudest frame.
 double log_spectral_distance(const std::vector<float>& audio, const std::vector<float>& truth);
 
+// Energy of each band between consecutive `edges_hz` of mono audio at `sample_rate`, summed over
+// STFT frames (Hann 2048 / hop 512, every sample weighted alike, the first and last included).
+std::vector<double> band_energies(const float* audio, size_t samples, int sample_rate, const std::vector<double>& edges_hz);
 // Mean power per sample in [lo_hz, hi_hz) over the whole signal (STFT 2048 / hop 1024, Hann).
 double band_power(const std::vector<float>& audio, double lo_hz, double hi_hz);
 // Loudness range of a song: the 90th minus the 10th percentile of its 50 ms RMS levels (dB, each

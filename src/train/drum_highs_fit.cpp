@@ -11,6 +11,7 @@
 #include "render/drum_highs.h"
 #include "timbrel/build_config.h"
 #include "timbrel/error.h"
+#include "timbrel/spectral.h"
 #include "util/file_io.h"
 
 #if TIMBREL_FLUIDSYNTH
@@ -122,6 +123,16 @@ bool fit_hit_highs(const std::vector<float>& hit, int rate, float* envelope_db, 
 
 namespace {
 
+// The 48 kHz hit's 0-8 kHz energy per second over the 16 kHz hit's (dB): FluidSynth at 16 kHz folds
+// a hit's highs into 0-8 kHz, and the drum model learned that folded energy.
+float low_gain_db(const std::vector<float>& hit48, const std::vector<float>& hit16) {
+  const double low48 = band_frames(hit48.data(), hit48.size(), kDrumHighsRate, onset_sample(hit48.data(), hit48.size())).band_total(0);
+  double all16 = 0;
+  for (float v : hit16) all16 += double(v) * v;
+  if (!(low48 > 0) || !(all16 > 0)) return 0;
+  return float(std::clamp(10 * std::log10((low48 / kDrumHighsRate) / (all16 / kNoteSampleRate)), -60.0, 60.0));
+}
+
 // The model card's presets and their (bank, program), and its data licence.
 std::map<std::string, std::pair<int, int>> card_kits(const std::string& model_dir, std::string& licence) {
   const std::string path = (fs::path(model_dir) / "model.json").string();
@@ -155,15 +166,17 @@ DrumHighsFitReport fit_drum_highs(const DrumHighsFitOptions& o) {
     if (!all.count(n)) throw Error("kits", "the model has no preset \"" + n + "\"");
   std::vector<int> notes;
   for (int n = kFirstNote; n <= kLastNote; ++n) notes.push_back(n);
-  std::vector<float> envelope(names.size() * kNotes * kBands * kKnots), ratio(names.size() * kNotes * kBands);
+  std::vector<float> envelope(names.size() * kNotes * kBands * kKnots), ratio(names.size() * kNotes * kBands), gain(names.size() * kNotes);
   DrumHighsFitReport r;
   for (size_t k = 0; k < names.size(); ++k) {
     const auto [bank, program] = all.at(names[k]);
     const auto hits = render_drum_hits(o.soundfont, bank, program, notes);
+    const auto hits16 = render_drum_hits(o.soundfont, bank, program, notes, kNoteSampleRate);
     size_t sounding = 0;
     for (size_t i = 0; i < hits.size(); ++i) {
       const size_t at = k * kNotes + i;
       const bool ok = fit_hit_highs(hits[i], kDrumHighsRate, &envelope[at * kBands * kKnots], &ratio[at * kBands]);
+      gain[at] = ok ? low_gain_db(hits[i], hits16[i]) : 0.0f;
       sounding += ok;
       r.silent_notes += !ok;
     }
@@ -181,7 +194,7 @@ DrumHighsFitReport fit_drum_highs(const DrumHighsFitOptions& o) {
                                      {"hit_seconds", kDrumHitSeconds},
                                      {"reverb_chorus", "off"},
                                      {"fit_seconds", std::round(r.seconds * 10) / 10}};
-  DrumHighs(names, std::move(envelope), std::move(ratio)).save(o.out, provenance.dump());
+  DrumHighs(names, std::move(envelope), std::move(ratio), std::move(gain)).save(o.out, provenance.dump());
   r.bytes = fs::file_size(o.out);
   return r;
 }

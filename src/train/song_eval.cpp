@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "spectral/spectrogram_image.h"
-#include "spectral/stft.h"
 #include "timbrel/error.h"
 #include "timbrel/evaluate.h"
 #include "timbrel/loudness.h"
@@ -22,24 +21,14 @@ constexpr double kFloorDb = -200.0;
 double floored(double db) { return std::isfinite(db) ? std::max(db, kFloorDb) : kFloorDb; }
 double share_db(double share) { return share > 0 ? floored(10 * std::log10(share)) : kFloorDb; }
 
-// Energy of each band (Hz edges) summed over channels: STFT 2048 / hop 1024, Hann, per channel.
+// Energy of each band (Hz edges) summed over channels.
 std::vector<double> band_energies(const Audio& a, const std::vector<double>& edges) {
   std::vector<double> e(edges.size() - 1, 0.0);
-  const int n = 2048, hop = 1024;
-  const size_t frames = a.frames();
-  const Stft stft = Stft::hann(n, hop);
-  std::vector<cfloat> spec(size_t(stft.bins()));
-  std::vector<float> x(frames);
+  std::vector<float> x(a.frames());
   for (int c = 0; c < a.channels; ++c) {
-    for (size_t i = 0; i < frames; ++i) x[i] = a.samples[i * size_t(a.channels) + size_t(c)];
-    for (size_t first = 0; first + size_t(n) <= frames; first += size_t(hop)) {
-      stft.analyze(x.data() + first, 1, spec.data());
-      for (size_t k = 0; k < spec.size(); ++k) {
-        const double hz = double(k) * a.sample_rate / n;
-        for (size_t b = 0; b + 1 < edges.size(); ++b)
-          if (hz >= edges[b] && hz < edges[b + 1]) e[b] += std::norm(spec[k]);
-      }
-    }
+    for (size_t i = 0; i < x.size(); ++i) x[i] = a.samples[i * size_t(a.channels) + size_t(c)];
+    const std::vector<double> channel = train::band_energies(x.data(), x.size(), a.sample_rate, edges);
+    for (size_t b = 0; b < e.size(); ++b) e[b] += channel[b];
   }
   return e;
 }

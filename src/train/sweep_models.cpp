@@ -74,6 +74,8 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
       if (parsed.kind == TimbreSpec::Kind::Program) return d.preset_for_program(parsed.program).first;
       return "";
     };
+  m.sample_rate = info.sample_rate;
+  m.levels_notes = false;
   m.notes = [&d, preset_of = m.preset_of](const std::string& spec, const std::vector<int>& pitches, int) {
     const DdspInfo& in = d.info();
     const std::vector<float> instrument = spec == "model" ? std::vector<float>{} : d.instrument(spec);
@@ -83,7 +85,7 @@ SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
     o.peak_db = in.max_loudness_db;
     // As a song plays the preset: its learned loudness shape where the card has one.
     if (preset_of) o.envelopes = learned_envelopes(in, preset_of(spec));
-    const size_t frames = size_t(kNoteSamples / in.hop);
+    const size_t frames = size_t(kNoteSamples / kNoteSampleRate * o.frame_rate);  // 4 s at any rate
     std::vector<float> audio;
     for (int pitch : pitches) {
       const synth::ControlCurves c = synth::performance_curves({{0.0, 3.0, pitch, 100}}, {}, 0, frames, o);

@@ -20,9 +20,11 @@ struct SweepModel {
   std::vector<std::string> default_timbres;
   std::map<std::string, std::pair<int, int>> programs;  // preset -> (bank, program) it was trained from
   std::function<std::string(const std::string& spec)> preset_of;  // the preset a spec names, or ""
-  // kNoteSamples of 16 kHz audio per pitch, one after another.
+  int sample_rate = kNoteSampleRate;  // of `notes`: 16 kHz (GANSynth), the DDSP model's own rate
+  // 4 s of audio at sample_rate per pitch, one after another.
   std::function<std::vector<float>(const std::string& spec, const std::vector<int>& pitches, int threads)> notes;
   std::function<double(const std::string& spec, int pitch)> relative_db;  // the renderer's level (0 = full)
+  bool levels_notes = true;  // the renderer levels each note (GANSynth); a DDSP note plays at its loudness curve's level
 };
 
 SweepModel gansynth_sweep_model(const Gansynth& model, const InverseOptions& inverse);

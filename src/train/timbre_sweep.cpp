@@ -9,10 +9,12 @@
 #include <map>
 #include <memory>
 
+#include "render/drum_highs.h"
 #include "render/note_level.h"
 #include "spectral/spectrogram_image.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
+#include "timbrel/loudness.h"
 #include "timbrel/sound_file.h"
 #include "timbrel/spectral.h"
 #include "train/audio_metrics.h"
@@ -24,6 +26,23 @@ namespace timbrel::train {
 namespace fs = std::filesystem;
 namespace {
 
+// The renderer's output rate, where the sweep also compares (FluidSynth's notes rendered at it).
+constexpr int kStudioRate = 48000;
+constexpr size_t kStudioSamples = size_t(kNoteSamples / kNoteSampleRate * kStudioRate);
+constexpr double kFloorDb = -200;  // JSON has no -infinity
+
+// `audio` at rate `to`, exactly `length` samples (zero-padded or cut).
+std::vector<float> resampled(std::vector<float> audio, int from, int to, size_t length) {
+  if (from != to) {
+    Audio a;
+    a.sample_rate = from;
+    a.samples = std::move(audio);
+    audio = resample(a, to).samples;
+  }
+  audio.resize(length, 0.0f);
+  return audio;
+}
+
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return NAN;
@@ -31,16 +50,18 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Mean and worst (largest, or smallest when `low_is_bad`) of a measure over the notes.
-nlohmann::json summary(const nlohmann::json& notes, const std::string& key, bool low_is_bad) {
+// Mean and worst of a measure over the notes: the largest, the smallest (`low_is_bad`), or the
+// farthest from zero (`by_magnitude`, for signed errors).
+nlohmann::json summary(const nlohmann::json& notes, const std::string& key, bool low_is_bad, bool by_magnitude = false) {
   double sum = 0, worst = low_is_bad ? INFINITY : -INFINITY;
   int count = 0, worst_pitch = -1;
   for (const auto& n : notes) {
     if (!n.contains(key) || !n[key].is_number()) continue;
     const double v = n[key].get<double>();
     sum += v;
+    const bool worse = by_magnitude ? (count == 0 || std::abs(v) > std::abs(worst)) : (low_is_bad ? v < worst : v > worst);
+    if (worse) worst = v, worst_pitch = n["pitch"].get<int>();
     ++count;
-    if (low_is_bad ? v < worst : v > worst) worst = v, worst_pitch = n["pitch"].get<int>();
   }
   if (!count) return nullptr;
   return {{"mean", sum / count}, {"worst", worst}, {"worst_pitch", worst_pitch}};
@@ -50,6 +71,7 @@ nlohmann::json summary(const nlohmann::json& notes, const std::string& key, bool
 // scale of "close"), rendered as the note sets are: velocity 100, 3 s held, peak 0.9 (level kept).
 struct Truth {
   std::map<int, std::vector<float>> audio, neighbour;  // by pitch, at peak 0.9
+  std::map<int, std::vector<float>> audio_48k;         // by pitch, 48 kHz, at its real level
   std::map<int, double> level_db;                      // the note's real peak
   std::string neighbour_name;
 
@@ -67,6 +89,9 @@ struct Truth {
       audio[pitches[i]] = std::move(a);
       level_db[pitches[i]] = db;
     }
+    const auto notes_48k = render_preset_notes(preset, pitches, {100}, kStudioRate);
+    for (size_t i = 0; i < pitches.size(); ++i)
+      if (audio.count(pitches[i])) audio_48k[pitches[i]] = notes_48k[i];
     if (!sibling) return;
     neighbour_name = sibling->name;
     const auto other = render_preset_notes(*sibling, pitches, {100});
@@ -147,6 +172,35 @@ nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, d
   return m;
 }
 
+double floored_db(double db) { return std::isfinite(db) ? std::max(db, kFloorDb) : kFloorDb; }
+
+// Energy shares (dB of the whole) of 0-8, 8-16, 16-24 kHz and 8-24 kHz of a 48 kHz note.
+nlohmann::json band_shares_db(const std::vector<float>& a) {
+  const std::vector<double> e = band_energies(a.data(), a.size(), kStudioRate, {0, 8000, 16000, 24000.5});
+  const double total = e[0] + e[1] + e[2];
+  auto share = [&](double x) { return floored_db(total > 0 ? 10 * std::log10(x / total) : -INFINITY); };
+  return {{"0_8k", share(e[0])}, {"8_16k", share(e[1])}, {"16_24k", share(e[2])}, {"8_24k", share(e[1] + e[2])}};
+}
+
+double note_lufs(const std::vector<float>& a) {
+  Audio audio;
+  audio.sample_rate = kStudioRate;
+  audio.samples = a;
+  return floored_db(measure_loudness(audio).integrated_lufs);
+}
+
+// At the renderer's 48 kHz (the note as played, a drum hit with its high band) beside FluidSynth's
+// 48 kHz note: band shares, integrated loudness and the LSD over 0-24 kHz.
+void measure_48k(nlohmann::json& m, const std::vector<float>& played, const std::vector<float>* truth) {
+  m["bands_db"] = band_shares_db(played);
+  m["lufs"] = note_lufs(played);
+  if (!truth || !m.contains("truth")) return;
+  m["truth"]["bands_db"] = band_shares_db(*truth);
+  m["truth"]["lufs"] = note_lufs(*truth);
+  m["band_8_24k_error_db"] = m["bands_db"]["8_24k"].get<double>() - m["truth"]["bands_db"]["8_24k"].get<double>();
+  m["lsd_48k_db"] = log_spectral_distance(played, *truth);
+}
+
 // Why a note fails, or "" when it passes.
 std::vector<std::string> failures(const nlohmann::json& m, bool drums, const SweepLimits& l) {
   std::vector<std::string> why;
@@ -180,25 +234,39 @@ void kit_balance(nlohmann::json& notes) {
     }
 }
 
+// Each note's loudness relative to the keyboard's (kit's) median beside the truth's: how evenly
+// the model's notes are levelled against how evenly FluidSynth's are.
+void level_balance(nlohmann::json& notes) {
+  std::vector<double> ours, real;
+  auto usable = [](const nlohmann::json& n) {
+    return n.contains("truth") && n.contains("lufs") && n["lufs"].get<double>() > kFloorDb && n["truth"]["lufs"].get<double>() > kFloorDb;
+  };
+  for (const auto& n : notes)
+    if (usable(n)) ours.push_back(n["lufs"].get<double>()), real.push_back(n["truth"]["lufs"].get<double>());
+  const double mo = median(ours), mr = median(real);
+  for (auto& n : notes)
+    if (usable(n)) n["level_balance_error_db"] = (n["lufs"].get<double>() - mo) - (n["truth"]["lufs"].get<double>() - mr);
+}
+
 void write_sweep_png(const std::string& path, const std::vector<std::vector<float>>& generated,
                      const std::vector<std::vector<float>>& real) {
-  const size_t second = kNoteSampleRate;  // the first second of each note
   std::vector<RgbImage> top, bottom;
-  for (const auto& a : generated) top.push_back(audio_spectrogram(a.data(), std::min(a.size(), second)));
-  for (const auto& a : real) bottom.push_back(audio_spectrogram(a.data(), std::min(a.size(), second)));
+  for (const auto& a : generated) top.push_back(audio_spectrogram(a.data(), a.size()));
+  for (const auto& a : real) bottom.push_back(audio_spectrogram(a.data(), a.size()));
   std::vector<RgbImage> rows{beside(top, 1)};
   if (!real.empty()) rows.push_back(beside(bottom, 1));
   const RgbImage img = above(rows, 8);
   write_png(path, img.width, img.height, img.rgb);
 }
 
-
 nlohmann::json timbre_summary(const nlohmann::json& notes, bool drums, bool has_truth) {
   nlohmann::json s = {{"peak_db", summary(notes, "peak_db", true)}, {"subsonic_fraction", summary(notes, "subsonic_fraction", false)}};
   if (drums) s["kit_balance_error_db"] = summary(notes, "kit_balance_error_db", false), s["centroid_ratio"] = summary(notes, "centroid_ratio", false);
   else s["hnr_db"] = summary(notes, "hnr_db", true);
   if (has_truth) s["lsd_db"] = summary(notes, "lsd_db", false), s["lsd_floor_db"] = summary(notes, "lsd_floor_db", false),
-                 s["lsd_neighbour_db"] = summary(notes, "lsd_neighbour_db", true);
+                 s["lsd_neighbour_db"] = summary(notes, "lsd_neighbour_db", true), s["lsd_48k_db"] = summary(notes, "lsd_48k_db", false),
+                 s["band_8_24k_error_db"] = summary(notes, "band_8_24k_error_db", false, true),
+                 s["level_balance_error_db"] = summary(notes, "level_balance_error_db", false, true);
   return s;
 }
 
@@ -208,6 +276,7 @@ struct SweepRun {
   const TimbreSweepOptions& o;
   const SweepLimits& limits;
   InverseOptions inverse;  // how the notes (and the truth's round trip) become audio
+  std::optional<DrumHighs> highs = std::nullopt;  // a drum model's high band, as the renderer adds it
   bool drums = false, track = false;
   int lo = 0, hi = 0;
   std::string work = "";
@@ -215,6 +284,15 @@ struct SweepRun {
   nlohmann::json failed = nlohmann::json::array();
   size_t notes = 0, raw_subsonic = 0;
 };
+
+// A note as the renderer plays it at 48 kHz: levelled at its own rate (GANSynth's), resampled, a drum hit given
+// its kit's high band (note_renderer.cpp's order).
+std::vector<float> played_at_48k(const SweepRun& run, std::vector<float> native, const std::string& spec, const std::string& kit, int pitch) {
+  if (run.model.levels_notes) level_note(native, run.model.relative_db(spec, pitch), run.model.sample_rate);
+  std::vector<float> out = resampled(std::move(native), run.model.sample_rate, kStudioRate, kStudioSamples);
+  if (run.highs && run.highs->has_kit(kit)) run.highs->add_high_band(out, kStudioRate, kit, pitch, uint64_t(pitch));
+  return out;
+}
 
 // One timbre over every pitch: generated, measured beside its truth, checked; the PNG written.
 nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
@@ -232,20 +310,32 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
   }
   nlohmann::json notes = nlohmann::json::array();
   std::vector<std::vector<float>> generated, real;
+  const size_t per_note = size_t(kNoteSamples / kNoteSampleRate * m.sample_rate);
   for (size_t i = 0; i < pitches.size(); ++i) {
-    std::vector<float> a(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
-    const std::string wav = run.track ? run.work + "/note_" + std::to_string(pitches[i]) + ".wav" : "";
-    notes.push_back(measure(a, pitches[i], run.drums, m.relative_db(spec, pitches[i]), wav, truth.get(), run.inverse));
+    const int pitch = pitches[i];
+    const std::vector<float> native(audio.begin() + long(i * per_note), audio.begin() + long((i + 1) * per_note));
+    const std::vector<float> a = resampled(native, m.sample_rate, kNoteSampleRate, kNoteSamples);
+    const std::string wav = run.track ? run.work + "/note_" + std::to_string(pitch) + ".wav" : "";
+    notes.push_back(measure(a, pitch, run.drums, m.relative_db(spec, pitch), wav, truth.get(), run.inverse));
+    const std::vector<float> played = played_at_48k(run, native, spec, preset, pitch);
+    const bool has_truth = truth && truth->audio.count(pitch);
+    measure_48k(notes.back(), played, has_truth ? &truth->audio_48k.at(pitch) : nullptr);
     if (!run.o.png_dir.empty()) {
-      generated.push_back(a);
-      if (truth && truth->audio.count(pitches[i])) {
-        real.push_back(truth->audio.at(pitches[i]));
-        for (float& v : real.back()) v *= float(std::pow(10.0, truth->level_db.at(pitches[i]) / 20) / 0.9);
+      // Drums: the first third of a second at 48 kHz (the high band); melodic: the first second at 16 kHz.
+      const size_t shown = run.drums ? kStudioRate / 3 : kNoteSampleRate;
+      generated.emplace_back(run.drums ? played : a);
+      generated.back().resize(shown);
+      if (has_truth) {
+        real.push_back(run.drums ? truth->audio_48k.at(pitch) : truth->audio.at(pitch));
+        if (!run.drums)
+          for (float& v : real.back()) v *= float(std::pow(10.0, truth->level_db.at(pitch) / 20) / 0.9);
+        real.back().resize(shown);
       }
     }
     ++run.notes;
   }
   if (run.drums) kit_balance(notes);
+  level_balance(notes);
   for (const auto& n : notes) {
     const auto why = failures(n, run.drums, run.limits);
     if (!why.empty()) run.failed.push_back({{"timbre", spec}, {"pitch", n["pitch"]}, {"why", why}});
@@ -284,6 +374,7 @@ nlohmann::json sweep_timbre_model(const TimbreSweepOptions& o, const SweepLimits
   run.track = !run.drums && aubiopitch_available();
   run.lo = model.lo;
   run.hi = model.hi;
+  if (run.drums) run.highs = DrumHighs::load_beside(o.model);
   if (!o.soundfont.empty()) run.soundfont_presets = list_soundfont_presets(o.soundfont);
   run.work = o.work_dir.empty() ? (fs::temp_directory_path() / ("timbrel-sweep-" + std::to_string(::getpid()))).string() : o.work_dir;
   fs::create_directories(run.work);

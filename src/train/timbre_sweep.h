@@ -6,7 +6,11 @@
 //  - drums: level relative to the kit, spectral centroid, decay time, sub-30 Hz energy;
 //  - with a SoundFont, each note beside FluidSynth's note of the preset the timbre was trained from:
 //    log-spectral distance (LSD), reported with the representation's floor (the IF-mel round trip
-//    of the true note) and the scale of a neighbouring program of the same GM family.
+//    of the true note) and the scale of a neighbouring program of the same GM family;
+//  - at the renderer's 48 kHz, each note as played (a drum hit with its high band) beside
+//    FluidSynth's 48 kHz note: the 0-8 / 8-16 / 16-24 kHz energy shares, the LSD over 0-24 kHz,
+//    and integrated loudness relative to the keyboard's median against the truth's (level balance).
+//    A sweep note is centred, so its two channels are equal; `eval song` compares channels.
 // One failing note fails the sweep; averages are reported beside the worst cases.
 #include <functional>
 #include <nlohmann/json.hpp>
