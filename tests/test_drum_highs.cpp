@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "audio/resample.h"
 #include "render/drum_highs.h"
 #include "render/note_level.h"
 #include "spectral/stft.h"
@@ -178,7 +179,7 @@ std::vector<std::vector<float>> standard_kit_hits(const Gansynth& g, const std::
   for (size_t i = 0; i < notes.size(); ++i) {
     std::vector<float> hit(audio.begin() + long(i * kNoteSamples), audio.begin() + long((i + 1) * kNoteSamples));
     level_note(hit, g.relative_level_db(z, notes[i]), kNoteSampleRate);
-    out.push_back(resample(Audio{kNoteSampleRate, 1, hit}, 48000).samples);
+    out.push_back(resample(Audio{kNoteSampleRate, 1, hit}, 48000, kNotePassband).samples);
   }
   return out;
 }

@@ -10,6 +10,8 @@
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/sound_file.h"
+#include "audio/resample.h"
+#include "train/audio_metrics.h"
 
 using namespace timbrel;
 namespace fs = std::filesystem;
@@ -143,6 +145,24 @@ TEST(ResampleLimits, SameRateIsACopyAndBadRatesAreErrors) {
   Audio in = sine(100.0, 16000, 0.1);
   EXPECT_EQ(resample(in, 16000).samples, in.samples);
   EXPECT_THROW(resample(in, 0), Error);
+  EXPECT_THROW(resample(in, 48000, 1.0), Error);
+}
+
+// A 16 kHz note upsampled for the mix keeps its top octave up to 7.84 kHz (kNotePassband), where
+// soxr's HQ default rolls off from 7.3 kHz: white noise's 7.4-7.8 kHz band against its 2-6 kHz
+// band, per hertz.
+TEST(ResampleLimits, NotePassbandKeepsTheTopOfA16kNote) {
+  Audio noise;
+  noise.sample_rate = 16000;
+  uint32_t state = 1;
+  for (int i = 0; i < 32000; ++i) noise.samples.push_back(float((state = state * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f);
+  auto top_db = [](const Audio& a) {
+    const auto e = timbrel::train::band_energies(a.samples.data(), a.samples.size(), a.sample_rate, {2000, 6000, 7400, 7800});
+    return 10 * std::log10((e[2] / 400) / (e[0] / 4000));
+  };
+  const double wide = top_db(resample(noise, 48000, kNotePassband)), standard = top_db(resample(noise, 48000));
+  EXPECT_NEAR(wide, 0, 0.5);
+  EXPECT_LT(standard, -2);  // -2.8 dB
 }
 
 }  // namespace

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
+#include "audio/resample.h"
 #include "timbrel/error.h"
-#include "timbrel/sound_file.h"
 
 namespace timbrel {
 
@@ -22,7 +22,11 @@ Audio mix_to_mono(const Audio& audio) {
   return out;
 }
 
-Audio resample(const Audio& audio, int sample_rate) {
+Audio resample(const Audio& audio, int sample_rate) { return resample(audio, sample_rate, 0.0); }
+
+// passband_end 0: soxr's default for HQ.
+Audio resample(const Audio& audio, int sample_rate, double passband_end) {
+  if (!(passband_end >= 0 && passband_end < 1)) throw Error("passband_end", "must be in [0, 1)");
   if (sample_rate < 1000 || sample_rate > 768000)
     throw Error("sample_rate", std::to_string(sample_rate) + " Hz is outside 1000..768000");
   if (audio.sample_rate == sample_rate) return audio;
@@ -34,6 +38,7 @@ Audio resample(const Audio& audio, int sample_rate) {
   out.samples.resize(out_frames * size_t(audio.channels));
   soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+  if (passband_end > 0) q.passband_end = passband_end;
   size_t done = 0;
   soxr_error_t err = soxr_oneshot(audio.sample_rate, sample_rate, unsigned(audio.channels),
                                   audio.samples.data(), audio.frames(), nullptr,

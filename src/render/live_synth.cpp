@@ -6,6 +6,7 @@
 #include <cstring>
 #include <tuple>
 
+#include "audio/resample.h"
 #include "render/note_level.h"
 #include "render/note_renderer.h"
 #include "render/gm_sends.h"
@@ -125,7 +126,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       Audio a;
       a.sample_rate = note_rate;
       a.samples = notes[size_t(k)];
-      std::vector<float> note = resample(a, rate_).samples;
+      std::vector<float> note = resample(a, rate_, kNotePassband).samples;
       if (decays) {  // played once: its end fades out, and a longer hold is silence
         const size_t fade = std::min(note.size(), size_t(0.1 * rate_));
         for (size_t i = 0; i < fade; ++i) note[note.size() - fade + i] *= 1.0f - float(i + 1) / float(fade);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "audio/resample.h"
 #include "render/drum_highs.h"
 #include "render/gm_sends.h"
 #include "render/note_level.h"
@@ -44,7 +45,7 @@ std::vector<float> resampled(std::vector<float> audio, int from, int to) {
   Audio a;
   a.sample_rate = from;
   a.samples = std::move(audio);
-  return resample(a, to).samples;
+  return resample(a, to, kNotePassband).samples;
 }
 
 // The kit's name when the drum timbre is a preset of the drum model ("" otherwise).

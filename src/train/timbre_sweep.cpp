@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "audio/resample.h"
 #include "render/drum_highs.h"
 #include "render/note_level.h"
 #include "spectral/spectrogram_image.h"
@@ -37,7 +38,7 @@ std::vector<float> resampled(std::vector<float> audio, int from, int to, size_t 
     Audio a;
     a.sample_rate = from;
     a.samples = std::move(audio);
-    audio = resample(a, to).samples;
+    audio = resample(a, to, kNotePassband).samples;  // as the renderer resamples notes
   }
   audio.resize(length, 0.0f);
   return audio;
