@@ -12,6 +12,7 @@ packages=(
   libebur128-dev  # EBU R128 loudness and true peak (inspect, normalize_loudness)
   nlohmann-json3-dev libcli11-dev libfmt-dev
   pybind11-dev python3-dev   # the Python module (TIMBREL_PYTHON=AUTO builds it when these are there)
+  dpf-source   # the DAW plug-in: LV2, VST3, CLAP and a JACK standalone (TIMBREL_PLUGIN)
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
@@ -22,6 +23,7 @@ if [[ "${1:-}" == "--test" ]]; then
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
     python3-numpy python3-pytest  # the Python module's tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
+    liblilv-dev lilv-utils jalv  # LV2 hosts for the plug-in's tests
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi

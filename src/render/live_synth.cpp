@@ -83,8 +83,7 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
       dc_right_(20.0, double(sample_rate)) {
   if (sample_rate <= 0) throw Error("sample_rate", "must be positive");
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
-  attack_frames_ = std::max<size_t>(1, size_t(o.attack * rate_));
-  release_frames_ = std::max<size_t>(1, size_t(o.release * rate_));
+  set_envelope(o.attack, o.release);
   cut_frames_ = std::max<size_t>(1, size_t(kCutSeconds * rate_));
   smoothing_ = 1.0 - std::exp(-1.0 / (kSmoothingSeconds * rate_));
   if (o.room) room_ = std::make_unique<Room>(sample_rate);
@@ -94,6 +93,12 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
   playing_ = current_;
   for (Channel& c : channels_) settle(c);
   worker_ = std::thread([this] { worker_loop(); });
+}
+
+void LiveSynth::set_envelope(double attack_seconds, double release_seconds) noexcept {
+  auto frames = [this](double seconds) { return std::max<size_t>(1, size_t(std::clamp(seconds, 0.0, 60.0) * rate_)); };
+  attack_frames_.store(frames(attack_seconds), std::memory_order_relaxed);
+  release_frames_.store(frames(release_seconds), std::memory_order_relaxed);
 }
 
 LiveSynth::~LiveSynth() {
@@ -158,6 +163,7 @@ void LiveSynth::worker_loop() {
     if (stop_ || requested_.empty()) continue;
     const std::string timbre = std::move(requested_);
     requested_.clear();
+    building_ = true;
     lock.unlock();
     Cache* fresh = nullptr;
     std::string error;
@@ -169,8 +175,14 @@ void LiveSynth::worker_loop() {
     // A cache the callback never took (superseded before it could) is ours to free.
     if (fresh) delete pending_.exchange(fresh);
     lock.lock();
+    building_ = false;
     if (!error.empty()) error_ = error;
   }
+}
+
+bool LiveSynth::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return requested_.empty() && !building_;
 }
 
 void LiveSynth::set_timbre(const std::string& timbre) {
@@ -262,7 +274,7 @@ void LiveSynth::apply(const Event& e) noexcept {
     case Event::AllOff:
       for (Channel& c : channels_) c.controls.sustain = false;
       for (Voice& v : voices_)
-        if (v.cache) v.held = v.sustained = false, begin_release(v, release_frames_);
+        if (v.cache) v.held = v.sustained = false, begin_release(v, release_frames_.load(std::memory_order_relaxed));
       break;
   }
 }
@@ -298,7 +310,7 @@ void LiveSynth::control(int channel, int number, int value) noexcept {
   c.controls.control_change(number, value);  // CC121 lifts the pedal too
   for (Voice& v : voices_) {
     if (!v.cache || v.channel != channel) continue;
-    if (pedal_was_down && !c.controls.sustain && v.sustained) v.sustained = false, begin_release(v, release_frames_);
+    if (pedal_was_down && !c.controls.sustain && v.sustained) v.sustained = false, begin_release(v, release_frames_.load(std::memory_order_relaxed));
     if (number == gm::kAllNotesOff && v.held) key_up(v);  // as a note-off: the pedal still holds
     if (number == gm::kAllSoundOff) v.held = v.sustained = false, begin_release(v, cut_frames_);
   }
@@ -307,7 +319,7 @@ void LiveSynth::control(int channel, int number, int value) noexcept {
 void LiveSynth::key_up(Voice& v) noexcept {
   v.held = false;
   if (channels_[size_t(v.channel)].controls.sustain) v.sustained = true;
-  else begin_release(v, release_frames_);
+  else begin_release(v, release_frames_.load(std::memory_order_relaxed));
 }
 
 // Fades from the voice's present release level (1 unless already releasing) to 0 over `frames`.
@@ -342,8 +354,9 @@ const double* LiveSynth::channel_steps(Channel& c, size_t n) noexcept {
 void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
   const std::vector<float>& head = v.cache->head[size_t(v.pitch)];
   const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
+  const size_t attack = attack_frames_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
-    float env = v.frames < attack_frames_ ? float(v.frames) / float(attack_frames_) : 1.0f;
+    float env = v.frames < attack ? float(v.frames) / float(attack) : 1.0f;
     if (v.releasing) {
       const size_t since = v.frames - v.released_at;
       if (since >= v.release_frames) {

@@ -101,8 +101,13 @@ class LiveSynth final : public RealtimeSource {
   // A bad spec throws here; a failure while rendering is kept for last_error().
   void set_timbre(const std::string& timbre);
   std::string last_error() const;
+  // No timbre change waits or renders (its cache, if any, is handed to the next render call).
+  bool idle() const;
   // Timbres that program change 0, 1, ... select (default: the instrument's programs()).
   void set_programs(std::vector<std::string> programs);
+  // Attack and release times (seconds, >= 0; e.g. a plug-in's automated parameters), from any
+  // thread, wait-free: later attacks and releases use them.
+  void set_envelope(double attack_seconds, double release_seconds) noexcept;
 
   size_t render(float* stereo, size_t frames) noexcept override;
 
@@ -156,7 +161,8 @@ class LiveSynth final : public RealtimeSource {
   std::unique_ptr<LiveInstrument> instrument_;
   const int rate_;
   const LiveOptions options_;
-  size_t attack_frames_ = 1, release_frames_ = 1, cut_frames_ = 1;
+  std::atomic<size_t> attack_frames_{1}, release_frames_{1};  // set_envelope may change them while playing
+  size_t cut_frames_ = 1;
   double smoothing_ = 1;  // one-pole coefficient per frame of the controller smoothing
 
   // Event queue: control thread -> callback.
@@ -186,7 +192,7 @@ class LiveSynth final : public RealtimeSource {
   std::condition_variable wake_;
   std::string requested_, error_;
   std::vector<std::string> programs_;
-  bool stop_ = false;
+  bool stop_ = false, building_ = false;
   std::thread worker_;
 };
 

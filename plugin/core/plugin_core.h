@@ -1,0 +1,104 @@
+#pragma once
+// The DAW instrument's engine, independent of any plug-in API: the library's live synth
+// (render/live_synth.h) driven block by block with sample-accurate MIDI, host parameters kept
+// in atomics, and every slow step (loading a model, rendering a timbre's note cache) on a worker
+// thread. The audio thread (process) never allocates, locks, logs or waits: it swaps in what
+// the worker finished through atomic pointers and hands the old back for deletion.
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace timbrel::plugin {
+
+enum Parameter : uint32_t { kEngine, kProgram, kGainDb, kAttack, kRelease, kParameterCount };
+
+struct ParameterInfo {
+  const char* symbol;  // stable across versions: hosts save automation by it
+  const char* name;
+  const char* unit;
+  float min, max, def;
+  bool integer;
+};
+const std::array<ParameterInfo, kParameterCount>& parameter_infos();
+
+// State keys (strings the host saves with the project): which models play. "" = the bundled
+// model (gm-timbres for GANSynth, ddsp-gm for DDSP); a bundled model is saved by name, so that a
+// project opened on another machine finds that machine's copy.
+inline constexpr const char* kStateModel = "model";
+inline constexpr const char* kStateDdspModel = "ddsp_model";
+
+struct Slot;  // a built synth and the models it plays
+
+class Core {
+ public:
+  // Builds the first synth before returning (a model load and a note cache: a second or two).
+  // Error (naming the model) when the bundled model cannot be found or loaded.
+  Core(double sample_rate, const std::string& model = "", const std::string& ddsp_model = "");
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // --- Audio thread: real-time safe.
+  // Renders frames [done, until) of the block started by begin_block; call between events.
+  void begin_block(float* left, float* right, uint32_t frames) noexcept;
+  void render_until(uint32_t frame) noexcept;
+  // One MIDI message at the current position (note on/off, controllers, bend, program change).
+  void midi(const uint8_t* data, uint32_t size) noexcept;
+  void end_block() noexcept;  // renders the rest of the block
+
+  // --- Any thread.
+  void set_parameter(uint32_t index, float value) noexcept;  // clamped to its range
+  float parameter(uint32_t index) const noexcept;
+
+  // --- Host's main thread (never the audio thread).
+  std::string state(const std::string& key) const;
+  // Loads in the background; the synth playing now keeps playing until the new one is ready. An
+  // unknown key is ignored; a missing model is reported by last_error() (the old one plays on).
+  void set_state(const std::string& key, const std::string& value);
+  std::string last_error() const;
+  // Blocks until every requested change has been built and handed to the audio thread's next
+  // block (tests, offline hosts). Returns false after `seconds`.
+  bool wait_until_settled(double seconds = 60) const;
+  bool settled() const;  // the same, without waiting
+  // The engine the audio thread plays now (0 GANSynth, 1 DDSP): a change shows once built.
+  int engine_playing() const noexcept { return engine_playing_.load(std::memory_order_relaxed); }
+  double sample_rate() const { return rate_; }
+
+ private:
+  void worker_loop();
+  int wanted_engine() const;
+  bool rebuild_needed() const;  // caller holds mutex_
+  void build_and_publish(std::unique_lock<std::mutex>& lock);
+  void apply_program();  // caller holds mutex_
+
+  const double rate_;
+  std::array<std::atomic<float>, kParameterCount> values_;
+
+  // Audio thread's view.
+  Slot* playing_ = nullptr;
+  float* left_ = nullptr;
+  float* right_ = nullptr;
+  uint32_t frames_ = 0, done_ = 0;
+  float gain_ = 1;  // glides toward the parameter
+  float attack_applied_ = -1, release_applied_ = -1;
+  std::array<float, 2 * 256> scratch_{};
+
+  // Hand-over: worker -> audio (pending_), audio -> worker (retired_).
+  std::atomic<Slot*> pending_{nullptr}, retired_{nullptr};
+  std::atomic<int> engine_playing_{0};
+
+  mutable std::mutex mutex_;  // never taken by the audio thread
+  std::condition_variable wake_;
+  std::string model_, ddsp_model_, built_model_, built_ddsp_model_, error_;
+  Slot* latest_ = nullptr;  // the newest slot built (pending or playing): the worker's to steer
+  int failed_engine_ = -1;  // an engine whose build failed (not retried until its model changes)
+  bool idle_ = false, stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace timbrel::plugin
