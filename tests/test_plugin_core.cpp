@@ -8,8 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "audio/audio_output.h"
-#include "plugin/core/plugin_core.h"
+#include "plugin_phrase.h"
 
 namespace timbrel::test {
 extern std::atomic<long> g_callback_allocations, g_callback_locks;
@@ -18,43 +17,14 @@ extern std::atomic<long> g_callback_allocations, g_callback_locks;
 namespace {
 
 using timbrel::plugin::Core;
+using timbrel::test::PluginEvent;
+using timbrel::test::rms;
 namespace plugin = timbrel::plugin;
 
-struct Event {
-  uint32_t frame;  // from the start of the run
-  std::vector<uint8_t> bytes;
-};
-
-// A phrase on two channels: notes, a pan and a bend on channel 2, the sustain pedal on 1.
-std::vector<Event> phrase() {
-  return {{0, {0x90, 60, 100}},      {0, {0xB1, 10, 0}},        {2400, {0x91, 67, 90}},   {9600, {0xB0, 64, 127}},
-          {12000, {0x80, 60, 0}},    {14400, {0xE1, 0x00, 0x60}}, {24000, {0x90, 64, 110}}, {36000, {0xB0, 64, 0}},
-          {40000, {0x81, 67, 0}},    {48000, {0x80, 64, 0}}};
+std::vector<float> run(Core& core, const std::vector<PluginEvent>& events, uint32_t frames, uint32_t block) {
+  return timbrel::test::run_core(core, events, frames, block);
 }
-
-// `frames` stereo frames (L then R halves) from `core`, `block` frames per call, every event at its frame.
-std::vector<float> run(Core& core, const std::vector<Event>& events, uint32_t frames, uint32_t block) {
-  std::vector<float> left(frames), right(frames);
-  size_t next = 0;
-  for (uint32_t start = 0; start < frames; start += block) {
-    const uint32_t n = std::min(block, frames - start);
-    timbrel::AudioCallbackScope scope;
-    core.begin_block(left.data() + start, right.data() + start, n);
-    for (; next < events.size() && events[next].frame < start + n; ++next) {
-      core.render_until(events[next].frame - start);
-      core.midi(events[next].bytes.data(), uint32_t(events[next].bytes.size()));
-    }
-    core.end_block();
-  }
-  left.insert(left.end(), right.begin(), right.end());
-  return left;
-}
-
-double rms(const std::vector<float>& x, size_t from, size_t to) {
-  double sum = 0;
-  for (size_t i = from; i < to; ++i) sum += double(x[i]) * x[i];
-  return std::sqrt(sum / double(std::max<size_t>(1, to - from)));
-}
+std::vector<PluginEvent> phrase() { return timbrel::test::plugin_phrase(); }
 
 }  // namespace
 
@@ -141,8 +111,8 @@ TEST(PluginCore, RestoredStatePlaysBitForBit) {
   for (uint32_t i = 0; i < plugin::kParameterCount; ++i) b.set_parameter(i, a.parameter(i));
   ASSERT_TRUE(b.wait_until_settled());
   // The first block takes the re-rendered cache; the phrase starts after it.
-  std::vector<Event> events = phrase();
-  for (Event& e : events) e.frame += 256;
+  std::vector<PluginEvent> events = phrase();
+  for (PluginEvent& e : events) e.frame += 256;
   const std::vector<float> ra = run(a, events, 60000, 256), rb = run(b, events, 60000, 256);
   EXPECT_GT(rms(ra, 0, 60000), 1e-3);
   EXPECT_EQ(ra, rb);

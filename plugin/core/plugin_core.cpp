@@ -21,6 +21,7 @@ const std::array<ParameterInfo, kParameterCount>& parameter_infos() {
       {"gain", "Gain", "dB", -60, 12, 0, false},
       {"attack", "Attack", "s", 0.001f, 2, 0.01f, false},
       {"release", "Release", "s", 0.01f, 5, 0.3f, false},
+      {"ready", "Timbre ready", "", 0, 1, 0, true, true},
   }};
   return infos;
 }
@@ -153,12 +154,17 @@ void Core::midi(const uint8_t* m, uint32_t size) noexcept {
 void Core::set_parameter(uint32_t index, float value) noexcept {
   if (index >= kParameterCount || std::isnan(value)) return;
   const ParameterInfo& p = parameter_infos()[index];
+  if (p.output) return;
   value = std::clamp(value, p.min, p.max);
   if (p.integer) value = std::round(value);
+  // A new engine or program is not ready until the worker has built it.
+  if ((index == kEngine || index == kProgram) && values_[index].exchange(value, std::memory_order_relaxed) != value)
+    ready_.store(false, std::memory_order_relaxed);
   values_[index].store(value, std::memory_order_relaxed);
 }
 
 float Core::parameter(uint32_t index) const noexcept {
+  if (index == kReady) return ready_.load(std::memory_order_relaxed) ? 1.0f : 0.0f;
   return index < kParameterCount ? values_[index].load(std::memory_order_relaxed) : 0.0f;
 }
 
@@ -177,6 +183,8 @@ void Core::set_state(const std::string& key, const std::string& value) {
     if (key == kStateModel) model_ = value;
     else if (key == kStateDdspModel) ddsp_model_ = value;
     else return;
+    idle_ = false;
+    ready_.store(false, std::memory_order_relaxed);
   }
   wake_.notify_all();
 }
@@ -243,6 +251,7 @@ void Core::worker_loop() {
     if (rebuild_needed()) build_and_publish(lock);
     else apply_program();
     idle_ = !rebuild_needed() && int(parameter(kProgram)) == latest_->program && latest_->synth->idle();
+    ready_.store(idle_, std::memory_order_relaxed);
   }
 }
 

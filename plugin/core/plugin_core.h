@@ -15,7 +15,8 @@
 
 namespace timbrel::plugin {
 
-enum Parameter : uint32_t { kEngine, kProgram, kGainDb, kAttack, kRelease, kParameterCount };
+// kReady is an output (read-only): 1 once the engine and timbre asked for are built and playing.
+enum Parameter : uint32_t { kEngine, kProgram, kGainDb, kAttack, kRelease, kReady, kParameterCount };
 
 struct ParameterInfo {
   const char* symbol;  // stable across versions: hosts save automation by it
@@ -23,6 +24,7 @@ struct ParameterInfo {
   const char* unit;
   float min, max, def;
   bool integer;
+  bool output = false;
 };
 const std::array<ParameterInfo, kParameterCount>& parameter_infos();
 
@@ -98,6 +100,7 @@ class Core {
   Slot* latest_ = nullptr;  // the newest slot built (pending or playing): the worker's to steer
   int failed_engine_ = -1;  // an engine whose build failed (not retried until its model changes)
   bool idle_ = false, stop_ = false;
+  std::atomic<bool> ready_{false};  // idle_, for the audio thread
   std::thread worker_;
 };
 

@@ -30,7 +30,7 @@ class TimbrelPlugin : public Plugin {
 
   void initParameter(uint32_t index, Parameter& p) override {
     const core::ParameterInfo& info = core::parameter_infos()[index];
-    p.hints = kParameterIsAutomatable | (info.integer ? kParameterIsInteger : 0);
+    p.hints = info.output ? kParameterIsOutput | kParameterIsInteger : kParameterIsAutomatable | (info.integer ? kParameterIsInteger : 0);
     p.name = info.name;
     p.symbol = info.symbol;
     p.unit = info.unit;
