@@ -691,3 +691,26 @@ TEST(LiveControls, RenderNeverAllocatesOrLocksUnderBendsControllerStormsAndPans)
   EXPECT_LT(peak, 1.0f);
   EXPECT_GT(synth.notes_played(), 1000u);
 }
+
+// With all 32 voices busy, a new note takes the quietest releasing voice, not the oldest held
+// one: the first note (alone on a hard-left channel) keeps sounding.
+TEST(LiveSynth, AFullSynthStealsTheQuietestReleasingVoice) {
+  LiveOptions o;
+  o.room = false;
+  o.release = 2.0;
+  LiveSynth synth(bundled(), 16000, "program:0", o);
+  synth.control_change(10, 0, 1);    // channel 2 hard left: the oldest note alone
+  synth.control_change(10, 127, 0);  // channel 1 hard right: the rest
+  synth.note_on(48, 100, 1);
+  run_stereo(synth, 160);
+  for (int k = 0; k < 30; ++k) synth.note_on(50 + k, 100, 0);
+  synth.note_on(84, 100, 0);
+  run_stereo(synth, 1600);
+  synth.note_off(84, 0);  // releasing over 2 s: the quietest voice once it has faded a little
+  run_stereo(synth, 4000);
+  synth.note_on(83, 100, 0);  // the 33rd note
+  const std::vector<float> left = side(run_stereo(synth, 8000), 0);
+  double energy = 0;
+  for (size_t i = 4000; i < left.size(); ++i) energy += double(left[i]) * left[i];
+  EXPECT_GT(energy, 1e-4) << "the oldest note was stolen";
+}

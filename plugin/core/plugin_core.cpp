@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <vector>
+
+#include <dlfcn.h>
 
 #include "render/ddsp_song.h"
 #include "render/live_synth.h"
@@ -41,18 +44,35 @@ constexpr const char* kBundled[2] = {"gm-timbres", "ddsp-gm"};
 
 std::string timbre_of(int program) { return "program:" + std::to_string(program); }
 
+// The installed models beside this plug-in binary: PREFIX/share/timbrel/models, PREFIX being an
+// ancestor of PREFIX/lib/lv2/B.lv2/, PREFIX/lib/vst3/B.vst3/Contents/ARCH/, PREFIX/lib/clap/ or
+// PREFIX/bin/ (wherever the package was installed, or moved).
+std::vector<fs::path> model_roots() {
+  std::vector<fs::path> roots;
+  Dl_info self;
+  if (::dladdr(reinterpret_cast<void*>(&model_roots), &self) && self.dli_fname) {
+    std::error_code ec;
+    fs::path dir = fs::absolute(self.dli_fname, ec).parent_path();
+    for (int up = 0; up < 6 && !dir.empty() && dir != dir.root_path(); ++up, dir = dir.parent_path())
+      roots.push_back(dir / "share" / "timbrel" / "models");
+  }
+  roots.emplace_back(TIMBREL_PLUGIN_INSTALLED_MODELS);
+  roots.emplace_back(TIMBREL_PLUGIN_SOURCE_MODELS);
+  return roots;
+}
+
 // "" = the engine's bundled model; a bare name = a bundled model of that name (saved projects stay
-// portable); anything else = a folder. Bundled models are looked for where `cmake --install` put
-// them and in the source tree, then where timbrel/bundled_models.h looks.
+// portable between machines); anything else = a folder. Bundled models are looked for beside the
+// plug-in, where this build installs them and in its source tree, then where
+// timbrel/bundled_models.h looks.
 std::string resolve_model(const std::string& given, int engine) {
   const std::string name = given.empty() ? kBundled[engine] : given;
   if (name.find('/') != std::string::npos) {
-    if (!fs::exists(fs::path(name) / "model.json") && !fs::is_directory(name))
-      throw Error(name, "model folder not found on this machine");
+    if (!fs::is_directory(name)) throw Error(name, "model folder not found on this machine");
     return name;
   }
-  for (const char* dir : {TIMBREL_PLUGIN_INSTALLED_MODELS, TIMBREL_PLUGIN_SOURCE_MODELS})
-    if (fs::exists(fs::path(dir) / name / "model.json")) return (fs::path(dir) / name).string();
+  for (const fs::path& root : model_roots())
+    if (fs::exists(root / name / "model.json")) return (root / name).string();
   return bundled_model_path(name);
 }
 

@@ -284,14 +284,7 @@ void LiveSynth::start_voice(const Event& e) noexcept {
   while (pitch < current_->min_pitch) pitch += 12;
   while (pitch > current_->max_pitch) pitch -= 12;
   pitch = std::max(pitch, current_->min_pitch);  // a range narrower than an octave
-  Voice* v = &voices_[0];
-  for (Voice& c : voices_) {
-    if (!c.cache) {
-      v = &c;
-      break;
-    }
-    if (c.age < v->age) v = &c;  // all busy: steal the oldest
-  }
+  Voice* v = &voice_to_start();
   *v = Voice{};
   v->cache = current_;
   v->pitch = pitch - current_->min_pitch;
@@ -301,6 +294,23 @@ void LiveSynth::start_voice(const Event& e) noexcept {
   v->held = true;
   v->age = clock_++;
   notes_played_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// A free voice; all busy: the quietest releasing one (its level now), else the oldest.
+LiveSynth::Voice& LiveSynth::voice_to_start() noexcept {
+  Voice* oldest = &voices_[0];
+  Voice* quietest = nullptr;
+  float lowest = 0;
+  for (Voice& c : voices_) {
+    if (!c.cache) return c;
+    if (c.releasing) {
+      const size_t since = std::min(c.frames - c.released_at, c.release_frames);
+      const float level = c.gain * c.release_level * (1.0f - float(since) / float(c.release_frames));
+      if (!quietest || level < lowest) quietest = &c, lowest = level;
+    }
+    if (c.age < oldest->age) oldest = &c;
+  }
+  return quietest ? *quietest : *oldest;
 }
 
 // A controller: the channel's state in gm::ChannelControls, and what it does to sounding voices.

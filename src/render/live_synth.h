@@ -148,6 +148,7 @@ class LiveSynth final : public RealtimeSource {
   void push(Event e) noexcept;
   void apply(const Event& e) noexcept;
   void start_voice(const Event& e) noexcept;
+  Voice& voice_to_start() noexcept;
   void control(int channel, int number, int value) noexcept;
   void key_up(Voice& v) noexcept;
   void begin_release(Voice& v, size_t frames) noexcept;
