@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <dlfcn.h>
 
 #include "render/ddsp_song.h"
+#include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "timbrel/bundled_models.h"
 #include "timbrel/error.h"
@@ -21,6 +23,7 @@ const std::array<ParameterInfo, kParameterCount>& parameter_infos() {
   static const std::array<ParameterInfo, kParameterCount> infos{{
       {"engine", "Engine (0 GANSynth, 1 DDSP)", "", 0, 1, 0, true},
       {"program", "GM program", "", 0, 127, 0, true},
+      {"drum_kit", "Drum kit (GM program, channel 10)", "", 0, 127, 0, true},
       {"gain", "Gain", "dB", -60, 12, 0, false},
       {"attack", "Attack", "s", 0.001f, 2, 0.01f, false},
       {"release", "Release", "s", 0.01f, 5, 0.3f, false},
@@ -31,16 +34,23 @@ const std::array<ParameterInfo, kParameterCount>& parameter_infos() {
 
 struct Slot {
   int engine = 0;
-  int program = 0;  // whose timbre was last asked of the synth
+  int program = 0, kit = 0;  // whose timbres were last asked of the synths
   std::unique_ptr<Gansynth> gansynth;
   std::unique_ptr<DdspBank> ddsp;
   std::unique_ptr<LiveSynth> synth;
+  // Channel 10: the bundled GANSynth drum model's kits, with their high band.
+  std::unique_ptr<Gansynth> drum_model;
+  std::optional<DrumHighs> highs;
+  std::unique_ptr<LiveSynth> drums;
+  std::string kit_timbre(int program) const { return "preset:" + drum_model->preset_for_program(program).preset; }
 };
 
 namespace {
 
 constexpr size_t kChunk = 256;  // frames per LiveSynth::render call (scratch_ holds them, stereo)
 constexpr const char* kBundled[2] = {"gm-timbres", "ddsp-gm"};
+constexpr const char* kBundledDrums = "gm-drums";
+constexpr int kDrumChannel = 9;
 
 std::string timbre_of(int program) { return "program:" + std::to_string(program); }
 
@@ -65,8 +75,8 @@ std::vector<fs::path> model_roots() {
 // portable between machines); anything else = a folder. Bundled models are looked for beside the
 // plug-in, where this build installs them and in its source tree, then where
 // timbrel/bundled_models.h looks.
-std::string resolve_model(const std::string& given, int engine) {
-  const std::string name = given.empty() ? kBundled[engine] : given;
+std::string resolve_model(const std::string& given, const char* bundled) {
+  const std::string name = given.empty() ? bundled : given;
   if (name.find('/') != std::string::npos) {
     if (!fs::is_directory(name)) throw Error(name, "model folder not found on this machine");
     return name;
@@ -76,14 +86,20 @@ std::string resolve_model(const std::string& given, int engine) {
   return bundled_model_path(name);
 }
 
-std::unique_ptr<Slot> build_slot(int engine, const std::string& model, int program, double rate, float attack, float release) {
+std::unique_ptr<Slot> build_slot(int engine, const std::string& model, int program, int kit, double rate, float attack, float release) {
   auto slot = std::make_unique<Slot>();
   slot->engine = engine;
   slot->program = program;
+  slot->kit = kit;
   LiveOptions o;
   o.attack = attack;
   o.release = release;
-  const std::string path = resolve_model(model, engine);
+  const std::string drums = resolve_model("", kBundledDrums);
+  slot->drum_model = std::make_unique<Gansynth>(Gansynth::load(drums));
+  slot->highs = DrumHighs::load_beside(drums);
+  slot->drums = std::make_unique<LiveSynth>(gansynth_instrument(*slot->drum_model, o, slot->highs ? &*slot->highs : nullptr), int(rate),
+                                            slot->kit_timbre(kit), o);
+  const std::string path = resolve_model(model, kBundled[engine]);
   if (engine == 0) {
     slot->gansynth = std::make_unique<Gansynth>(Gansynth::load(path));
     slot->synth = std::make_unique<LiveSynth>(*slot->gansynth, int(rate), timbre_of(program), o);
@@ -100,7 +116,7 @@ Core::Core(double sample_rate, const std::string& model, const std::string& ddsp
     : rate_(sample_rate), model_(model), ddsp_model_(ddsp_model) {
   if (!(sample_rate >= 8000 && sample_rate <= 384000)) throw Error("sample_rate", "must be within 8000..384000 Hz");
   for (uint32_t i = 0; i < kParameterCount; ++i) values_[i].store(parameter_infos()[i].def);
-  std::unique_ptr<Slot> first = build_slot(0, model_, 0, rate_, parameter(kAttack), parameter(kRelease));
+  std::unique_ptr<Slot> first = build_slot(0, model_, 0, 0, rate_, parameter(kAttack), parameter(kRelease));
   built_model_ = model_;
   built_ddsp_model_ = ddsp_model_;
   latest_ = playing_ = first.release();
@@ -143,11 +159,12 @@ void Core::render_until(uint32_t frame) noexcept {
   while (done_ < frame) {
     const uint32_t n = std::min<uint32_t>(frame - done_, kChunk);
     playing_->synth->render(scratch_.data(), n);
+    playing_->drums->render(drum_scratch_.data(), n);
     const float step = (target - gain_) / float(n);  // the gain glides over each chunk
     for (uint32_t i = 0; i < n; ++i) {
       gain_ += step;
-      left_[done_ + i] = gain_ * scratch_[2 * i];
-      right_[done_ + i] = gain_ * scratch_[2 * i + 1];
+      left_[done_ + i] = gain_ * (scratch_[2 * i] + drum_scratch_[2 * i]);
+      right_[done_ + i] = gain_ * (scratch_[2 * i + 1] + drum_scratch_[2 * i + 1]);
     }
     gain_ = target;
     done_ += n;
@@ -160,8 +177,8 @@ void Core::midi(const uint8_t* m, uint32_t size) noexcept {
   if (size < 2) return;
   const unsigned status = m[0] & 0xF0u;
   const int channel = m[0] & 0x0F, data1 = m[1] & 0x7F, data2 = size >= 3 ? m[2] & 0x7F : 0;
-  LiveSynth& synth = *playing_->synth;
-  if (status == 0xC0) return set_parameter(kProgram, float(data1));  // the worker renders it
+  LiveSynth& synth = channel == kDrumChannel ? *playing_->drums : *playing_->synth;
+  if (status == 0xC0) return set_parameter(channel == kDrumChannel ? kDrumKit : kProgram, float(data1));  // the worker renders it
   if (size < 3) return;
   if (status == 0x90) synth.note_on(data1, data2, channel);
   else if (status == 0x80) synth.note_off(data1, channel);
@@ -178,7 +195,7 @@ void Core::set_parameter(uint32_t index, float value) noexcept {
   value = std::clamp(value, p.min, p.max);
   if (p.integer) value = std::round(value);
   // A new engine or program is not ready until the worker has built it.
-  if ((index == kEngine || index == kProgram) && values_[index].exchange(value, std::memory_order_relaxed) != value)
+  if ((index == kEngine || index == kProgram || index == kDrumKit) && values_[index].exchange(value, std::memory_order_relaxed) != value)
     ready_.store(false, std::memory_order_relaxed);
   values_[index].store(value, std::memory_order_relaxed);
 }
@@ -232,7 +249,7 @@ void Core::build_and_publish(std::unique_lock<std::mutex>& lock) {
   std::unique_ptr<Slot> fresh;
   std::string error;
   try {
-    fresh = build_slot(engine, model, int(parameter(kProgram)), rate_, parameter(kAttack), parameter(kRelease));
+    fresh = build_slot(engine, model, int(parameter(kProgram)), int(parameter(kDrumKit)), rate_, parameter(kAttack), parameter(kRelease));
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -250,16 +267,21 @@ void Core::build_and_publish(std::unique_lock<std::mutex>& lock) {
   delete unused;
 }
 
-// A program change on the playing engine: the synth re-renders its cache in the background.
+// A program (or kit) change on the playing engine: the synth re-renders its cache in the background.
 void Core::apply_program() {
-  const int program = int(parameter(kProgram));
-  if (program == latest_->program) return;
-  latest_->program = program;
+  const int program = int(parameter(kProgram)), kit = int(parameter(kDrumKit));
   try {
-    latest_->synth->set_timbre(timbre_of(program));
+    if (program != latest_->program) latest_->program = program, latest_->synth->set_timbre(timbre_of(program));
+    if (kit != latest_->kit) latest_->kit = kit, latest_->drums->set_timbre(latest_->kit_timbre(kit));
   } catch (const std::exception& e) {
     error_ = e.what();
   }
+}
+
+// Nothing asked for is still to be built (caller holds mutex_).
+bool Core::all_built() const {
+  return !rebuild_needed() && int(parameter(kProgram)) == latest_->program && int(parameter(kDrumKit)) == latest_->kit &&
+         latest_->synth->idle() && latest_->drums->idle();
 }
 
 void Core::worker_loop() {
@@ -270,14 +292,14 @@ void Core::worker_loop() {
     if (stop_) break;
     if (rebuild_needed()) build_and_publish(lock);
     else apply_program();
-    idle_ = !rebuild_needed() && int(parameter(kProgram)) == latest_->program && latest_->synth->idle();
+    idle_ = all_built();
     ready_.store(idle_, std::memory_order_relaxed);
   }
 }
 
 bool Core::settled() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return idle_ && !rebuild_needed() && int(parameter(kProgram)) == latest_->program && latest_->synth->idle();
+  return idle_ && all_built();
 }
 
 bool Core::wait_until_settled(double seconds) const {

@@ -15,8 +15,9 @@
 
 namespace timbrel::plugin {
 
-// kReady is an output (read-only): 1 once the engine and timbre asked for are built and playing.
-enum Parameter : uint32_t { kEngine, kProgram, kGainDb, kAttack, kRelease, kReady, kParameterCount };
+// kDrumKit: the GM drum-kit program channel 10 plays (a program change there sets it). kReady is
+// an output (read-only): 1 once the engine, timbre and kit asked for are built and playing.
+enum Parameter : uint32_t { kEngine, kProgram, kDrumKit, kGainDb, kAttack, kRelease, kReady, kParameterCount };
 
 struct ParameterInfo {
   const char* symbol;  // stable across versions: hosts save automation by it
@@ -77,6 +78,7 @@ class Core {
   bool rebuild_needed() const;  // caller holds mutex_
   void build_and_publish(std::unique_lock<std::mutex>& lock);
   void apply_program();  // caller holds mutex_
+  bool all_built() const;
 
   const double rate_;
   std::array<std::atomic<float>, kParameterCount> values_;
@@ -88,7 +90,7 @@ class Core {
   uint32_t frames_ = 0, done_ = 0;
   float gain_ = 1;  // glides toward the parameter
   float attack_applied_ = -1, release_applied_ = -1;
-  std::array<float, 2 * 256> scratch_{};
+  std::array<float, 2 * 256> scratch_{}, drum_scratch_{};
 
   // Hand-over: worker -> audio (pending_), audio -> worker (retired_).
   std::atomic<Slot*> pending_{nullptr}, retired_{nullptr};

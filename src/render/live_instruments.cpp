@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "render/ddsp_song.h"
+#include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "render/note_level.h"
 #include "render/sustain.h"
@@ -16,7 +17,8 @@ namespace {
 
 class GansynthInstrument final : public LiveInstrument {
  public:
-  GansynthInstrument(const Gansynth& model, const LiveOptions& options) : model_(model), options_(options) {}
+  GansynthInstrument(const Gansynth& model, const LiveOptions& options, const DrumHighs* highs)
+      : model_(model), options_(options), highs_(highs), inverse_(model.info().drums ? model.played_inverse() : options.inverse) {}
 
   void check_timbre(const std::string& timbre) const override { model_.timbre(timbre); }
   std::pair<int, int> pitch_range(const std::string&) const override {
@@ -40,7 +42,7 @@ class GansynthInstrument final : public LiveInstrument {
       pitches.push_back(first + k);
     }
     std::vector<float> audio(size_t(count) * kNoteSamples);
-    model_.generate_audio(zs, pitches, options_.inverse, audio.data(), options_.device_spectral, options_.spectral, options_.threads);
+    model_.generate_audio(zs, pitches, inverse_, audio.data(), options_.device_spectral, options_.spectral, options_.threads);
     std::vector<std::vector<float>> notes;
     for (int k = 0; k < count; ++k) {
       notes.emplace_back(audio.begin() + long(k) * kNoteSamples, audio.begin() + long(k + 1) * kNoteSamples);
@@ -49,10 +51,20 @@ class GansynthInstrument final : public LiveInstrument {
     return notes;
   }
   int batch() const override { return options_.batch; }
+  bool one_shot(const std::string&) const override { return model_.info().drums; }
+  // A drum hit at 48 kHz (or 44.1) gets its kit's band above 8 kHz, as render gives it.
+  void finish_note(std::vector<float>& note, int rate, const std::string& timbre, int pitch) const override {
+    if (!highs_ || !model_.info().drums) return;
+    const TimbreSpec spec = parse_timbre_spec(timbre);
+    if (spec.kind == TimbreSpec::Kind::Preset && highs_->has_kit(spec.name)) highs_->add_high_band(note, rate, spec.name, pitch, uint64_t(pitch));
+  }
+  int gm_program(const std::string& timbre) const override { return model_.info().drums ? -1 : LiveInstrument::gm_program(timbre); }
 
  private:
   const Gansynth& model_;
   const LiveOptions options_;
+  const DrumHighs* highs_;
+  const InverseOptions inverse_;  // a drum model's hits: its own phase method, as render's
 };
 
 constexpr double kHeld = 3.0;     // s: each cached note's length
@@ -148,8 +160,8 @@ class DdspInstrument final : public LiveInstrument {
 
 }  // namespace
 
-std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options) {
-  return std::make_unique<GansynthInstrument>(model, options);
+std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options, const DrumHighs* highs) {
+  return std::make_unique<GansynthInstrument>(model, options, highs);
 }
 
 std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformanceOptions& performance) {

@@ -26,6 +26,7 @@ struct LiveSynth::Cache {
   std::string timbre;
   int min_pitch = 0, max_pitch = 0;
   gm::BaseSends sends{0.0f, 0.0f};  // the instrument's own, until a channel sends CC91 / CC93
+  bool one_shot = false;              // notes play whole (drum hits): keys up and pedals do not end them
   std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
 };
 
@@ -122,7 +123,8 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   cache->sends = gm::program_sends(instrument_->gm_program(timbre));
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
   const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
-  const bool decays = instrument_->decays(timbre);
+  cache->one_shot = instrument_->one_shot(timbre);
+  const bool decays = cache->one_shot || instrument_->decays(timbre);
   const int note_rate = instrument_->note_rate(timbre);
   for (int first = 0; first < count; first += batch) {
     const int n = std::min(batch, count - first);
@@ -132,6 +134,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       a.sample_rate = note_rate;
       a.samples = notes[size_t(k)];
       std::vector<float> note = resample(a, rate_, kNotePassband).samples;
+      instrument_->finish_note(note, rate_, timbre, cache->min_pitch + first + k);
       if (decays) {  // played once: its end fades out, and a longer hold is silence
         const size_t fade = std::min(note.size(), size_t(0.1 * rate_));
         for (size_t i = 0; i < fade; ++i) note[note.size() - fade + i] *= 1.0f - float(i + 1) / float(fade);
@@ -328,6 +331,7 @@ void LiveSynth::control(int channel, int number, int value) noexcept {
 
 void LiveSynth::key_up(Voice& v) noexcept {
   v.held = false;
+  if (v.cache->one_shot) return;  // a drum hit rings out
   if (channels_[size_t(v.channel)].controls.sustain) v.sustained = true;
   else begin_release(v, release_frames_.load(std::memory_order_relaxed));
 }
@@ -366,7 +370,11 @@ void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
   const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
   const size_t attack = attack_frames_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
-    float env = v.frames < attack ? float(v.frames) / float(attack) : 1.0f;
+    if (v.cache->one_shot && v.pos >= double(head.size())) {
+      v.cache = nullptr;  // the hit has played
+      return;
+    }
+    float env = v.frames < attack && !v.cache->one_shot ? float(v.frames) / float(attack) : 1.0f;  // a hit keeps its transient
     if (v.releasing) {
       const size_t since = v.frames - v.released_at;
       if (since >= v.release_frames) {

@@ -57,6 +57,11 @@ class LiveInstrument {
   // True when `timbre`'s held notes die away by themselves (a struck or plucked DDSP preset): the
   // whole note is played once, fading out over its last 0.1 s, and a longer hold is silent.
   virtual bool decays(const std::string& /*timbre*/) const { return false; }
+  // True when a key's note plays whole whatever the key does (a drum hit): note-off and the pedal
+  // do not end it, and its voice is free once the note has played.
+  virtual bool one_shot(const std::string& /*timbre*/) const { return false; }
+  // The note of `pitch` after resampling to the synth's `rate` (a drum hit gets its high band).
+  virtual void finish_note(std::vector<float>& /*note*/, int /*rate*/, const std::string& /*timbre*/, int /*pitch*/) const {}
   // The rate of `timbre`'s held notes (a 48 kHz DDSP model's are at 48 kHz).
   virtual int note_rate(const std::string& /*timbre*/) const { return kNoteSampleRate; }
   // The General MIDI program `timbre` plays, for its instrument's own reverb and chorus sends
@@ -64,8 +69,12 @@ class LiveInstrument {
   virtual int gm_program(const std::string& timbre) const;
 };
 
-// GANSynth's notes through the options' phase reconstruction and spectral backends.
-std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options);
+// GANSynth's notes through the options' phase reconstruction and spectral backends. A drum model's
+// hits are one-shots, made with its own phase method, and given their kit's high band from
+// `highs` (render/drum_highs.h) when the synth runs above 16 kHz.
+class DrumHighs;
+std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options,
+                                                    const DrumHighs* highs = nullptr);
 // DDSP models (one, or a folder bank: see DdspBank): timbres "program:N" (the bank's model and
 // preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
 // are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness; those of struck
