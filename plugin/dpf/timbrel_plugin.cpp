@@ -1,9 +1,12 @@
 // The DAW instrument on DPF (LV2, VST3, CLAP, JACK standalone): a thin adapter over
 // plugin/core/plugin_core.h, which owns the synth and keeps run() real-time safe.
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "DistrhoPlugin.hpp"
 #include "plugin/core/plugin_core.h"
+#include "render/gm_names.h"
 
 START_NAMESPACE_DISTRHO
 
@@ -11,7 +14,7 @@ namespace core = timbrel::plugin;
 
 class TimbrelPlugin : public Plugin {
  public:
-  TimbrelPlugin() : Plugin(core::kParameterCount, 0, 2) {
+  TimbrelPlugin() : Plugin(core::kParameterCount, 128, 2) {
     setLatency(0);  // every note plays from the rendered cache
     // DPF's metadata pass (the LV2 TTL generator) makes an instance only to ask questions.
     if (!isDummyInstance()) start(getSampleRate());
@@ -37,6 +40,22 @@ class TimbrelPlugin : public Plugin {
     p.ranges.min = info.min;
     p.ranges.max = info.max;
     p.ranges.def = info.def;
+    if (index == core::kEngine) enumerate(p, {{0, "GANSynth"}, {1, "DDSP"}});
+    if (index == core::kProgram) {
+      std::vector<std::pair<int, const char*>> names;
+      for (int i = 0; i < 128; ++i) names.push_back({i, timbrel::gm::kProgramNames[size_t(i)]});
+      enumerate(p, names);
+    }
+    if (index == core::kDrumKit) {
+      enumerate(p, {timbrel::gm::kDrumKits.begin(), timbrel::gm::kDrumKits.end()});
+      p.enumValues.restrictedMode = false;  // other programs pick the nearest kit
+    }
+  }
+
+  // Host presets: the 128 General MIDI programs.
+  void initProgramName(uint32_t index, String& name) override { name = timbrel::gm::kProgramNames[index % 128]; }
+  void loadProgram(uint32_t index) override {
+    if (synth_) synth_->set_parameter(core::kProgram, float(index));
   }
 
   void initState(uint32_t index, State& state) override {
@@ -76,6 +95,13 @@ class TimbrelPlugin : public Plugin {
   }
 
  private:
+  static void enumerate(Parameter& p, const std::vector<std::pair<int, const char*>>& labels) {
+    p.enumValues.count = uint8_t(labels.size());
+    p.enumValues.restrictedMode = true;
+    p.enumValues.values = new ParameterEnumerationValue[labels.size()];  // DPF frees it
+    for (size_t i = 0; i < labels.size(); ++i) p.enumValues.values[i] = ParameterEnumerationValue(float(labels[i].first), labels[i].second);
+  }
+
   // A new core at `rate`, carrying the parameters and state of the old one.
   void start(double rate) {
     std::unique_ptr<core::Core> old = std::move(synth_);
