@@ -23,7 +23,7 @@ if [[ "${1:-}" == "--test" ]]; then
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
     python3-numpy python3-pytest  # the Python module's tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
-    liblilv-dev lilv-utils jalv  # LV2 hosts for the plug-in's tests
+    liblilv-dev        # the LV2 host of the plug-in tests
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi
