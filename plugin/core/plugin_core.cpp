@@ -195,9 +195,8 @@ void Core::set_parameter(uint32_t index, float value) noexcept {
   value = std::clamp(value, p.min, p.max);
   if (p.integer) value = std::round(value);
   // A new engine or program is not ready until the worker has built it.
-  if ((index == kEngine || index == kProgram || index == kDrumKit) && values_[index].exchange(value, std::memory_order_relaxed) != value)
-    ready_.store(false, std::memory_order_relaxed);
-  values_[index].store(value, std::memory_order_relaxed);
+  const float before = values_[index].exchange(value, std::memory_order_relaxed);
+  if ((index == kEngine || index == kProgram || index == kDrumKit) && before != value) ready_.store(false, std::memory_order_relaxed);
 }
 
 float Core::parameter(uint32_t index) const noexcept {

@@ -24,6 +24,14 @@ Audio mix_to_mono(const Audio& audio) {
 
 Audio resample(const Audio& audio, int sample_rate) { return resample(audio, sample_rate, 0.0); }
 
+std::vector<float> resample_note(std::vector<float> note, int from, int to) {
+  if (from == to) return note;
+  Audio a;
+  a.sample_rate = from;
+  a.samples = std::move(note);
+  return resample(a, to, kNotePassband).samples;
+}
+
 // passband_end 0: soxr's default for HQ.
 Audio resample(const Audio& audio, int sample_rate, double passband_end) {
   if (!(passband_end >= 0 && passband_end < 1)) throw Error("passband_end", "must be in [0, 1)");

@@ -1,6 +1,8 @@
 #pragma once
 // Resampling with a chosen passband (timbrel/sound_file.h's resample keeps soxr's HQ default, flat
 // to 91.3% of the lower Nyquist frequency).
+#include <vector>
+
 #include "timbrel/sound_file.h"
 
 namespace timbrel {
@@ -11,5 +13,7 @@ namespace timbrel {
 constexpr double kNotePassband = 0.98;
 
 Audio resample(const Audio& audio, int sample_rate, double passband_end);
+// A model's mono note from `from` to `to` Hz with kNotePassband (the samples back when the rates match).
+std::vector<float> resample_note(std::vector<float> note, int from, int to);
 
 }  // namespace timbrel

@@ -130,10 +130,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
     const int n = std::min(batch, count - first);
     const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
     for (int k = 0; k < n; ++k) {
-      Audio a;
-      a.sample_rate = note_rate;
-      a.samples = notes[size_t(k)];
-      std::vector<float> note = resample(a, rate_, kNotePassband).samples;
+      std::vector<float> note = resample_note(notes[size_t(k)], note_rate, rate_);
       instrument_->finish_note(note, rate_, timbre, cache->min_pitch + first + k);
       if (decays) {  // played once: its end fades out, and a longer hold is silence
         const size_t fade = std::min(note.size(), size_t(0.1 * rate_));

@@ -40,14 +40,6 @@ std::vector<float> sustained(const std::vector<float>& note, size_t length, int 
   return out;
 }
 
-std::vector<float> resampled(std::vector<float> audio, int from, int to) {
-  if (from == to) return audio;
-  Audio a;
-  a.sample_rate = from;
-  a.samples = std::move(audio);
-  return resample(a, to, kNotePassband).samples;
-}
-
 // The kit's name when the drum timbre is a preset of the drum model ("" otherwise).
 std::string kit_name(const std::string& spec) { return spec.rfind("preset:", 0) == 0 ? spec.substr(7) : ""; }
 
@@ -154,7 +146,7 @@ void NoteRenderer::add_notes(const NoteSequence& seq, const Gansynth* melodic, c
 // A generated note levelled (note_level.h), at the mix rate, a drum hit with its high band.
 void NoteRenderer::prepare_job_audio(Job& job, std::vector<float> note) const {
   level_note(note, job.model->relative_level_db(job.z, job.pitch), kNoteSampleRate);
-  job.audio = resampled(std::move(note), kNoteSampleRate, rate_);
+  job.audio = resample_note(std::move(note), kNoteSampleRate, rate_);
   if (job.drum_note >= 0 && highs_ && !kit_.empty() && highs_->has_kit(kit_))
     highs_->add_high_band(job.audio, rate_, kit_, job.drum_note, uint64_t(job.drum_note));
 }
@@ -216,7 +208,7 @@ void NoteRenderer::mix_in(std::vector<Stem> stems) {
   if (emitted_ > 0) throw Error("stems", "must be mixed in before rendering starts");
   for (Stem& s : stems) {
     s.start = size_t(double(s.start) * rate_ / s.sample_rate);
-    s.audio = resampled(std::move(s.audio), s.sample_rate, rate_);
+    s.audio = resample_note(std::move(s.audio), s.sample_rate, rate_);
     s.sample_rate = rate_;
     const size_t room_tail = room_ ? size_t(std::ceil(room_->tail_seconds() * rate_)) : 0;
     total_ = std::max(total_, s.start + s.audio.size() + room_tail);

@@ -25,6 +25,9 @@ double subsonic_fraction(const std::vector<float>& audio, double hz = 30.0);
 // 7.5 kHz) against the rest, over 0.15..1.15 s. White noise gives about 0 dB; a note at another
 // pitch, well below; a clean harmonic tone, 20 dB and more.
 double harmonic_to_noise_db(const std::vector<float>& audio, int midi_pitch);
+// dB values of silence (-inf) in JSON reports, which have no infinity: floored here.
+constexpr double kReportFloorDb = -200.0;
+inline double floored_db(double db) { return db > kReportFloorDb ? db : kReportFloorDb; }  // NaN and -inf too
 // Peak level in dBFS.
 double peak_db(const std::vector<float>& audio);
 // Scales `audio` so that its peak is `target` (left alone when silent); returns the peak it had.

@@ -16,10 +16,9 @@
 namespace timbrel {
 namespace {
 
-// dB values of silence (-inf) are reported as this floor: JSON has no infinity.
-constexpr double kFloorDb = -200.0;
-double floored(double db) { return std::isfinite(db) ? std::max(db, kFloorDb) : kFloorDb; }
-double share_db(double share) { return share > 0 ? floored(10 * std::log10(share)) : kFloorDb; }
+using train::floored_db;
+constexpr double kFloorDb = train::kReportFloorDb;
+double share_db(double share) { return share > 0 ? floored_db(10 * std::log10(share)) : kFloorDb; }
 
 // Energy of each band (Hz edges) summed over channels.
 std::vector<double> band_energies(const Audio& a, const std::vector<double>& edges) {
@@ -41,7 +40,7 @@ nlohmann::json stereo_measures(const Audio& a) {
   for (int c = 0; c < a.channels; ++c) {
     double sum = 0;
     for (size_t i = size_t(c); i < a.samples.size(); i += size_t(a.channels)) sum += double(a.samples[i]) * a.samples[i];
-    rms.push_back(sum > 0 ? floored(10 * std::log10(sum / double(a.frames()))) : kFloorDb);
+    rms.push_back(sum > 0 ? floored_db(10 * std::log10(sum / double(a.frames()))) : kFloorDb);
   }
   const LoudnessInfo l = measure_loudness(a);
   return {{"band_0_8k_share", share(e[0])},
@@ -49,8 +48,8 @@ nlohmann::json stereo_measures(const Audio& a) {
           {"band_16_24k_share", share(e[2])},
           {"band_8_24k_db", share_db(share(e[1] + e[2]))},
           {"channel_rms_dbfs", rms},
-          {"integrated_lufs", floored(l.integrated_lufs)},
-          {"true_peak_dbtp", floored(l.true_peak_dbtp)},
+          {"integrated_lufs", floored_db(l.integrated_lufs)},
+          {"true_peak_dbtp", floored_db(l.true_peak_dbtp)},
           {"loudness_range_lu", l.loudness_range_lu}};
 }
 
@@ -71,7 +70,7 @@ std::vector<float> mono_16k(const Audio& a) { return resample(mix_to_mono(a), kN
 
 nlohmann::json measures(const Audio& a) {
   const std::vector<float> mono = mono_16k(a);
-  nlohmann::json m = mono_16k_measures(mono, floored(20 * std::log10(double(a.peak()))));
+  nlohmann::json m = mono_16k_measures(mono, floored_db(20 * std::log10(double(a.peak()))));
   m.update(stereo_measures(a));
   return m;
 }

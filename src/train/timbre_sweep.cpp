@@ -30,16 +30,11 @@ namespace {
 // The renderer's output rate, where the sweep also compares (FluidSynth's notes rendered at it).
 constexpr int kStudioRate = 48000;
 constexpr size_t kStudioSamples = size_t(kNoteSamples / kNoteSampleRate * kStudioRate);
-constexpr double kFloorDb = -200;  // JSON has no -infinity
+constexpr double kFloorDb = kReportFloorDb;
 
-// `audio` at rate `to`, exactly `length` samples (zero-padded or cut).
+// `audio` at rate `to` as the renderer resamples notes, exactly `length` samples (zero-padded or cut).
 std::vector<float> resampled(std::vector<float> audio, int from, int to, size_t length) {
-  if (from != to) {
-    Audio a;
-    a.sample_rate = from;
-    a.samples = std::move(audio);
-    audio = resample(a, to, kNotePassband).samples;  // as the renderer resamples notes
-  }
+  audio = resample_note(std::move(audio), from, to);
   audio.resize(length, 0.0f);
   return audio;
 }
@@ -172,8 +167,6 @@ nlohmann::json measure(const std::vector<float>& audio, int pitch, bool drums, d
   if (truth->neighbour.count(pitch)) m["lsd_neighbour_db"] = log_spectral_distance(truth->neighbour.at(pitch), real);
   return m;
 }
-
-double floored_db(double db) { return std::isfinite(db) ? std::max(db, kFloorDb) : kFloorDb; }
 
 // Energy shares (dB of the whole) of 0-8, 8-16, 16-24 kHz and 8-24 kHz of a 48 kHz note.
 nlohmann::json band_shares_db(const std::vector<float>& a) {
