@@ -7,6 +7,7 @@
 
 #include "audio/audio_output.h"
 #include "plugin/core/plugin_core.h"
+#include "timbrel/note_sequence.h"
 
 namespace timbrel::test {
 
@@ -20,6 +21,45 @@ inline std::vector<PluginEvent> plugin_phrase() {
   return {{0, {0x90, 60, 100}},   {0, {0xB1, 10, 0}},          {2400, {0x91, 67, 90}},   {9600, {0xB0, 64, 127}},
           {12000, {0x80, 60, 0}}, {14400, {0xE1, 0x00, 0x60}}, {24000, {0x90, 64, 110}}, {36000, {0xB0, 64, 0}},
           {40000, {0x81, 67, 0}}, {48000, {0x80, 64, 0}}};
+}
+
+// A sequence as the MIDI a host sends an instrument: each channel's program change before its
+// first note (and again when it changes), controllers, bends, notes; at one frame, note-offs
+// first, then controllers, bends and program changes, then note-ons (as a MIDI file orders them).
+inline std::vector<PluginEvent> sequence_events(const NoteSequence& seq, double rate) {
+  struct Timed {
+    double time;
+    int order;
+    std::vector<uint8_t> bytes;
+  };
+  std::vector<Timed> timed;
+  auto frame_of = [](double t) { return std::max(0.0, t); };
+  std::vector<Note> notes = seq.notes;
+  std::stable_sort(notes.begin(), notes.end(), [](const Note& a, const Note& b) { return a.start_time < b.start_time; });
+  int programs[16];
+  std::fill(programs, programs + 16, -1);
+  for (const Note& n : notes) {
+    const uint8_t ch = uint8_t(n.channel & 15);
+    if (!n.is_drum && programs[ch] != n.program) {
+      programs[ch] = n.program;
+      timed.push_back({frame_of(n.start_time), 1, {uint8_t(0xC0 | ch), uint8_t(n.program)}});
+    }
+    timed.push_back({frame_of(n.start_time), 2, {uint8_t(0x90 | ch), uint8_t(n.pitch), uint8_t(n.velocity)}});
+    timed.push_back({frame_of(n.end_time), 0, {uint8_t(0x80 | ch), uint8_t(n.pitch), 0}});
+  }
+  for (const ControlChange& c : seq.control_changes)
+    timed.push_back({frame_of(c.time), 1, {uint8_t(0xB0 | (c.channel & 15)), uint8_t(c.number), uint8_t(c.value)}});
+  for (const PitchBend& b : seq.pitch_bends) {
+    const int v = b.bend + 8192;
+    timed.push_back({frame_of(b.time), 1, {uint8_t(0xE0 | (b.channel & 15)), uint8_t(v & 0x7F), uint8_t(v >> 7)}});
+  }
+  std::stable_sort(timed.begin(), timed.end(), [&](const Timed& a, const Timed& b) {
+    const auto fa = uint32_t(a.time * rate), fb = uint32_t(b.time * rate);  // the renderer truncates too
+    return fa != fb ? fa < fb : a.order < b.order;
+  });
+  std::vector<PluginEvent> events;
+  for (Timed& t : timed) events.push_back({uint32_t(t.time * rate), std::move(t.bytes)});
+  return events;
 }
 
 // `frames` stereo frames (the left channel, then the right) from `core`, `block` frames per call,

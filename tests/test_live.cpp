@@ -221,7 +221,7 @@ class AnyLengthLoops final : public LiveInstrument {
   std::vector<std::vector<float>> held_notes(const std::string& t, int first, int count) const override {
     return inner_->held_notes(t, first, count);
   }
-  int batch() const override { return inner_->batch(); }
+  int batch(const std::string& t) const override { return inner_->batch(t); }
 
  private:
   std::unique_ptr<LiveInstrument> inner_;
@@ -380,23 +380,29 @@ namespace {
 // its pitch and level are known exactly.
 class SineInstrument final : public LiveInstrument {
  public:
-  void check_timbre(const std::string& t) const override {
-    if (t != "sine") throw Error(t, "the sine instrument plays only \"sine\"");
-  }
+  // "sine", or "sine:N": the N-th harmonic of the key (N = 1..4), so that timbres tell apart.
+  void check_timbre(const std::string& t) const override { harmonic(t); }
   std::pair<int, int> pitch_range(const std::string&) const override { return {57, 81}; }
-  std::vector<std::string> programs() const override { return {"sine"}; }
-  std::vector<std::vector<float>> held_notes(const std::string&, int first, int count) const override {
+  std::vector<std::string> programs() const override { return {"sine", "sine:2", "sine:3", "sine:4"}; }
+  std::vector<std::vector<float>> held_notes(const std::string& t, int first, int count) const override {
     std::vector<std::vector<float>> notes;
     for (int k = 0; k < count; ++k) {
-      const double hz = 440.0 * std::pow(2.0, (first + k - 69) / 12.0);
+      const double hz = harmonic(t) * 440.0 * std::pow(2.0, (first + k - 69) / 12.0);
       std::vector<float> note(size_t(3 * kNoteSampleRate));
       for (size_t i = 0; i < note.size(); ++i) note[i] = float(std::sin(2 * M_PI * hz * double(i) / kNoteSampleRate));
       notes.push_back(std::move(note));
     }
     return notes;
   }
-  int batch() const override { return 32; }
-  bool periodic() const override { return true; }
+  int batch(const std::string&) const override { return 32; }
+  bool periodic(const std::string&) const override { return true; }
+
+ private:
+  static int harmonic(const std::string& t) {
+    if (t == "sine") return 1;
+    if (t.size() == 6 && t.rfind("sine:", 0) == 0 && t[5] >= '1' && t[5] <= '4') return t[5] - '0';
+    throw Error(t, "the sine instrument plays \"sine\" or \"sine:1\" .. \"sine:4\"");
+  }
 };
 
 constexpr double kRate = 48000;
@@ -713,4 +719,100 @@ TEST(LiveSynth, AFullSynthStealsTheQuietestReleasingVoice) {
   double energy = 0;
   for (size_t i = 4000; i < left.size(); ++i) energy += double(left[i]) * left[i];
   EXPECT_GT(energy, 1e-4) << "the oldest note was stolen";
+}
+
+// Waits (rendering, as a device would) until every requested timbre plays.
+void settle_timbres(LiveSynth& synth) {
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!synth.idle() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  run_stereo(synth, 256);
+}
+
+// Each channel plays its own timbre; a program change reaches only its channel; channels asking
+// for the same timbre share one cache (rendered once).
+TEST(LiveSynth, EachChannelPlaysItsOwnTimbre) {
+  LiveSynth synth = sine_synth();
+  const unsigned char program_change[2] = {0xC1, 1};  // channel 2: programs[1] = "sine:2"
+  synth.midi(program_change, 2);
+  settle_timbres(synth);
+  EXPECT_EQ(synth.current_timbre(1), "sine:2");
+  EXPECT_EQ(synth.current_timbre(0), "sine");
+  EXPECT_EQ(synth.caches_rendered(), 2u);
+  auto pitch_on = [&](int channel) {
+    synth.note_on(69, 100, channel);
+    const std::vector<float> s = run(synth, 9600);
+    synth.note_off(69, channel);
+    run(synth, 24000);  // the release ends
+    return frequency(s, 4800, 9600);
+  };
+  EXPECT_NEAR(cents(pitch_on(0), 440.0), 0.0, 1.0);
+  EXPECT_NEAR(cents(pitch_on(1), 880.0), 0.0, 1.0);
+  synth.set_timbre("sine:2", 5);  // shares channel 2's cache
+  synth.set_timbre("sine", 1);    // channel 2 back: "sine" is still held by the others
+  settle_timbres(synth);
+  EXPECT_EQ(synth.caches_rendered(), 2u);
+  EXPECT_EQ(synth.current_timbre(5), "sine:2");
+  EXPECT_NEAR(cents(pitch_on(5), 880.0), 0.0, 1.0);
+  EXPECT_NEAR(cents(pitch_on(1), 440.0), 0.0, 1.0);
+  EXPECT_THROW(synth.set_timbre("sine:9", 0), Error);
+  EXPECT_THROW(synth.set_timbre("sine", 16), Error);
+}
+
+// Program changes on every channel while notes hold: the callback never allocates or locks, and
+// each channel ends on the last timbre it was asked for (caches shared, not rendered per change).
+TEST(LiveSynth, ProgramChangeStormsNeverReachTheCallbacksAllocator) {
+  LiveSynth synth = sine_synth();
+  std::mt19937 rng(11);
+  std::array<std::string, 16> wanted;
+  wanted.fill("sine");
+  int changes = 0;
+  test::g_callback_allocations = 0;
+  test::g_callback_locks = 0;
+  size_t bad = 0;
+  for (int block = 0; block < 300; ++block) {
+    const int ch = int(rng() % 16);
+    const unsigned char change[2] = {(unsigned char)(0xC0 | ch), (unsigned char)(rng() % 4)};
+    if (rng() % 3 == 0) synth.midi(change, 2), wanted[size_t(ch)] = change[1] ? "sine:" + std::to_string(change[1] + 1) : "sine", ++changes;
+    synth.note_on(57 + int(rng() % 24), 100, int(rng() % 16));
+    synth.note_off(57 + int(rng() % 24), int(rng() % 16));
+    for (const float v : run_as_device(synth, 64 + rng() % 512, 64 + rng() % 512)) bad += !std::isfinite(v);
+  }
+  EXPECT_EQ(test::g_callback_allocations.load(), 0);
+  EXPECT_EQ(test::g_callback_locks.load(), 0);
+  EXPECT_EQ(bad, 0u);
+  settle_timbres(synth);
+  std::printf("%zu caches rendered for %d program changes\n", synth.caches_rendered(), changes);
+  EXPECT_GE(synth.caches_rendered(), 4u);
+  for (int ch = 0; ch < 16; ++ch) EXPECT_EQ(synth.current_timbre(ch), wanted[size_t(ch)]) << "channel " << ch + 1;
+}
+
+// The player's vibrato (LiveOptions, as render's DDSP lines): none before its delay, then the
+// full depth at its rate; a legato note glides from the key before it.
+TEST(LiveSynth, PlayedVibratoAndGlide) {
+  LiveOptions o;
+  o.room = false;
+  o.release = 0.001;
+  o.vibrato_cents = 50;
+  LiveSynth synth(std::make_unique<SineInstrument>(), int(kRate), "sine", o);
+  synth.note_on(69, 100);
+  const std::vector<float> held = run(synth, size_t(1.5 * kRate));
+  EXPECT_NEAR(cents(frequency(held, 0, size_t(0.3 * kRate)), 440.0), 0.0, 0.5);  // before the delay
+  double low = 1e9, high = 0;
+  for (double f : period_frequencies(held, size_t(0.7 * kRate), size_t(1.5 * kRate))) low = std::min(low, f), high = std::max(high, f);
+  std::printf("vibrato 50 cents: %.1f .. %.1f cents\n", cents(low, 440.0), cents(high, 440.0));
+  EXPECT_NEAR(cents(high, 440.0), 50.0, 5.0);
+  EXPECT_NEAR(cents(low, 440.0), -50.0, 5.0);
+
+  synth.set_performance(0, 0.2);  // glide 0.2 s, no vibrato
+  synth.note_off(69);
+  synth.note_on(72, 100);  // within the legato gap of the key before
+  const std::vector<float> legato = run(synth, size_t(0.6 * kRate));
+  const double c5 = 440.0 * std::pow(2.0, 3 / 12.0);
+  EXPECT_LT(cents(frequency(legato, 0, size_t(0.04 * kRate)), c5), -200.0);  // starts near the old key
+  EXPECT_NEAR(cents(frequency(legato, size_t(0.25 * kRate), size_t(0.6 * kRate)), c5), 0.0, 0.5);
+  synth.note_off(72);
+  run(synth, 4800);
+  synth.note_on(76, 100);  // nothing sounding on the channel: no glide
+  EXPECT_NEAR(cents(frequency(run(synth, 4800), 0, 4800), 440.0 * std::pow(2.0, 7 / 12.0)), 0.0, 1.0);
 }

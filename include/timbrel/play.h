@@ -49,7 +49,8 @@ struct PlayReport {
 // Live: a MIDI input played with a timbre until `interrupt` is set or `seconds` have passed.
 struct LivePlayOptions {
   // Engine::play_live: GANSynth (timbre: any spec of the timbre model) or DDSP (the engine's
-  // ddsp_model; timbre "program:N" or "preset:NAME"; held notes steady, without vibrato).
+  // ddsp_model; timbre "program:N" or "preset:NAME"; the cached notes are steady, and `ddsp`'s
+  // vibrato and glide are played on top of them).
   TimbreEngine engine = TimbreEngine::Gansynth;
   DdspPerformanceOptions ddsp;  // attack and release of the cached notes' curves
   std::string timbre = "seed:0";

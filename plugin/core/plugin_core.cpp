@@ -22,27 +22,53 @@ namespace fs = std::filesystem;
 const std::array<ParameterInfo, kParameterCount>& parameter_infos() {
   static const std::array<ParameterInfo, kParameterCount> infos{{
       {"engine", "Engine (0 GANSynth, 1 DDSP)", "", 0, 1, 0, true},
+      {"timbre_mode", "Timbre", "", 0, kTimbreModes - 1, kModeGmPrograms, true},
       {"program", "GM program", "", 0, 127, 0, true},
+      {"preset", "Model preset", "", 0, 127, 0, true},
+      {"seed", "Seed", "", 0, 65535, 0, true},
+      {"morph_a", "Morph from (GM program)", "", 0, 127, 0, true},
+      {"morph_b", "Morph to (GM program)", "", 0, 127, 40, true},
+      {"morph", "Morph position", "", 0, 1, 0, false},
+      {"pad_x", "Pad x", "", 0, 1, 0.5f, false},
+      {"pad_y", "Pad y", "", 0, 1, 0.5f, false},
+      {"corner_a", "Pad corner A (GM program, x 0 y 0)", "", 0, 127, 0, true},
+      {"corner_b", "Pad corner B (GM program, x 1 y 0)", "", 0, 127, 40, true},
+      {"corner_c", "Pad corner C (GM program, x 0 y 1)", "", 0, 127, 73, true},
+      {"corner_d", "Pad corner D (GM program, x 1 y 1)", "", 0, 127, 56, true},
       {"drum_kit", "Drum kit (GM program, channel 10)", "", 0, 127, 0, true},
       {"gain", "Gain", "dB", -60, 12, 0, false},
       {"attack", "Attack", "s", 0.001f, 2, 0.01f, false},
       {"release", "Release", "s", 0.01f, 5, 0.3f, false},
+      {"vibrato", "DDSP vibrato", "cents", 0, 100, 12, false},
+      {"glide", "DDSP glide", "s", 0, 1, 0.06f, false},
       {"ready", "Timbre ready", "", 0, 1, 0, true, true},
   }};
   return infos;
 }
 
+// One synth for all 16 channels (one room, as render's mix): the engine's melodic timbres, and on
+// channel 10 the bundled GANSynth drum model's kits with their high band.
 struct Slot {
   int engine = 0;
-  int program = 0, kit = 0;  // whose timbres were last asked of the synths
+  std::array<std::string, 16> timbres;  // each channel's, as last asked of the synth
   std::unique_ptr<Gansynth> gansynth;
   std::unique_ptr<DdspBank> ddsp;
-  std::unique_ptr<LiveSynth> synth;
-  // Channel 10: the bundled GANSynth drum model's kits, with their high band.
   std::unique_ptr<Gansynth> drum_model;
   std::optional<DrumHighs> highs;
-  std::unique_ptr<LiveSynth> drums;
-  std::string kit_timbre(int program) const { return "preset:" + drum_model->preset_for_program(program).preset; }
+  std::unique_ptr<LiveSynth> synth;
+  std::string kit(int program) const {
+    return kDrumTimbrePrefix + ("preset:" + drum_model->preset_for_program(program).preset);
+  }
+  std::vector<std::string> presets() const {  // the melodic model's, in its card's order
+    if (gansynth) return gansynth->info().timbre_names;
+    return ddsp->names().size() == 1 ? ddsp->voice(0).model->info().presets : std::vector<std::string>{};
+  }
+  // GM program N; a GANSynth model whose card maps no programs plays its N-th preset (or seed N).
+  std::string program(int n) const {
+    if (!gansynth || gansynth->info().gm_programs) return "program:" + std::to_string(n);
+    const std::vector<std::string> names = presets();
+    return names.empty() ? "seed:" + std::to_string(n) : "preset:" + names[size_t(n) % names.size()];
+  }
 };
 
 namespace {
@@ -52,7 +78,6 @@ constexpr const char* kBundled[2] = {"gm-timbres", "ddsp-gm"};
 constexpr const char* kBundledDrums = "gm-drums";
 constexpr int kDrumChannel = 9;
 
-std::string timbre_of(int program) { return "program:" + std::to_string(program); }
 
 // The installed models beside this plug-in binary: PREFIX/share/timbrel/models, PREFIX being an
 // ancestor of PREFIX/lib/lv2/B.lv2/, PREFIX/lib/vst3/B.vst3/Contents/ARCH/, PREFIX/lib/clap/ or
@@ -86,29 +111,38 @@ std::string resolve_model(const std::string& given, const char* bundled) {
   return bundled_model_path(name);
 }
 
-std::unique_ptr<Slot> build_slot(int engine, const std::string& model, int program, int kit, double rate, float attack, float release) {
+// The models of `engine` and channel 10's kits, not yet playing.
+std::unique_ptr<Slot> load_slot(int engine, const std::string& model) {
   auto slot = std::make_unique<Slot>();
   slot->engine = engine;
-  slot->program = program;
-  slot->kit = kit;
-  LiveOptions o;
-  o.attack = attack;
-  o.release = release;
   const std::string drums = resolve_model("", kBundledDrums);
   slot->drum_model = std::make_unique<Gansynth>(Gansynth::load(drums));
   slot->highs = DrumHighs::load_beside(drums);
-  slot->drums = std::make_unique<LiveSynth>(gansynth_instrument(*slot->drum_model, o, slot->highs ? &*slot->highs : nullptr), int(rate),
-                                            slot->kit_timbre(kit), o);
   const std::string path = resolve_model(model, kBundled[engine]);
-  if (engine == 0) {
-    slot->gansynth = std::make_unique<Gansynth>(Gansynth::load(path));
-    slot->synth = std::make_unique<LiveSynth>(*slot->gansynth, int(rate), timbre_of(program), o);
-  } else {
-    slot->ddsp = std::make_unique<DdspBank>(path);
-    slot->synth = std::make_unique<LiveSynth>(ddsp_instrument(*slot->ddsp, DdspPerformanceOptions{}), int(rate), timbre_of(program), o);
-  }
+  if (engine == 0) slot->gansynth = std::make_unique<Gansynth>(Gansynth::load(path));
+  else slot->ddsp = std::make_unique<DdspBank>(path);
   return slot;
 }
+
+// The slot's synth, each channel playing its timbre; its caches are all rendered on return.
+void start_synth(Slot& slot, const std::array<std::string, 16>& timbres, double rate, float attack, float release) {
+  LiveOptions o;
+  o.attack = attack;
+  o.release = release;
+  std::unique_ptr<LiveInstrument> kits = gansynth_instrument(*slot.drum_model, o, slot.highs ? &*slot.highs : nullptr);
+  std::unique_ptr<LiveInstrument> melodic =
+      slot.gansynth ? gansynth_instrument(*slot.gansynth, o) : ddsp_instrument(*slot.ddsp, DdspPerformanceOptions{});
+  slot.synth = std::make_unique<LiveSynth>(gm_instrument(std::move(melodic), std::move(kits)), int(rate), timbres[0], o);
+  for (int ch = 1; ch < 16; ++ch)
+    if (timbres[size_t(ch)] != timbres[0]) slot.synth->set_timbre(timbres[size_t(ch)], ch);
+  while (!slot.synth->idle()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string error = slot.synth->last_error();
+  if (!error.empty()) throw Error("timbre", error);
+  slot.timbres = timbres;
+}
+
+// Positions on the morph line and the pad, in the steps each a timbre of its own.
+double step_of(float position) { return std::round(double(position) * 32) / 32; }
 
 }  // namespace
 
@@ -116,7 +150,10 @@ Core::Core(double sample_rate, const std::string& model, const std::string& ddsp
     : rate_(sample_rate), model_(model), ddsp_model_(ddsp_model) {
   if (!(sample_rate >= 8000 && sample_rate <= 384000)) throw Error("sample_rate", "must be within 8000..384000 Hz");
   for (uint32_t i = 0; i < kParameterCount; ++i) values_[i].store(parameter_infos()[i].def);
-  std::unique_ptr<Slot> first = build_slot(0, model_, 0, 0, rate_, parameter(kAttack), parameter(kRelease));
+  program_seen_ = int(parameter(kProgram));
+  for (auto& p : channel_programs_) p.store(program_seen_.load());
+  std::unique_ptr<Slot> first = load_slot(0, model_);
+  start_synth(*first, wanted_timbres(*first), rate_, parameter(kAttack), parameter(kRelease));
   built_model_ = model_;
   built_ddsp_model_ = ddsp_model_;
   latest_ = playing_ = first.release();
@@ -145,12 +182,16 @@ void Core::begin_block(float* left, float* right, uint32_t frames) noexcept {
     if (Slot* fresh = pending_.exchange(nullptr, std::memory_order_acq_rel)) {
       retired_.store(std::exchange(playing_, fresh), std::memory_order_release);
       engine_playing_.store(fresh->engine, std::memory_order_relaxed);
+      attack_applied_ = -1;
     }
   const float attack = parameter(kAttack), release = parameter(kRelease);
   if (attack != attack_applied_ || release != release_applied_) {
     playing_->synth->set_envelope(attack, release);
     attack_applied_ = attack, release_applied_ = release;
   }
+  // GANSynth's timbres carry their own vibrato; DDSP's cached notes are steady and get the player's.
+  const bool ddsp = playing_->ddsp != nullptr;
+  playing_->synth->set_performance(ddsp ? parameter(kVibrato) : 0.0, ddsp ? parameter(kGlide) : 0.0);
 }
 
 void Core::render_until(uint32_t frame) noexcept {
@@ -159,12 +200,11 @@ void Core::render_until(uint32_t frame) noexcept {
   while (done_ < frame) {
     const uint32_t n = std::min<uint32_t>(frame - done_, kChunk);
     playing_->synth->render(scratch_.data(), n);
-    playing_->drums->render(drum_scratch_.data(), n);
     const float step = (target - gain_) / float(n);  // the gain glides over each chunk
     for (uint32_t i = 0; i < n; ++i) {
       gain_ += step;
-      left_[done_ + i] = gain_ * (scratch_[2 * i] + drum_scratch_[2 * i]);
-      right_[done_ + i] = gain_ * (scratch_[2 * i + 1] + drum_scratch_[2 * i + 1]);
+      left_[done_ + i] = gain_ * scratch_[2 * i];
+      right_[done_ + i] = gain_ * scratch_[2 * i + 1];
     }
     gain_ = target;
     done_ += n;
@@ -177,8 +217,12 @@ void Core::midi(const uint8_t* m, uint32_t size) noexcept {
   if (size < 2) return;
   const unsigned status = m[0] & 0xF0u;
   const int channel = m[0] & 0x0F, data1 = m[1] & 0x7F, data2 = size >= 3 ? m[2] & 0x7F : 0;
-  LiveSynth& synth = channel == kDrumChannel ? *playing_->drums : *playing_->synth;
-  if (status == 0xC0) return set_parameter(channel == kDrumChannel ? kDrumKit : kProgram, float(data1));  // the worker renders it
+  LiveSynth& synth = *playing_->synth;
+  if (status == 0xC0) {  // the worker renders it
+    if (channel == kDrumChannel) return set_parameter(kDrumKit, float(data1));
+    if (channel_programs_[size_t(channel)].exchange(data1, std::memory_order_relaxed) != data1) ready_.store(false, std::memory_order_relaxed);
+    return;
+  }
   if (size < 3) return;
   if (status == 0x90) synth.note_on(data1, data2, channel);
   else if (status == 0x80) synth.note_off(data1, channel);
@@ -196,7 +240,7 @@ void Core::set_parameter(uint32_t index, float value) noexcept {
   if (p.integer) value = std::round(value);
   // A new engine or program is not ready until the worker has built it.
   const float before = values_[index].exchange(value, std::memory_order_relaxed);
-  if ((index == kEngine || index == kProgram || index == kDrumKit) && before != value) ready_.store(false, std::memory_order_relaxed);
+  if (index <= kDrumKit && before != value) ready_.store(false, std::memory_order_relaxed);  // the engine and timbre parameters
 }
 
 float Core::parameter(uint32_t index) const noexcept {
@@ -248,7 +292,9 @@ void Core::build_and_publish(std::unique_lock<std::mutex>& lock) {
   std::unique_ptr<Slot> fresh;
   std::string error;
   try {
-    fresh = build_slot(engine, model, int(parameter(kProgram)), int(parameter(kDrumKit)), rate_, parameter(kAttack), parameter(kRelease));
+    follow_program_parameter();
+    fresh = load_slot(engine, model);
+    start_synth(*fresh, wanted_timbres(*fresh), rate_, parameter(kAttack), parameter(kRelease));
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -266,22 +312,60 @@ void Core::build_and_publish(std::unique_lock<std::mutex>& lock) {
   delete unused;
 }
 
-// A program (or kit) change on the playing engine: the synth re-renders its cache in the background.
-void Core::apply_program() {
-  const int program = int(parameter(kProgram)), kit = int(parameter(kDrumKit));
-  try {
-    if (program != latest_->program) latest_->program = program, latest_->synth->set_timbre(timbre_of(program));
-    if (kit != latest_->kit) latest_->kit = kit, latest_->drums->set_timbre(latest_->kit_timbre(kit));
-  } catch (const std::exception& e) {
-    error_ = e.what();
+// A new value of the program parameter plays on every melodic channel (until a program change).
+void Core::follow_program_parameter() {
+  const int program = int(parameter(kProgram));
+  if (program == program_seen_.load()) return;
+  for (auto& p : channel_programs_) p.store(program, std::memory_order_relaxed);
+  program_seen_.store(program);
+}
+
+// Each channel's program: its own since a program change, or a new value of the parameter.
+std::array<int, 16> Core::wanted_programs() const {
+  const int parameter_now = int(parameter(kProgram));
+  const bool followed = parameter_now == program_seen_.load();
+  std::array<int, 16> programs{};
+  for (size_t ch = 0; ch < programs.size(); ++ch) programs[ch] = followed ? channel_programs_[ch].load(std::memory_order_relaxed) : parameter_now;
+  programs[kDrumChannel] = int(parameter(kDrumKit));
+  return programs;
+}
+
+// Each channel's timbre as the parameters ask it of `slot`'s models (channel 10: its kit).
+std::array<std::string, 16> Core::wanted_timbres(const Slot& slot) const {
+  const int mode = int(parameter(kTimbreMode));
+  auto program = [&](Parameter p) { return slot.program(int(parameter(p))); };
+  std::string shared;  // one timbre on every melodic channel; "" = each channel's program
+  const std::vector<std::string> presets = slot.presets();
+  if (mode == kModePreset && !presets.empty()) shared = "preset:" + presets[size_t(parameter(kPreset)) % presets.size()];
+  if (slot.gansynth && mode == kModeSeed) shared = "seed:" + std::to_string(int(parameter(kSeed)));
+  if (slot.gansynth && mode == kModeMorph) shared = morph_timbre(program(kMorphA), program(kMorphB), step_of(parameter(kMorphPosition)));
+  if (slot.gansynth && mode == kModePad)
+    shared = pad_timbre(step_of(parameter(kPadX)), step_of(parameter(kPadY)),
+                        {program(kCornerA), program(kCornerB), program(kCornerC), program(kCornerD)});
+  const std::array<int, 16> programs = wanted_programs();
+  std::array<std::string, 16> timbres;
+  for (int ch = 0; ch < 16; ++ch)
+    timbres[size_t(ch)] = ch == kDrumChannel ? slot.kit(programs[size_t(ch)]) : !shared.empty() ? shared : slot.program(programs[size_t(ch)]);
+  return timbres;
+}
+
+// Timbre changes on the playing engine: the synth renders their caches in the background.
+void Core::apply_timbres() {
+  follow_program_parameter();
+  const std::array<std::string, 16> wanted = wanted_timbres(*latest_);
+  for (int ch = 0; ch < 16; ++ch) {
+    if (wanted[size_t(ch)] == latest_->timbres[size_t(ch)]) continue;
+    latest_->timbres[size_t(ch)] = wanted[size_t(ch)];
+    try {
+      latest_->synth->set_timbre(wanted[size_t(ch)], ch);
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
   }
 }
 
 // Nothing asked for is still to be built (caller holds mutex_).
-bool Core::all_built() const {
-  return !rebuild_needed() && int(parameter(kProgram)) == latest_->program && int(parameter(kDrumKit)) == latest_->kit &&
-         latest_->synth->idle() && latest_->drums->idle();
-}
+bool Core::all_built() const { return !rebuild_needed() && wanted_timbres(*latest_) == latest_->timbres && latest_->synth->idle(); }
 
 void Core::worker_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -290,7 +374,10 @@ void Core::worker_loop() {
     delete retired_.exchange(nullptr, std::memory_order_acq_rel);
     if (stop_) break;
     if (rebuild_needed()) build_and_publish(lock);
-    else apply_program();
+    else apply_timbres();
+    const char* ddsp_only = "the DDSP engine plays GM programs and model presets (seeds, morphs and pads are GANSynth's)";
+    if (latest_->ddsp && int(parameter(kTimbreMode)) >= kModeSeed) error_ = ddsp_only;
+    else if (error_ == ddsp_only) error_.clear();
     idle_ = all_built();
     ready_.store(idle_, std::memory_order_relaxed);
   }

@@ -15,9 +15,24 @@
 
 namespace timbrel::plugin {
 
-// kDrumKit: the GM drum-kit program channel 10 plays (a program change there sets it). kReady is
-// an output (read-only): 1 once the engine, timbre and kit asked for are built and playing.
-enum Parameter : uint32_t { kEngine, kProgram, kDrumKit, kGainDb, kAttack, kRelease, kReady, kParameterCount };
+// What the melodic channels play is kTimbreMode's choice:
+// - kModeGmPrograms: kProgram on every channel; a MIDI program change sets its own channel's (until
+//   the parameter changes again);
+// - kModePreset: the model's preset number kPreset (its card's order), on every channel;
+// - kModeSeed: the GANSynth latent drawn from seed kSeed;
+// - kModeMorph: GANSynth's slerp from GM program kMorphA to kMorphB at kMorphPosition;
+// - kModePad: NSynth Super's pad, GM programs kCornerA..D at the corners, at kPadX, kPadY.
+// (Morph and pad positions are taken in steps of 1/32: each step is a timbre to render.) kDrumKit:
+// the GM drum-kit program channel 10 plays (a program change there sets it). kVibrato and kGlide:
+// the DDSP engine's played vibrato (cents, after 0.35 s) and glide into legato notes (s). kReady
+// is an output (read-only): 1 once the engine and every channel's timbre are built and playing.
+enum Parameter : uint32_t {
+  kEngine, kTimbreMode, kProgram, kPreset, kSeed, kMorphA, kMorphB, kMorphPosition, kPadX, kPadY,
+  kCornerA, kCornerB, kCornerC, kCornerD, kDrumKit, kGainDb, kAttack, kRelease, kVibrato, kGlide,
+  kReady, kParameterCount
+};
+enum TimbreMode { kModeGmPrograms, kModePreset, kModeSeed, kModeMorph, kModePad };
+inline constexpr int kTimbreModes = 5;
 
 struct ParameterInfo {
   const char* symbol;  // stable across versions: hosts save automation by it
@@ -77,7 +92,10 @@ class Core {
   int wanted_engine() const;
   bool rebuild_needed() const;  // caller holds mutex_
   void build_and_publish(std::unique_lock<std::mutex>& lock);
-  void apply_program();  // caller holds mutex_
+  void follow_program_parameter();  // caller holds mutex_ (worker)
+  std::array<int, 16> wanted_programs() const;
+  std::array<std::string, 16> wanted_timbres(const Slot& slot) const;
+  void apply_timbres();  // caller holds mutex_
   bool all_built() const;
 
   const double rate_;
@@ -90,17 +108,20 @@ class Core {
   uint32_t frames_ = 0, done_ = 0;
   float gain_ = 1;  // glides toward the parameter
   float attack_applied_ = -1, release_applied_ = -1;
-  std::array<float, 2 * 256> scratch_{}, drum_scratch_{};
+  std::array<float, 2 * 256> scratch_{};
 
   // Hand-over: worker -> audio (pending_), audio -> worker (retired_).
   std::atomic<Slot*> pending_{nullptr}, retired_{nullptr};
   std::atomic<int> engine_playing_{0};
+  // Each MIDI channel's program (the audio thread's program changes; channel 10's is kDrumKit).
+  std::array<std::atomic<int>, 16> channel_programs_{};
 
   mutable std::mutex mutex_;  // never taken by the audio thread
   std::condition_variable wake_;
   std::string model_, ddsp_model_, built_model_, built_ddsp_model_, error_;
   Slot* latest_ = nullptr;  // the newest slot built (pending or playing): the worker's to steer
-  int failed_engine_ = -1;  // an engine whose build failed (not retried until its model changes)
+  int failed_engine_ = -1;
+  std::atomic<int> program_seen_{0};  // the program parameter's value the channels last followed (set by the worker)  // an engine whose build failed (not retried until its model changes)
   bool idle_ = false, stop_ = false;
   std::atomic<bool> ready_{false};  // idle_, for the audio thread
   std::thread worker_;

@@ -41,7 +41,10 @@ class TimbrelPlugin : public Plugin {
     p.ranges.max = info.max;
     p.ranges.def = info.def;
     if (index == core::kEngine) enumerate(p, {{0, "GANSynth"}, {1, "DDSP"}});
-    if (index == core::kProgram) {
+    if (index == core::kTimbreMode)
+      enumerate(p, {{core::kModeGmPrograms, "GM programs"}, {core::kModePreset, "Model preset"}, {core::kModeSeed, "Seed"},
+                    {core::kModeMorph, "Morph"}, {core::kModePad, "Pad"}});
+    if (index == core::kProgram || index == core::kMorphA || index == core::kMorphB || (index >= core::kCornerA && index <= core::kCornerD)) {
       std::vector<std::pair<int, const char*>> names;
       for (int i = 0; i < 128; ++i) names.push_back({i, timbrel::gm::kProgramNames[size_t(i)]});
       enumerate(p, names);

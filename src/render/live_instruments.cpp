@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <cstdio>
+#include <sstream>
 #include <tuple>
 
 #include "render/ddsp_song.h"
@@ -10,6 +12,7 @@
 #include "render/note_level.h"
 #include "render/sustain.h"
 #include "timbrel/error.h"
+#include "timbrel/musicvae.h"  // slerp
 #include "timbrel/timbre_spec.h"
 
 namespace timbrel {
@@ -20,7 +23,7 @@ class GansynthInstrument final : public LiveInstrument {
   GansynthInstrument(const Gansynth& model, const LiveOptions& options, const DrumHighs* highs)
       : model_(model), options_(options), highs_(highs), inverse_(model.info().drums ? model.played_inverse() : options.inverse) {}
 
-  void check_timbre(const std::string& timbre) const override { model_.timbre(timbre); }
+  void check_timbre(const std::string& timbre) const override { latent(timbre); }
   std::pair<int, int> pitch_range(const std::string&) const override {
     return {model_.info().config.min_pitch, model_.info().config.max_pitch()};
   }
@@ -34,7 +37,7 @@ class GansynthInstrument final : public LiveInstrument {
     return out;
   }
   std::vector<std::vector<float>> held_notes(const std::string& timbre, int first, int count) const override {
-    const std::vector<float> z = model_.timbre(timbre);
+    const std::vector<float> z = latent(timbre);
     std::vector<float> zs;
     std::vector<int> pitches;
     for (int k = 0; k < count; ++k) {
@@ -50,7 +53,7 @@ class GansynthInstrument final : public LiveInstrument {
     }
     return notes;
   }
-  int batch() const override { return options_.batch; }
+  int batch(const std::string&) const override { return options_.batch; }
   bool one_shot(const std::string&) const override { return model_.info().drums; }
   // A drum hit at 48 kHz (or 44.1) gets its kit's band above 8 kHz, as render gives it.
   void finish_note(std::vector<float>& note, int rate, const std::string& timbre, int pitch) const override {
@@ -58,9 +61,51 @@ class GansynthInstrument final : public LiveInstrument {
     const TimbreSpec spec = parse_timbre_spec(timbre);
     if (spec.kind == TimbreSpec::Kind::Preset && highs_->has_kit(spec.name)) highs_->add_high_band(note, rate, spec.name, pitch, uint64_t(pitch));
   }
-  int gm_program(const std::string& timbre) const override { return model_.info().drums ? -1 : LiveInstrument::gm_program(timbre); }
+  int gm_program(const std::string& timbre) const override {
+    if (model_.info().drums) return -1;
+    const Blend b = blend(timbre);  // a blend sends as its first timbre
+    return LiveInstrument::gm_program(b.parts.empty() ? timbre : b.parts.front());
+  }
+  gm::BaseSends sends(const std::string& timbre, int key) const override {
+    return model_.info().drums ? gm::drum_sends(key) : LiveInstrument::sends(timbre, key);  // as render's hits
+  }
 
  private:
+  // A morph or pad spec taken apart: its kind, positions and the timbres it blends.
+  struct Blend {
+    std::string kind;
+    std::vector<double> at;
+    std::vector<std::string> parts;
+  };
+  static Blend blend(const std::string& timbre) {
+    Blend b;
+    const size_t colon = timbre.find(':'), bar = timbre.find('|');
+    if (bar == std::string::npos || colon > bar) return b;
+    b.kind = timbre.substr(0, colon);
+    std::stringstream positions(timbre.substr(colon + 1, bar - colon - 1));
+    for (std::string v; std::getline(positions, v, ',');) b.at.push_back(parse_unit(timbre, v));
+    std::stringstream parts(timbre.substr(bar + 1));
+    for (std::string p; std::getline(parts, p, '|');) b.parts.push_back(p);
+    const bool morph = b.kind == "morph" && b.at.size() == 1 && b.parts.size() == 2;
+    if (!morph && !(b.kind == "pad" && b.at.size() == 2 && b.parts.size() == 4))
+      throw Error(timbre, "is not a blend: morph:T|A|B or pad:X,Y|A|B|C|D");
+    return b;
+  }
+  static double parse_unit(const std::string& timbre, const std::string& v) {
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !(x >= 0 && x <= 1)) throw Error(timbre, "its positions must be numbers in [0, 1]");
+    return x;
+  }
+  std::vector<float> latent(const std::string& timbre) const {
+    const Blend b = blend(timbre);
+    if (b.parts.empty()) return model_.timbre(timbre);
+    std::vector<std::vector<float>> z;
+    for (const std::string& p : b.parts) z.push_back(model_.timbre(p));
+    if (b.kind == "morph") return slerp(z[0], z[1], b.at[0]);
+    return bilinear(z[0], z[1], z[2], z[3], b.at[0], b.at[1]);
+  }
+
   const Gansynth& model_;
   const LiveOptions options_;
   const DrumHighs* highs_;
@@ -121,8 +166,8 @@ class DdspInstrument final : public LiveInstrument {
     }
     return notes;
   }
-  int batch() const override { return 128; }
-  bool periodic() const override { return true; }
+  int batch(const std::string&) const override { return 128; }
+  bool periodic(const std::string&) const override { return true; }
   bool decays(const std::string& timbre) const override { return resolve(timbre).decays(); }
   int note_rate(const std::string& timbre) const override { return resolve(timbre).voice.model->info().sample_rate; }
   int gm_program(const std::string& timbre) const override { return resolve(timbre).program; }  // presets too
@@ -158,7 +203,56 @@ class DdspInstrument final : public LiveInstrument {
   DdspPerformanceOptions performance_;
 };
 
+// Melodic timbres from one instrument, "drums:SPEC" from the other.
+class GmInstrument final : public LiveInstrument {
+ public:
+  GmInstrument(std::unique_ptr<LiveInstrument> melodic, std::unique_ptr<LiveInstrument> drums)
+      : melodic_(std::move(melodic)), drums_(std::move(drums)) {}
+
+  void check_timbre(const std::string& t) const override { pick(t).check_timbre(inner(t)); }
+  std::pair<int, int> pitch_range(const std::string& t) const override { return pick(t).pitch_range(inner(t)); }
+  std::vector<std::string> programs() const override { return melodic_->programs(); }
+  std::vector<std::vector<float>> held_notes(const std::string& t, int first, int count) const override {
+    return pick(t).held_notes(inner(t), first, count);
+  }
+  int batch(const std::string& t) const override { return pick(t).batch(inner(t)); }
+  bool periodic(const std::string& t) const override { return pick(t).periodic(inner(t)); }
+  bool decays(const std::string& t) const override { return pick(t).decays(inner(t)); }
+  bool one_shot(const std::string& t) const override { return pick(t).one_shot(inner(t)); }
+  void finish_note(std::vector<float>& note, int rate, const std::string& t, int pitch) const override {
+    pick(t).finish_note(note, rate, inner(t), pitch);
+  }
+  int note_rate(const std::string& t) const override { return pick(t).note_rate(inner(t)); }
+  int gm_program(const std::string& t) const override { return pick(t).gm_program(inner(t)); }
+  gm::BaseSends sends(const std::string& t, int key) const override { return pick(t).sends(inner(t), key); }
+
+ private:
+  static bool is_drums(const std::string& t) { return t.rfind(kDrumTimbrePrefix, 0) == 0; }
+  const LiveInstrument& pick(const std::string& t) const { return is_drums(t) ? *drums_ : *melodic_; }
+  static std::string inner(const std::string& t) { return is_drums(t) ? t.substr(std::string(kDrumTimbrePrefix).size()) : t; }
+
+  std::unique_ptr<LiveInstrument> melodic_, drums_;
+};
+
+std::string position_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", std::clamp(x, 0.0, 1.0));
+  return text;
+}
+
 }  // namespace
+
+std::string morph_timbre(const std::string& a, const std::string& b, double position) {
+  return "morph:" + position_text(position) + "|" + a + "|" + b;
+}
+
+std::string pad_timbre(double x, double y, const std::array<std::string, 4>& c) {
+  return "pad:" + position_text(x) + "," + position_text(y) + "|" + c[0] + "|" + c[1] + "|" + c[2] + "|" + c[3];
+}
+
+std::unique_ptr<LiveInstrument> gm_instrument(std::unique_ptr<LiveInstrument> melodic, std::unique_ptr<LiveInstrument> drums) {
+  return std::make_unique<GmInstrument>(std::move(melodic), std::move(drums));
+}
 
 std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options, const DrumHighs* highs) {
   return std::make_unique<GansynthInstrument>(model, options, highs);

@@ -25,14 +25,20 @@ namespace timbrel {
 struct LiveSynth::Cache {
   std::string timbre;
   int min_pitch = 0, max_pitch = 0;
-  gm::BaseSends sends{0.0f, 0.0f};  // the instrument's own, until a channel sends CC91 / CC93
+  std::array<gm::BaseSends, 128> sends{};  // by key: the instrument's own, until a channel sends CC91 / CC93
   bool one_shot = false;              // notes play whole (drum hits): keys up and pedals do not end them
   std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
+  // Channels holding it (pending or playing): the worker shares a cache only while this is > 0,
+  // and whoever drops it to 0 frees it (the callback through the retired ring).
+  mutable std::atomic<int> refs{0};
 };
 
 namespace {
 
-constexpr double kSmoothingSeconds = 0.005;  // time constant of gain, pan and bend changes: no clicks, no lag
+bool valid_channel(int channel) { return channel >= 0 && channel < LiveSynth::kChannels; }
+bool valid_data(int value) { return value >= 0 && value <= 127; }
+
+constexpr double kSmoothingSeconds = 0.002;  // time constant of gain, pan and send changes (render's): no clicks, no lag
 constexpr double kCutSeconds = 0.005;        // all sound off: a fade this short instead of a click
 
 // A smoothed value lands on its target once within float noise of it (and then stays exact).
@@ -70,6 +76,8 @@ SustainLoop sustain_for(int pitch, int rate, bool periodic) {
 
 }  // namespace
 
+gm::BaseSends LiveInstrument::sends(const std::string& timbre, int /*key*/) const { return gm::program_sends(gm_program(timbre)); }
+
 int LiveInstrument::gm_program(const std::string& timbre) const {
   if (timbre.rfind("program:", 0) != 0) return -1;  // an instrument's own spec forms are not TimbreSpecs
   const TimbreSpec spec = parse_timbre_spec(timbre);
@@ -85,14 +93,20 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
   if (sample_rate <= 0) throw Error("sample_rate", "must be positive");
   if (o.attack < 0 || o.release < 0) throw Error("attack/release", "must not be negative");
   set_envelope(o.attack, o.release);
+  set_performance(o.vibrato_cents, o.glide);
   cut_frames_ = std::max<size_t>(1, size_t(kCutSeconds * rate_));
   smoothing_ = 1.0 - std::exp(-1.0 / (kSmoothingSeconds * rate_));
   if (o.room) room_ = std::make_unique<Room>(sample_rate);
   programs_ = instrument_->programs();
   instrument_->check_timbre(timbre);  // a bad spec fails here, before any rendering
-  current_ = build_cache(timbre);
-  playing_ = current_;
-  for (Channel& c : channels_) settle(c);
+  Cache* first = build_cache(timbre);
+  caches_.push_back(first);
+  first->refs = kChannels;
+  for (int ch = 0; ch < kChannels; ++ch) {
+    channels_[size_t(ch)].cache = first;
+    playing_[size_t(ch)].store(first);
+    settle(channels_[size_t(ch)]);
+  }
   worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -102,6 +116,11 @@ void LiveSynth::set_envelope(double attack_seconds, double release_seconds) noex
   release_frames_.store(frames(release_seconds), std::memory_order_relaxed);
 }
 
+void LiveSynth::set_performance(double vibrato_cents, double glide_seconds) noexcept {
+  vibrato_semitones_.store(std::clamp(vibrato_cents, 0.0, 200.0) / 100.0, std::memory_order_relaxed);
+  glide_frames_.store(std::clamp(glide_seconds, 0.0, 10.0) * rate_, std::memory_order_relaxed);
+}
+
 LiveSynth::~LiveSynth() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -109,20 +128,17 @@ LiveSynth::~LiveSynth() {
   }
   wake_.notify_all();
   worker_.join();
-  // The stream has stopped: no callback runs any more.
-  delete current_;
-  delete draining_;
-  delete pending_.exchange(nullptr);
-  delete retired_.exchange(nullptr);
+  // The stream has stopped: no callback runs any more, and every cache is in caches_.
+  for (Cache* c : caches_) delete c;
 }
 
 LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   const auto t0 = std::chrono::steady_clock::now();
   auto cache = std::make_unique<Cache>();
   cache->timbre = timbre;
-  cache->sends = gm::program_sends(instrument_->gm_program(timbre));
+  for (int key = 0; key < 128; ++key) cache->sends[size_t(key)] = instrument_->sends(timbre, key);
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
-  const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch());
+  const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch(timbre));
   cache->one_shot = instrument_->one_shot(timbre);
   const bool decays = cache->one_shot || instrument_->decays(timbre);
   const int note_rate = instrument_->note_rate(timbre);
@@ -133,13 +149,13 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       std::vector<float> note = resample_note(notes[size_t(k)], note_rate, rate_);
       instrument_->finish_note(note, rate_, timbre, cache->min_pitch + first + k);
       if (decays) {  // played once: its end fades out, and a longer hold is silence
-        const size_t fade = std::min(note.size(), size_t(0.1 * rate_));
+        const size_t fade = std::min(note.size(), size_t(kWholeNoteFadeSeconds * rate_));
         for (size_t i = 0; i < fade; ++i) note[note.size() - fade + i] *= 1.0f - float(i + 1) / float(fade);
         cache->head.push_back(std::move(note));
         cache->loop.emplace_back(1, 0.0f);
         continue;
       }
-      const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic());
+      const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic(timbre));
       note.resize(std::max(note.size(), sustain.end), 0.0f);
       cache->head.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
       // One period of the held note: the seam, then the loop up to where the next seam begins.
@@ -158,38 +174,83 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
 void LiveSynth::worker_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(50));
-    delete retired_.exchange(nullptr);  // a cache whose last voice has finished
-    if (stop_ || requested_.empty()) continue;
-    const std::string timbre = std::move(requested_);
-    requested_.clear();
-    building_ = true;
-    lock.unlock();
-    Cache* fresh = nullptr;
-    std::string error;
-    try {
-      fresh = build_cache(timbre);
-    } catch (const std::exception& e) {
-      error = e.what();
+    wake_.wait_for(lock, std::chrono::milliseconds(20));
+    // Caches whose last channel let go of them.
+    for (size_t r = retired_read_.load(); r != retired_written_.load(std::memory_order_acquire); ++r) {
+      free_cache(retired_[r % kRetired]);
+      retired_read_.store(r + 1, std::memory_order_release);
     }
-    // A cache the callback never took (superseded before it could) is ours to free.
-    if (fresh) delete pending_.exchange(fresh);
-    lock.lock();
-    building_ = false;
-    if (!error.empty()) error_ = error;
+    for (int ch = 0; ch < kChannels && !stop_; ++ch) {
+      if (requested_[size_t(ch)].empty()) continue;
+      const std::string timbre = std::move(requested_[size_t(ch)]);
+      requested_[size_t(ch)].clear();
+      if (Cache* cache = cache_for(timbre, lock)) publish(ch, cache);
+    }
   }
+}
+
+// A reference to `timbre`'s cache: one a channel still holds, else a fresh one (rendered without
+// the lock). Null (and last_error set) when rendering fails.
+LiveSynth::Cache* LiveSynth::cache_for(const std::string& timbre, std::unique_lock<std::mutex>& lock) {
+  for (Cache* c : caches_) {
+    if (c->timbre != timbre) continue;
+    int refs = c->refs.load();
+    while (refs > 0 && !c->refs.compare_exchange_weak(refs, refs + 1)) {
+    }
+    if (refs > 0) return c;
+  }
+  building_ = true;
+  lock.unlock();
+  Cache* fresh = nullptr;
+  std::string error;
+  try {
+    fresh = build_cache(timbre);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  lock.lock();
+  building_ = false;
+  if (!fresh) {
+    error_ = error;
+    return nullptr;
+  }
+  fresh->refs = 1;
+  caches_.push_back(fresh);
+  return fresh;
+}
+
+// Hands `cache` (one reference) to the channel's next callback; one it never took is dropped.
+void LiveSynth::publish(int channel, Cache* cache) {
+  if (Cache* unused = pending_[size_t(channel)].exchange(cache, std::memory_order_acq_rel))
+    if (unused->refs.fetch_sub(1) == 1) free_cache(unused);
+}
+
+void LiveSynth::free_cache(const Cache* cache) {
+  caches_.erase(std::remove(caches_.begin(), caches_.end(), cache), caches_.end());
+  delete cache;
 }
 
 bool LiveSynth::idle() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return requested_.empty() && !building_;
+  const bool requests = std::any_of(requested_.begin(), requested_.end(), [](const std::string& t) { return !t.empty(); });
+  return !requests && !building_;
 }
 
 void LiveSynth::set_timbre(const std::string& timbre) {
   instrument_->check_timbre(timbre);  // validates the spec on the caller's thread
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    requested_ = timbre;
+    requested_.fill(timbre);
+  }
+  wake_.notify_all();
+}
+
+void LiveSynth::set_timbre(const std::string& timbre, int channel) {
+  if (!valid_channel(channel)) throw Error("channel", "must be 0..15, not " + std::to_string(channel));
+  instrument_->check_timbre(timbre);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requested_[size_t(channel)] = timbre;
   }
   wake_.notify_all();
 }
@@ -205,9 +266,13 @@ std::string LiveSynth::last_error() const {
   return error_;
 }
 
-std::string LiveSynth::current_timbre() const { return playing_.load()->timbre; }
-int LiveSynth::lowest_pitch() const { return playing_.load()->min_pitch; }
-int LiveSynth::highest_pitch() const { return playing_.load()->max_pitch; }
+namespace {
+int channel_index(int channel) { return std::clamp(channel, 0, LiveSynth::kChannels - 1); }
+}  // namespace
+
+std::string LiveSynth::current_timbre(int channel) const { return playing_[size_t(channel_index(channel))].load()->timbre; }
+int LiveSynth::lowest_pitch(int channel) const { return playing_[size_t(channel_index(channel))].load()->min_pitch; }
+int LiveSynth::highest_pitch(int channel) const { return playing_[size_t(channel_index(channel))].load()->max_pitch; }
 
 void LiveSynth::push(Event e) noexcept {
   const size_t w = events_written_.load(std::memory_order_relaxed);
@@ -219,10 +284,6 @@ void LiveSynth::push(Event e) noexcept {
   events_written_.store(w + 1, std::memory_order_release);
 }
 
-namespace {
-bool valid_channel(int channel) { return channel >= 0 && channel < LiveSynth::kChannels; }
-bool valid_data(int value) { return value >= 0 && value <= 127; }
-}  // namespace
 
 void LiveSynth::note_on(int pitch, int velocity, int channel) noexcept {
   if (!valid_data(pitch) || !valid_channel(channel)) return;
@@ -252,7 +313,7 @@ void LiveSynth::midi(const unsigned char* m, size_t size) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!programs_.empty()) timbre = programs_[size_t(data1) % programs_.size()];
     }
-    if (!timbre.empty()) set_timbre(timbre);
+    if (!timbre.empty()) set_timbre(timbre, channel);
     return;
   }
   if (size < 3) return;
@@ -280,20 +341,39 @@ void LiveSynth::apply(const Event& e) noexcept {
 }
 
 void LiveSynth::start_voice(const Event& e) noexcept {
+  const Cache* cache = channels_[e.channel].cache;
   int pitch = e.number;  // out of range: moved by octaves, as the file renderer does
-  while (pitch < current_->min_pitch) pitch += 12;
-  while (pitch > current_->max_pitch) pitch -= 12;
-  pitch = std::max(pitch, current_->min_pitch);  // a range narrower than an octave
+  while (pitch < cache->min_pitch) pitch += 12;
+  while (pitch > cache->max_pitch) pitch -= 12;
+  pitch = std::max(pitch, cache->min_pitch);  // a range narrower than an octave
+  const float glide = glide_into(e.channel, e.number);
   Voice* v = &voice_to_start();
   *v = Voice{};
-  v->cache = current_;
-  v->pitch = pitch - current_->min_pitch;
+  v->cache = cache;
+  v->pitch = pitch - cache->min_pitch;
   v->key = e.number;
   v->channel = e.channel;
   v->gain = kMasterGain * float(e.value) / 127.0f;
+  v->reverb = cache->sends[e.number].reverb;
+  v->chorus = cache->sends[e.number].chorus;
   v->held = true;
   v->age = clock_++;
+  v->glide = glide;
   notes_played_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Semitones a new note on `channel` glides from: legato (the channel's latest key still sounding,
+// or let go within render's legato gap), the distance from that key; else 0.
+float LiveSynth::glide_into(int channel, int key) const noexcept {
+  if (glide_frames_.load(std::memory_order_relaxed) <= 0) return 0;
+  const size_t gap = size_t(DdspPerformanceOptions{}.legato_gap * rate_);
+  const Voice* from = nullptr;
+  for (const Voice& v : voices_) {
+    if (!v.cache || v.cache->one_shot || v.channel != channel) continue;
+    if (v.releasing && !v.sustained && v.frames - v.released_at > gap) continue;
+    if (!from || v.age > from->age) from = &v;
+  }
+  return from ? float(from->key - key) : 0.0f;
 }
 
 // A free voice; all busy: the quietest releasing one (its level now), else the oldest.
@@ -345,27 +425,27 @@ void LiveSynth::begin_release(Voice& v, size_t frames) noexcept {
   v.release_frames = frames;
 }
 
-// Per frame, the channel's read step 2^(semitones / 12): its smoothed bend plus the vibrato.
-const double* LiveSynth::channel_steps(Channel& c, size_t n) noexcept {
-  const double bend = c.controls.bend_semitones(), depth = c.controls.vibrato_cents() / 100.0;
-  if (bend == 0 && depth == 0 && c.bend == 0 && c.vibrato == 0) return nullptr;
-  const double cycle = gm::kVibratoHz / rate_;
-  for (size_t i = 0; i < n; ++i) {
-    c.bend += (bend - c.bend) * smoothing_;
-    c.vibrato += (depth - c.vibrato) * smoothing_;
-    if (std::fabs(bend - c.bend) < 1e-7) c.bend = bend;  // lands exactly: unbent reads whole samples
-    if (std::fabs(depth - c.vibrato) < 1e-7) c.vibrato = depth;
-    steps_[i] = std::exp2((c.bend + c.vibrato * std::sin(2 * M_PI * c.phase)) / 12.0);
-    c.phase += cycle;
-    c.phase -= std::floor(c.phase);
-  }
-  return steps_.data();
+// LiveOptions' vibrato: none for vibrato_delay, then growing to `depth` over as long again (as
+// render's DDSP lines).
+double LiveSynth::performed_vibrato(double depth, size_t frames) const noexcept {
+  const double delay = options_.vibrato_delay * rate_, since = double(frames) - delay;
+  if (since <= 0) return 0;
+  const double grown = delay > 0 ? std::min(1.0, since / delay) : 1.0;
+  return depth * grown * std::sin(2 * M_PI * options_.vibrato_rate * since / rate_);
 }
 
-void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
+// The voice's cached note into the channel bus, read at the channel's bend plus the vibrato (CC1)
+// of an LFO that starts at the note-on, as render's voices (note_placement.cpp) and FluidSynth's.
+void LiveSynth::mix_voice(Voice& v, const Channel& c, size_t n) noexcept {
   const std::vector<float>& head = v.cache->head[size_t(v.pitch)];
   const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
   const size_t attack = attack_frames_.load(std::memory_order_relaxed);
+  const bool follows_pitch = !v.cache->one_shot;  // a drum hit is not bent, as render's
+  const double bend = follows_pitch ? c.controls.bend_semitones() : 0.0;
+  const double depth = follows_pitch ? c.controls.vibrato_cents() / 100.0 : 0.0;
+  const double lfo = 2 * M_PI * gm::kVibratoHz / rate_;
+  const double played = follows_pitch ? vibrato_semitones_.load(std::memory_order_relaxed) : 0.0;
+  const double glide = glide_frames_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     if (v.cache->one_shot && v.pos >= double(head.size())) {
       v.cache = nullptr;  // the hit has played
@@ -380,8 +460,18 @@ void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
       }
       env *= v.release_level * (1.0f - float(since) / float(v.release_frames));
     }
-    bus_[i] += cached_at(head, loop, v.pos) * env * v.gain;
-    v.pos += steps ? steps[i] : 1.0;
+    const float x = cached_at(head, loop, v.pos) * env * v.gain;
+    bus_[i] += x;
+    own_reverb_[i] += x * v.reverb;
+    own_chorus_[i] += x * v.chorus;
+    double semitones = bend + (depth != 0 ? depth * std::sin(lfo * double(v.frames)) : 0.0);
+    if (played != 0) semitones += performed_vibrato(played, v.frames);
+    if (v.glide != 0) {
+      const double t = std::min(1.0, double(v.frames) / std::max(glide, 1.0));
+      semitones += v.glide * (1 - t * t * (3 - 2 * t));  // smoothstep, as render's DDSP glide
+      if (t >= 1) v.glide = 0;
+    }
+    v.pos += semitones == 0 ? 1.0 : std::exp2(semitones / 12.0);
     ++v.frames;
   }
 }
@@ -391,32 +481,37 @@ void LiveSynth::mix_voice(Voice& v, const double* steps, size_t n) noexcept {
 void LiveSynth::pan_channel(Channel& c, float* stereo, size_t n) noexcept {
   const gm::PanGains pan = c.controls.pan_gains();
   const float gain = c.controls.gain(), left = pan.left, right = pan.right, a = float(smoothing_);
-  const auto [reverb, chorus] = send_levels(c);
+  const Sends to = sends_of(c);
+  if (c.cc_reverb == 0) c.reverb = to.reverb;  // not heard yet: no glide from a stale level
+  if (c.cc_chorus == 0) c.chorus = to.chorus;
   for (size_t i = 0; i < n; ++i) {
     c.gain += (gain - c.gain) * a, c.left += (left - c.left) * a, c.right += (right - c.right) * a;
-    c.reverb += (reverb - c.reverb) * a, c.chorus += (chorus - c.chorus) * a;
+    c.reverb += (to.reverb - c.reverb) * a, c.chorus += (to.chorus - c.chorus) * a;
+    c.cc_reverb += (to.cc_reverb - c.cc_reverb) * a, c.cc_chorus += (to.cc_chorus - c.cc_chorus) * a;
     const float x = bus_[i] * c.gain;
     stereo[2 * i] += x * c.left;
     stereo[2 * i + 1] += x * c.right;
-    reverb_bus_[i] += x * c.reverb;
-    chorus_bus_[i] += x * c.chorus;
+    reverb_bus_[i] += c.gain * (c.cc_reverb * c.reverb * bus_[i] + (1 - c.cc_reverb) * own_reverb_[i]);
+    chorus_bus_[i] += c.gain * (c.cc_chorus * c.chorus * bus_[i] + (1 - c.cc_chorus) * own_chorus_[i]);
   }
-  snap(c.gain, gain), snap(c.left, left), snap(c.right, right), snap(c.reverb, reverb), snap(c.chorus, chorus);
+  snap(c.gain, gain), snap(c.left, left), snap(c.right, right), snap(c.reverb, to.reverb), snap(c.chorus, to.chorus);
+  snap(c.cc_reverb, to.cc_reverb), snap(c.cc_chorus, to.cc_chorus);
 }
 
-// CC91 / CC93 once the channel has sent them, else the playing timbre's own sends (as render's voices).
-std::pair<float, float> LiveSynth::send_levels(const Channel& c) const noexcept {
-  return {c.controls.reverb_set ? reverb_send_for_cc(c.controls.reverb) : current_->sends.reverb,
-          c.controls.chorus_set ? chorus_send_for_cc(c.controls.chorus) : current_->sends.chorus};
+// CC91 / CC93's levels once the channel has sent them (and then they alone count, as render's
+// voices take them), else each voice's own sends.
+LiveSynth::Sends LiveSynth::sends_of(const Channel& c) noexcept {
+  const gm::ChannelControls& k = c.controls;
+  return {k.reverb_set ? reverb_send_for_cc(k.reverb) : c.reverb, k.chorus_set ? chorus_send_for_cc(k.chorus) : c.chorus,
+          k.reverb_set ? 1.0f : 0.0f, k.chorus_set ? 1.0f : 0.0f};
 }
 
 // A silent channel takes its controllers' values at once: nothing sounds to click.
 void LiveSynth::settle(Channel& c) noexcept {
   const gm::PanGains pan = c.controls.pan_gains();
   c.gain = c.controls.gain(), c.left = pan.left, c.right = pan.right;
-  std::tie(c.reverb, c.chorus) = send_levels(c);
-  c.bend = c.controls.bend_semitones();
-  c.vibrato = c.controls.vibrato_cents() / 100.0;
+  const Sends to = sends_of(c);
+  c.reverb = to.reverb, c.chorus = to.chorus, c.cc_reverb = to.cc_reverb, c.cc_chorus = to.cc_chorus;
 }
 
 void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
@@ -430,10 +525,11 @@ void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
       settle(c);
       continue;
     }
-    const double* steps = channel_steps(c, n);
     std::fill(bus_.begin(), bus_.begin() + long(n), 0.0f);
+    std::fill(own_reverb_.begin(), own_reverb_.begin() + long(n), 0.0f);
+    std::fill(own_chorus_.begin(), own_chorus_.begin() + long(n), 0.0f);
     for (Voice& v : voices_)
-      if (v.cache && v.channel == ch) mix_voice(v, steps, n);
+      if (v.cache && v.channel == ch) mix_voice(v, c, n);
     pan_channel(c, stereo, n);
   }
   if (room_) room_->process(reverb_bus_.data(), chorus_bus_.data(), stereo, n);
@@ -443,27 +539,46 @@ void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
   }
 }
 
-size_t LiveSynth::render(float* stereo, size_t frames) noexcept {
-  // A freshly rendered cache is taken once the one before the current has been let go.
-  if (!draining_) {
-    if (Cache* fresh = pending_.exchange(nullptr, std::memory_order_acq_rel)) {
-      draining_ = current_;
-      current_ = fresh;
-      playing_.store(fresh, std::memory_order_release);
+// Fresh caches the worker finished: a channel takes its own once the one before its current has
+// been let go.
+void LiveSynth::take_pending_caches() noexcept {
+  for (size_t ch = 0; ch < size_t(kChannels); ++ch) {
+    Channel& c = channels_[ch];
+    if (c.draining) continue;
+    if (Cache* fresh = pending_[ch].exchange(nullptr, std::memory_order_acq_rel)) {
+      c.draining = std::exchange(c.cache, fresh);
+      playing_[ch].store(fresh, std::memory_order_release);
     }
   }
+}
+
+// A channel's old cache is let go once none of its voices plays from it (and the ring has room).
+void LiveSynth::retire_drained_caches() noexcept {
+  for (int ch = 0; ch < kChannels; ++ch) {
+    Channel& c = channels_[size_t(ch)];
+    if (!c.draining) continue;
+    const bool used = std::any_of(voices_.begin(), voices_.end(), [&](const Voice& v) { return v.cache == c.draining && v.channel == ch; });
+    if (used || retired_written_.load(std::memory_order_relaxed) - retired_read_.load(std::memory_order_acquire) >= kRetired) continue;
+    release(std::exchange(c.draining, nullptr));
+  }
+}
+
+void LiveSynth::release(const Cache* cache) noexcept {
+  if (cache->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  const size_t w = retired_written_.load(std::memory_order_relaxed);
+  retired_[w % kRetired] = cache;
+  retired_written_.store(w + 1, std::memory_order_release);
+}
+
+size_t LiveSynth::render(float* stereo, size_t frames) noexcept {
+  take_pending_caches();
   const size_t written = events_written_.load(std::memory_order_acquire);
   size_t read = events_read_.load(std::memory_order_relaxed);
   for (; read < written; ++read) apply(events_[read % kEvents]);
   events_read_.store(read, std::memory_order_release);
 
   for (size_t at = 0; at < frames; at += kChunk) render_chunk(stereo + 2 * at, std::min(kChunk, frames - at));
-  // The old cache goes back to the worker (to be freed there) once no voice plays from it.
-  const bool draining_used = std::any_of(voices_.begin(), voices_.end(), [this](const Voice& v) { return v.cache && v.cache == draining_; });
-  if (draining_ && !draining_used && !retired_.load(std::memory_order_acquire)) {
-    retired_.store(const_cast<Cache*>(draining_), std::memory_order_release);
-    draining_ = nullptr;
-  }
+  retire_drained_caches();
   return frames;
 }
 

@@ -137,7 +137,7 @@ void NoteRenderer::add_notes(const NoteSequence& seq, const Gansynth* melodic, c
     const gm::BaseSends sends = n.is_drum ? gm::drum_sends(n.pitch) : gm::program_sends(n.program);
     placed_.push_back({it->second, size_t(std::max(0.0, n.start_time) * rate_), std::max(n.end_time - n.start_time, 0.0) * rate_,
                        kMasterGain * float(n.velocity) / 127.0f, n.channel, sends.reverb, sends.chorus});
-    end = std::max(end, n.end_time + o.release);
+    end = std::max(end, n.is_drum ? n.start_time + double(kNoteSamples) / kNoteSampleRate : n.end_time + o.release);
     ++(n.is_drum ? r.drum_notes : r.notes);
   }
   total_ = size_t(std::ceil(end * rate_)) + 1;
@@ -189,7 +189,13 @@ void NoteRenderer::place(const Placed& p) {
   v.held = p.held;
   v.attack = options_.attack * rate_;
   v.release = options_.release * rate_;
-  v.length = std::min(size_t(p.held + v.release), total_ - std::min(total_, p.start));
+  if (job.drum_note >= 0) {  // a hit plays whole, from its own onset, whatever its note's length
+    const double fade = std::min(double(job.audio.size()), kWholeNoteFadeSeconds * rate_);
+    v.attack = 0;
+    v.held = double(job.audio.size()) - fade;
+    v.release = fade;
+  }
+  v.length = std::min(size_t(v.held + v.release), total_ - std::min(total_, p.start));
   v.gain = p.gain;
   v.reverb_base = p.reverb_base;
   v.chorus_base = p.chorus_base;
@@ -197,9 +203,13 @@ void NoteRenderer::place(const Placed& p) {
   v.channel = &controls_->channel(p.channel);
   v.rate = rate_;
   if (v.length == 0) return;
-  const std::vector<float> note = sustained(job.audio, source_frames_needed(v), rate_);
-  v.source = note.data();
-  v.source_frames = note.size();
+  std::vector<float> note;
+  if (job.drum_note >= 0) {
+    v.source = job.audio.data(), v.source_frames = job.audio.size();  // the hit as made, its tail too
+  } else {
+    note = sustained(job.audio, source_frames_needed(v), rate_);
+    v.source = note.data(), v.source_frames = note.size();
+  }
   grow(p.start + v.length - emitted_);
   place_voice(v, {stereo_.data(), reverb_.data(), chorus_.data(), emitted_ - offset_, reverb_.size()});
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -188,6 +189,10 @@ LiveOptions live_options(const LivePlayOptions& o) {
   lo.inverse = o.inverse;
   lo.spectral = o.spectral;
   lo.device_spectral = o.device_spectral;
+  if (o.engine == TimbreEngine::Ddsp) {  // the steady cached notes get render's DDSP vibrato and glide
+    lo.vibrato_cents = o.ddsp.vibrato_cents, lo.vibrato_rate = o.ddsp.vibrato_rate, lo.vibrato_delay = o.ddsp.vibrato_delay;
+    lo.glide = o.ddsp.glide;
+  }
   return lo;
 }
 
@@ -224,7 +229,9 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   output.start(synth, tap);
   const auto t0 = Clock::now();  // --seconds counts from the first sound, not the cache render
   if (o.status) o.status("ready: " + synth.current_timbre() + " on MIDI " + r.midi_port);
-  std::string timbre = synth.current_timbre(), error;
+  std::array<std::string, LiveSynth::kChannels> timbres;  // each channel's, as last reported
+  for (int ch = 0; ch < LiveSynth::kChannels; ++ch) timbres[size_t(ch)] = synth.current_timbre(ch);
+  std::string error;
   try {
   while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
     double wait = 0.02;
@@ -248,11 +255,12 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     recorder.drain();
-    if (synth.current_timbre() != timbre) {
-      timbre = synth.current_timbre();
-      ++r.timbre_changes;
-      if (o.status) o.status("timbre: " + timbre);
-    }
+    for (int ch = 0; ch < LiveSynth::kChannels; ++ch)
+      if (synth.current_timbre(ch) != timbres[size_t(ch)]) {
+        timbres[size_t(ch)] = synth.current_timbre(ch);
+        ++r.timbre_changes;
+        if (o.status) o.status("timbre: " + timbres[size_t(ch)] + " on channel " + std::to_string(ch + 1));
+      }
     if (synth.last_error() != error) {
       error = synth.last_error();
       if (o.status) o.status("timbre change failed: " + error);

@@ -11,6 +11,10 @@ namespace timbrel {
 // Mix headroom: a note at velocity 127 peaks at -6 dBFS; overlaps beyond that meet the limiter.
 constexpr float kMasterGain = 0.5f;
 
+// A note played whole (a drum hit: FluidR3's kits ring on past a short note, as GM drums do; a
+// struck DDSP note) fades out over its last 0.1 s.
+constexpr double kWholeNoteFadeSeconds = 0.1;
+
 struct SustainLoop {
   size_t start, end, fade;  // samples
   // Equal-power fades suit a seam between unrelated phases; a seam whose two sides are in phase
