@@ -26,6 +26,8 @@ inline std::vector<PluginEvent> plugin_phrase() {
 // A sequence as the MIDI a host sends an instrument: each channel's program change before its
 // first note (and again when it changes), controllers, bends, notes; at one frame, note-offs
 // first, then controllers, bends and program changes, then note-ons (as a MIDI file orders them).
+// At the music's end (its last note-off) every pedal lifts, as a host stopping its transport
+// lifts it and as render ends a pedal still down.
 inline std::vector<PluginEvent> sequence_events(const NoteSequence& seq, double rate) {
   struct Timed {
     double time;
@@ -47,8 +49,11 @@ inline std::vector<PluginEvent> sequence_events(const NoteSequence& seq, double 
     timed.push_back({frame_of(n.start_time), 2, {uint8_t(0x90 | ch), uint8_t(n.pitch), uint8_t(n.velocity)}});
     timed.push_back({frame_of(n.end_time), 0, {uint8_t(0x80 | ch), uint8_t(n.pitch), 0}});
   }
+  double end = 0;
+  for (const Note& n : notes) end = std::max(end, n.end_time);
   for (const ControlChange& c : seq.control_changes)
     timed.push_back({frame_of(c.time), 1, {uint8_t(0xB0 | (c.channel & 15)), uint8_t(c.number), uint8_t(c.value)}});
+  for (int ch = 0; ch < 16; ++ch) timed.push_back({end, 0, {uint8_t(0xB0 | ch), 64, 0}});
   for (const PitchBend& b : seq.pitch_bends) {
     const int v = b.bend + 8192;
     timed.push_back({frame_of(b.time), 1, {uint8_t(0xE0 | (b.channel & 15)), uint8_t(v & 0x7F), uint8_t(v >> 7)}});

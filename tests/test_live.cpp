@@ -698,7 +698,7 @@ TEST(LiveControls, RenderNeverAllocatesOrLocksUnderBendsControllerStormsAndPans)
   EXPECT_GT(synth.notes_played(), 1000u);
 }
 
-// With all 32 voices busy, a new note takes the quietest releasing voice, not the oldest held
+// With all voices busy, a new note takes the quietest releasing voice, not the oldest held
 // one: the first note (alone on a hard-left channel) keeps sounding.
 TEST(LiveSynth, AFullSynthStealsTheQuietestReleasingVoice) {
   LiveOptions o;
@@ -709,12 +709,12 @@ TEST(LiveSynth, AFullSynthStealsTheQuietestReleasingVoice) {
   synth.control_change(10, 127, 0);  // channel 1 hard right: the rest
   synth.note_on(48, 100, 1);
   run_stereo(synth, 160);
-  for (int k = 0; k < 30; ++k) synth.note_on(50 + k, 100, 0);
+  for (size_t k = 0; k + 2 < LiveSynth::kVoices; ++k) synth.note_on(50 + int(k % 30), 100, 0);
   synth.note_on(84, 100, 0);
   run_stereo(synth, 1600);
   synth.note_off(84, 0);  // releasing over 2 s: the quietest voice once it has faded a little
   run_stereo(synth, 4000);
-  synth.note_on(83, 100, 0);  // the 33rd note
+  synth.note_on(83, 100, 0);  // one note more than there are voices
   const std::vector<float> left = side(run_stereo(synth, 8000), 0);
   double energy = 0;
   for (size_t i = 4000; i < left.size(); ++i) energy += double(left[i]) * left[i];
@@ -815,4 +815,30 @@ TEST(LiveSynth, PlayedVibratoAndGlide) {
   run(synth, 4800);
   synth.note_on(76, 100);  // nothing sounding on the channel: no glide
   EXPECT_NEAR(cents(frequency(run(synth, 4800), 0, 4800), 440.0 * std::pow(2.0, 7 / 12.0)), 0.0, 1.0);
+}
+
+// Under the pedal a key struck again ends its held note (two notes of one key never pile up); a
+// key struck twice has its note-offs paired first in, first out (read_midi's pairing, render's).
+TEST(LiveControls, ReStruckKeysEndTheirPedalledNoteAndDoubledKeysPairInOrder) {
+  LiveOptions o;
+  o.room = false;
+  o.release = 0.01;
+  LiveSynth synth(std::make_unique<SineInstrument>(), int(kRate), "sine", o);
+  synth.note_on(69, 100);
+  const double single = rms(run(synth, 9600), 4800, 9600);
+  synth.sustain(true);
+  synth.note_off(69);
+  synth.note_on(69, 100);  // struck again: the pedalled note releases, the new one sounds
+  const std::vector<float> again = run(synth, 9600);
+  EXPECT_NEAR(db(rms(again, 4800, 9600), single), 0.0, 0.5) << "two notes of one key piled up under the pedal";
+  synth.sustain(false);
+  synth.note_off(69);
+  run(synth, 4800);
+  synth.note_on(69, 100);
+  synth.note_on(69, 100);  // doubled
+  synth.note_off(69);      // ends the first only
+  const std::vector<float> doubled = run(synth, 9600);
+  EXPECT_NEAR(db(rms(doubled, 4800, 9600), single), 0.0, 0.5) << "the first note-off ended both notes, or neither";
+  synth.note_off(69);
+  EXPECT_LT(rms(run(synth, 4800), 2400, 4800), 1e-5);
 }

@@ -58,7 +58,9 @@ class TimbrelPlugin : public Plugin {
   // Host presets: the 128 General MIDI programs.
   void initProgramName(uint32_t index, String& name) override { name = timbrel::gm::kProgramNames[index % 128]; }
   void loadProgram(uint32_t index) override {
-    if (synth_) synth_->set_parameter(core::kProgram, float(index));
+    if (!synth_) return;
+    synth_->set_parameter(core::kTimbreMode, core::kModeGmPrograms);
+    synth_->set_parameter(core::kProgram, float(index));
   }
 
   void initState(uint32_t index, State& state) override {

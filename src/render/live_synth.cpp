@@ -104,7 +104,7 @@ LiveSynth::LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate
   first->refs = kChannels;
   for (int ch = 0; ch < kChannels; ++ch) {
     channels_[size_t(ch)].cache = first;
-    playing_[size_t(ch)].store(first);
+    published_[size_t(ch)] = {timbre, first->min_pitch, first->max_pitch};
     settle(channels_[size_t(ch)]);
   }
   worker_ = std::thread([this] { worker_loop(); });
@@ -220,7 +220,9 @@ LiveSynth::Cache* LiveSynth::cache_for(const std::string& timbre, std::unique_lo
 }
 
 // Hands `cache` (one reference) to the channel's next callback; one it never took is dropped.
+// Caller holds mutex_.
 void LiveSynth::publish(int channel, Cache* cache) {
+  published_[size_t(channel)] = {cache->timbre, cache->min_pitch, cache->max_pitch};
   if (Cache* unused = pending_[size_t(channel)].exchange(cache, std::memory_order_acq_rel))
     if (unused->refs.fetch_sub(1) == 1) free_cache(unused);
 }
@@ -270,9 +272,18 @@ namespace {
 int channel_index(int channel) { return std::clamp(channel, 0, LiveSynth::kChannels - 1); }
 }  // namespace
 
-std::string LiveSynth::current_timbre(int channel) const { return playing_[size_t(channel_index(channel))].load()->timbre; }
-int LiveSynth::lowest_pitch(int channel) const { return playing_[size_t(channel_index(channel))].load()->min_pitch; }
-int LiveSynth::highest_pitch(int channel) const { return playing_[size_t(channel_index(channel))].load()->max_pitch; }
+std::string LiveSynth::current_timbre(int channel) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return published_[size_t(channel_index(channel))].timbre;
+}
+int LiveSynth::lowest_pitch(int channel) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return published_[size_t(channel_index(channel))].min_pitch;
+}
+int LiveSynth::highest_pitch(int channel) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return published_[size_t(channel_index(channel))].max_pitch;
+}
 
 void LiveSynth::push(Event e) noexcept {
   const size_t w = events_written_.load(std::memory_order_relaxed);
@@ -326,10 +337,13 @@ void LiveSynth::midi(const unsigned char* m, size_t size) {
 void LiveSynth::apply(const Event& e) noexcept {
   switch (e.kind) {
     case Event::On: start_voice(e); break;
-    case Event::Off:
+    case Event::Off: {  // the key's oldest held note: a doubled key's note-offs pair first in, first out (as read_midi)
+      Voice* oldest = nullptr;
       for (Voice& v : voices_)
-        if (v.cache && v.held && v.channel == e.channel && v.key == e.number) key_up(v);
+        if (v.cache && v.held && v.channel == e.channel && v.key == e.number && (!oldest || v.age < oldest->age)) oldest = &v;
+      if (oldest) key_up(*oldest);
       break;
+    }
     case Event::Control: control(e.channel, e.number, e.value); break;
     case Event::Bend: channels_[e.channel].controls.pitch_bend(int(e.value) - 8192); break;
     case Event::AllOff:
@@ -347,6 +361,9 @@ void LiveSynth::start_voice(const Event& e) noexcept {
   while (pitch > cache->max_pitch) pitch -= 12;
   pitch = std::max(pitch, cache->min_pitch);  // a range narrower than an octave
   const float glide = glide_into(e.channel, e.number);
+  for (Voice& held : voices_)  // a key struck again ends its note the pedal held (as render and FluidSynth)
+    if (held.cache && held.sustained && held.channel == e.channel && held.key == e.number)
+      held.sustained = false, begin_release(held, release_frames_.load(std::memory_order_relaxed));
   Voice* v = &voice_to_start();
   *v = Voice{};
   v->cache = cache;
@@ -406,10 +423,14 @@ void LiveSynth::control(int channel, int number, int value) noexcept {
   }
 }
 
+// The pedal holds a released key's note, unless the key was struck again since (as render).
 void LiveSynth::key_up(Voice& v) noexcept {
   v.held = false;
   if (v.cache->one_shot) return;  // a drum hit rings out
-  if (channels_[size_t(v.channel)].controls.sustain) v.sustained = true;
+  const bool struck_again = std::any_of(voices_.begin(), voices_.end(), [&](const Voice& o) {
+    return o.cache && o.channel == v.channel && o.key == v.key && o.age > v.age;
+  });
+  if (channels_[size_t(v.channel)].controls.sustain && !struck_again) v.sustained = true;
   else begin_release(v, release_frames_.load(std::memory_order_relaxed));
 }
 
@@ -547,7 +568,6 @@ void LiveSynth::take_pending_caches() noexcept {
     if (c.draining) continue;
     if (Cache* fresh = pending_[ch].exchange(nullptr, std::memory_order_acq_rel)) {
       c.draining = std::exchange(c.cache, fresh);
-      playing_[ch].store(fresh, std::memory_order_release);
     }
   }
 }

@@ -109,6 +109,8 @@ std::unique_ptr<LiveInstrument> gm_instrument(std::unique_ptr<LiveInstrument> me
 class LiveSynth final : public RealtimeSource {
  public:
   static constexpr int kChannels = 16;
+  // Voices (FluidSynth has 256): a pedalled piano part holds one per key it has struck.
+  static constexpr size_t kVoices = 128;
   // Renders the cache of `timbre` before returning (a second or two on a CPU).
   LiveSynth(const Gansynth& model, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
   LiveSynth(std::unique_ptr<LiveInstrument> instrument, int sample_rate, const std::string& timbre, const LiveOptions& options = {});
@@ -143,7 +145,8 @@ class LiveSynth final : public RealtimeSource {
 
   size_t render(float* stereo, size_t frames) noexcept override;
 
-  std::string current_timbre(int channel = 0) const;  // the one the callback plays now on `channel`
+  // The timbre `channel` plays (from the next buffer on, once a change has been rendered).
+  std::string current_timbre(int channel = 0) const;
   size_t caches_rendered() const { return caches_rendered_.load(); }
   double last_cache_seconds() const { return last_cache_seconds_.load(); }
   uint64_t notes_played() const { return notes_played_.load(); }
@@ -179,7 +182,7 @@ class LiveSynth final : public RealtimeSource {
     // channel has sent none: each voice's own sends then count).
     float reverb = 0, chorus = 0, cc_reverb = 0, cc_chorus = 0;
   };
-  static constexpr size_t kVoices = 32, kEvents = 1024, kChunk = 256;
+  static constexpr size_t kEvents = 1024, kChunk = 256;
 
   Cache* build_cache(const std::string& timbre) const;  // caller owns
   void worker_loop();
@@ -236,14 +239,18 @@ class LiveSynth final : public RealtimeSource {
   std::array<std::atomic<Cache*>, kChannels> pending_{};
   std::array<const Cache*, kRetired> retired_{};
   std::atomic<size_t> retired_written_{0}, retired_read_{0};
-  std::array<std::atomic<const Cache*>, kChannels> playing_{};  // for current_timbre()
   std::vector<Cache*> caches_;  // worker: every cache not yet freed
   mutable std::atomic<size_t> caches_rendered_{0};
   mutable std::atomic<double> last_cache_seconds_{0};
 
-  mutable std::mutex mutex_;  // guards requested_, programs_, stop_ (never taken by the callback)
+  mutable std::mutex mutex_;  // guards requested_, published_, programs_, error_, stop_ (never taken by the callback)
   std::condition_variable wake_;
   std::array<std::string, kChannels> requested_;
+  struct Published {
+    std::string timbre;
+    int min_pitch = 0, max_pitch = 0;
+  };
+  std::array<Published, kChannels> published_;  // each channel's newest cache, for current_timbre()
   std::string error_;
   std::vector<std::string> programs_;
   bool stop_ = false, building_ = false;
