@@ -815,6 +815,26 @@ TEST(LiveSynth, PlayedVibratoAndGlide) {
   run(synth, 4800);
   synth.note_on(76, 100);  // nothing sounding on the channel: no glide
   EXPECT_NEAR(cents(frequency(run(synth, 4800), 0, 4800), 440.0 * std::pow(2.0, 7 / 12.0)), 0.0, 1.0);
+  synth.note_off(76);
+  run(synth, 4800);
+  synth.note_on(60, 1);    // a quiet key held: a chord's other line, not a note to glide from
+  synth.note_on(81, 127);  // (its crossings are the loud note's)
+  EXPECT_NEAR(cents(frequency(run(synth, 1920), 0, 1920), 880.0), 0.0, 5.0);
+}
+
+// A channel asked for B and then its own timbre A again, before its callback took B, still takes
+// the next timbre C while a note of A holds (it was stuck until the channel fell silent).
+TEST(LiveSynth, BackToItsOwnTimbreDoesNotBlockTheNextChange) {
+  LiveSynth synth = sine_synth();
+  synth.note_on(57, 1, 1);  // held, quiet: plays "sine" throughout
+  run(synth, 256);
+  synth.set_timbre("sine:2", 1);
+  synth.set_timbre("sine", 1);
+  settle_timbres(synth);
+  synth.set_timbre("sine:4", 1);
+  settle_timbres(synth);
+  synth.note_on(81, 127, 1);
+  EXPECT_NEAR(cents(frequency(run(synth, 4800), 2400, 4800), 4 * 880.0), 0.0, 5.0);
 }
 
 // Under the pedal a key struck again ends its held note (two notes of one key never pile up); a

@@ -365,7 +365,23 @@ void Core::apply_timbres() {
 }
 
 // Nothing asked for is still to be built (caller holds mutex_).
-bool Core::all_built() const { return !rebuild_needed() && wanted_timbres(*latest_) == latest_->timbres && latest_->synth->idle(); }
+bool Core::all_built() const {
+  try {
+    return !rebuild_needed() && wanted_timbres(*latest_) == latest_->timbres && latest_->synth->idle();
+  } catch (const std::exception&) {
+    return true;  // nothing more will be built (worker_loop keeps the error)
+  }
+}
+
+// What the worker reports beside a failed build: a timbre the synth could not render, or a mode
+// the engine cannot play (caller holds mutex_).
+void Core::update_error() {
+  const std::string synth_error = latest_->synth->last_error();
+  if (!synth_error.empty() && synth_error != synth_error_seen_) error_ = synth_error_seen_ = synth_error;
+  const char* ddsp_only = "the DDSP engine plays GM programs and model presets (seeds, morphs and pads are GANSynth's)";
+  if (latest_->ddsp && int(parameter(kTimbreMode)) >= kModeSeed) error_ = ddsp_only;
+  else if (error_ == ddsp_only) error_.clear();
+}
 
 void Core::worker_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -373,11 +389,13 @@ void Core::worker_loop() {
     wake_.wait_for(lock, std::chrono::milliseconds(5));
     delete retired_.exchange(nullptr, std::memory_order_acq_rel);
     if (stop_) break;
-    if (rebuild_needed()) build_and_publish(lock);
-    else apply_timbres();
-    const char* ddsp_only = "the DDSP engine plays GM programs and model presets (seeds, morphs and pads are GANSynth's)";
-    if (latest_->ddsp && int(parameter(kTimbreMode)) >= kModeSeed) error_ = ddsp_only;
-    else if (error_ == ddsp_only) error_.clear();
+    try {
+      if (rebuild_needed()) build_and_publish(lock);
+      else apply_timbres();
+      update_error();
+    } catch (const std::exception& e) {  // e.g. a drum model without kits: said, not fatal
+      error_ = e.what();
+    }
     idle_ = all_built();
     ready_.store(idle_, std::memory_order_relaxed);
   }

@@ -92,11 +92,12 @@ class Core {
   int wanted_engine() const;
   bool rebuild_needed() const;  // caller holds mutex_
   void build_and_publish(std::unique_lock<std::mutex>& lock);
-  void follow_program_parameter();  // caller holds mutex_ (worker)
+  void follow_program_parameter();  // the worker thread only
   std::array<int, 16> wanted_programs() const;
   std::array<std::string, 16> wanted_timbres(const Slot& slot) const;
   void apply_timbres();  // caller holds mutex_
   bool all_built() const;
+  void update_error();
 
   const double rate_;
   std::array<std::atomic<float>, kParameterCount> values_;
@@ -120,8 +121,9 @@ class Core {
   std::condition_variable wake_;
   std::string model_, ddsp_model_, built_model_, built_ddsp_model_, error_;
   Slot* latest_ = nullptr;  // the newest slot built (pending or playing): the worker's to steer
-  int failed_engine_ = -1;
-  std::atomic<int> program_seen_{0};  // the program parameter's value the channels last followed (set by the worker)  // an engine whose build failed (not retried until its model changes)
+  int failed_engine_ = -1;  // an engine whose build failed (not retried until its model changes)
+  std::atomic<int> program_seen_{0};  // the program parameter's value the channels last followed (set by the worker)
+  std::string synth_error_seen_;      // the synth's last error already reported  // an engine whose build failed (not retried until its model changes)
   bool idle_ = false, stop_ = false;
   std::atomic<bool> ready_{false};  // idle_, for the audio thread
   std::thread worker_;

@@ -169,6 +169,10 @@ class DdspInstrument final : public LiveInstrument {
   int batch(const std::string&) const override { return 128; }
   bool periodic(const std::string&) const override { return true; }
   bool decays(const std::string& timbre) const override { return resolve(timbre).decays(); }
+  bool performs(const std::string& timbre) const override {  // render's struck and plucked lines have no vibrato or glide
+    const int program = resolve(timbre).program;
+    return program < 0 || !struck_or_plucked(program);
+  }
   int note_rate(const std::string& timbre) const override { return resolve(timbre).voice.model->info().sample_rate; }
   int gm_program(const std::string& timbre) const override { return resolve(timbre).program; }  // presets too
 
@@ -225,6 +229,7 @@ class GmInstrument final : public LiveInstrument {
   int note_rate(const std::string& t) const override { return pick(t).note_rate(inner(t)); }
   int gm_program(const std::string& t) const override { return pick(t).gm_program(inner(t)); }
   gm::BaseSends sends(const std::string& t, int key) const override { return pick(t).sends(inner(t), key); }
+  bool performs(const std::string& t) const override { return pick(t).performs(inner(t)); }
 
  private:
   static bool is_drums(const std::string& t) { return t.rfind(kDrumTimbrePrefix, 0) == 0; }

@@ -27,6 +27,7 @@ struct LiveSynth::Cache {
   int min_pitch = 0, max_pitch = 0;
   std::array<gm::BaseSends, 128> sends{};  // by key: the instrument's own, until a channel sends CC91 / CC93
   bool one_shot = false;              // notes play whole (drum hits): keys up and pedals do not end them
+  bool performs = true;               // takes LiveOptions' vibrato and glide
   std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
   // Channels holding it (pending or playing): the worker shares a cache only while this is > 0,
   // and whoever drops it to 0 frees it (the callback through the retired ring).
@@ -140,6 +141,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   std::tie(cache->min_pitch, cache->max_pitch) = instrument_->pitch_range(timbre);
   const int count = cache->max_pitch - cache->min_pitch + 1, batch = std::max(1, instrument_->batch(timbre));
   cache->one_shot = instrument_->one_shot(timbre);
+  cache->performs = !cache->one_shot && instrument_->performs(timbre);
   const bool decays = cache->one_shot || instrument_->decays(timbre);
   const int note_rate = instrument_->note_rate(timbre);
   for (int first = 0; first < count; first += batch) {
@@ -355,7 +357,10 @@ void LiveSynth::apply(const Event& e) noexcept {
 }
 
 void LiveSynth::start_voice(const Event& e) noexcept {
-  const Cache* cache = channels_[e.channel].cache;
+  Channel& channel = channels_[e.channel];
+  const Cache* cache = channel.cache;
+  // A silent channel's first note starts at its controllers' values, as render's voices do.
+  if (std::none_of(voices_.begin(), voices_.end(), [&](const Voice& v) { return v.cache && v.channel == e.channel; })) settle(channel);
   int pitch = e.number;  // out of range: moved by octaves, as the file renderer does
   while (pitch < cache->min_pitch) pitch += 12;
   while (pitch > cache->max_pitch) pitch -= 12;
@@ -379,16 +384,17 @@ void LiveSynth::start_voice(const Event& e) noexcept {
   notes_played_.fetch_add(1, std::memory_order_relaxed);
 }
 
-// Semitones a new note on `channel` glides from: legato (the channel's latest key still sounding,
-// or let go within render's legato gap), the distance from that key; else 0.
+// Semitones a new note on `channel` glides from: legato (the channel's latest key let go within
+// render's legato gap), the distance from that key; else 0. Keys still held or pedalled are other
+// lines (a chord's notes do not glide into each other), as render's DDSP voice lines split them.
 float LiveSynth::glide_into(int channel, int key) const noexcept {
-  if (glide_frames_.load(std::memory_order_relaxed) <= 0) return 0;
+  if (glide_frames_.load(std::memory_order_relaxed) <= 0 || !channels_[size_t(channel)].cache->performs) return 0;
   const size_t gap = size_t(DdspPerformanceOptions{}.legato_gap * rate_);
   const Voice* from = nullptr;
   for (const Voice& v : voices_) {
-    if (!v.cache || v.cache->one_shot || v.channel != channel) continue;
-    if (v.releasing && !v.sustained && v.frames - v.released_at > gap) continue;
-    if (!from || v.age > from->age) from = &v;
+    if (!v.cache || !v.cache->performs || v.channel != channel || v.held || v.sustained) continue;
+    if (!v.releasing || v.frames - v.released_at > gap) continue;
+    if (!from || v.frames - v.released_at < from->frames - from->released_at) from = &v;  // the latest let go
   }
   return from ? float(from->key - key) : 0.0f;
 }
@@ -465,7 +471,7 @@ void LiveSynth::mix_voice(Voice& v, const Channel& c, size_t n) noexcept {
   const double bend = follows_pitch ? c.controls.bend_semitones() : 0.0;
   const double depth = follows_pitch ? c.controls.vibrato_cents() / 100.0 : 0.0;
   const double lfo = 2 * M_PI * gm::kVibratoHz / rate_;
-  const double played = follows_pitch ? vibrato_semitones_.load(std::memory_order_relaxed) : 0.0;
+  const double played = v.cache->performs ? vibrato_semitones_.load(std::memory_order_relaxed) : 0.0;
   const double glide = glide_frames_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     if (v.cache->one_shot && v.pos >= double(head.size())) {
@@ -567,6 +573,10 @@ void LiveSynth::take_pending_caches() noexcept {
     Channel& c = channels_[ch];
     if (c.draining) continue;
     if (Cache* fresh = pending_[ch].exchange(nullptr, std::memory_order_acq_rel)) {
+      if (fresh == c.cache) {  // asked for what it plays (A -> B -> A before B was taken): one reference too many
+        fresh->refs.fetch_sub(1, std::memory_order_relaxed);  // never the last: c.cache holds one
+        continue;
+      }
       c.draining = std::exchange(c.cache, fresh);
     }
   }

@@ -66,6 +66,9 @@ class LiveInstrument {
   // True when a key's note plays whole whatever the key does (a drum hit): note-off and the pedal
   // do not end it, and its voice is free once the note has played.
   virtual bool one_shot(const std::string& /*timbre*/) const { return false; }
+  // False when `timbre`'s notes take none of LiveOptions' vibrato and glide (render gives struck
+  // and plucked DDSP programs none).
+  virtual bool performs(const std::string& /*timbre*/) const { return true; }
   // The note of `pitch` after resampling to the synth's `rate` (a drum hit gets its high band).
   virtual void finish_note(std::vector<float>& /*note*/, int /*rate*/, const std::string& /*timbre*/, int /*pitch*/) const {}
   // The rate of `timbre`'s held notes (a 48 kHz DDSP model's are at 48 kHz).
