@@ -86,6 +86,21 @@ inline std::vector<float> run_core(plugin::Core& core, const std::vector<PluginE
   return left;
 }
 
+// Interleaved stereo laid out as the hosts' runs give it: the left channel, then the right.
+inline std::vector<float> left_then_right(const std::vector<float>& interleaved) {
+  const size_t frames = interleaved.size() / 2;
+  std::vector<float> out(2 * frames);
+  for (size_t i = 0; i < frames; ++i) out[i] = interleaved[2 * i], out[frames + i] = interleaved[2 * i + 1];
+  return out;
+}
+
+// The SNR (dB) of `got` against `want` over [from, to).
+inline double snr_db(const std::vector<float>& want, const std::vector<float>& got, size_t from, size_t to) {
+  double sig = 0, err = 0;
+  for (size_t i = from; i < to; ++i) sig += double(want[i]) * want[i], err += std::pow(double(got[i]) - want[i], 2);
+  return 10 * std::log10(sig / std::max(err, 1e-30));
+}
+
 inline double rms(const std::vector<float>& x, size_t from, size_t to) {
   double sum = 0;
   for (size_t i = from; i < to; ++i) sum += double(x[i]) * x[i];

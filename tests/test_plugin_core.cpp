@@ -22,6 +22,7 @@ namespace {
 using timbrel::plugin::Core;
 using timbrel::test::PluginEvent;
 using timbrel::test::rms;
+using timbrel::test::snr_db;
 namespace plugin = timbrel::plugin;
 
 std::vector<float> run(Core& core, const std::vector<PluginEvent>& events, uint32_t frames, uint32_t block) {
@@ -188,11 +189,6 @@ timbrel::NoteSequence gm_song() {
   return seq;
 }
 
-double snr_db(const std::vector<float>& want, const std::vector<float>& got, size_t from, size_t to) {
-  double sig = 0, err = 0;
-  for (size_t i = from; i < to; ++i) sig += double(want[i]) * want[i], err += std::pow(double(got[i]) - want[i], 2);
-  return 10 * std::log10(sig / std::max(err, 1e-30));
-}
 
 // The plug-in plays a General MIDI song as `timbrel render` renders it (the same models, program
 // per channel, controllers, drums with their highs, the room) at 48 kHz stereo: the SNR (dB).
@@ -216,8 +212,7 @@ double plugin_against_render(const timbrel::NoteSequence& seq, const char* what)
   run(core, programs, 256, 256);
   EXPECT_TRUE(core.wait_until_settled());
   const std::vector<float> got = run(core, events, uint32_t(frames), 256);
-  std::vector<float> want_lr(2 * frames);  // as run() lays it out: left, then right
-  for (size_t i = 0; i < frames; ++i) want_lr[i] = want.samples[2 * i], want_lr[frames + i] = want.samples[2 * i + 1];
+  const std::vector<float> want_lr = timbrel::test::left_then_right(want.samples);
   const double snr = snr_db(want_lr, got, 0, 2 * frames);
   std::printf("%s: plug-in against render: SNR %.1f dB over %.1f s; per second:", what, snr, frames / 48000.0);
   for (size_t s = 0; s + 48000 <= frames; s += 48000) std::printf(" %.1f", snr_db(want_lr, got, s, s + 48000));

@@ -106,13 +106,7 @@ double lv2_against_cli(const std::string& midi, uint32_t block) {
   host.run(programs, 256, 256);
   wait_ready(host);
   const std::vector<float> got = host.run(as_midi(events), frames, block);
-  double signal = 0, error = 0;
-  for (size_t i = 0; i < frames; ++i)
-    for (size_t c = 0; c < 2; ++c) {
-      const double w = want.samples[2 * i + c], g = got[c * frames + i];
-      signal += w * w, error += (g - w) * (g - w);
-    }
-  const double snr = 10 * std::log10(signal / std::max(error, 1e-30));
+  const double snr = timbrel::test::snr_db(timbrel::test::left_then_right(want.samples), got, 0, 2 * frames);
   std::printf("%s: LV2 plug-in (blocks of %u) against timbrel render: %.1f dB SNR over %.1f s\n", midi.c_str(), block, snr, frames / 48000.0);
   return snr;
 }
