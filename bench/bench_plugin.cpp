@@ -1,6 +1,7 @@
 // The DAW instrument's audio thread (plugin/core): CPU time per 64-frame block at 48 kHz with its
 // voices held, against the block's duration (1.33 ms), and over 60 s of blocks the longest one.
-// Also the longest block while a timbre change re-renders the cache with 16 notes held.
+// Also the longest block while a timbre change re-renders the cache with 16 notes held, and the
+// blocks of the jalv xrun test's dense song (tests/plugin_phrase.h) at 64 and 128 frames.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "plugin/core/plugin_core.h"
+#include "plugin_phrase.h"
 
 namespace {
 
@@ -93,6 +95,41 @@ void BM_PluginBlocksDuringTimbreChange(benchmark::State& state) {
   report(state, t);
 }
 BENCHMARK(BM_PluginBlocksDuringTimbreChange)->Iterations(1)->Unit(benchmark::kSecond);
+
+// The dense song of the jalv test (60 s, five instruments, ~40 note-ons a second): each block's
+// CPU time with its events, as the host's run() calls; the mean, the 99.9th percentile, the longest.
+void BM_PluginDenseSong(benchmark::State& state) {
+  const auto block = uint32_t(state.range(0));
+  Core core(kRate);
+  const std::vector<timbrel::test::PluginEvent> events = timbrel::test::sequence_events(timbrel::test::dense_song(60), kRate);
+  std::vector<float> l(block), r(block);
+  for (const auto& e : events)
+    if ((e.bytes[0] & 0xF0) == 0xC0) core.midi(e.bytes.data(), uint32_t(e.bytes.size()));
+  core.begin_block(l.data(), r.data(), block), core.end_block();
+  if (!core.wait_until_settled(600)) state.SkipWithError(core.last_error().c_str());
+  std::vector<double> cpu;
+  for (auto _ : state) {
+    size_t next = 0;
+    for (uint32_t start = 0; start < uint32_t(62 * kRate); start += block) {
+      const double c0 = thread_cpu_seconds();
+      core.begin_block(l.data(), r.data(), block);
+      for (; next < events.size() && events[next].frame < start + block; ++next) {
+        core.render_until(events[next].frame > start ? events[next].frame - start : 0);
+        core.midi(events[next].bytes.data(), uint32_t(events[next].bytes.size()));
+      }
+      core.end_block();
+      cpu.push_back(thread_cpu_seconds() - c0);
+    }
+  }
+  std::sort(cpu.begin(), cpu.end());
+  double sum = 0;
+  for (double c : cpu) sum += c;
+  const double deadline = block / kRate;
+  state.counters["cpu_load_pct"] = 100 * sum / double(cpu.size()) / deadline;
+  state.counters["p999_cpu_load_pct"] = 100 * cpu[size_t(0.999 * double(cpu.size() - 1))] / deadline;
+  state.counters["max_cpu_load_pct"] = 100 * cpu.back() / deadline;
+}
+BENCHMARK(BM_PluginDenseSong)->Arg(64)->Arg(128)->Iterations(1)->Unit(benchmark::kSecond);
 
 }  // namespace
 

@@ -17,7 +17,7 @@ extern char** environ;
 
 namespace timbrel::test {
 
-std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int period) {
+std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int period, bool realtime) {
   std::string out;
   if (run_command("command -v jackd", &out) != 0) {
     *why = "jackd not installed (Debian jackd2)";
@@ -30,7 +30,7 @@ std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int pe
   ::setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
   ::setenv("JACK_NO_START_SERVER", "1", 1);
   const std::string rate_s = std::to_string(rate), period_s = std::to_string(period);
-  std::vector<std::string> args = {"jackd", "-r", "-n", s->name_, "-d", "dummy", "-r", rate_s, "-p", period_s};
+  std::vector<std::string> args = {"jackd", realtime ? "-R" : "-r", "-n", s->name_, "-d", "dummy", "-r", rate_s, "-p", period_s};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

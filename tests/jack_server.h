@@ -10,8 +10,10 @@ namespace timbrel::test {
 
 class JackServer {
  public:
-  // nullptr (and why in `why`) when jackd is missing or does not come up within 10 s.
-  static std::unique_ptr<JackServer> start(std::string* why, int rate = 48000, int period = 256);
+  // nullptr (and why in `why`) when jackd is missing or does not come up within 10 s. `realtime`:
+  // the server and its clients' process threads at real-time priority, as musicians run JACK
+  // (where the system refuses it, jackd goes on without).
+  static std::unique_ptr<JackServer> start(std::string* why, int rate = 48000, int period = 256, bool realtime = false);
   ~JackServer();
   const std::string& name() const { return name_; }
 

@@ -67,6 +67,43 @@ inline std::vector<PluginEvent> sequence_events(const NoteSequence& seq, double 
   return events;
 }
 
+// A dense song for load tests (the jalv xrun test, bench_plugin): 120 qpm in 4/4, C Am F G a bar each: a pedalled piano in eighth-note triads, a bass in eighths,
+// string pads, a flute lead in sixteenths with bends, vibrato and expression, a kit in sixteenths.
+inline NoteSequence dense_song(double seconds) {
+  NoteSequence s;
+  const int roots[] = {48, 45, 41, 43};
+  const double sixteenth = 0.125;
+  auto add = [&](int ch, int program, int pitch, int velocity, double t, double length) {
+    Note n;
+    n.channel = ch, n.instrument = ch, n.program = program, n.is_drum = ch == 9;
+    n.pitch = pitch, n.velocity = velocity, n.start_time = t, n.end_time = t + length;
+    s.add_note(n);
+  };
+  for (int step = 0; step * sixteenth < seconds - 2; ++step) {
+    const double t = step * sixteenth;
+    const int bar = step / 16, pos = step % 16, root = roots[bar % 4];
+    const bool minor = bar % 4 == 1;
+    if (pos % 2 == 0) {
+      for (int k : {0, minor ? 3 : 4, 7}) add(0, 0, root + 12 + k, 70 + pos, t, 0.2);
+      add(1, 33, root - 12 + (pos % 4 == 2 ? 7 : 0), 95, t, 0.2);
+    }
+    if (pos == 0) {
+      for (int k : {0, 7, 12, minor ? 15 : 16}) add(2, 48, root + k, 60, t, 16 * sixteenth);
+      s.control_changes.push_back({t, 64, 127, 0, 0});
+      s.control_changes.push_back({t + 15.5 * sixteenth, 64, 0, 0, 0});
+    }
+    add(3, 73, root + 24 + (step * 5) % 12, 80 + (step % 3) * 10, t, 0.1);
+    s.pitch_bends.push_back({t + 0.05, ((step % 8) - 4) * 400, 3, 3});
+    s.control_changes.push_back({t, 11, 80 + (step % 16) * 3, 3, 3});
+    s.control_changes.push_back({t, 1, (step % 32) * 4, 3, 3});
+    add(9, 0, pos % 4 == 2 ? 46 : 42, 70 + (pos % 4) * 10, t, 0.1);
+    if (pos % 8 == 0) add(9, 0, 36, 110, t, 0.2);
+    if (pos % 8 == 4) add(9, 0, 38, 105, t, 0.2);
+    if (step % 64 == 0) add(9, 0, 49, 100, t, 1.0);
+  }
+  return s;
+}
+
 // `frames` stereo frames (the left channel, then the right) from `core`, `block` frames per call,
 // every event at its frame; each block inside an AudioCallbackScope (the allocation guard's view).
 inline std::vector<float> run_core(plugin::Core& core, const std::vector<PluginEvent>& events, uint32_t frames, uint32_t block) {

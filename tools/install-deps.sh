@@ -24,6 +24,7 @@ if [[ "${1:-}" == "--test" ]]; then
     python3-numpy python3-pytest  # the Python module's tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
     liblilv-dev        # the LV2 host of the plug-in tests
+    jalv               # a real LV2 host on JACK: the plug-in's xrun test
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi

@@ -123,7 +123,7 @@ class Core {
   Slot* latest_ = nullptr;  // the newest slot built (pending or playing): the worker's to steer
   int failed_engine_ = -1;  // an engine whose build failed (not retried until its model changes)
   std::atomic<int> program_seen_{0};  // the program parameter's value the channels last followed (set by the worker)
-  std::string synth_error_seen_;      // the synth's last error already reported  // an engine whose build failed (not retried until its model changes)
+  std::string synth_error_seen_;      // the synth's last error already reported
   bool idle_ = false, stop_ = false;
   std::atomic<bool> ready_{false};  // idle_, for the audio thread
   std::thread worker_;
