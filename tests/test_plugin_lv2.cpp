@@ -12,6 +12,7 @@
 
 #include "lv2_host.h"
 #include "plugin_phrase.h"
+#include "test_util.h"
 #include "timbrel/music.h"
 #include "timbrel/sound_file.h"
 
@@ -125,4 +126,35 @@ TEST(PluginLv2, PlaysAPop909ArrangementAsTimbrelRenderDoes) {
   const std::string song = std::string(TIMBREL_DEFAULT_SHARED_DIR) + "/data/melodies/pop909/full/151.mid";
   if (!std::filesystem::exists(song)) GTEST_SKIP() << "no " << song << " (the shared data)";
   EXPECT_GE(lv2_against_cli(song, 512), 40.0);
+}
+
+namespace {
+
+// Ardour 7 (Debian) bounces `midi` headless through the LV2 bundle (tools/ardour-bounce.sh: a
+// session, a MIDI track with the plug-in, the file as its region, an export of the master bus);
+// the SNR in dB of the bounce against `timbrel render` of the file, over the bounce.
+double ardour_against_cli(const std::string& midi) {
+  const std::string dir = ::testing::TempDir(), bounce = dir + "/timbrel-ardour.wav", cli = dir + "/timbrel-ardour-cli.wav";
+  std::string out;
+  const std::string command = std::string(TIMBREL_SOURCE_DIR) + "/tools/ardour-bounce.sh " + kBundle + " " + midi + " " + bounce;
+  EXPECT_EQ(timbrel::test::run_command(command, &out, true), 0) << command << "\n" << out;
+  EXPECT_EQ(std::system((std::string(TIMBREL_CLI) + " render --force --bit-depth float " + midi + " -o " + cli + " > /dev/null").c_str()), 0);
+  const timbrel::Audio got = timbrel::read_sound_file(bounce), want = timbrel::read_sound_file(cli);
+  EXPECT_EQ(got.sample_rate, 48000);
+  EXPECT_EQ(got.channels, 2);
+  // The bounce ends 2 s after the last event; the CLI's file runs on while its tails ring.
+  const size_t n = std::min(got.samples.size(), want.samples.size());
+  EXPECT_GE(double(n), 2 * 48000 * (timbrel::read_midi(midi).total_time + 1)) << "the bounce is shorter than the song";
+  const double snr = timbrel::test::snr_db(want.samples, got.samples, 0, n);
+  std::printf("%s: Ardour's bounce against timbrel render: %.1f dB SNR over %.1f s\n", midi.c_str(), snr, n / 2 / 48000.0);
+  return snr;
+}
+
+}  // namespace
+
+// Twinkle in Ardour as the CLI renders it (measured 76.0 dB). Skips without Ardour 7.
+TEST(PluginInArdour, BouncesAGmFileAsTimbrelRenderDoes) {
+  std::string out;
+  if (timbrel::test::run_command("command -v ardour7-lua", &out) != 0) GTEST_SKIP() << "Ardour 7 not installed (Debian ardour)";
+  EXPECT_GE(ardour_against_cli(std::string(TIMBREL_SOURCE_DIR) + "/samples/twinkle.mid"), 40.0);
 }

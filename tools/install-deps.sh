@@ -25,6 +25,7 @@ if [[ "${1:-}" == "--test" ]]; then
     jackd2             # JACK server (dummy driver) the streaming tests play through
     liblilv-dev        # the LV2 host of the plug-in tests
     jalv               # a real LV2 host on JACK: the plug-in's xrun test
+    ardour             # Ardour 7: its headless Lua session tool bounces the plug-in (tools/ardour-bounce.sh)
     clang libclang-rt-14-dev  # libFuzzer targets
   )
 fi
