@@ -91,7 +91,7 @@ double JackFeeder::graph_end_quantile(double q) const {
   for (const auto& bin : graph_ends_) total += bin.load();
   uint64_t seen = 0;
   for (int i = 0; i < kBins; ++i)
-    if ((seen += graph_ends_[size_t(i)].load()) >= q * double(total)) return (i + 1) / 20.0;
+    if ((seen += graph_ends_[size_t(i)].load()) >= q * double(total)) return (i + 1) / 20.0;  // the bin's upper end
   return kBins / 20.0;
 }
 

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <cstdlib>
 #include <thread>
 #include <vector>
@@ -17,7 +19,7 @@ extern char** environ;
 
 namespace timbrel::test {
 
-std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int period, bool realtime) {
+std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int period, bool realtime, bool synchronous) {
   std::string out;
   if (run_command("command -v jackd", &out) != 0) {
     *why = "jackd not installed (Debian jackd2)";
@@ -30,7 +32,10 @@ std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int pe
   ::setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
   ::setenv("JACK_NO_START_SERVER", "1", 1);
   const std::string rate_s = std::to_string(rate), period_s = std::to_string(period);
-  std::vector<std::string> args = {"jackd", realtime ? "-R" : "-r", "-n", s->name_, "-d", "dummy", "-r", rate_s, "-p", period_s};
+  std::vector<std::string> args = {"jackd", realtime ? "-R" : "-r", "-n", s->name_};
+  if (synchronous) args.push_back("-S");
+  for (const char* a : {"-d", "dummy", "-r"}) args.emplace_back(a);
+  args.insert(args.end(), {rate_s, "-p", period_s});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -57,6 +62,18 @@ std::unique_ptr<JackServer> JackServer::start(std::string* why, int rate, int pe
   }
   *why = "jackd did not come up within 10 s";
   return nullptr;
+}
+
+bool JackServer::realtime() const {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+    const std::string stat = read_text(task.path().string() + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // from field 3 (the state) on
+    std::string field;
+    for (int i = 3; i <= 41 && fields >> field; ++i)
+      if (i == 41 && (field == "1" || field == "2")) return true;  // policy: SCHED_FIFO, SCHED_RR
+  }
+  return false;
 }
 
 JackServer::~JackServer() {

@@ -134,11 +134,14 @@ namespace {
 // session, a MIDI track with the plug-in, the file as its region, an export of the master bus);
 // the SNR in dB of the bounce against `timbrel render` of the file, over the bounce.
 double ardour_against_cli(const std::string& midi) {
-  const std::string dir = ::testing::TempDir(), bounce = dir + "/timbrel-ardour.wav", cli = dir + "/timbrel-ardour-cli.wav";
+  const std::string dir = timbrel::test::temp_dir(), bounce = dir + "/ardour.wav", cli = dir + "/cli.wav";
   std::string out;
   const std::string command = std::string(TIMBREL_SOURCE_DIR) + "/tools/ardour-bounce.sh " + kBundle + " " + midi + " " + bounce;
-  EXPECT_EQ(timbrel::test::run_command(command, &out, true), 0) << command << "\n" << out;
-  EXPECT_EQ(std::system((std::string(TIMBREL_CLI) + " render --force --bit-depth float " + midi + " -o " + cli + " > /dev/null").c_str()), 0);
+  const std::string render = std::string(TIMBREL_CLI) + " render --bit-depth float " + midi + " -o " + cli;
+  if (timbrel::test::run_command(command, &out, true) != 0 || timbrel::test::run_command(render, &out, true) != 0) {
+    ADD_FAILURE() << out;
+    return -1e9;
+  }
   const timbrel::Audio got = timbrel::read_sound_file(bounce), want = timbrel::read_sound_file(cli);
   EXPECT_EQ(got.sample_rate, 48000);
   EXPECT_EQ(got.channels, 2);

@@ -11,7 +11,8 @@
 # for the plug-in's `ready` output, then exports the master bus to OUT_WAV: 48 kHz
 # stereo 32-bit float WAV, no normalisation, no dither, the whole song plus 2 s.
 #
-# Env: ARDOUR_LUA (default ardour7-lua), BOUNCE_TAIL_S (2), BOUNCE_READY_TIMEOUT_S (600),
+# Env: ARDOUR_LUA (default ardour7-lua), BOUNCE_TAIL_S (2), BOUNCE_READY_TIMEOUT_S (240),
+#      BOUNCE_TIMEOUT_S (400: each Ardour run is killed after it),
 #      BOUNCE_WARMUP=0 skips the warm-up pass (see tools/ardour/bounce.lua),
 #      BOUNCE_KEEP=1 keeps the temp folder (session and logs).
 set -euo pipefail
@@ -26,7 +27,8 @@ midi="$(realpath "$2")"
 out="$(realpath -m "$3")"
 lua="${ARDOUR_LUA:-ardour7-lua}"
 tail_s="${BOUNCE_TAIL_S:-2}"
-ready_timeout="${BOUNCE_READY_TIMEOUT_S:-600}"
+ready_timeout="${BOUNCE_READY_TIMEOUT_S:-240}"
+run_timeout="${BOUNCE_TIMEOUT_S:-400}"
 py=/usr/bin/python3
 
 [[ -f "$bundle/manifest.ttl" ]] || { echo "ardour-bounce: $bundle is not an LV2 bundle" >&2; exit 2; }
@@ -51,13 +53,16 @@ export XDG_CACHE_HOME="$work/cache"
 ready_port="$(sed -n '/lv2:index/{s/.*lv2:index *\([0-9]*\).*/\1/;h}; /lv2:symbol "ready"/{g;p;q}' "$bundle"/*_dsp.ttl)"
 [[ -n "$ready_port" ]] || { echo "ardour-bounce: $bundle has no 'ready' output port" >&2; exit 2; }
 
-read -r last_s _ticks nevents < <("$py" "$here/ardour/midi_to_smf0.py" "$midi" "$work/song.mid")
+summary="$("$py" "$here/ardour/midi_to_smf0.py" "$midi" "$work/song.mid")" \
+  || { echo "ardour-bounce: could not read $midi" >&2; exit 1; }
+read -r last_s _ticks nevents <<<"$summary"
 end_sample="$("$py" -c "import math; print(math.ceil(($last_s + $tail_s) * 48000))")"
 echo "ardour-bounce: $nevents MIDI events, last at ${last_s} s; exporting $end_sample samples"
 
 run_lua() {  # LOG SUCCESS_LINE SCRIPT ARGS... (ardour7-lua exits 0 even when a script fails)
   local log="$1" success="$2"; shift 2
-  nice -n 10 "$lua" "$@" </dev/null >"$log" 2>&1 || true
+  timeout -k 10 "$run_timeout" nice -n 10 "$lua" "$@" </dev/null >"$log" 2>&1 \
+    || { (( $? != 124 )) || echo "BOUNCE-ERROR: Ardour ran past ${run_timeout} s" >>"$log"; }
   grep -v -e "direct dispatch of call slot" -e "queue call-slot" -e "Falling back to Reasonable Synth" -e "midi-audition" \
     -e "DummyMidiBuffer: it.s too late" -e "Ignored format .*encoder is not available" "$log" || true
   if grep -q -e "BOUNCE-ERROR" -e "^Error:" -e "terminate called" "$log" || ! grep -q "$success" "$log"; then

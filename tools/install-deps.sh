@@ -23,6 +23,7 @@ if [[ "${1:-}" == "--test" ]]; then
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
     python3-numpy python3-pytest  # the Python module's tests
     jackd2             # JACK server (dummy driver) the streaming tests play through
+    libjack-jackd2-dev # the JACK clients of the plug-in's jalv test
     liblilv-dev        # the LV2 host of the plug-in tests
     jalv               # a real LV2 host on JACK: the plug-in's xrun test
     ardour             # Ardour 7: its headless Lua session tool bounces the plug-in (tools/ardour-bounce.sh)
