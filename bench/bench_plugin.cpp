@@ -103,8 +103,7 @@ void BM_PluginDenseSong(benchmark::State& state) {
   Core core(kRate);
   const std::vector<timbrel::test::PluginEvent> events = timbrel::test::sequence_events(timbrel::test::dense_song(60), kRate);
   std::vector<float> l(block), r(block);
-  for (const auto& e : events)
-    if ((e.bytes[0] & 0xF0) == 0xC0) core.midi(e.bytes.data(), uint32_t(e.bytes.size()));
+  for (const auto& e : timbrel::test::program_changes(events)) core.midi(e.bytes.data(), uint32_t(e.bytes.size()));
   core.begin_block(l.data(), r.data(), block), core.end_block();
   if (!core.wait_until_settled(600)) state.SkipWithError(core.last_error().c_str());
   std::vector<double> cpu;

@@ -104,6 +104,15 @@ inline NoteSequence dense_song(double seconds) {
   return s;
 }
 
+// The program changes among `events`, all at frame 0: what a host sends an instrument as a project
+// loads, before it plays (the plug-in renders their timbres meanwhile).
+inline std::vector<PluginEvent> program_changes(const std::vector<PluginEvent>& events) {
+  std::vector<PluginEvent> programs;
+  for (const PluginEvent& e : events)
+    if ((e.bytes[0] & 0xF0) == 0xC0) programs.push_back({0, e.bytes});
+  return programs;
+}
+
 // `frames` stereo frames (the left channel, then the right) from `core`, `block` frames per call,
 // every event at its frame; each block inside an AudioCallbackScope (the allocation guard's view).
 inline std::vector<float> run_core(plugin::Core& core, const std::vector<PluginEvent>& events, uint32_t frames, uint32_t block) {

@@ -206,10 +206,7 @@ double plugin_against_render(const timbrel::NoteSequence& seq, const char* what)
   // As a host loading a project: each channel's first program change, its timbre rendered, then play.
   Core core(48000);
   const std::vector<PluginEvent> events = timbrel::test::sequence_events(seq, 48000);
-  std::vector<PluginEvent> programs;
-  for (const PluginEvent& e : events)
-    if ((e.bytes[0] & 0xF0) == 0xC0) programs.push_back({0, e.bytes});
-  run(core, programs, 256, 256);
+  run(core, timbrel::test::program_changes(events), 256, 256);
   EXPECT_TRUE(core.wait_until_settled());
   const std::vector<float> got = run(core, events, uint32_t(frames), 256);
   const std::vector<float> want_lr = timbrel::test::left_then_right(want.samples);

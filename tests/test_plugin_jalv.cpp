@@ -144,10 +144,7 @@ class JalvXruns : public ::testing::TestWithParam<int> {};
 // Sends each channel's program, then waits (up to 5 minutes) until the plug-in has rendered
 // their caches and says it is ready. A peer plug-in has no such output: it is taken as ready.
 bool programs_ready(JackFeeder& feeder, Jalv& jalv, const std::vector<PluginEvent>& events, bool peer) {
-  std::vector<PluginEvent> programs;
-  for (const PluginEvent& e : events)
-    if ((e.bytes[0] & 0xF0) == 0xC0) programs.push_back({0, e.bytes});
-  feeder.send(programs);
+  feeder.send(program_changes(events));
   std::this_thread::sleep_for(1s);
   if (peer) return feeder.finished();
   const auto deadline = std::chrono::steady_clock::now() + 300s;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include "lv2_host.h"
@@ -87,28 +88,50 @@ TEST(PluginLv2, SavedStateRestoresToTheSameSamples) {
 
 namespace {
 
-// `timbrel render FILE` (the CLI, 48 kHz stereo float) against the LV2 plug-in playing the file's
-// events in a host, its programs sent first and rendered (as a host does when a project loads):
-// the SNR in dB of the plug-in's output against the CLI's.
-double lv2_against_cli(const std::string& midi, uint32_t block) {
-  const std::string wav = ::testing::TempDir() + "/timbrel-lv2-cli.wav";
-  const std::string command = std::string(TIMBREL_CLI) + " render --force --bit-depth float " + midi + " -o " + wav + " > /dev/null";
-  EXPECT_EQ(std::system(command.c_str()), 0) << command;
-  const timbrel::Audio want = timbrel::read_sound_file(wav);
-  EXPECT_EQ(want.sample_rate, 48000);
-  EXPECT_EQ(want.channels, 2);
-  const size_t frames = want.samples.size() / 2;
+// `timbrel render FILE`: the CLI's 48 kHz stereo float render, read back.
+timbrel::Audio cli_render(const std::string& midi) {
+  const std::string wav = timbrel::test::temp_dir() + "/cli.wav";
+  std::string out;
+  const std::string command = std::string(TIMBREL_CLI) + " render --bit-depth float " + midi + " -o " + wav;
+  if (timbrel::test::run_command(command, &out, true) != 0) throw std::runtime_error(command + "\n" + out);
+  timbrel::Audio audio = timbrel::read_sound_file(wav);
+  EXPECT_EQ(audio.sample_rate, 48000);
+  EXPECT_EQ(audio.channels, 2);
+  return audio;
+}
 
+// `timbrel render FILE` against the LV2 plug-in playing the file's events in a host, its programs
+// sent first and rendered (as a host does when a project loads): the SNR in dB of the plug-in's
+// output against the CLI's.
+double lv2_against_cli(const std::string& midi, uint32_t block) {
+  const timbrel::Audio want = cli_render(midi);
+  const size_t frames = want.samples.size() / 2;
   const std::vector<timbrel::test::PluginEvent> events = timbrel::test::sequence_events(timbrel::read_midi(midi), 48000);
-  std::vector<MidiAt> programs;
-  for (const auto& e : events)
-    if ((e.bytes[0] & 0xF0) == 0xC0) programs.push_back({0, e.bytes});
   Lv2Host host(kBundle, kUri, 48000, 4096);
-  host.run(programs, 256, 256);
+  host.run(as_midi(timbrel::test::program_changes(events)), 256, 256);
   wait_ready(host);
   const std::vector<float> got = host.run(as_midi(events), frames, block);
   const double snr = timbrel::test::snr_db(timbrel::test::left_then_right(want.samples), got, 0, 2 * frames);
   std::printf("%s: LV2 plug-in (blocks of %u) against timbrel render: %.1f dB SNR over %.1f s\n", midi.c_str(), block, snr, frames / 48000.0);
+  return snr;
+}
+
+// Ardour 7 (Debian) bounces `midi` headless through the LV2 bundle (tools/ardour-bounce.sh: a
+// session, a MIDI track with the plug-in, the file as its region, an export of the master bus);
+// the SNR in dB of the bounce against `timbrel render` of the file, over the bounce.
+double ardour_against_cli(const std::string& midi) {
+  const std::string bounce = timbrel::test::temp_dir() + "/ardour.wav";
+  std::string out;
+  const std::string command = std::string(TIMBREL_SOURCE_DIR) + "/tools/ardour-bounce.sh " + kBundle + " " + midi + " " + bounce;
+  if (timbrel::test::run_command(command, &out, true) != 0) throw std::runtime_error(command + "\n" + out);
+  const timbrel::Audio got = timbrel::read_sound_file(bounce), want = cli_render(midi);
+  EXPECT_EQ(got.sample_rate, 48000);
+  EXPECT_EQ(got.channels, 2);
+  // The bounce ends 2 s after the last event; the CLI's file runs on while its tails ring.
+  const size_t n = std::min(got.samples.size(), want.samples.size());
+  EXPECT_GE(double(n), 2 * 48000 * (timbrel::read_midi(midi).total_time + 1)) << "the bounce is shorter than the song";
+  const double snr = timbrel::test::snr_db(want.samples, got.samples, 0, n);
+  std::printf("%s: Ardour's bounce against timbrel render: %.1f dB SNR over %.1f s\n", midi.c_str(), snr, n / 2 / 48000.0);
   return snr;
 }
 
@@ -127,33 +150,6 @@ TEST(PluginLv2, PlaysAPop909ArrangementAsTimbrelRenderDoes) {
   if (!std::filesystem::exists(song)) GTEST_SKIP() << "no " << song << " (the shared data)";
   EXPECT_GE(lv2_against_cli(song, 512), 40.0);
 }
-
-namespace {
-
-// Ardour 7 (Debian) bounces `midi` headless through the LV2 bundle (tools/ardour-bounce.sh: a
-// session, a MIDI track with the plug-in, the file as its region, an export of the master bus);
-// the SNR in dB of the bounce against `timbrel render` of the file, over the bounce.
-double ardour_against_cli(const std::string& midi) {
-  const std::string dir = timbrel::test::temp_dir(), bounce = dir + "/ardour.wav", cli = dir + "/cli.wav";
-  std::string out;
-  const std::string command = std::string(TIMBREL_SOURCE_DIR) + "/tools/ardour-bounce.sh " + kBundle + " " + midi + " " + bounce;
-  const std::string render = std::string(TIMBREL_CLI) + " render --bit-depth float " + midi + " -o " + cli;
-  if (timbrel::test::run_command(command, &out, true) != 0 || timbrel::test::run_command(render, &out, true) != 0) {
-    ADD_FAILURE() << out;
-    return -1e9;
-  }
-  const timbrel::Audio got = timbrel::read_sound_file(bounce), want = timbrel::read_sound_file(cli);
-  EXPECT_EQ(got.sample_rate, 48000);
-  EXPECT_EQ(got.channels, 2);
-  // The bounce ends 2 s after the last event; the CLI's file runs on while its tails ring.
-  const size_t n = std::min(got.samples.size(), want.samples.size());
-  EXPECT_GE(double(n), 2 * 48000 * (timbrel::read_midi(midi).total_time + 1)) << "the bounce is shorter than the song";
-  const double snr = timbrel::test::snr_db(want.samples, got.samples, 0, n);
-  std::printf("%s: Ardour's bounce against timbrel render: %.1f dB SNR over %.1f s\n", midi.c_str(), snr, n / 2 / 48000.0);
-  return snr;
-}
-
-}  // namespace
 
 // Twinkle in Ardour as the CLI renders it (measured 76.0 dB). Skips without Ardour 7.
 TEST(PluginInArdour, BouncesAGmFileAsTimbrelRenderDoes) {

@@ -59,14 +59,15 @@ struct Slot {
   std::string kit(int program) const {
     return kDrumTimbrePrefix + ("preset:" + drum_model->preset_for_program(program).preset);
   }
-  std::vector<std::string> presets() const {  // the melodic model's, in its card's order
+  const std::vector<std::string>& presets() const {  // the melodic model's, in its card's order
+    static const std::vector<std::string> none;
     if (gansynth) return gansynth->info().timbre_names;
-    return ddsp->names().size() == 1 ? ddsp->voice(0).model->info().presets : std::vector<std::string>{};
+    return ddsp->names().size() == 1 ? ddsp->voice(0).model->info().presets : none;
   }
   // GM program N; a GANSynth model whose card maps no programs plays its N-th preset (or seed N).
   std::string program(int n) const {
     if (!gansynth || gansynth->info().gm_programs) return "program:" + std::to_string(n);
-    const std::vector<std::string> names = presets();
+    const std::vector<std::string>& names = presets();
     return names.empty() ? "seed:" + std::to_string(n) : "preset:" + names[size_t(n) % names.size()];
   }
 };
@@ -182,13 +183,8 @@ void Core::begin_block(float* left, float* right, uint32_t frames) noexcept {
     if (Slot* fresh = pending_.exchange(nullptr, std::memory_order_acq_rel)) {
       retired_.store(std::exchange(playing_, fresh), std::memory_order_release);
       engine_playing_.store(fresh->engine, std::memory_order_relaxed);
-      attack_applied_ = -1;
     }
-  const float attack = parameter(kAttack), release = parameter(kRelease);
-  if (attack != attack_applied_ || release != release_applied_) {
-    playing_->synth->set_envelope(attack, release);
-    attack_applied_ = attack, release_applied_ = release;
-  }
+  playing_->synth->set_envelope(parameter(kAttack), parameter(kRelease));  // two relaxed stores
   // GANSynth's timbres carry their own vibrato; DDSP's cached notes are steady and get the player's.
   const bool ddsp = playing_->ddsp != nullptr;
   playing_->synth->set_performance(ddsp ? parameter(kVibrato) : 0.0, ddsp ? parameter(kGlide) : 0.0);
@@ -335,7 +331,7 @@ std::array<std::string, 16> Core::wanted_timbres(const Slot& slot) const {
   const int mode = int(parameter(kTimbreMode));
   auto program = [&](Parameter p) { return slot.program(int(parameter(p))); };
   std::string shared;  // one timbre on every melodic channel; "" = each channel's program
-  const std::vector<std::string> presets = slot.presets();
+  const std::vector<std::string>& presets = slot.presets();
   if (mode == kModePreset && !presets.empty()) shared = "preset:" + presets[size_t(parameter(kPreset)) % presets.size()];
   if (slot.gansynth && mode == kModeSeed) shared = "seed:" + std::to_string(int(parameter(kSeed)));
   if (slot.gansynth && mode == kModeMorph) shared = morph_timbre(program(kMorphA), program(kMorphB), step_of(parameter(kMorphPosition)));

@@ -108,7 +108,6 @@ class Core {
   float* right_ = nullptr;
   uint32_t frames_ = 0, done_ = 0;
   float gain_ = 1;  // glides toward the parameter
-  float attack_applied_ = -1, release_applied_ = -1;
   std::array<float, 2 * 256> scratch_{};
 
   // Hand-over: worker -> audio (pending_), audio -> worker (retired_).

@@ -571,7 +571,7 @@ void LiveSynth::render_chunk(float* stereo, size_t n) noexcept {
 void LiveSynth::take_pending_caches() noexcept {
   for (size_t ch = 0; ch < size_t(kChannels); ++ch) {
     Channel& c = channels_[ch];
-    if (c.draining) continue;
+    if (c.draining || !pending_[ch].load(std::memory_order_relaxed)) continue;  // the usual case: nothing handed over
     if (Cache* fresh = pending_[ch].exchange(nullptr, std::memory_order_acq_rel)) {
       if (fresh == c.cache) {  // asked for what it plays (A -> B -> A before B was taken): one reference too many
         fresh->refs.fetch_sub(1, std::memory_order_relaxed);  // never the last: c.cache holds one

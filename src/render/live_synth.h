@@ -35,7 +35,7 @@ struct LiveOptions {
   bool room = true;  // false: no reverb or chorus whatever CC91/CC93 say (dry)
   // A player's pitch gestures on top of the cached (steady) notes, as render's DDSP lines make
   // them (DdspPerformanceOptions): every held note's vibrato, faded in after a delay, and a glide
-  // from the key still held on the channel into a legato note.
+  // into a legato note from the channel's key let go just before it (not from keys still held).
   double vibrato_cents = 0, vibrato_rate = 5.0, vibrato_delay = 0.35;
   double glide = 0;  // s
 };

@@ -256,8 +256,8 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     recorder.drain();
     for (int ch = 0; ch < LiveSynth::kChannels; ++ch)
-      if (synth.current_timbre(ch) != timbres[size_t(ch)]) {
-        timbres[size_t(ch)] = synth.current_timbre(ch);
+      if (std::string now_playing = synth.current_timbre(ch); now_playing != timbres[size_t(ch)]) {
+        timbres[size_t(ch)] = std::move(now_playing);
         ++r.timbre_changes;
         if (o.status) o.status("timbre: " + timbres[size_t(ch)] + " on channel " + std::to_string(ch + 1));
       }
