@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "jack_server.h"
-#include "render/ddsp_song.h"
+#include "render/ddsp_bank.h"
 #include "render/live_synth.h"
 #include "render/gm_sends.h"
 #include "render/note_renderer.h"

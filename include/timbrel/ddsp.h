@@ -72,6 +72,9 @@ struct DdspControls {
 // Whether `path` is a DDSP model folder: a Magenta DDSP graph (model.json "format":
 // "graph-model") or a model trained here (model.json "architecture": "ddsp").
 TIMBREL_API bool is_ddsp_model(const std::string& path);
+// True when `path` is a bank of DDSP models: a folder with bank.json naming its models and the
+// General MIDI programs each plays (EngineOptions::ddsp_model).
+TIMBREL_API bool is_ddsp_bank(const std::string& path);
 
 class TIMBREL_API Ddsp {
  public:

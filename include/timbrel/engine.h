@@ -42,12 +42,14 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, ddsp-gm).
+  // melody-rnn, drums-rnn, ddsp-bank).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
   // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program (by
-  // its presets, when it has them), or a folder of them, chosen per General MIDI family (e.g.
-  // ../shared/models-ext/ddsp: violin for strings, trumpet for brass, tenor_saxophone for reeds,
-  // flute for pipes); "" = the bundled models/ddsp-gm.
+  // its presets, when it has them); a bank (a folder with bank.json naming its models and the
+  // programs each plays); or a folder of model folders, each program by a model that learned it,
+  // else by General MIDI family (e.g. ../shared/models-ext/ddsp: violin for strings, trumpet for
+  // brass, tenor_saxophone for reeds, flute for pipes). "" = the bundled bank models/ddsp-bank
+  // (ddsp-gm's 16 programs where it plays them closer, ddsp-gm-all for the rest).
   std::string ddsp_model;
   Device device = Device::Auto;
   Precision precision = Precision::Fp32;
@@ -147,12 +149,13 @@ class TIMBREL_API Engine {
   NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options);
 
   // DDSP driven by given curves: f0 (Hz; <= 0 unvoiced) and loudness (dB) per frame (250 a
-  // second), equal lengths, played by EngineOptions::ddsp_model (one model folder), at its rate.
+  // second), equal lengths, played by EngineOptions::ddsp_model at its rate (a bank or folder of
+  // models: by the model that plays options.timbre, which must then be given).
   Audio ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
                          const DdspCurveOptions& options = {});
-  // The DDSP model of EngineOptions::ddsp_model when it is one model folder (Error naming
-  // ddsp_model when it is a folder of several).
-  const Ddsp& ddsp_model();
+  // The DDSP model that plays General MIDI `program` (0..127); -1: the one model of
+  // EngineOptions::ddsp_model (Error naming ddsp_model when it is a bank or folder of several).
+  const Ddsp& ddsp_model(int program = -1);
 
  private:
   struct Impl;

@@ -9,7 +9,7 @@
 
 #include <dlfcn.h>
 
-#include "render/ddsp_song.h"
+#include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "timbrel/bundled_models.h"
@@ -53,6 +53,7 @@ struct Slot {
   std::array<std::string, 16> timbres;  // each channel's, as last asked of the synth
   std::unique_ptr<Gansynth> gansynth;
   std::unique_ptr<DdspBank> ddsp;
+  std::vector<std::string> ddsp_presets;  // the bank's, each name once
   std::unique_ptr<Gansynth> drum_model;
   std::optional<DrumHighs> highs;
   std::unique_ptr<LiveSynth> synth;
@@ -60,9 +61,7 @@ struct Slot {
     return kDrumTimbrePrefix + ("preset:" + drum_model->preset_for_program(program).preset);
   }
   const std::vector<std::string>& presets() const {  // the melodic model's, in its card's order
-    static const std::vector<std::string> none;
-    if (gansynth) return gansynth->info().timbre_names;
-    return ddsp->names().size() == 1 ? ddsp->voice(0).model->info().presets : none;
+    return gansynth ? gansynth->info().timbre_names : ddsp_presets;
   }
   // GM program N; a GANSynth model whose card maps no programs plays its N-th preset (or seed N).
   std::string program(int n) const {
@@ -75,7 +74,7 @@ struct Slot {
 namespace {
 
 constexpr size_t kChunk = 256;  // frames per LiveSynth::render call (scratch_ holds them, stereo)
-constexpr const char* kBundled[2] = {"gm-timbres", "ddsp-gm"};
+constexpr const char* kBundled[2] = {"gm-timbres", "ddsp-bank"};
 constexpr const char* kBundledDrums = "gm-drums";
 constexpr int kDrumChannel = 9;
 
@@ -108,7 +107,7 @@ std::string resolve_model(const std::string& given, const char* bundled) {
     return name;
   }
   for (const fs::path& root : model_roots())
-    if (fs::exists(root / name / "model.json")) return (root / name).string();
+    if (fs::exists(root / name / "model.json") || fs::exists(root / name / "bank.json")) return (root / name).string();
   return bundled_model_path(name);
 }
 
@@ -121,7 +120,10 @@ std::unique_ptr<Slot> load_slot(int engine, const std::string& model) {
   slot->highs = DrumHighs::load_beside(drums);
   const std::string path = resolve_model(model, kBundled[engine]);
   if (engine == 0) slot->gansynth = std::make_unique<Gansynth>(Gansynth::load(path));
-  else slot->ddsp = std::make_unique<DdspBank>(path);
+  else {
+    slot->ddsp = std::make_unique<DdspBank>(path);
+    slot->ddsp_presets = slot->ddsp->presets();
+  }
   return slot;
 }
 

@@ -45,7 +45,7 @@ struct ParameterInfo {
 const std::array<ParameterInfo, kParameterCount>& parameter_infos();
 
 // State keys (strings the host saves with the project): which models play. "" = the bundled
-// model (gm-timbres for GANSynth, ddsp-gm for DDSP); a bundled model is saved by name, so that a
+// model (gm-timbres for GANSynth, the bank ddsp-bank for DDSP); a bundled model is saved by name, so that a
 // project opened on another machine finds that machine's copy.
 inline constexpr const char* kStateModel = "model";
 inline constexpr const char* kStateDdspModel = "ddsp_model";

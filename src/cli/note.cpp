@@ -60,7 +60,7 @@ void run_ddsp_pitch(const Flags& o) {
   r.ddsp.learned_envelopes = !o.flat_envelope;
   r.subject = "--pitch";
   // One dry note at the model's rate (16 kHz, or a 48 kHz model's 48 kHz), as GANSynth's notes.
-  r.sample_rate = is_ddsp_model(o.model) ? engine.ddsp_model().info().sample_rate : kNoteSampleRate;
+  r.sample_rate = engine.ddsp_model(n.program).info().sample_rate;
   r.channels = 1;
   r.room = false;
   const Audio a = engine.render(seq, r);
@@ -70,7 +70,7 @@ void run_ddsp_pitch(const Flags& o) {
 }
 
 void run_ddsp(const Flags& o) {
-  const std::string model_dir = o.model.empty() ? bundled_model_path("ddsp-gm") : o.model;
+  const std::string model_dir = o.model.empty() ? bundled_model_path("ddsp-bank") : o.model;
   if (!o.z_file.empty() || !o.pad.empty()) throw Error("--z-file", "--engine ddsp takes --timbre preset:NAME|program:N (no --z-file or --pad)");
   refuse_existing_output(o.out);
   if (o.pitch >= 0) {
@@ -137,7 +137,7 @@ void add_note(CLI::App& app, Status&) {
   auto o = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("note", "Generate one note with a GANSynth timbre generator (or a DDSP note, from a pitch or from f0 and loudness curves)");
   cmd->add_option("--model,-m", o->model,
-                  "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres); with --engine ddsp a DDSP TF.js graph model folder");
+                  "GANSynth model folder or TF.js checkpoint folder (default: the bundled models/gm-timbres); with --engine ddsp a DDSP model folder or bank (default: the bundled models/ddsp-bank)");
   cmd->add_option("--pitch,-p", o->pitch, "MIDI pitch (the generator covers 24..84; required for GANSynth)")->check(CLI::Range(0, 127));
   cmd->add_option("--engine", o->engine, "gansynth | ddsp")->check(CLI::IsMember({"gansynth", "ddsp"}))->capture_default_str();
   cmd->add_option("--f0-file", o->f0_file, "DDSP: f0 in Hz per frame (250 a second), NumPy float32 [frames]")->check(CLI::ExistingFile);

@@ -14,8 +14,8 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
   cmd->add_option("--engine", o.engine, "Melodic notes by: gansynth (--model) | ddsp (--ddsp-model; drums stay on --drum-model)")
       ->capture_default_str()->check(CLI::IsMember({"gansynth", "ddsp"}));
   cmd->add_option("--ddsp-model", o.ddsp_model,
-                  "DDSP model folder (default: the bundled models/ddsp-gm), or a folder of them chosen per General MIDI family "
-                  "(e.g. ../shared/models-ext/ddsp)");
+                  "DDSP model folder, a bank (bank.json: its models and the programs each plays; default: the bundled "
+                  "models/ddsp-bank), or a folder of model folders, chosen per program (e.g. ../shared/models-ext/ddsp)");
   cmd->add_option("--vibrato", o.vibrato, "DDSP: vibrato depth in cents (0: none; modulation CC 1 adds to it)")->capture_default_str()
       ->check(CLI::Range(0.0, 200.0));
   cmd->add_option("--glide", o.glide, "DDSP: seconds the pitch slides into a legato note")->capture_default_str()->check(CLI::Range(0.0, 2.0));

@@ -5,11 +5,12 @@
 #include <optional>
 
 #include "engine/compute.h"
-#include "render/ddsp_song.h"
+#include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
 #include "timbrel/error.h"
+#include "timbrel/timbre_spec.h"
 
 namespace timbrel {
 
@@ -78,7 +79,7 @@ struct Engine::Impl {
       log("track " + std::to_string(track) + " moved " + std::to_string(octaves) + " octave(s) into the DDSP model's range");
   }
   DdspBank& ddsp_bank() {
-    if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-gm"));
+    if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-bank"));
     return *ddsp;
   }
   // The melodic notes played by DDSP (stems for the mix) and the drum notes left for the drum
@@ -278,20 +279,33 @@ const EventRnn& Engine::drums_rnn_model() {
   return *impl_->drums_rnn;
 }
 
-const Ddsp& Engine::ddsp_model() {
+const Ddsp& Engine::ddsp_model(int program) {
   const DdspBank& bank = impl_->ddsp_bank();
-  const std::vector<std::string> names = bank.names();
-  if (names.size() != 1)
-    throw Error("ddsp_model", "is a folder of " + std::to_string(names.size()) + " DDSP models; name one model folder");
+  if (program >= 0 && program < 128) return *bank.voice(program).model;
+  if (program != -1) throw Error("program", "must be a General MIDI program 0..127 (or -1), not " + std::to_string(program));
+  if (!bank.single())
+    throw Error("ddsp_model", "is a bank of " + std::to_string(bank.names().size()) + " DDSP models; name one model folder or a program");
   return *bank.voice(0).model;
 }
 
 Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db, const DdspCurveOptions& o) {
-  const Ddsp& model = ddsp_model();
-  if (!o.timbre.empty() && model.info().presets.empty()) throw Error("timbre", "this DDSP model has one instrument (no presets)");
+  const DdspBank& bank = impl_->ddsp_bank();
+  DdspVoice voice;
+  if (bank.single()) {
+    voice.model = bank.voice(0).model;
+    if (!o.timbre.empty() && voice.model->info().presets.empty()) throw Error("timbre", "this DDSP model has one instrument (no presets)");
+    if (!o.timbre.empty()) voice.instrument = voice.model->instrument(o.timbre);
+  } else {  // a bank: the model that plays the timbre ("": the bank's first preset)
+    const std::vector<std::string> presets = bank.presets();
+    if (o.timbre.empty() && presets.empty()) throw Error("timbre", "names the instrument of a bank of DDSP models: program:N");
+    const TimbreSpec spec = parse_timbre_spec(o.timbre.empty() ? "preset:" + presets.front() : o.timbre, "timbre");
+    if (spec.kind == TimbreSpec::Kind::Program) voice = bank.voice(spec.program);
+    else if (spec.kind == TimbreSpec::Kind::Preset) voice = bank.preset_voice(spec.name);
+    else throw Error("timbre", "expected preset:NAME or program:N, not " + o.timbre);
+  }
   Audio a;
-  a.sample_rate = model.info().sample_rate;
-  a.samples = model.render(f0_hz, loudness_db, o.noise, o.seed, o.timbre.empty() ? std::vector<float>{} : model.instrument(o.timbre));
+  a.sample_rate = voice.model->info().sample_rate;
+  a.samples = voice.model->render(f0_hz, loudness_db, o.noise, o.seed, voice.instrument);
   return a;
 }
 

@@ -188,6 +188,8 @@ bool is_ddsp_model(const std::string& path) {
   return text_of(j, "format") == "graph-model" && j.dump().find("dilated_conv_decoder") != std::string::npos;
 }
 
+bool is_ddsp_bank(const std::string& path) { return std::filesystem::is_regular_file(std::filesystem::path(path) / "bank.json"); }
+
 Ddsp::Ddsp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ddsp::~Ddsp() = default;
 Ddsp::Ddsp(Ddsp&&) noexcept = default;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <tuple>
 
@@ -98,53 +97,6 @@ synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::strin
     e.bands = *bands;
   }
   return e;
-}
-
-std::string ddsp_family_model(int program, const std::vector<std::string>& names) {
-  const char* family = program >= 40 && program <= 55   ? "violin"
-                       : program >= 56 && program <= 63 ? "trumpet"
-                       : program >= 64 && program <= 71 ? "tenor_saxophone"
-                       : program >= 72 && program <= 79 ? "flute"
-                                                        : "";
-  return std::find(names.begin(), names.end(), family) != names.end() ? family : "";
-}
-
-DdspBank::DdspBank(const std::string& path) {
-  namespace fs = std::filesystem;
-  if (fs::exists(fs::path(path) / "model.json")) {
-    std::string name = fs::path(path).lexically_normal().filename().string();
-    if (name.empty()) name = fs::path(path).lexically_normal().parent_path().filename().string();
-    models_.emplace(name, Ddsp::load(path));
-    fallback_ = name;
-    single_ = true;
-    return;
-  }
-  if (!fs::is_directory(path)) throw Error(path, "is not a DDSP model folder (model.json) or a folder of them");
-  for (const auto& entry : fs::directory_iterator(path))
-    if (entry.is_directory() && fs::exists(entry.path() / "model.json"))
-      models_.emplace(entry.path().filename().string(), Ddsp::load(entry.path().string()));
-  if (models_.empty()) throw Error(path, "holds no DDSP model (no model.json in it or in its sub-folders)");
-  fallback_ = models_.count("violin") ? "violin" : models_.begin()->first;
-}
-
-std::vector<std::string> DdspBank::names() const {
-  std::vector<std::string> out;
-  for (const auto& [name, model] : models_) out.push_back(name);
-  return out;
-}
-
-DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) const {
-  std::string name = single_ ? fallback_ : ddsp_family_model(program, names());
-  if (name.empty()) {
-    name = fallback_;
-    if (substituted) (*substituted)[program] = name;
-  }
-  const Ddsp& model = models_.at(name);
-  if (model.info().presets.empty()) return {&model, name, {}, {}};
-  // A model with presets: the one trained from this program, else one of its family.
-  const auto [preset, exact] = model.preset_for_program(program);
-  if (!exact && substituted) (*substituted)[program] = name + " preset '" + preset + "'";
-  return {&model, name + "/" + preset, model.instrument("preset:" + preset), learned_envelopes(model.info(), preset)};
 }
 
 std::vector<Stem> render_ddsp_notes(const NoteSequence& seq, const DdspModelForProgram& model_for, const NoteRenderOptions& options,

@@ -6,7 +6,6 @@
 // calibrated per model: a velocity-127 note at the model's mean pitch peaks where the GANSynth
 // renderer's loudest notes peak (kMasterGain).
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -44,27 +43,5 @@ bool struck_or_plucked(int program);
 
 // A preset's learned envelopes from its model's card (empty when it has none).
 synth::LearnedEnvelopes learned_envelopes(const DdspInfo& info, const std::string& preset);
-
-// The model of a Magenta instrument name for a program by General MIDI family (strings and
-// ensembles: violin; brass: trumpet; reeds: tenor_saxophone; pipes: flute), "" when no family
-// matches one of `names`.
-std::string ddsp_family_model(int program, const std::vector<std::string>& names);
-
-// DDSP models for a song: one model folder (model.json), which plays every program, or a folder
-// of model folders (e.g. ../shared/models-ext/ddsp), whose models play the programs of their
-// General MIDI family (ddsp_family_model); other programs get the violin when there is one, else
-// the first model by name.
-class DdspBank {
- public:
-  explicit DdspBank(const std::string& path);
-  std::vector<std::string> names() const;
-  // The model for `program`; a program outside every model's family is recorded in `substituted`.
-  DdspVoice voice(int program, std::map<int, std::string>* substituted = nullptr) const;
-
- private:
-  std::map<std::string, Ddsp> models_;
-  std::string fallback_;
-  bool single_ = false;
-};
 
 }  // namespace timbrel

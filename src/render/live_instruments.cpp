@@ -6,7 +6,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "render/ddsp_song.h"
+#include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "render/note_level.h"
@@ -190,16 +190,8 @@ class DdspInstrument final : public LiveInstrument {
     const TimbreSpec spec = parse_timbre_spec(timbre);
     if (spec.kind == TimbreSpec::Kind::Program) return {bank_.voice(spec.program), spec.program};
     if (spec.kind != TimbreSpec::Kind::Preset) throw Error(timbre, "is not a DDSP timbre: program:N or preset:NAME");
-    const std::vector<std::string> names = bank_.names();
-    if (names.size() != 1) throw Error(timbre, "a folder of DDSP models is played by program:N (its models: one per instrument family)");
-    Resolved r{bank_.voice(0), -1};
-    const DdspInfo& info = r.voice.model->info();
-    if (info.presets.empty()) throw Error(timbre, "the DDSP model " + names[0] + " has no presets (play it as program:N)");
-    const std::string name = spec.name;
-    r.voice.instrument = r.voice.model->instrument(timbre);  // an unknown preset is an error here
-    r.voice.name = names[0] + "/" + name;
-    r.voice.envelopes = learned_envelopes(info, name);
-    r.program = info.preset_programs[size_t(std::find(info.presets.begin(), info.presets.end(), name) - info.presets.begin())];
+    Resolved r;
+    r.voice = bank_.preset_voice(spec.name, &r.program);
     return r;
   }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "render/ddsp_song.h"
+#include "render/ddsp_bank.h"
 #include "synth/ddsp_performance.h"
 #include "timbrel/error.h"
 
@@ -46,50 +46,61 @@ SweepModel gansynth_sweep_model(const Gansynth& g, const InverseOptions& inverse
   return m;
 }
 
-SweepModel ddsp_sweep_model(const Ddsp& d, const std::string& name) {
+SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name) {
   SweepModel m;
-  const DdspInfo& info = d.info();
-  if (info.settings.empty()) throw Error(name, "has no loudness statistics (settings.json) to play notes with");
+  const Ddsp& first = *bank.voice(0).model;
+  for (const std::string& model : bank.names()) {
+    const DdspInfo& info = bank.model(model).info();
+    if (info.settings.empty()) throw Error(name, "has no loudness statistics (settings.json) to play notes with");
+    if (info.sample_rate != first.info().sample_rate) throw Error(name, "mixes DDSP models of different sample rates");
+    for (size_t i = 0; i < info.presets.size(); ++i)
+      if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
+  }
+  const bool magenta = bank.single() && first.info().presets.empty();
   // Trained here: the note set's range; Magenta's: two octaves around the mean pitch.
-  m.lo = info.presets.empty() ? int(info.mean_pitch) - 12 : 24;
-  m.hi = info.presets.empty() ? int(info.mean_pitch) + 12 : 84;
-  if (info.presets.empty()) {
+  m.lo = magenta ? int(first.info().mean_pitch) - 12 : 24;
+  m.hi = magenta ? int(first.info().mean_pitch) + 12 : 84;
+  // The voice a spec names: "model" (Magenta's one instrument), program:N or preset:NAME.
+  std::function<DdspVoice(const std::string&)> voice_of = [&bank](const std::string& spec) {
+    const TimbreSpec parsed = parse_timbre_spec(spec);
+    if (parsed.kind == TimbreSpec::Kind::Program) return bank.voice(parsed.program);
+    if (parsed.kind == TimbreSpec::Kind::Preset) return bank.preset_voice(parsed.name);
+    throw Error(spec, "expected preset:NAME or program:N");
+  };
+  if (magenta) {
     m.default_timbres = {"model"};
     // Magenta's instruments, named by their folders: the General MIDI program of the truth.
     const std::string folder = std::filesystem::path(name).lexically_normal().filename().string();
-    const std::map<std::string, int> magenta{{"violin", 40}, {"trumpet", 56}, {"tenor_saxophone", 66}, {"flute", 73}};
-    if (magenta.count(folder)) m.programs[folder] = {0, magenta.at(folder)};
-    m.preset_of = [folder, magenta](const std::string& spec) { return spec == "model" && magenta.count(folder) ? folder : std::string(); };
+    const std::map<std::string, int> programs{{"violin", 40}, {"trumpet", 56}, {"tenor_saxophone", 66}, {"flute", 73}};
+    if (programs.count(folder)) m.programs[folder] = {0, programs.at(folder)};
+    m.preset_of = [folder, programs](const std::string& spec) { return spec == "model" && programs.count(folder) ? folder : std::string(); };
+    voice_of = [&bank](const std::string&) { return bank.voice(0); };
   } else {
-    for (int program : {0, 40, 73})
-      if (d.preset_for_program(program).second) m.default_timbres.push_back("program:" + std::to_string(program));
-    if (m.default_timbres.empty()) m.default_timbres = {"preset:" + info.presets.front()};
-  }
-  for (size_t i = 0; i < info.presets.size(); ++i)
-    if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
-  if (!info.presets.empty())
-    m.preset_of = [&d](const std::string& spec) -> std::string {
-      const TimbreSpec parsed = parse_timbre_spec(spec);
-      if (parsed.kind == TimbreSpec::Kind::Preset) return parsed.name;
-      if (parsed.kind == TimbreSpec::Kind::Program) return d.preset_for_program(parsed.program).first;
-      return "";
+    for (int program : {0, 40, 73}) {  // the ones the bank learned
+      std::map<int, std::string> substituted;
+      bank.voice(program, &substituted);
+      if (substituted.empty()) m.default_timbres.push_back("program:" + std::to_string(program));
+    }
+    m.preset_of = [voice_of](const std::string& spec) -> std::string {
+      const std::string voice = voice_of(spec).name;  // MODEL/PRESET
+      return voice.substr(voice.find('/') + 1);
     };
-  m.sample_rate = info.sample_rate;
+  }
+  m.sample_rate = first.info().sample_rate;
   m.levels_notes = false;
-  m.notes = [&d, preset_of = m.preset_of](const std::string& spec, const std::vector<int>& pitches, int) {
-    const DdspInfo& in = d.info();
-    const std::vector<float> instrument = spec == "model" ? std::vector<float>{} : d.instrument(spec);
+  m.notes = [voice_of](const std::string& spec, const std::vector<int>& pitches, int) {
+    const DdspVoice v = voice_of(spec);
+    const DdspInfo& in = v.model->info();
     synth::PerformanceOptions o;
     o.frame_rate = in.sample_rate / in.hop;
     o.vibrato_cents = 0;
     o.peak_db = in.max_loudness_db;
-    // As a song plays the preset: its learned loudness shape where the card has one.
-    if (preset_of) o.envelopes = learned_envelopes(in, preset_of(spec));
+    o.envelopes = v.envelopes;  // as a song plays the preset: its learned loudness shape where the card has one
     const size_t frames = size_t(kNoteSamples / kNoteSampleRate * o.frame_rate);  // 4 s at any rate
     std::vector<float> audio;
     for (int pitch : pitches) {
       const synth::ControlCurves c = synth::performance_curves({{0.0, 3.0, pitch, 100}}, {}, 0, frames, o);
-      const std::vector<float> note = d.render(c.f0_hz, c.loudness_db, true, uint64_t(pitch), instrument);
+      const std::vector<float> note = v.model->render(c.f0_hz, c.loudness_db, true, uint64_t(pitch), v.instrument);
       audio.insert(audio.end(), note.begin(), note.end());
     }
     return audio;

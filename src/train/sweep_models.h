@@ -12,6 +12,10 @@
 #include "timbrel/gansynth.h"
 #include "timbrel/spectral.h"
 
+namespace timbrel {
+class DdspBank;
+}
+
 namespace timbrel::train {
 
 struct SweepModel {
@@ -28,7 +32,8 @@ struct SweepModel {
 };
 
 SweepModel gansynth_sweep_model(const Gansynth& model, const InverseOptions& inverse);
-// Melodic DDSP models trained here (presets) or Magenta's (one instrument: the spec names nothing).
-SweepModel ddsp_sweep_model(const Ddsp& model, const std::string& name);
+// Melodic DDSP models trained here (presets), a bank of them (render/ddsp_bank.h: a program is
+// played by the bank's model for it) or Magenta's (one instrument: the spec names nothing).
+SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name);
 
 }  // namespace timbrel::train

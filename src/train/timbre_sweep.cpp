@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "audio/resample.h"
+#include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
 #include "render/note_level.h"
 #include "spectral/spectrogram_image.h"
@@ -352,11 +353,11 @@ nlohmann::json sweep_timbre_model(const TimbreSweepOptions& o, const SweepLimits
   auto log = o.log ? o.log : [](const std::string&) {};
   // Either engine: a DDSP model (trained here, or a Magenta graph) or a GANSynth model.
   std::unique_ptr<Gansynth> gansynth;
-  std::unique_ptr<Ddsp> ddsp;
+  std::unique_ptr<DdspBank> ddsp;
   SweepModel model;
   InverseOptions inverse = o.inverse.value_or(generated_note_inverse());
-  if (is_ddsp_model(o.model)) {
-    ddsp = std::make_unique<Ddsp>(Ddsp::load(o.model));
+  if (is_ddsp_model(o.model) || is_ddsp_bank(o.model)) {
+    ddsp = std::make_unique<DdspBank>(o.model);
     model = ddsp_sweep_model(*ddsp, o.model);
   } else {
     gansynth = std::make_unique<Gansynth>(Gansynth::load(o.model));

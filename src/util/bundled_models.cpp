@@ -30,7 +30,7 @@ std::string bundled_model_path(const std::string& name) {
   }
   std::string looked;
   for (const auto& r : roots) {
-    if (fs::exists(r / name / "model.json")) return (r / name).string();
+    if (fs::exists(r / name / "model.json") || fs::exists(r / name / "bank.json")) return (r / name).string();  // a model, a bank
     looked += (looked.empty() ? "" : ", ") + (r / name).string();
   }
   throw Error("models/" + name, "bundled model not found (looked in " + looked + "); name a model folder or set TIMBREL_MODELS");
