@@ -252,4 +252,7 @@ TEST(PluginCore, MorphPadSeedAndPresetTimbres) {
   play({{plugin::kEngine, 1}, {plugin::kTimbreMode, plugin::kModeSeed}});
   EXPECT_NE(core.last_error().find("DDSP"), std::string::npos) << core.last_error();
   EXPECT_GT(rms(run(core, note, 24000, 256), 0, 24000), 1e-3) << "DDSP plays its GM program instead";
+  // The DDSP bank's presets past the 128th (158 in all) are reachable.
+  EXPECT_GT(rms(play({{plugin::kTimbreMode, plugin::kModePreset}, {plugin::kPreset, 150}}), 0, 24000), 1e-3);
+  EXPECT_EQ(core.last_error(), "");
 }

@@ -24,7 +24,7 @@ const std::array<ParameterInfo, kParameterCount>& parameter_infos() {
       {"engine", "Engine (0 GANSynth, 1 DDSP)", "", 0, 1, 0, true},
       {"timbre_mode", "Timbre", "", 0, kTimbreModes - 1, kModeGmPrograms, true},
       {"program", "GM program", "", 0, 127, 0, true},
-      {"preset", "Model preset", "", 0, 127, 0, true},
+      {"preset", "Model preset", "", 0, 255, 0, true},  // gm-timbres has 141, the DDSP bank 158
       {"seed", "Seed", "", 0, 65535, 0, true},
       {"morph_a", "Morph from (GM program)", "", 0, 127, 0, true},
       {"morph_b", "Morph to (GM program)", "", 0, 127, 40, true},
