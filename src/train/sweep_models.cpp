@@ -81,6 +81,8 @@ SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name) {
       bank.voice(program, &substituted);
       if (substituted.empty()) m.default_timbres.push_back("program:" + std::to_string(program));
     }
+    const std::vector<std::string> presets = bank.presets();
+    if (m.default_timbres.empty() && !presets.empty()) m.default_timbres = {"preset:" + presets.front()};
     m.preset_of = [voice_of](const std::string& spec) -> std::string {
       const std::string voice = voice_of(spec).name;  // MODEL/PRESET
       return voice.substr(voice.find('/') + 1);
