@@ -80,6 +80,9 @@ TEST(DdspBank, BadBankFilesAreRefusedByName) {
   expect_refused("{\"models\": {\"x\": " + gm + "}, \"default\": \"y\"}", "\"default\"");
   expect_refused("{\"models\": {\"x\": " + gm + "}, \"programs\": {\"y\": [1]}}", "names no model");
   expect_refused("{\"models\": {\"x\": " + gm + "}, \"programs\": {\"x\": [128]}}", "0..127");
+  expect_refused("{\"models\": {\"x\": " + gm + "}, \"programs\": {\"x\": [\"a\"]}}", "0..127");
+  expect_refused("{\"models\": {\"x\": 3}}", "folder path");
+  expect_refused("{\"models\": {\"x\": " + gm + ", \"y\": " + gm + "}, \"programs\": {\"x\": [5], \"y\": [5]}}", "both");
 }
 
 // The Engine's door: the default bank renders per program, and the one-model accessors say what
@@ -87,12 +90,18 @@ TEST(DdspBank, BadBankFilesAreRefusedByName) {
 TEST(DdspBank, TheEngineDefaultsToTheBank) {
   ::setenv("TIMBREL_MODELS", kModels.c_str(), 1);  // where the bundled models are found
   Engine engine;
-  EXPECT_THROW(engine.ddsp_model(), Error);
-  EXPECT_EQ(engine.ddsp_model(12).info().presets.size(), Ddsp::load(kModels + "ddsp-gm-all").info().presets.size());
+  EXPECT_THROW(engine.ddsp_model(), Error);  // loads the bank (2 models), then refuses
+  ::unsetenv("TIMBREL_MODELS");
+  EXPECT_EQ(engine.ddsp_model(12).info().presets.size(), 158u);  // ddsp-gm-all
+  EXPECT_EQ(engine.ddsp_model(68).info().presets.size(), 22u);   // ddsp-gm
   EXPECT_THROW(engine.ddsp_model(128), Error);
   const std::vector<float> f0(250, 220.0f), loudness(250, -30.0f);
   DdspCurveOptions o;
   o.timbre = "program:12";
+  EXPECT_EQ(engine.ddsp_from_curves(f0, loudness, o).samples.size(), 250u * 64);
+  o.timbre = "preset:Oboe";
+  EXPECT_EQ(engine.ddsp_from_curves(f0, loudness, o).samples.size(), 250u * 64);
+  o.timbre = "";  // the bank's first preset
   EXPECT_EQ(engine.ddsp_from_curves(f0, loudness, o).samples.size(), 250u * 64);
   o.timbre = "seed:1";
   EXPECT_THROW(engine.ddsp_from_curves(f0, loudness, o), Error);

@@ -253,6 +253,9 @@ TEST(PluginCore, MorphPadSeedAndPresetTimbres) {
   EXPECT_NE(core.last_error().find("DDSP"), std::string::npos) << core.last_error();
   EXPECT_GT(rms(run(core, note, 24000, 256), 0, 24000), 1e-3) << "DDSP plays its GM program instead";
   // The DDSP bank's presets past the 128th (158 in all) are reachable.
-  EXPECT_GT(rms(play({{plugin::kTimbreMode, plugin::kModePreset}, {plugin::kPreset, 150}}), 0, 24000), 1e-3);
+  const std::vector<float> preset150 = play({{plugin::kTimbreMode, plugin::kModePreset}, {plugin::kPreset, 150}});
+  EXPECT_EQ(core.parameter(plugin::kPreset), 150.0f);  // not clamped to an older, narrower range
+  EXPECT_GT(rms(preset150, 0, 24000), 1e-3);
+  EXPECT_FALSE(same(preset150, play({{plugin::kPreset, 127}})));
   EXPECT_EQ(core.last_error(), "");
 }

@@ -150,12 +150,13 @@ class TIMBREL_API Engine {
 
   // DDSP driven by given curves: f0 (Hz; <= 0 unvoiced) and loudness (dB) per frame (250 a
   // second), equal lengths, played by EngineOptions::ddsp_model at its rate (a bank or folder of
-  // models: by the model that plays options.timbre, which must then be given).
+  // models: by the model that plays options.timbre; "" = the bank's first preset).
   Audio ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
                          const DdspCurveOptions& options = {});
-  // The DDSP model that plays General MIDI `program` (0..127); -1: the one model of
-  // EngineOptions::ddsp_model (Error naming ddsp_model when it is a bank or folder of several).
-  const Ddsp& ddsp_model(int program = -1);
+  // The one model of EngineOptions::ddsp_model (Error naming ddsp_model when it holds several).
+  const Ddsp& ddsp_model();
+  // The DDSP model that plays General MIDI `program` (0..127).
+  const Ddsp& ddsp_model(int program);
 
  private:
   struct Impl;

@@ -60,7 +60,7 @@ struct Slot {
   std::string kit(int program) const {
     return kDrumTimbrePrefix + ("preset:" + drum_model->preset_for_program(program).preset);
   }
-  const std::vector<std::string>& presets() const {  // the melodic model's, in its card's order
+  const std::vector<std::string>& presets() const {  // the melodic model's, in its card's order (a bank's: DdspBank::presets)
     return gansynth ? gansynth->info().timbre_names : ddsp_presets;
   }
   // GM program N; a GANSynth model whose card maps no programs plays its N-th preset (or seed N).

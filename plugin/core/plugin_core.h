@@ -18,7 +18,7 @@ namespace timbrel::plugin {
 // What the melodic channels play is kTimbreMode's choice:
 // - kModeGmPrograms: kProgram on every channel; a MIDI program change sets its own channel's (until
 //   the parameter changes again);
-// - kModePreset: the model's preset number kPreset (its card's order), on every channel;
+// - kModePreset: the model's preset number kPreset (its card's order; a DDSP bank's: DdspBank::presets), on every channel;
 // - kModeSeed: the GANSynth latent drawn from seed kSeed;
 // - kModeMorph: GANSynth's slerp from GM program kMorphA to kMorphB at kMorphPosition;
 // - kModePad: NSynth Super's pad, GM programs kCornerA..D at the corners, at kPadX, kPadY.

@@ -85,7 +85,7 @@ def test_render_with_the_ddsp_engine():
 
 
 def test_ddsp_from_curves_plays_the_given_pitch():
-    ddsp = timbrel.Engine(device="cpu", threads=2)  # the bundled ddsp-gm, several presets
+    ddsp = timbrel.Engine(device="cpu", threads=2)  # the bundled bank ddsp-bank: program:40 by ddsp-gm-all
     frames = 500  # 2 s at 250 frames a second
     f0 = np.full(frames, 330.0, dtype=np.float32)
     loudness = np.full(frames, -30.0, dtype=np.float32)

@@ -172,7 +172,7 @@ void add_eval_timbre(CLI::App& eval, Status& status) {
       if (!report["passed"].get<bool>()) status.exit_code = 1;
       return;
     }
-    if (is_ddsp_model(o->model) || is_ddsp_bank(o->model)) throw Error("--model " + o->model, "is a DDSP model: evaluate it with --sweep");
+    if (is_ddsp_model(o->model) || is_ddsp_bank(o->model)) throw Error("--model " + o->model, "is a DDSP model or bank: evaluate it with --sweep");
     const auto report = nlohmann::json::parse(evaluate_timbre_model(*o));
     if (*json) std::cout << report.dump() << std::endl;
     else print_timbre_report(report);

@@ -100,7 +100,7 @@ NoteRenderOptions note_render_options(const SongFlags& o) {
   r.engine = parse_timbre_engine(o.engine, "--engine");
   if (r.engine == TimbreEngine::Ddsp) {
     if (!o.timbre.empty() || !o.morph.empty() || !o.pad.empty())
-      throw Error("--engine ddsp", "plays each program with the --ddsp-model of its family (no --timbre, --morph or --pad)");
+      throw Error("--engine ddsp", "plays each program with the instrument --ddsp-model has for it (no --timbre, --morph or --pad)");
     r.ddsp.vibrato_cents = o.vibrato;
     r.ddsp.glide = o.glide;
     r.ddsp.learned_envelopes = !o.flat_envelope;

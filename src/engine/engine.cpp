@@ -279,13 +279,17 @@ const EventRnn& Engine::drums_rnn_model() {
   return *impl_->drums_rnn;
 }
 
-const Ddsp& Engine::ddsp_model(int program) {
+const Ddsp& Engine::ddsp_model() {
   const DdspBank& bank = impl_->ddsp_bank();
-  if (program >= 0 && program < 128) return *bank.voice(program).model;
-  if (program != -1) throw Error("program", "must be a General MIDI program 0..127 (or -1), not " + std::to_string(program));
-  if (!bank.single())
-    throw Error("ddsp_model", "is a bank of " + std::to_string(bank.names().size()) + " DDSP models; name one model folder or a program");
-  return *bank.voice(0).model;
+  const std::vector<std::string> names = bank.names();
+  if (names.size() != 1)
+    throw Error("ddsp_model", bank.path() + " holds " + std::to_string(names.size()) + " DDSP models; name one model folder or a program");
+  return bank.model(names.front());
+}
+
+const Ddsp& Engine::ddsp_model(int program) {
+  if (program < 0 || program > 127) throw Error("program", "must be a General MIDI program 0..127, not " + std::to_string(program));
+  return impl_->ddsp_bank().model_for(program);
 }
 
 Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db, const DdspCurveOptions& o) {
@@ -297,7 +301,8 @@ Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vecto
     if (!o.timbre.empty()) voice.instrument = voice.model->instrument(o.timbre);
   } else {  // a bank: the model that plays the timbre ("": the bank's first preset)
     const std::vector<std::string> presets = bank.presets();
-    if (o.timbre.empty() && presets.empty()) throw Error("timbre", "names the instrument of a bank of DDSP models: program:N");
+    if (o.timbre.empty() && presets.empty())
+      throw Error("timbre", "is needed for " + bank.path() + " (DDSP models without presets): give program:N");
     const TimbreSpec spec = parse_timbre_spec(o.timbre.empty() ? "preset:" + presets.front() : o.timbre, "timbre");
     if (spec.kind == TimbreSpec::Kind::Program) voice = bank.voice(spec.program);
     else if (spec.kind == TimbreSpec::Kind::Preset) voice = bank.preset_voice(spec.name);

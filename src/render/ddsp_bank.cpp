@@ -35,7 +35,7 @@ std::string ddsp_family_model(int program, const std::vector<std::string>& names
   return std::find(names.begin(), names.end(), family) != names.end() ? family : "";
 }
 
-DdspBank::DdspBank(const std::string& path) {
+DdspBank::DdspBank(const std::string& path) : path_(path) {
   if (fs::exists(fs::path(path) / "model.json")) {
     std::string name = fs::path(path).lexically_normal().filename().string();
     if (name.empty()) name = fs::path(path).lexically_normal().parent_path().filename().string();
@@ -67,9 +67,10 @@ void DdspBank::load_bank_file(const std::string& folder) {
     if (!programs.is_array()) throw Error(file, "\"programs\" of " + name + " must be a list of General MIDI programs 0..127");
     if (!models_.count(name)) throw Error(file, "\"programs\" names no model of the bank: " + name);
     for (const auto& p : programs) {
-      if (!p.is_number_integer() || p.get<int>() < 0 || p.get<int>() >= kPrograms)
-        throw Error(file, "\"programs\" of " + name + " must be General MIDI programs 0..127");
-      routes_[p.get<int>()] = name;
+      if (!p.is_number_integer() || p.get<int64_t>() < 0 || p.get<int64_t>() >= kPrograms)
+        throw Error(file, "\"programs\" of " + name + " must be General MIDI programs 0..127, not " + p.dump());
+      const auto [at, fresh] = routes_.emplace(p.get<int>(), name);
+      if (!fresh) throw Error(file, "program " + p.dump() + " is listed for both " + at->second + " and " + name);
     }
   }
   for (int p = 0; p < kPrograms; ++p) routes_.emplace(p, fallback_);
@@ -105,13 +106,23 @@ DdspVoice DdspBank::voice_of(const std::string& name, const std::string& preset)
   return {&model, name + "/" + preset, model.instrument("preset:" + preset), learned_envelopes(model.info(), preset)};
 }
 
-DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) const {
+const Ddsp& DdspBank::model(const std::string& name) const {
+  const auto at = models_.find(name);
+  if (at == models_.end()) throw Error(path_, "has no DDSP model named " + name);
+  return at->second;
+}
+
+std::string DdspBank::route(int program) const {
+  if (single_) return fallback_;
   const auto routed = routes_.find(program);
-  std::string name = single_ ? fallback_ : routed != routes_.end() ? routed->second : ddsp_family_model(program, names());
-  if (name.empty()) {
-    name = fallback_;
-    if (substituted) (*substituted)[program] = name;
-  }
+  const std::string name = routed != routes_.end() ? routed->second : ddsp_family_model(program, names());
+  return name.empty() ? fallback_ : name;
+}
+
+DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) const {
+  const std::string name = route(program);
+  const bool fell_back = !single_ && !routes_.count(program) && ddsp_family_model(program, names()).empty();
+  if (fell_back && substituted) (*substituted)[program] = name;
   const Ddsp& model = models_.at(name);
   if (model.info().presets.empty()) return voice_of(name, "");
   // A model with presets: the one trained from this program, else one of its family.
@@ -141,10 +152,8 @@ DdspVoice DdspBank::preset_voice(const std::string& preset, int* program) const 
     else order.push_back(name);
   }
   if (order.empty()) {
-    if (single_ && models_.at(fallback_).info().presets.empty())
-      throw Error("preset:" + preset, "the DDSP model " + fallback_ + " has no presets (play it as program:N)");
-    if (single_) throw Error("preset:" + preset, "is not a preset of the DDSP model " + fallback_);
-    throw Error("preset:" + preset, "is not a preset of any model of this DDSP bank");
+    if (presets().empty()) throw Error("preset:" + preset, path_ + " has no presets (play it as program:N)");
+    throw Error("preset:" + preset, "is not a preset of " + path_);
   }
   const DdspInfo& info = models_.at(order.front()).info();
   if (program) *program = info.preset_programs[size_t(std::find(info.presets.begin(), info.presets.end(), preset) - info.presets.begin())];

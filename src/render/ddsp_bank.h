@@ -27,11 +27,14 @@ class DdspBank {
   explicit DdspBank(const std::string& path);
   std::vector<std::string> names() const;
   bool single() const { return single_; }
-  const Ddsp& model(const std::string& name) const { return models_.at(name); }
+  const std::string& path() const { return path_; }
+  const Ddsp& model(const std::string& name) const;  // Error naming the bank when it has no such model
+  const Ddsp& model_for(int program) const { return model(route(program)); }
   // The voice for `program`; one that is not the program's own instrument (a preset of its family,
   // or the fallback model) is recorded in `substituted`.
   DdspVoice voice(int program, std::map<int, std::string>* substituted = nullptr) const;
-  // Every preset of the bank's models, each name once: the default model's first.
+  // Every preset of the bank's models, each name once: the fallback model's first (a bank file's
+  // "default"; a folder's violin, else its first model by name), then the others' new names.
   std::vector<std::string> presets() const;
   // Preset `name` (Error naming it when no model has it), from the model that plays its program
   // when that model has it, else the first model (by name) that does; `program` gets its program.
@@ -41,7 +44,9 @@ class DdspBank {
   void load_bank_file(const std::string& folder);
   void load_folder(const std::string& folder);
   DdspVoice voice_of(const std::string& model, const std::string& preset) const;
+  std::string route(int program) const;  // the model's name ("" when none: the fallback plays it)
 
+  std::string path_;
   std::map<std::string, Ddsp> models_;
   std::map<int, std::string> routes_;  // program -> the model that plays it
   std::string fallback_;               // the model of programs no route or family names

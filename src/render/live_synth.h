@@ -92,8 +92,8 @@ std::string pad_timbre(double x, double y, const std::array<std::string, 4>& cor
 class DrumHighs;
 std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options,
                                                     const DrumHighs* highs = nullptr);
-// DDSP models (one, or a folder bank: see DdspBank): timbres "program:N" (the bank's model and
-// preset for that General MIDI program) and, for a model with presets, "preset:NAME". Held notes
+// DDSP models (one, a bank or a folder of them: see DdspBank): timbres "program:N" (the bank's
+// model and preset for that General MIDI program) and "preset:NAME" (DdspBank::preset_voice). Held notes
 // are steady (no vibrato: the loop must repeat seamlessly), velocity-127 loudness; those of struck
 // and plucked programs with a learned envelope follow it and decay.
 std::unique_ptr<LiveInstrument> ddsp_instrument(const DdspBank& bank, const DdspPerformanceOptions& performance);

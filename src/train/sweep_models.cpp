@@ -51,8 +51,10 @@ SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name) {
   const Ddsp& first = *bank.voice(0).model;
   for (const std::string& model : bank.names()) {
     const DdspInfo& info = bank.model(model).info();
-    if (info.settings.empty()) throw Error(name, "has no loudness statistics (settings.json) to play notes with");
-    if (info.sample_rate != first.info().sample_rate) throw Error(name, "mixes DDSP models of different sample rates");
+    if (info.settings.empty()) throw Error(name, "model " + model + " has no loudness statistics (settings.json) to play notes with");
+    if (info.sample_rate != first.info().sample_rate)
+      throw Error(name, "mixes DDSP models of different sample rates (" + model + ": " + std::to_string(info.sample_rate) + " Hz, " +
+                            std::to_string(first.info().sample_rate) + " Hz)");
     for (size_t i = 0; i < info.presets.size(); ++i)
       if (info.preset_programs[i] >= 0) m.programs[info.presets[i]] = {0, info.preset_programs[i]};
   }
@@ -84,8 +86,9 @@ SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name) {
     const std::vector<std::string> presets = bank.presets();
     if (m.default_timbres.empty() && !presets.empty()) m.default_timbres = {"preset:" + presets.front()};
     m.preset_of = [voice_of](const std::string& spec) -> std::string {
-      const std::string voice = voice_of(spec).name;  // MODEL/PRESET
-      return voice.substr(voice.find('/') + 1);
+      const std::string voice = voice_of(spec).name;  // MODEL/PRESET, or MODEL (no presets)
+      const size_t slash = voice.find('/');
+      return slash == std::string::npos ? std::string() : voice.substr(slash + 1);
     };
   }
   m.sample_rate = first.info().sample_rate;

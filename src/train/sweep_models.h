@@ -34,6 +34,7 @@ struct SweepModel {
 SweepModel gansynth_sweep_model(const Gansynth& model, const InverseOptions& inverse);
 // Melodic DDSP models trained here (presets), a bank of them (render/ddsp_bank.h: a program is
 // played by the bank's model for it) or Magenta's (one instrument: the spec names nothing).
+// The returned model plays from `bank`, which must outlive it.
 SweepModel ddsp_sweep_model(const DdspBank& bank, const std::string& name);
 
 }  // namespace timbrel::train

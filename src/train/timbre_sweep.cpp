@@ -351,7 +351,7 @@ nlohmann::json sweep_timbre(SweepRun& run, const std::string& spec) {
 
 nlohmann::json sweep_timbre_model(const TimbreSweepOptions& o, const SweepLimits& limits) {
   auto log = o.log ? o.log : [](const std::string&) {};
-  // Either engine: a DDSP model (trained here, or a Magenta graph) or a GANSynth model.
+  // Either engine: a DDSP model (trained here, or a Magenta graph) or bank of them, or a GANSynth model.
   std::unique_ptr<Gansynth> gansynth;
   std::unique_ptr<DdspBank> ddsp;
   SweepModel model;
