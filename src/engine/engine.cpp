@@ -300,10 +300,13 @@ Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vecto
     if (!o.timbre.empty() && voice.model->info().presets.empty()) throw Error("timbre", "this DDSP model has one instrument (no presets)");
     if (!o.timbre.empty()) voice.instrument = voice.model->instrument(o.timbre);
   } else {  // a bank: the model that plays the timbre ("": the bank's first preset)
-    const std::vector<std::string> presets = bank.presets();
-    if (o.timbre.empty() && presets.empty())
-      throw Error("timbre", "is needed for " + bank.path() + " (DDSP models without presets): give program:N");
-    const TimbreSpec spec = parse_timbre_spec(o.timbre.empty() ? "preset:" + presets.front() : o.timbre, "timbre");
+    std::string timbre = o.timbre;
+    if (timbre.empty()) {
+      const std::vector<std::string> presets = bank.presets();
+      if (presets.empty()) throw Error("timbre", "is needed for " + bank.path() + " (DDSP models without presets): give program:N");
+      timbre = "preset:" + presets.front();
+    }
+    const TimbreSpec spec = parse_timbre_spec(timbre, "timbre");
     if (spec.kind == TimbreSpec::Kind::Program) voice = bank.voice(spec.program);
     else if (spec.kind == TimbreSpec::Kind::Preset) voice = bank.preset_voice(spec.name);
     else throw Error("timbre", "expected preset:NAME or program:N, not " + o.timbre);

@@ -112,16 +112,19 @@ const Ddsp& DdspBank::model(const std::string& name) const {
   return at->second;
 }
 
-std::string DdspBank::route(int program) const {
+std::string DdspBank::route(int program, bool* fell_back) const {
+  if (fell_back) *fell_back = false;
   if (single_) return fallback_;
   const auto routed = routes_.find(program);
   const std::string name = routed != routes_.end() ? routed->second : ddsp_family_model(program, names());
-  return name.empty() ? fallback_ : name;
+  if (!name.empty()) return name;
+  if (fell_back) *fell_back = true;
+  return fallback_;
 }
 
 DdspVoice DdspBank::voice(int program, std::map<int, std::string>* substituted) const {
-  const std::string name = route(program);
-  const bool fell_back = !single_ && !routes_.count(program) && ddsp_family_model(program, names()).empty();
+  bool fell_back = false;
+  const std::string name = route(program, &fell_back);
   if (fell_back && substituted) (*substituted)[program] = name;
   const Ddsp& model = models_.at(name);
   if (model.info().presets.empty()) return voice_of(name, "");

@@ -44,7 +44,8 @@ class DdspBank {
   void load_bank_file(const std::string& folder);
   void load_folder(const std::string& folder);
   DdspVoice voice_of(const std::string& model, const std::string& preset) const;
-  std::string route(int program) const;  // the model's name ("" when none: the fallback plays it)
+  // The name of the model that plays `program`; `fell_back`: no route or family named one.
+  std::string route(int program, bool* fell_back = nullptr) const;
 
   std::string path_;
   std::map<std::string, Ddsp> models_;
