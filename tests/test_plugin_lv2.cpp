@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "lv2_host.h"
@@ -124,6 +126,9 @@ double ardour_against_cli(const std::string& midi) {
   std::string out;
   const std::string command = std::string(TIMBREL_SOURCE_DIR) + "/tools/ardour-bounce.sh " + kBundle + " " + midi + " " + bounce;
   if (timbrel::test::run_command(command, &out, true) != 0) throw std::runtime_error(command + "\n" + out);
+  std::istringstream lines(out);  // how many Ardour runs it took, and any crash of Ardour's
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("crashed") != std::string::npos || line.find("wrote") != std::string::npos) std::printf("%s\n", line.c_str());
   const timbrel::Audio got = timbrel::read_sound_file(bounce), want = cli_render(midi);
   EXPECT_EQ(got.sample_rate, 48000);
   EXPECT_EQ(got.channels, 2);

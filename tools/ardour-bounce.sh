@@ -8,12 +8,14 @@
 # track whose instrument is the LV2 plug-in in BUNDLE_DIR (found through LV2_PATH
 # pointing at a folder that holds only a symlink to the bundle), puts MIDI_FILE on
 # it as one region at time 0 (all channels, controllers and program changes), waits
-# for the plug-in's `ready` output, then exports the master bus to OUT_WAV: 48 kHz
+# for the plug-in's `ready` output, plays the song through once in real time (so that
+# its program changes are built), waits again, then exports the master bus to OUT_WAV: 48 kHz
 # stereo 32-bit float WAV, no normalisation, no dither, the whole song plus 2 s.
 #
 # Env: ARDOUR_LUA (default ardour7-lua), BOUNCE_TAIL_S (2), BOUNCE_READY_TIMEOUT_S (240),
 #      BOUNCE_TIMEOUT_S (400: each Ardour run is killed after it),
 #      BOUNCE_WARMUP=0 skips the warm-up pass (see tools/ardour/bounce.lua),
+#      BOUNCE_TRIES (3: Ardour runs, when Ardour itself crashes),
 #      BOUNCE_KEEP=1 keeps the temp folder (session and logs).
 set -euo pipefail
 
@@ -59,10 +61,12 @@ read -r last_s _ticks nevents <<<"$summary"
 end_sample="$("$py" -c "import math; print(math.ceil(($last_s + $tail_s) * 48000))")"
 echo "ardour-bounce: $nevents MIDI events, last at ${last_s} s; exporting $end_sample samples"
 
+lua_status=0
 run_lua() {  # LOG SUCCESS_LINE SCRIPT ARGS... (ardour7-lua exits 0 even when a script fails)
   local log="$1" success="$2"; shift 2
-  timeout -k 10 "$run_timeout" nice -n 10 "$lua" "$@" </dev/null >"$log" 2>&1 \
-    || { (( $? != 124 )) || echo "BOUNCE-ERROR: Ardour ran past ${run_timeout} s" >>"$log"; }
+  lua_status=0
+  timeout -k 10 "$run_timeout" nice -n 10 "$lua" "$@" </dev/null >"$log" 2>&1 || lua_status=$?
+  (( lua_status != 124 )) || echo "BOUNCE-ERROR: Ardour ran past ${run_timeout} s" >>"$log"
   grep -v -e "direct dispatch of call slot" -e "queue call-slot" -e "Falling back to Reasonable Synth" -e "midi-audition" \
     -e "DummyMidiBuffer: it.s too late" -e "Ignored format .*encoder is not available" "$log" || true
   if grep -q -e "BOUNCE-ERROR" -e "^Error:" -e "terminate called" "$log" || ! grep -q "$success" "$log"; then
@@ -70,21 +74,53 @@ run_lua() {  # LOG SUCCESS_LINE SCRIPT ARGS... (ardour7-lua exits 0 even when a 
   fi
 }
 
-t_start=$SECONDS
-session="$work/bounce"  # folder and snapshot share a name (interchange/<name>/)
-run_lua "$work/create.log" "session created" "$here/ardour/create.lua" "$session" bounce \
-  || { echo "ardour-bounce: creating the session failed" >&2; exit 1; }
-# The region runs to the end of the export range: Ardour does not play events that
-# fall exactly on a region's end (e.g. a last sustain-pedal release).
-region_ticks="$("$py" -c "import math; print(math.ceil(($last_s + $tail_s) * 2 * 1920))")"
-"$py" "$here/ardour/inject_region.py" "$session" bounce "$work/song.mid" "$region_ticks"
+# Ardour itself crashed (killed by a signal, not by our timeout)?
+ardour_crashed() { (( lua_status > 128 && lua_status != 137 )); }
 
-warmup_dir=""
-[[ "${BOUNCE_WARMUP:-1}" == 1 ]] && warmup_dir="$work/warmup"
+# One try: a fresh session (folder and snapshot share a name: interchange/<name>/) with the
+# region, the plug-in added, the song played through once, then the export.
+broken=0
+bounce_once() {  # TRY
+  local session="$work/try$1/bounce"
+  broken=0
+  mkdir -p "$work/try$1"
+  run_lua "$work/try$1/create.log" "session created" "$here/ardour/create.lua" "$session" bounce || return 1
+  # The region runs to the end of the export range: Ardour does not play events that
+  # fall exactly on a region's end (e.g. a last sustain-pedal release).
+  "$py" "$here/ardour/inject_region.py" "$session" bounce "$work/song.mid" "$region_ticks"
+  rm -f "$out"
+  run_lua "$work/try$1/bounce.log" "^exported$" "$here/ardour/bounce.lua" "$session" bounce "$(dirname "$out")" "$name" \
+    "$end_sample" "$ready_timeout" "$ready_port" "${BOUNCE_WARMUP:-1}" || return 1
+  local why
+  why="$("$py" "$here/ardour/wav_sane.py" "$out")" && return 0
+  echo "ardour-bounce: Ardour wrote a broken file: $why" >&2
+  broken=1
+  return 1
+}
+
+t_start=$SECONDS
+region_ticks="$("$py" -c "import math; print(math.ceil(($last_s + $tail_s) * 2 * 1920))")"
 mkdir -p "$(dirname "$out")"
 name="$(basename "$out" .wav)"
-rm -f "$out"
-run_lua "$work/bounce.log" "^exported$" "$here/ardour/bounce.lua" "$session" bounce "$(dirname "$out")" "$name" "$end_sample" "$ready_timeout" "$ready_port" "$warmup_dir" \
-  || { echo "ardour-bounce: the bounce failed" >&2; exit 1; }
+# Ardour 7.3's export now and then corrupts its own heap and crashes (SIGSEGV or a glibc
+# abort, in its export graph or when the export is torn down), with its own ACE Reasonable
+# Synth as with this plug-in, and never in a session that only plays. A crash after
+# bounce.lua said "exported" (the file is complete by then) keeps the bounce; one before,
+# or a file with samples no instrument makes (not finite, beyond +-64), runs Ardour
+# again, from a fresh session, up to BOUNCE_TRIES times.
+tries="${BOUNCE_TRIES:-3}"
+for (( try = 1; ; ++try )); do
+  if bounce_once "$try"; then
+    ! ardour_crashed || echo "ardour-bounce: Ardour crashed (exit status $lua_status) closing the session after the export" >&2
+    break
+  fi
+  if { ardour_crashed || (( broken )); } && (( try < tries )); then
+    ! ardour_crashed || echo "ardour-bounce: Ardour crashed (exit status $lua_status) on try $try of $tries" >&2
+    echo "ardour-bounce: running Ardour again" >&2
+    continue
+  fi
+  echo "ardour-bounce: the bounce failed" >&2
+  exit 1
+done
 [[ -s "$out" ]] || { echo "ardour-bounce: Ardour wrote no $out" >&2; exit 1; }
-echo "ardour-bounce: wrote $out in $((SECONDS - t_start)) s"
+echo "ardour-bounce: wrote $out in $((SECONDS - t_start)) s ($try tries)"

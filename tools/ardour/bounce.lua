@@ -1,6 +1,6 @@
 -- Headless Ardour bounce of the Timbrel LV2 instrument (run by tools/ardour-bounce.sh
 -- through ardour7-lua, Ardour's luasession).
--- args: SESSION_DIR SNAPSHOT OUT_DIR OUT_NAME END_SAMPLE READY_TIMEOUT_S READY_PORT WARMUP_DIR
+-- args: SESSION_DIR SNAPSHOT OUT_DIR OUT_NAME END_SAMPLE READY_TIMEOUT_S READY_PORT WARM_UP(1|0)
 -- The session holds one MIDI track with its region already in place (inject_region.py).
 -- This adds the plug-in, waits for its `ready` output, then exports the master bus
 -- over [0, END_SAMPLE) with the "Timbrel WAV float" preset (48 kHz float WAV, no
@@ -10,13 +10,14 @@ local sdir, snap, out_dir, out_name = arg[1], arg[2], arg[3], arg[4]
 local end_sample = tonumber (arg[5])
 local ready_timeout = tonumber (arg[6] or "600")
 local READY_PORT = tonumber (arg[7]) -- lv2:index of the plug-in's `ready` output control port
-local warmup_dir = arg[8] or ""
+local warm_up = (arg[8] or "1") == "1" -- play the song through once before exporting
 local PRESET = "3f9a7b52-8c1e-4d0b-b6a2-5e4c2d1f9a77"
 local URI = "urn:timbrel:synth"
 
 local T0 = ARDOUR.LuaAPI.monotonic_time ()
 local function log (msg)
 	print (string.format ("[%6.1f s] %s", (ARDOUR.LuaAPI.monotonic_time () - T0) / 1e6, msg))
+	io.stdout:flush () -- a log that ends where Ardour crashed
 end
 
 -- Lua holds shared pointers to routes and processors: drop them (and collect) before
@@ -101,17 +102,33 @@ local function export (folder, name)
 	log (string.format ("export of %d samples to %s/%s.wav took %.1f s", end_sample, folder, name, (ARDOUR.LuaAPI.monotonic_time () - t1) / 1e6))
 end
 
+-- Program changes in the song make the plug-in build other timbres, on its own thread,
+-- when they arrive; a freewheeling export would not wait for them. So the song is played
+-- through once first, in real time (not a second export: Ardour 7's export corrupts its
+-- heap now and then, far more often when a session exports twice), then we wait again
+-- (which also lets the release tails die away) before the one export.
+local function play_through (seconds)
+	local TRS = ARDOUR.TransportRequestSource.TRS_UI
+	Session:request_locate (0, false, ARDOUR.LocateTransportDisposition.MustStop, TRS)
+	sleep (0.2)
+	Session:request_roll (TRS)
+	sleep (seconds)
+	Session:request_stop (false, false, TRS)
+	sleep (0.2)
+	Session:request_locate (0, false, ARDOUR.LocateTransportDisposition.MustStop, TRS)
+	log (string.format ("played the song through in real time (%.1f s)", seconds))
+end
+
 wait_ready ("at start")
-if warmup_dir ~= "" then
-	-- Program changes in the song make the plug-in build other timbres, on its own
-	-- thread, when they arrive; a freewheeling export would not wait for them. So a
-	-- throw-away pass plays the song through once first, then we wait again (which
-	-- also lets the warm-up's release tails die away) before the real export.
-	export (warmup_dir, "warmup")
-	sleep (1)
+if warm_up then
+	play_through (end_sample / 48000)
 	wait_ready ("after the warm-up pass")
 	sleep (2)
 end
 export (out_dir, out_name)
-close ()
+-- The file is complete once run_export returns. Ardour 7.3 now and then crashes tearing its
+-- export down (its heap corrupted during the export: seen with its own ACE Reasonable Synth
+-- too), so this is said, and flushed, before the session closes.
 print ("exported")
+io.stdout:flush ()
+close ()
