@@ -86,6 +86,13 @@ uint32_t JackFeeder::period() const { return jack_get_buffer_size(client_); }
 
 double JackFeeder::max_graph_fraction() const { return double(max_graph_frames_.load()) / period(); }
 
+std::vector<double> JackFeeder::late_seconds() const {
+  std::vector<double> seconds;
+  const double rate = jack_get_sample_rate(listener_);
+  for (size_t i = 0; i < std::min<uint64_t>(late_.load(), kLateLog); ++i) seconds.push_back(double(late_at_[i].load()) / rate);
+  return seconds;
+}
+
 double JackFeeder::graph_end_quantile(double q) const {
   uint64_t total = 0;
   for (const auto& bin : graph_ends_) total += bin.load();
@@ -147,7 +154,9 @@ int JackFeeder::listen(jack_nframes_t frames) {
   peak_.store(peak, std::memory_order_relaxed);
   // The graph's end: the feeder and the client under test have run; this cycle's audio is done.
   const jack_nframes_t used = jack_frames_since_cycle_start(listener_);
-  if (used > frames) late_.fetch_add(1, std::memory_order_relaxed);
+  if (used > frames)
+    if (const uint64_t n = late_.fetch_add(1, std::memory_order_relaxed); n < kLateLog)
+      late_at_[n].store(frames_heard_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   if (used > max_graph_frames_.load(std::memory_order_relaxed)) max_graph_frames_.store(used, std::memory_order_relaxed);
   graph_ends_[std::min<size_t>(kBins - 1, size_t(20.0 * used / frames))].fetch_add(1, std::memory_order_relaxed);
   return 0;

@@ -38,6 +38,7 @@ class JackFeeder {
   uint64_t dropped_events() const { return dropped_.load(); }  // the MIDI buffer was full
   float max_dsp_load() const { return max_load_.load(); }      // JACK's DSP load, percent (sampled by poll)
   uint64_t late_cycles() const { return late_.load(); }  // the graph ran past its period
+  std::vector<double> late_seconds() const;  // when the first 256 of them ended (s of audio heard)
   double max_graph_fraction() const;                   // the latest graph's end, in periods
   // The graph's end that a fraction `q` of the cycles reached (in periods, to 1/20 of one).
   double graph_end_quantile(double q) const;
@@ -67,6 +68,8 @@ class JackFeeder {
   std::atomic<uint64_t> dropped_{0};
   std::atomic<float> max_load_{0};
   std::atomic<uint64_t> late_{0};
+  static constexpr size_t kLateLog = 256;
+  std::array<std::atomic<uint64_t>, kLateLog> late_at_{};  // frames heard when a late cycle ended
   std::atomic<uint32_t> max_graph_frames_{0};
   static constexpr int kBins = 100;  // the graph's end in 1/20 periods; the last bin: 5 periods or more
   std::array<std::atomic<uint64_t>, kBins> graph_ends_{};

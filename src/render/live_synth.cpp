@@ -17,6 +17,7 @@
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
 #include "timbrel/timbre_spec.h"
+#include "util/denormal_guard.h"
 
 namespace timbrel {
 
@@ -601,6 +602,7 @@ void LiveSynth::release(const Cache* cache) noexcept {
 }
 
 size_t LiveSynth::render(float* stereo, size_t frames) noexcept {
+  DenormalGuard guard;  // release tails and the controllers' smoothing would reach denormals
   take_pending_caches();
   const size_t written = events_written_.load(std::memory_order_acquire);
   size_t read = events_read_.load(std::memory_order_relaxed);

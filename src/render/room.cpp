@@ -6,11 +6,8 @@
 
 #include "render/hermite.h"
 #include "timbrel/error.h"
+#include "util/denormal_guard.h"
 
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define TIMBREL_ROOM_HAVE_MXCSR 1
-#endif
 
 namespace timbrel {
 namespace {
@@ -89,18 +86,6 @@ inline void hadamard8(float* y) {
       }
   for (int i = 0; i < 8; ++i) y[i] *= 0.35355339f;
 }
-
-// Flush-to-zero and denormals-are-zero while the room runs; the caller's mode comes back after.
-class DenormalGuard {
- public:
-#ifdef TIMBREL_ROOM_HAVE_MXCSR
-  DenormalGuard() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }
-  ~DenormalGuard() { _mm_setcsr(saved_); }
-
- private:
-  unsigned saved_;
-#endif
-};
 
 }  // namespace
 
