@@ -7,7 +7,7 @@
 // is measured first: when that bare graph runs late (a loaded machine), the test skips instead of
 // blaming the synth. The server, jalv and the test's clients share one core: in a VM, waking a
 // thread on another virtual CPU costs the host's scheduling, milliseconds at times. Even so this
-// VM stalls a bare graph for ~3 ms now and then (0-1 times in 10 s), which no plug-in can help:
+// VM stalls a bare graph now and then (0-3 times in 10 s, once 15 periods), which no plug-in helps:
 // the goal (no late cycle) cannot be held here; the test holds what a blocking or overrunning
 // plug-in would break (see the test). TIMBREL_JALV_PEER=URI hosts
 // that plug-in instead, the same way (a peer measured in the same run: e.g. Ardour's ACE Reasonable

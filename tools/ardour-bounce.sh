@@ -12,10 +12,11 @@
 # its program changes are built), waits again, then exports the master bus to OUT_WAV: 48 kHz
 # stereo 32-bit float WAV, no normalisation, no dither, the whole song plus 2 s.
 #
-# Env: ARDOUR_LUA (default ardour7-lua), BOUNCE_TAIL_S (2), BOUNCE_READY_TIMEOUT_S (240),
-#      BOUNCE_TIMEOUT_S (400: each Ardour run is killed after it),
+# Env: ARDOUR_LUA (default ardour7-lua), BOUNCE_TAIL_S (2), BOUNCE_READY_TIMEOUT_S (120),
+#      BOUNCE_TIMEOUT_S (180: each Ardour run is killed after it; three fit a test's 600 s),
 #      BOUNCE_WARMUP=0 skips the warm-up pass (see tools/ardour/bounce.lua),
-#      BOUNCE_TRIES (3: Ardour runs, when Ardour itself crashes),
+#      BOUNCE_TRIES (3: Ardour runs, when Ardour crashes or hangs before the export is
+#      complete, or writes a broken file),
 #      BOUNCE_KEEP=1 keeps the temp folder (session and logs).
 set -euo pipefail
 
@@ -29,8 +30,8 @@ midi="$(realpath "$2")"
 out="$(realpath -m "$3")"
 lua="${ARDOUR_LUA:-ardour7-lua}"
 tail_s="${BOUNCE_TAIL_S:-2}"
-ready_timeout="${BOUNCE_READY_TIMEOUT_S:-240}"
-run_timeout="${BOUNCE_TIMEOUT_S:-400}"
+ready_timeout="${BOUNCE_READY_TIMEOUT_S:-120}"
+run_timeout="${BOUNCE_TIMEOUT_S:-180}"
 py=/usr/bin/python3
 
 [[ -f "$bundle/manifest.ttl" ]] || { echo "ardour-bounce: $bundle is not an LV2 bundle" >&2; exit 2; }
@@ -66,16 +67,15 @@ run_lua() {  # LOG SUCCESS_LINE SCRIPT ARGS... (ardour7-lua exits 0 even when a 
   local log="$1" success="$2"; shift 2
   lua_status=0
   timeout -k 10 "$run_timeout" nice -n 10 "$lua" "$@" </dev/null >"$log" 2>&1 || lua_status=$?
-  (( lua_status != 124 )) || echo "BOUNCE-ERROR: Ardour ran past ${run_timeout} s" >>"$log"
+  (( lua_status != 124 && lua_status != 137 )) || echo "ardour-bounce: Ardour ran past ${run_timeout} s" >>"$log"
   grep -v -e "direct dispatch of call slot" -e "queue call-slot" -e "Falling back to Reasonable Synth" -e "midi-audition" \
     -e "DummyMidiBuffer: it.s too late" -e "Ignored format .*encoder is not available" "$log" || true
-  if grep -q -e "BOUNCE-ERROR" -e "^Error:" -e "terminate called" "$log" || ! grep -q "$success" "$log"; then
-    return 1
-  fi
+  # What follows the success line (a crash or hang while Ardour tears down) does not undo it.
+  grep -q "$success" "$log" && ! grep -q "BOUNCE-ERROR" "$log"
 }
 
-# Ardour itself crashed (killed by a signal, not by our timeout)?
-ardour_crashed() { (( lua_status > 128 && lua_status != 137 )); }
+# Ardour crashed (killed by a signal) or hung (killed by our timeout)?
+ardour_crashed() { (( lua_status > 128 || lua_status == 124 )); }
 
 # One try: a fresh session (folder and snapshot share a name: interchange/<name>/) with the
 # region, the plug-in added, the song played through once, then the export.
@@ -84,15 +84,17 @@ bounce_once() {  # TRY
   local session="$work/try$1/bounce"
   broken=0
   mkdir -p "$work/try$1"
-  run_lua "$work/try$1/create.log" "session created" "$here/ardour/create.lua" "$session" bounce || return 1
+  run_lua "$work/try$1/create.log" "session created" "$here/ardour/create.lua" "$session" bounce \
+    || { echo "ardour-bounce: creating the session failed" >&2; return 1; }
   # The region runs to the end of the export range: Ardour does not play events that
   # fall exactly on a region's end (e.g. a last sustain-pedal release).
-  "$py" "$here/ardour/inject_region.py" "$session" bounce "$work/song.mid" "$region_ticks"
+  "$py" "$here/ardour/inject_region.py" "$session" bounce "$work/song.mid" "$region_ticks" \
+    || { echo "ardour-bounce: could not put the song in the session" >&2; return 1; }
   rm -f "$out"
   run_lua "$work/try$1/bounce.log" "^exported$" "$here/ardour/bounce.lua" "$session" bounce "$(dirname "$out")" "$name" \
     "$end_sample" "$ready_timeout" "$ready_port" "${BOUNCE_WARMUP:-1}" || return 1
   local why
-  why="$("$py" "$here/ardour/wav_sane.py" "$out")" && return 0
+  why="$("$py" "$here/ardour/wav_sane.py" "$out" "$end_sample")" && return 0
   echo "ardour-bounce: Ardour wrote a broken file: $why" >&2
   broken=1
   return 1
@@ -111,11 +113,11 @@ name="$(basename "$out" .wav)"
 tries="${BOUNCE_TRIES:-3}"
 for (( try = 1; ; ++try )); do
   if bounce_once "$try"; then
-    ! ardour_crashed || echo "ardour-bounce: Ardour crashed (exit status $lua_status) closing the session after the export" >&2
+    ! ardour_crashed || echo "ardour-bounce: Ardour crashed or hung (exit status $lua_status) closing the session after the export" >&2
     break
   fi
   if { ardour_crashed || (( broken )); } && (( try < tries )); then
-    ! ardour_crashed || echo "ardour-bounce: Ardour crashed (exit status $lua_status) on try $try of $tries" >&2
+    ! ardour_crashed || echo "ardour-bounce: Ardour crashed or hung (exit status $lua_status) on try $try of $tries" >&2
     echo "ardour-bounce: running Ardour again" >&2
     continue
   fi

@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--test" ]]; then
     timgm6mb-soundfont # small GM SoundFont for the note-set and timbre-training tests
     fluid-soundfont-gm # FluidR3_GM: what the bundled timbre models learned; the sweep's truth
     aubio-tools        # independent pitch tracker (aubiopitch) for the timbre tests
-    python3-numpy python3-pytest  # the Python module's tests
+    python3-numpy python3-pytest  # the Python module's tests; tools/ardour/wav_sane.py
     jackd2             # JACK server (dummy driver) the streaming tests play through
     libjack-jackd2-dev # the JACK clients of the plug-in's jalv test
     liblilv-dev        # the LV2 host of the plug-in tests

@@ -2,7 +2,8 @@
 -- through ardour7-lua, Ardour's luasession).
 -- args: SESSION_DIR SNAPSHOT OUT_DIR OUT_NAME END_SAMPLE READY_TIMEOUT_S READY_PORT WARM_UP(1|0)
 -- The session holds one MIDI track with its region already in place (inject_region.py).
--- This adds the plug-in, waits for its `ready` output, then exports the master bus
+-- This adds the plug-in, waits for its `ready` output, plays the song through once in real
+-- time (see play_through), waits again, then exports the master bus
 -- over [0, END_SAMPLE) with the "Timbrel WAV float" preset (48 kHz float WAV, no
 -- normalisation, no dither), in freewheel (faster than real time).
 
@@ -112,11 +113,15 @@ local function play_through (seconds)
 	Session:request_locate (0, false, ARDOUR.LocateTransportDisposition.MustStop, TRS)
 	sleep (0.2)
 	Session:request_roll (TRS)
-	sleep (seconds)
+	local t0 = ARDOUR.LuaAPI.monotonic_time ()
+	-- until the playhead has passed the end (a busy machine may run the engine slower than the clock)
+	while Session:transport_sample () < end_sample and (ARDOUR.LuaAPI.monotonic_time () - t0) / 1e6 < 3 * seconds + 10 do
+		sleep (0.1)
+	end
 	Session:request_stop (false, false, TRS)
 	sleep (0.2)
 	Session:request_locate (0, false, ARDOUR.LocateTransportDisposition.MustStop, TRS)
-	log (string.format ("played the song through in real time (%.1f s)", seconds))
+	log (string.format ("played the song through in real time (%.1f s, to sample %d)", (ARDOUR.LuaAPI.monotonic_time () - t0) / 1e6, Session:transport_sample ()))
 end
 
 wait_ready ("at start")

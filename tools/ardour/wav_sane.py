@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Exit 0 when a float WAV that Ardour exported holds finite samples within +-64 (+36 dBFS).
+"""Exit 0 when a float WAV that Ardour exported holds finite samples within +-64 (+36 dBFS),
+and, given FRAMES, at least FRAMES - 1 s of stereo (a crash can leave a file cut short).
 
 Ardour 7.3's export can corrupt its own heap (see tools/ardour-bounce.sh); a file written
 then is not the instrument's sound, and the bounce is run again.
 
-usage: wav_sane.py FILE.wav   -> prints what is wrong and exits 1 otherwise
+usage: wav_sane.py FILE.wav [FRAMES]   -> prints what is wrong and exits 1 otherwise
 """
 import struct
 import sys
@@ -24,7 +25,7 @@ def samples(path):
         elif chunk == b"data":
             if not fmt or fmt[5] != 32 or fmt[0] not in (3, 0xFFFE):
                 raise ValueError("not 32-bit float samples")
-            return np.frombuffer(data[pos + 8:pos + 8 + size], dtype="<f4")
+            return np.frombuffer(data[pos + 8:pos + 8 + min(size, len(data) - pos - 8) // 4 * 4], dtype="<f4")
         pos += 8 + size + (size & 1)
     raise ValueError("no data chunk")
 
@@ -34,6 +35,10 @@ def main():
         x = samples(sys.argv[1])
     except (OSError, ValueError) as e:
         print(f"{sys.argv[1]}: {e}")
+        return 1
+    want = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    if x.size < max(2, 2 * (want - 48000)):
+        print(f"{sys.argv[1]}: {x.size // 2} frames, expected {want}")
         return 1
     bad = ~np.isfinite(x) | (np.abs(x) > 64)
     if bad.any():
