@@ -77,27 +77,31 @@ run_lua() {  # LOG SUCCESS_LINE SCRIPT ARGS... (ardour7-lua exits 0 even when a 
 # Ardour crashed (killed by a signal) or hung (killed by our timeout)?
 ardour_crashed() { (( lua_status > 128 || lua_status == 124 )); }
 
+# A failed step's status: 2 when Ardour crashed or hung (another try may do), else 1.
+failed() {
+  ardour_crashed || return 1
+  echo "ardour-bounce: Ardour crashed or hung (exit status $lua_status)" >&2
+  return 2
+}
+
 # One try: a fresh session (folder and snapshot share a name: interchange/<name>/) with the
-# region, the plug-in added, the song played through once, then the export.
-broken=0
+# region, the plug-in added, the song played through once, then the export. Returns 0, or
+# 2 when another try may do (Ardour crashed, hung or wrote a broken file), or 1.
 bounce_once() {  # TRY
-  local session="$work/try$1/bounce"
-  broken=0
+  local session="$work/try$1/bounce" why
   mkdir -p "$work/try$1"
   run_lua "$work/try$1/create.log" "session created" "$here/ardour/create.lua" "$session" bounce \
-    || { echo "ardour-bounce: creating the session failed" >&2; return 1; }
+    || { echo "ardour-bounce: creating the session failed" >&2; failed; return; }
   # The region runs to the end of the export range: Ardour does not play events that
   # fall exactly on a region's end (e.g. a last sustain-pedal release).
   "$py" "$here/ardour/inject_region.py" "$session" bounce "$work/song.mid" "$region_ticks" \
     || { echo "ardour-bounce: could not put the song in the session" >&2; return 1; }
   rm -f "$out"
   run_lua "$work/try$1/bounce.log" "^exported$" "$here/ardour/bounce.lua" "$session" bounce "$(dirname "$out")" "$name" \
-    "$end_sample" "$ready_timeout" "$ready_port" "${BOUNCE_WARMUP:-1}" || return 1
-  local why
+    "$end_sample" "$ready_timeout" "$ready_port" "${BOUNCE_WARMUP:-1}" || { failed; return; }
   why="$("$py" "$here/ardour/wav_sane.py" "$out" "$end_sample")" && return 0
   echo "ardour-bounce: Ardour wrote a broken file: $why" >&2
-  broken=1
-  return 1
+  return 2
 }
 
 t_start=$SECONDS
@@ -112,17 +116,14 @@ name="$(basename "$out" .wav)"
 # again, from a fresh session, up to BOUNCE_TRIES times.
 tries="${BOUNCE_TRIES:-3}"
 for (( try = 1; ; ++try )); do
-  if bounce_once "$try"; then
+  status=0
+  bounce_once "$try" || status=$?
+  if (( status == 0 )); then
     ! ardour_crashed || echo "ardour-bounce: Ardour crashed or hung (exit status $lua_status) closing the session after the export" >&2
     break
   fi
-  if { ardour_crashed || (( broken )); } && (( try < tries )); then
-    ! ardour_crashed || echo "ardour-bounce: Ardour crashed or hung (exit status $lua_status) on try $try of $tries" >&2
-    echo "ardour-bounce: running Ardour again" >&2
-    continue
-  fi
-  echo "ardour-bounce: the bounce failed" >&2
-  exit 1
+  (( status == 2 && try < tries )) || { echo "ardour-bounce: the bounce failed" >&2; exit 1; }
+  echo "ardour-bounce: try $try of $tries failed; running Ardour again" >&2
 done
 [[ -s "$out" ]] || { echo "ardour-bounce: Ardour wrote no $out" >&2; exit 1; }
 echo "ardour-bounce: wrote $out in $((SECONDS - t_start)) s ($try tries)"

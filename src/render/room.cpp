@@ -8,7 +8,6 @@
 #include "timbrel/error.h"
 #include "util/denormal_guard.h"
 
-
 namespace timbrel {
 namespace {
 
