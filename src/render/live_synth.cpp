@@ -18,8 +18,19 @@
 #include "timbrel/sound_file.h"
 #include "timbrel/timbre_spec.h"
 #include "util/denormal_guard.h"
+#include "util/huge_pages.h"
 
 namespace timbrel {
+
+namespace {
+// One pitch's held note in a cache: its head, then its loop (both inside the cache's samples).
+struct NoteView {
+  const float* head;
+  size_t head_size;
+  const float* loop;
+  size_t loop_size;
+};
+}  // namespace
 
 // One timbre's notes at the device rate, each as a head (played once) and a loop (repeated while
 // the key is held): the same sustain NoteRenderer builds, with the loop's seam cross-faded once.
@@ -29,7 +40,9 @@ struct LiveSynth::Cache {
   std::array<gm::BaseSends, 128> sends{};  // by key: the instrument's own, until a channel sends CC91 / CC93
   bool one_shot = false;              // notes play whole (drum hits): keys up and pedals do not end them
   bool performs = true;               // takes LiveOptions' vibrato and glide
-  std::vector<std::vector<float>> head, loop;  // by pitch - min_pitch
+  // Every pitch's head and loop in one block on huge pages (util/huge_pages.h), by pitch - min_pitch.
+  HugePageVector<float> samples;
+  std::vector<NoteView> notes;
   // Channels holding it (pending or playing): the worker shares a cache only while this is > 0,
   // and whoever drops it to 0 frees it (the callback through the retired ring).
   mutable std::atomic<int> refs{0};
@@ -50,18 +63,40 @@ inline void snap(float& value, float target) {
 
 // The cached note at integer index n: the head, then its loop over and over (so a note bent up,
 // which reads faster, never runs out while its key is held).
-inline float cached(const std::vector<float>& head, const std::vector<float>& loop, size_t n) {
-  return n < head.size() ? head[n] : loop[(n - head.size()) % loop.size()];
+inline float cached(const NoteView& note, size_t n) {
+  return n < note.head_size ? note.head[n] : note.loop[(n - note.head_size) % note.loop_size];
 }
 
 // The cached note at a fractional position: 4-point cubic Hermite (Catmull-Rom) interpolation.
-inline float cached_at(const std::vector<float>& head, const std::vector<float>& loop, double pos) {
+inline float cached_at(const NoteView& note, double pos) {
   const size_t i = size_t(pos);
   const float f = float(pos - double(i));
-  if (f == 0.0f) return cached(head, loop, i);
-  const float x0 = i ? cached(head, loop, i - 1) : 0.0f, x1 = cached(head, loop, i);
-  const float x2 = cached(head, loop, i + 1), x3 = cached(head, loop, i + 2);
+  if (f == 0.0f) return cached(note, i);
+  const float x0 = i ? cached(note, i - 1) : 0.0f, x1 = cached(note, i);
+  const float x2 = cached(note, i + 1), x3 = cached(note, i + 2);
   return hermite4(x0, x1, x2, x3, f);
+}
+
+// `heads` and `loops` (by pitch) packed into `samples`, each pitch's head then its loop.
+std::vector<NoteView> pack_notes(std::vector<std::vector<float>>& heads, std::vector<std::vector<float>>& loops,
+                                 HugePageVector<float>& samples) {
+  size_t total = 0;
+  for (size_t p = 0; p < heads.size(); ++p) total += heads[p].size() + loops[p].size();
+  samples.reserve(total);
+  std::vector<std::pair<size_t, size_t>> at;  // offsets of head and loop: samples' data is final once all are in
+  for (size_t p = 0; p < heads.size(); ++p) {
+    at.emplace_back(samples.size(), samples.size() + heads[p].size());
+    samples.insert(samples.end(), heads[p].begin(), heads[p].end());
+    samples.insert(samples.end(), loops[p].begin(), loops[p].end());
+    std::vector<float>().swap(heads[p]), std::vector<float>().swap(loops[p]);
+  }
+  std::vector<NoteView> notes;
+  for (size_t p = 0; p < at.size(); ++p) {
+    const size_t loop_end = p + 1 < at.size() ? at[p + 1].first : samples.size();
+    notes.push_back({samples.data() + at[p].first, at[p].second - at[p].first, samples.data() + at[p].second,
+                     loop_end - at[p].second});
+  }
+  return notes;
 }
 
 // The sustain loop of `pitch`: SustainLoop's, or for a periodic instrument one whose jump
@@ -145,6 +180,7 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
   cache->performs = !cache->one_shot && instrument_->performs(timbre);
   const bool decays = cache->one_shot || instrument_->decays(timbre);
   const int note_rate = instrument_->note_rate(timbre);
+  std::vector<std::vector<float>> heads, loops;
   for (int first = 0; first < count; first += batch) {
     const int n = std::min(batch, count - first);
     const std::vector<std::vector<float>> notes = instrument_->held_notes(timbre, cache->min_pitch + first, n);
@@ -154,21 +190,22 @@ LiveSynth::Cache* LiveSynth::build_cache(const std::string& timbre) const {
       if (decays) {  // played once: its end fades out, and a longer hold is silence
         const size_t fade = std::min(note.size(), size_t(kWholeNoteFadeSeconds * rate_));
         for (size_t i = 0; i < fade; ++i) note[note.size() - fade + i] *= 1.0f - float(i + 1) / float(fade);
-        cache->head.push_back(std::move(note));
-        cache->loop.emplace_back(1, 0.0f);
+        heads.push_back(std::move(note));
+        loops.emplace_back(1, 0.0f);
         continue;
       }
       const SustainLoop sustain = sustain_for(cache->min_pitch + first + k, rate_, instrument_->periodic(timbre));
       note.resize(std::max(note.size(), sustain.end), 0.0f);
-      cache->head.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
+      heads.emplace_back(note.begin(), note.begin() + long(sustain.end - sustain.fade));
       // One period of the held note: the seam, then the loop up to where the next seam begins.
       std::vector<float> loop(sustain.end - sustain.start - sustain.fade);
       for (size_t i = 0; i < sustain.fade; ++i) loop[i] = sustain.seam(note.data(), i);
       std::copy(note.begin() + long(sustain.start + sustain.fade), note.begin() + long(sustain.end - sustain.fade),
                 loop.begin() + long(sustain.fade));
-      cache->loop.push_back(std::move(loop));
+      loops.push_back(std::move(loop));
     }
   }
+  cache->notes = pack_notes(heads, loops, cache->samples);
   caches_rendered_.fetch_add(1);
   last_cache_seconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return cache.release();
@@ -465,8 +502,7 @@ double LiveSynth::performed_vibrato(double depth, size_t frames) const noexcept 
 // The voice's cached note into the channel bus, read at the channel's bend plus the vibrato (CC1)
 // of an LFO that starts at the note-on, as render's voices (note_placement.cpp) and FluidSynth's.
 void LiveSynth::mix_voice(Voice& v, const Channel& c, size_t n) noexcept {
-  const std::vector<float>& head = v.cache->head[size_t(v.pitch)];
-  const std::vector<float>& loop = v.cache->loop[size_t(v.pitch)];
+  const NoteView& note = v.cache->notes[size_t(v.pitch)];
   const size_t attack = attack_frames_.load(std::memory_order_relaxed);
   const bool follows_pitch = !v.cache->one_shot;  // a drum hit is not bent, as render's
   const double bend = follows_pitch ? c.controls.bend_semitones() : 0.0;
@@ -475,7 +511,7 @@ void LiveSynth::mix_voice(Voice& v, const Channel& c, size_t n) noexcept {
   const double played = v.cache->performs ? vibrato_semitones_.load(std::memory_order_relaxed) : 0.0;
   const double glide = glide_frames_.load(std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
-    if (v.cache->one_shot && v.pos >= double(head.size())) {
+    if (v.cache->one_shot && v.pos >= double(note.head_size)) {
       v.cache = nullptr;  // the hit has played
       return;
     }
@@ -488,7 +524,7 @@ void LiveSynth::mix_voice(Voice& v, const Channel& c, size_t n) noexcept {
       }
       env *= v.release_level * (1.0f - float(since) / float(v.release_frames));
     }
-    const float x = cached_at(head, loop, v.pos) * env * v.gain;
+    const float x = cached_at(note, v.pos) * env * v.gain;
     bus_[i] += x;
     own_reverb_[i] += x * v.reverb;
     own_chorus_[i] += x * v.chorus;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "render/gm_controls.h"
+#include "util/huge_pages.h"
 
 namespace timbrel {
 
@@ -87,7 +88,7 @@ class Room {
 
   int sample_rate_;
   double t60_dc_ = 0;
-  std::vector<float> memory_;  // every delay line, one allocation
+  HugePageVector<float> memory_;  // every delay line, one allocation (huge pages once it is large)
   size_t pos_ = 0;             // the write position, common to every line
   // Reverb.
   Line diffuser_[kDiffusers];
