@@ -53,6 +53,16 @@ struct KeySignature {
   bool minor = false;
 };
 
+// A text event of the music: a chord symbol (Magenta's CHORD_SYMBOL annotation; timbrel/chords.h
+// reads them) or other text (lyrics, rehearsal marks).
+struct TextAnnotation {
+  enum Type { Text = 0, ChordSymbol = 1 };
+  double time = 0.0;
+  int64_t quantized_step = -1;  // set by quantize()
+  std::string text;
+  Type type = Text;
+};
+
 struct TrackInfo {
   int instrument = 0;
   std::string name;
@@ -65,6 +75,7 @@ struct TIMBREL_API NoteSequence {
   std::vector<Tempo> tempos;                  // sorted by time
   std::vector<TimeSignature> time_signatures; // sorted by time
   std::vector<KeySignature> key_signatures;   // sorted by time
+  std::vector<TextAnnotation> text_annotations;  // sorted by time
   std::vector<TrackInfo> tracks;
   double total_time = 0.0;                    // end of the last note, seconds
   int ticks_per_quarter = 220;                // resolution used when written to MIDI

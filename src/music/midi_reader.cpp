@@ -11,12 +11,25 @@
 #include <tuple>
 
 #include "music/tempo_map.h"
+#include "timbrel/chords.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "util/file_io.h"
 
 namespace timbrel {
 namespace {
+
+// Text that reads as a chord symbol is one (timbrel/chords.h); anything else stays text.
+TextAnnotation text_annotation(std::string text) {
+  TextAnnotation a;
+  a.text = std::move(text);
+  try {
+    parse_chord(a.text);
+    a.type = TextAnnotation::ChordSymbol;
+  } catch (const Error&) {
+  }
+  return a;
+}
 
 struct RawNote {
   int64_t start_tick, end_tick;
@@ -81,6 +94,7 @@ class Reader {
   std::vector<TempoMap::Change> tempo_changes_;
   std::vector<std::pair<int64_t, TimeSignature>> time_sigs_;
   std::vector<std::pair<int64_t, KeySignature>> key_sigs_;
+  std::vector<std::pair<int64_t, TextAnnotation>> texts_;
   std::vector<std::pair<int64_t, PitchBend>> bends_;
   std::vector<std::pair<int64_t, ControlChange>> controls_;
   std::vector<RawNote> notes_;
@@ -144,6 +158,7 @@ NoteSequence Reader::parse(MidiFileInfo* info_out) {
   seq.tempos = map.tempos();
   place_in_time(time_sigs_, map, seq.time_signatures);
   place_in_time(key_sigs_, map, seq.key_signatures);
+  place_in_time(texts_, map, seq.text_annotations);
   place_in_time(bends_, map, seq.pitch_bends);
   place_in_time(controls_, map, seq.control_changes);
   // Format 0 keeps everything on one track: instruments are the channels.
@@ -190,6 +205,10 @@ bool Reader::meta_event(int type, const uint8_t* d, uint32_t len, size_t event_s
       if (int8_t(d[0]) < -7 || int8_t(d[0]) > 7 || d[1] > 1)
         fail(event_start, "invalid key signature");
       key_sigs_.push_back({tick, KeySignature{0.0, int8_t(d[0]), d[1] == 1}});
+      break;
+    case 0x01:  // text and marker events: a chord symbol, or text kept as it is
+    case 0x06:
+      texts_.push_back({tick, text_annotation(std::string(reinterpret_cast<const char*>(d), len))});
       break;
     case 0x03:
       if (track_name.empty()) track_name.assign(reinterpret_cast<const char*>(d), len);

@@ -66,7 +66,7 @@ std::vector<uint8_t> encode_midi(const NoteSequence& seq) {
     return t;
   };
 
-  // Conductor track: tempos, time and key signatures.
+  // Conductor track: tempos, time and key signatures, text.
   std::vector<Event> conductor;
   for (const auto& c : map.changes())
     conductor.push_back({c.tick, 0, meta(0x51, {uint8_t(c.usec_per_quarter >> 16), uint8_t(c.usec_per_quarter >> 8), uint8_t(c.usec_per_quarter)})});
@@ -79,6 +79,8 @@ std::vector<uint8_t> encode_midi(const NoteSequence& seq) {
   }
   for (const KeySignature& ks : seq.key_signatures)
     conductor.push_back({tick_of(ks.time), 0, meta(0x59, {uint8_t(int8_t(std::clamp(ks.key, -7, 7))), uint8_t(ks.minor)})});
+  for (const TextAnnotation& a : seq.text_annotations)  // chord symbols as text events, as lead-sheet MIDI has them
+    conductor.push_back({tick_of(a.time), 1, meta(0x01, std::vector<uint8_t>(a.text.begin(), a.text.end()))});
 
   // One track per instrument; channels: drums on 9, the rest in order of appearance.
   std::map<int, std::vector<const Note*>> by_instrument;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "timbrel/error.h"
+#include "music/quarter_clock.h"
 #include "timbrel/music.h"
 
 namespace timbrel {
@@ -13,39 +14,6 @@ bool NoteSequence::has_drums() const {
 }
 
 namespace {
-
-// Seconds -> quarter notes across the sequence's tempo changes.
-class QuarterClock {
- public:
-  explicit QuarterClock(const NoteSequence& seq) {
-    std::vector<Tempo> tempos = seq.tempos;
-    std::stable_sort(tempos.begin(), tempos.end(),
-                     [](const Tempo& a, const Tempo& b) { return a.time < b.time; });
-    double quarters = 0.0, time = 0.0, qpm = 120.0;
-    for (const Tempo& t : tempos) {
-      if (!(t.qpm > 0) || !std::isfinite(t.qpm) || !std::isfinite(t.time))
-        throw Error("", "invalid tempo " + std::to_string(t.qpm) + " qpm at " + std::to_string(t.time) + " s");
-      double at = std::max(t.time, time);
-      quarters += (at - time) * qpm / 60.0;
-      time = at;
-      qpm = t.qpm;
-      points_.push_back({time, quarters, qpm});
-    }
-    if (points_.empty() || points_.front().time > 0) points_.insert(points_.begin(), {0.0, 0.0, 120.0});
-  }
-  double quarters(double seconds) const {
-    auto it = std::upper_bound(points_.begin(), points_.end(), seconds,
-                               [](double s, const Point& p) { return s < p.time; });
-    const Point& p = it == points_.begin() ? points_.front() : *(it - 1);
-    return p.quarters + (seconds - p.time) * p.qpm / 60.0;
-  }
-
- private:
-  struct Point {
-    double time, quarters, qpm;
-  };
-  std::vector<Point> points_;
-};
 
 // Magenta's _quantize_to_step with its default cutoff of 0.5: round half up.
 int64_t to_step(double steps) { return static_cast<int64_t>(std::floor(steps + 0.5)); }
@@ -66,6 +34,7 @@ NoteSequence quantize(const NoteSequence& seq, int steps_per_quarter) {
     if (n.quantized_end_step <= n.quantized_start_step) n.quantized_end_step = n.quantized_start_step + 1;
     q.total_quantized_steps = std::max(q.total_quantized_steps, n.quantized_end_step);
   }
+  for (TextAnnotation& a : q.text_annotations) a.quantized_step = to_step(clock.quarters(a.time) * steps_per_quarter);
   return q;
 }
 
