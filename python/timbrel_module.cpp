@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "timbrel/engine.h"
+#include "timbrel/chords.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/spectral.h"
@@ -21,6 +22,7 @@ using namespace timbrel;
 
 void bind_training(py::module_& m);  // train_bindings.cpp
 void bind_loudness(py::module_& m);  // loudness_bindings.cpp
+void bind_chords(py::module_& m);    // chords_bindings.cpp
 
 namespace {
 
@@ -142,6 +144,8 @@ void bind_sequences(py::module_& m) {
         const std::vector<uint8_t> bytes = encode_midi(s);
         return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       })
+      .def("chords", &chord_spans, "Its chord symbols (text events) as [ChordSpan], in quarter-note beats")
+      .def("set_chords", &set_chords, py::arg("chords"), "Replaces its chord symbols with [ChordSpan] (written to MIDI as text events)")
       .def("__len__", [](const NoteSequence& s) { return s.notes.size(); })
       .def("__repr__", [](const NoteSequence& s) {
         return "NoteSequence(" + std::to_string(s.notes.size()) + " notes, " + std::to_string(s.total_time) + " s)";
@@ -413,4 +417,5 @@ PYBIND11_MODULE(timbrel, m) {
   bind_engine(m);
   bind_training(m);
   bind_loudness(m);
+  bind_chords(m);
 }

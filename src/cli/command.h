@@ -28,6 +28,7 @@ void add_render_batch(CLI::App& app, Status& status);
 void add_generate(CLI::App& app, Status& status);
 void add_play(CLI::App& app, Status& status);
 void add_continue(CLI::App& app, Status& status);
+void add_chords(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).

@@ -1,0 +1,67 @@
+// Chords from Python: timbrel/chords.h (symbols, kinds, Magenta's encodings, the chords CSV) and
+// a NoteSequence's chord symbols.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "timbrel/chords.h"
+#include "timbrel/error.h"
+
+namespace py = pybind11;
+using namespace timbrel;
+
+namespace {
+
+Chord make_chord(int root, const std::string& kind, int bass) {
+  if (root < -1 || root > 11) throw Error("root", "must be a pitch class 0..11 (or -1: no chord)");
+  if (bass < -1 || bass > 11) throw Error("bass", "must be a pitch class 0..11 (or -1: the root)");
+  return Chord{root, chord_kind_from_name(kind), root < 0 ? -1 : (bass < 0 ? root : bass)};
+}
+
+void bind_chord(py::module_& m) {
+  py::class_<Chord>(m, "Chord", "A chord: root and bass pitch classes (C = 0) and kind; root -1 is no chord (N.C.)")
+      .def(py::init(&make_chord), py::arg("root"), py::arg("kind") = "major", py::arg("bass") = -1)
+      .def_static("parse", &parse_chord, py::arg("symbol"), "A lead-sheet chord symbol (C, Am7, F#m7b5, D/F#, N.C. ...) -> Chord")
+      .def_static("from_triad_class", &triad_chord, py::arg("triad_class"), "Magenta's triad one-hot class 0..48 -> Chord")
+      .def_readonly("root", &Chord::root)
+      .def_readonly("bass", &Chord::bass)
+      .def_property_readonly("kind", [](const Chord& c) { return c.is_none() ? std::string("none") : std::string(chord_kind_name(c.kind)); })
+      .def_property_readonly("symbol", &chord_symbol)
+      .def_property_readonly("is_none", &Chord::is_none)
+      .def_property_readonly("pitch_classes", &chord_pitch_classes)
+      .def_property_readonly("triad_class", &triad_class, "Magenta's TriadChordOneHotEncoding class (0 = no chord)")
+      .def("encode_pitches", [](const Chord& c) {
+             const auto v = encode_chord_pitches(c);
+             py::array_t<float> out(kChordPitchesDepth);
+             std::copy(v.begin(), v.end(), out.mutable_data());
+             return out;
+           },
+           "Magenta's chord-pitches encoding: float32 [37] (no chord, root, pitch classes, bass)")
+      .def("__eq__", [](const Chord& a, const Chord& b) { return a == b; })
+      .def("__repr__", [](const Chord& c) { return "Chord('" + chord_symbol(c) + "')"; });
+}
+
+}  // namespace
+
+void bind_chords(py::module_& m) {
+  bind_chord(m);
+  py::class_<ChordSpan>(m, "ChordSpan", "A chord from start_beat to end_beat (quarter notes from the start of the music)")
+      .def(py::init([](double start, double end, const Chord& chord, const std::string& symbol) {
+             return ChordSpan{start, end, chord, symbol.empty() ? chord_symbol(chord) : symbol};
+           }),
+           py::arg("start_beat"), py::arg("end_beat"), py::arg("chord"), py::arg("symbol") = "")
+      .def_readwrite("start_beat", &ChordSpan::start_beat)
+      .def_readwrite("end_beat", &ChordSpan::end_beat)
+      .def_readwrite("chord", &ChordSpan::chord)
+      .def_readwrite("symbol", &ChordSpan::symbol)
+      .def("__repr__", [](const ChordSpan& s) {
+        return "ChordSpan(" + std::to_string(s.start_beat) + ", " + std::to_string(s.end_beat) + ", '" + s.symbol + "')";
+      });
+  m.def("read_chords_csv", &read_chords_csv, py::arg("path"), "A chords CSV (start_beat,end_beat,root,kind,bass,symbol) -> [ChordSpan]");
+  m.def("write_chords_csv", &write_chords_csv, py::arg("chords"), py::arg("path"), "[ChordSpan] -> a chords CSV (atomically)");
+  m.attr("CHORD_KINDS") = [] {
+    std::vector<std::string> names;
+    for (int k = 0; k < kChordKinds; ++k) names.push_back(chord_kind_name(ChordKind(k)));
+    return names;
+  }();
+}

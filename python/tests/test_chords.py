@@ -1,0 +1,35 @@
+"""Chords from Python: symbols, Magenta's encodings, the chords CSV and chord symbols in MIDI."""
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+import timbrel
+
+
+def test_symbols_kinds_and_encodings():
+    c = timbrel.Chord.parse("D/F#")
+    assert (c.root, c.kind, c.bass, c.symbol) == (2, "major", 6, "D/F#")
+    assert c.pitch_classes == [2, 6, 9]
+    assert list(np.flatnonzero(c.encode_pitches())) == [3, 15, 19, 22, 31]
+    assert timbrel.Chord.parse("Bm7b5").kind == "half-diminished"
+    assert timbrel.Chord.parse("G7").triad_class == 8
+    assert timbrel.Chord.from_triad_class(13) == timbrel.Chord(0, "minor")
+    assert timbrel.Chord.parse("N.C.").is_none and len(timbrel.CHORD_KINDS) == 16
+    with pytest.raises(timbrel.Error, match="H7"):
+        timbrel.Chord.parse("H7")
+
+
+def test_csv_and_midi_round_trip():
+    seq = timbrel.NoteSequence([timbrel.Note(60 + i, start=i * 0.5, end=i * 0.5 + 0.4) for i in range(8)])
+    spans = [timbrel.ChordSpan(0, 2, timbrel.Chord.parse("C")), timbrel.ChordSpan(2, 4, timbrel.Chord.parse("G7"), "G7")]
+    seq.set_chords(spans)
+    with tempfile.TemporaryDirectory() as d:
+        seq.to_midi(os.path.join(d, "lead.mid"))
+        back = timbrel.NoteSequence.from_midi(os.path.join(d, "lead.mid")).chords()
+        assert [s.symbol for s in back] == ["C", "G7", "N.C."]  # the music goes on past the last chord
+        assert back[1].start_beat == pytest.approx(2, abs=0.01)
+        timbrel.write_chords_csv(back, os.path.join(d, "c.csv"))
+        again = timbrel.read_chords_csv(os.path.join(d, "c.csv"))
+        assert [s.chord for s in again] == [s.chord for s in back]
