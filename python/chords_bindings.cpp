@@ -4,7 +4,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "timbrel/bundled_models.h"
 #include "timbrel/chords.h"
+#include "timbrel/harmony.h"
+#include "timbrel/music.h"
 #include "timbrel/error.h"
 
 namespace py = pybind11;
@@ -41,10 +44,33 @@ void bind_chord(py::module_& m) {
       .def("__repr__", [](const Chord& c) { return "Chord('" + chord_symbol(c) + "')"; });
 }
 
+NoteSequence melody_of(const py::object& melody) {
+  if (py::isinstance<py::str>(melody)) return read_midi(melody.cast<std::string>());
+  return melody.cast<NoteSequence>();
+}
+
+void bind_harmonizer(py::module_& m) {
+  py::class_<Harmonizer>(m, "Harmonizer", "Chords for a melody: a model trained on chord-annotated melodies (models/harmonizer)")
+      .def(py::init([](const std::string& folder) { return Harmonizer::load(folder.empty() ? bundled_model_path("harmonizer") : folder); }),
+           py::arg("folder") = "", "Loads a harmoniser model folder (default: the bundled one)")
+      .def("harmonize", [](const Harmonizer& h, const py::object& melody) { return h.harmonize(melody_of(melody)); }, py::arg("melody"),
+           "A MIDI path or NoteSequence -> [ChordSpan], one chord a beat at most (put them in with NoteSequence.set_chords)")
+      .def("evaluate", [](const Harmonizer& h, const std::string& folder, bool held_out) {
+             const HarmonyScore s = h.evaluate(folder, held_out);
+             return py::dict(py::arg("files") = s.files, py::arg("beats") = s.beats, py::arg("model") = s.model, py::arg("rule_baseline") = s.baseline);
+           },
+           py::arg("folder"), py::arg("held_out") = true, "Per-beat root and triad accuracy on a folder's chords, beside the rule baseline");
+  m.def("harmonize_by_rule", [](const py::object& melody) { return harmonize_by_rule(melody_of(melody)); }, py::arg("melody"),
+        "The rule baseline: per bar, the diatonic triad with the most melody time on its tones");
+  m.def("estimate_key", [](const py::object& melody) { return key_name(estimate_key(melody_of(melody))); }, py::arg("melody"),
+        "The melody's key, e.g. 'G major' (Krumhansl-Kessler profiles)");
+}
+
 }  // namespace
 
 void bind_chords(py::module_& m) {
   bind_chord(m);
+  bind_harmonizer(m);
   py::class_<ChordSpan>(m, "ChordSpan", "A chord from start_beat to end_beat (quarter notes from the start of the music)")
       .def(py::init([](double start, double end, const Chord& chord, const std::string& symbol) {
              return ChordSpan{start, end, chord, symbol.empty() ? chord_symbol(chord) : symbol};

@@ -56,8 +56,8 @@ TREATMENTS = [
 # --- Small budgets for long jobs: (commands it applies to, pattern, replacement, why). -------------
 BUDGETS = [
     (r"timbrel train ", r"--(minutes|steps) \d+", "--steps 2", "trainers stop after 2 steps"),
-    (r"timbrel train (?!drum-highs)", r"--batch \d+", "--batch 4", "4 examples a step (a multiple of 2 ranks)"),
-    (r"timbrel train (?!drum-highs)", r"^(?!.*--batch )(.*)$", r"\1 --batch 4", "4 examples a step"),
+    (r"timbrel train (?!drum-highs|harmony)", r"--batch \d+", "--batch 4", "4 examples a step (a multiple of 2 ranks)"),
+    (r"timbrel train (?!drum-highs|harmony)", r"^(?!.*--batch )(.*)$", r"\1 --batch 4", "4 examples a step"),
     (r"timbrel train (melody|drums) (?!.*--from )", r"$", " --encoder 32 --decoder 32 32",
      "small MusicVAE layers: a 512-unit encoder scoring every held-out window takes minutes"),
     (r"timbrel train (melody|drums)-rnn ", r"$", " --layers 32", "small RNN layers"),

@@ -33,3 +33,11 @@ def test_csv_and_midi_round_trip():
         timbrel.write_chords_csv(back, os.path.join(d, "c.csv"))
         again = timbrel.read_chords_csv(os.path.join(d, "c.csv"))
         assert [s.chord for s in again] == [s.chord for s in back]
+
+
+def test_harmonize_twinkle_as_the_textbook_does():
+    twinkle = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "twinkle.mid")
+    chords = timbrel.Harmonizer().harmonize(twinkle)
+    assert [c.symbol for c in chords] == ["C", "F", "C", "F", "C", "G", "C"]
+    assert chords[5].start_beat == 12 and timbrel.estimate_key(twinkle) == "C major"
+    assert [c.symbol for c in timbrel.harmonize_by_rule(twinkle)] == ["C"]

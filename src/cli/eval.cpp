@@ -191,6 +191,7 @@ void add_eval(CLI::App& app, Status& status) {
   add_eval_rnn(*eval, "melody");
   add_eval_rnn(*eval, "drums");
   add_eval_structure(*eval);
+  add_eval_harmony(*eval);
 }
 
 }  // namespace timbrel::cli

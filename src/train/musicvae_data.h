@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "music/file_split.h"
 #include "timbrel/musicvae.h"
 
 namespace timbrel::train {
@@ -19,16 +20,10 @@ struct Corpus {
   std::string split_rule;           // how files were assigned, for the model card
 };
 
-// MIDI files (.mid/.midi) under `dir`, sorted. Throws Error when there is none.
-std::vector<std::string> list_midi_files(const std::string& dir);
-
-// The files of a folder split by file, as load_split does (trainers of other sequence models
-// share the rule).
-struct FileSplit {
-  std::vector<std::string> train, validation;
-  std::string rule;  // how files were assigned, for the model card
-};
-FileSplit split_files(const std::string& dir, double validation_fraction = 0.1);
+// The split rule and file listing every trainer shares (music/file_split.h).
+using timbrel::FileSplit;
+using timbrel::list_midi_files;
+using timbrel::split_files;
 
 // Windows of all files, every file in the validation set (evaluation).
 // `steps`: window length (32 = 2 bars; a hierarchical model's 16 bars = 256), hop half of it.

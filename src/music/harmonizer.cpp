@@ -1,0 +1,305 @@
+// The harmoniser: a hidden Markov model whose states are Magenta's 49 triad classes. A beat's
+// melody is scored by how its pitch classes sit on each triad (learned per triad quality, by
+// interval above the root); progressions are learned relative to the tune's key (one table per
+// mode); whether the chord changes is learned by the beat's place in the bar. Viterbi decodes.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "music/file_split.h"
+#include "music/melody_analysis.h"
+#include "timbrel/error.h"
+#include "timbrel/harmony.h"
+#include "timbrel/music.h"
+#include "util/atomic_file.h"
+
+namespace timbrel {
+
+using harmony::kPositions;
+using harmony::PitchTime;
+constexpr int kStates = kTriadClasses;
+
+struct Harmonizer::Tables {
+  double emission[4][12] = {};      // P(pitch class at this interval above the root | triad quality)
+  double change[kPositions] = {};   // P(the chord changes on a beat | its place in the bar)
+  std::vector<double> next[2];      // P(next | previous, a change), relative to the key, per mode: [49 * 49]
+  std::vector<double> first[2];     // P(chord | mode) at the start, relative to the key: [49]
+  double weight = 2.0;              // the melody's weight beside the progression
+  double onset_bonus = 0.0;         // extra weight of a note struck on the beat (beat_pitch_time)
+  nlohmann::json card;              // what it was trained on and how it scored
+};
+
+// A tune of a training folder: its melody and chords (text events, NAME.csv beside it, or the
+// corpora's ../chords/NAME.csv).
+struct Harmonizer::Tune {
+  NoteSequence melody;
+  std::vector<ChordSpan> chords;
+};
+
+namespace {
+
+namespace fs = std::filesystem;
+
+int relative(int cls, int tonic) { return cls == 0 ? 0 : 1 + (cls - 1) / 12 * 12 + ((cls - 1) % 12 - tonic + 12) % 12; }
+int absolute(int rel, int tonic) { return rel == 0 ? 0 : 1 + (rel - 1) / 12 * 12 + ((rel - 1) % 12 + tonic) % 12; }
+
+using Tune = Harmonizer::Tune;
+
+bool load_tune(const std::string& path, Tune& tune) {
+  tune.melody = read_midi(path);
+  tune.chords = chord_spans(tune.melody);
+  const fs::path p(path);
+  for (const fs::path& csv : {fs::path(p).replace_extension(".csv"), p.parent_path().parent_path() / "chords" / p.stem().concat(".csv")})
+    if (tune.chords.empty() && fs::exists(csv)) tune.chords = read_chords_csv(csv.string());
+  return !tune.chords.empty();
+}
+
+// Log-likelihood of a beat's melody under each state (no chord: every pitch class alike).
+std::array<double, kStates> melody_scores(const Harmonizer::Tables& t, const PitchTime& beat) {
+  std::array<double, kStates> out{};
+  double total = 0;
+  for (double w : beat) total += w;
+  out[0] = total * std::log(1.0 / 12);
+  for (int s = 1; s < kStates; ++s) {
+    const int quality = (s - 1) / 12, root = (s - 1) % 12;
+    for (int pc = 0; pc < 12; ++pc)
+      if (beat[size_t(pc)] > 0) out[size_t(s)] += beat[size_t(pc)] * std::log(t.emission[quality][(pc - root + 12) % 12]);
+  }
+  return out;
+}
+
+// The most likely chords for `beats` with bars starting at `meter.phase`, and that path's score.
+std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const std::vector<PitchTime>& beats, const Key& key, const Meter& meter) {
+  const std::vector<double>& next = t.next[key.minor], &first = t.first[key.minor];
+  const size_t n = beats.size();
+  std::vector<std::array<double, kStates>> score(n);
+  std::vector<std::array<int, kStates>> from(n);
+  for (size_t b = 0; b < n; ++b) {
+    const auto emit = melody_scores(t, beats[b]);
+    const int pos = harmony::beat_position(meter, int(b));
+    for (int s = 0; s < kStates; ++s) {
+      const int rs = relative(s, key.tonic);
+      double best = b == 0 ? std::log(first[size_t(rs)]) : -INFINITY;
+      for (int p = 0; b > 0 && p < kStates; ++p) {
+        const double step = p == s ? std::log(1 - t.change[pos])
+                                   : std::log(t.change[pos]) + std::log(next[size_t(relative(p, key.tonic) * kStates + rs)]);
+        if (score[b - 1][size_t(p)] + step > best) best = score[b - 1][size_t(p)] + step, from[b][size_t(s)] = p;
+      }
+      score[b][size_t(s)] = best + t.weight * emit[size_t(s)];
+    }
+  }
+  std::vector<int> path(n, 0);
+  if (n == 0) return {path, 0.0};
+  path[n - 1] = int(std::max_element(score[n - 1].begin(), score[n - 1].end()) - score[n - 1].begin());
+  for (size_t b = n - 1; b > 0; --b) path[b - 1] = from[b][size_t(path[b])];
+  return {path, score[n - 1][size_t(path[n - 1])]};
+}
+
+// Where the bars start is not written in a melody: every phase is tried, the likeliest kept.
+std::vector<int> best_chords(const Harmonizer::Tables& t, const NoteSequence& melody) {
+  const Key key = estimate_key(melody);
+  Meter meter = estimate_meter(melody);
+  const std::vector<PitchTime> beats = harmony::beat_pitch_time(melody, t.onset_bonus);
+  std::pair<std::vector<int>, double> best{{}, -INFINITY};
+  for (meter.phase = 0; meter.phase < meter.beats_per_bar; ++meter.phase)
+    if (auto tried = viterbi(t, beats, key, meter); tried.second > best.second) best = std::move(tried);
+  return best.first;
+}
+
+// Training knows the chords: bars start where most of them change.
+Meter meter_of_chords(const NoteSequence& melody, const std::vector<int>& truth) {
+  Meter m = estimate_meter(melody);
+  std::vector<int> changes(size_t(m.beats_per_bar), 0);
+  for (size_t b = 1; b < truth.size(); ++b)
+    if (truth[b] != truth[b - 1]) ++changes[b % size_t(m.beats_per_bar)];
+  m.phase = int(std::max_element(changes.begin(), changes.end()) - changes.begin());
+  return m;
+}
+
+// Counts of a training set, then smoothed into probabilities.
+struct Counts {
+  double emission[4][12] = {}, changes[kPositions] = {}, stays[kPositions] = {};
+  std::vector<double> next[2] = {std::vector<double>(kStates * kStates, 0.0), std::vector<double>(kStates * kStates, 0.0)};
+  std::vector<double> first[2] = {std::vector<double>(kStates, 0.0), std::vector<double>(kStates, 0.0)};
+
+  void add(const Tune& tune) {
+    const Key key = estimate_key(tune.melody);
+    const std::vector<PitchTime> beats = harmony::beat_pitch_time(tune.melody);
+    const std::vector<int> truth = harmony::triad_per_beat(tune.chords, int(beats.size()));
+    const Meter meter = meter_of_chords(tune.melody, truth);
+    for (size_t b = 0; b < beats.size(); ++b) {  // (the emission counts plain time: the on-beat bonus is a weight chosen later)
+      const int s = truth[b];
+      if (s > 0)
+        for (int pc = 0; pc < 12; ++pc) emission[(s - 1) / 12][(pc - (s - 1) % 12 + 12) % 12] += beats[b][size_t(pc)];
+      if (b == 0) {
+        first[key.minor][size_t(relative(s, key.tonic))] += 1;
+        continue;
+      }
+      const int pos = harmony::beat_position(meter, int(b));
+      if (truth[b - 1] == s) stays[pos] += 1;
+      else changes[pos] += 1, next[key.minor][size_t(relative(truth[b - 1], key.tonic) * kStates + relative(s, key.tonic))] += 1;
+    }
+  }
+
+  void into(Harmonizer::Tables& t) const {
+    for (int q = 0; q < 4; ++q) {
+      double sum = 0;
+      for (double c : emission[q]) sum += c + 0.5;
+      for (int i = 0; i < 12; ++i) t.emission[q][i] = (emission[q][i] + 0.5) / sum;
+    }
+    for (int p = 0; p < kPositions; ++p) t.change[p] = (changes[p] + 1) / (changes[p] + stays[p] + 2);
+    for (int m = 0; m < 2; ++m) {
+      t.next[m].assign(size_t(kStates * kStates), 0.0);
+      for (int a = 0; a < kStates; ++a) {
+        double sum = 0;
+        for (int b = 0; b < kStates; ++b) sum += b == a ? 0 : next[m][size_t(a * kStates + b)] + 0.1;
+        for (int b = 0; b < kStates; ++b) t.next[m][size_t(a * kStates + b)] = b == a ? 1.0 : (next[m][size_t(a * kStates + b)] + 0.1) / sum;
+      }
+      double sum = 0;
+      for (double c : first[m]) sum += c + 0.1;
+      t.first[m].resize(kStates);
+      for (int s = 0; s < kStates; ++s) t.first[m][size_t(s)] = (first[m][size_t(s)] + 0.1) / sum;
+    }
+  }
+};
+
+// Beats right (root and triad quality) where the truth has a chord.
+void score_tune(const Harmonizer& h, const Tune& tune, HarmonyScore& score, double& model_right, double& rule_right) {
+  const int beats = int(harmony::beat_pitch_time(tune.melody).size());
+  const std::vector<int> truth = harmony::triad_per_beat(tune.chords, beats);
+  const std::vector<int> model = harmony::triad_per_beat(h.harmonize(tune.melody), beats);
+  const std::vector<int> rule = harmony::triad_per_beat(harmonize_by_rule(tune.melody), beats);
+  for (int b = 0; b < beats; ++b) {
+    if (truth[size_t(b)] == 0) continue;
+    ++score.beats;
+    model_right += model[size_t(b)] == truth[size_t(b)];
+    rule_right += rule[size_t(b)] == truth[size_t(b)];
+  }
+  ++score.files;
+}
+
+std::vector<Tune> load_tunes(const std::vector<std::string>& files, const std::function<void(const std::string&)>& log) {
+  std::vector<Tune> tunes;
+  for (const std::string& f : files) {
+    try {
+      Tune t;
+      if (load_tune(f, t)) tunes.push_back(std::move(t));
+    } catch (const Error& e) {
+      if (log) log(std::string("skipped ") + e.what());
+    }
+  }
+  return tunes;
+}
+
+HarmonyScore score_tunes(const Harmonizer& h, const std::vector<Tune>& tunes) {
+  HarmonyScore s;
+  double model = 0, rule = 0;
+  for (const Tune& t : tunes) score_tune(h, t, s, model, rule);
+  if (s.beats) s.model = model / double(s.beats), s.baseline = rule / double(s.beats);
+  return s;
+}
+
+}  // namespace
+
+Harmonizer::Harmonizer() : t_(std::make_unique<Tables>()) {}
+Harmonizer::~Harmonizer() = default;
+Harmonizer::Harmonizer(Harmonizer&&) noexcept = default;
+Harmonizer& Harmonizer::operator=(Harmonizer&&) noexcept = default;
+
+std::vector<ChordSpan> Harmonizer::harmonize(const NoteSequence& melody) const {
+  if (t_->next[0].empty()) throw Error("Harmonizer", "has no model (load or train one)");
+  return harmony::spans_of(best_chords(*t_, melody));
+}
+
+Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std::string, HarmonyScore>>* held_out) {
+  if (o.data.empty()) throw Error("HarmonyTraining.data", "names no folder");
+  Counts counts;
+  std::vector<Tune> training_sample;  // every 4th training tune: the weights are chosen on these
+  std::vector<std::pair<std::string, std::vector<Tune>>> validation;
+  nlohmann::json folders = nlohmann::json::array();
+  for (const std::string& dir : o.data) {
+    const FileSplit split = split_files(dir, o.validation_fraction);
+    const std::vector<Tune> train = load_tunes(split.train, o.log);
+    for (const Tune& t : train) counts.add(t);
+    for (size_t i = 0; i < train.size(); i += 4) training_sample.push_back(train[i]);
+    validation.emplace_back(dir, load_tunes(split.validation, o.log));
+    folders.push_back({{"folder", fs::path(dir).lexically_normal().string()}, {"train_tunes", train.size()},
+                       {"validation_tunes", validation.back().second.size()}, {"split", split.rule}});
+    if (o.log) o.log(dir + ": " + std::to_string(train.size()) + " tunes with chords to train on, " +
+                     std::to_string(validation.back().second.size()) + " held out");
+  }
+  Harmonizer h;
+  counts.into(*h.t_);
+  h.choose_weights(training_sample);
+  h.t_->card = {{"data", folders}, {"melody_weight", h.t_->weight}, {"onset_bonus", h.t_->onset_bonus},
+                {"change_by_position", std::vector<double>(h.t_->change, h.t_->change + kPositions)}};
+  if (o.log) o.log("chord changes on a bar's first beat " + std::to_string(h.t_->change[0]) + ", its middle " + std::to_string(h.t_->change[1]) +
+                   ", other beats " + std::to_string(h.t_->change[2]));
+  for (const auto& [dir, tunes] : validation) {
+    const HarmonyScore s = score_tunes(h, tunes);
+    h.t_->card["held_out"][fs::path(dir).lexically_normal().string()] = {{"tunes", s.files}, {"beats", s.beats}, {"model", s.model}, {"rule_baseline", s.baseline}};
+    if (held_out) held_out->emplace_back(dir, s);
+  }
+  return h;
+}
+
+// The melody's weight and the on-beat bonus that get most training beats right (a grid: two
+// numbers, chosen on training tunes only).
+void Harmonizer::choose_weights(const std::vector<Tune>& tunes) {
+  double best = -1, best_weight = t_->weight, best_bonus = t_->onset_bonus;
+  for (double bonus : {0.0, 1.0})
+    for (double weight : {0.5, 1.0, 2.0, 4.0}) {
+      t_->weight = weight, t_->onset_bonus = bonus;
+      if (const double right = score_tunes(*this, tunes).model; right > best) best = right, best_weight = weight, best_bonus = bonus;
+    }
+  t_->weight = best_weight, t_->onset_bonus = best_bonus;
+}
+
+HarmonyScore Harmonizer::evaluate(const std::string& folder, bool held_out, double validation_fraction) const {
+  const FileSplit split = split_files(folder, validation_fraction);
+  std::vector<std::string> files = split.validation;
+  if (!held_out) files.insert(files.end(), split.train.begin(), split.train.end());
+  return score_tunes(*this, load_tunes(files, nullptr));
+}
+
+void Harmonizer::save(const std::string& folder) const {
+  nlohmann::json j = {{"format", "timbrel-harmonizer"}, {"version", 1}, {"melody_weight", t_->weight}};
+  for (int q = 0; q < 4; ++q) j["emission"].push_back(std::vector<double>(t_->emission[q], t_->emission[q] + 12));
+  j["onset_bonus"] = t_->onset_bonus;
+  j["change"] = std::vector<double>(t_->change, t_->change + kPositions);
+  for (int m = 0; m < 2; ++m) j["next"].push_back(t_->next[m]), j["first"].push_back(t_->first[m]);
+  j["card"] = t_->card;
+  fs::create_directories(folder);
+  AtomicFile file(folder + "/model.json");
+  const std::string text = j.dump(1);
+  file.write(text.data(), text.size());
+  file.commit();
+}
+
+Harmonizer Harmonizer::load(const std::string& folder) {
+  const std::string path = folder + "/model.json";
+  std::ifstream in(path);
+  if (!in) throw Error(path, "cannot be read (a harmoniser model folder holds model.json)");
+  Harmonizer h;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    if (j.at("format") != "timbrel-harmonizer") throw Error(path, "is not a harmoniser model");
+    h.t_->weight = j.at("melody_weight");
+    h.t_->onset_bonus = j.value("onset_bonus", 0.0);
+    for (int q = 0; q < 4; ++q)
+      for (int i = 0; i < 12; ++i) h.t_->emission[q][i] = j.at("emission").at(size_t(q)).at(size_t(i));
+    for (int p = 0; p < kPositions; ++p) h.t_->change[p] = j.at("change").at(size_t(p));
+    for (int m = 0; m < 2; ++m) h.t_->next[m] = j.at("next").at(size_t(m)).get<std::vector<double>>(), h.t_->first[m] = j.at("first").at(size_t(m)).get<std::vector<double>>();
+    h.t_->card = j.value("card", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path, std::string("is not a valid harmoniser model: ") + e.what());
+  }
+  for (int m = 0; m < 2; ++m)
+    if (h.t_->next[m].size() != size_t(kStates * kStates) || h.t_->first[m].size() != size_t(kStates))
+      throw Error(path, "has tables of the wrong size");
+  return h;
+}
+
+}  // namespace timbrel
