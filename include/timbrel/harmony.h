@@ -23,11 +23,12 @@ struct Key {
 TIMBREL_API Key estimate_key(const NoteSequence& seq);
 TIMBREL_API std::string key_name(const Key& key);  // "G major", "E minor"
 
-// A melody's bars: quarter-note beats per bar (from its first time signature) and the beat on
-// which bars start (0 .. beats_per_bar - 1: a pickup's length), estimated from where its long
-// notes start.
+// A melody's beats and bars, from its first time signature: a beat is a quarter note, or a
+// dotted quarter in compound meters (6/8, 9/8, 12/8); the beat on which bars start (0 ..
+// beats_per_bar - 1: a pickup's length) is estimated from where its long notes start.
 struct Meter {
   int beats_per_bar = 4;
+  double beat_quarters = 1.0;
   int phase = 0;
 };
 TIMBREL_API Meter estimate_meter(const NoteSequence& seq);
@@ -38,7 +39,7 @@ struct HarmonyTraining {
   std::function<void(const std::string&)> log;
 };
 
-// Per-beat accuracy of chord root and triad quality on beats whose truth has a chord.
+// Per-beat accuracy (Meter's beats) of chord root and triad quality on beats whose truth has a chord.
 struct HarmonyScore {
   size_t files = 0, beats = 0;
   double model = 0, baseline = 0;  // fraction of beats right: the model, the rule baseline
@@ -54,7 +55,7 @@ class TIMBREL_API Harmonizer {
   void save(const std::string& folder) const;  // atomically
 
   // Chords for `melody`, one per beat at most (a chord lasts while it does not change), in the
-  // melody's estimated key; beats in quarter notes from the start of the file.
+  // melody's estimated key; spans in quarter notes from the start of the file.
   std::vector<ChordSpan> harmonize(const NoteSequence& melody) const;
   // The model and the rule baseline against the chords of the MIDI files under `folder` (the
   // validation files only when `held_out`, with the trainers' split rule).

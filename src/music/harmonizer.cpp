@@ -27,7 +27,8 @@ struct Harmonizer::Tables {
   std::vector<double> next[2];      // P(next | previous, a change), relative to the key, per mode: [49 * 49]
   std::vector<double> first[2];     // P(chord | mode) at the start, relative to the key: [49]
   double weight = 2.0;              // the melody's weight beside the progression
-  double onset_bonus = 0.0;         // extra weight of a note struck on the beat (beat_pitch_time)
+  std::vector<double> usual[2];     // P(chord | mode) on any beat, relative to the key: [49]
+  double key_weight = 0.0;          // that prior's weight on every beat
   nlohmann::json card;              // what it was trained on and how it scored
 };
 
@@ -87,7 +88,7 @@ std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const s
                                    : std::log(t.change[pos]) + std::log(next[size_t(relative(p, key.tonic) * kStates + rs)]);
         if (score[b - 1][size_t(p)] + step > best) best = score[b - 1][size_t(p)] + step, from[b][size_t(s)] = p;
       }
-      score[b][size_t(s)] = best + t.weight * emit[size_t(s)];
+      score[b][size_t(s)] = best + t.weight * emit[size_t(s)] + t.key_weight * std::log(t.usual[key.minor][size_t(rs)]);
     }
   }
   std::vector<int> path(n, 0);
@@ -98,19 +99,18 @@ std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const s
 }
 
 // Where the bars start is not written in a melody: every phase is tried, the likeliest kept.
-std::vector<int> best_chords(const Harmonizer::Tables& t, const NoteSequence& melody) {
+std::vector<ChordSpan> best_chords(const Harmonizer::Tables& t, const NoteSequence& melody) {
   const Key key = estimate_key(melody);
   Meter meter = estimate_meter(melody);
-  const std::vector<PitchTime> beats = harmony::beat_pitch_time(melody, t.onset_bonus);
+  const std::vector<PitchTime> beats = harmony::beat_pitch_time(melody, meter);
   std::pair<std::vector<int>, double> best{{}, -INFINITY};
   for (meter.phase = 0; meter.phase < meter.beats_per_bar; ++meter.phase)
     if (auto tried = viterbi(t, beats, key, meter); tried.second > best.second) best = std::move(tried);
-  return best.first;
+  return harmony::spans_of(best.first, meter);
 }
 
 // Training knows the chords: bars start where most of them change.
-Meter meter_of_chords(const NoteSequence& melody, const std::vector<int>& truth) {
-  Meter m = estimate_meter(melody);
+Meter meter_of_chords(Meter m, const std::vector<int>& truth) {
   std::vector<int> changes(size_t(m.beats_per_bar), 0);
   for (size_t b = 1; b < truth.size(); ++b)
     if (truth[b] != truth[b - 1]) ++changes[b % size_t(m.beats_per_bar)];
@@ -118,19 +118,30 @@ Meter meter_of_chords(const NoteSequence& melody, const std::vector<int>& truth)
   return m;
 }
 
+std::vector<double> normalized(const std::vector<double>& counts, double smoothing) {
+  double sum = 0;
+  for (double c : counts) sum += c + smoothing;
+  std::vector<double> p;
+  for (double c : counts) p.push_back((c + smoothing) / sum);
+  return p;
+}
+
 // Counts of a training set, then smoothed into probabilities.
 struct Counts {
   double emission[4][12] = {}, changes[kPositions] = {}, stays[kPositions] = {};
   std::vector<double> next[2] = {std::vector<double>(kStates * kStates, 0.0), std::vector<double>(kStates * kStates, 0.0)};
   std::vector<double> first[2] = {std::vector<double>(kStates, 0.0), std::vector<double>(kStates, 0.0)};
+  std::vector<double> usual[2] = {std::vector<double>(kStates, 0.0), std::vector<double>(kStates, 0.0)};
 
   void add(const Tune& tune) {
     const Key key = estimate_key(tune.melody);
-    const std::vector<PitchTime> beats = harmony::beat_pitch_time(tune.melody);
-    const std::vector<int> truth = harmony::triad_per_beat(tune.chords, int(beats.size()));
-    const Meter meter = meter_of_chords(tune.melody, truth);
-    for (size_t b = 0; b < beats.size(); ++b) {  // (the emission counts plain time: the on-beat bonus is a weight chosen later)
+    const Meter estimated = estimate_meter(tune.melody);
+    const std::vector<PitchTime> beats = harmony::beat_pitch_time(tune.melody, estimated);
+    const std::vector<int> truth = harmony::triad_per_beat(tune.chords, int(beats.size()), estimated);
+    const Meter meter = meter_of_chords(estimated, truth);
+    for (size_t b = 0; b < beats.size(); ++b) {
       const int s = truth[b];
+      usual[key.minor][size_t(relative(s, key.tonic))] += 1;
       if (s > 0)
         for (int pc = 0; pc < 12; ++pc) emission[(s - 1) / 12][(pc - (s - 1) % 12 + 12) % 12] += beats[b][size_t(pc)];
       if (b == 0) {
@@ -157,20 +168,19 @@ struct Counts {
         for (int b = 0; b < kStates; ++b) sum += b == a ? 0 : next[m][size_t(a * kStates + b)] + 0.1;
         for (int b = 0; b < kStates; ++b) t.next[m][size_t(a * kStates + b)] = b == a ? 1.0 : (next[m][size_t(a * kStates + b)] + 0.1) / sum;
       }
-      double sum = 0;
-      for (double c : first[m]) sum += c + 0.1;
-      t.first[m].resize(kStates);
-      for (int s = 0; s < kStates; ++s) t.first[m][size_t(s)] = (first[m][size_t(s)] + 0.1) / sum;
+      t.first[m] = normalized(first[m], 0.1);
+      t.usual[m] = normalized(usual[m], 0.1);
     }
   }
 };
 
 // Beats right (root and triad quality) where the truth has a chord.
 void score_tune(const Harmonizer& h, const Tune& tune, HarmonyScore& score, double& model_right, double& rule_right) {
-  const int beats = int(harmony::beat_pitch_time(tune.melody).size());
-  const std::vector<int> truth = harmony::triad_per_beat(tune.chords, beats);
-  const std::vector<int> model = harmony::triad_per_beat(h.harmonize(tune.melody), beats);
-  const std::vector<int> rule = harmony::triad_per_beat(harmonize_by_rule(tune.melody), beats);
+  const Meter meter = estimate_meter(tune.melody);
+  const int beats = int(harmony::beat_pitch_time(tune.melody, meter).size());
+  const std::vector<int> truth = harmony::triad_per_beat(tune.chords, beats, meter);
+  const std::vector<int> model = harmony::triad_per_beat(h.harmonize(tune.melody), beats, meter);
+  const std::vector<int> rule = harmony::triad_per_beat(harmonize_by_rule(tune.melody), beats, meter);
   for (int b = 0; b < beats; ++b) {
     if (truth[size_t(b)] == 0) continue;
     ++score.beats;
@@ -210,7 +220,7 @@ Harmonizer& Harmonizer::operator=(Harmonizer&&) noexcept = default;
 
 std::vector<ChordSpan> Harmonizer::harmonize(const NoteSequence& melody) const {
   if (t_->next[0].empty()) throw Error("Harmonizer", "has no model (load or train one)");
-  return harmony::spans_of(best_chords(*t_, melody));
+  return best_chords(*t_, melody);
 }
 
 Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std::string, HarmonyScore>>* held_out) {
@@ -233,7 +243,7 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   Harmonizer h;
   counts.into(*h.t_);
   h.choose_weights(training_sample);
-  h.t_->card = {{"data", folders}, {"melody_weight", h.t_->weight}, {"onset_bonus", h.t_->onset_bonus},
+  h.t_->card = {{"data", folders}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
                 {"change_by_position", std::vector<double>(h.t_->change, h.t_->change + kPositions)}};
   if (o.log) o.log("chord changes on a bar's first beat " + std::to_string(h.t_->change[0]) + ", its middle " + std::to_string(h.t_->change[1]) +
                    ", other beats " + std::to_string(h.t_->change[2]));
@@ -245,16 +255,16 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   return h;
 }
 
-// The melody's weight and the on-beat bonus that get most training beats right (a grid: two
+// The melody's weight and the key prior's that get most training beats right (a grid: two
 // numbers, chosen on training tunes only).
 void Harmonizer::choose_weights(const std::vector<Tune>& tunes) {
-  double best = -1, best_weight = t_->weight, best_bonus = t_->onset_bonus;
-  for (double bonus : {0.0, 1.0})
-    for (double weight : {0.5, 1.0, 2.0, 4.0}) {
-      t_->weight = weight, t_->onset_bonus = bonus;
-      if (const double right = score_tunes(*this, tunes).model; right > best) best = right, best_weight = weight, best_bonus = bonus;
+  double best = -1, best_weight = t_->weight, best_key = t_->key_weight;
+  for (double key_weight : {0.0, 0.5, 1.0})
+    for (double weight : {0.5, 1.0, 2.0}) {
+      t_->weight = weight, t_->key_weight = key_weight;
+      if (const double right = score_tunes(*this, tunes).model; right > best) best = right, best_weight = weight, best_key = key_weight;
     }
-  t_->weight = best_weight, t_->onset_bonus = best_bonus;
+  t_->weight = best_weight, t_->key_weight = best_key;
 }
 
 HarmonyScore Harmonizer::evaluate(const std::string& folder, bool held_out, double validation_fraction) const {
@@ -267,9 +277,9 @@ HarmonyScore Harmonizer::evaluate(const std::string& folder, bool held_out, doub
 void Harmonizer::save(const std::string& folder) const {
   nlohmann::json j = {{"format", "timbrel-harmonizer"}, {"version", 1}, {"melody_weight", t_->weight}};
   for (int q = 0; q < 4; ++q) j["emission"].push_back(std::vector<double>(t_->emission[q], t_->emission[q] + 12));
-  j["onset_bonus"] = t_->onset_bonus;
+  j["key_weight"] = t_->key_weight;
   j["change"] = std::vector<double>(t_->change, t_->change + kPositions);
-  for (int m = 0; m < 2; ++m) j["next"].push_back(t_->next[m]), j["first"].push_back(t_->first[m]);
+  for (int m = 0; m < 2; ++m) j["next"].push_back(t_->next[m]), j["first"].push_back(t_->first[m]), j["usual"].push_back(t_->usual[m]);
   j["card"] = t_->card;
   fs::create_directories(folder);
   AtomicFile file(folder + "/model.json");
@@ -287,17 +297,21 @@ Harmonizer Harmonizer::load(const std::string& folder) {
     const nlohmann::json j = nlohmann::json::parse(in);
     if (j.at("format") != "timbrel-harmonizer") throw Error(path, "is not a harmoniser model");
     h.t_->weight = j.at("melody_weight");
-    h.t_->onset_bonus = j.value("onset_bonus", 0.0);
+    h.t_->key_weight = j.at("key_weight");
     for (int q = 0; q < 4; ++q)
       for (int i = 0; i < 12; ++i) h.t_->emission[q][i] = j.at("emission").at(size_t(q)).at(size_t(i));
     for (int p = 0; p < kPositions; ++p) h.t_->change[p] = j.at("change").at(size_t(p));
-    for (int m = 0; m < 2; ++m) h.t_->next[m] = j.at("next").at(size_t(m)).get<std::vector<double>>(), h.t_->first[m] = j.at("first").at(size_t(m)).get<std::vector<double>>();
+    for (int m = 0; m < 2; ++m) {
+      h.t_->next[m] = j.at("next").at(size_t(m)).get<std::vector<double>>();
+      h.t_->first[m] = j.at("first").at(size_t(m)).get<std::vector<double>>();
+      h.t_->usual[m] = j.at("usual").at(size_t(m)).get<std::vector<double>>();
+    }
     h.t_->card = j.value("card", nlohmann::json::object());
   } catch (const nlohmann::json::exception& e) {
     throw Error(path, std::string("is not a valid harmoniser model: ") + e.what());
   }
   for (int m = 0; m < 2; ++m)
-    if (h.t_->next[m].size() != size_t(kStates * kStates) || h.t_->first[m].size() != size_t(kStates))
+    if (h.t_->next[m].size() != size_t(kStates * kStates) || h.t_->first[m].size() != size_t(kStates) || h.t_->usual[m].size() != size_t(kStates))
       throw Error(path, "has tables of the wrong size");
   return h;
 }

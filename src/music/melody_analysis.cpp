@@ -10,18 +10,16 @@
 namespace timbrel {
 namespace harmony {
 
-std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, double onset_bonus) {
+std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, const Meter& meter) {
   const QuarterClock clock(seq);
-  const int beats = std::max(1, int(std::ceil(clock.quarters(seq.total_time) - 1e-6)));
+  const double bq = meter.beat_quarters;
+  const int beats = std::max(1, int(std::ceil(clock.quarters(seq.total_time) / bq - 1e-6)));
   std::vector<PitchTime> out(size_t(beats), PitchTime{});
   for (const Note& n : seq.notes) {
     if (n.is_drum) continue;
-    const double qs = clock.quarters(n.start_time), qe = clock.quarters(n.end_time);
-    const bool on_beat = std::fabs(qs - std::round(qs)) < 0.05;
-    for (int b = std::max(0, int(std::floor(qs))); b < beats && b < qe; ++b) {
-      const double time = std::max(0.0, std::min(qe, b + 1.0) - std::max(qs, double(b)));
-      out[size_t(b)][size_t(n.pitch % 12)] += time * (on_beat && std::lround(qs) == b ? 1 + onset_bonus : 1.0);
-    }
+    const double qs = clock.quarters(n.start_time) / bq, qe = clock.quarters(n.end_time) / bq;  // in beats
+    for (int b = std::max(0, int(std::floor(qs))); b < beats && b < qe; ++b)
+      out[size_t(b)][size_t(n.pitch % 12)] += std::max(0.0, std::min(qe, b + 1.0) - std::max(qs, double(b)));
   }
   return out;
 }
@@ -32,24 +30,27 @@ int beat_position(const Meter& meter, int beat) {
   return meter.beats_per_bar % 2 == 0 && r == meter.beats_per_bar / 2 ? 1 : 2;
 }
 
-std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats) {
+std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats, const Meter& meter) {
   std::vector<int> out(size_t(std::max(0, beats)), 0);
-  for (const ChordSpan& c : chords)
-    for (int b = std::max(0, int(std::ceil(c.start_beat - 0.25))); b < beats && b + 0.25 < c.end_beat; ++b)
-      if (b + 0.25 >= c.start_beat) out[size_t(b)] = triad_class(c.chord);
+  for (const ChordSpan& c : chords) {
+    const double start = c.start_beat / meter.beat_quarters, end = c.end_beat / meter.beat_quarters;
+    for (int b = std::max(0, int(std::ceil(start - 0.25))); b < beats && b + 0.25 < end; ++b)
+      if (b + 0.25 >= start) out[size_t(b)] = triad_class(c.chord);
+  }
   return out;
 }
 
-std::vector<ChordSpan> spans_of(const std::vector<int>& classes) {
+std::vector<ChordSpan> spans_of(const std::vector<int>& classes, const Meter& meter) {
   std::vector<ChordSpan> spans;
+  const double bq = meter.beat_quarters;
   for (size_t b = 0; b < classes.size(); ++b) {
-    if (!spans.empty() && triad_class(spans.back().chord) == classes[b] && spans.back().end_beat == double(b)) {
-      spans.back().end_beat = double(b + 1);
+    if (!spans.empty() && triad_class(spans.back().chord) == classes[b] && spans.back().end_beat == double(b) * bq) {
+      spans.back().end_beat = double(b + 1) * bq;
       continue;
     }
     if (classes[b] == 0) continue;  // no chord: a gap
     const Chord c = triad_chord(classes[b]);
-    spans.push_back({double(b), double(b + 1), c, chord_symbol(c)});
+    spans.push_back({double(b) * bq, double(b + 1) * bq, c, chord_symbol(c)});
   }
   return spans;
 }
@@ -60,7 +61,7 @@ Key estimate_key(const NoteSequence& seq) {
   static const double major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
   static const double minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
   double pcs[12] = {};
-  for (const harmony::PitchTime& beat : harmony::beat_pitch_time(seq))
+  for (const harmony::PitchTime& beat : harmony::beat_pitch_time(seq, Meter{}))
     for (int i = 0; i < 12; ++i) pcs[i] += beat[size_t(i)];
   auto correlation = [&](const double* profile, int tonic) {
     double mx = 0, my = 0;
@@ -89,14 +90,16 @@ Meter estimate_meter(const NoteSequence& seq) {
   Meter m;
   if (!seq.time_signatures.empty()) {
     const TimeSignature& ts = seq.time_signatures.front();
-    m.beats_per_bar = std::max(1, int(std::lround(ts.numerator * 4.0 / std::max(1, ts.denominator))));
+    const bool compound = ts.denominator == 8 && ts.numerator % 3 == 0 && ts.numerator > 3;
+    m.beat_quarters = compound ? 1.5 : 1.0;
+    m.beats_per_bar = compound ? ts.numerator / 3 : std::max(1, int(std::lround(ts.numerator * 4.0 / std::max(1, ts.denominator))));
   }
   const QuarterClock clock(seq);
   std::vector<double> weight(size_t(m.beats_per_bar), 0.0);
   for (const Note& n : seq.notes) {
-    const double q = clock.quarters(n.start_time);
-    if (n.is_drum || std::fabs(q - std::round(q)) > 0.05) continue;
-    weight[size_t(std::lround(q)) % size_t(m.beats_per_bar)] += clock.quarters(n.end_time) - q;
+    const double b = clock.quarters(n.start_time) / m.beat_quarters;
+    if (n.is_drum || std::fabs(b - std::round(b)) > 0.05) continue;
+    weight[size_t(std::lround(b)) % size_t(m.beats_per_bar)] += clock.quarters(n.end_time) / m.beat_quarters - b;
   }
   m.phase = int(std::max_element(weight.begin(), weight.end()) - weight.begin());
   return m;
@@ -105,7 +108,7 @@ Meter estimate_meter(const NoteSequence& seq) {
 std::vector<ChordSpan> harmonize_by_rule(const NoteSequence& melody) {
   const Key key = estimate_key(melody);
   const Meter meter = estimate_meter(melody);
-  const std::vector<harmony::PitchTime> beats = harmony::beat_pitch_time(melody);
+  const std::vector<harmony::PitchTime> beats = harmony::beat_pitch_time(melody, meter);
   // Diatonic triads (degree, triad quality 0 major 1 minor 3 diminished) in the tie order I V IV vi ii iii vii.
   static const std::pair<int, int> major_key[7] = {{0, 0}, {7, 0}, {5, 0}, {9, 1}, {2, 1}, {4, 1}, {11, 3}};
   static const std::pair<int, int> minor_key[7] = {{0, 1}, {7, 0}, {5, 1}, {8, 0}, {2, 3}, {3, 0}, {10, 0}};
@@ -125,7 +128,7 @@ std::vector<ChordSpan> harmonize_by_rule(const NoteSequence& melody) {
     for (int b = std::max(0, start); b < start + meter.beats_per_bar && b < int(beats.size()); ++b) classes[size_t(b)] = chosen;
     previous = chosen;
   }
-  return harmony::spans_of(classes);
+  return harmony::spans_of(classes, meter);
 }
 
 }  // namespace timbrel

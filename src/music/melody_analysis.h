@@ -10,16 +10,16 @@ namespace timbrel::harmony {
 
 using PitchTime = std::array<double, 12>;  // quarter notes of each pitch class
 
-// Every beat from 0 to the end of the music: the time each pitch class sounds in it (drums left
-// out), plus `onset_bonus` times the note's length in the beat for a note that starts on the beat.
-std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, double onset_bonus = 0);
+// Every beat of `meter` from 0 to the end of the music: the time each pitch class sounds in it
+// (drums left out).
+std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, const Meter& meter);
 // 0 on a bar's first beat, 1 on the middle beat of an even bar, 2 elsewhere.
 int beat_position(const Meter& meter, int beat);
 inline constexpr int kPositions = 3;
 
 // The chord (Magenta's triad class) sounding a quarter of a beat into each of `beats` beats.
-std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats);
-// Spans of equal classes, one per run of beats.
-std::vector<ChordSpan> spans_of(const std::vector<int>& classes);
+std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats, const Meter& meter);
+// Spans of equal classes, one per run of beats (in quarter notes).
+std::vector<ChordSpan> spans_of(const std::vector<int>& classes, const Meter& meter);
 
 }  // namespace timbrel::harmony
