@@ -48,9 +48,12 @@ TEST(Chords, LeadSheetSpellings) {
       {"C5", chord(0, ChordKind::Power)},              {"Cdim", chord(0, ChordKind::Diminished)},
       {"E\u266d", chord(3, ChordKind::Major)},         {"Cb", chord(11, ChordKind::Major)},
       {"C7#9", chord(0, ChordKind::Dominant7)},        {"Gsus2", chord(7, ChordKind::Sus2)},
+      {"CM", chord(0, ChordKind::Major)},              {"Cmaj", chord(0, ChordKind::Major)},
+      {"C\u0394", chord(0, ChordKind::Major7)},        {"C+7", chord(0, ChordKind::Augmented)},
+      {"C2", chord(0, ChordKind::Major)},              {"Csus2/G", chord(0, ChordKind::Sus2, 7)},
   };
   for (const auto& [symbol, want] : cases) EXPECT_EQ(parse_chord(symbol), want) << symbol << " read as " << chord_symbol(parse_chord(symbol));
-  for (const char* bad : {"H7", "", "Cxyz", "C/H", "c", "C7/", "C/9x"}) {
+  for (const char* bad : {"H7", "", "Cxyz", "C/H", "c", "C7/", "C/9x", "C8", "C99999999999", "Do re mi"}) {
     try {
       parse_chord(bad);
       ADD_FAILURE() << "'" << bad << "' parsed";
@@ -64,6 +67,8 @@ TEST(Chords, PitchClassesAndMagentasEncodings) {
   EXPECT_EQ(chord_pitch_classes(chord(0, ChordKind::Major)), (std::vector<int>{0, 4, 7}));
   EXPECT_EQ(chord_pitch_classes(chord(7, ChordKind::Dominant7)), (std::vector<int>{2, 5, 7, 11}));
   EXPECT_EQ(chord_pitch_classes(chord(2, ChordKind::Major, 6)), (std::vector<int>{2, 6, 9}));
+  EXPECT_EQ(chord_pitch_classes(chord(0, ChordKind::Major, 10)), (std::vector<int>{0, 4, 7}));  // C/Bb: the bass is its own slot
+  EXPECT_EQ(encode_chord_pitches(chord(0, ChordKind::Major, 10))[25 + 10], 1.0f);
   // PitchChordsEncoderDecoder: [0] no chord, [1 + root], [13 + pitch class], [25 + bass].
   const auto d_over_fsharp = encode_chord_pitches(chord(2, ChordKind::Major, 6));
   std::vector<int> on;
@@ -152,6 +157,7 @@ TEST(Chords, ChordSymbolsSurviveAMidiFileAndQuantizing) {
     seq.add_note(n);
   }
   seq.text_annotations.push_back({1.0, -1, "Verse", TextAnnotation::Text});
+  seq.text_annotations.push_back({1.5, -1, "A", TextAnnotation::Marker});  // a rehearsal mark, not A major
   const std::vector<ChordSpan> chords = {{0, 2, chord(0, ChordKind::Major), "C"},
                                          {2, 5, chord(9, ChordKind::Minor7), "Am7"},
                                          {6, 8, chord(5, ChordKind::Major, 9), "F/A"}};
@@ -170,6 +176,9 @@ TEST(Chords, ChordSymbolsSurviveAMidiFileAndQuantizing) {
   const bool verse_kept = std::any_of(back.text_annotations.begin(), back.text_annotations.end(),
                                       [](const TextAnnotation& a) { return a.text == "Verse" && a.type == TextAnnotation::Text; });
   EXPECT_TRUE(verse_kept);
+  const bool marker_kept = std::any_of(back.text_annotations.begin(), back.text_annotations.end(),
+                                       [](const TextAnnotation& a) { return a.text == "A" && a.type == TextAnnotation::Marker; });
+  EXPECT_TRUE(marker_kept);
   const std::vector<Chord> steps = chords_per_step(quantize(back, 4), 36);
   EXPECT_EQ(steps[0], chords[0].chord);
   EXPECT_EQ(steps[7], chords[0].chord);

@@ -57,6 +57,33 @@ TEST(Harmony, TwinkleGetsTheTextbookChordsInEveryKey) {
   EXPECT_EQ(symbols(harmonize_by_rule(twinkle())), (std::vector<std::string>{"C"}));  // every bar a tie that I wins
 }
 
+TEST(Harmony, BadMelodiesAndModelsAreClearErrors) {
+  const Harmonizer h = Harmonizer::load(kBundled);
+  auto error_of = [&](const NoteSequence& melody) {
+    try {
+      h.harmonize(melody);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of(NoteSequence{}).find("no pitched notes"), std::string::npos);
+  NoteSequence low = line({60, 62});
+  low.notes[1].pitch = -1;
+  EXPECT_NE(error_of(low).find("pitch -1"), std::string::npos);
+  NoteSequence endless = line({60});
+  endless.total_time = 1e9;
+  EXPECT_NE(error_of(endless).find("at most"), std::string::npos);
+  NoteSequence odd = line({60, 64, 67, 72, 67, 64, 60});
+  odd.time_signatures = {{0.0, 7, 8}};
+  EXPECT_EQ(estimate_meter(odd).beats_per_bar, 7);
+  EXPECT_DOUBLE_EQ(estimate_meter(odd).beat_quarters, 0.5);
+  EXPECT_FALSE(h.harmonize(odd).empty());
+  HarmonyTraining none;
+  none.data = {temp_dir()};
+  EXPECT_THROW(Harmonizer::train(none), Error);  // no MIDI files at all
+}
+
 // A user's folder: melodies with chord text events (here twinkle in six keys), trained on, saved,
 // loaded: the same chords come back.
 TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {

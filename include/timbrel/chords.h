@@ -37,13 +37,15 @@ TIMBREL_API const char* chord_kind_name(ChordKind kind);
 TIMBREL_API ChordKind chord_kind_from_name(const std::string& name);
 
 // A chord symbol as lead sheets write it: root letter with # or b, a quality (m, min, -, 7, maj7,
-// M7, m7, dim, o, dim7, o7, m7b5, ø, aug, +, sus4, sus2, sus, 6, m6, 9, 5, and extensions such
-// as 7b9, 13, add9 reduced to the kind they contain), an optional /bass; "N.C.", "NC" or "N"
-// for no chord. Throws an Error naming `symbol` when it is not one.
+// M7, Δ, m7, dim, o, dim7, o7, m7b5, ø, aug, +, sus4, sus2, sus, 6, m6, 9, 5, 2 and 4 (added
+// notes), and extensions such as 7b9, 13, add9 reduced to the kind they contain; "maj" and "M"
+// alone are the major triad), an optional /bass; "N.C.", "NC" or "N" for no chord. Throws an
+// Error naming `symbol` when it is not one.
 TIMBREL_API Chord parse_chord(const std::string& symbol);
 // The plain symbol of `chord` ("C", "Am", "G7", "D/F#", "F#m7b5", "N.C."); sharps for black keys.
 TIMBREL_API std::string chord_symbol(const Chord& chord);
-// The pitch classes the chord sounds (its kind's template on the root, plus the bass), ascending.
+// The pitch classes of its kind's template on the root, ascending (a slash chord's bass is not
+// added: Magenta's chord_symbol_pitches; the bass has its own slot in encode_chord_pitches).
 TIMBREL_API std::vector<int> chord_pitch_classes(const Chord& chord);
 
 // Magenta's chord-pitches encoding (PitchChordsEncoderDecoder, ImprovRNN's conditioning): 37

@@ -3,9 +3,11 @@
 // hidden Markov model over 48 triads and no-chord, its progressions learned relative to the
 // tune's key and its chord changes by position in the bar), and the rule baseline it must beat
 // (per bar, the diatonic triad holding the most melody time on its tones).
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "timbrel/chords.h"

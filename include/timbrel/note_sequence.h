@@ -54,9 +54,10 @@ struct KeySignature {
 };
 
 // A text event of the music: a chord symbol (Magenta's CHORD_SYMBOL annotation; timbrel/chords.h
-// reads them) or other text (lyrics, rehearsal marks).
+// reads them), other text, or a marker (a MIDI marker event: a rehearsal mark or section name,
+// never read as a chord).
 struct TextAnnotation {
-  enum Type { Text = 0, ChordSymbol = 1 };
+  enum Type { Text = 0, ChordSymbol = 1, Marker = 2 };
   double time = 0.0;
   int64_t quantized_step = -1;  // set by quantize()
   std::string text;

@@ -54,6 +54,7 @@ void add_chords(CLI::App& app, Status&) {
       std::cout << "wrote " << *out << " (" << chord_spans(seq).size() << " chord spans)" << std::endl;
     }
     if (!write_csv->empty()) {
+      refuse_to_overwrite_input(*in, *write_csv);
       refuse_existing_output(*write_csv);
       write_chords_csv(chord_spans(seq), *write_csv);
       std::cout << "wrote " << *write_csv << std::endl;

@@ -73,13 +73,15 @@ void add_train_harmony(CLI::App& train) {
 void add_eval_harmony(CLI::App& eval) {
   auto data = std::make_shared<std::string>(), model = std::make_shared<std::string>();
   auto all = std::make_shared<bool>(false);
+  auto fraction = std::make_shared<double>(0.1);
   auto* cmd = eval.add_subcommand("harmony", "Chords of the harmoniser and of the rule baseline against a folder's chords, per beat");
+  cmd->add_option("--validation-fraction", *fraction, "The fraction the model was trained with (its held-out files)")->capture_default_str();
   cmd->add_option("--data", *data, "Folder of MIDI files with chords")->required();
   cmd->add_option("--model,-m", *model, "Harmoniser model folder (default: the bundled models/harmonizer)");
   cmd->add_flag("--all", *all, "Every file, not only those the trainers hold out");
   cmd->footer("Example:\n  timbrel eval harmony --data ../shared/data/melodies/nottingham/midi");
-  cmd->callback([data, model, all] {
-    print_score(*data + (*all ? "" : " (held out)"), Harmonizer::load(model_or_bundled(*model)).evaluate(*data, !*all));
+  cmd->callback([data, model, all, fraction] {
+    print_score(*data + (*all ? "" : " (held out)"), Harmonizer::load(model_or_bundled(*model)).evaluate(*data, !*all, *fraction));
   });
 }
 

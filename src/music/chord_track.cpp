@@ -2,6 +2,7 @@
 // annotations (each lasting until the next, as Magenta's chord progressions do).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -71,7 +72,7 @@ ChordSpan chord_row(const std::vector<std::string>& f, const std::string& where)
 }
 
 std::string csv_quoted(const std::string& text) {
-  if (text.find_first_of(",\"") == std::string::npos) return text;
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string q = "\"";
   for (char c : text) q += c == '"' ? std::string("\"\"") : std::string(1, c);
   return q + "\"";

@@ -65,17 +65,22 @@ struct Quality {
   }
 };
 
-// An extension number (7, 9, 11, 13, 6, 69): the seventh it implies and the notes it adds.
-void extend(Quality& q, int number, bool major_seventh) {
+// An extension number (7, 9, 11, 13, 6, 69; 2 and 4 add that note): the seventh it implies and
+// the notes it adds. False for any other number.
+bool extend(Quality& q, int number, bool major_seventh) {
   const int seventh = major_seventh ? 11 : 10;
-  if (number == 6) q.added.insert(9);
+  if (number == 2 || number == 4) q.added.insert(number == 2 ? 2 : 5);
+  else if (number == 6) q.added.insert(9);
   else if (number == 69) q.added.insert(9), q.added.insert(2);
-  else if (number >= 7) {
+  else if (number == 7 || number == 9 || number == 11 || number == 13) {
     if (q.seventh < 0) q.seventh = seventh;
     if (number >= 9) q.added.insert(2);
-    if (number >= 11 && number < 13) q.added.insert(5);
-    if (number >= 13) q.added.insert(9);
+    if (number == 11) q.added.insert(5);
+    if (number == 13) q.added.insert(9);
+  } else {
+    return false;
   }
+  return true;
 }
 
 // One alteration or addition ("b5", "#9", "add9", ...) at `at`; false when there is none there.
@@ -111,7 +116,7 @@ Quality parse_quality(const std::string& s, const std::string& symbol) {
   bool major_seventh = false;
   auto read_number = [&]() {
     int n = 0;
-    while (at < s.size() && std::isdigit(static_cast<unsigned char>(s[at]))) n = n * 10 + (s[at++] - '0');
+    for (int digits = 0; at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])) && digits < 3; ++digits) n = n * 10 + (s[at++] - '0');
     return n;
   };
   while (at < s.size()) {
@@ -119,9 +124,10 @@ Quality parse_quality(const std::string& s, const std::string& symbol) {
     if (c == '(' || c == ')' || c == ',' || c == ' ') ++at;
     else if (starts(s, at, "other")) at += 5, q.other = true;  // chord_symbol's spelling of kind other
     else if (major_word(s, at)) {
-      at += starts(s, at, "\u0394") ? 2 : starts(s, at, "maj") || starts(s, at, "Maj") ? 3 : starts(s, at, "ma") ? 2 : 1;
-      major_seventh = true;
-      if (at >= s.size() || !std::isdigit(static_cast<unsigned char>(s[at]))) extend(q, 7, true);
+      const bool delta = starts(s, at, "\u0394");
+      at += delta ? 2 : starts(s, at, "maj") || starts(s, at, "Maj") ? 3 : starts(s, at, "ma") ? 2 : 1;
+      major_seventh = true;  // "maj" and "M" alone are the major triad (as Magenta reads them); "Δ" alone is maj7
+      if (delta && (at >= s.size() || !std::isdigit(static_cast<unsigned char>(s[at])))) extend(q, 7, true);
     } else if (starts(s, at, "min") || starts(s, at, "mi") || c == 'm' || (c == '-' && at == 0)) {
       at += starts(s, at, "min") ? 3 : starts(s, at, "mi") ? 2 : 1;
       q.third = 3;
@@ -133,7 +139,7 @@ Quality parse_quality(const std::string& s, const std::string& symbol) {
       at += 2;
       q.third = 3, q.fifth = 6, q.seventh = 10;
       if (at < s.size() && s[at] == '7') ++at;
-    } else if (starts(s, at, "aug") || (c == '+' && (at + 1 >= s.size() || !std::isdigit(static_cast<unsigned char>(s[at + 1]))))) {
+    } else if (starts(s, at, "aug") || (c == '+' && (at + 1 >= s.size() || !std::isdigit(static_cast<unsigned char>(s[at + 1])) || s[at + 1] == '7'))) {
       at += c == '+' ? 1 : 3;
       q.fifth = 8;
     } else if (starts(s, at, "sus")) {
@@ -147,7 +153,8 @@ Quality parse_quality(const std::string& s, const std::string& symbol) {
       ++at;
       q.no_third = true;
     } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      extend(q, read_number(), major_seventh);
+      const size_t number_at = at;
+      if (!extend(q, read_number(), major_seventh)) throw Error(symbol, "is not a chord symbol (cannot read '" + s.substr(number_at) + "')");
     } else if (!alteration(q, s, at)) {
       throw Error(symbol, "is not a chord symbol (cannot read '" + s.substr(at) + "')");
     }

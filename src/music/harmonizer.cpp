@@ -22,6 +22,15 @@ using harmony::PitchTime;
 constexpr int kStates = kTriadClasses;
 
 struct Harmonizer::Tables {
+  bool valid() const {
+    auto probability = [](double p) { return std::isfinite(p) && p > 0 && p <= 1; };
+    bool ok = std::isfinite(weight) && std::isfinite(key_weight);
+    for (int q = 0; q < 4; ++q) ok = ok && std::all_of(emission[q], emission[q] + 12, probability);
+    ok = ok && std::all_of(change, change + kPositions, [&](double p) { return probability(p) && p < 1; });
+    for (int m = 0; m < 2; ++m)
+      for (const auto* table : {&next[m], &first[m], &usual[m]}) ok = ok && std::all_of(table->begin(), table->end(), probability);
+    return ok;
+  }
   double emission[4][12] = {};      // P(pitch class at this interval above the root | triad quality)
   double change[kPositions] = {};   // P(the chord changes on a beat | its place in the bar)
   std::vector<double> next[2];      // P(next | previous, a change), relative to the key, per mode: [49 * 49]
@@ -52,8 +61,9 @@ bool load_tune(const std::string& path, Tune& tune) {
   tune.melody = read_midi(path);
   tune.chords = chord_spans(tune.melody);
   const fs::path p(path);
+  std::error_code ec;
   for (const fs::path& csv : {fs::path(p).replace_extension(".csv"), p.parent_path().parent_path() / "chords" / p.stem().concat(".csv")})
-    if (tune.chords.empty() && fs::exists(csv)) tune.chords = read_chords_csv(csv.string());
+    if (tune.chords.empty() && fs::exists(csv, ec)) tune.chords = read_chords_csv(csv.string());
   return !tune.chords.empty();
 }
 
@@ -73,22 +83,28 @@ std::array<double, kStates> melody_scores(const Harmonizer::Tables& t, const Pit
 
 // The most likely chords for `beats` with bars starting at `meter.phase`, and that path's score.
 std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const std::vector<PitchTime>& beats, const Key& key, const Meter& meter) {
-  const std::vector<double>& next = t.next[key.minor], &first = t.first[key.minor];
+  // Log tables in absolute chords for this key, once.
+  std::vector<double> log_next(size_t(kStates * kStates)), log_usual(kStates), log_first(kStates);
+  for (int p = 0; p < kStates; ++p) {
+    log_usual[size_t(p)] = std::log(t.usual[key.minor][size_t(relative(p, key.tonic))]);
+    log_first[size_t(p)] = std::log(t.first[key.minor][size_t(relative(p, key.tonic))]);
+    for (int s = 0; s < kStates; ++s)
+      log_next[size_t(p * kStates + s)] = std::log(t.next[key.minor][size_t(relative(p, key.tonic) * kStates + relative(s, key.tonic))]);
+  }
   const size_t n = beats.size();
   std::vector<std::array<double, kStates>> score(n);
   std::vector<std::array<int, kStates>> from(n);
   for (size_t b = 0; b < n; ++b) {
     const auto emit = melody_scores(t, beats[b]);
     const int pos = harmony::beat_position(meter, int(b));
+    const double stay = std::log(1 - t.change[pos]), change = std::log(t.change[pos]);
     for (int s = 0; s < kStates; ++s) {
-      const int rs = relative(s, key.tonic);
-      double best = b == 0 ? std::log(first[size_t(rs)]) : -INFINITY;
+      double best = b == 0 ? log_first[size_t(s)] : -INFINITY;
       for (int p = 0; b > 0 && p < kStates; ++p) {
-        const double step = p == s ? std::log(1 - t.change[pos])
-                                   : std::log(t.change[pos]) + std::log(next[size_t(relative(p, key.tonic) * kStates + rs)]);
+        const double step = p == s ? stay : change + log_next[size_t(p * kStates + s)];
         if (score[b - 1][size_t(p)] + step > best) best = score[b - 1][size_t(p)] + step, from[b][size_t(s)] = p;
       }
-      score[b][size_t(s)] = best + t.weight * emit[size_t(s)] + t.key_weight * std::log(t.usual[key.minor][size_t(rs)]);
+      score[b][size_t(s)] = best + t.weight * emit[size_t(s)] + t.key_weight * log_usual[size_t(s)];
     }
   }
   std::vector<int> path(n, 0);
@@ -220,6 +236,8 @@ Harmonizer& Harmonizer::operator=(Harmonizer&&) noexcept = default;
 
 std::vector<ChordSpan> Harmonizer::harmonize(const NoteSequence& melody) const {
   if (t_->next[0].empty()) throw Error("Harmonizer", "has no model (load or train one)");
+  if (std::none_of(melody.notes.begin(), melody.notes.end(), [](const Note& n) { return !n.is_drum; }))
+    throw Error("melody", "has no pitched notes to harmonise");
   return best_chords(*t_, melody);
 }
 
@@ -233,13 +251,15 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
     const FileSplit split = split_files(dir, o.validation_fraction);
     const std::vector<Tune> train = load_tunes(split.train, o.log);
     for (const Tune& t : train) counts.add(t);
-    for (size_t i = 0; i < train.size(); i += 4) training_sample.push_back(train[i]);
+    for (size_t i = 0; i < train.size(); i += 4) training_sample.push_back(train[i]);  // (every tune when there are few)
     validation.emplace_back(dir, load_tunes(split.validation, o.log));
     folders.push_back({{"folder", fs::path(dir).lexically_normal().string()}, {"train_tunes", train.size()},
                        {"validation_tunes", validation.back().second.size()}, {"split", split.rule}});
     if (o.log) o.log(dir + ": " + std::to_string(train.size()) + " tunes with chords to train on, " +
                      std::to_string(validation.back().second.size()) + " held out");
   }
+  if (training_sample.empty())
+    throw Error("HarmonyTraining.data", "holds no MIDI file with chords to train on (chord text events, NAME.csv beside it, or ../chords/NAME.csv)");
   Harmonizer h;
   counts.into(*h.t_);
   h.choose_weights(training_sample);
@@ -281,7 +301,9 @@ void Harmonizer::save(const std::string& folder) const {
   j["change"] = std::vector<double>(t_->change, t_->change + kPositions);
   for (int m = 0; m < 2; ++m) j["next"].push_back(t_->next[m]), j["first"].push_back(t_->first[m]), j["usual"].push_back(t_->usual[m]);
   j["card"] = t_->card;
-  fs::create_directories(folder);
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) throw Error(folder, "cannot be created: " + ec.message());
   AtomicFile file(folder + "/model.json");
   const std::string text = j.dump(1);
   file.write(text.data(), text.size());
@@ -313,6 +335,7 @@ Harmonizer Harmonizer::load(const std::string& folder) {
   for (int m = 0; m < 2; ++m)
     if (h.t_->next[m].size() != size_t(kStates * kStates) || h.t_->first[m].size() != size_t(kStates) || h.t_->usual[m].size() != size_t(kStates))
       throw Error(path, "has tables of the wrong size");
+  if (!h.t_->valid()) throw Error(path, "has a probability that is not in (0, 1] or a weight that is not finite");
   return h;
 }
 

@@ -12,11 +12,14 @@ namespace harmony {
 
 std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, const Meter& meter) {
   const QuarterClock clock(seq);
-  const double bq = meter.beat_quarters;
-  const int beats = std::max(1, int(std::ceil(clock.quarters(seq.total_time) / bq - 1e-6)));
+  const double bq = meter.beat_quarters, length = clock.quarters(seq.total_time) / bq;
+  if (!std::isfinite(length) || length > kMaxBeats)
+    throw Error("melody", "lasts " + std::to_string(length) + " beats; the harmoniser takes at most " + std::to_string(int(kMaxBeats)));
+  const int beats = std::max(1, int(std::ceil(length - 1e-6)));
   std::vector<PitchTime> out(size_t(beats), PitchTime{});
   for (const Note& n : seq.notes) {
     if (n.is_drum) continue;
+    if (n.pitch < 0 || n.pitch > 127) throw Error("melody", "has a note of pitch " + std::to_string(n.pitch) + " (MIDI pitches are 0..127)");
     const double qs = clock.quarters(n.start_time) / bq, qe = clock.quarters(n.end_time) / bq;  // in beats
     for (int b = std::max(0, int(std::floor(qs))); b < beats && b < qe; ++b)
       out[size_t(b)][size_t(n.pitch % 12)] += std::max(0.0, std::min(qe, b + 1.0) - std::max(qs, double(b)));
@@ -90,9 +93,13 @@ Meter estimate_meter(const NoteSequence& seq) {
   Meter m;
   if (!seq.time_signatures.empty()) {
     const TimeSignature& ts = seq.time_signatures.front();
-    const bool compound = ts.denominator == 8 && ts.numerator % 3 == 0 && ts.numerator > 3;
-    m.beat_quarters = compound ? 1.5 : 1.0;
-    m.beats_per_bar = compound ? ts.numerator / 3 : std::max(1, int(std::lround(ts.numerator * 4.0 / std::max(1, ts.denominator))));
+    // Compound meters count dotted quarters; other eighth and sixteenth meters their own unit, so
+    // that a bar is whole beats.
+    const bool compound = ts.denominator == 8 && ts.numerator % 3 == 0;
+    m.beat_quarters = compound ? 1.5 : ts.denominator >= 8 ? 4.0 / ts.denominator : 1.0;
+    m.beats_per_bar = compound ? ts.numerator / 3 : ts.denominator >= 8 ? ts.numerator
+                                                   : int(std::lround(ts.numerator * 4.0 / std::max(1, ts.denominator)));
+    m.beats_per_bar = std::clamp(m.beats_per_bar, 1, harmony::kMaxBeatsPerBar);  // phases the decoder tries
   }
   const QuarterClock clock(seq);
   std::vector<double> weight(size_t(m.beats_per_bar), 0.0);

@@ -206,9 +206,11 @@ bool Reader::meta_event(int type, const uint8_t* d, uint32_t len, size_t event_s
         fail(event_start, "invalid key signature");
       key_sigs_.push_back({tick, KeySignature{0.0, int8_t(d[0]), d[1] == 1}});
       break;
-    case 0x01:  // text and marker events: a chord symbol, or text kept as it is
-    case 0x06:
+    case 0x01:  // a text event: a chord symbol, or text kept as it is
       texts_.push_back({tick, text_annotation(std::string(reinterpret_cast<const char*>(d), len))});
+      break;
+    case 0x06:  // a marker: kept as one
+      texts_.push_back({tick, TextAnnotation{0.0, -1, std::string(reinterpret_cast<const char*>(d), len), TextAnnotation::Marker}});
       break;
     case 0x03:
       if (track_name.empty()) track_name.assign(reinterpret_cast<const char*>(d), len);

@@ -79,8 +79,8 @@ std::vector<uint8_t> encode_midi(const NoteSequence& seq) {
   }
   for (const KeySignature& ks : seq.key_signatures)
     conductor.push_back({tick_of(ks.time), 0, meta(0x59, {uint8_t(int8_t(std::clamp(ks.key, -7, 7))), uint8_t(ks.minor)})});
-  for (const TextAnnotation& a : seq.text_annotations)  // chord symbols as text events, as lead-sheet MIDI has them
-    conductor.push_back({tick_of(a.time), 1, meta(0x01, std::vector<uint8_t>(a.text.begin(), a.text.end()))});
+  for (const TextAnnotation& a : seq.text_annotations)  // chord symbols and text as text events, markers as markers
+    conductor.push_back({tick_of(a.time), 1, meta(a.type == TextAnnotation::Marker ? 0x06 : 0x01, std::vector<uint8_t>(a.text.begin(), a.text.end()))});
 
   // One track per instrument; channels: drums on 9, the rest in order of appearance.
   std::map<int, std::vector<const Note*>> by_instrument;

@@ -5,7 +5,7 @@
 // period; on huge pages that is a few TLB entries. It matters most in virtual machines, where a
 // page-table walk costs more and where anything that ages the guest's page tables (e.g. a DAMON
 // daemon sampling accesses) makes the next touch of every small page slow: measured in the jalv
-// test, docs/testing.md. Smaller blocks, or a kernel without THP, get ordinary pages.
+// test, docs/daw.md. Smaller blocks, or a kernel without THP, get ordinary pages.
 #include <cstddef>
 #include <cstdlib>
 #include <new>
