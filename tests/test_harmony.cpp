@@ -15,7 +15,7 @@ using timbrel::test::temp_dir;
 
 namespace {
 
-const std::string kSource = std::filesystem::path(__FILE__).parent_path().parent_path().string();
+const std::string kSource = std::string(TIMBREL_TEST_DATA_DIR) + "/../..";  // the source tree (tests/data/../..)
 const std::string kBundled = kSource + "/models/harmonizer";
 
 NoteSequence twinkle(int transpose = 0) {
