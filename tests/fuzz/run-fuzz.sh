@@ -13,7 +13,7 @@ if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long){ret
   echo "SKIP: clang's libFuzzer runtime missing (install libclang-rt-14-dev)"; exit 77
 fi
 case "$target" in
-  midi) sources=("$src/src/music/midi_reader.cpp" "$src/src/music/midi_writer.cpp" "$src/src/music/tempo_map.cpp"
+  midi) sources=("$src/src/music/midi_reader.cpp" "$src/src/music/midi_writer.cpp" "$src/src/music/tempo_map.cpp" "$src/src/music/chords.cpp"
                  "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_midi.cpp"); libs=() ;;
   safetensors) sources=("$src/src/formats/safetensors_layout.cpp" "$src/tests/fuzz/fuzz_safetensors.cpp"); libs=() ;;
   model_card) sources=("$src/src/formats/model_card.cpp" "$src/tests/fuzz/fuzz_model_card.cpp"); libs=() ;;
