@@ -85,6 +85,15 @@ std::string beat_text(double beat) {
   return s.str();
 }
 
+// The chord-symbol annotations of `seq`, in time order.
+std::vector<const TextAnnotation*> chord_marks(const NoteSequence& seq) {
+  std::vector<const TextAnnotation*> marks;
+  for (const TextAnnotation& a : seq.text_annotations)
+    if (a.type == TextAnnotation::ChordSymbol) marks.push_back(&a);
+  std::stable_sort(marks.begin(), marks.end(), [](auto* a, auto* b) { return a->time < b->time; });
+  return marks;
+}
+
 }  // namespace
 
 std::vector<ChordSpan> read_chords_csv(const std::string& path) {
@@ -119,10 +128,7 @@ void write_chords_csv(const std::vector<ChordSpan>& chords, const std::string& p
 
 std::vector<ChordSpan> chord_spans(const NoteSequence& seq) {
   const QuarterClock clock(seq);
-  std::vector<const TextAnnotation*> marks;
-  for (const TextAnnotation& a : seq.text_annotations)
-    if (a.type == TextAnnotation::ChordSymbol) marks.push_back(&a);
-  std::stable_sort(marks.begin(), marks.end(), [](auto* a, auto* b) { return a->time < b->time; });
+  const std::vector<const TextAnnotation*> marks = chord_marks(seq);
   const double end = clock.quarters(seq.total_time);
   std::vector<ChordSpan> spans;
   for (size_t i = 0; i < marks.size(); ++i) {
@@ -161,10 +167,7 @@ void set_chords(NoteSequence& seq, const std::vector<ChordSpan>& chords) {
 
 std::vector<Chord> chords_per_step(const NoteSequence& quantized, int64_t steps) {
   if (!quantized.is_quantized()) throw Error("sequence", "must be quantized before its chords are read per step");
-  std::vector<const TextAnnotation*> marks;
-  for (const TextAnnotation& a : quantized.text_annotations)
-    if (a.type == TextAnnotation::ChordSymbol) marks.push_back(&a);
-  std::stable_sort(marks.begin(), marks.end(), [](auto* a, auto* b) { return a->quantized_step < b->quantized_step; });
+  const std::vector<const TextAnnotation*> marks = chord_marks(quantized);  // steps follow times
   std::vector<Chord> out(size_t(std::max<int64_t>(0, steps)));
   size_t next = 0;
   Chord now;
