@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "music/beat_grid.h"
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/harmony.h"
@@ -79,6 +81,14 @@ TEST(Harmony, BadMelodiesAndModelsAreClearErrors) {
   EXPECT_EQ(estimate_meter(odd).beats_per_bar, 7);
   EXPECT_DOUBLE_EQ(estimate_meter(odd).beat_quarters, 0.5);
   EXPECT_FALSE(h.harmonize(odd).empty());
+  const std::string old_model = temp_dir();
+  std::ofstream(old_model + "/model.json") << R"({"format": "timbrel-harmonizer", "version": 1, "melody_weight": 2})";
+  try {
+    Harmonizer::load(old_model);
+    ADD_FAILURE() << "loaded a version 1 model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("retrain"), std::string::npos) << e.what();
+  }
   HarmonyTraining none;
   none.data = {temp_dir()};
   EXPECT_THROW(Harmonizer::train(none), Error);  // no MIDI files at all
@@ -112,8 +122,49 @@ TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {
   }
 }
 
-// Regression floors of the bundled model on the corpora's held-out tunes (the issue's goal, 70% and
-// 50% and 10 points above the rule, is not met yet: models/harmonizer/MODEL.md).
+// POP909's songs follow their recordings: an info.csv gives each song's first beat and bar; the
+// song and its chords are moved onto the grid (as the harmoniser's trainer reads such a folder).
+TEST(Harmony, Pop909StyleGridsMoveSongsOntoTheirBeats) {
+  const std::string root = temp_dir();
+  std::filesystem::create_directories(root + "/midi");
+  {
+    std::ofstream info(root + "/info.csv");
+    info << "song,tempo_bpm,time_signature,bar_beats,beat_offset\n007,120.0,3/4,3,0.25\n";
+  }
+  NoteSequence song = line({60, 64, 67, 60, 65, 69}, 0.5);  // at 120 qpm: a quarter note each
+  for (Note& n : song.notes) n.start_time += 0.125, n.end_time += 0.125;  // a quarter of a beat late
+  song.total_time += 0.125;
+  song.time_signatures = {{0.0, 1, 4}};  // POP909's files mostly say 1/4
+  song.tempos = {{0.0, 120.0}, {0.1, 120.0}};
+  write_midi(song, root + "/midi/007.mid");
+  const BeatGrids grids(root + "/midi");
+  ASSERT_NE(grids.find(root + "/midi/007.mid"), nullptr);
+  EXPECT_EQ(grids.find(root + "/midi/008.mid"), nullptr);
+  NoteSequence moved = read_midi(root + "/midi/007.mid");
+  std::vector<ChordSpan> chords = {{0.25, 3.25, parse_chord("C"), "C"}, {3.25, 6.25, parse_chord("F"), "F"}};
+  align_to_grid(moved, chords, *grids.find(root + "/midi/007.mid"));
+  ASSERT_EQ(moved.notes.size(), 6u);
+  for (size_t i = 0; i < moved.notes.size(); ++i) EXPECT_NEAR(moved.notes[i].start_time, 0.5 * double(i), 1e-3);
+  ASSERT_EQ(moved.time_signatures.size(), 1u);
+  EXPECT_EQ(moved.time_signatures[0].numerator, 3);
+  EXPECT_DOUBLE_EQ(moved.tempos.front().time, 0.0);
+  EXPECT_DOUBLE_EQ(chords[0].start_beat, 0.0);
+  EXPECT_DOUBLE_EQ(chords[1].end_beat, 6.0);
+  {
+    std::ofstream bad(root + "/info.csv", std::ios::app);
+    bad << "009,120.0,4/4,4,x\n";
+  }
+  try {
+    BeatGrids{root + "/midi"};
+    ADD_FAILURE() << "read a beat offset of x";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("info.csv line 3"), std::string::npos) << e.what();
+  }
+}
+
+// The bundled model on the corpora's held-out tunes: the issue's goal (70% of Nottingham's beats,
+// 50% of OpenEWLD's, 10 points above the rule) holds but for OpenEWLD's margin (about 7.7 points:
+// models/harmonizer/MODEL.md), which is floored where it is.
 TEST(Harmony, HeldOutBeatsAgainstTheRuleBaseline) {
   const std::string data = shared_dir().empty() ? "" : shared_dir() + "/data/melodies";
   if (data.empty() || !std::filesystem::exists(data)) GTEST_SKIP() << "no ../shared/data/melodies";
@@ -121,9 +172,10 @@ TEST(Harmony, HeldOutBeatsAgainstTheRuleBaseline) {
   const HarmonyScore folk = h.evaluate(data + "/nottingham/midi", true), standards = h.evaluate(data + "/openewld/midi", true);
   std::printf("held out: Nottingham %.3f (rule %.3f, %zu beats), OpenEWLD %.3f (rule %.3f, %zu beats)\n", folk.model, folk.baseline,
               folk.beats, standards.model, standards.baseline, standards.beats);
-  EXPECT_GE(folk.model, 0.63);
-  EXPECT_GE(folk.model, folk.baseline + 0.08);
-  EXPECT_GE(standards.model, standards.baseline);
+  EXPECT_GE(folk.model, 0.70);
+  EXPECT_GE(folk.model, folk.baseline + 0.10);
+  EXPECT_GE(standards.model, 0.50);
+  EXPECT_GE(standards.model, standards.baseline + 0.07);
 }
 
 }  // namespace

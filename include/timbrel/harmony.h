@@ -1,7 +1,8 @@
 #pragma once
 // Harmonising a melody: chords per beat from a model trained on chord-annotated melodies (a
-// hidden Markov model over 48 triads and no-chord, its progressions learned relative to the
-// tune's key and its chord changes by position in the bar), and the rule baseline it must beat
+// hidden Markov model over 48 triads and no-chord: a small network reads the melody around each
+// beat, progressions are learned relative to the tune's key and chord changes by position in the
+// bar), and the rule baseline it must beat
 // (per bar, the diatonic triad holding the most melody time on its tones).
 #include <cstddef>
 #include <functional>
@@ -52,7 +53,7 @@ class TIMBREL_API Harmonizer {
   // A model folder (model.json) written by save().
   static Harmonizer load(const std::string& folder);
   // Trains on the training files of `t.data`; `held_out` (if given) gets each folder's score on
-  // its validation files. Counting, not descent: seconds on a CPU.
+  // its validation files. Seconds for a folder of songs on a CPU, minutes for the corpora.
   static Harmonizer train(const HarmonyTraining& t, std::vector<std::pair<std::string, HarmonyScore>>* held_out = nullptr);
   void save(const std::string& folder) const;  // atomically
 
@@ -71,7 +72,7 @@ class TIMBREL_API Harmonizer {
   Harmonizer& operator=(Harmonizer&&) noexcept;
 
  private:
-  void choose_weights(const std::vector<Tune>& tunes);
+  void choose_weights(const std::vector<std::vector<Tune>>& folders);
   std::unique_ptr<Tables> t_;
 };
 

@@ -10,6 +10,7 @@
 #include "timbrel/chords.h"
 #include "timbrel/error.h"
 #include "util/atomic_file.h"
+#include "util/csv.h"
 
 namespace timbrel {
 namespace {
@@ -17,19 +18,6 @@ namespace {
 constexpr double kBeatEpsilon = 1e-6;
 
 // A CSV line's fields; a field in double quotes may hold commas ("" is a quote).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') fields.back() += '"', ++i;
-    else if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) fields.emplace_back();
-    else if (c != '\r') fields.back() += c;
-  }
-  return fields;
-}
-
 int pitch_class_field(const std::string& field, const std::string& where) {
   char* end = nullptr;
   const long v = std::strtol(field.c_str(), &end, 10);

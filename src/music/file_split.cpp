@@ -9,6 +9,7 @@
 #include <map>
 
 #include "timbrel/error.h"
+#include "util/csv.h"
 
 namespace timbrel {
 namespace {
@@ -22,19 +23,6 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) { out.push_back(cur); cur.clear(); }
-    else if (c != '\r') cur += c;
-  }
-  out.push_back(cur);
-  return out;
-}
-
 // relative path -> split, from info.csv; empty when there is no usable csv.
 std::map<std::string, std::string> csv_split(const std::string& dir) {
   std::map<std::string, std::string> out;
@@ -42,12 +30,12 @@ std::map<std::string, std::string> csv_split(const std::string& dir) {
   if (!in) return out;
   std::string line;
   if (!std::getline(in, line)) return out;
-  auto header = split_csv_line(line);
+  auto header = csv_fields(line);
   auto col = [&](const std::string& name) { return size_t(std::find(header.begin(), header.end(), name) - header.begin()); };
   size_t file_col = col("midi_filename"), split_col = col("split");
   if (file_col >= header.size() || split_col >= header.size()) return out;
   while (std::getline(in, line)) {
-    auto f = split_csv_line(line);
+    auto f = csv_fields(line);
     if (f.size() > std::max(file_col, split_col)) out[f[file_col]] = f[split_col];
   }
   return out;

@@ -1,13 +1,15 @@
 // The harmoniser: a hidden Markov model whose states are Magenta's 49 triad classes. A beat's
-// melody is scored by how its pitch classes sit on each triad (learned per triad quality, by
-// interval above the root); progressions are learned relative to the tune's key (one table per
-// mode); whether the chord changes is learned by the beat's place in the bar. Viterbi decodes.
+// melody is scored by a classifier of the melody in and around it (chord_classifier.h);
+// progressions are learned relative to the tune's key (one table per mode); whether the chord
+// changes is learned by the beat's place in the bar. Viterbi decodes.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "music/beat_grid.h"
+#include "music/chord_classifier.h"
 #include "music/file_split.h"
 #include "music/melody_analysis.h"
 #include "timbrel/error.h"
@@ -25,13 +27,13 @@ struct Harmonizer::Tables {
   bool valid() const {
     auto probability = [](double p) { return std::isfinite(p) && p > 0 && p <= 1; };
     bool ok = std::isfinite(weight) && std::isfinite(key_weight);
-    for (int q = 0; q < 4; ++q) ok = ok && std::all_of(emission[q], emission[q] + 12, probability);
+    ok = ok && !classifier.empty();
     ok = ok && std::all_of(change, change + kPositions, [&](double p) { return probability(p) && p < 1; });
     for (int m = 0; m < 2; ++m)
       for (const auto* table : {&next[m], &first[m], &usual[m]}) ok = ok && std::all_of(table->begin(), table->end(), probability);
     return ok;
   }
-  double emission[4][12] = {};      // P(pitch class at this interval above the root | triad quality)
+  harmony::ChordClassifier classifier;  // P(chord relative to the key | the melody around the beat)
   double change[kPositions] = {};   // P(the chord changes on a beat | its place in the bar)
   std::vector<double> next[2];      // P(next | previous, a change), relative to the key, per mode: [49 * 49]
   std::vector<double> first[2];     // P(chord | mode) at the start, relative to the key: [49]
@@ -53,36 +55,34 @@ namespace {
 namespace fs = std::filesystem;
 
 int relative(int cls, int tonic) { return cls == 0 ? 0 : 1 + (cls - 1) / 12 * 12 + ((cls - 1) % 12 - tonic + 12) % 12; }
-int absolute(int rel, int tonic) { return rel == 0 ? 0 : 1 + (rel - 1) / 12 * 12 + ((rel - 1) % 12 + tonic) % 12; }
 
 using Tune = Harmonizer::Tune;
 
-bool load_tune(const std::string& path, Tune& tune) {
+bool load_tune(const std::string& path, const BeatGrids& grids, Tune& tune) {
   tune.melody = read_midi(path);
   tune.chords = chord_spans(tune.melody);
   const fs::path p(path);
   std::error_code ec;
   for (const fs::path& csv : {fs::path(p).replace_extension(".csv"), p.parent_path().parent_path() / "chords" / p.stem().concat(".csv")})
     if (tune.chords.empty() && fs::exists(csv, ec)) tune.chords = read_chords_csv(csv.string());
+  if (const BeatGrid* grid = grids.find(path)) align_to_grid(tune.melody, tune.chords, *grid);
   return !tune.chords.empty();
 }
 
-// Log-likelihood of a beat's melody under each state (no chord: every pitch class alike).
-std::array<double, kStates> melody_scores(const Harmonizer::Tables& t, const PitchTime& beat) {
-  std::array<double, kStates> out{};
-  double total = 0;
-  for (double w : beat) total += w;
-  out[0] = total * std::log(1.0 / 12);
-  for (int s = 1; s < kStates; ++s) {
-    const int quality = (s - 1) / 12, root = (s - 1) % 12;
-    for (int pc = 0; pc < 12; ++pc)
-      if (beat[size_t(pc)] > 0) out[size_t(s)] += beat[size_t(pc)] * std::log(t.emission[quality][(pc - root + 12) % 12]);
+// The classifier's log-probability of each state on each beat, in absolute chords for `key`.
+std::vector<std::array<double, kStates>> melody_scores(const Harmonizer::Tables& t, const NoteSequence& melody, const Meter& meter, const Key& key) {
+  const std::vector<harmony::Features> features = harmony::melody_features(melody, meter, key);
+  std::vector<std::array<double, kStates>> out(features.size());
+  for (size_t b = 0; b < features.size(); ++b) {
+    const std::array<double, kStates> relative_scores = t.classifier.log_probabilities(features[b]);
+    for (int s = 0; s < kStates; ++s) out[b][size_t(s)] = relative_scores[size_t(relative(s, key.tonic))];
   }
   return out;
 }
 
 // The most likely chords for `beats` with bars starting at `meter.phase`, and that path's score.
-std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const std::vector<PitchTime>& beats, const Key& key, const Meter& meter) {
+std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const std::vector<std::array<double, kStates>>& emit, const Key& key,
+                                           const Meter& meter) {
   // Log tables in absolute chords for this key, once.
   std::vector<double> log_next(size_t(kStates * kStates)), log_usual(kStates), log_first(kStates);
   for (int p = 0; p < kStates; ++p) {
@@ -91,11 +91,10 @@ std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const s
     for (int s = 0; s < kStates; ++s)
       log_next[size_t(p * kStates + s)] = std::log(t.next[key.minor][size_t(relative(p, key.tonic) * kStates + relative(s, key.tonic))]);
   }
-  const size_t n = beats.size();
+  const size_t n = emit.size();
   std::vector<std::array<double, kStates>> score(n);
   std::vector<std::array<int, kStates>> from(n);
   for (size_t b = 0; b < n; ++b) {
-    const auto emit = melody_scores(t, beats[b]);
     const int pos = harmony::beat_position(meter, int(b));
     const double stay = std::log(1 - t.change[pos]), change = std::log(t.change[pos]);
     for (int s = 0; s < kStates; ++s) {
@@ -104,7 +103,7 @@ std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const s
         const double step = p == s ? stay : change + log_next[size_t(p * kStates + s)];
         if (score[b - 1][size_t(p)] + step > best) best = score[b - 1][size_t(p)] + step, from[b][size_t(s)] = p;
       }
-      score[b][size_t(s)] = best + t.weight * emit[size_t(s)] + t.key_weight * log_usual[size_t(s)];
+      score[b][size_t(s)] = best + t.weight * emit[b][size_t(s)] + t.key_weight * log_usual[size_t(s)];
     }
   }
   std::vector<int> path(n, 0);
@@ -118,10 +117,9 @@ std::pair<std::vector<int>, double> viterbi(const Harmonizer::Tables& t, const s
 std::vector<ChordSpan> best_chords(const Harmonizer::Tables& t, const NoteSequence& melody) {
   const Key key = estimate_key(melody);
   Meter meter = estimate_meter(melody);
-  const std::vector<PitchTime> beats = harmony::beat_pitch_time(melody, meter);
   std::pair<std::vector<int>, double> best{{}, -INFINITY};
   for (meter.phase = 0; meter.phase < meter.beats_per_bar; ++meter.phase)
-    if (auto tried = viterbi(t, beats, key, meter); tried.second > best.second) best = std::move(tried);
+    if (auto tried = viterbi(t, melody_scores(t, melody, meter, key), key, meter); tried.second > best.second) best = std::move(tried);
   return harmony::spans_of(best.first, meter);
 }
 
@@ -144,7 +142,9 @@ std::vector<double> normalized(const std::vector<double>& counts, double smoothi
 
 // Counts of a training set, then smoothed into probabilities.
 struct Counts {
-  double emission[4][12] = {}, changes[kPositions] = {}, stays[kPositions] = {};
+  double changes[kPositions] = {}, stays[kPositions] = {};
+  std::vector<harmony::Features> features;  // every training beat's, for the classifier
+  std::vector<int> classes;                 // and its chord, relative to the key
   std::vector<double> next[2] = {std::vector<double>(kStates * kStates, 0.0), std::vector<double>(kStates * kStates, 0.0)};
   std::vector<double> first[2] = {std::vector<double>(kStates, 0.0), std::vector<double>(kStates, 0.0)};
   std::vector<double> usual[2] = {std::vector<double>(kStates, 0.0), std::vector<double>(kStates, 0.0)};
@@ -155,11 +155,12 @@ struct Counts {
     const std::vector<PitchTime> beats = harmony::beat_pitch_time(tune.melody, estimated);
     const std::vector<int> truth = harmony::triad_per_beat(tune.chords, int(beats.size()), estimated);
     const Meter meter = meter_of_chords(estimated, truth);
+    const std::vector<harmony::Features> f = harmony::melody_features(tune.melody, meter, key);
+    features.insert(features.end(), f.begin(), f.end());
     for (size_t b = 0; b < beats.size(); ++b) {
       const int s = truth[b];
+      classes.push_back(relative(s, key.tonic));
       usual[key.minor][size_t(relative(s, key.tonic))] += 1;
-      if (s > 0)
-        for (int pc = 0; pc < 12; ++pc) emission[(s - 1) / 12][(pc - (s - 1) % 12 + 12) % 12] += beats[b][size_t(pc)];
       if (b == 0) {
         first[key.minor][size_t(relative(s, key.tonic))] += 1;
         continue;
@@ -171,11 +172,7 @@ struct Counts {
   }
 
   void into(Harmonizer::Tables& t) const {
-    for (int q = 0; q < 4; ++q) {
-      double sum = 0;
-      for (double c : emission[q]) sum += c + 0.5;
-      for (int i = 0; i < 12; ++i) t.emission[q][i] = (emission[q][i] + 0.5) / sum;
-    }
+    t.classifier = harmony::ChordClassifier::train(features, classes, harmony::ClassifierTraining{});
     for (int p = 0; p < kPositions; ++p) t.change[p] = (changes[p] + 1) / (changes[p] + stays[p] + 2);
     for (int m = 0; m < 2; ++m) {
       t.next[m].assign(size_t(kStates * kStates), 0.0);
@@ -206,12 +203,12 @@ void score_tune(const Harmonizer& h, const Tune& tune, HarmonyScore& score, doub
   ++score.files;
 }
 
-std::vector<Tune> load_tunes(const std::vector<std::string>& files, const std::function<void(const std::string&)>& log) {
+std::vector<Tune> load_tunes(const std::vector<std::string>& files, const BeatGrids& grids, const std::function<void(const std::string&)>& log) {
   std::vector<Tune> tunes;
   for (const std::string& f : files) {
     try {
       Tune t;
-      if (load_tune(f, t)) tunes.push_back(std::move(t));
+      if (load_tune(f, grids, t)) tunes.push_back(std::move(t));
     } catch (const Error& e) {
       if (log) log(std::string("skipped ") + e.what());
     }
@@ -244,21 +241,23 @@ std::vector<ChordSpan> Harmonizer::harmonize(const NoteSequence& melody) const {
 Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std::string, HarmonyScore>>* held_out) {
   if (o.data.empty()) throw Error("HarmonyTraining.data", "names no folder");
   Counts counts;
-  std::vector<Tune> training_sample;  // every 4th training tune: the weights are chosen on these
+  std::vector<std::vector<Tune>> training_sample;  // each folder's every 4th training tune: the weights are chosen on these
   std::vector<std::pair<std::string, std::vector<Tune>>> validation;
   nlohmann::json folders = nlohmann::json::array();
   for (const std::string& dir : o.data) {
     const FileSplit split = split_files(dir, o.validation_fraction);
-    const std::vector<Tune> train = load_tunes(split.train, o.log);
+    const BeatGrids grids(dir);
+    const std::vector<Tune> train = load_tunes(split.train, grids, o.log);
     for (const Tune& t : train) counts.add(t);
-    for (size_t i = 0; i < train.size(); i += 4) training_sample.push_back(train[i]);  // (every tune when there are few)
-    validation.emplace_back(dir, load_tunes(split.validation, o.log));
+    training_sample.emplace_back();
+    for (size_t i = 0; i < train.size(); i += 4) training_sample.back().push_back(train[i]);
+    validation.emplace_back(dir, load_tunes(split.validation, grids, o.log));
     folders.push_back({{"folder", fs::path(dir).lexically_normal().string()}, {"train_tunes", train.size()},
                        {"validation_tunes", validation.back().second.size()}, {"split", split.rule}});
     if (o.log) o.log(dir + ": " + std::to_string(train.size()) + " tunes with chords to train on, " +
                      std::to_string(validation.back().second.size()) + " held out");
   }
-  if (training_sample.empty())
+  if (counts.classes.empty())
     throw Error("HarmonyTraining.data", "holds no MIDI file with chords to train on (chord text events, NAME.csv beside it, or ../chords/NAME.csv)");
   Harmonizer h;
   counts.into(*h.t_);
@@ -275,14 +274,16 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   return h;
 }
 
-// The melody's weight and the key prior's that get most training beats right (a grid: two
-// numbers, chosen on training tunes only).
-void Harmonizer::choose_weights(const std::vector<Tune>& tunes) {
+// The melody's weight and the key prior's that get most training beats right, each folder
+// counting the same (a grid: two numbers, chosen on training tunes only).
+void Harmonizer::choose_weights(const std::vector<std::vector<Tune>>& folders) {
   double best = -1, best_weight = t_->weight, best_key = t_->key_weight;
-  for (double key_weight : {0.0, 0.5, 1.0})
-    for (double weight : {0.5, 1.0, 2.0}) {
+  for (double key_weight : {-1.5, -1.0, -0.5, 0.0})
+    for (double weight : {1.0, 2.0, 4.0, 8.0}) {
       t_->weight = weight, t_->key_weight = key_weight;
-      if (const double right = score_tunes(*this, tunes).model; right > best) best = right, best_weight = weight, best_key = key_weight;
+      double right = 0;
+      for (const std::vector<Tune>& tunes : folders) right += score_tunes(*this, tunes).model / double(folders.size());
+      if (right > best) best = right, best_weight = weight, best_key = key_weight;
     }
   t_->weight = best_weight, t_->key_weight = best_key;
 }
@@ -291,12 +292,12 @@ HarmonyScore Harmonizer::evaluate(const std::string& folder, bool held_out, doub
   const FileSplit split = split_files(folder, validation_fraction);
   std::vector<std::string> files = split.validation;
   if (!held_out) files.insert(files.end(), split.train.begin(), split.train.end());
-  return score_tunes(*this, load_tunes(files, nullptr));
+  return score_tunes(*this, load_tunes(files, BeatGrids(folder), nullptr));
 }
 
 void Harmonizer::save(const std::string& folder) const {
-  nlohmann::json j = {{"format", "timbrel-harmonizer"}, {"version", 1}, {"melody_weight", t_->weight}};
-  for (int q = 0; q < 4; ++q) j["emission"].push_back(std::vector<double>(t_->emission[q], t_->emission[q] + 12));
+  nlohmann::json j = {{"format", "timbrel-harmonizer"}, {"version", 2}, {"melody_weight", t_->weight}};
+  j["classifier"] = t_->classifier.to_json();
   j["key_weight"] = t_->key_weight;
   j["change"] = std::vector<double>(t_->change, t_->change + kPositions);
   for (int m = 0; m < 2; ++m) j["next"].push_back(t_->next[m]), j["first"].push_back(t_->first[m]), j["usual"].push_back(t_->usual[m]);
@@ -318,10 +319,10 @@ Harmonizer Harmonizer::load(const std::string& folder) {
   try {
     const nlohmann::json j = nlohmann::json::parse(in);
     if (j.at("format") != "timbrel-harmonizer") throw Error(path, "is not a harmoniser model");
+    if (j.value("version", 1) < 2) throw Error(path, "is a version 1 harmoniser model (per-quality melody tables): retrain it with timbrel train harmony");
     h.t_->weight = j.at("melody_weight");
     h.t_->key_weight = j.at("key_weight");
-    for (int q = 0; q < 4; ++q)
-      for (int i = 0; i < 12; ++i) h.t_->emission[q][i] = j.at("emission").at(size_t(q)).at(size_t(i));
+    h.t_->classifier = harmony::ChordClassifier::from_json(j.at("classifier"), path);
     for (int p = 0; p < kPositions; ++p) h.t_->change[p] = j.at("change").at(size_t(p));
     for (int m = 0; m < 2; ++m) {
       h.t_->next[m] = j.at("next").at(size_t(m)).get<std::vector<double>>();

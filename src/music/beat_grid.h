@@ -1,0 +1,36 @@
+#pragma once
+// Songs whose MIDI follows a recording, so that their beats are offset from tick 0 (POP909): a
+// folder's grid table, and moving a song and its chords onto its grid.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "timbrel/chords.h"
+#include "timbrel/note_sequence.h"
+
+namespace timbrel {
+
+struct BeatGrid {
+  double offset = 0;     // quarter notes from the file's start to its first beat
+  int bar_quarters = 0;  // quarter notes in a bar (the file's own time signature when 0)
+};
+
+// The grids of a folder's songs, from a POP909-style info.csv in the folder or its parent
+// (columns song, beat_offset and bar_beats; a song is a file's name without extension). Empty
+// when there is none; throws an Error naming the file and line for a malformed row.
+class BeatGrids {
+ public:
+  explicit BeatGrids(const std::string& folder);
+  const BeatGrid* find(const std::string& midi_path) const;  // nullptr: the file is on its grid
+  bool empty() const { return grids_.empty(); }
+
+ private:
+  std::map<std::string, BeatGrid> grids_;
+};
+
+// Shifts everything `grid.offset` quarter notes earlier (what falls before the first beat is
+// dropped or starts at 0) and, when the grid knows the bar, sets one time signature of
+// bar_quarters/4.
+void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const BeatGrid& grid);
+
+}  // namespace timbrel
