@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "timbrel/arrange.h"
 #include "timbrel/bundled_models.h"
 #include "timbrel/chords.h"
 #include "timbrel/harmony.h"
@@ -66,11 +67,41 @@ void bind_harmonizer(py::module_& m) {
         "The melody's key, e.g. 'G major' (Krumhansl-Kessler profiles)");
 }
 
+void bind_arrange(py::module_& m) {
+  m.def(
+      "arrange",
+      [](const py::object& song, const std::string& style, bool bass, bool accompaniment, int bass_program, int accompaniment_program,
+         const std::vector<ChordSpan>& chords, const std::string& harmonizer) {
+        ArrangeOptions o;
+        o.style = parse_accompaniment_style(style, "style");
+        o.bass = bass, o.accompaniment = accompaniment;
+        o.bass_program = bass_program, o.accompaniment_program = accompaniment_program;
+        o.chords = chords, o.harmonizer_model = harmonizer;
+        ArrangeReport r;
+        NoteSequence out = arrange(melody_of(song), o, &r);
+        return py::make_tuple(out, py::dict(py::arg("style") = to_string(r.style), py::arg("harmonized") = r.harmonized, py::arg("chords") = r.chords,
+                                            py::arg("bass_notes") = r.bass_notes, py::arg("accompaniment_notes") = r.accompaniment_notes));
+      },
+      py::arg("song"), py::arg("style") = "auto", py::arg("bass") = true, py::arg("accompaniment") = true, py::arg("bass_program") = 33,
+      py::arg("accompaniment_program") = -1, py::arg("chords") = std::vector<ChordSpan>{}, py::arg("harmonizer") = "",
+      "A MIDI path or NoteSequence -> (the song with chord symbols, a bass and an accompaniment track; a report dict). Chords: "
+      "`chords`, else the song's chord symbols, else the harmoniser's");
+  m.def(
+      "score_arrangement",
+      [](const py::object& song) {
+        const ArrangementScore s = score_arrangement(melody_of(song));
+        return py::dict(py::arg("downbeats") = s.downbeats, py::arg("bass_root_or_fifth") = s.bass_root_or_fifth, py::arg("chord_changes") = s.chord_changes,
+                        py::arg("voice_movement") = s.voice_movement, py::arg("strong_beats") = s.strong_beats, py::arg("clashes") = s.clashes);
+      },
+      py::arg("song"), "Bass on root or fifth on downbeats, mean voice movement of the accompaniment, strong beats with a minor second between parts");
+}
+
 }  // namespace
 
 void bind_chords(py::module_& m) {
   bind_chord(m);
   bind_harmonizer(m);
+  bind_arrange(m);
   py::class_<ChordSpan>(m, "ChordSpan", "A chord from start_beat to end_beat (quarter notes from the start of the music)")
       .def(py::init([](double start, double end, const Chord& chord, const std::string& symbol) {
              return ChordSpan{start, end, chord, symbol.empty() ? chord_symbol(chord) : symbol};

@@ -335,18 +335,22 @@ void bind_engine_melodies(EngineClass& c) {
       "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from; -1: 25 for a 2-bar model, 0 for a hierarchical one) and decodes `steps` windows along the slerp between them")
       .def(
       "compose",
-      [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm) {
+      [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style) {
         SongOptions r;
         r.bars = bars;
         r.seed = seed;
         r.temperature = temperature;
         r.drums = drums;
         r.qpm = qpm;
+        r.arrange = arrange;
+        r.arrangement.style = parse_accompaniment_style(style, "style");
         py::gil_scoped_release nogil;
         return e.compose(r);
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove)")
+      py::arg("arrange") = false, py::arg("style") = "auto",
+      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove); arrange: with chords, a bass and an "
+      "accompaniment (style auto, block, broken or strummed)")
       .def(
       "continue_sequence",
       [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/arrange.h"
 #include "timbrel/bundled_models.h"
 #include "timbrel/ddsp.h"
 #include "timbrel/device.h"
@@ -94,6 +95,8 @@ struct SongOptions {               // the song `generate` makes
   double temperature = 0.5;
   bool drums = false;              // a sampled groove on channel 10 under the melody
   double qpm = 120;
+  bool arrange = false;            // harmonised, with a bass and an accompaniment (arrange.h)
+  ArrangeOptions arrangement;
 };
 
 struct DdspCurveOptions {
@@ -142,7 +145,7 @@ class TIMBREL_API Engine {
   NoteSequence sample(const SampleOptions& request, std::vector<Tokens>* windows = nullptr);
   // Encodes one window of each sequence and decodes `steps` windows along the slerp between them.
   NoteSequence interpolate(const NoteSequence& a, const NoteSequence& b, const InterpolateOptions& request);
-  // The melody (and groove) of `generate`.
+  // The melody (and groove) of `generate`; arranged (chords, bass, accompaniment) when asked.
   NoteSequence compose(const SongOptions& request);
   // The primer with options.bars more bars: its melody continued by the Melody RNN and its drums
   // by the Drums RNN (each when the primer has that part), from the bar after the primer ends.

@@ -30,6 +30,7 @@ void add_play(CLI::App& app, Status& status);
 void add_continue(CLI::App& app, Status& status);
 void add_chords(CLI::App& app, Status& status);
 void add_harmonize(CLI::App& app, Status& status);
+void add_arrange(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).
@@ -40,6 +41,8 @@ void add_train_drum_highs(CLI::App& train);
 // `train harmony` and `eval harmony` (harmonize.cpp).
 void add_train_harmony(CLI::App& train);
 void add_eval_harmony(CLI::App& eval);
+// `eval arrangement` (arrange.cpp).
+void add_eval_arrangement(CLI::App& eval);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

@@ -59,6 +59,8 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
   cmd->add_option("--qpm", o.qpm, "Tempo, quarter notes per minute")->capture_default_str();
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
   cmd->add_flag("--drums", o.drums, "Add a sampled drum groove (bundled models/drums-2bar) under the melody");
+  cmd->add_flag("--arrange", o.arrange, "Make it a song: chords (the bundled harmoniser), a bass line and an accompaniment, each on its own track");
+  cmd->add_option("--style", o.style, "With --arrange: the accompaniment's style (auto, block, broken, strummed)")->capture_default_str();
   cmd->add_option("--groove-model", o.groove_model, "MusicVAE drum model for --drums (default: models/drums-2bar)");
   cmd->add_option("--primer", o.primer,
                   "MIDI file to continue for --bars bars (its melody by the Melody RNN, its drums by the Drums RNN) "
@@ -132,6 +134,8 @@ SongOptions song_request(const SongFlags& o) {
   r.temperature = o.temperature;
   r.drums = o.drums;
   r.qpm = o.qpm;
+  r.arrange = o.arrange;
+  r.arrangement.style = parse_accompaniment_style(o.style, "--style");
   return r;
 }
 
@@ -145,7 +149,11 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   c.temperature = o.temperature;
   c.seed = o.seed;
   try {
-    return engine.continue_sequence(primer, c);
+    const NoteSequence song = engine.continue_sequence(primer, c);
+    if (!o.arrange) return song;
+    ArrangeOptions a;
+    a.style = parse_accompaniment_style(o.style, "--style");
+    return arrange(song, a);
   } catch (const Error& e) {
     if (e.subject() == "primer") throw Error(o.primer, e.problem());
     throw;

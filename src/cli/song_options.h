@@ -31,6 +31,8 @@ struct SongFlags {
   double temperature = 0.5;
   bool drums = false;
   double qpm = 120;
+  bool arrange = false;  // generate --arrange: chords, bass and accompaniment
+  std::string style = "auto";
 };
 
 // --model, --timbre/--morph/--pad, envelope, --dry, --phase, --strict, --engine and its DDSP options; with_file_output adds
@@ -38,7 +40,7 @@ struct SongFlags {
 // the audio device).
 void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output = true);
 // --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model, --primer,
-// --melody-rnn, --drums-rnn.
+// --melody-rnn, --drums-rnn, --arrange, --style.
 void add_song_options(CLI::App* cmd, SongFlags& o);
 
 NoteRenderOptions note_render_options(const SongFlags& o);

@@ -357,7 +357,7 @@ NoteSequence Engine::compose(const SongOptions& r) {
     seq.total_time = std::max(seq.total_time, d.total_time);
     seq.tracks.push_back({1, "drums"});
   }
-  return seq;
+  return r.arrange ? arrange(seq, r.arrangement) : seq;
 }
 
 }  // namespace timbrel

@@ -11,6 +11,7 @@
 #include "music/beat_grid.h"
 #include "music/chord_classifier.h"
 #include "music/file_split.h"
+#include "music/lead_sheet.h"
 #include "music/melody_analysis.h"
 #include "timbrel/error.h"
 #include "timbrel/harmony.h"
@@ -43,12 +44,8 @@ struct Harmonizer::Tables {
   nlohmann::json card;              // what it was trained on and how it scored
 };
 
-// A tune of a training folder: its melody and chords (text events, NAME.csv beside it, or the
-// corpora's ../chords/NAME.csv).
-struct Harmonizer::Tune {
-  NoteSequence melody;
-  std::vector<ChordSpan> chords;
-};
+// A tune of a training folder: its melody and chords (lead_sheet.h).
+struct Harmonizer::Tune : LeadSheet {};
 
 namespace {
 
@@ -57,17 +54,6 @@ namespace fs = std::filesystem;
 int relative(int cls, int tonic) { return cls == 0 ? 0 : 1 + (cls - 1) / 12 * 12 + ((cls - 1) % 12 - tonic + 12) % 12; }
 
 using Tune = Harmonizer::Tune;
-
-bool load_tune(const std::string& path, const BeatGrids& grids, Tune& tune) {
-  tune.melody = read_midi(path);
-  tune.chords = chord_spans(tune.melody);
-  const fs::path p(path);
-  std::error_code ec;
-  for (const fs::path& csv : {fs::path(p).replace_extension(".csv"), p.parent_path().parent_path() / "chords" / p.stem().concat(".csv")})
-    if (tune.chords.empty() && fs::exists(csv, ec)) tune.chords = read_chords_csv(csv.string());
-  if (const BeatGrid* grid = grids.find(path)) align_to_grid(tune.melody, tune.chords, *grid);
-  return !tune.chords.empty();
-}
 
 // The classifier's log-probability of each state on each beat, in absolute chords for `key`.
 std::vector<std::array<double, kStates>> melody_scores(const Harmonizer::Tables& t, const NoteSequence& melody, const Meter& meter, const Key& key) {
@@ -124,7 +110,7 @@ std::vector<ChordSpan> best_chords(const Harmonizer::Tables& t, const NoteSequen
 }
 
 // Training knows the chords: bars start where most of them change.
-Meter meter_of_chords(Meter m, const std::vector<int>& truth) {
+Meter meter_of_truth(Meter m, const std::vector<int>& truth) {
   std::vector<int> changes(size_t(m.beats_per_bar), 0);
   for (size_t b = 1; b < truth.size(); ++b)
     if (truth[b] != truth[b - 1]) ++changes[b % size_t(m.beats_per_bar)];
@@ -154,7 +140,7 @@ struct Counts {
     const Meter estimated = estimate_meter(tune.melody);
     const std::vector<PitchTime> beats = harmony::beat_pitch_time(tune.melody, estimated);
     const std::vector<int> truth = harmony::triad_per_beat(tune.chords, int(beats.size()), estimated);
-    const Meter meter = meter_of_chords(estimated, truth);
+    const Meter meter = meter_of_truth(estimated, truth);
     const std::vector<harmony::Features> f = harmony::melody_features(tune.melody, meter, key);
     features.insert(features.end(), f.begin(), f.end());
     for (size_t b = 0; b < beats.size(); ++b) {
@@ -208,7 +194,7 @@ std::vector<Tune> load_tunes(const std::vector<std::string>& files, const BeatGr
   for (const std::string& f : files) {
     try {
       Tune t;
-      if (load_tune(f, grids, t)) tunes.push_back(std::move(t));
+      if (read_lead_sheet(f, grids, t)) tunes.push_back(std::move(t));
     } catch (const Error& e) {
       if (log) log(std::string("skipped ") + e.what());
     }

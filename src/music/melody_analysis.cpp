@@ -43,6 +43,18 @@ std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats,
   return out;
 }
 
+Meter meter_of_chords(const NoteSequence& seq, const std::vector<ChordSpan>& chords) {
+  Meter m = estimate_meter(seq);
+  std::vector<int> changes(size_t(m.beats_per_bar), 0);
+  for (size_t i = 1; i < chords.size(); ++i) {
+    const double beat = chords[i].start_beat / m.beat_quarters;
+    if (chords[i].chord != chords[i - 1].chord && std::fabs(beat - std::round(beat)) < 0.05)
+      ++changes[size_t(std::lround(beat)) % size_t(m.beats_per_bar)];
+  }
+  if (*std::max_element(changes.begin(), changes.end()) > 0) m.phase = int(std::max_element(changes.begin(), changes.end()) - changes.begin());
+  return m;
+}
+
 std::vector<ChordSpan> spans_of(const std::vector<int>& classes, const Meter& meter) {
   std::vector<ChordSpan> spans;
   const double bq = meter.beat_quarters;

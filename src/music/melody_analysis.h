@@ -22,6 +22,10 @@ inline constexpr int kPositions = 3;
 
 // The chord (Magenta's triad class) sounding a quarter of a beat into each of `beats` beats.
 std::vector<int> triad_per_beat(const std::vector<ChordSpan>& chords, int beats, const Meter& meter);
+// The meter of a song whose chords are known: bars start where most chord changes fall (ties:
+// the file's own bar lines, phase 0); the melody's estimate when the chords never change.
+Meter meter_of_chords(const NoteSequence& seq, const std::vector<ChordSpan>& chords);
+
 // Spans of equal classes, one per run of beats (in quarter notes).
 std::vector<ChordSpan> spans_of(const std::vector<int>& classes, const Meter& meter);
 

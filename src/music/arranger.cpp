@@ -1,0 +1,119 @@
+// arrange(): a melody's chords, bass and accompaniment as tracks of the song.
+#include <algorithm>
+#include <set>
+
+#include "music/arrangement_parts.h"
+#include "music/melody_analysis.h"
+#include "music/quarter_clock.h"
+#include "timbrel/arrange.h"
+#include "timbrel/bundled_models.h"
+#include "timbrel/error.h"
+#include "timbrel/harmony.h"
+
+namespace timbrel {
+namespace {
+
+using arrangement::MelodyNote;
+using arrangement::PartNote;
+
+AccompanimentStyle resolve(AccompanimentStyle style, const Meter& meter, double qpm, bool drums) {
+  if (style != AccompanimentStyle::Auto) return style;
+  if (meter.beat_quarters > 1.25) return AccompanimentStyle::Broken;  // 6/8, 9/8, 12/8: rolling eighths
+  if (meter.beats_per_bar == 3) return AccompanimentStyle::Block;     // a waltz: chords on 2 and 3
+  if (qpm < 90) return AccompanimentStyle::Broken;
+  return drums ? AccompanimentStyle::Strummed : AccompanimentStyle::Block;
+}
+
+// Two MIDI channels the song does not use (never 10, the drums').
+std::vector<int> free_channels(const NoteSequence& song, size_t count) {
+  std::set<int> used = {9};
+  for (const Note& n : song.notes) used.insert(n.channel);
+  std::vector<int> out;
+  for (int c = 0; c < 16 && out.size() < count; ++c)
+    if (!used.count(c)) out.push_back(c);
+  if (out.size() < count) throw Error("song", "uses every MIDI channel; an arrangement needs " + std::to_string(count) + " free");
+  return out;
+}
+
+std::vector<ChordSpan> chords_for(const NoteSequence& song, const ArrangeOptions& o, bool& harmonized) {
+  harmonized = false;
+  if (!o.chords.empty()) return o.chords;
+  std::vector<ChordSpan> chords = chord_spans(song);
+  if (!chords.empty()) return chords;
+  harmonized = true;
+  return Harmonizer::load(o.harmonizer_model.empty() ? bundled_model_path("harmonizer") : o.harmonizer_model).harmonize(song);
+}
+
+void add_part(NoteSequence& out, const std::vector<PartNote>& part, const QuarterClock& clock, int instrument, int channel, int program,
+              const std::string& name, int pan) {
+  for (const PartNote& p : part) {
+    Note n;
+    n.pitch = p.pitch, n.velocity = std::clamp(p.velocity, 1, 127);
+    n.start_time = clock.seconds(p.start), n.end_time = clock.seconds(p.end);
+    n.program = program, n.channel = channel, n.instrument = instrument;
+    out.add_note(n);
+  }
+  out.tracks.push_back({instrument, name});
+  out.control_changes.insert(out.control_changes.begin(), ControlChange{0.0, 10, pan, channel, instrument});
+}
+
+}  // namespace
+
+AccompanimentStyle parse_accompaniment_style(const std::string& text, const std::string& parameter) {
+  for (AccompanimentStyle s : {AccompanimentStyle::Auto, AccompanimentStyle::Block, AccompanimentStyle::Broken, AccompanimentStyle::Strummed})
+    if (text == to_string(s)) return s;
+  throw Error(parameter, "'" + text + "' is not a style (auto, block, broken, strummed)");
+}
+
+std::string to_string(AccompanimentStyle style) {
+  switch (style) {
+    case AccompanimentStyle::Block: return "block";
+    case AccompanimentStyle::Broken: return "broken";
+    case AccompanimentStyle::Strummed: return "strummed";
+    default: return "auto";
+  }
+}
+
+NoteSequence arrange(const NoteSequence& song, const ArrangeOptions& o, ArrangeReport* report) {
+  if (o.bass_program < 0 || o.bass_program > 127) throw Error("bass_program", std::to_string(o.bass_program) + " is not a General MIDI program (0..127)");
+  if (o.accompaniment_program < -1 || o.accompaniment_program > 127)
+    throw Error("accompaniment_program", std::to_string(o.accompaniment_program) + " is not a General MIDI program (0..127, or -1: by style)");
+  std::vector<MelodyNote> melody;
+  std::vector<double> kicks;
+  const QuarterClock clock(song);
+  for (const Note& n : song.notes) {
+    if (!n.is_drum) melody.push_back({n.pitch, clock.quarters(n.start_time), clock.quarters(n.end_time)});
+    else if (n.pitch == 35 || n.pitch == 36) kicks.push_back(clock.quarters(n.start_time));
+  }
+  if (melody.empty()) throw Error("song", "has no pitched notes (a melody) to arrange");
+  std::sort(kicks.begin(), kicks.end());
+  kicks.erase(std::unique(kicks.begin(), kicks.end(), [](double a, double b) { return b - a < 1e-3; }), kicks.end());
+  ArrangeReport r;
+  const std::vector<ChordSpan> chords = chords_for(song, o, r.harmonized);
+  const Meter meter = harmony::meter_of_chords(song, chords);
+  r.style = resolve(o.style, meter, song.first_qpm(), !kicks.empty());
+  NoteSequence out = song;
+  set_chords(out, chords);
+  const std::vector<int> channels = free_channels(song, 2);
+  int instrument = 0;
+  for (const Note& n : song.notes) instrument = std::max(instrument, n.instrument + 1);
+  std::vector<MelodyNote> bass_heard;
+  if (o.bass) {
+    const std::vector<PartNote> bass = arrangement::bass_line(chords, meter, kicks);
+    add_part(out, bass, clock, instrument++, channels[0], o.bass_program, "Bass", 64);
+    for (const PartNote& p : bass) bass_heard.push_back({p.pitch, p.start, p.end});
+    r.bass_notes = bass.size();
+  }
+  if (o.accompaniment) {
+    const std::vector<PartNote> comp = arrangement::accompaniment(chords, meter, r.style, melody, bass_heard);
+    const int program = o.accompaniment_program >= 0 ? o.accompaniment_program : r.style == AccompanimentStyle::Strummed ? 25 : 0;
+    add_part(out, comp, clock, instrument++, channels[1], program, "Accompaniment", 44);
+    r.accompaniment_notes = comp.size();
+  }
+  std::stable_sort(out.notes.begin(), out.notes.end(), [](const Note& a, const Note& b) { return a.start_time < b.start_time; });
+  r.chords = chords.size();
+  if (report) *report = r;
+  return out;
+}
+
+}  // namespace timbrel
