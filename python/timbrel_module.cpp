@@ -146,6 +146,11 @@ void bind_sequences(py::module_& m) {
       })
       .def("chords", &chord_spans, "Its chord symbols (text events) as [ChordSpan], in quarter-note beats")
       .def("set_chords", &set_chords, py::arg("chords"), "Replaces its chord symbols with [ChordSpan] (written to MIDI as text events)")
+      .def("piano_roll", [](const NoteSequence& s, const std::string& path, int pixels_per_second, int pixels_per_semitone) {
+             write_piano_roll(s, path, PianoRollOptions{pixels_per_second, pixels_per_semitone});
+           },
+           py::arg("path"), py::arg("pixels_per_second") = 48, py::arg("pixels_per_semitone") = 5,
+           "Writes a piano roll PNG (each instrument its own colour, drums in a band below)")
       .def("__len__", [](const NoteSequence& s) { return s.notes.size(); })
       .def("__repr__", [](const NoteSequence& s) {
         return "NoteSequence(" + std::to_string(s.notes.size()) + " notes, " + std::to_string(s.total_time) + " s)";
@@ -351,6 +356,26 @@ void bind_engine_melodies(EngineClass& c) {
       py::arg("arrange") = false, py::arg("style") = "auto",
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove); arrange: with chords, a bass and an "
       "accompaniment (style auto, block, broken or strummed)")
+      .def(
+      "part_levels",
+      [](Engine& e, const SequenceInput& input, const std::string& engine) {
+        const NoteSequence seq = sequence_of(input);
+        NoteRenderOptions o;
+        o.subject = name_of(input, "sequence");
+        o.engine = parse_timbre_engine(engine);
+        std::vector<PartLevel> levels;
+        {
+          py::gil_scoped_release nogil;
+          levels = e.part_levels(seq, o);
+        }
+        py::list out;
+        for (const PartLevel& p : levels)
+          out.append(py::dict(py::arg("instrument") = p.instrument, py::arg("name") = p.name, py::arg("program") = p.program,
+                              py::arg("drums") = p.drums, py::arg("notes") = p.notes, py::arg("lufs") = p.lufs));
+        return out;
+      },
+      py::arg("sequence"), py::arg("engine") = "gansynth",
+      "Each instrument rendered alone (gansynth or ddsp) and its integrated loudness: [{instrument, name, program, drums, notes, lufs}]")
       .def(
       "continue_sequence",
       [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {

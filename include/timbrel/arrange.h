@@ -22,6 +22,11 @@ enum class AccompanimentStyle {
 TIMBREL_API AccompanimentStyle parse_accompaniment_style(const std::string& text, const std::string& parameter);
 TIMBREL_API std::string to_string(AccompanimentStyle style);
 
+// The levels an arrangement aims at beside the melody (arrange() estimates them from velocities
+// and durations; Engine::balance_parts measures them as an engine plays them).
+// generate --arrange sets the drums it made beside the melody too.
+inline constexpr double kArrangedBassDb = -3, kArrangedAccompanimentDb = -6, kArrangedDrumsDb = -3;
+
 struct ArrangeOptions {
   AccompanimentStyle style = AccompanimentStyle::Auto;
   bool bass = true, accompaniment = true;

@@ -99,6 +99,16 @@ struct SongOptions {               // the song `generate` makes
   ArrangeOptions arrangement;
 };
 
+// One part (instrument) of a song rendered alone: how loud it is heard.
+struct PartLevel {
+  int instrument = 0;
+  std::string name;      // the track's name, if it has one
+  int program = 0;       // its first note's General MIDI program
+  bool drums = false;
+  size_t notes = 0;
+  double lufs = 0;       // integrated loudness (EBU R128) of the part alone, in the full mix's render settings
+};
+
 struct DdspCurveOptions {
   std::string timbre;   // "preset:NAME" | "program:N" of a model with presets; "" = its first
   bool noise = true;    // false: the harmonic part only
@@ -137,6 +147,15 @@ class TIMBREL_API Engine {
   // is used; warnings of the report go to the log. With options.engine = Ddsp the melodic notes
   // are played by EngineOptions::ddsp_model (options.ddsp shapes the performance).
   Audio render(const NoteSequence& sequence, NoteRenderOptions options = {}, NoteRenderReport* report = nullptr);
+  // Each instrument of `sequence` rendered alone (options as render(); loudness normalisation
+  // off) and measured: are all parts heard beside the melody?
+  std::vector<PartLevel> part_levels(const NoteSequence& sequence, NoteRenderOptions options = {});
+  // Sets the channel volume (CC7 at the start; velocities when 127 is not enough) of each part
+  // named in `offsets_db` (instrument -> dB beside the melody) so that, rendered alone as
+  // part_levels measures, it sits that far from `melody` (an instrument). Returns the levels
+  // aimed at (a part whose velocities reach 127 falls short of its aim).
+  std::vector<PartLevel> balance_parts(NoteSequence& sequence, int melody, const std::vector<std::pair<int, double>>& offsets_db,
+                                       NoteRenderOptions options = {});
   PlayReport play(const NoteSequence& sequence, PlayOptions options);
   LivePlayReport play_live(LivePlayOptions options);
 

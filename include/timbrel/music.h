@@ -55,4 +55,14 @@ TIMBREL_API std::vector<std::vector<int>> split_melody(const std::vector<int>& m
 TIMBREL_API NoteSequence melody_to_sequence(const std::vector<int>& events, double qpm = 120.0,
                                 int steps_per_quarter = 4, int velocity = 100, int program = 0);
 
+// A piano roll of `seq` as a PNG: time left to right (bar lines dark, beats light, from its
+// tempo and time signature), pitch bottom to top over the range it uses, each instrument its own
+// colour (brighter for louder notes), drum hits as short marks in a band below. Written
+// atomically; Errors name `parameter` values out of range.
+struct PianoRollOptions {
+  int pixels_per_second = 48;
+  int pixels_per_semitone = 5;
+};
+TIMBREL_API void write_piano_roll(const NoteSequence& seq, const std::string& path, const PianoRollOptions& options = {});
+
 }  // namespace timbrel

@@ -41,3 +41,18 @@ def test_harmonize_twinkle_as_the_textbook_does():
     assert [c.symbol for c in chords] == ["C", "F", "C", "F", "C", "G", "C"]
     assert chords[5].start_beat == 12 and timbrel.estimate_key(twinkle) == "C major"
     assert [c.symbol for c in timbrel.harmonize_by_rule(twinkle)] == ["C"]
+
+
+def test_arrange_twinkle_into_a_song_and_draw_it():
+    twinkle = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "twinkle.mid")
+    song, report = timbrel.arrange(twinkle, style="block")
+    assert report["harmonized"] and report["style"] == "block" and report["bass_notes"] > 0
+    programs = {n.program for n in song.notes if not n.is_drum}
+    assert {33, 0} <= programs  # bass and piano accompaniment
+    score = timbrel.score_arrangement(song)
+    assert score["bass_root_or_fifth"] >= 0.9 and score["voice_movement"] <= 4
+    with tempfile.TemporaryDirectory() as d:
+        song.piano_roll(os.path.join(d, "roll.png"))
+        assert open(os.path.join(d, "roll.png"), "rb").read(4) == b"\x89PNG"
+    with pytest.raises(timbrel.Error, match="style"):
+        timbrel.arrange(twinkle, style="polka")

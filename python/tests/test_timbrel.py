@@ -116,6 +116,15 @@ def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     assert song.has_drums() and song.total_time == pytest.approx(8.0, abs=0.01)
 
 
+def test_compose_arranged_and_every_part_heard(engine):
+    song = engine.compose(bars=4, seed=1, drums=True, arrange=True, style="strummed")
+    assert {33, 25} <= {n.program for n in song.notes if not n.is_drum} and len(song.chords()) > 0
+    levels = engine.part_levels(song)
+    assert len(levels) == 4  # melody, drums, bass, accompaniment
+    melody = next(p for p in levels if not p["drums"] and p["name"] not in ("Bass", "Accompaniment"))
+    assert all(abs(p["lufs"] - melody["lufs"]) <= 12 for p in levels)
+
+
 def test_continue_sequence_keeps_the_primer_and_adds_bars(engine):
     primer = timbrel.NoteSequence.from_midi(TWINKLE)  # 4 bars at 120 qpm: melody and drums
     song = engine.continue_sequence(TWINKLE, bars=2, seed=3)

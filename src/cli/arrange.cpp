@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "paths.h"
+#include "song_options.h"
 #include "timbrel/arrange.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -79,6 +80,32 @@ void add_eval_arrangement(CLI::App& eval) {
     std::printf("%zu files arranged with their own chords, %zu chord renders (../chords-midi) beside them\n", e.files, e.data_files);
     print_score("arranged", e.arranged);
     if (e.data_files) print_score("the data's renders", e.data);
+  });
+}
+
+void add_eval_parts(CLI::App& eval) {
+  auto o = std::make_shared<SongFlags>();
+  auto* cmd = eval.add_subcommand("parts", "How loud each part (instrument) of a song is, rendered alone, beside its first part (the melody)");
+  cmd->add_option("input", o->input, "MIDI file")->required()->check(CLI::ExistingFile);
+  add_timbre_options(cmd, *o, false);
+  cmd->footer("Example:\n  timbrel eval parts song.mid              # after timbrel arrange melody.mid -o song.mid\n"
+              "  timbrel eval parts song.mid --engine ddsp");
+  cmd->callback([o] {
+    const NoteSequence seq = read_midi(o->input);
+    Engine engine(engine_params(*o));
+    NoteRenderOptions r = note_render_options(*o);
+    r.subject = o->input;
+    const std::vector<PartLevel> parts = engine.part_levels(seq, r);
+    if (parts.empty()) throw Error(o->input, "has no notes");
+    const PartLevel* melody = nullptr;
+    for (const PartLevel& p : parts)
+      if (!melody && !p.drums) melody = &p;
+    for (const PartLevel& p : parts) {
+      const std::string what = p.drums ? "drums" : "program " + std::to_string(p.program);
+      std::printf("instrument %d  %-14s %-12s %5zu notes  %6.1f LUFS", p.instrument, p.name.empty() ? "-" : p.name.c_str(), what.c_str(), p.notes, p.lufs);
+      if (melody && &p != melody) std::printf("  (%+.1f dB beside the melody)", p.lufs - melody->lufs);
+      std::printf("\n");
+    }
   });
 }
 

@@ -31,6 +31,7 @@ void add_continue(CLI::App& app, Status& status);
 void add_chords(CLI::App& app, Status& status);
 void add_harmonize(CLI::App& app, Status& status);
 void add_arrange(CLI::App& app, Status& status);
+void add_roll(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).
@@ -41,8 +42,9 @@ void add_train_drum_highs(CLI::App& train);
 // `train harmony` and `eval harmony` (harmonize.cpp).
 void add_train_harmony(CLI::App& train);
 void add_eval_harmony(CLI::App& eval);
-// `eval arrangement` (arrange.cpp).
+// `eval arrangement` and `eval parts` (arrange.cpp).
 void add_eval_arrangement(CLI::App& eval);
+void add_eval_parts(CLI::App& eval);
 
 // "timbrel: <subject>: <problem>" on stderr.
 void print_error(const std::string& message);

@@ -193,6 +193,7 @@ void add_eval(CLI::App& app, Status& status) {
   add_eval_structure(*eval);
   add_eval_harmony(*eval);
   add_eval_arrangement(*eval);
+  add_eval_parts(*eval);
 }
 
 }  // namespace timbrel::cli

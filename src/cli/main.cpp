@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   add_chords(app, status);
   add_harmonize(app, status);
   add_arrange(app, status);
+  add_roll(app, status);
   add_force_flags(app);
   try {
     app.parse(argc, argv);

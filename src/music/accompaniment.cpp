@@ -133,7 +133,7 @@ std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const 
     for (double b = origin + std::floor((span.start_beat - origin) / bar) * bar; b < span.end_beat; b += bar)
       for (const Stroke& s : pattern)
         if (b + s.at > span.start_beat - 1e-6 && b + s.at < span.end_beat - 1e-6) strokes.push_back({b + s.at, s.up, s.velocity});
-    if (strokes.empty() || strokes.front().at > span.start_beat + 1e-6) strokes.insert(strokes.begin(), {span.start_beat, false, 66});
+    if (strokes.empty()) strokes.push_back({span.start_beat, false, 66});  // a chord too short for the pattern: struck once
     for (size_t k = 0; k < strokes.size(); ++k) {
       const double t = strokes[k].at, next = k + 1 < strokes.size() ? strokes[k + 1].at : span.end_beat;
       if (style == AccompanimentStyle::Broken) {

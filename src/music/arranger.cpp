@@ -1,5 +1,6 @@
 // arrange(): a melody's chords, bass and accompaniment as tracks of the song.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "music/arrangement_parts.h"
@@ -44,8 +45,38 @@ std::vector<ChordSpan> chords_for(const NoteSequence& song, const ArrangeOptions
   return Harmonizer::load(o.harmonizer_model.empty() ? bundled_model_path("harmonizer") : o.harmonizer_model).harmonize(song);
 }
 
+// A part's loudness as the renderers play it, roughly: the sum over its notes of (velocity /
+// 127)^2 (their gain, squared) times how long they sound (at most 2 s: notes decay).
+double energy(const std::vector<PartNote>& part, const QuarterClock& clock) {
+  double e = 0;
+  for (const PartNote& p : part) e += double(p.velocity * p.velocity) / (127.0 * 127.0) * std::min(2.0, clock.seconds(p.end) - clock.seconds(p.start));
+  return e;
+}
+
+// A channel's first volume (CC7; 100 when it sets none, as players default) as a power ratio.
+double volume_power(const NoteSequence& song, int channel) {
+  int volume = 100;
+  for (const ControlChange& c : song.control_changes)
+    if (c.channel == channel && c.number == 7) {
+      volume = c.value;
+      break;
+    }
+  return std::pow(volume / 127.0, 4);  // 40 log10(v / 127) dB
+}
+
+// Sets `part` `offset_db` from the melody's energy: by channel volume (CC7 is 40 log10(v / 127)
+// dB) when it is too loud, by velocity when it is too quiet. Returns the CC7 value.
+int balance(std::vector<PartNote>& part, double melody_energy, double offset_db, const QuarterClock& clock) {
+  const double e = energy(part, clock);
+  if (e <= 0 || melody_energy <= 0) return 100;
+  const double gain_db = offset_db - 10 * std::log10(e / melody_energy);
+  if (gain_db <= 0) return std::clamp(int(std::lround(127 * std::pow(10.0, gain_db / 40))), 1, 127);
+  for (PartNote& p : part) p.velocity = std::clamp(int(std::lround(p.velocity * std::pow(10.0, gain_db / 20))), 1, 127);
+  return 127;
+}
+
 void add_part(NoteSequence& out, const std::vector<PartNote>& part, const QuarterClock& clock, int instrument, int channel, int program,
-              const std::string& name, int pan) {
+              const std::string& name, int pan, int volume) {
   for (const PartNote& p : part) {
     Note n;
     n.pitch = p.pitch, n.velocity = std::clamp(p.velocity, 1, 127);
@@ -54,7 +85,7 @@ void add_part(NoteSequence& out, const std::vector<PartNote>& part, const Quarte
     out.add_note(n);
   }
   out.tracks.push_back({instrument, name});
-  out.control_changes.insert(out.control_changes.begin(), ControlChange{0.0, 10, pan, channel, instrument});
+  out.control_changes.insert(out.control_changes.begin(), {ControlChange{0.0, 7, volume, channel, instrument}, ControlChange{0.0, 10, pan, channel, instrument}});
 }
 
 }  // namespace
@@ -97,17 +128,22 @@ NoteSequence arrange(const NoteSequence& song, const ArrangeOptions& o, ArrangeR
   const std::vector<int> channels = free_channels(song, 2);
   int instrument = 0;
   for (const Note& n : song.notes) instrument = std::max(instrument, n.instrument + 1);
+  std::vector<PartNote> bass = o.bass ? arrangement::bass_line(chords, meter, kicks) : std::vector<PartNote>{};
   std::vector<MelodyNote> bass_heard;
+  for (const PartNote& p : bass) bass_heard.push_back({p.pitch, p.start, p.end});
+  std::vector<PartNote> comp = o.accompaniment ? arrangement::accompaniment(chords, meter, r.style, melody, bass_heard) : std::vector<PartNote>{};
+  double melody_energy = 0;
+  for (const Note& n : song.notes)
+    if (!n.is_drum) melody_energy += double(n.velocity * n.velocity) / (127.0 * 127.0) * std::min(2.0, n.end_time - n.start_time) * volume_power(song, n.channel);
   if (o.bass) {
-    const std::vector<PartNote> bass = arrangement::bass_line(chords, meter, kicks);
-    add_part(out, bass, clock, instrument++, channels[0], o.bass_program, "Bass", 64);
-    for (const PartNote& p : bass) bass_heard.push_back({p.pitch, p.start, p.end});
+    const int volume = balance(bass, melody_energy, kArrangedBassDb, clock);
+    add_part(out, bass, clock, instrument++, channels[0], o.bass_program, "Bass", 64, volume);
     r.bass_notes = bass.size();
   }
   if (o.accompaniment) {
-    const std::vector<PartNote> comp = arrangement::accompaniment(chords, meter, r.style, melody, bass_heard);
+    const int volume = balance(comp, melody_energy, kArrangedAccompanimentDb, clock);
     const int program = o.accompaniment_program >= 0 ? o.accompaniment_program : r.style == AccompanimentStyle::Strummed ? 25 : 0;
-    add_part(out, comp, clock, instrument++, channels[1], program, "Accompaniment", 44);
+    add_part(out, comp, clock, instrument++, channels[1], program, "Accompaniment", 44, volume);
     r.accompaniment_notes = comp.size();
   }
   std::stable_sort(out.notes.begin(), out.notes.end(), [](const Note& a, const Note& b) { return a.start_time < b.start_time; });
