@@ -81,8 +81,8 @@ TEST(Arrange, TwinkleGetsABassAndAnAccompanimentOnItsOwnTracks) {
   for (const Note& n : song.notes) channels.insert(n.channel);
   EXPECT_EQ(channels.size(), 3u);  // melody, bass and accompaniment each on its own
   EXPECT_EQ(channels.count(9), 0u);
-  for (const Note& n : bass) EXPECT_TRUE(n.program == 33 && n.pitch >= 28 && n.pitch <= 50) << n.pitch;
-  for (const Note& n : comp) EXPECT_TRUE(n.program == 0 && n.pitch >= 48 && n.pitch <= 72) << n.pitch;
+  for (const Note& n : bass) EXPECT_TRUE(n.program == 33 && n.pitch >= 28 && n.pitch <= 47) << n.pitch;
+  for (const Note& n : comp) EXPECT_TRUE(n.program == 0 && n.pitch >= 52 && n.pitch <= 74) << n.pitch;
   EXPECT_EQ(onsets(comp), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));  // block: every beat
   EXPECT_EQ(chord_spans(song).size(), 7u);
   const ArrangementScore s = score_arrangement(song);
@@ -163,8 +163,40 @@ TEST(Arrange, HarmonisesAMelodyWithoutChordsAndRefusesBadInput) {
   NoteSequence crowded = twinkle();
   for (size_t i = 0; i < crowded.notes.size(); ++i) crowded.notes[i].channel = int(i % 16);
   EXPECT_NE(error_of(crowded, o).find("free"), std::string::npos);
+  ArrangeOptions backwards = o;
+  backwards.chords = {{4, 2, parse_chord("C"), "C"}};
+  EXPECT_NE(error_of(twinkle(), backwards).find("chords"), std::string::npos);
+  NoteSequence drums_only;
+  Note kick;
+  kick.pitch = 36, kick.is_drum = true, kick.channel = 9, kick.end_time = 0.1;
+  drums_only.add_note(kick);
+  EXPECT_NE(error_of(drums_only, o).find("no pitched notes"), std::string::npos);
   EXPECT_THROW(parse_accompaniment_style("polka", "style"), Error);
   EXPECT_EQ(parse_accompaniment_style("strummed", "style"), AccompanimentStyle::Strummed);
+}
+
+// Chords out of order and past the song's end, a song without a time signature and with a tempo
+// change: the chords are put in order and clipped to the song; bars are 4/4 by default.
+TEST(Arrange, ChordsAreOrderedAndClippedToTheSong) {
+  NoteSequence song = twinkle();
+  song.time_signatures.clear();
+  song.tempos = {{0.0, 120.0}, {4.0, 60.0}};  // from bar 3 on, a beat lasts 1 s
+  for (size_t i = 8; i < song.notes.size(); ++i)
+    song.notes[i].start_time = 4.0 + double(i - 8), song.notes[i].end_time = 5.0 + double(i - 8);
+  song.total_time = 12.0;
+  ArrangeOptions o;
+  o.style = AccompanimentStyle::Block;
+  o.chords = {{8, 1e9, parse_chord("G"), "G"}, {0, 8, parse_chord("C"), "C"}};
+  const NoteSequence out = arrange(song, o);
+  const std::vector<ChordSpan> chords = chord_spans(out);
+  ASSERT_GE(chords.size(), 2u);
+  EXPECT_EQ(chords[0].symbol, "C");
+  EXPECT_EQ(chords[1].symbol, "G");
+  double last = 0;
+  for (const Note& n : out.notes) last = std::max(last, n.end_time);
+  EXPECT_LE(last, 12.0 + 1e-6);  // nothing past the song's last beat
+  const std::vector<Note> comp = part(out, "Accompaniment");
+  EXPECT_NEAR(comp.back().start_time, 11.0, 1e-6);  // block chords on the beats of the slower tempo too
 }
 
 TEST(Arrange, PianoRollDrawsEachPart) {
@@ -181,15 +213,18 @@ TEST(Arrange, PianoRollDrawsEachPart) {
   EXPECT_EQ(be32(16), uint32_t(std::ceil(song.total_time * 48)) + 1);  // 48 pixels a second
   EXPECT_THROW(write_piano_roll(NoteSequence{}, path), Error);
   EXPECT_THROW(write_piano_roll(song, path, PianoRollOptions{0, 5}), Error);
+  NoteSequence long_song = song;
+  long_song.total_time = 3000;
+  EXPECT_THROW(write_piano_roll(long_song, path, PianoRollOptions{1000, 40}), Error);  // billions of pixels: refused
 }
 
 // The goals on held-out tunes, arranged with their own chords, beside the data's chord
-// renders: bass on root or fifth on >= 90% of downbeats, voices moving <= 4 semitones, strong-beat
+// renders (POP909: its full arrangements): bass on root or fifth on >= 90% of downbeats, voices moving <= 4 semitones, strong-beat
 // minor seconds between parts no more often than in the renders.
 TEST(Arrange, HeldOutTunesMeetTheGoals) {
   const std::string data = shared_dir().empty() ? "" : shared_dir() + "/data/melodies";
   if (data.empty() || !std::filesystem::exists(data)) GTEST_SKIP() << "no ../shared/data/melodies";
-  for (const char* corpus : {"nottingham", "openewld"})
+  for (const char* corpus : {"nottingham", "openewld", "pop909"})  // POP909: beside its pianists' arrangements
     for (AccompanimentStyle style : {AccompanimentStyle::Auto, AccompanimentStyle::Block, AccompanimentStyle::Broken, AccompanimentStyle::Strummed}) {
       ArrangeOptions o;
       o.style = style;

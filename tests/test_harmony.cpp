@@ -114,6 +114,10 @@ TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {
   EXPECT_EQ(symbols(back.harmonize(twinkle(5))), symbols(mine.harmonize(twinkle(5))));
   EXPECT_EQ(symbols(back.harmonize(twinkle(5))), (std::vector<std::string>{"F", "A#", "F", "A#", "F", "C", "F"}));
   EXPECT_EQ(back.evaluate(dir, false).model, 1.0);
+  o.from = kBundled;  // the bundled model adjusted by the six songs
+  const Harmonizer adjusted = Harmonizer::train(o);
+  EXPECT_EQ(symbols(adjusted.harmonize(twinkle(5))), (std::vector<std::string>{"F", "A#", "F", "A#", "F", "C", "F"}));
+  EXPECT_EQ(adjusted.evaluate(dir, false).model, 1.0);
   try {
     Harmonizer::load(scratch + "/nothing");
     ADD_FAILURE() << "loaded a missing folder";

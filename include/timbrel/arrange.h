@@ -27,6 +27,10 @@ TIMBREL_API std::string to_string(AccompanimentStyle style);
 // generate --arrange sets the drums it made beside the melody too.
 inline constexpr double kArrangedBassDb = -3, kArrangedAccompanimentDb = -6, kArrangedDrumsDb = -3;
 
+// The names of the tracks arrange() adds (TrackInfo::name), by which the measures find them.
+inline constexpr const char* kBassTrack = "Bass";
+inline constexpr const char* kAccompanimentTrack = "Accompaniment";
+
 struct ArrangeOptions {
   AccompanimentStyle style = AccompanimentStyle::Auto;
   bool bass = true, accompaniment = true;
@@ -50,8 +54,9 @@ struct ArrangeReport {
 // no free channel) or the option.
 TIMBREL_API NoteSequence arrange(const NoteSequence& song, const ArrangeOptions& options = {}, ArrangeReport* report = nullptr);
 
-// How a song's parts sit together, beat by beat (its first time signature; strong beats: a bar's
-// first and middle beats). Parts are instruments; the bass is the instrument with the lowest
+// How a song's parts sit together, beat by beat (its first time signature, bars where its chords
+// change; strong beats: a bar's first and middle beats; a note is heard on a beat when it sounds
+// there or starts within a tenth of a quarter note after it). Parts are instruments; the bass is the instrument with the lowest
 // mean pitch among those that are not the first, the melody the first.
 struct ArrangementScore {
   size_t downbeats = 0;            // downbeats with a chord and a bass note sounding
@@ -59,15 +64,17 @@ struct ArrangementScore {
   size_t chord_changes = 0;        // consecutive accompaniment chords (onsets with 2+ notes)
   double voice_movement = 0;       // mean semitones a voice moves between them (voices matched low to high)
   size_t strong_beats = 0;         // strong beats where two parts sound
-  double clashes = 0;              // of those, the share with a minor second (or ninth, or major seventh) between parts
+  double clashes = 0;              // of those, the share with a minor second (or minor ninth, ...: 1, 13, 25 semitones) between parts
 };
 TIMBREL_API ArrangementScore score_arrangement(const NoteSequence& song);
 
 // A folder of melodies with chords (as the harmoniser trains on) arranged with their own chords
-// and scored, beside the folder's ../chords-midi/NAME.mid renders (melody and block chords) where
-// there are: the same measures, summed over files (weighted by their counts).
+// and scored, beside the data's own where it has it: ../chords-midi/NAME.mid (melody and block
+// chords), else ../full/NAME.mid (POP909: the song's arrangement, on its beat grid). The same
+// measures, summed over files (weighted by their counts).
 struct ArrangementEvaluation {
   size_t files = 0, data_files = 0;
+  size_t skipped = 0;  // files that could not be read or arranged
   ArrangementScore arranged, data;
 };
 TIMBREL_API ArrangementEvaluation evaluate_arrangement(const std::string& folder, const ArrangeOptions& options = {}, bool held_out = true,

@@ -39,6 +39,7 @@ TIMBREL_API Meter estimate_meter(const NoteSequence& seq);
 struct HarmonyTraining {
   std::vector<std::string> data;  // folders of MIDI files with chords (text events, NAME.csv beside, or ../chords/NAME.csv)
   double validation_fraction = 0.1;  // held out by file, as the other trainers split
+  std::string from;                  // a model folder to start from (e.g. the bundled one): a few songs adjust it
   std::function<void(const std::string&)> log;
 };
 

@@ -56,3 +56,16 @@ def test_arrange_twinkle_into_a_song_and_draw_it():
         assert open(os.path.join(d, "roll.png"), "rb").read(4) == b"\x89PNG"
     with pytest.raises(timbrel.Error, match="style"):
         timbrel.arrange(twinkle, style="polka")
+
+
+def test_train_harmony_from_the_bundled_model(tmp_path):
+    twinkle = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "twinkle.mid")
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    seq = timbrel.NoteSequence.from_midi(twinkle)
+    seq.set_chords(timbrel.Harmonizer().harmonize(twinkle))
+    seq.to_midi(str(songs / "twinkle.mid"))
+    model, held_out = timbrel.Harmonizer.train([str(songs)], out=str(tmp_path / "mine"), from_model=os.environ.get("TIMBREL_MODELS", "models") + "/harmonizer",
+                                               validation_fraction=0)
+    assert [c.symbol for c in model.harmonize(twinkle)] == ["C", "F", "C", "F", "C", "G", "C"]
+    assert os.path.exists(tmp_path / "mine" / "model.json") and list(held_out) == [str(songs)]

@@ -70,16 +70,17 @@ void add_eval_arrangement(CLI::App& eval) {
   auto f = std::make_shared<ArrangeFlags>();
   auto data = std::make_shared<std::string>();
   auto all = std::make_shared<bool>(false);
-  auto* cmd = eval.add_subcommand("arrangement", "Arrange a folder's melodies with their chords and measure them beside its chord renders");
+  auto* cmd = eval.add_subcommand("arrangement", "Arrange a folder's melodies with their chords and measure them beside the data's own arrangements");
   cmd->add_option("--data", *data, "Folder of MIDI melodies with chords (as train harmony reads them)")->required();
   cmd->add_option("--style", f->style, "Accompaniment style (auto, block, broken, strummed)")->capture_default_str();
   cmd->add_flag("--all", *all, "Every file, not only those the trainers hold out");
   cmd->footer("Example:\n  timbrel eval arrangement --data ../shared/data/melodies/nottingham/midi");
   cmd->callback([f, data, all] {
     const ArrangementEvaluation e = evaluate_arrangement(*data, options_of(*f), !*all);
-    std::printf("%zu files arranged with their own chords, %zu chord renders (../chords-midi) beside them\n", e.files, e.data_files);
+    std::printf("%zu files arranged with their own chords, beside the data's own for %zu (../chords-midi renders, or ../full arrangements)\n",
+                e.files, e.data_files);
     print_score("arranged", e.arranged);
-    if (e.data_files) print_score("the data's renders", e.data);
+    if (e.data_files) print_score("the data's own", e.data);
   });
 }
 

@@ -58,7 +58,9 @@ void add_train_harmony(CLI::App& train) {
       ->required();
   cmd->add_option("--out,-o", *out, "Model folder to write (model.json)")->required();
   cmd->add_option("--validation-fraction", o->validation_fraction, "Files held out by the trainers' split rule")->capture_default_str();
-  cmd->footer("Example:\n  timbrel train harmony --data ../shared/data/melodies/nottingham/midi --data ../shared/data/melodies/openewld/midi --out my-harmonizer");
+  cmd->add_option("--from", o->from, "Start from this model folder (e.g. models/harmonizer): your songs adjust it")->check(CLI::ExistingDirectory);
+  cmd->footer("Examples:\n  timbrel train harmony --data ../shared/data/melodies/nottingham/midi --data ../shared/data/melodies/openewld/midi --out my-harmonizer\n"
+              "  timbrel train harmony --data my_songs/ --from models/harmonizer --out my-harmonizer");
   cmd->callback([o, out] {
     refuse_existing_output(*out, "model.json");
     o->log = stderr_log();

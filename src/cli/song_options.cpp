@@ -146,8 +146,8 @@ namespace {
 NoteSequence balanced(Engine& engine, NoteSequence song, const SongFlags& o) {
   int melody = -1, bass = -1, accompaniment = -1;
   for (const TrackInfo& t : song.tracks) {
-    if (t.name == "Bass") bass = t.instrument;
-    if (t.name == "Accompaniment") accompaniment = t.instrument;
+    if (t.name == kBassTrack) bass = t.instrument;
+    if (t.name == kAccompanimentTrack) accompaniment = t.instrument;
   }
   int drums = -1;
   for (const Note& n : song.notes) {

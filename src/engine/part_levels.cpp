@@ -18,6 +18,10 @@ void change_gain(NoteSequence& seq, int instrument, double change_db) {
   for (const Note& n : seq.notes)
     if (n.instrument == instrument && std::find(channels.begin(), channels.end(), n.channel) == channels.end()) channels.push_back(n.channel);
   for (int channel : channels) {
+    for (const Note& n : seq.notes)
+      if (n.channel == channel && n.instrument != instrument)
+        throw Error("instrument " + std::to_string(instrument), "shares MIDI channel " + std::to_string(channel + 1) +
+                                                                    " with another part; its volume cannot be set alone");
     std::vector<ControlChange*> volumes;
     for (ControlChange& c : seq.control_changes)
       if (c.channel == channel && c.number == 7) volumes.push_back(&c);

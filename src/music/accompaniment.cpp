@@ -110,9 +110,10 @@ std::vector<Stroke> bar_pattern(AccompanimentStyle style, const Meter& m) {
 }  // namespace
 
 std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const Meter& meter, AccompanimentStyle style,
-                                    const std::vector<MelodyNote>& melody, const std::vector<MelodyNote>& bass) {
+                                    const std::vector<MelodyNote>& melody, const std::vector<MelodyNote>& bass, double qpm) {
   const bool strum = style == AccompanimentStyle::Strummed;
-  const int lo = strum ? 40 : 48, hi = strum ? 67 : 72, voices = strum ? 5 : 4;
+  const int lo = strum ? 40 : 52, hi = strum ? 67 : 74;  // the piano above the bass (E3 up), the guitar from its low E
+  const int voices = style == AccompanimentStyle::Broken ? 3 : 4;  // a figure sounds each of its three voices
   const double bar = meter.beats_per_bar * meter.beat_quarters, origin = meter.phase * meter.beat_quarters;
   const std::vector<Stroke> pattern = bar_pattern(style, meter);
   std::vector<PartNote> out;
@@ -137,15 +138,19 @@ std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const 
     for (size_t k = 0; k < strokes.size(); ++k) {
       const double t = strokes[k].at, next = k + 1 < strokes.size() ? strokes[k + 1].at : span.end_beat;
       if (style == AccompanimentStyle::Broken) {
-        static const int order[4] = {0, 2, 1, 2};  // low, high, middle, high (an Alberti figure)
-        const int voice = std::min(int(v.size()) - 1, order[k % 4] * (int(v.size()) - 1) / 2);
+        // By the eighth's place: low, high, middle, high (an Alberti figure); low, high, middle in a compound beat.
+        static const int simple[4] = {0, 2, 1, 2}, compound[3] = {0, 2, 1};
+        const bool triple = std::fabs(meter.beat_quarters - 1.5) < 1e-6;
+        const long eighth = std::lround((t - origin) / (triple ? 0.5 : meter.beat_quarters / 2));
+        const int figure = triple ? compound[((eighth % 3) + 3) % 3] : simple[((eighth % 4) + 4) % 4];
+        const int voice = std::min(int(v.size()) - 1, figure * (int(v.size()) - 1) / 2);
         out.push_back({v[size_t(voice)], strokes[k].velocity, t, std::min(span.end_beat, t + meter.beat_quarters)});
         continue;
       }
       std::vector<int> notes = v;
       if (strokes[k].up) notes.erase(notes.begin(), notes.begin() + std::max(0, int(notes.size()) - 3)), std::reverse(notes.begin(), notes.end());
       for (size_t i = 0; i < notes.size(); ++i) {
-        const double spread = strum ? 0.02 * double(i) : 0.0;  // strings a few milliseconds apart at most tempos
+        const double spread = strum ? 0.012 * qpm / 60 * double(i) : 0.0;  // strings 12 ms apart
         out.push_back({notes[i], strokes[k].velocity - (strum ? int(i) : 0), t + spread, t + std::max(spread + 0.05, (next - t) * 0.9)});
       }
     }

@@ -1,9 +1,11 @@
-// evaluate_arrangement(): a folder's melodies arranged with their chords, beside its chord renders.
+// evaluate_arrangement(): a folder's melodies arranged with their chords, beside the data's own
+// (chord renders, or full arrangements).
 #include <filesystem>
 
 #include "music/file_split.h"
 #include "music/lead_sheet.h"
 #include "timbrel/arrange.h"
+#include "timbrel/error.h"
 #include "timbrel/music.h"
 
 namespace timbrel {
@@ -33,15 +35,29 @@ ArrangementEvaluation evaluate_arrangement(const std::string& folder, const Arra
   ArrangementEvaluation e;
   for (const std::string& f : files) {
     LeadSheet sheet;
-    if (!read_lead_sheet(f, grids, sheet)) continue;
     ArrangeOptions o = options;
-    o.chords = sheet.chords;
-    accumulate(e.arranged, score_arrangement(arrange(sheet.melody, o)));
+    try {
+      if (!read_lead_sheet(f, grids, sheet)) continue;
+      o.chords = sheet.chords;
+      accumulate(e.arranged, score_arrangement(arrange(sheet.melody, o)));
+    } catch (const Error&) {
+      ++e.skipped;  // an unreadable file, or one without a melody: counted, not fatal
+      continue;
+    }
     ++e.files;
-    const fs::path render = fs::path(f).parent_path().parent_path() / "chords-midi" / fs::path(f).filename();
+    // The data's own: a chords render beside the melody, or (POP909) the song's full arrangement.
+    const fs::path corpus = fs::path(f).parent_path().parent_path(), name = fs::path(f).filename();
     std::error_code ec;
-    if (!fs::exists(render, ec)) continue;
-    NoteSequence data = read_midi(render.string());
+    const bool rendered = fs::exists(corpus / "chords-midi" / name, ec), full = !rendered && fs::exists(corpus / "full" / name, ec);
+    if (!rendered && !full) continue;
+    NoteSequence data;
+    try {
+      data = read_midi((corpus / (rendered ? "chords-midi" : "full") / name).string());
+    } catch (const Error&) {
+      continue;
+    }
+    std::vector<ChordSpan> unused;
+    if (const BeatGrid* grid = grids.find(f)) align_to_grid(data, unused, *grid);  // as its melody was
     set_chords(data, sheet.chords);
     accumulate(e.data, score_arrangement(data));
     ++e.data_files;

@@ -25,14 +25,15 @@ int fifth_of(const Chord& chord);
 // Bass: the chord's bass (slash) or root on each chord change, roots on downbeats, fifths in the
 // middle of even bars, a step into the next bass note on the last beat before it (a tone of the
 // chord still sounding when one is a step away); on the kick's
-// onsets instead when `kicks` (quarter notes) is not empty. Pitches 28..50, each close to the last.
+// onsets instead when `kicks` (quarter notes) is not empty. Pitches 28..47, each close to the last.
 std::vector<PartNote> bass_line(const std::vector<ChordSpan>& chords, const Meter& meter, const std::vector<double>& kicks);
 
 // Accompaniment in `style` (not Auto): each chord voiced near the previous voicing, under the
 // melody where the range allows, avoiding minor seconds against the other parts' notes (`others`:
-// the melody first, its lowest note over a chord the voicing's ceiling, then the bass).
+// the melody first, its lowest note over a chord the voicing's ceiling, then the bass); a strum's
+// strings 12 ms apart at `qpm`.
 std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const Meter& meter, AccompanimentStyle style,
-                                    const std::vector<MelodyNote>& melody, const std::vector<MelodyNote>& bass);
+                                    const std::vector<MelodyNote>& melody, const std::vector<MelodyNote>& bass, double qpm);
 
 // Mean semitones a voice moves from voicing `a` to `b` (ascending): pairwise when they have as
 // many voices, else each voice of the smaller to its nearest in the other.

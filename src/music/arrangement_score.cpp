@@ -15,11 +15,12 @@ namespace {
 using arrangement::MelodyNote;
 using Part = std::vector<MelodyNote>;
 
-// The pitches of `part` sounding at `t` (just after it, so that onsets count).
+// The pitches of `part` heard on the beat at `t`: sounding at it, or starting within a tenth of a
+// quarter note after it (a strum's later strings, a loosely played chord).
 std::vector<int> sounding(const Part& part, double t) {
   std::vector<int> out;
   for (const MelodyNote& n : part)
-    if (n.start <= t + 1e-3 && n.end > t + 1e-3) out.push_back(n.pitch);
+    if (n.start <= t + 0.1 && n.end > t + 1e-3) out.push_back(n.pitch);
   return out;
 }
 
@@ -45,8 +46,8 @@ Roles roles_of(const NoteSequence& song, const std::map<int, Part>& parts) {
   Roles r;
   r.melody = parts.begin()->first;
   for (const TrackInfo& t : song.tracks) {
-    if (t.name == "Bass" && parts.count(t.instrument)) r.bass = t.instrument;
-    if (t.name == "Accompaniment" && parts.count(t.instrument)) r.accompaniment = t.instrument;
+    if (t.name == kBassTrack && parts.count(t.instrument)) r.bass = t.instrument;
+    if (t.name == kAccompanimentTrack && parts.count(t.instrument)) r.accompaniment = t.instrument;
   }
   const bool named_bass = r.bass >= 0, named_accompaniment = r.accompaniment >= 0;
   for (const auto& [instrument, part] : parts) {

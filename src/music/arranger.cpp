@@ -1,6 +1,7 @@
 // arrange(): a melody's chords, bass and accompaniment as tracks of the song.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "music/arrangement_parts.h"
@@ -25,10 +26,12 @@ AccompanimentStyle resolve(AccompanimentStyle style, const Meter& meter, double 
   return drums ? AccompanimentStyle::Strummed : AccompanimentStyle::Block;
 }
 
-// Two MIDI channels the song does not use (never 10, the drums').
+// MIDI channels the song does not use (never 10, the drums').
 std::vector<int> free_channels(const NoteSequence& song, size_t count) {
-  std::set<int> used = {9};
+  std::set<int> used = {9};  // and every channel the song plays, bends or sets controllers on
   for (const Note& n : song.notes) used.insert(n.channel);
+  for (const ControlChange& c : song.control_changes) used.insert(c.channel);
+  for (const PitchBend& b : song.pitch_bends) used.insert(b.channel);
   std::vector<int> out;
   for (int c = 0; c < 16 && out.size() < count; ++c)
     if (!used.count(c)) out.push_back(c);
@@ -36,13 +39,25 @@ std::vector<int> free_channels(const NoteSequence& song, size_t count) {
   return out;
 }
 
-std::vector<ChordSpan> chords_for(const NoteSequence& song, const ArrangeOptions& o, bool& harmonized) {
+// Chords in time order, running forward, clipped to the song (quarter notes `end`).
+std::vector<ChordSpan> checked(std::vector<ChordSpan> chords, double end) {
+  for (const ChordSpan& c : chords)
+    if (!std::isfinite(c.start_beat) || !std::isfinite(c.end_beat) || c.start_beat < 0 || c.end_beat <= c.start_beat)
+      throw Error("chords", "the span of " + c.symbol + " from beat " + std::to_string(c.start_beat) + " to " + std::to_string(c.end_beat) +
+                                " does not run forward from 0 or later");
+  std::stable_sort(chords.begin(), chords.end(), [](const ChordSpan& a, const ChordSpan& b) { return a.start_beat < b.start_beat; });
+  chords.erase(std::remove_if(chords.begin(), chords.end(), [&](const ChordSpan& c) { return c.start_beat >= end; }), chords.end());
+  for (ChordSpan& c : chords) c.end_beat = std::min(c.end_beat, end);
+  return chords;
+}
+
+std::vector<ChordSpan> chords_for(const NoteSequence& song, const ArrangeOptions& o, double end, bool& harmonized) {
   harmonized = false;
-  if (!o.chords.empty()) return o.chords;
+  if (!o.chords.empty()) return checked(o.chords, end);
   std::vector<ChordSpan> chords = chord_spans(song);
-  if (!chords.empty()) return chords;
+  if (!chords.empty()) return checked(chords, end);
   harmonized = true;
-  return Harmonizer::load(o.harmonizer_model.empty() ? bundled_model_path("harmonizer") : o.harmonizer_model).harmonize(song);
+  return checked(Harmonizer::load(o.harmonizer_model.empty() ? bundled_model_path("harmonizer") : o.harmonizer_model).harmonize(song), end);
 }
 
 // A part's loudness as the renderers play it, roughly: the sum over its notes of (velocity /
@@ -120,30 +135,34 @@ NoteSequence arrange(const NoteSequence& song, const ArrangeOptions& o, ArrangeR
   std::sort(kicks.begin(), kicks.end());
   kicks.erase(std::unique(kicks.begin(), kicks.end(), [](double a, double b) { return b - a < 1e-3; }), kicks.end());
   ArrangeReport r;
-  const std::vector<ChordSpan> chords = chords_for(song, o, r.harmonized);
+  const double end = std::max(1.0, std::ceil(clock.quarters(song.total_time) - 1e-6));  // the song, to its last beat
+  const std::vector<ChordSpan> chords = chords_for(song, o, end, r.harmonized);
   const Meter meter = harmony::meter_of_chords(song, chords);
   r.style = resolve(o.style, meter, song.first_qpm(), !kicks.empty());
   NoteSequence out = song;
   set_chords(out, chords);
-  const std::vector<int> channels = free_channels(song, 2);
+  const std::vector<int> channels = free_channels(song, size_t(o.bass) + size_t(o.accompaniment));
   int instrument = 0;
   for (const Note& n : song.notes) instrument = std::max(instrument, n.instrument + 1);
   std::vector<PartNote> bass = o.bass ? arrangement::bass_line(chords, meter, kicks) : std::vector<PartNote>{};
   std::vector<MelodyNote> bass_heard;
   for (const PartNote& p : bass) bass_heard.push_back({p.pitch, p.start, p.end});
-  std::vector<PartNote> comp = o.accompaniment ? arrangement::accompaniment(chords, meter, r.style, melody, bass_heard) : std::vector<PartNote>{};
+  std::vector<PartNote> comp = o.accompaniment ? arrangement::accompaniment(chords, meter, r.style, melody, bass_heard, song.first_qpm()) : std::vector<PartNote>{};
+  std::map<int, double> volume;  // channel -> its volume as a power ratio
+  for (const Note& n : song.notes)
+    if (!volume.count(n.channel)) volume[n.channel] = volume_power(song, n.channel);
   double melody_energy = 0;
   for (const Note& n : song.notes)
-    if (!n.is_drum) melody_energy += double(n.velocity * n.velocity) / (127.0 * 127.0) * std::min(2.0, n.end_time - n.start_time) * volume_power(song, n.channel);
+    if (!n.is_drum) melody_energy += double(n.velocity * n.velocity) / (127.0 * 127.0) * std::min(2.0, n.end_time - n.start_time) * volume[n.channel];
   if (o.bass) {
     const int volume = balance(bass, melody_energy, kArrangedBassDb, clock);
-    add_part(out, bass, clock, instrument++, channels[0], o.bass_program, "Bass", 64, volume);
+    add_part(out, bass, clock, instrument++, channels[0], o.bass_program, kBassTrack, 64, volume);
     r.bass_notes = bass.size();
   }
   if (o.accompaniment) {
     const int volume = balance(comp, melody_energy, kArrangedAccompanimentDb, clock);
     const int program = o.accompaniment_program >= 0 ? o.accompaniment_program : r.style == AccompanimentStyle::Strummed ? 25 : 0;
-    add_part(out, comp, clock, instrument++, channels[1], program, "Accompaniment", 44, volume);
+    add_part(out, comp, clock, instrument++, channels.back(), program, kAccompanimentTrack, 44, volume);
     r.accompaniment_notes = comp.size();
   }
   std::stable_sort(out.notes.begin(), out.notes.end(), [](const Note& a, const Note& b) { return a.start_time < b.start_time; });

@@ -9,7 +9,7 @@
 namespace timbrel::arrangement {
 namespace {
 
-constexpr int kLowest = 28, kHighest = 50;  // E1 .. D3: a bass guitar's useful range
+constexpr int kLowest = 28, kHighest = 47;  // E1 .. B2: a bass guitar's low octaves, under the piano
 
 // `pc` in the bass range, in the octave closest to `previous`.
 int near(int pc, int previous) {

@@ -34,8 +34,9 @@ void move_earlier(Events& events, double shift) {
 
 BeatGrids::BeatGrids(const std::string& folder) {
   std::string path;
+  std::error_code ec;
   for (const fs::path& p : {fs::path(folder) / "info.csv", fs::path(folder).parent_path() / "info.csv"})
-    if (path.empty() && fs::is_regular_file(p)) path = p.string();
+    if (path.empty() && fs::is_regular_file(p, ec)) path = p.string();
   if (path.empty()) return;
   std::ifstream in(path);
   std::string line;

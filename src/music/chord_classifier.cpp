@@ -144,10 +144,11 @@ std::array<double, kClasses> ChordClassifier::log_probabilities(const Features& 
   return z;
 }
 
-ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std::vector<int>& y, const ClassifierTraining& o) {
+ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std::vector<int>& y, const ClassifierTraining& o,
+                                       const ChordClassifier* start) {
   if (x.empty() || x.size() != y.size()) throw Error("ChordClassifier", "needs one class per feature row, and at least one row");
   ChordClassifier c;
-  c.w_ = initial_weights(o.seed);
+  c.w_ = start && start->w_.size() == kWeights ? start->w_ : initial_weights(o.seed);
   std::vector<std::vector<int>> on(x.size());
   for (size_t i = 0; i < x.size(); ++i) on[i] = nonzero(x[i]);
   std::vector<size_t> order(x.size());

@@ -39,7 +39,9 @@ class ChordClassifier {
   // log P(class relative to the key | x), for each of the 49 classes.
   std::array<double, kClasses> log_probabilities(const Features& x) const;
   // Adam on minibatches of (features, class relative to the key), cross-entropy.
-  static ChordClassifier train(const std::vector<Features>& x, const std::vector<int>& relative_class, const ClassifierTraining& o);
+  // From `start`'s weights when given (fine-tuning), else from random ones.
+  static ChordClassifier train(const std::vector<Features>& x, const std::vector<int>& relative_class, const ClassifierTraining& o,
+                               const ChordClassifier* start = nullptr);
   nlohmann::json to_json() const;
   // Throws an Error naming `where` when the weights are missing, of the wrong size or not finite.
   static ChordClassifier from_json(const nlohmann::json& j, const std::string& where);

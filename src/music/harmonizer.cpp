@@ -157,8 +157,22 @@ struct Counts {
     }
   }
 
-  void into(Harmonizer::Tables& t) const {
-    t.classifier = harmony::ChordClassifier::train(features, classes, harmony::ClassifierTraining{});
+  // A model to start from weighs as this many beats of its own (a user's handful of songs
+  // adjusts it rather than replacing it).
+  void add_prior(const Harmonizer::Tables& prior) {
+    constexpr double kBeats = 2000, kChanges = 20;  // per table; per row of the progression table
+    for (int p = 0; p < kPositions; ++p) changes[p] += kBeats * prior.change[p], stays[p] += kBeats * (1 - prior.change[p]);
+    for (int m = 0; m < 2; ++m)
+      for (size_t i = 0; i < next[m].size(); ++i) {
+        next[m][i] += kChanges * prior.next[m][i] * (i / kStates != i % kStates);
+        if (i < size_t(kStates)) first[m][i] += kChanges * prior.first[m][i], usual[m][i] += kBeats * prior.usual[m][i];
+      }
+  }
+
+  void into(Harmonizer::Tables& t, const harmony::ChordClassifier* start) const {
+    harmony::ClassifierTraining o;
+    if (start) o.learning_rate = 0.002, o.epochs = 6, o.min_steps = 300;  // fine-tuning: fewer, smaller steps from the model's weights
+    t.classifier = harmony::ChordClassifier::train(features, classes, o, start);
     for (int p = 0; p < kPositions; ++p) t.change[p] = (changes[p] + 1) / (changes[p] + stays[p] + 2);
     for (int m = 0; m < 2; ++m) {
       t.next[m].assign(size_t(kStates * kStates), 0.0);
@@ -227,16 +241,20 @@ std::vector<ChordSpan> Harmonizer::harmonize(const NoteSequence& melody) const {
 Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std::string, HarmonyScore>>* held_out) {
   if (o.data.empty()) throw Error("HarmonyTraining.data", "names no folder");
   Counts counts;
-  std::vector<std::vector<Tune>> training_sample;  // each folder's every 4th training tune: the weights are chosen on these
+  std::vector<std::vector<Tune>> training_sample;  // per folder, the tunes the weights are chosen on
   std::vector<std::pair<std::string, std::vector<Tune>>> validation;
   nlohmann::json folders = nlohmann::json::array();
   for (const std::string& dir : o.data) {
     const FileSplit split = split_files(dir, o.validation_fraction);
     const BeatGrids grids(dir);
     const std::vector<Tune> train = load_tunes(split.train, grids, o.log);
-    for (const Tune& t : train) counts.add(t);
+    // Every 4th training tune is kept apart to choose the weights on (all of them when there are
+    // under 8: a user's few songs train everything).
     training_sample.emplace_back();
-    for (size_t i = 0; i < train.size(); i += 4) training_sample.back().push_back(train[i]);
+    for (size_t i = 0; i < train.size(); ++i) {
+      if (i % 4 == 0) training_sample.back().push_back(train[i]);
+      if (i % 4 != 0 || train.size() < 8) counts.add(train[i]);
+    }
     validation.emplace_back(dir, load_tunes(split.validation, grids, o.log));
     folders.push_back({{"folder", fs::path(dir).lexically_normal().string()}, {"train_tunes", train.size()},
                        {"validation_tunes", validation.back().second.size()}, {"split", split.rule}});
@@ -246,9 +264,11 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   if (counts.classes.empty())
     throw Error("HarmonyTraining.data", "holds no MIDI file with chords to train on (chord text events, NAME.csv beside it, or ../chords/NAME.csv)");
   Harmonizer h;
-  counts.into(*h.t_);
+  std::unique_ptr<Harmonizer> from;
+  if (!o.from.empty()) from = std::make_unique<Harmonizer>(load(o.from)), counts.add_prior(*from->t_);
+  counts.into(*h.t_, from ? &from->t_->classifier : nullptr);
   h.choose_weights(training_sample);
-  h.t_->card = {{"data", folders}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
+  h.t_->card = {{"data", folders}, {"from", o.from}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
                 {"change_by_position", std::vector<double>(h.t_->change, h.t_->change + kPositions)}};
   if (o.log) o.log("chord changes on a bar's first beat " + std::to_string(h.t_->change[0]) + ", its middle " + std::to_string(h.t_->change[1]) +
                    ", other beats " + std::to_string(h.t_->change[2]));

@@ -12,9 +12,9 @@ namespace harmony {
 
 std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, const Meter& meter) {
   const QuarterClock clock(seq);
-  const double bq = meter.beat_quarters, length = clock.quarters(seq.total_time) / bq;
-  if (!std::isfinite(length) || length > kMaxBeats)
-    throw Error("melody", "lasts " + std::to_string(length) + " beats; the harmoniser takes at most " + std::to_string(int(kMaxBeats)));
+  const double bq = meter.beat_quarters, quarters = clock.quarters(seq.total_time), length = quarters / bq;
+  if (!std::isfinite(quarters) || quarters > kMaxBeats)
+    throw Error("melody", "lasts " + std::to_string(quarters) + " quarter notes; the harmoniser takes at most " + std::to_string(int(kMaxBeats)));
   const int beats = std::max(1, int(std::ceil(length - 1e-6)));
   std::vector<PitchTime> out(size_t(beats), PitchTime{});
   for (const Note& n : seq.notes) {

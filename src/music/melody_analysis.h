@@ -9,12 +9,12 @@
 namespace timbrel::harmony {
 
 using PitchTime = std::array<double, 12>;  // beats of each pitch class
-inline constexpr double kMaxBeats = 100000;  // about 14 hours at 120 beats a minute
+inline constexpr double kMaxBeats = 100000;  // quarter notes: about 14 hours at 120 a minute
 inline constexpr int kMaxBeatsPerBar = 16;
 
 // Every beat of `meter` from 0 to the end of the music: the time each pitch class sounds in it
 // (drums left out). Throws an Error naming the melody for a pitch outside 0..127 or a length past
-// kMaxBeats.
+// kMaxBeats quarter notes.
 std::vector<PitchTime> beat_pitch_time(const NoteSequence& seq, const Meter& meter);
 // 0 on a bar's first beat, 1 on the middle beat of an even bar, 2 elsewhere.
 int beat_position(const Meter& meter, int beat);

@@ -13,13 +13,14 @@ namespace {
 
 constexpr int kDrumBand = 40;  // pixels for the drum hits, below the pitches
 constexpr double kMaxSeconds = 3600;
+constexpr double kMaxPixels = 1e8;  // 300 MB of RGB
 
 struct Canvas {
   int width, height;
   std::vector<uint8_t> rgb;
   void fill(int x0, int y0, int x1, int y1, const uint8_t* colour) {
     for (int y = std::max(0, y0); y < std::min(height, y1); ++y)
-      for (int x = std::max(0, x0); x < std::min(width, x1); ++x) std::copy(colour, colour + 3, &rgb[size_t(3 * (y * width + x))]);
+      for (int x = std::max(0, x0); x < std::min(width, x1); ++x) std::copy(colour, colour + 3, &rgb[3 * (size_t(y) * size_t(width) + size_t(x))]);
   }
 };
 
@@ -55,8 +56,12 @@ void write_piano_roll(const NoteSequence& seq, const std::string& path, const Pi
   if (low > high) low = 60, high = 72;
   low = std::max(0, low - 2), high = std::min(127, high + 2);
   const int pitch_rows = (high - low + 1) * o.pixels_per_semitone;
-  Canvas c{std::max(1, int(std::ceil(seq.total_time * o.pixels_per_second)) + 1), pitch_rows + kDrumBand, {}};
-  c.rgb.assign(size_t(3 * c.width * c.height), 18);
+  const double width = std::ceil(seq.total_time * o.pixels_per_second) + 1;
+  if (width * (pitch_rows + kDrumBand) > kMaxPixels)
+    throw Error("pixels_per_second", "draws " + std::to_string(int(width)) + " x " + std::to_string(pitch_rows + kDrumBand) +
+                                         " pixels; at most 100 million (lower pixels_per_second or pixels_per_semitone)");
+  Canvas c{std::max(1, int(width)), pitch_rows + kDrumBand, {}};
+  c.rgb.assign(3 * size_t(c.width) * size_t(c.height), 18);
   const QuarterClock clock(seq);
   draw_grid(c, seq, clock, o.pixels_per_second);
   std::map<int, size_t> order;  // instrument -> colour index
