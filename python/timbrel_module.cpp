@@ -340,7 +340,8 @@ void bind_engine_melodies(EngineClass& c) {
       "Encodes a window of each (refine: Adam steps on each latent toward the one it decodes best from; -1: 25 for a 2-bar model, 0 for a hierarchical one) and decodes `steps` windows along the slerp between them")
       .def(
       "compose",
-      [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style) {
+      [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style,
+         const std::string& engine) {
         SongOptions r;
         r.bars = bars;
         r.seed = seed;
@@ -349,13 +350,18 @@ void bind_engine_melodies(EngineClass& c) {
         r.qpm = qpm;
         r.arrange = arrange;
         r.arrangement.style = parse_accompaniment_style(style, "style");
+        if (arrange) {
+          NoteRenderOptions balance;
+          balance.engine = parse_timbre_engine(engine);
+          r.balance = balance;
+        }
         py::gil_scoped_release nogil;
         return e.compose(r);
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      py::arg("arrange") = false, py::arg("style") = "auto",
+      py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth",
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove); arrange: with chords, a bass and an "
-      "accompaniment (style auto, block, broken or strummed)")
+      "accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
       "part_levels",
       [](Engine& e, const SequenceInput& input, const std::string& engine) {

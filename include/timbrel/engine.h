@@ -97,6 +97,9 @@ struct SongOptions {               // the song `generate` makes
   double qpm = 120;
   bool arrange = false;            // harmonised, with a bass and an accompaniment (arrange.h)
   ArrangeOptions arrangement;
+  // With arrange: the bass, the accompaniment and the drums set beside the melody as these
+  // render options play them (balance_arrangement); unset: arrange()'s estimate from velocities.
+  std::optional<NoteRenderOptions> balance;
 };
 
 // One part (instrument) of a song rendered alone: how loud it is heard.
@@ -156,6 +159,10 @@ class TIMBREL_API Engine {
   // aimed at (a part whose velocities reach 127 falls short of its aim).
   std::vector<PartLevel> balance_parts(NoteSequence& sequence, int melody, const std::vector<std::pair<int, double>>& offsets_db,
                                        NoteRenderOptions options = {});
+  // An arrangement's parts (arrange()'s Bass and Accompaniment tracks, and the drums when
+  // `drums`) set kArranged*Db beside its melody (its first other pitched instrument) by
+  // balance_parts.
+  void balance_arrangement(NoteSequence& song, const NoteRenderOptions& options, bool drums = true);
   PlayReport play(const NoteSequence& sequence, PlayOptions options);
   LivePlayReport play_live(LivePlayOptions options);
 

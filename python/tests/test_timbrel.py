@@ -123,6 +123,8 @@ def test_compose_arranged_and_every_part_heard(engine):
     assert len(levels) == 4  # melody, drums, bass, accompaniment
     melody = next(p for p in levels if not p["drums"] and p["name"] not in ("Bass", "Accompaniment"))
     assert all(abs(p["lufs"] - melody["lufs"]) <= 12 for p in levels)
+    offsets = {p["name"] or ("drums" if p["drums"] else "melody"): p["lufs"] - melody["lufs"] for p in levels}
+    assert offsets["Bass"] == pytest.approx(-3, abs=0.5) and offsets["Accompaniment"] == pytest.approx(-6, abs=0.5)
 
 
 def test_continue_sequence_keeps_the_primer_and_adds_bars(engine):

@@ -139,33 +139,12 @@ SongOptions song_request(const SongFlags& o) {
   return r;
 }
 
-namespace {
-
-// An arrangement's bass and accompaniment (and the drums generate made) set beside its melody as
-// the engine will play them (each part rendered alone and measured).
-NoteSequence balanced(Engine& engine, NoteSequence song, const SongFlags& o) {
-  int melody = -1, bass = -1, accompaniment = -1;
-  for (const TrackInfo& t : song.tracks) {
-    if (t.name == kBassTrack) bass = t.instrument;
-    if (t.name == kAccompanimentTrack) accompaniment = t.instrument;
-  }
-  int drums = -1;
-  for (const Note& n : song.notes) {
-    if (melody < 0 && !n.is_drum && n.instrument != bass && n.instrument != accompaniment) melody = n.instrument;
-    if (drums < 0 && n.is_drum) drums = n.instrument;
-  }
-  std::vector<std::pair<int, double>> offsets;
-  if (drums >= 0 && o.primer.empty()) offsets.push_back({drums, kArrangedDrumsDb});  // the drums generate made, not a primer's
-  if (bass >= 0) offsets.push_back({bass, kArrangedBassDb});
-  if (accompaniment >= 0) offsets.push_back({accompaniment, kArrangedAccompanimentDb});
-  if (melody >= 0 && !offsets.empty()) engine.balance_parts(song, melody, offsets, note_render_options(o));
-  return song;
-}
-
-}  // namespace
-
 NoteSequence generated_song(Engine& engine, const SongFlags& o) {
-  if (o.primer.empty()) return o.arrange ? balanced(engine, engine.compose(song_request(o)), o) : engine.compose(song_request(o));
+  if (o.primer.empty()) {
+    SongOptions r = song_request(o);
+    if (o.arrange) r.balance = note_render_options(o);  // the parts set beside the melody as this render plays them
+    return engine.compose(r);
+  }
   const NoteSequence primer = read_midi(o.primer);
   if (o.drums && std::none_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; }))
     throw Error("--drums", "the primer has no drums to continue (--primer continues the parts it has)");
@@ -178,7 +157,9 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
     if (!o.arrange) return song;
     ArrangeOptions a;
     a.style = parse_accompaniment_style(o.style, "--style");
-    return balanced(engine, arrange(song, a), o);
+    NoteSequence arranged = arrange(song, a);
+    engine.balance_arrangement(arranged, note_render_options(o), false);
+    return arranged;
   } catch (const Error& e) {
     if (e.subject() == "primer") throw Error(o.primer, e.problem());
     throw;

@@ -357,7 +357,10 @@ NoteSequence Engine::compose(const SongOptions& r) {
     seq.total_time = std::max(seq.total_time, d.total_time);
     seq.tracks.push_back({1, "drums"});
   }
-  return r.arrange ? arrange(seq, r.arrangement) : seq;
+  if (!r.arrange) return seq;
+  NoteSequence song = arrange(seq, r.arrangement);
+  if (r.balance) balance_arrangement(song, *r.balance);
+  return song;
 }
 
 }  // namespace timbrel

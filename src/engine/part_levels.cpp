@@ -86,4 +86,21 @@ std::vector<PartLevel> Engine::balance_parts(NoteSequence& sequence, int melody,
   return levels;
 }
 
+void Engine::balance_arrangement(NoteSequence& song, const NoteRenderOptions& options, bool drums) {
+  int melody = -1, bass = -1, accompaniment = -1, kit = -1;
+  for (const TrackInfo& t : song.tracks) {
+    if (t.name == kBassTrack) bass = t.instrument;
+    if (t.name == kAccompanimentTrack) accompaniment = t.instrument;
+  }
+  for (const Note& n : song.notes) {
+    if (melody < 0 && !n.is_drum && n.instrument != bass && n.instrument != accompaniment) melody = n.instrument;
+    if (kit < 0 && n.is_drum) kit = n.instrument;
+  }
+  std::vector<std::pair<int, double>> offsets;
+  if (drums && kit >= 0) offsets.push_back({kit, kArrangedDrumsDb});
+  if (bass >= 0) offsets.push_back({bass, kArrangedBassDb});
+  if (accompaniment >= 0) offsets.push_back({accompaniment, kArrangedAccompanimentDb});
+  if (melody >= 0 && !offsets.empty()) balance_parts(song, melody, offsets, options);
+}
+
 }  // namespace timbrel
