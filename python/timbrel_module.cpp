@@ -363,6 +363,27 @@ void bind_engine_melodies(EngineClass& c) {
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove); arrange: with chords, a bass and an "
       "accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
+      "continue_sequence",
+      [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
+        ContinueOptions o;
+        o.bars = bars;
+        o.temperature = temperature;
+        o.beam_size = beam_size;
+        o.branch_factor = branch_factor;
+        o.seed = seed;
+        const NoteSequence p = sequence_of(primer);
+        py::gil_scoped_release nogil;
+        return e.continue_sequence(p, o);
+      },
+      py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
+      py::arg("seed") = 0,
+      "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
+      "by the Drums RNN");
+}
+
+// Each part of a song rendered alone and measured.
+void bind_engine_levels(EngineClass& c) {
+  c.def(
       "part_levels",
       [](Engine& e, const SequenceInput& input, const std::string& engine) {
         const NoteSequence seq = sequence_of(input);
@@ -381,24 +402,7 @@ void bind_engine_melodies(EngineClass& c) {
         return out;
       },
       py::arg("sequence"), py::arg("engine") = "gansynth",
-      "Each instrument rendered alone (gansynth or ddsp) and its integrated loudness: [{instrument, name, program, drums, notes, lufs}]")
-      .def(
-      "continue_sequence",
-      [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
-        ContinueOptions o;
-        o.bars = bars;
-        o.temperature = temperature;
-        o.beam_size = beam_size;
-        o.branch_factor = branch_factor;
-        o.seed = seed;
-        const NoteSequence p = sequence_of(primer);
-        py::gil_scoped_release nogil;
-        return e.continue_sequence(p, o);
-      },
-      py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
-      py::arg("seed") = 0,
-      "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
-      "by the Drums RNN");
+      "Each instrument rendered alone (gansynth or ddsp) and its integrated loudness: [{instrument, name, program, drums, notes, lufs}]");
 }
 
 void bind_engine_ddsp(EngineClass& c) {
@@ -432,6 +436,7 @@ void bind_engine(py::module_& m) {
   bind_engine_notes(c);
   bind_engine_render(c);
   bind_engine_melodies(c);
+  bind_engine_levels(c);
   bind_engine_ddsp(c);
 }
 
