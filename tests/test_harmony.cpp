@@ -143,6 +143,9 @@ TEST(Harmony, Pop909StyleGridsMoveSongsOntoTheirBeats) {
   write_midi(song, root + "/midi/007.mid");
   const BeatGrids grids(root + "/midi");
   ASSERT_NE(grids.find(root + "/midi/007.mid"), nullptr);
+  EXPECT_DOUBLE_EQ(grids.find(root + "/midi/007.mid")->shift(), 0.25);  // no first_downbeat column: the first beat
+  EXPECT_DOUBLE_EQ((BeatGrid{0.25, 3, 3.25}.shift()), 0.25);              // the bar line before the first downbeat
+  EXPECT_DOUBLE_EQ((BeatGrid{0.5, 4, 2.5}.shift()), 2.5);                 // a pickup of two beats dropped
   EXPECT_EQ(grids.find(root + "/midi/008.mid"), nullptr);
   NoteSequence moved = read_midi(root + "/midi/007.mid");
   std::vector<ChordSpan> chords = {{0.25, 3.25, parse_chord("C"), "C"}, {3.25, 6.25, parse_chord("F"), "F"}};

@@ -9,6 +9,7 @@
 
 #include "music/quarter_clock.h"
 #include "timbrel/error.h"
+#include "timbrel/music.h"
 #include "util/csv.h"
 
 namespace timbrel {
@@ -43,7 +44,7 @@ BeatGrids::BeatGrids(const std::string& folder) {
   if (!in || !std::getline(in, line)) return;
   const std::vector<std::string> header = csv_fields(line);
   auto col = [&](const char* name) { return size_t(std::find(header.begin(), header.end(), name) - header.begin()); };
-  const size_t song = col("song"), offset = col("beat_offset"), bar = col("bar_beats");
+  const size_t song = col("song"), offset = col("beat_offset"), bar = col("bar_beats"), downbeat = col("first_downbeat");
   if (song >= header.size() || offset >= header.size()) return;  // another kind of info.csv (Groove's)
   for (int number = 2; std::getline(in, line); ++number) {
     if (line.empty() || line == "\r") continue;
@@ -53,6 +54,7 @@ BeatGrids::BeatGrids(const std::string& folder) {
     BeatGrid g;
     g.offset = number_field(f[offset], where, 0, 1e6);
     if (bar < header.size()) g.bar_quarters = int(number_field(f[bar], where, 1, 64));
+    if (downbeat < header.size()) g.first_bar = number_field(f[downbeat], where, 0, 1e6);
     grids_[f[song]] = g;
   }
 }
@@ -62,8 +64,23 @@ const BeatGrid* BeatGrids::find(const std::string& midi_path) const {
   return it == grids_.end() ? nullptr : &it->second;
 }
 
+double BeatGrid::shift() const {
+  if (first_bar >= 0 && bar_quarters > 0) return std::fmod(first_bar, double(bar_quarters));
+  return offset;
+}
+
+NoteSequence read_midi_on_grid(const std::string& path) {
+  NoteSequence seq = read_midi(path);
+  const BeatGrids grids(fs::path(path).parent_path().string());
+  if (const BeatGrid* grid = grids.find(path)) {
+    std::vector<ChordSpan> none;
+    align_to_grid(seq, none, *grid);
+  }
+  return seq;
+}
+
 void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const BeatGrid& grid) {
-  const double shift = QuarterClock(seq).seconds(grid.offset);
+  const double quarters = grid.shift(), shift = QuarterClock(seq).seconds(quarters);
   seq.notes.erase(std::remove_if(seq.notes.begin(), seq.notes.end(), [&](const Note& n) { return n.end_time <= shift; }), seq.notes.end());
   for (Note& n : seq.notes) n.start_time = std::max(0.0, n.start_time - shift), n.end_time -= shift;
   // The tempo in effect at the first beat starts the song.
@@ -77,8 +94,8 @@ void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const Beat
   move_earlier(seq.text_annotations, shift), move_earlier(seq.time_signatures, shift);
   if (grid.bar_quarters > 0) seq.time_signatures = {TimeSignature{0.0, grid.bar_quarters, 4}};
   seq.total_time = std::max(0.0, seq.total_time - shift);
-  chords.erase(std::remove_if(chords.begin(), chords.end(), [&](const ChordSpan& c) { return c.end_beat <= grid.offset; }), chords.end());
-  for (ChordSpan& c : chords) c.start_beat = std::max(0.0, c.start_beat - grid.offset), c.end_beat -= grid.offset;
+  chords.erase(std::remove_if(chords.begin(), chords.end(), [&](const ChordSpan& c) { return c.end_beat <= quarters; }), chords.end());
+  for (ChordSpan& c : chords) c.start_beat = std::max(0.0, c.start_beat - quarters), c.end_beat -= quarters;
 }
 
 }  // namespace timbrel

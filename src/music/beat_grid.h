@@ -11,13 +11,18 @@
 namespace timbrel {
 
 struct BeatGrid {
-  double offset = 0;     // quarter notes from the file's start to its first beat
-  int bar_quarters = 0;  // quarter notes in a bar (the file's own time signature when 0)
+  double offset = 0;      // quarter notes from the file's start to its first beat
+  int bar_quarters = 0;   // quarter notes in a bar (the file's own time signature when 0)
+  double first_bar = -1;  // quarter notes to its first downbeat (-1: not known)
+  // Where the grid puts time 0: the last bar line at or before the file's start when the bars
+  // are known (a pickup before it is dropped: under a bar), else the first beat.
+  double shift() const;
 };
 
 // The grids of a folder's songs, from a POP909-style info.csv in the folder or its parent
-// (columns song, beat_offset and bar_beats; a song is a file's name without extension). Empty
-// when there is none; throws an Error naming the file and line for a malformed row.
+// (columns song and beat_offset; bar_beats and first_downbeat when it has them; a song is a
+// file's name without extension). Empty when there is none; throws an Error naming the file and
+// line for a malformed row.
 class BeatGrids {
  public:
   explicit BeatGrids(const std::string& folder);
@@ -28,9 +33,12 @@ class BeatGrids {
   std::map<std::string, BeatGrid> grids_;
 };
 
-// Shifts everything `grid.offset` quarter notes earlier (what falls before the first beat is
-// dropped or starts at 0) and, when the grid knows the bar, sets one time signature of
-// bar_quarters/4.
+// Shifts everything `grid.shift()` quarter notes earlier (what falls before is dropped or starts
+// at 0) and, when the grid knows the bar, sets one time signature of bar_quarters/4.
 void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const BeatGrid& grid);
+
+// A MIDI file moved onto its beat grid when its folder (or the folder's parent) has a grid
+// table; else as read_midi reads it. What the trainers and their evaluations read.
+NoteSequence read_midi_on_grid(const std::string& path);
 
 }  // namespace timbrel

@@ -2,6 +2,7 @@
 #include <array>
 #include <cmath>
 
+#include "music/beat_grid.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/bundled_models.h"
@@ -47,7 +48,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
   for (size_t i = 0; i < files.size(); ++i) {
     NoteSequence seq;
     try {
-      seq = read_midi(files[i]);
+      seq = read_midi_on_grid(files[i]);
     } catch (const Error&) {
       continue;
     }

@@ -7,6 +7,7 @@
 
 #include "nn/event_rnn_model.h"
 #include "nn/model_folder.h"
+#include "music/beat_grid.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "train/musicvae_data.h"
@@ -61,7 +62,7 @@ void add_files(const std::vector<std::string>& files, const nn::EventCodec& code
                std::vector<std::string>* kept, std::vector<std::string>& failed) {
   for (const auto& f : files) {
     try {
-      auto w = windows_of(nn::events_of(read_midi(f), codec), codec, window_steps);
+      auto w = windows_of(nn::events_of(read_midi_on_grid(f), codec), codec, window_steps);
       if (w.empty()) continue;
       if (kept) kept->push_back(f);
       out.insert(out.end(), std::make_move_iterator(w.begin()), std::make_move_iterator(w.end()));

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "music/beat_grid.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 
 void add_file(const std::string& kind, const std::string& path, WindowSet& set, Corpus& corpus, int steps) {
   try {
-    auto w = windows_for(parse_model_kind(kind), read_midi(path), steps);
+    auto w = windows_for(parse_model_kind(kind), read_midi_on_grid(path), steps);
     if (w.empty()) return;
     set.files.push_back(path);
     set.windows.insert(set.windows.end(), w.begin(), w.end());
