@@ -155,9 +155,7 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   try {
     const NoteSequence song = engine.continue_sequence(primer, c);
     if (!o.arrange) return song;
-    ArrangeOptions a;
-    a.style = parse_accompaniment_style(o.style, "--style");
-    NoteSequence arranged = arrange(song, a);
+    NoteSequence arranged = arrange(song, song_request(o).arrangement);
     engine.balance_arrangement(arranged, note_render_options(o), false);
     return arranged;
   } catch (const Error& e) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "music/arrangement_parts.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 
@@ -87,11 +88,9 @@ std::vector<PartLevel> Engine::balance_parts(NoteSequence& sequence, int melody,
 }
 
 void Engine::balance_arrangement(NoteSequence& song, const NoteRenderOptions& options, bool drums) {
-  int melody = -1, bass = -1, accompaniment = -1, kit = -1;
-  for (const TrackInfo& t : song.tracks) {
-    if (t.name == kBassTrack) bass = t.instrument;
-    if (t.name == kAccompanimentTrack) accompaniment = t.instrument;
-  }
+  const arrangement::ArrangedTracks named = arrangement::arranged_tracks(song);
+  const int bass = named.bass, accompaniment = named.accompaniment;
+  int melody = -1, kit = -1;
   for (const Note& n : song.notes) {
     if (melody < 0 && !n.is_drum && n.instrument != bass && n.instrument != accompaniment) melody = n.instrument;
     if (kit < 0 && n.is_drum) kit = n.instrument;

@@ -114,7 +114,7 @@ std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const 
   const bool strum = style == AccompanimentStyle::Strummed;
   const int lo = strum ? 40 : 52, hi = strum ? 67 : 74;  // the piano above the bass (E3 up), the guitar from its low E
   const int voices = style == AccompanimentStyle::Broken ? 3 : 4;  // a figure sounds each of its three voices
-  const double bar = meter.beats_per_bar * meter.beat_quarters, origin = meter.phase * meter.beat_quarters;
+  const BarGrid bars(meter);
   const std::vector<Stroke> pattern = bar_pattern(style, meter);
   std::vector<PartNote> out;
   std::vector<int> previous;
@@ -131,7 +131,7 @@ std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const 
     if (v.empty()) continue;
     previous = v;
     std::vector<Stroke> strokes;
-    for (double b = origin + std::floor((span.start_beat - origin) / bar) * bar; b < span.end_beat; b += bar)
+    for (double b = bars.bar_start(span.start_beat); b < span.end_beat; b += bars.bar)
       for (const Stroke& s : pattern)
         if (b + s.at > span.start_beat - 1e-6 && b + s.at < span.end_beat - 1e-6) strokes.push_back({b + s.at, s.up, s.velocity});
     if (strokes.empty()) strokes.push_back({span.start_beat, false, 66});  // a chord too short for the pattern: struck once
@@ -141,7 +141,7 @@ std::vector<PartNote> accompaniment(const std::vector<ChordSpan>& chords, const 
         // By the eighth's place: low, high, middle, high (an Alberti figure); low, high, middle in a compound beat.
         static const int simple[4] = {0, 2, 1, 2}, compound[3] = {0, 2, 1};
         const bool triple = std::fabs(meter.beat_quarters - 1.5) < 1e-6;
-        const long eighth = std::lround((t - origin) / (triple ? 0.5 : meter.beat_quarters / 2));
+        const long eighth = std::lround((t - bars.origin) / (triple ? 0.5 : meter.beat_quarters / 2));
         const int figure = triple ? compound[((eighth % 3) + 3) % 3] : simple[((eighth % 4) + 4) % 4];
         const int voice = std::min(int(v.size()) - 1, figure * (int(v.size()) - 1) / 2);
         out.push_back({v[size_t(voice)], strokes[k].velocity, t, std::min(span.end_beat, t + meter.beat_quarters)});

@@ -1,5 +1,6 @@
 #pragma once
 // The parts an arrangement adds, in quarter notes on the song's meter (internal to arrange*.cpp).
+#include <cmath>
 #include <vector>
 
 #include "timbrel/arrange.h"
@@ -18,6 +19,20 @@ struct MelodyNote {
   int pitch = 0;
   double start = 0, end = 0;
 };
+
+// The bars of a meter in quarter notes: their length, where they start, and the start of the bar
+// that holds a time.
+struct BarGrid {
+  double bar, origin;
+  explicit BarGrid(const Meter& m) : bar(m.beats_per_bar * m.beat_quarters), origin(m.phase * m.beat_quarters) {}
+  double bar_start(double t) const { return origin + std::floor((t - origin) / bar) * bar; }
+};
+
+// The tracks arrange() added to `song` (-1 where it has none).
+struct ArrangedTracks {
+  int bass = -1, accompaniment = -1;
+};
+ArrangedTracks arranged_tracks(const NoteSequence& song);
 
 // The chord's fifth (or its diminished or augmented fifth) as a pitch class.
 int fifth_of(const Chord& chord);

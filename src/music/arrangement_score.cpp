@@ -45,10 +45,9 @@ double mean_pitch(const Part& part) {
 Roles roles_of(const NoteSequence& song, const std::map<int, Part>& parts) {
   Roles r;
   r.melody = parts.begin()->first;
-  for (const TrackInfo& t : song.tracks) {
-    if (t.name == kBassTrack && parts.count(t.instrument)) r.bass = t.instrument;
-    if (t.name == kAccompanimentTrack && parts.count(t.instrument)) r.accompaniment = t.instrument;
-  }
+  const arrangement::ArrangedTracks named = arrangement::arranged_tracks(song);
+  if (parts.count(named.bass)) r.bass = named.bass;
+  if (parts.count(named.accompaniment)) r.accompaniment = named.accompaniment;
   const bool named_bass = r.bass >= 0, named_accompaniment = r.accompaniment >= 0;
   for (const auto& [instrument, part] : parts) {
     if (instrument == r.melody) continue;

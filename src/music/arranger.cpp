@@ -105,6 +105,19 @@ void add_part(NoteSequence& out, const std::vector<PartNote>& part, const Quarte
 
 }  // namespace
 
+namespace arrangement {
+
+ArrangedTracks arranged_tracks(const NoteSequence& song) {
+  ArrangedTracks t;
+  for (const TrackInfo& track : song.tracks) {
+    if (track.name == kBassTrack) t.bass = track.instrument;
+    if (track.name == kAccompanimentTrack) t.accompaniment = track.instrument;
+  }
+  return t;
+}
+
+}  // namespace arrangement
+
 AccompanimentStyle parse_accompaniment_style(const std::string& text, const std::string& parameter) {
   for (AccompanimentStyle s : {AccompanimentStyle::Auto, AccompanimentStyle::Block, AccompanimentStyle::Broken, AccompanimentStyle::Strummed})
     if (text == to_string(s)) return s;

@@ -48,10 +48,10 @@ std::vector<double> onsets(double start, double end, const Meter& meter, const s
       if (k > start + 1e-6 && k < end - 1e-6) out.insert(k);
     return {out.begin(), out.end()};
   }
-  const double bar = meter.beats_per_bar * meter.beat_quarters, origin = meter.phase * meter.beat_quarters;
+  const BarGrid bars(meter);
   const bool middle = meter.beats_per_bar % 2 == 0;
-  for (double b = origin + std::floor((start - origin) / bar) * bar; b < end; b += bar)
-    for (double t : {b, middle ? b + bar / 2 : b})
+  for (double b = bars.bar_start(start); b < end; b += bars.bar)
+    for (double t : {b, middle ? b + bars.bar / 2 : b})
       if (t > start + 1e-6 && t < end - 1e-6) out.insert(t);
   return {out.begin(), out.end()};
 }
@@ -68,7 +68,7 @@ int fifth_of(const Chord& chord) {
 std::vector<PartNote> bass_line(const std::vector<ChordSpan>& chords, const Meter& meter, const std::vector<double>& kicks) {
   std::vector<PartNote> out;
   int previous = 40;
-  const double bar = meter.beats_per_bar * meter.beat_quarters, origin = meter.phase * meter.beat_quarters;
+  const BarGrid bars(meter);
   for (size_t i = 0; i < chords.size(); ++i) {
     const ChordSpan& span = chords[i];
     if (span.chord.is_none()) continue;
@@ -80,9 +80,9 @@ std::vector<PartNote> bass_line(const std::vector<ChordSpan>& chords, const Mete
       times.push_back(last_beat);
     for (size_t k = 0; k < times.size(); ++k) {
       const double t = times[k], until = k + 1 < times.size() ? times[k + 1] : span.end_beat;
-      const double in_bar = std::fmod(std::fmod(t - origin, bar) + bar, bar);
+      const double in_bar = std::fmod(std::fmod(t - bars.origin, bars.bar) + bars.bar, bars.bar);
       int pc = k == 0 ? bass_of(span.chord) : span.chord.root;
-      if (k > 0 && std::fabs(in_bar - bar / 2) < 1e-6) pc = fifth_of(span.chord);
+      if (k > 0 && std::fabs(in_bar - bars.bar / 2) < 1e-6) pc = fifth_of(span.chord);
       int pitch = near(pc, previous), velocity = in_bar < 1e-6 ? 100 : 88;
       // The last onset, a beat or less before a new bass note and not the chord's first: a half step into it.
       if (next_differs && k > 0 && k + 1 == times.size() && span.end_beat - t <= meter.beat_quarters + 1e-6)

@@ -69,9 +69,8 @@ double BeatGrid::shift() const {
   return offset;
 }
 
-NoteSequence read_midi_on_grid(const std::string& path) {
+NoteSequence read_midi_on_grid(const std::string& path, const BeatGrids& grids) {
   NoteSequence seq = read_midi(path);
-  const BeatGrids grids(fs::path(path).parent_path().string());
   if (const BeatGrid* grid = grids.find(path)) {
     std::vector<ChordSpan> none;
     align_to_grid(seq, none, *grid);

@@ -37,8 +37,8 @@ class BeatGrids {
 // at 0) and, when the grid knows the bar, sets one time signature of bar_quarters/4.
 void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const BeatGrid& grid);
 
-// A MIDI file moved onto its beat grid when its folder (or the folder's parent) has a grid
-// table; else as read_midi reads it. What the trainers and their evaluations read.
-NoteSequence read_midi_on_grid(const std::string& path);
+// A MIDI file moved onto its beat grid when `grids` (its folder's) has one for it; else as
+// read_midi reads it. What the trainers and their evaluations read.
+NoteSequence read_midi_on_grid(const std::string& path, const BeatGrids& grids);
 
 }  // namespace timbrel

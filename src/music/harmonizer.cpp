@@ -162,11 +162,11 @@ struct Counts {
   void add_prior(const Harmonizer::Tables& prior) {
     constexpr double kBeats = 2000, kChanges = 20;  // per table; per row of the progression table
     for (int p = 0; p < kPositions; ++p) changes[p] += kBeats * prior.change[p], stays[p] += kBeats * (1 - prior.change[p]);
-    for (int m = 0; m < 2; ++m)
-      for (size_t i = 0; i < next[m].size(); ++i) {
-        next[m][i] += kChanges * prior.next[m][i] * (i / kStates != i % kStates);
-        if (i < size_t(kStates)) first[m][i] += kChanges * prior.first[m][i], usual[m][i] += kBeats * prior.usual[m][i];
-      }
+    for (int m = 0; m < 2; ++m) {
+      for (size_t i = 0; i < next[m].size(); ++i)
+        if (i / kStates != i % kStates) next[m][i] += kChanges * prior.next[m][i];  // changes only: staying is not in this table
+      for (size_t s = 0; s < size_t(kStates); ++s) first[m][s] += kChanges * prior.first[m][s], usual[m][s] += kBeats * prior.usual[m][s];
+    }
   }
 
   void into(Harmonizer::Tables& t, const harmony::ChordClassifier* start) const {

@@ -40,7 +40,7 @@ int estimate_key(const std::vector<Note>& notes) {
   return estimate_key(pitches);
 }
 
-ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars, int bars,
+ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars, int bars,
                                       double temperature, uint64_t seed) {
   const bool drums = model.info().kind == ModelKind::Drums;
   ContinuationScore s;
@@ -48,7 +48,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
   for (size_t i = 0; i < files.size(); ++i) {
     NoteSequence seq;
     try {
-      seq = read_midi_on_grid(files[i]);
+      seq = read_midi_on_grid(files[i], grids);
     } catch (const Error&) {
       continue;
     }
@@ -104,7 +104,7 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   if (model.info().kind != o.kind)
     throw Error(r.model, "is a " + to_string(model.info().kind) + " RNN, not a " + to_string(o.kind) + " RNN");
   r.next = train::score_event_rnn(model, o.data);
-  r.continuation = train::score_continuations(model, train::list_midi_files(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
+  r.continuation = train::score_continuations(model, train::list_midi_files(o.data), BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
   return r;
 }
 

@@ -58,11 +58,11 @@ std::vector<Window> windows_of(const std::vector<int>& events, const nn::EventCo
 }
 
 // Windows of every readable file; unreadable ones are reported through `failed`.
-void add_files(const std::vector<std::string>& files, const nn::EventCodec& codec, int window_steps, std::vector<Window>& out,
+void add_files(const std::vector<std::string>& files, const BeatGrids& grids, const nn::EventCodec& codec, int window_steps, std::vector<Window>& out,
                std::vector<std::string>* kept, std::vector<std::string>& failed) {
   for (const auto& f : files) {
     try {
-      auto w = windows_of(nn::events_of(read_midi_on_grid(f), codec), codec, window_steps);
+      auto w = windows_of(nn::events_of(read_midi_on_grid(f, grids), codec), codec, window_steps);
       if (w.empty()) continue;
       if (kept) kept->push_back(f);
       out.insert(out.end(), std::make_move_iterator(w.begin()), std::make_move_iterator(w.end()));
@@ -208,7 +208,7 @@ class EventRnnRun {
     for (auto& c : corpora_) {
       Score s = score_windows(net_, codec_, c.validation, SIZE_MAX);
       r.validation.push_back({c.folder, c.validation_files.size(), c.validation.size(), s.accuracy, s.nll,
-                              score_continuations(model_, c.validation_files)});
+                              score_continuations(model_, c.validation_files, BeatGrids(c.folder))});
     }
     r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
     save(o_.out_dir, r.validation);
@@ -235,8 +235,9 @@ class EventRnnRun {
       FileSplit split = split_files(dir, o_.validation_fraction);
       c.rule = split.rule;
       std::vector<std::string> failed;
-      add_files(split.train, codec_, o_.window_steps, c.train, &c.train_files, failed);
-      add_files(split.validation, codec_, o_.window_steps, c.validation, &c.validation_files, failed);
+      const BeatGrids grids(dir);
+      add_files(split.train, grids, codec_, o_.window_steps, c.train, &c.train_files, failed);
+      add_files(split.validation, grids, codec_, o_.window_steps, c.validation, &c.validation_files, failed);
       for (const auto& f : failed) log_("skipped " + f);
       log_(dir + ": " + std::to_string(c.train.size()) + " training windows from " + std::to_string(c.train_files.size()) + " files, " +
            std::to_string(c.validation.size()) + " validation windows from " + std::to_string(c.validation_files.size()) + " files");
@@ -326,7 +327,7 @@ CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int w
   out.folder = dir;
   std::vector<Window> windows;
   std::vector<std::string> kept, failed;
-  add_files(list_midi_files(dir), impl.codec, window_steps, windows, &kept, failed);
+  add_files(list_midi_files(dir), BeatGrids(dir), impl.codec, window_steps, windows, &kept, failed);
   out.files = kept.size();
   out.windows = windows.size();
   Score s = score_windows(impl.net, impl.codec, windows, SIZE_MAX);

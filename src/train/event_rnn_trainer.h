@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "music/beat_grid.h"
 #include "timbrel/event_rnn.h"
 
 #include "timbrel/train.h"
@@ -24,7 +25,8 @@ CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int w
 
 // The JSON of a score, as model cards and `eval` print it.
 nlohmann::json continuation_json(const ContinuationScore& score);
-ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, int primer_bars = 4, int bars = 4,
+// `grids`: the files' folder's beat grids (music/beat_grid.h).
+ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars = 4, int bars = 4,
                                       double temperature = 1.0, uint64_t seed = 0);
 
 // The major key (tonic pitch class 0..11) whose scale holds most of the melody notes (-1: none).

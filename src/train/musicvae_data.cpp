@@ -15,9 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void add_file(const std::string& kind, const std::string& path, WindowSet& set, Corpus& corpus, int steps) {
+void add_file(const std::string& kind, const std::string& path, const BeatGrids& grids, WindowSet& set, Corpus& corpus, int steps) {
   try {
-    auto w = windows_for(parse_model_kind(kind), read_midi_on_grid(path), steps);
+    auto w = windows_for(parse_model_kind(kind), read_midi_on_grid(path, grids), steps);
     if (w.empty()) return;
     set.files.push_back(path);
     set.windows.insert(set.windows.end(), w.begin(), w.end());
@@ -31,7 +31,8 @@ void add_file(const std::string& kind, const std::string& path, WindowSet& set, 
 
 Corpus load_all(const std::string& kind, const std::string& dir, int steps) {
   Corpus c;
-  for (const auto& f : list_midi_files(dir)) add_file(kind, f, c.validation, c, steps);
+  const BeatGrids grids(dir);
+  for (const auto& f : list_midi_files(dir)) add_file(kind, f, grids, c.validation, c, steps);
   c.split_rule = "all files";
   return c;
 }
@@ -41,8 +42,9 @@ Corpus load_split(const std::string& kind, const std::string& dir, double valida
   Corpus c;
   FileSplit split = split_files(dir, validation_fraction);
   c.split_rule = split.rule;
-  for (const auto& f : split.train) add_file(kind, f, c.train, c, steps);
-  for (const auto& f : split.validation) add_file(kind, f, c.validation, c, steps);
+  const BeatGrids grids(dir);
+  for (const auto& f : split.train) add_file(kind, f, grids, c.train, c, steps);
+  for (const auto& f : split.validation) add_file(kind, f, grids, c.validation, c, steps);
   return c;
 }
 
