@@ -133,6 +133,9 @@ void bind_chords(py::module_& m) {
       .def("__repr__", [](const ChordSpan& s) {
         return "ChordSpan(" + std::to_string(s.start_beat) + ", " + std::to_string(s.end_beat) + ", '" + s.symbol + "')";
       });
+  m.def("parse_progression", &parse_progression, py::arg("text"), py::arg("beats_per_bar") = 4.0,
+        "A progression, bars separated by spaces and chords sharing a bar by commas ('C G Am F', 'C Am,G7') -> [ChordSpan]");
+  m.def("transpose_chord", &transpose_chord, py::arg("chord"), py::arg("semitones"), "The chord moved by `semitones`");
   m.def("read_chords_csv", &read_chords_csv, py::arg("path"), "A chords CSV (start_beat,end_beat,root,kind,bass,symbol) -> [ChordSpan]");
   m.def("write_chords_csv", &write_chords_csv, py::arg("chords"), py::arg("path"), "[ChordSpan] -> a chords CSV (atomically)");
   m.attr("CHORD_KINDS") = [] {

@@ -66,8 +66,19 @@ InverseOptions inverse_options(const std::string& phase, int iterations) {
 }
 
 struct ModelPaths {
-  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp;
+  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp, improv_rnn;
 };
+
+// Chords given as a progression ("C G Am F", one chord a bar) or as [ChordSpan].
+using ChordsInput = std::variant<std::string, std::vector<ChordSpan>>;
+std::vector<ChordSpan> chords_of(const ChordsInput& chords, double beats_per_bar) {
+  if (const auto* text = std::get_if<std::string>(&chords)) return text->empty() ? std::vector<ChordSpan>{} : parse_progression(*text, beats_per_bar);
+  return std::get<std::vector<ChordSpan>>(chords);
+}
+double bar_beats(const NoteSequence& seq) {
+  if (seq.time_signatures.empty() || seq.time_signatures.back().denominator < 1) return 4;
+  return 4.0 * seq.time_signatures.back().numerator / seq.time_signatures.back().denominator;
+}
 
 EngineOptions engine_params(const ModelPaths& models, const std::string& device, const std::string& precision, int threads,
                            std::optional<std::function<void(const std::string&)>> log) {
@@ -79,6 +90,7 @@ EngineOptions engine_params(const ModelPaths& models, const std::string& device,
   p.melody_rnn_model = models.melody_rnn;
   p.drums_rnn_model = models.drums_rnn;
   p.ddsp_model = models.ddsp;
+  p.improv_rnn_model = models.improv_rnn;
   p.device = parse_device(device);
   p.precision = parse_precision(precision);
   p.threads = threads;
@@ -196,14 +208,14 @@ void bind_engine_construction(EngineClass& c) {
   c.def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
                        std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
-                       const std::string& drums_rnn_model, const std::string& ddsp_model) {
-             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model, ddsp_model};
+                       const std::string& drums_rnn_model, const std::string& ddsp_model, const std::string& improv_rnn_model) {
+             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model, ddsp_model, improv_rnn_model};
              return std::make_unique<Engine>(engine_params(models, device, precision, threads, std::move(log)));
            }),
            py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
            py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "",
-           py::arg("ddsp_model") = "")
+           py::arg("ddsp_model") = "", py::arg("improv_rnn_model") = "")
       .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'");
 }
 
@@ -341,8 +353,9 @@ void bind_engine_melodies(EngineClass& c) {
       .def(
       "compose",
       [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style,
-         const std::string& engine) {
+         const std::string& engine, const ChordsInput& chords) {
         SongOptions r;
+        r.chords = chords_of(chords, 4);
         r.bars = bars;
         r.seed = seed;
         r.temperature = temperature;
@@ -359,12 +372,14 @@ void bind_engine_melodies(EngineClass& c) {
         return e.compose(r);
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth",
-      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove); arrange: with chords, a bass and an "
-      "accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
+      py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth", py::arg("chords") = "",
+      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove), or improvised over `chords` (a "
+      "progression such as 'C G Am F', one chord a bar, or [ChordSpan]) by the chord-conditioned Melody RNN; arrange: with "
+      "chords, a bass and an accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
       "continue_sequence",
-      [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed) {
+      [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed,
+         const ChordsInput& chords) {
         ContinueOptions o;
         o.bars = bars;
         o.temperature = temperature;
@@ -372,13 +387,14 @@ void bind_engine_melodies(EngineClass& c) {
         o.branch_factor = branch_factor;
         o.seed = seed;
         const NoteSequence p = sequence_of(primer);
+        o.chords = chords_of(chords, bar_beats(p));
         py::gil_scoped_release nogil;
         return e.continue_sequence(p, o);
       },
       py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
-      py::arg("seed") = 0,
-      "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN, its drums "
-      "by the Drums RNN");
+      py::arg("seed") = 0, py::arg("chords") = "",
+      "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN (over `chords`, "
+      "a progression such as 'C G Am F' repeated, by the chord-conditioned one), its drums by the Drums RNN");
 }
 
 // Each part of a song rendered alone and measured.

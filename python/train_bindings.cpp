@@ -80,9 +80,11 @@ void bind_train_event_rnn(py::module_& m) {
   m.def(
       "train_event_rnn",
       [](std::vector<std::string> data, const std::string& out, const std::string& kind, int64_t steps, double minutes, int batch,
-         bool resume, int threads, uint64_t seed, Log log) {
+         bool resume, int threads, uint64_t seed, Log log, bool chords, const std::string& from_model) {
         EventRnnTrainOptions o;
         o.kind = parse_model_kind(kind);
+        o.chords = chords;
+        o.from = from_model;
         o.data_dirs = std::move(data);
         o.out_dir = out;
         o.max_steps = steps;
@@ -107,8 +109,31 @@ void bind_train_event_rnn(py::module_& m) {
         return d;
       },
       py::arg("data"), py::arg("out"), py::arg("kind") = "melody", py::arg("steps") = 0, py::arg("minutes") = 0.0, py::arg("batch") = 64,
-      py::arg("resume") = false, py::arg("threads") = 1, py::arg("seed") = 0, py::arg("log") = py::none(),
-      "Trains a Melody RNN or Drums RNN (kind) on folders of MIDI files into the model folder `out`");
+      py::arg("resume") = false, py::arg("threads") = 1, py::arg("seed") = 0, py::arg("log") = py::none(), py::arg("chords") = false,
+      py::arg("from_model") = "",
+      "Trains a Melody RNN or Drums RNN (kind) on folders of MIDI files into the model folder `out`; chords: melodies over each "
+      "file's chords (ImprovRNN); from_model: start from that model's weights");
+  m.def(
+      "evaluate_event_rnn",
+      [](const std::string& model, const std::string& data, const std::string& kind, bool held_out, int primer_bars, int bars,
+         double temperature, uint64_t seed) {
+        EventRnnEvalOptions o;
+        o.model = model, o.data = data, o.kind = parse_model_kind(kind), o.held_out = held_out;
+        o.primer_bars = primer_bars, o.bars = bars, o.temperature = temperature, o.seed = seed;
+        EventRnnEvalReport r;
+        {
+          py::gil_scoped_release nogil;
+          r = evaluate_event_rnn(o);
+        }
+        py::dict d = corpus_dict(r.next);
+        d["model"] = r.model;
+        d["continuation"] = py::module_::import("json").attr("loads")(to_json(r.continuation));
+        return d;
+      },
+      py::arg("model") = "", py::arg("data"), py::arg("kind") = "melody", py::arg("held_out") = false, py::arg("primer_bars") = 4,
+      py::arg("bars") = 4, py::arg("temperature") = 1.0, py::arg("seed") = 0,
+      "Next-event accuracy of a Melody/Drums RNN on a MIDI folder (held_out: only the files its trainer holds out) and its "
+      "continuations of the files' first bars beside what they really play (in key; strong-beat chord tones)");
 }
 
 void bind_evaluate(py::module_& m) {

@@ -48,6 +48,9 @@ TIMBREL_API std::string chord_symbol(const Chord& chord);
 // added: Magenta's chord_symbol_pitches; the bass has its own slot in encode_chord_pitches).
 TIMBREL_API std::vector<int> chord_pitch_classes(const Chord& chord);
 
+// The chord `semitones` higher (root and bass; N.C. stays N.C.).
+TIMBREL_API Chord transpose_chord(const Chord& chord, int semitones);
+
 // Magenta's chord-pitches encoding (PitchChordsEncoderDecoder, ImprovRNN's conditioning): 37
 // values, [0] no chord, [1 + root], [13 + each pitch class], [25 + bass].
 inline constexpr int kChordPitchesDepth = 37;
@@ -71,6 +74,11 @@ struct ChordSpan {
 // bass may be empty when the symbol says it). Throws an Error naming the file and line.
 TIMBREL_API std::vector<ChordSpan> read_chords_csv(const std::string& path);
 TIMBREL_API void write_chords_csv(const std::vector<ChordSpan>& chords, const std::string& path);
+
+// A progression as a musician types it: bars separated by spaces, each one chord symbol or
+// several joined by commas that share the bar evenly ("C G Am F", "C Am,G7 F"); beats from 0.
+// Throws an Error naming "chords" and the bad symbol.
+TIMBREL_API std::vector<ChordSpan> parse_progression(const std::string& text, double beats_per_bar = 4);
 
 // The chord symbols of `seq` as spans in quarter-note beats: each annotation lasts until the
 // next one (the last until the end of the music); "N.C." annotations end a span.

@@ -43,8 +43,9 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, ddsp-bank).
+  // melody-rnn, drums-rnn, improv-rnn, ddsp-bank).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
+  std::string improv_rnn_model;  // the chord-conditioned Melody RNN: melodies over given chords
   // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program (by
   // its presets, when it has them); a bank (a folder with bank.json naming its models and the
   // programs each plays); or a folder of model folders, each program by a model that learned it,
@@ -95,7 +96,10 @@ struct SongOptions {               // the song `generate` makes
   double temperature = 0.5;
   bool drums = false;              // a sampled groove on channel 10 under the melody
   double qpm = 120;
-  bool arrange = false;            // harmonised, with a bass and an accompaniment (arrange.h)
+  // A progression (parse_progression), repeated over the bars: the melody is then improvised
+  // over it by the chord-conditioned Melody RNN (improv_rnn_model) and carries its symbols.
+  std::vector<ChordSpan> chords;
+  bool arrange = false;            // harmonised (or on `chords`), with a bass and an accompaniment (arrange.h)
   ArrangeOptions arrangement;
   // With arrange: the bass, the accompaniment and the drums set beside the melody as these
   // render options play them (balance_arrangement); unset: arrange()'s estimate from velocities.
@@ -134,6 +138,7 @@ class TIMBREL_API Engine {
   const MusicVae& groove_model();
   const EventRnn& melody_rnn_model();
   const EventRnn& drums_rnn_model();
+  const EventRnn& improv_rnn_model();
   std::string timbre_model_path() const;
 
   // One note as the generator makes it: [128, 1024, 2] normalised IF-mel values.

@@ -50,6 +50,8 @@ struct EventRnnEvalOptions {
   int primer_bars = 4, bars = 4;
   double temperature = 1.0;
   uint64_t seed = 0;
+  bool held_out = false;              // only the files the trainers hold out of `data` (their split)
+  double validation_fraction = 0.1;   // the split's fraction (folders without info.csv)
 };
 struct EventRnnEvalReport {
   std::string model;  // the folder evaluated

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/chords.h"
 #include "timbrel/export.h"
 #include "timbrel/model_kind.h"
 #include "timbrel/note_sequence.h"
@@ -20,15 +21,25 @@ struct EventRnnInfo {
   int classes = 0, input_size = 0;
   int min_pitch = 0, max_pitch = 0;  // melody range [min, max): the primer is moved into it by octaves
   std::vector<int> lookbacks;        // steps
+  bool chords = false;               // conditioned on chords (ImprovRNN): it plays over ContinueOptions::chords
 };
 
 struct ContinueOptions {
   int bars = 8;              // of continuation, 16 sixteenth steps each
   double temperature = 1.0;  // softmax temperature; 0 = most likely class every step
+  // With a temperature other than 0 and 1: whether each step starts a note (or a hit) is drawn at
+  // temperature 1 and only what it plays at `temperature`, so that a low temperature makes the
+  // pitches surer without thinning the music out (false: both at once, as Magenta samples).
+  bool keep_density = true;
   int beam_size = 1;         // > 1: Magenta's beam search (keep the most likely of beam x branch)
   int branch_factor = 1;     // sequences sampled from each beam per iteration
   int steps_per_iteration = 1;
   uint64_t seed = 0;
+  // For a chord-conditioned model: the progression the continuation plays over, in quarter-note
+  // beats from its first bar (parse_progression makes one from "C G Am F"), repeated as often as
+  // the continuation needs. A primer without chord symbols is read as playing the same
+  // progression, repeated, up to where the continuation starts. Unused by other models.
+  std::vector<ChordSpan> chords;
 };
 
 class TIMBREL_API EventRnn {
@@ -41,10 +52,12 @@ class TIMBREL_API EventRnn {
   const EventRnnInfo& info() const;
 
   // `steps` events after `primer` (melody events of music.h or 9-bit drum masks), sampled as
-  // `options` say. The primer's events must be inside the model's encoding.
+  // `options` say. The primer's events must be inside the model's encoding. A chord-conditioned
+  // model needs options.chords (the primer's steps read the progression repeated back from them).
   std::vector<int> continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& options) const;
-  // Natural-log likelihood the model gives events[1..] after events[0].
-  double log_likelihood(const std::vector<int>& events) const;
+  // Natural-log likelihood the model gives events[1..] after events[0]; a chord-conditioned
+  // model reads `chords` (quarter-note beats from events[0], repeated to cover them).
+  double log_likelihood(const std::vector<int>& events, const std::vector<ChordSpan>& chords = {}) const;
 
   // The notes of options.bars bars (of the primer's last time signature) that continue the
   // primer's melody (or drums) from the bar after its last note ends, at its last tempo; melody
@@ -52,8 +65,12 @@ class TIMBREL_API EventRnn {
   // A melody outside the model's range is moved by octaves for the model and the continuation
   // moved back. Error naming "primer" when it has nothing of the model's kind.
   std::vector<Note> continuation(const NoteSequence& primer, const ContinueOptions& options) const;
-  // The primer as it is, with continuation() appended.
+  // The primer as it is, with continuation() appended; with options.chords, their symbols
+  // annotate the continuation (and the primer, when it had none).
   NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options) const;
+  // A chord-conditioned model's melody of options.bars 4/4 bars over options.chords, from
+  // silence, at `qpm`, with its chord symbols (ImprovRNN's generation without a primer melody).
+  NoteSequence improvise(const ContinueOptions& options, double qpm = 120) const;
 
   void save(const std::string& dir) const;
 

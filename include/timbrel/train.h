@@ -77,7 +77,11 @@ struct EventRnnTrainOptions {
   std::vector<std::string> data_dirs;  // each a corpus, split and reported on its own
   std::string out_dir;
   bool resume = false;                 // continue from out_dir/checkpoint
-  std::vector<int> layers;             // empty: Magenta's (melody 128,128; drums 256,256,256)
+  // Melodies over their chords (ImprovRNN's chord-pitches conditioning): each file's chord text
+  // events, else its chords CSV (lead_sheet rules); files without chords are skipped.
+  bool chords = false;
+  std::string from;                    // start from this model's weights (an unconditioned one widens to take chords)
+  std::vector<int> layers;             // empty: Magenta's (melody 128,128; drums 256,256,256); with `from`: its
   double dropout = 0.5;                // Magenta's keep probability 0.5
   int batch = 64;
   int window_steps = 128;              // 8 bars of sixteenths per training sequence
@@ -101,6 +105,9 @@ struct EventRnnTrainOptions {
 struct ContinuationScore {
   size_t files = 0, notes = 0, real_notes = 0;
   double in_key = -1, real_in_key = -1;        // melody
+  // Melody over chords (files with chords): share of notes starting on a strong beat (beats 1
+  // and 3) that are tones of the chord sounding there; a conditioned model plays the file's chords.
+  double chord_tones = -1, real_chord_tones = -1;
   double hits_per_bar = -1, real_hits_per_bar = -1, on_grid = -1;  // drums
 };
 struct CorpusScore {

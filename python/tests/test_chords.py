@@ -69,3 +69,22 @@ def test_train_harmony_from_the_bundled_model(tmp_path):
                                                validation_fraction=0)
     assert [c.symbol for c in model.harmonize(twinkle)] == ["C", "F", "C", "F", "C", "G", "C"]
     assert os.path.exists(tmp_path / "mine" / "model.json") and list(held_out) == [str(songs)]
+
+
+def test_progressions_and_melodies_over_them(tmp_path):
+    prog = timbrel.parse_progression("C G,G7 Am")
+    assert [(s.symbol, s.start_beat, s.end_beat) for s in prog] == [("C", 0, 4), ("G", 4, 6), ("G7", 6, 8), ("Am", 8, 12)]
+    assert timbrel.transpose_chord(timbrel.Chord.parse("D/F#"), 2).symbol == "E/G#"
+    with pytest.raises(timbrel.Error, match="H7"):
+        timbrel.parse_progression("C H7")
+    engine = timbrel.Engine()
+    song = engine.compose(bars=4, seed=2, chords="Am F C G")
+    assert [s.symbol for s in song.chords()] == ["Am", "F", "C", "G"]
+    assert len(song) >= 8 and song.total_time == pytest.approx(8.0, abs=0.01)
+    more = engine.continue_sequence("samples/twinkle.mid", bars=4, chords=timbrel.parse_progression("F C"))
+    assert [s.symbol for s in more.chords()][-4:] == ["F", "C", "F", "C"]
+    (tmp_path / "songs").mkdir()
+    engine.compose(bars=8, seed=5, chords="C Am Dm G").to_midi(str(tmp_path / "songs" / "lead.mid"))
+    score = timbrel.evaluate_event_rnn(model="models/improv-rnn", data=str(tmp_path / "songs"))
+    assert score["files"] == 1 and score["continuation"]["files"] == 1
+    assert 0 <= score["continuation"]["strong_beat_chord_tones"] <= 1

@@ -36,6 +36,8 @@ void run(const EvalRnnFlags& o) {
   std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
   if (e.kind == ModelKind::Melody)
     std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << ")";
+  if (cont.chord_tones >= 0)
+    std::cout << "; strong-beat notes on chord tones " << cont.chord_tones << " (real: " << cont.real_chord_tones << ")";
   else
     std::cout << cont.hits_per_bar << " hits/bar (real: " << cont.real_hits_per_bar << "), on the sixteenth grid " << cont.on_grid;
   std::cout << std::endl;
@@ -54,11 +56,16 @@ void add_eval_rnn(CLI::App& eval, const std::string& kind) {
   cmd->add_option("--bars", o->eval.bars, "Bars continued (and compared with the file's next bars)")->default_val(4)->check(CLI::Range(1, 64));
   cmd->add_option("--temperature,-t", o->eval.temperature, "Sampling temperature")->default_val(1.0)->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--seed", o->eval.seed, "Random seed")->default_val(0);
+  cmd->add_flag("--held-out", o->eval.held_out, "Only the files `train " + kind + "-rnn --data` holds out of this folder");
+  cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
+      ->default_val(0.1);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval " + kind + "-rnn --model models/" + kind + "-rnn --data held_out/ --json\n"
               "Accuracy: teacher-forced argmax of the next event's class (Magenta's lookback labels) on 8-bar windows.\n"
               "Melody continuations are scored by the share of notes in the primer's key (the major scale holding most\n"
-              "of its notes), beside the same share for the file's real next bars; drums by hits per bar.");
+              "of its notes), beside the same share for the file's real next bars, and (files with chords) by the share\n"
+              "of notes on beats 1 and 3 that are tones of the chord there; a chord-conditioned model plays the file's chords.\n"
+              "Drums: hits per bar.");
   cmd->callback([o] { run(*o); });
 }
 

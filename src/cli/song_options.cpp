@@ -68,6 +68,25 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--melody-rnn", o.melody_rnn_model, "Melody RNN for --primer (default: the bundled models/melody-rnn)");
   cmd->add_option("--drums-rnn", o.drums_rnn_model, "Drums RNN for --primer (default: the bundled models/drums-rnn)");
+  cmd->add_option("--chords", o.chords,
+                  "A progression to play over, one chord per bar, commas sharing a bar (\"C G Am F\", \"Dm7 G7 C,Am C\"), repeated "
+                  "over the song: the melody is improvised over it (with --primer, the continuation)");
+  cmd->add_option("--improv-rnn", o.improv_rnn_model, "Chord-conditioned Melody RNN for --chords (default: the bundled models/improv-rnn)");
+}
+
+std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar) {
+  if (text.empty()) return {};
+  try {
+    return parse_progression(text, beats_per_bar);
+  } catch (const Error& e) {
+    throw Error("--chords", e.problem());
+  }
+}
+
+double beats_per_bar(const NoteSequence& seq) {
+  if (seq.time_signatures.empty()) return 4;
+  const TimeSignature& ts = seq.time_signatures.back();
+  return ts.denominator > 0 ? 4.0 * ts.numerator / ts.denominator : 4;
 }
 
 NoteRenderOptions note_render_options(const SongFlags& o) {
@@ -120,6 +139,7 @@ EngineOptions engine_params(const SongFlags& o) {
   p.groove_model = o.groove_model;
   p.melody_rnn_model = o.melody_rnn_model;
   p.drums_rnn_model = o.drums_rnn_model;
+  p.improv_rnn_model = o.improv_rnn_model;
   p.ddsp_model = o.ddsp_model;
   p.device = parse_device(o.device);
   p.precision = parse_precision(o.precision);
@@ -136,6 +156,7 @@ SongOptions song_request(const SongFlags& o) {
   r.qpm = o.qpm;
   r.arrange = o.arrange;
   r.arrangement.style = parse_accompaniment_style(o.style, "--style");
+  r.chords = progression_flag(o.chords);
   return r;
 }
 
@@ -152,6 +173,7 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   c.bars = o.bars;
   c.temperature = o.temperature;
   c.seed = o.seed;
+  c.chords = progression_flag(o.chords, beats_per_bar(primer));
   try {
     const NoteSequence song = engine.continue_sequence(primer, c);
     if (!o.arrange) return song;

@@ -33,14 +33,20 @@ struct SongFlags {
   double qpm = 120;
   bool arrange = false;  // generate --arrange: chords, bass and accompaniment
   std::string style = "auto";
+  std::string chords, improv_rnn_model;  // generate --chords "C G Am F": a melody improvised over them
 };
+
+// A --chords progression with bars of `beats_per_bar` quarter notes ("" = none).
+std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar = 4);
+// Quarter notes per bar of a sequence's last time signature (4 when it has none).
+double beats_per_bar(const NoteSequence& seq);
 
 // --model, --timbre/--morph/--pad, envelope, --dry, --phase, --strict, --engine and its DDSP options; with_file_output adds
 // --sample-rate, --mono, --bit-depth, --loudness, --true-peak and the compute --device (else it is --compute: play's --device is
 // the audio device).
 void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output = true);
 // --bars, --seed, --temperature, --qpm, --melody-model, --drums, --groove-model, --primer,
-// --melody-rnn, --drums-rnn, --arrange, --style.
+// --melody-rnn, --drums-rnn, --arrange, --style, --chords, --improv-rnn.
 void add_song_options(CLI::App* cmd, SongFlags& o);
 
 NoteRenderOptions note_render_options(const SongFlags& o);

@@ -185,9 +185,13 @@ void add_train_event_rnn(CLI::App& train, const std::string& kind) {
       ->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("--from", o->from, "Start from this model folder (e.g. the bundled one; a fresh optimiser)");
+  if (kind == "melody")
+    cmd->add_flag("--chords", o->chords,
+                  "Melodies over their chords (ImprovRNN): chord text events in each file, else NAME.csv beside it or ../chords/NAME.csv");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
-  cmd->add_option("--layers", o->layers, "LSTM sizes (default: melody 128,128; drums 256,256,256)")->delimiter(',');
+  cmd->add_option("--layers", o->layers, "LSTM sizes (default: melody 128,128; drums 256,256,256; with --from: its own)")->delimiter(',');
   cmd->add_option("--dropout", o->dropout, "Dropout after each LSTM layer")->default_val(0.5)->check(CLI::Range(0.0, 0.95));
   cmd->add_option("--batch", o->batch, "Batch size")->default_val(64);
   cmd->add_option("--window", o->window_steps, "Sixteenth steps per training sequence (a multiple of 32)")->default_val(128);
@@ -200,7 +204,8 @@ void add_train_event_rnn(CLI::App& train, const std::string& kind) {
   cmd->add_option("--seed", o->seed, "Random seed")->default_val(0);
   cmd->add_option("--data-licence", o->data_licence, "Licence of the training data, for the model card");
   cmd->footer(kind == "melody" ? "Example:\n  timbrel train melody-rnn --data ../shared/data/melodies/nottingham --data ../shared/data/melodies/openewld/midi \\\n"
-                                 "      --out models/melody-rnn --minutes 60\n  timbrel continue primer.mid --model models/melody-rnn --bars 8 -o out.mid"
+                                 "      --out models/melody-rnn --minutes 60\n  timbrel continue primer.mid --model models/melody-rnn --bars 8 -o out.mid\n"
+                                 "  timbrel train melody-rnn --chords --from models/melody-rnn --data my_lead_sheets --out my-improv-rnn --minutes 20"
                                : "Example:\n  timbrel train drums-rnn --data ../shared/data/drums/groove --out models/drums-rnn --minutes 60\n"
                                  "  timbrel continue beat.mid --model models/drums-rnn --bars 4 -o more.mid");
   cmd->callback([o] {

@@ -48,7 +48,7 @@ struct Engine::Impl {
   std::unique_ptr<Gansynth> timbre, drums;
   std::optional<DrumHighs> drum_highs;  // the drum model's high band, when its folder has one
   std::unique_ptr<MusicVae> melody, groove;
-  std::unique_ptr<EventRnn> melody_rnn, drums_rnn;
+  std::unique_ptr<EventRnn> melody_rnn, drums_rnn, improv_rnn;
   std::unique_ptr<DdspBank> ddsp;
 
   void log(const std::string& message) const {
@@ -271,6 +271,14 @@ const EventRnn& Engine::melody_rnn_model() {
   return *impl_->melody_rnn;
 }
 
+const EventRnn& Engine::improv_rnn_model() {
+  if (!impl_->improv_rnn) {
+    impl_->improv_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.improv_rnn_model, "improv-rnn")));
+    if (!impl_->improv_rnn->info().chords) throw Error("improv_rnn_model", "is not conditioned on chords (train one with chords)");
+  }
+  return *impl_->improv_rnn;
+}
+
 const EventRnn& Engine::drums_rnn_model() {
   if (!impl_->drums_rnn) {
     impl_->drums_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.drums_rnn_model, "drums-rnn")));
@@ -321,7 +329,8 @@ NoteSequence Engine::continue_sequence(const NoteSequence& primer, const Continu
   const bool has_melody = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return !n.is_drum; });
   const bool has_drums = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; });
   if (!has_melody && !has_drums) throw Error("primer", "has no notes to continue");
-  NoteSequence out = has_melody ? melody_rnn_model().continue_sequence(primer, options) : primer;
+  const EventRnn& melody_rnn = options.chords.empty() ? melody_rnn_model() : improv_rnn_model();
+  NoteSequence out = has_melody ? melody_rnn.continue_sequence(primer, options) : primer;
   if (has_drums) {
     ContinueOptions drum_options = options;
     drum_options.seed = options.seed + 1;
@@ -340,10 +349,26 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
   return bars / window_bars;
 }
 
-NoteSequence Engine::compose(const SongOptions& r) {
-  const MusicVae& melody = melody_model();
+// A melody of r.bars bars over r.chords by a chord-conditioned Melody RNN.
+static NoteSequence improvise(const EventRnn& model, const SongOptions& r) {
+  ContinueOptions o;
+  o.bars = r.bars;
+  o.seed = r.seed;
+  o.temperature = r.temperature;
+  o.chords = r.chords;
+  return model.improvise(o, r.qpm);
+}
+
+// The song's melody: a MusicVAE walk, or improvised over the song's chords.
+static NoteSequence song_melody(Engine& engine, const SongOptions& r) {
+  if (!r.chords.empty()) return improvise(engine.improv_rnn_model(), r);
+  const MusicVae& melody = engine.melody_model();
   if (melody.info().kind != ModelKind::Melody) throw Error("melody_model", "is a drums model, not a melody model");
-  NoteSequence seq = sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, r.temperature, r.qpm);
+  return sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, r.temperature, r.qpm);
+}
+
+NoteSequence Engine::compose(const SongOptions& r) {
+  NoteSequence seq = song_melody(*this, r);
   if (r.drums) {
     const MusicVae& groove = groove_model();
     if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");

@@ -153,6 +153,30 @@ void set_chords(NoteSequence& seq, const std::vector<ChordSpan>& chords) {
   seq.text_annotations = std::move(kept);
 }
 
+std::vector<ChordSpan> parse_progression(const std::string& text, double beats_per_bar) {
+  if (!(beats_per_bar > 0)) throw Error("beats_per_bar", "must be positive");
+  std::vector<ChordSpan> out;
+  std::istringstream bars(text);
+  std::string bar;
+  for (double start = 0; bars >> bar; start += beats_per_bar) {
+    std::vector<std::string> symbols;
+    std::istringstream parts(bar);
+    for (std::string s; std::getline(parts, s, ',');) symbols.push_back(s);
+    const double each = beats_per_bar / double(symbols.size());
+    for (size_t i = 0; i < symbols.size(); ++i) {
+      ChordSpan span{start + double(i) * each, start + double(i + 1) * each, {}, symbols[i]};
+      try {
+        span.chord = parse_chord(symbols[i]);
+      } catch (const Error& e) {
+        throw Error("chords", "'" + symbols[i] + "' in \"" + text + "\" is not a chord symbol (" + e.problem() + ")");
+      }
+      out.push_back(span);
+    }
+  }
+  if (out.empty()) throw Error("chords", "the progression is empty (give chord symbols such as \"C G Am F\")");
+  return out;
+}
+
 std::vector<Chord> chords_per_step(const NoteSequence& quantized, int64_t steps) {
   if (!quantized.is_quantized()) throw Error("sequence", "must be quantized before its chords are read per step");
   const std::vector<const TextAnnotation*> marks = chord_marks(quantized);  // steps follow times

@@ -235,6 +235,14 @@ std::vector<int> chord_pitch_classes(const Chord& chord) {
   return pcs;
 }
 
+Chord transpose_chord(const Chord& chord, int semitones) {
+  if (chord.is_none()) return chord;
+  Chord out = chord;
+  out.root = ((chord.root + semitones) % 12 + 12) % 12;
+  if (chord.bass >= 0) out.bass = ((chord.bass + semitones) % 12 + 12) % 12;
+  return out;
+}
+
 std::array<float, kChordPitchesDepth> encode_chord_pitches(const Chord& chord) {
   std::array<float, kChordPitchesDepth> v{};
   if (chord.is_none()) {

@@ -20,7 +20,7 @@ int EventCodec::classes() const { return one_hot_classes() + int(lookbacks.size(
 
 int EventCodec::input_size() const {
   const int lb = int(lookbacks.size());
-  return one_hot_classes() * (1 + lb) + counter_bits + lb;
+  return one_hot_classes() * (1 + lb) + counter_bits + lb + (chord_control ? kChordPitchesDepth : 0);
 }
 
 int EventCodec::default_event() const { return kind == "drums" ? 0 : kMelodyNoEvent; }
@@ -46,7 +46,7 @@ int EventCodec::decode_event(int index) const {
   return index - 2 + min_pitch;
 }
 
-void EventCodec::input(const std::vector<int>& events, size_t position, float* out) const {
+void EventCodec::input(const std::vector<int>& events, size_t position, float* out, const std::vector<Chord>& chords) const {
   std::fill(out, out + input_size(), 0.0f);
   const int n = one_hot_classes();
   out[encode_event(events[position])] = 1.0f;
@@ -63,6 +63,10 @@ void EventCodec::input(const std::vector<int>& events, size_t position, float* o
     if (at >= 0 && events[size_t(at)] == events[position]) out[offset] = 1.0f;
     ++offset;
   }
+  if (!chord_control) return;
+  if (chords.size() <= position + 1) throw Error("chords", "cover " + std::to_string(chords.size()) + " steps; step " + std::to_string(position + 1) + " needs one");
+  const auto chord = encode_chord_pitches(chords[position + 1]);
+  std::copy(chord.begin(), chord.end(), out + offset);
 }
 
 int EventCodec::label(const std::vector<int>& events, size_t position) const {

@@ -8,12 +8,15 @@
 //  - input per step: the current event, the event that would come next if the piece repeated
 //    1 and 2 bars back, a 5-bit counter of the next step's place in the bar (+1/-1), and whether
 //    the current event repeats those lookbacks;
-//  - labels: the event's class, or "repeat 1 bar / 2 bars back" when it does.
+//  - labels: the event's class, or "repeat 1 bar / 2 bars back" when it does;
+//  - chord-conditioned melodies (ImprovRNN, Magenta's ConditionalEventSequenceEncoderDecoder):
+//    the chord-pitches encoding of the chord at the next step, after the event inputs.
 // No torch: the trainer, the generator and the tests share it.
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "timbrel/chords.h"
 #include "timbrel/note_sequence.h"
 
 namespace timbrel::nn {
@@ -23,6 +26,7 @@ struct EventCodec {
   int min_pitch = 48, max_pitch = 84;  // melody one-hot range [min_pitch, max_pitch) (Magenta's)
   std::vector<int> lookbacks{16, 32};  // steps: one and two 4/4 bars of sixteenths
   int counter_bits = 5;
+  bool chord_control = false;          // inputs end with the next step's chord (melody only)
 
   static EventCodec melody() { return EventCodec{}; }
   static EventCodec drums() { return EventCodec{"drums"}; }
@@ -34,8 +38,9 @@ struct EventCodec {
   int encode_event(int event) const;  // one-hot index; throws Error for an event outside the encoding
   int decode_event(int index) const;
 
-  // Magenta's events_to_input: writes input_size() floats for `position` of `events`.
-  void input(const std::vector<int>& events, size_t position, float* out) const;
+  // Magenta's events_to_input: writes input_size() floats for `position` of `events`. With
+  // chord_control, `chords` holds the chord of every step up to position + 1 at least.
+  void input(const std::vector<int>& events, size_t position, float* out, const std::vector<Chord>& chords = {}) const;
   // Magenta's events_to_label for `position`.
   int label(const std::vector<int>& events, size_t position) const;
   // Magenta's class_index_to_event: the event a class means after `events` (repeats look back).

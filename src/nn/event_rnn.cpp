@@ -17,7 +17,7 @@ namespace {
 nlohmann::json hparams_of(const EventCodec& codec, const std::vector<int>& layers, double dropout) {
   return {{"kind", codec.kind},           {"layers", layers},          {"dropout", dropout},
           {"min_pitch", codec.min_pitch}, {"max_pitch", codec.max_pitch}, {"lookbacks", codec.lookbacks},
-          {"counter_bits", codec.counter_bits}};
+          {"counter_bits", codec.counter_bits}, {"control", codec.chord_control ? "chord_pitches" : "none"}};
 }
 
 // One row per sequence being extended: its events, likelihood so far and next-step logits.
@@ -38,6 +38,27 @@ struct Beam {
   }
 };
 
+// A class drawn at `temperature` (scaled_lp), except that whether the step sounds (a note or a
+// hit starts) is drawn from the model's own probabilities (model_lp): a temperature below 1 then
+// sharpens the choice of pitch without thinning the music out, as drawing both at once does (at
+// 0.5 a melody started from silence stays silent).
+int draw_keeping_density(const float* model_lp, const float* scaled_lp, size_t classes, const EventCodec& codec, const std::vector<int>& events,
+                         std::mt19937_64& rng) {
+  std::vector<char> sounds(classes);
+  double sounding = 0, total = 0;
+  for (size_t c = 0; c < classes; ++c) {
+    const int e = codec.class_to_event(int(c), events);
+    sounds[c] = codec.kind == "drums" ? e != 0 : e >= 0;
+    const double p = std::exp(double(model_lp[c]));
+    total += p;
+    if (sounds[c]) sounding += p;
+  }
+  const char sound = std::uniform_real_distribution<double>(0, total)(rng) < sounding;
+  std::vector<double> w(classes);
+  for (size_t c = 0; c < classes; ++c) w[c] = sounds[c] == sound ? std::exp(double(scaled_lp[c])) : 0.0;
+  return std::discrete_distribution<int>(w.begin(), w.end())(rng);
+}
+
 }  // namespace
 
 EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card) {
@@ -46,7 +67,8 @@ EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers,
   impl->dropout = dropout;
   impl->net = EventRnnNet(codec.input_size(), layers, codec.classes(), dropout);
   impl->net->eval();
-  impl->info = {parse_model_kind(codec.kind), layers, codec.classes(), codec.input_size(), codec.min_pitch, codec.max_pitch, codec.lookbacks};
+  impl->info = {parse_model_kind(codec.kind), layers,          codec.classes(),  codec.input_size(),
+                codec.min_pitch,              codec.max_pitch, codec.lookbacks, codec.chord_control};
   card["architecture"] = "event_rnn";
   card["hparams"] = hparams_of(codec, layers, dropout);
   impl->card = std::move(card);
@@ -62,6 +84,10 @@ EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, co
   codec.max_pitch = h.value("max_pitch", 84);
   codec.lookbacks = h.value("lookbacks", std::vector<int>{16, 32});
   codec.counter_bits = h.value("counter_bits", 5);
+  const std::string control = h.value("control", std::string("none"));
+  if (control != "none" && control != "chord_pitches") throw Error(subject, "hparams.control must be none or chord_pitches, not " + control);
+  codec.chord_control = control == "chord_pitches";
+  if (codec.chord_control && codec.kind != "melody") throw Error(subject, "only a melody RNN can be conditioned on chords");
   if (codec.min_pitch < 0 || codec.max_pitch > 128 || codec.max_pitch - codec.min_pitch < 12)
     throw Error(subject, "hparams pitch range must span an octave inside 0..127");
   EventRnn model = make_event_rnn(codec, h.at("layers").get<std::vector<int>>(), h.value("dropout", 0.5), card);
@@ -69,9 +95,23 @@ EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, co
   return model;
 }
 
-torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count) {
+torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count, const std::vector<Chord>& chords) {
   torch::Tensor out = torch::empty({int64_t(count), codec.input_size()});
-  for (size_t i = 0; i < count; ++i) codec.input(events, first + i, out[int64_t(i)].data_ptr<float>());
+  for (size_t i = 0; i < count; ++i) codec.input(events, first + i, out[int64_t(i)].data_ptr<float>(), chords);
+  return out;
+}
+
+std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count) {
+  std::vector<Chord> out(count);
+  double end = 0;
+  for (const auto& span : progression) end = std::max(end, span.end_beat);
+  const int64_t period = int64_t(std::ceil(end * 4 - 1e-9));
+  if (period < 1) return out;
+  for (size_t i = 0; i < count; ++i) {
+    const double beat = double(((first + int64_t(i)) % period + period) % period) / 4.0;
+    for (const auto& span : progression)
+      if (span.start_beat <= beat + 1e-9 && beat + 1e-9 < span.end_beat) out[i] = span.chord;
+  }
   return out;
 }
 
@@ -94,24 +134,27 @@ EventRnn EventRnn::load(const std::string& path) {
 
 void EventRnn::save(const std::string& dir) const { nn::write_model_folder(dir, impl_->card, impl_->net->tensors()); }
 
-double EventRnn::log_likelihood(const std::vector<int>& events) const {
+double EventRnn::log_likelihood(const std::vector<int>& events, const std::vector<ChordSpan>& chords) const {
   if (events.size() < 2) return 0;
   torch::NoGradGuard no_grad;
   const auto& codec = impl_->codec;
-  auto inputs = nn::event_inputs(codec, events, 0, events.size() - 1).unsqueeze(0);
+  if (codec.chord_control && chords.empty()) throw Error("chords", "this model plays over chords: give the chords of the events");
+  const std::vector<Chord> steps = codec.chord_control ? nn::progression_steps(chords, 0, events.size()) : std::vector<Chord>{};
+  auto inputs = nn::event_inputs(codec, events, 0, events.size() - 1, steps).unsqueeze(0);
   auto log_p = torch::log_softmax(impl_->net->forward(inputs)[0], 1);
   double sum = 0;
   for (size_t i = 1; i < events.size(); ++i) sum += log_p[int64_t(i - 1)][codec.label(events, i)].item<double>();
   return sum;
 }
 
-std::vector<int> EventRnn::continue_events(const std::vector<int>& primer_in, int steps, const ContinueOptions& o) const {
+std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer_in, int steps, const ContinueOptions& o,
+                                   const std::vector<Chord>& step_chords) {
   if (steps < 0) throw Error("steps", "must not be negative");
   if (o.temperature < 0) throw Error("temperature", "must not be negative");
   if (o.beam_size < 1 || o.branch_factor < 1 || o.steps_per_iteration < 1)
     throw Error("beam_size", "beam size, branch factor and steps per iteration must be at least 1");
-  const auto& codec = impl_->codec;
-  auto& net = impl_->net;
+  const auto& codec = impl.codec;
+  auto net = impl.net;
   std::vector<int> primer = primer_in.empty() ? std::vector<int>{codec.default_event()} : primer_in;
   for (int e : primer) codec.encode_event(e);  // throws for an event outside the encoding
   torch::NoGradGuard no_grad;
@@ -120,7 +163,7 @@ std::vector<int> EventRnn::continue_events(const std::vector<int>& primer_in, in
   nn::Beam beam;
   beam.events = {primer};
   beam.log_p = {0.0};
-  std::tie(beam.logits, beam.state) = net->advance(nn::event_inputs(codec, primer, 0, primer.size()).unsqueeze(0), {});
+  std::tie(beam.logits, beam.state) = net->advance(nn::event_inputs(codec, primer, 0, primer.size(), step_chords).unsqueeze(0), {});
   for (int done = 0; done < steps;) {
     const int64_t rows = int64_t(beam.events.size());
     std::vector<int64_t> branch;
@@ -131,19 +174,23 @@ std::vector<int> EventRnn::continue_events(const std::vector<int>& primer_in, in
     for (int s = 0; s < run; ++s) {
       auto scaled = o.temperature > 0 ? beam.logits / o.temperature : beam.logits;
       auto log_probs = torch::log_softmax(scaled, 1).contiguous();
+      const bool keep_density = o.keep_density && o.temperature > 0 && o.temperature != 1;
+      const auto model_log_probs = keep_density ? torch::log_softmax(beam.logits, 1).contiguous() : log_probs;
       std::vector<float> row(size_t(log_probs.size(1)));
       auto inputs = torch::empty({int64_t(beam.events.size()), 1, codec.input_size()});
       for (size_t b = 0; b < beam.events.size(); ++b) {
         const float* lp = log_probs[int64_t(b)].data_ptr<float>();
         int cls = int(std::max_element(lp, lp + row.size()) - lp);
-        if (o.temperature > 0) {
+        if (keep_density) {
+          cls = nn::draw_keeping_density(model_log_probs[int64_t(b)].data_ptr<float>(), lp, row.size(), codec, beam.events[b], rng);
+        } else if (o.temperature > 0) {
           for (size_t c = 0; c < row.size(); ++c) row[c] = std::exp(lp[c]);
           cls = std::discrete_distribution<int>(row.begin(), row.end())(rng);
         }
         beam.log_p[b] += lp[cls];
         auto& ev = beam.events[b];
         ev.push_back(codec.class_to_event(cls, ev));
-        codec.input(ev, ev.size() - 1, inputs[int64_t(b)][0].data_ptr<float>());
+        codec.input(ev, ev.size() - 1, inputs[int64_t(b)][0].data_ptr<float>(), step_chords);
       }
       std::tie(beam.logits, beam.state) = net->advance(inputs, beam.state);
     }
@@ -158,6 +205,16 @@ std::vector<int> EventRnn::continue_events(const std::vector<int>& primer_in, in
   }
   const size_t best = size_t(std::max_element(beam.log_p.begin(), beam.log_p.end()) - beam.log_p.begin());
   return std::vector<int>(beam.events[best].begin() + long(primer.size()), beam.events[best].end());
+}
+
+std::vector<int> EventRnn::continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& o) const {
+  std::vector<Chord> chords;
+  if (impl_->codec.chord_control) {
+    if (o.chords.empty()) throw Error("chords", "this model plays over chords: give the progression to continue over");
+    const size_t before = std::max<size_t>(1, primer.size());
+    chords = nn::progression_steps(o.chords, -int64_t(before), before + size_t(std::max(0, steps)) + 1);
+  }
+  return nn::sample_events(*impl_, primer, steps, o, chords);
 }
 
 }  // namespace timbrel

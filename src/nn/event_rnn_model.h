@@ -23,8 +23,17 @@ namespace nn {
 // A fresh (randomly initialised) model, or one from a card's hparams and weights.
 EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card = {});
 EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, const std::string& subject);
-// Inputs of positions [first, first + count) of `events`: [count, input_size].
-torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count);
+// Inputs of positions [first, first + count) of `events` (and `chords` per step for a
+// chord-conditioned codec): [count, input_size].
+torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count,
+                           const std::vector<Chord>& chords = {});
+// The chord at each of `count` steps from step `first` (negative: before the progression's
+// start) of `progression` repeated every ceil(its last end) sixteenth steps; N.C. in its gaps.
+std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count);
+// continue_events with the chord of every step given (primer.size() + steps + 1 of them for a
+// chord-conditioned model, else none).
+std::vector<int> sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer, int steps, const ContinueOptions& options,
+                               const std::vector<Chord>& step_chords);
 }  // namespace nn
 
 }  // namespace timbrel

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "music/tempo_map.h"
+#include "timbrel/chords.h"
 #include "nn/event_rnn_model.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
@@ -28,11 +29,45 @@ nn::NoteStyle style_of(const NoteSequence& primer, bool drums) {
   return s;
 }
 
-}  // namespace
+// The chord of each step for a conditioned model: the primer's own symbols when it has some,
+// else the progression repeated back from the continuation's start; then the progression.
+std::vector<Chord> step_chords(const NoteSequence& quantized_primer, size_t primer_steps, int steps, const ContinueOptions& o) {
+  if (o.chords.empty()) throw Error("chords", "this model plays over chords: give the progression to continue over");
+  std::vector<Chord> out = nn::progression_steps(o.chords, -int64_t(primer_steps), primer_steps + size_t(steps) + 1);
+  if (!chord_spans(quantized_primer).empty()) {
+    const std::vector<Chord> own = chords_per_step(quantized_primer, int64_t(primer_steps));
+    std::copy(own.begin(), own.end(), out.begin());
+  }
+  return out;
+}
 
-std::vector<Note> EventRnn::continuation(const NoteSequence& primer, const ContinueOptions& o) const {
+// The progression repeated over [start_beat, start_beat + beats), its first bar at
+// start_beat + phase (a negative phase lays it back from a later start).
+std::vector<ChordSpan> repeated(const std::vector<ChordSpan>& progression, double start_beat, double beats, double phase) {
+  double period = 0;
+  for (const auto& span : progression) period = std::max(period, span.end_beat);
+  period = std::ceil(period * 4 - 1e-9) / 4;
+  std::vector<ChordSpan> out;
+  if (period <= 0) return out;
+  const double end = start_beat + beats;
+  for (double at = start_beat + phase - std::ceil((phase - 1e-9) / period) * period; at < end - 1e-9; at += period)
+    for (ChordSpan span : progression) {
+      span.start_beat = std::max(start_beat, span.start_beat + at);
+      span.end_beat = std::min(end, span.end_beat + at);
+      if (span.end_beat > span.start_beat + 1e-9) out.push_back(span);
+    }
+  return out;
+}
+
+// The notes that continue `primer` and the step (sixteenths from its start) where they begin.
+struct Continued {
+  std::vector<Note> notes;
+  size_t start_step = 0;
+};
+
+Continued continue_primer(const detail::EventRnnImpl& impl, const NoteSequence& primer, const ContinueOptions& o) {
   if (o.bars < 1) throw Error("bars", "must be at least 1");
-  const auto& codec = impl_->codec;
+  const auto& codec = impl.codec;
   const bool drums = codec.kind == "drums";
   const NoteSequence q = quantize(primer, 4);
   std::vector<int> events = drums ? nn::drum_events(q) : nn::melody_events(q);
@@ -48,19 +83,51 @@ std::vector<Note> EventRnn::continuation(const NoteSequence& primer, const Conti
   const size_t primer_steps = size_t((end + bar - 1) / bar * bar);
   events.resize(primer_steps, codec.default_event());
   const int shift = drums ? 0 : nn::fit_melody_range(events, codec);
-  std::vector<int> next = continue_events(events, o.bars * bar, o);
+  const std::vector<Chord> chords = codec.chord_control ? step_chords(q, primer_steps, o.bars * bar, o) : std::vector<Chord>{};
+  std::vector<int> next = nn::sample_events(impl, events, o.bars * bar, o, chords);
   for (int& e : next)
     if (e >= 0 && !drums) e = std::clamp(e - shift, 0, 127);
   NoteSequence notes;
   const double start = TempoMap::from_sequence(primer, 4).seconds(int64_t(primer_steps));
   const double qpm = primer.tempos.empty() ? 120.0 : primer.tempos.back().qpm;
   nn::append_events(next, codec, start, 15.0 / qpm, style_of(primer, drums), notes);
-  return notes.notes;
+  return {notes.notes, primer_steps};
 }
+
+}  // namespace
+
+std::vector<Note> EventRnn::continuation(const NoteSequence& primer, const ContinueOptions& o) const { return continue_primer(*impl_, primer, o).notes; }
 
 NoteSequence EventRnn::continue_sequence(const NoteSequence& primer, const ContinueOptions& o) const {
   NoteSequence out = primer;
-  for (const Note& n : continuation(primer, o)) out.add_note(n);
+  const Continued next = continue_primer(*impl_, primer, o);
+  for (const Note& n : next.notes) out.add_note(n);
+  if (o.chords.empty() || !impl_->codec.chord_control) return out;
+  const double start_beat = double(next.start_step) / 4;
+  std::vector<ChordSpan> chords = chord_spans(primer);
+  if (chords.empty()) chords = repeated(o.chords, 0, start_beat, start_beat);  // as the model read the primer
+  const std::vector<ChordSpan> after = repeated(o.chords, start_beat, o.bars * steps_per_bar(primer) / 4.0, 0);
+  chords.insert(chords.end(), after.begin(), after.end());
+  set_chords(out, chords);
+  return out;
+}
+
+NoteSequence EventRnn::improvise(const ContinueOptions& o, double qpm) const {
+  if (!impl_->codec.chord_control) throw Error("model", "is not conditioned on chords: improvise needs a chord-conditioned melody RNN");
+  if (o.bars < 1) throw Error("bars", "must be at least 1");
+  if (!(qpm > 0)) throw Error("qpm", "must be positive");
+  const int steps = o.bars * 16;
+  if (o.chords.empty()) throw Error("chords", "give the progression to improvise over");
+  const std::vector<Chord> chords = nn::progression_steps(o.chords, 0, size_t(steps) + 1);
+  std::vector<int> events{impl_->codec.default_event()};
+  const std::vector<int> next = nn::sample_events(*impl_, events, steps - 1, o, chords);
+  events.insert(events.end(), next.begin(), next.end());
+  NoteSequence out;
+  out.tempos.push_back({0.0, qpm});
+  out.time_signatures.push_back({0.0, 4, 4});
+  nn::append_events(events, impl_->codec, 0.0, 15.0 / qpm, {}, out);
+  out.total_time = std::max(out.total_time, steps * 15.0 / qpm);
+  set_chords(out, repeated(o.chords, 0, o.bars * 4.0, 0));
   return out;
 }
 

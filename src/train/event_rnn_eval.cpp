@@ -1,8 +1,11 @@
 // How the event RNNs continue held-out primers, beside what the pieces really do next.
+#include <algorithm>
 #include <array>
 #include <cmath>
 
 #include "music/beat_grid.h"
+#include "music/file_split.h"
+#include "music/lead_sheet.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/bundled_models.h"
@@ -40,18 +43,62 @@ int estimate_key(const std::vector<Note>& notes) {
   return estimate_key(pitches);
 }
 
+namespace {
+
+// Strong-beat onsets (beats 1 and 3 of 4/4) that are tones of the chord sounding there.
+struct ChordToneCount {
+  size_t strong = 0, tones = 0;
+  void add(const std::vector<Note>& notes, const std::vector<ChordSpan>& chords, double qpm) {
+    for (const Note& n : notes) {
+      const double beat = n.start_time * qpm / 60.0, in_bar = std::fmod(beat + 1e-6, 4.0);
+      if (std::fabs(in_bar - std::round(in_bar)) > 2e-6 || int(std::round(in_bar)) % 2 != 0) continue;
+      for (const ChordSpan& c : chords)
+        if (c.start_beat <= beat + 1e-6 && beat + 1e-6 < c.end_beat && !c.chord.is_none()) {
+          ++strong;
+          const std::vector<int> pcs = chord_pitch_classes(c.chord);
+          tones += std::find(pcs.begin(), pcs.end(), ((n.pitch % 12) + 12) % 12) != pcs.end() || (n.pitch % 12) == c.chord.bass;
+          break;
+        }
+    }
+  }
+  double share() const { return strong ? double(tones) / double(strong) : -1; }
+};
+
+// A held-out file and its chords (empty when it has none), on its beat grid.
+bool read_scored_file(const std::string& file, const BeatGrids& grids, LeadSheet& sheet) {
+  try {
+    if (!read_lead_sheet(file, grids, sheet)) sheet.chords.clear();
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// The chords from `from_beat` on, moved to start there.
+std::vector<ChordSpan> chords_after(const std::vector<ChordSpan>& chords, double from_beat, double beats) {
+  std::vector<ChordSpan> out;
+  for (ChordSpan c : chords)
+    if (c.end_beat > from_beat + 1e-9 && c.start_beat < from_beat + beats - 1e-9) {
+      c.start_beat = std::max(0.0, c.start_beat - from_beat);
+      c.end_beat = std::min(beats, c.end_beat - from_beat);
+      out.push_back(c);
+    }
+  return out;
+}
+
+}  // namespace
+
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars, int bars,
                                       double temperature, uint64_t seed) {
   const bool drums = model.info().kind == ModelKind::Drums;
   ContinuationScore s;
   size_t in_key = 0, real_in_key = 0, on_grid = 0;
+  ChordToneCount tones, real_tones;
   for (size_t i = 0; i < files.size(); ++i) {
-    NoteSequence seq;
-    try {
-      seq = read_midi_on_grid(files[i], grids);
-    } catch (const Error&) {
-      continue;
-    }
+    LeadSheet sheet;
+    if (!read_scored_file(files[i], grids, sheet)) continue;
+    const NoteSequence& seq = sheet.melody;
+    if (model.info().chords && sheet.chords.empty()) continue;
     const bool four_four = seq.time_signatures.empty() || (seq.time_signatures[0].numerator == 4 && seq.time_signatures[0].denominator == 4);
     if (!four_four || seq.time_signatures.size() > 1 || seq.tempos.size() > 1) continue;
     const double bar = 4 * 60.0 / seq.first_qpm(), cut = primer_bars * bar, next_end = cut + bars * bar;
@@ -68,6 +115,14 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     o.bars = bars;
     o.temperature = temperature;
     o.seed = seed + i;
+    if (model.info().chords) {  // the continuation starts on the bar after the primer's last note
+      double end = 0;
+      for (const Note& n : primer.notes) end = std::max(end, n.end_time);
+      const double start_beat = 4 * std::ceil(end / bar - 1e-6);
+      set_chords(primer, chords_after(sheet.chords, 0, start_beat));
+      o.chords = chords_after(sheet.chords, start_beat, bars * 4.0);
+      if (o.chords.empty()) continue;
+    }
     const std::vector<Note> cont = model.continuation(primer, o);
     ++s.files;
     s.notes += cont.size();
@@ -79,6 +134,8 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
       const int key = estimate_key(primer.notes);
       for (const Note& n : cont) in_key += in_major_scale(n.pitch, key);
       for (const Note& n : real) real_in_key += in_major_scale(n.pitch, key);
+      tones.add(cont, sheet.chords, seq.first_qpm());
+      real_tones.add(real, sheet.chords, seq.first_qpm());
     }
   }
   if (s.files == 0) return s;
@@ -89,6 +146,8 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
   } else {
     s.in_key = s.notes ? double(in_key) / double(s.notes) : 0.0;
     s.real_in_key = double(real_in_key) / double(s.real_notes);
+    s.chord_tones = tones.share();
+    s.real_chord_tones = real_tones.share();
   }
   return s;
 }
@@ -103,8 +162,10 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   const EventRnn model = EventRnn::load(r.model);
   if (model.info().kind != o.kind)
     throw Error(r.model, "is a " + to_string(model.info().kind) + " RNN, not a " + to_string(o.kind) + " RNN");
-  r.next = train::score_event_rnn(model, o.data);
-  r.continuation = train::score_continuations(model, train::list_midi_files(o.data), BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
+  const std::vector<std::string> files = o.held_out ? split_files(o.data, o.validation_fraction).validation : train::list_midi_files(o.data);
+  if (files.empty()) throw Error(o.data, "holds no held-out files");
+  r.next = train::score_event_rnn(model, o.data, files);
+  r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
   return r;
 }
 

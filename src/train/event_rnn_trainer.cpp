@@ -8,6 +8,7 @@
 #include "nn/event_rnn_model.h"
 #include "nn/model_folder.h"
 #include "music/beat_grid.h"
+#include "music/lead_sheet.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "train/musicvae_data.h"
@@ -24,8 +25,9 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kBarPair = 32;  // windows start on 2-bar boundaries: the 5-bit counter's period
 
 struct Window {
-  std::vector<int> events;  // window_steps + 1, padded with the default event
-  size_t length = 0;        // events before the padding
+  std::vector<int> events;    // window_steps + 1, padded with the default event
+  size_t length = 0;          // events before the padding
+  std::vector<Chord> chords;  // of each event's step (chord-conditioned models), N.C. padded
 };
 
 struct CorpusData {
@@ -41,15 +43,19 @@ bool has_onset(const std::vector<int>& events, size_t from, size_t to, bool drum
 }
 
 // Windows of window_steps + 1 events every half window (on 2-bar boundaries), with an onset.
-std::vector<Window> windows_of(const std::vector<int>& events, const nn::EventCodec& codec, int window_steps) {
+std::vector<Window> windows_of(const std::vector<int>& events, const std::vector<Chord>& chords, const nn::EventCodec& codec, int window_steps) {
   std::vector<Window> out;
   const size_t span = size_t(window_steps) + 1;
   const size_t hop = std::max(kBarPair, size_t(window_steps) / 2 / kBarPair * kBarPair);
   for (size_t start = 0; start + 1 < events.size(); start += hop) {
     const size_t end = std::min(events.size(), start + span);
     if (has_onset(events, start, end, codec.kind == "drums")) {
-      Window w{std::vector<int>(events.begin() + long(start), events.begin() + long(end)), end - start};
+      Window w{std::vector<int>(events.begin() + long(start), events.begin() + long(end)), end - start, {}};
       w.events.resize(span, codec.default_event());
+      if (codec.chord_control) {
+        w.chords.assign(chords.begin() + long(start), chords.begin() + long(end));
+        w.chords.resize(span);
+      }
       out.push_back(std::move(w));
     }
     if (end == events.size()) break;
@@ -57,12 +63,31 @@ std::vector<Window> windows_of(const std::vector<int>& events, const nn::EventCo
   return out;
 }
 
+// The events of a file, and for a chord-conditioned codec its chords per step (false: none).
+bool read_events(const std::string& file, const BeatGrids& grids, const nn::EventCodec& codec, std::vector<int>& events,
+                 std::vector<Chord>& chords) {
+  if (!codec.chord_control) {
+    events = nn::events_of(read_midi_on_grid(file, grids), codec);
+    return true;
+  }
+  LeadSheet sheet;
+  if (!read_lead_sheet(file, grids, sheet)) return false;
+  set_chords(sheet.melody, sheet.chords);
+  const NoteSequence q = quantize(sheet.melody, 4);
+  events = nn::events_of(q, codec);
+  chords = chords_per_step(q, int64_t(events.size()));
+  return true;
+}
+
 // Windows of every readable file; unreadable ones are reported through `failed`.
 void add_files(const std::vector<std::string>& files, const BeatGrids& grids, const nn::EventCodec& codec, int window_steps, std::vector<Window>& out,
                std::vector<std::string>* kept, std::vector<std::string>& failed) {
   for (const auto& f : files) {
     try {
-      auto w = windows_of(nn::events_of(read_midi_on_grid(f, grids), codec), codec, window_steps);
+      std::vector<int> events;
+      std::vector<Chord> chords;
+      if (!read_events(f, grids, codec, events, chords)) continue;
+      auto w = windows_of(events, chords, codec, window_steps);
       if (w.empty()) continue;
       if (kept) kept->push_back(f);
       out.insert(out.end(), std::make_move_iterator(w.begin()), std::make_move_iterator(w.end()));
@@ -84,11 +109,14 @@ Batch make_batch(const std::vector<const Window*>& windows, const std::vector<in
   auto mask = b.mask.accessor<float, 2>();
   for (int64_t i = 0; i < B; ++i) {
     std::vector<int> ev = windows[size_t(i)]->events;
-    if (shifts[size_t(i)] != 0)
+    std::vector<Chord> chords = windows[size_t(i)]->chords;
+    if (shifts[size_t(i)] != 0) {
       for (int& e : ev)
         if (e >= 0) e = nn::fold_pitch(e + shifts[size_t(i)], codec.min_pitch, codec.max_pitch);
+      for (Chord& c : chords) c = transpose_chord(c, shifts[size_t(i)]);
+    }
     for (int64_t t = 0; t < T; ++t) {
-      codec.input(ev, size_t(t), b.inputs[i][t].data_ptr<float>());
+      codec.input(ev, size_t(t), b.inputs[i][t].data_ptr<float>(), chords);
       labels[i][t] = codec.label(ev, size_t(t) + 1);
       mask[i][t] = size_t(t) + 1 < windows[size_t(i)]->length ? 1.0f : 0.0f;
     }
@@ -127,6 +155,7 @@ Score score_windows(nn::EventRnnNet& net, const nn::EventCodec& codec, const std
 nlohmann::json continuation_json(const ContinuationScore& c) {
   nlohmann::json j = {{"files", c.files}, {"notes", c.notes}, {"real_notes", c.real_notes}};
   if (c.in_key >= 0) j["in_key"] = c.in_key, j["real_in_key"] = c.real_in_key;
+  if (c.chord_tones >= 0) j["strong_beat_chord_tones"] = c.chord_tones, j["real_strong_beat_chord_tones"] = c.real_chord_tones;
   if (c.hits_per_bar >= 0) j["hits_per_bar"] = c.hits_per_bar, j["real_hits_per_bar"] = c.real_hits_per_bar, j["on_grid"] = c.on_grid;
   j["about"] = "first 4 bars of each held-out 4/4 file continued 4 bars at temperature 1, beside the file's real next 4 bars";
   return j;
@@ -147,6 +176,8 @@ class EventRnnRun {
       : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint"), model_(open_model()) {
     auto& impl = event_rnn_impl(model_);
     if (codec_.kind != to_string(o.kind)) throw Error(ckpt_, "holds a " + codec_.kind + " RNN, not " + to_string(o.kind));
+    if (codec_.chord_control != o.chords)
+      throw Error(ckpt_, codec_.chord_control ? "holds a model over chords: resume it with chords" : "holds a model without chords: resume it without");
     net_ = impl.net;
     net_->train();
     load_data();
@@ -223,9 +254,34 @@ class EventRnnRun {
       log_("resuming from " + ckpt_);
       return EventRnn::load(ckpt_);
     }
+    nn::EventCodec codec = codec_for(o_.kind);
+    codec.chord_control = o_.chords;
+    if (!o_.from.empty()) return from_model(codec);
     std::vector<int> layers = o_.layers;
     if (layers.empty()) layers = o_.kind == ModelKind::Drums ? std::vector<int>{256, 256, 256} : std::vector<int>{128, 128};
-    return nn::make_event_rnn(codec_for(o_.kind), layers, o_.dropout);
+    return nn::make_event_rnn(codec, layers, o_.dropout);
+  }
+
+  // The `from` model's network and codec, taking chords when asked (its first layer's input
+  // weights widened by zero columns, so that it starts out playing as it did).
+  EventRnn from_model(nn::EventCodec codec) {
+    log_("starting from " + o_.from);
+    EventRnn base = EventRnn::load(o_.from);
+    const auto& b = event_rnn_impl(base);
+    if (b.codec.kind != codec.kind) throw Error(o_.from, "is a " + b.codec.kind + " RNN, not " + codec.kind);
+    if (b.codec.chord_control && !codec.chord_control) throw Error(o_.from, "plays over chords: train it with chords");
+    const bool widen = codec.chord_control && !b.codec.chord_control;
+    codec.min_pitch = b.codec.min_pitch, codec.max_pitch = b.codec.max_pitch;
+    codec.lookbacks = b.codec.lookbacks, codec.counter_bits = b.codec.counter_bits;
+    nn::TensorMap tensors = b.net->tensors();
+    if (widen) {
+      torch::Tensor& w = tensors.at("lstm.weight_ih_l0");
+      w = torch::cat({w, torch::zeros({w.size(0), kChordPitchesDepth})}, 1);
+    }
+    EventRnn model = nn::make_event_rnn(codec, b.info.layers, o_.dropout);
+    event_rnn_impl(model).net->load(tensors, o_.from);
+    event_rnn_impl(model).card["from"] = o_.from;
+    return model;
   }
 
   void load_data() {
@@ -262,7 +318,7 @@ class EventRnnRun {
   void save(const std::string& dir, const std::vector<CorpusScore>& scores) {
     if (!dp_.env().leader()) return;  // rank 0 alone writes
     nlohmann::json& c = event_rnn_impl(model_).card;
-    c["kind"] = o_.kind == ModelKind::Drums ? "drums_rnn" : "melody_rnn";
+    c["kind"] = o_.kind == ModelKind::Drums ? "drums_rnn" : codec_.chord_control ? "improv_rnn" : "melody_rnn";
     c["steps"] = step_;
     c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
     c["training_hardware"] = cpu_name() + ", " + std::to_string(torch::get_num_threads()) + " thread(s), libtorch CPU";
@@ -311,6 +367,9 @@ EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& o) {
   if (o.window_steps < 2 * int(kBarPair) || o.window_steps % int(kBarPair) != 0)
     throw Error("window_steps", "must be a multiple of 32 steps, at least 64");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
+  if (o.chords && o.kind != ModelKind::Melody) throw Error("chords", "only melodies are trained over chords");
+  if (!o.from.empty() && o.resume && fs::exists(o.out_dir + "/checkpoint/model.json"))
+    throw Error("from", "give a model to start from or resume a checkpoint, not both");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
@@ -322,12 +381,16 @@ EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& o) {
 }
 
 CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int window_steps) {
+  return score_event_rnn(model, dir, list_midi_files(dir), window_steps);
+}
+
+CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, const std::vector<std::string>& files, int window_steps) {
   auto& impl = event_rnn_impl(model);
   CorpusScore out;
   out.folder = dir;
   std::vector<Window> windows;
   std::vector<std::string> kept, failed;
-  add_files(list_midi_files(dir), BeatGrids(dir), impl.codec, window_steps, windows, &kept, failed);
+  add_files(files, BeatGrids(dir), impl.codec, window_steps, windows, &kept, failed);
   out.files = kept.size();
   out.windows = windows.size();
   Score s = score_windows(impl.net, impl.codec, windows, SIZE_MAX);

@@ -22,6 +22,8 @@ EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& options);
 // Teacher-forced accuracy and log-perplexity of `model` on the windows of every MIDI file under
 // `dir` (evaluation of a trained model on any folder).
 CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int window_steps = 128);
+// The same on `files` of the folder `dir` (its beat grids).
+CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, const std::vector<std::string>& files, int window_steps = 128);
 
 // The JSON of a score, as model cards and `eval` print it.
 nlohmann::json continuation_json(const ContinuationScore& score);

@@ -1,0 +1,275 @@
+// The chord-conditioned Melody RNN (ImprovRNN): the next step's chord in the inputs, training on
+// lead sheets (chords CSV beside a file, or its chord text events), transposed with the melody;
+// continuations and improvisations that follow a progression the corpus never played in order;
+// a model widened from an unconditioned one; the CLI, the Engine and the held-out measures.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "nn/event_codec.h"
+#include "nn/event_rnn_model.h"
+#include "test_util.h"
+#include "timbrel/engine.h"
+#include "timbrel/error.h"
+#include "timbrel/music.h"
+#include "train/event_rnn_trainer.h"
+
+using namespace timbrel;
+using ::testing::HasSubstr;
+
+namespace {
+
+constexpr int NO = kMelodyNoEvent;
+const char* const kChordNames[] = {"C", "F", "G", "Am", "Dm", "Em"};
+
+// 8 files of 8 bars: each bar a random chord of C major, its melody the chord's root, third,
+// root and fifth on the beats. Without the chords the melody cannot be guessed.
+// Even files carry their chords as text events, odd ones in NAME.csv beside them.
+std::string arpeggio_corpus() {
+  const std::string dir = test::temp_dir() + "/arpeggios";
+  if (std::filesystem::exists(dir + "/song7.mid")) return dir;
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(7);
+  for (int f = 0; f < 8; ++f) {
+    NoteSequence seq;
+    seq.tempos = {{0.0, 120.0}};
+    seq.time_signatures = {{0.0, 4, 4}};
+    std::vector<int> events(128, NO);
+    std::vector<ChordSpan> chords;
+    for (int bar = 0; bar < 8; ++bar) {
+      const char* name = kChordNames[rng() % 6];
+      const Chord chord = parse_chord(name);
+      const std::vector<int> pcs = chord_pitch_classes(chord);
+      const int root = 60 + chord.root, third = root + (pcs[1] - pcs[0] + 12) % 12, fifth = root + 7;
+      const int notes[4] = {root, third, root, fifth};
+      for (int beat = 0; beat < 4; ++beat) events[size_t(bar * 16 + beat * 4)] = notes[beat];
+      chords.push_back({bar * 4.0, bar * 4.0 + 4, chord, name});
+    }
+    nn::append_events(events, nn::EventCodec::melody(), 0.0, 0.125, {}, seq);
+    const std::string path = dir + "/song" + std::to_string(f) + ".mid";
+    if (f % 2 == 0) set_chords(seq, chords);
+    else write_chords_csv(chords, dir + "/song" + std::to_string(f) + ".csv");
+    write_midi(seq, path);
+  }
+  return dir;
+}
+
+EventRnnTrainOptions tiny_improv(const std::string& out) {
+  EventRnnTrainOptions o;
+  o.kind = ModelKind::Melody;
+  o.chords = true;
+  o.data_dirs = {arpeggio_corpus()};
+  o.out_dir = out;
+  o.layers = {64, 64};
+  o.dropout = 0.0;
+  o.batch = 16;
+  o.window_steps = 64;
+  o.max_steps = 400;
+  o.learning_rate = 1e-2;
+  o.transpose = 2;  // chords move with the melody, or the pairs contradict each other
+  o.validation_fraction = 0.0;
+  o.checkpoint_every = 400;
+  o.threads = 2;
+  return o;
+}
+
+// The model trained once for the tests of this file.
+const std::string& improv_model() {
+  static const std::string out = [] {
+    const std::string dir = test::temp_dir() + "/improv-rnn";
+    train::train_event_rnn(tiny_improv(dir));
+    return dir;
+  }();
+  return out;
+}
+
+// Share of the notes on beats 1 and 3 (at `qpm`) whose pitch class is a tone of the chord there.
+double strong_beat_chord_tones(const std::vector<Note>& notes, const std::vector<ChordSpan>& chords, double qpm) {
+  size_t strong = 0, tones = 0;
+  for (const Note& n : notes) {
+    const double beat = n.start_time * qpm / 60;
+    if (std::fabs(beat / 2 - std::round(beat / 2)) > 1e-6) continue;
+    for (const ChordSpan& c : chords)
+      if (c.start_beat <= beat + 1e-6 && beat + 1e-6 < c.end_beat) {
+        const std::vector<int> pcs = chord_pitch_classes(c.chord);
+        ++strong;
+        tones += std::count(pcs.begin(), pcs.end(), n.pitch % 12) > 0;
+      }
+  }
+  return strong ? double(tones) / double(strong) : 0;
+}
+
+TEST(ImprovCodec, NextStepsChordFollowsTheEventInputs) {
+  nn::EventCodec codec = nn::EventCodec::melody();
+  const int plain = codec.input_size();
+  codec.chord_control = true;
+  ASSERT_EQ(codec.input_size(), plain + kChordPitchesDepth);
+  std::vector<int> events(4, NO);
+  events[0] = 60;
+  const std::vector<Chord> chords{parse_chord("C"), parse_chord("G7/B"), parse_chord("Am")};
+  std::vector<float> in(size_t(codec.input_size()));
+  codec.input(events, 0, in.data(), chords);
+  const auto g7 = encode_chord_pitches(chords[1]);  // position 0 reads step 1's chord (Magenta's conditioning)
+  EXPECT_TRUE(std::equal(g7.begin(), g7.end(), in.begin() + plain));
+  EXPECT_EQ(in[size_t(plain + 1 + 7)], 1.0f);   // root G
+  EXPECT_EQ(in[size_t(plain + 25 + 11)], 1.0f);  // bass B
+  EXPECT_THROW(codec.input(events, 2, in.data(), chords), Error);  // step 3 has no chord
+}
+
+TEST(ImprovCodec, ProgressionRepeatsForwardAndBackFromItsStart) {
+  const auto prog = parse_progression("C G,G7 Am");  // 3 bars: C, G then G7 (2 beats each), Am
+  ASSERT_EQ(prog.size(), 4u);
+  EXPECT_DOUBLE_EQ(prog[2].start_beat, 6);
+  const std::vector<Chord> steps = nn::progression_steps(prog, -16, 16 + 48 + 16);
+  EXPECT_EQ(chord_symbol(steps[0]), "Am");                // the bar before the start: the last bar
+  EXPECT_EQ(chord_symbol(steps[16]), "C");
+  EXPECT_EQ(chord_symbol(steps[16 + 16 + 8]), "G7");
+  EXPECT_EQ(chord_symbol(steps[16 + 48]), "C");           // and again
+  EXPECT_THROW(parse_progression("C H7"), Error);
+  EXPECT_THROW(parse_progression("  "), Error);
+  EXPECT_EQ(chord_symbol(transpose_chord(parse_chord("D/F#"), -3)), "B/D#");
+}
+
+TEST(ImprovRnn, PlaysChordTonesOfAProgressionItNeverHeard) {
+  const EventRnn model = EventRnn::load(improv_model());
+  ASSERT_TRUE(model.info().chords);
+  ContinueOptions o;
+  o.bars = 8;
+  o.temperature = 0.5;
+  o.chords = parse_progression("Dm G Em Am F C G C");
+  double mean = 0;  // chance (a C-major note on a strong beat) is about 0.43
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    o.seed = seed;
+    const NoteSequence song = model.improvise(o, 120);
+    ASSERT_GE(song.notes.size(), 16u);
+    const auto chords = chord_spans(song);
+    ASSERT_EQ(chords.size(), 8u);
+    EXPECT_EQ(chords[1].symbol, "G");
+    const double share = strong_beat_chord_tones(song.notes, chords, 120);
+    EXPECT_GE(share, 0.7) << "seed " << seed;
+    mean += share / 3;
+  }
+  EXPECT_GE(mean, 0.8);
+  // A transposed progression (the corpus is all in C; training moved it by up to 2 semitones).
+  o.chords = parse_progression("Bb Eb F Gm");
+  const NoteSequence song = model.improvise(o, 120);
+  EXPECT_GE(strong_beat_chord_tones(song.notes, chord_spans(song), 120), 0.8);
+
+  // Over other chords it plays other notes: few of them fit the first progression.
+  ContinueOptions other = o;
+  other.chords = parse_progression("C Am F G");
+  EXPECT_LT(strong_beat_chord_tones(model.improvise(other, 120).notes, o.chords, 120), 0.6);
+}
+
+TEST(ImprovRnn, ContinuesAPrimerOverTheGivenChordsAndWritesThem) {
+  const EventRnn model = EventRnn::load(improv_model());
+  NoteSequence primer = read_midi(arpeggio_corpus() + "/song1.mid");  // chords only in its CSV: read as the progression
+  for (Note& n : primer.notes)
+    if (n.start_time >= 4.0) n.pitch = -1;
+  primer.notes.erase(std::remove_if(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.pitch < 0; }), primer.notes.end());
+  ContinueOptions o;
+  o.bars = 4;
+  o.temperature = 0.5;
+  o.chords = parse_progression("F Dm G C");
+  const NoteSequence out = model.continue_sequence(primer, o);
+  std::vector<Note> added(out.notes.begin() + long(primer.notes.size()), out.notes.end());
+  ASSERT_FALSE(added.empty());
+  EXPECT_GE(added.front().start_time, 4.0 - 1e-9);
+  const auto chords = chord_spans(out);
+  ASSERT_FALSE(chords.empty());
+  EXPECT_EQ(chords.front().symbol, "G");  // the primer's 2 bars read the progression's last 2, laid back from bar 3
+  EXPECT_EQ(chords[2].symbol, "F");
+  EXPECT_GE(strong_beat_chord_tones(added, chords, 120), 0.85);
+
+  ContinueOptions none = o;
+  none.chords.clear();
+  try {
+    model.continuation(primer, none);
+    FAIL() << "a chord-conditioned model continued without chords";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), "chords");
+  }
+}
+
+TEST(ImprovRnn, WidensAnUnconditionedModelWithoutChangingIt) {
+  const std::string base = test::temp_dir() + "/improv-base", out = test::temp_dir() + "/improv-from";
+  nn::make_event_rnn(nn::EventCodec::melody(), {32, 32}, 0.0).save(base);
+  EventRnnTrainOptions o = tiny_improv(out);
+  o.from = base;
+  o.max_steps = 1;
+  o.learning_rate = 0;
+  o.checkpoint_every = 1;
+  train::train_event_rnn(o);
+  const EventRnn before = EventRnn::load(base), after = EventRnn::load(out);
+  EXPECT_TRUE(after.info().chords);
+  EXPECT_EQ(after.info().layers, (std::vector<int>{32, 32}));
+  std::vector<int> events(40, NO);
+  events[0] = 60, events[16] = 64, events[32] = 67;
+  EXPECT_NEAR(after.log_likelihood(events, parse_progression("C Am F")), before.log_likelihood(events), 1e-4);
+  EXPECT_THROW(after.log_likelihood(events), Error);
+
+  o.out_dir = test::temp_dir() + "/improv-back";
+  o.from = out;
+  o.chords = false;
+  EXPECT_THROW(train::train_event_rnn(o), Error);  // a chord model cannot lose its chords
+}
+
+TEST(ImprovRnnCli, ContinueGenerateAndEvalOverChords) {
+  const std::string model = improv_model(), dir = test::temp_dir() + "/improv-cli";
+  std::filesystem::create_directories(dir);
+  const std::string bin = TIMBREL_BINARY, primer = arpeggio_corpus() + "/song0.mid";
+  std::string text;
+  ASSERT_EQ(test::run_command(bin + " continue " + primer + " --model " + model + " --chords \"Am Dm,G C\" --bars 3 -o " + dir + "/c.mid", &text, true), 0)
+      << text;
+  const auto chords = chord_spans(read_midi(dir + "/c.mid"));
+  ASSERT_FALSE(chords.empty());
+  EXPECT_EQ(chords.back().symbol, "C");
+  ASSERT_NE(test::run_command(bin + " continue " + primer + " --model " + model + " --chords \"C Q7\" -o " + dir + "/bad.mid", &text, true), 0);
+  EXPECT_THAT(text, HasSubstr("--chords"));
+  EXPECT_THAT(text, HasSubstr("Q7"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bad.mid"));
+
+  // generate --chords: the melody improvised over them, arranged on them, rendered.
+  ASSERT_EQ(test::run_command(bin + " generate --chords \"F C Dm Bb\" --improv-rnn " + model +
+                                  " --bars 4 --arrange --temperature 0.5 --sample-rate 16000 -o " + dir + "/song.wav",
+                              &text, true), 0)
+      << text;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/song.wav"));
+  const NoteSequence song = read_midi(dir + "/song.mid");
+  ASSERT_EQ(chord_spans(song).size(), 4u);
+  EXPECT_EQ(chord_spans(song)[3].symbol, "Bb");
+  EXPECT_GE(song.tracks.size(), 3u);  // melody, bass, accompaniment
+
+  ASSERT_EQ(test::run_command(bin + " eval melody-rnn --model " + model + " --data " + arpeggio_corpus() + " --temperature 0.5 --json", &text), 0)
+      << text;
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_GT(j["continuation"]["strong_beat_chord_tones"].get<double>(), 0.85);
+  EXPECT_DOUBLE_EQ(j["continuation"]["real_strong_beat_chord_tones"].get<double>(), 1.0);
+}
+
+TEST(ImprovRnn, EngineUsesTheChordModelWhenChordsAreGiven) {
+  EngineOptions p;
+  p.improv_rnn_model = improv_model();
+  Engine engine(p);
+  SongOptions r;
+  r.bars = 4;
+  r.temperature = 0.5;
+  r.chords = parse_progression("G Em C D");
+  const NoteSequence song = engine.compose(r);
+  EXPECT_GE(strong_beat_chord_tones(song.notes, chord_spans(song), 120), 0.85);
+  EngineOptions plain;
+  plain.improv_rnn_model = test::temp_dir() + "/improv-base";
+  if (!std::filesystem::exists(plain.improv_rnn_model)) nn::make_event_rnn(nn::EventCodec::melody(), {32, 32}, 0.0).save(plain.improv_rnn_model);
+  Engine unconditioned(plain);
+  try {
+    unconditioned.compose(r);
+    FAIL() << "an unconditioned model improvised over chords";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), "improv_rnn_model");
+  }
+}
+
+}  // namespace
