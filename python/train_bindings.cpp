@@ -115,7 +115,7 @@ void bind_train_event_rnn(py::module_& m) {
       "file's chords (ImprovRNN); from_model: start from that model's weights");
   m.def(
       "evaluate_event_rnn",
-      [](const std::string& model, const std::string& data, const std::string& kind, bool held_out, int primer_bars, int bars,
+      [](const std::string& data, const std::string& model, const std::string& kind, bool held_out, int primer_bars, int bars,
          double temperature, uint64_t seed) {
         EventRnnEvalOptions o;
         o.model = model, o.data = data, o.kind = parse_model_kind(kind), o.held_out = held_out;
@@ -130,7 +130,7 @@ void bind_train_event_rnn(py::module_& m) {
         d["continuation"] = py::module_::import("json").attr("loads")(to_json(r.continuation));
         return d;
       },
-      py::arg("model") = "", py::arg("data"), py::arg("kind") = "melody", py::arg("held_out") = false, py::arg("primer_bars") = 4,
+      py::arg("data"), py::arg("model") = "", py::arg("kind") = "melody", py::arg("held_out") = false, py::arg("primer_bars") = 4,
       py::arg("bars") = 4, py::arg("temperature") = 1.0, py::arg("seed") = 0,
       "Next-event accuracy of a Melody/Drums RNN on a MIDI folder (held_out: only the files its trainer holds out) and its "
       "continuations of the files' first bars beside what they really play (in key; strong-beat chord tones)");

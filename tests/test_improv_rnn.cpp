@@ -12,7 +12,9 @@
 #include "nn/event_codec.h"
 #include "nn/event_rnn_model.h"
 #include "test_util.h"
+#include "timbrel/bundled_models.h"
 #include "timbrel/engine.h"
+#include "timbrel/evaluate.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "train/event_rnn_trainer.h"
@@ -270,6 +272,29 @@ TEST(ImprovRnn, EngineUsesTheChordModelWhenChordsAreGiven) {
   } catch (const Error& e) {
     EXPECT_EQ(e.subject(), "improv_rnn_model");
   }
+}
+
+}  // namespace
+
+namespace {
+
+// The shipped model on OpenEWLD's held-out standards, beside the unconditioned Melody RNN.
+TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
+  const std::string data = test::shared_dir().empty() ? "" : test::shared_dir() + "/data/melodies/openewld/midi";
+  if (data.empty() || !std::filesystem::exists(data)) GTEST_SKIP() << "no ../shared/data/melodies";
+  EventRnnEvalOptions o;
+  o.data = data;
+  o.held_out = true;
+  o.model = bundled_model_path("improv-rnn");
+  const EventRnnEvalReport improv = evaluate_event_rnn(o);
+  o.model = bundled_model_path("melody-rnn");
+  const EventRnnEvalReport plain = evaluate_event_rnn(o);
+  const ContinuationScore& c = improv.continuation;
+  EXPECT_GE(c.files, 20u);
+  EXPECT_GT(improv.next.accuracy, 0.78);
+  EXPECT_GE(c.chord_tones, plain.continuation.chord_tones + 0.1) << plain.continuation.chord_tones;
+  EXPECT_GE(c.in_key, c.real_in_key - 0.05);
+  EXPECT_NEAR(double(c.notes) / double(c.real_notes), 1.0, 0.25);
 }
 
 }  // namespace

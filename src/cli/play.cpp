@@ -87,7 +87,7 @@ void play_live_input(const PlayFlags& p) {
     o.answer_model = &engine.melody_rnn_model();
     o.answer_qpm = p.song.qpm;
     o.answer_bars = p.answer_bars;
-    o.answer_temperature = p.song.temperature;
+    o.answer_temperature = song_temperature(p.song);
   }
   o.status = [](const std::string& m) {
     std::printf("%s\n", m.c_str());

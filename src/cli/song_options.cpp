@@ -55,7 +55,7 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
 void add_song_options(CLI::App* cmd, SongFlags& o) {
   cmd->add_option("--bars", o.bars, "Bars (even; 2-bar windows)")->capture_default_str()->check(CLI::Range(2, 512));
   cmd->add_option("--seed", o.seed, "Seed of the melody (and drums)")->capture_default_str();
-  cmd->add_option("--temperature", o.temperature, "Sampling temperature (0 = argmax)")->capture_default_str();
+  cmd->add_option("--temperature", o.temperature, "Sampling temperature (0 = argmax; default 0.5, over --chords 1.0)")->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--qpm", o.qpm, "Tempo, quarter notes per minute")->capture_default_str();
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
   cmd->add_flag("--drums", o.drums, "Add a sampled drum groove (bundled models/drums-2bar) under the melody");
@@ -82,6 +82,8 @@ std::vector<ChordSpan> progression_flag(const std::string& text, double beats_pe
     throw Error("--chords", e.problem());
   }
 }
+
+double song_temperature(const SongFlags& o) { return o.temperature >= 0 ? o.temperature : o.chords.empty() ? 0.5 : 1.0; }
 
 double beats_per_bar(const NoteSequence& seq) {
   if (seq.time_signatures.empty()) return 4;
@@ -151,7 +153,7 @@ SongOptions song_request(const SongFlags& o) {
   SongOptions r;
   r.bars = o.bars;
   r.seed = o.seed;
-  r.temperature = o.temperature;
+  r.temperature = song_temperature(o);
   r.drums = o.drums;
   r.qpm = o.qpm;
   r.arrange = o.arrange;
@@ -171,7 +173,7 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
     throw Error("--drums", "the primer has no drums to continue (--primer continues the parts it has)");
   ContinueOptions c;
   c.bars = o.bars;
-  c.temperature = o.temperature;
+  c.temperature = song_temperature(o);
   c.seed = o.seed;
   c.chords = progression_flag(o.chords, beats_per_bar(primer));
   try {

@@ -28,7 +28,7 @@ struct SongFlags {
   std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
   int bars = 8;
   uint64_t seed = 0;
-  double temperature = 0.5;
+  double temperature = -1;  // song_temperature() when not given
   bool drums = false;
   double qpm = 120;
   bool arrange = false;  // generate --arrange: chords, bass and accompaniment
@@ -38,6 +38,9 @@ struct SongFlags {
 
 // A --chords progression with bars of `beats_per_bar` quarter notes ("" = none).
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar = 4);
+// --temperature, else 0.5 (MusicVAE's walk, the RNNs' continuations), or 1.0 over --chords (at
+// lower temperatures the chord RNN's melodies span less than the data's).
+double song_temperature(const SongFlags& o);
 // Quarter notes per bar of a sequence's last time signature (4 when it has none).
 double beats_per_bar(const NoteSequence& seq);
 

@@ -41,9 +41,10 @@ struct Beam {
 // A class drawn at `temperature` (scaled_lp), except that whether the step sounds (a note or a
 // hit starts) is drawn from the model's own probabilities (model_lp): a temperature below 1 then
 // sharpens the choice of pitch without thinning the music out, as drawing both at once does (at
-// 0.5 a melody started from silence stays silent).
+// 0.5 a melody started from silence stays silent). `must_sound`: a sounding class, surely;
+// `greedy`: the likeliest class of the chosen kind.
 int draw_keeping_density(const float* model_lp, const float* scaled_lp, size_t classes, const EventCodec& codec, const std::vector<int>& events,
-                         std::mt19937_64& rng) {
+                         bool must_sound, bool greedy, std::mt19937_64& rng) {
   std::vector<char> sounds(classes);
   double sounding = 0, total = 0;
   for (size_t c = 0; c < classes; ++c) {
@@ -53,9 +54,10 @@ int draw_keeping_density(const float* model_lp, const float* scaled_lp, size_t c
     total += p;
     if (sounds[c]) sounding += p;
   }
-  const char sound = std::uniform_real_distribution<double>(0, total)(rng) < sounding;
+  const char sound = must_sound || std::uniform_real_distribution<double>(0, total)(rng) < sounding;
   std::vector<double> w(classes);
   for (size_t c = 0; c < classes; ++c) w[c] = sounds[c] == sound ? std::exp(double(scaled_lp[c])) : 0.0;
+  if (greedy) return int(std::max_element(w.begin(), w.end()) - w.begin());
   return std::discrete_distribution<int>(w.begin(), w.end())(rng);
 }
 
@@ -148,7 +150,7 @@ double EventRnn::log_likelihood(const std::vector<int>& events, const std::vecto
 }
 
 std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer_in, int steps, const ContinueOptions& o,
-                                   const std::vector<Chord>& step_chords) {
+                                   const std::vector<Chord>& step_chords, bool first_sounds) {
   if (steps < 0) throw Error("steps", "must not be negative");
   if (o.temperature < 0) throw Error("temperature", "must not be negative");
   if (o.beam_size < 1 || o.branch_factor < 1 || o.steps_per_iteration < 1)
@@ -174,7 +176,8 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
     for (int s = 0; s < run; ++s) {
       auto scaled = o.temperature > 0 ? beam.logits / o.temperature : beam.logits;
       auto log_probs = torch::log_softmax(scaled, 1).contiguous();
-      const bool keep_density = o.keep_density && o.temperature > 0 && o.temperature != 1;
+      const bool must_sound = first_sounds && done == 0 && s == 0;
+      const bool keep_density = must_sound || (o.keep_density && o.temperature > 0 && o.temperature != 1);
       const auto model_log_probs = keep_density ? torch::log_softmax(beam.logits, 1).contiguous() : log_probs;
       std::vector<float> row(size_t(log_probs.size(1)));
       auto inputs = torch::empty({int64_t(beam.events.size()), 1, codec.input_size()});
@@ -182,7 +185,8 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
         const float* lp = log_probs[int64_t(b)].data_ptr<float>();
         int cls = int(std::max_element(lp, lp + row.size()) - lp);
         if (keep_density) {
-          cls = nn::draw_keeping_density(model_log_probs[int64_t(b)].data_ptr<float>(), lp, row.size(), codec, beam.events[b], rng);
+          cls = nn::draw_keeping_density(model_log_probs[int64_t(b)].data_ptr<float>(), lp, row.size(), codec, beam.events[b], must_sound,
+                                         o.temperature == 0, rng);
         } else if (o.temperature > 0) {
           for (size_t c = 0; c < row.size(); ++c) row[c] = std::exp(lp[c]);
           cls = std::discrete_distribution<int>(row.begin(), row.end())(rng);

@@ -31,9 +31,9 @@ torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& even
 // start) of `progression` repeated every ceil(its last end) sixteenth steps; N.C. in its gaps.
 std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count);
 // continue_events with the chord of every step given (primer.size() + steps + 1 of them for a
-// chord-conditioned model, else none).
+// chord-conditioned model, else none); `first_sounds`: the first new step starts a note (or hit).
 std::vector<int> sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer, int steps, const ContinueOptions& options,
-                               const std::vector<Chord>& step_chords);
+                               const std::vector<Chord>& step_chords, bool first_sounds = false);
 }  // namespace nn
 
 }  // namespace timbrel

@@ -116,12 +116,12 @@ NoteSequence EventRnn::improvise(const ContinueOptions& o, double qpm) const {
   if (!impl_->codec.chord_control) throw Error("model", "is not conditioned on chords: improvise needs a chord-conditioned melody RNN");
   if (o.bars < 1) throw Error("bars", "must be at least 1");
   if (!(qpm > 0)) throw Error("qpm", "must be positive");
-  const int steps = o.bars * 16;
   if (o.chords.empty()) throw Error("chords", "give the progression to improvise over");
-  const std::vector<Chord> chords = nn::progression_steps(o.chords, 0, size_t(steps) + 1);
-  std::vector<int> events{impl_->codec.default_event()};
-  const std::vector<int> next = nn::sample_events(*impl_, events, steps - 1, o, chords);
-  events.insert(events.end(), next.begin(), next.end());
+  // After a bar of rest (over the progression's last bar), from a note on the first downbeat:
+  // started from silence, a melody may take bars to begin.
+  const int steps = o.bars * 16, rest = 16;
+  const std::vector<Chord> chords = nn::progression_steps(o.chords, -rest, size_t(rest + steps) + 1);
+  const std::vector<int> events = nn::sample_events(*impl_, std::vector<int>(size_t(rest), impl_->codec.default_event()), steps, o, chords, true);
   NoteSequence out;
   out.tempos.push_back({0.0, qpm});
   out.time_signatures.push_back({0.0, 4, 4});
