@@ -356,7 +356,6 @@ void bind_engine_melodies(EngineClass& c) {
          const std::string& engine, const ChordsInput& chords) {
         SongOptions r;
         r.chords = chords_of(chords, 4);
-        if (temperature < 0) temperature = r.chords.empty() ? 0.5 : 1.0;
         r.bars = bars;
         r.seed = seed;
         r.temperature = temperature;
@@ -376,7 +375,7 @@ void bind_engine_melodies(EngineClass& c) {
       py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth", py::arg("chords") = "",
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove), or improvised over `chords` (a "
       "progression such as 'C G Am F', one chord a bar, or [ChordSpan]) by the chord-conditioned Melody RNN (temperature -1: "
-      "0.5, over chords 1.0); arrange: with "
+      "MusicVAE's 0.5, the chord RNN's 1.0); arrange: with "
       "chords, a bass and an accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
       "continue_sequence",

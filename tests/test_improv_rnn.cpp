@@ -130,6 +130,7 @@ TEST(ImprovCodec, ProgressionRepeatsForwardAndBackFromItsStart) {
   EXPECT_EQ(chord_symbol(steps[16]), "C");
   EXPECT_EQ(chord_symbol(steps[16 + 16 + 8]), "G7");
   EXPECT_EQ(chord_symbol(steps[16 + 48]), "C");           // and again
+  EXPECT_EQ(parse_progression("| C | G,G7 | Am |").size(), 4u);
   EXPECT_THROW(parse_progression("C H7"), Error);
   EXPECT_THROW(parse_progression("  "), Error);
   EXPECT_EQ(chord_symbol(transpose_chord(parse_chord("D/F#"), -3)), "B/D#");
@@ -163,7 +164,9 @@ TEST(ImprovRnn, PlaysChordTonesOfAProgressionItNeverHeard) {
   // Over other chords it plays other notes: few of them fit the first progression.
   ContinueOptions other = o;
   other.chords = parse_progression("C Am F G");
-  EXPECT_LT(strong_beat_chord_tones(model.improvise(other, 120).notes, o.chords, 120), 0.6);
+  const NoteSequence elsewhere = model.improvise(other, 120);
+  ASSERT_GE(elsewhere.notes.size(), 8u);
+  EXPECT_LT(strong_beat_chord_tones(elsewhere.notes, o.chords, 120), 0.6);
 }
 
 TEST(ImprovRnn, ContinuesAPrimerOverTheGivenChordsAndWritesThem) {
@@ -186,6 +189,17 @@ TEST(ImprovRnn, ContinuesAPrimerOverTheGivenChordsAndWritesThem) {
   EXPECT_EQ(chords[2].symbol, "F");
   EXPECT_GE(strong_beat_chord_tones(added, chords, 120), 0.85);
 
+  // A primer with its own chords, written past its last note: they end where the continuation starts.
+  NoteSequence lead = read_midi(arpeggio_corpus() + "/song0.mid");  // 8 bars, its chords as text events
+  const std::vector<ChordSpan> own = chord_spans(lead);
+  lead.notes.erase(std::remove_if(lead.notes.begin(), lead.notes.end(), [](const Note& n) { return n.start_time >= 10.0; }), lead.notes.end());
+  const NoteSequence longer = model.continue_sequence(lead, o);  // 5 bars of primer, a 4-bar progression
+  const auto spans = chord_spans(longer);
+  ASSERT_EQ(spans.size(), 5u + 4u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(spans[i].symbol, own[i].symbol);
+  EXPECT_DOUBLE_EQ(spans[4].end_beat, 20.0);
+  EXPECT_EQ(spans[5].symbol, "F");
+
   ContinueOptions none = o;
   none.chords.clear();
   try {
@@ -201,6 +215,8 @@ TEST(ImprovRnn, WidensAnUnconditionedModelWithoutChangingIt) {
   nn::make_event_rnn(nn::EventCodec::melody(), {32, 32}, 0.0).save(base);
   EventRnnTrainOptions o = tiny_improv(out);
   o.from = base;
+  EXPECT_THROW(train::train_event_rnn(o), Error);  // layers 64,64 against the base's 32,32
+  o.layers.clear();
   o.max_steps = 1;
   o.learning_rate = 0;
   o.checkpoint_every = 1;

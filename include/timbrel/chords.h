@@ -76,7 +76,8 @@ TIMBREL_API std::vector<ChordSpan> read_chords_csv(const std::string& path);
 TIMBREL_API void write_chords_csv(const std::vector<ChordSpan>& chords, const std::string& path);
 
 // A progression as a musician types it: bars separated by spaces, each one chord symbol or
-// several joined by commas that share the bar evenly ("C G Am F", "C Am,G7 F"); beats from 0.
+// several joined by commas that share the bar evenly ("C G Am F", "C Am,G7 F"; bar lines "|"
+// may stand between them); beats from 0.
 // Throws an Error naming "chords" and the bad symbol.
 TIMBREL_API std::vector<ChordSpan> parse_progression(const std::string& text, double beats_per_bar = 4);
 

@@ -93,12 +93,13 @@ struct InterpolateOptions {
 struct SongOptions {               // the song `generate` makes
   int bars = 8;                    // even: 2-bar windows along a smooth latent walk
   uint64_t seed = 0;
-  double temperature = 0.5;
+  // Sampling temperature; < 0: each model's usual, 0.5 for MusicVAE (the melody's walk and the
+  // groove) and 1.0 for the chord RNN (at 0.5 its melodies span about a third less than the data's).
+  double temperature = -1;
   bool drums = false;              // a sampled groove on channel 10 under the melody
   double qpm = 120;
   // A progression (parse_progression), repeated over the bars: the melody is then improvised
   // over it by the chord-conditioned Melody RNN (improv_rnn_model) and carries its symbols.
-  // Its melodies span the data's range at temperature 1 (at 0.5, about a third less).
   std::vector<ChordSpan> chords;
   bool arrange = false;            // harmonised (or on `chords`), with a bass and an accompaniment (arrange.h)
   ArrangeOptions arrangement;

@@ -32,6 +32,7 @@ void run(const ContinueFlags& c) {
   const NoteSequence primer = read_midi(c.primer);
   ContinueOptions options = c.options;
   options.chords = progression_flag(c.chords, beats_per_bar(primer));
+  if (c.only_drums && !options.chords.empty()) throw Error("--chords", "continues a melody: not with --drums-only");
   NoteSequence out;
   try {
     if (c.only_melody || c.only_drums) {

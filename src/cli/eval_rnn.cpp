@@ -34,12 +34,13 @@ void run(const EvalRnnFlags& o) {
   std::cout << r.model << " on " << e.data << ": next-event accuracy " << next.accuracy << ", log-perplexity " << next.log_perplexity
             << " nats over " << next.windows << " windows of " << next.files << " files\n";
   std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
-  if (e.kind == ModelKind::Melody)
+  if (e.kind == ModelKind::Melody) {
     std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << ")";
-  if (cont.chord_tones >= 0)
-    std::cout << "; strong-beat notes on chord tones " << cont.chord_tones << " (real: " << cont.real_chord_tones << ")";
-  else
+    if (cont.chord_tones >= 0)
+      std::cout << "; strong-beat notes on chord tones " << cont.chord_tones << " (real: " << cont.real_chord_tones << ")";
+  } else {
     std::cout << cont.hits_per_bar << " hits/bar (real: " << cont.real_hits_per_bar << "), on the sixteenth grid " << cont.on_grid;
+  }
   std::cout << std::endl;
 }
 

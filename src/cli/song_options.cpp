@@ -153,12 +153,14 @@ SongOptions song_request(const SongFlags& o) {
   SongOptions r;
   r.bars = o.bars;
   r.seed = o.seed;
-  r.temperature = song_temperature(o);
+  r.temperature = o.temperature;  // < 0: each model's usual
   r.drums = o.drums;
   r.qpm = o.qpm;
   r.arrange = o.arrange;
   r.arrangement.style = parse_accompaniment_style(o.style, "--style");
   r.chords = progression_flag(o.chords);
+  if (!r.chords.empty() && !o.melody_model.empty())
+    throw Error("--melody-model", "is MusicVAE's: over --chords the melody comes from --improv-rnn");
   return r;
 }
 

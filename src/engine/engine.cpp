@@ -263,28 +263,31 @@ NoteSequence Engine::interpolate(const NoteSequence& a, const NoteSequence& b, c
   return windows_to_sequence(model.info().kind, model.decode(z, 0.0), r.qpm);
 }
 
-const EventRnn& Engine::melody_rnn_model() {
-  if (!impl_->melody_rnn) {
-    impl_->melody_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.melody_rnn_model, "melody-rnn")));
-    if (impl_->melody_rnn->info().kind != ModelKind::Melody) throw Error("melody_rnn_model", "is a drums RNN, not a melody RNN");
+// An event RNN loaded on first use, kept only once `problem` (empty: none) accepts it.
+static const EventRnn& event_rnn_once(std::unique_ptr<EventRnn>& slot, const std::string& path, const std::string& parameter,
+                                      const std::function<std::string(const EventRnn&)>& problem) {
+  if (!slot) {
+    auto model = std::make_unique<EventRnn>(EventRnn::load(path));
+    const std::string wrong = problem(*model);
+    if (!wrong.empty()) throw Error(parameter, wrong);
+    slot = std::move(model);
   }
-  return *impl_->melody_rnn;
+  return *slot;
+}
+
+const EventRnn& Engine::melody_rnn_model() {
+  return event_rnn_once(impl_->melody_rnn, impl_->path_of(impl_->params.melody_rnn_model, "melody-rnn"), "melody_rnn_model",
+                        [](const EventRnn& m) { return m.info().kind == ModelKind::Melody ? "" : "is a drums RNN, not a melody RNN"; });
 }
 
 const EventRnn& Engine::improv_rnn_model() {
-  if (!impl_->improv_rnn) {
-    impl_->improv_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.improv_rnn_model, "improv-rnn")));
-    if (!impl_->improv_rnn->info().chords) throw Error("improv_rnn_model", "is not conditioned on chords (train one with chords)");
-  }
-  return *impl_->improv_rnn;
+  return event_rnn_once(impl_->improv_rnn, impl_->path_of(impl_->params.improv_rnn_model, "improv-rnn"), "improv_rnn_model",
+                        [](const EventRnn& m) { return m.info().chords ? "" : "is not conditioned on chords (train one with chords)"; });
 }
 
 const EventRnn& Engine::drums_rnn_model() {
-  if (!impl_->drums_rnn) {
-    impl_->drums_rnn = std::make_unique<EventRnn>(EventRnn::load(impl_->path_of(impl_->params.drums_rnn_model, "drums-rnn")));
-    if (impl_->drums_rnn->info().kind != ModelKind::Drums) throw Error("drums_rnn_model", "is a melody RNN, not a drums RNN");
-  }
-  return *impl_->drums_rnn;
+  return event_rnn_once(impl_->drums_rnn, impl_->path_of(impl_->params.drums_rnn_model, "drums-rnn"), "drums_rnn_model",
+                        [](const EventRnn& m) { return m.info().kind == ModelKind::Drums ? "" : "is a melody RNN, not a drums RNN"; });
 }
 
 const Ddsp& Engine::ddsp_model() {
@@ -329,8 +332,8 @@ NoteSequence Engine::continue_sequence(const NoteSequence& primer, const Continu
   const bool has_melody = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return !n.is_drum; });
   const bool has_drums = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; });
   if (!has_melody && !has_drums) throw Error("primer", "has no notes to continue");
-  const EventRnn& melody_rnn = options.chords.empty() ? melody_rnn_model() : improv_rnn_model();
-  NoteSequence out = has_melody ? melody_rnn.continue_sequence(primer, options) : primer;
+  NoteSequence out = primer;
+  if (has_melody) out = (options.chords.empty() ? melody_rnn_model() : improv_rnn_model()).continue_sequence(primer, options);
   if (has_drums) {
     ContinueOptions drum_options = options;
     drum_options.seed = options.seed + 1;
@@ -349,12 +352,14 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
   return bars / window_bars;
 }
 
+static double musicvae_temperature(const SongOptions& r) { return r.temperature >= 0 ? r.temperature : 0.5; }
+
 // A melody of r.bars bars over r.chords by a chord-conditioned Melody RNN.
 static NoteSequence improvise(const EventRnn& model, const SongOptions& r) {
   ContinueOptions o;
   o.bars = r.bars;
   o.seed = r.seed;
-  o.temperature = r.temperature;
+  o.temperature = r.temperature >= 0 ? r.temperature : 1.0;
   o.chords = r.chords;
   return model.improvise(o, r.qpm);
 }
@@ -364,7 +369,7 @@ static NoteSequence song_melody(Engine& engine, const SongOptions& r) {
   if (!r.chords.empty()) return improvise(engine.improv_rnn_model(), r);
   const MusicVae& melody = engine.melody_model();
   if (melody.info().kind != ModelKind::Melody) throw Error("melody_model", "is a drums model, not a melody model");
-  return sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, r.temperature, r.qpm);
+  return sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, musicvae_temperature(r), r.qpm);
 }
 
 NoteSequence Engine::compose(const SongOptions& r) {
@@ -372,7 +377,7 @@ NoteSequence Engine::compose(const SongOptions& r) {
   if (r.drums) {
     const MusicVae& groove = groove_model();
     if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");
-    NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, r.temperature, r.qpm);
+    NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, musicvae_temperature(r), r.qpm);
     for (Note n : d.notes) {
       n.instrument = 1;
       n.channel = 9;

@@ -156,7 +156,9 @@ void set_chords(NoteSequence& seq, const std::vector<ChordSpan>& chords) {
 std::vector<ChordSpan> parse_progression(const std::string& text, double beats_per_bar) {
   if (!(beats_per_bar > 0)) throw Error("beats_per_bar", "must be positive");
   std::vector<ChordSpan> out;
-  std::istringstream bars(text);
+  std::string spaced = text;
+  std::replace(spaced.begin(), spaced.end(), '|', ' ');  // bar lines, as lead sheets draw them
+  std::istringstream bars(spaced);
   std::string bar;
   for (double start = 0; bars >> bar; start += beats_per_bar) {
     std::vector<std::string> symbols;

@@ -55,8 +55,11 @@ int draw_keeping_density(const float* model_lp, const float* scaled_lp, size_t c
     if (sounds[c]) sounding += p;
   }
   const char sound = must_sound || std::uniform_real_distribution<double>(0, total)(rng) < sounding;
+  double top = -INFINITY;  // weights relative to the likeliest class of the kind: no underflow to all zeros
+  for (size_t c = 0; c < classes; ++c)
+    if (sounds[c] == sound) top = std::max(top, double(scaled_lp[c]));
   std::vector<double> w(classes);
-  for (size_t c = 0; c < classes; ++c) w[c] = sounds[c] == sound ? std::exp(double(scaled_lp[c])) : 0.0;
+  for (size_t c = 0; c < classes; ++c) w[c] = sounds[c] == sound ? std::exp(double(scaled_lp[c]) - top) : 0.0;
   if (greedy) return int(std::max_element(w.begin(), w.end()) - w.begin());
   return std::discrete_distribution<int>(w.begin(), w.end())(rng);
 }
@@ -103,11 +106,17 @@ torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& even
   return out;
 }
 
-std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count) {
-  std::vector<Chord> out(count);
+Error missing_chords() { return Error("chords", "this model plays over chords: give the progression to continue over"); }
+
+int64_t progression_period(const std::vector<ChordSpan>& progression) {
   double end = 0;
   for (const auto& span : progression) end = std::max(end, span.end_beat);
-  const int64_t period = int64_t(std::ceil(end * 4 - 1e-9));
+  return int64_t(std::ceil(end * 4 - 1e-9));
+}
+
+std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count) {
+  std::vector<Chord> out(count);
+  const int64_t period = progression_period(progression);
   if (period < 1) return out;
   for (size_t i = 0; i < count; ++i) {
     const double beat = double(((first + int64_t(i)) % period + period) % period) / 4.0;
@@ -214,7 +223,7 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
 std::vector<int> EventRnn::continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& o) const {
   std::vector<Chord> chords;
   if (impl_->codec.chord_control) {
-    if (o.chords.empty()) throw Error("chords", "this model plays over chords: give the progression to continue over");
+    if (o.chords.empty()) throw nn::missing_chords();
     const size_t before = std::max<size_t>(1, primer.size());
     chords = nn::progression_steps(o.chords, -int64_t(before), before + size_t(std::max(0, steps)) + 1);
   }

@@ -5,6 +5,7 @@
 #include "nn/event_codec.h"
 #include "nn/event_rnn_net.h"
 #include "nn/model_access.h"
+#include "timbrel/error.h"
 #include "timbrel/event_rnn.h"
 
 namespace timbrel {
@@ -27,8 +28,12 @@ EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, co
 // chord-conditioned codec): [count, input_size].
 torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count,
                            const std::vector<Chord>& chords = {});
+// The Error of a chord-conditioned model asked to play without chords.
+Error missing_chords();
+// The steps after which a progression repeats: its last chord's end, rounded up to a sixteenth.
+int64_t progression_period(const std::vector<ChordSpan>& progression);
 // The chord at each of `count` steps from step `first` (negative: before the progression's
-// start) of `progression` repeated every ceil(its last end) sixteenth steps; N.C. in its gaps.
+// start) of `progression` repeated every progression_period steps; N.C. in its gaps.
 std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count);
 // continue_events with the chord of every step given (primer.size() + steps + 1 of them for a
 // chord-conditioned model, else none); `first_sounds`: the first new step starts a note (or hit).

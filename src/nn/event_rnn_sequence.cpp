@@ -32,7 +32,7 @@ nn::NoteStyle style_of(const NoteSequence& primer, bool drums) {
 // The chord of each step for a conditioned model: the primer's own symbols when it has some,
 // else the progression repeated back from the continuation's start; then the progression.
 std::vector<Chord> step_chords(const NoteSequence& quantized_primer, size_t primer_steps, int steps, const ContinueOptions& o) {
-  if (o.chords.empty()) throw Error("chords", "this model plays over chords: give the progression to continue over");
+  if (o.chords.empty()) throw nn::missing_chords();
   std::vector<Chord> out = nn::progression_steps(o.chords, -int64_t(primer_steps), primer_steps + size_t(steps) + 1);
   if (!chord_spans(quantized_primer).empty()) {
     const std::vector<Chord> own = chords_per_step(quantized_primer, int64_t(primer_steps));
@@ -44,9 +44,7 @@ std::vector<Chord> step_chords(const NoteSequence& quantized_primer, size_t prim
 // The progression repeated over [start_beat, start_beat + beats), its first bar at
 // start_beat + phase (a negative phase lays it back from a later start).
 std::vector<ChordSpan> repeated(const std::vector<ChordSpan>& progression, double start_beat, double beats, double phase) {
-  double period = 0;
-  for (const auto& span : progression) period = std::max(period, span.end_beat);
-  period = std::ceil(period * 4 - 1e-9) / 4;
+  const double period = double(nn::progression_period(progression)) / 4;
   std::vector<ChordSpan> out;
   if (period <= 0) return out;
   const double end = start_beat + beats;
@@ -104,8 +102,17 @@ NoteSequence EventRnn::continue_sequence(const NoteSequence& primer, const Conti
   for (const Note& n : next.notes) out.add_note(n);
   if (o.chords.empty() || !impl_->codec.chord_control) return out;
   const double start_beat = double(next.start_step) / 4;
-  std::vector<ChordSpan> chords = chord_spans(primer);
-  if (chords.empty()) chords = repeated(o.chords, 0, start_beat, start_beat);  // as the model read the primer
+  // The primer's own symbols up to the continuation (the last held to it, as the model read
+  // them), else the progression laid back from it.
+  std::vector<ChordSpan> chords;
+  for (ChordSpan span : chord_spans(primer))
+    if (span.start_beat < start_beat - 1e-9) chords.push_back(span);
+  if (!chords.empty()) {
+    for (auto& span : chords) span.end_beat = std::min(span.end_beat, start_beat);
+    chords.back().end_beat = start_beat;
+  } else {
+    chords = repeated(o.chords, 0, start_beat, start_beat);
+  }
   const std::vector<ChordSpan> after = repeated(o.chords, start_beat, o.bars * steps_per_bar(primer) / 4.0, 0);
   chords.insert(chords.end(), after.begin(), after.end());
   set_chords(out, chords);

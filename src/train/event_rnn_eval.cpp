@@ -115,10 +115,8 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     o.bars = bars;
     o.temperature = temperature;
     o.seed = seed + i;
-    if (model.info().chords) {  // the continuation starts on the bar after the primer's last note
-      double end = 0;
-      for (const Note& n : primer.notes) end = std::max(end, n.end_time);
-      const double start_beat = 4 * std::ceil(end / bar - 1e-6);
+    if (model.info().chords) {  // the continuation starts on the bar after the primer's last (quantized) note
+      const double start_beat = 4 * std::ceil(double(quantize(primer, 4).total_quantized_steps) / 16 - 1e-9);
       set_chords(primer, chords_after(sheet.chords, 0, start_beat));
       o.chords = chords_after(sheet.chords, start_beat, bars * 4.0);
       if (o.chords.empty()) continue;

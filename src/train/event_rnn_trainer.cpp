@@ -278,9 +278,11 @@ class EventRnnRun {
       torch::Tensor& w = tensors.at("lstm.weight_ih_l0");
       w = torch::cat({w, torch::zeros({w.size(0), kChordPitchesDepth})}, 1);
     }
+    if (!o_.layers.empty() && o_.layers != b.info.layers) throw Error("layers", "must be those of the model trained from (" + o_.from + ")");
     EventRnn model = nn::make_event_rnn(codec, b.info.layers, o_.dropout);
     event_rnn_impl(model).net->load(tensors, o_.from);
-    event_rnn_impl(model).card["from"] = o_.from;
+    const nlohmann::json& base_card = b.card;  // its data stays part of what the new weights learned from
+    event_rnn_impl(model).card["from"] = {{"model", o_.from}, {"data", base_card.value("data", nlohmann::json::object())}};
     return model;
   }
 
