@@ -81,10 +81,11 @@ def test_progressions_and_melodies_over_them(tmp_path):
     song = engine.compose(bars=4, seed=2, chords="Am F C G")
     assert [s.symbol for s in song.chords()] == ["Am", "F", "C", "G"]
     assert len(song) >= 8 and song.total_time == pytest.approx(8.0, abs=0.01)
-    more = engine.continue_sequence("samples/twinkle.mid", bars=4, chords=timbrel.parse_progression("F C"))
+    twinkle = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "twinkle.mid")
+    more = engine.continue_sequence(twinkle, bars=4, chords=timbrel.parse_progression("F C"))
     assert [s.symbol for s in more.chords()][-4:] == ["F", "C", "F", "C"]
     (tmp_path / "songs").mkdir()
     engine.compose(bars=8, seed=5, chords="C Am Dm G").to_midi(str(tmp_path / "songs" / "lead.mid"))
-    score = timbrel.evaluate_event_rnn(model="models/improv-rnn", data=str(tmp_path / "songs"))
+    score = timbrel.evaluate_event_rnn(model=os.path.join(os.path.dirname(__file__), "..", "..", "models", "improv-rnn"), data=str(tmp_path / "songs"))
     assert score["files"] == 1 and score["continuation"]["files"] == 1
     assert 0 <= score["continuation"]["strong_beat_chord_tones"] <= 1
