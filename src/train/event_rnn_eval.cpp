@@ -64,10 +64,11 @@ struct ChordToneCount {
   double share() const { return strong ? double(tones) / double(strong) : -1; }
 };
 
-// A held-out file and its chords (empty when it has none), on its beat grid.
-bool read_scored_file(const std::string& file, const BeatGrids& grids, LeadSheet& sheet) {
+// A held-out file and, for melodies, its chords (empty when it has none), on its beat grid.
+bool read_scored_file(const std::string& file, const BeatGrids& grids, bool with_chords, LeadSheet& sheet) {
   try {
-    if (!read_lead_sheet(file, grids, sheet)) sheet.chords.clear();
+    if (!with_chords) sheet.melody = read_midi_on_grid(file, grids);
+    else if (!read_lead_sheet(file, grids, sheet)) sheet.chords.clear();
     return true;
   } catch (const Error&) {
     return false;
@@ -96,7 +97,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
   ChordToneCount tones, real_tones;
   for (size_t i = 0; i < files.size(); ++i) {
     LeadSheet sheet;
-    if (!read_scored_file(files[i], grids, sheet)) continue;
+    if (!read_scored_file(files[i], grids, !drums, sheet)) continue;
     const NoteSequence& seq = sheet.melody;
     if (model.info().chords && sheet.chords.empty()) continue;
     const bool four_four = seq.time_signatures.empty() || (seq.time_signatures[0].numerator == 4 && seq.time_signatures[0].denominator == 4);
