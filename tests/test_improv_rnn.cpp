@@ -12,7 +12,6 @@
 #include "nn/event_codec.h"
 #include "nn/event_rnn_model.h"
 #include "test_util.h"
-#include "timbrel/bundled_models.h"
 #include "timbrel/engine.h"
 #include "timbrel/evaluate.h"
 #include "timbrel/error.h"
@@ -301,9 +300,9 @@ TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
   EventRnnEvalOptions o;
   o.data = data;
   o.held_out = true;
-  o.model = bundled_model_path("improv-rnn");
+  o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/improv-rnn";
   const EventRnnEvalReport improv = evaluate_event_rnn(o);
-  o.model = bundled_model_path("melody-rnn");
+  o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-rnn";
   const EventRnnEvalReport plain = evaluate_event_rnn(o);
   const ContinuationScore& c = improv.continuation;
   EXPECT_GE(c.files, 20u);
