@@ -66,7 +66,7 @@ InverseOptions inverse_options(const std::string& phase, int iterations) {
 }
 
 struct ModelPaths {
-  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp, improv_rnn;
+  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp, improv_rnn, chord_melody;
 };
 
 // Chords given as a progression ("C G Am F", one chord a bar) or as [ChordSpan].
@@ -91,6 +91,7 @@ EngineOptions engine_params(const ModelPaths& models, const std::string& device,
   p.drums_rnn_model = models.drums_rnn;
   p.ddsp_model = models.ddsp;
   p.improv_rnn_model = models.improv_rnn;
+  p.chord_melody_model = models.chord_melody;
   p.device = parse_device(device);
   p.precision = parse_precision(precision);
   p.threads = threads;
@@ -208,14 +209,16 @@ void bind_engine_construction(EngineClass& c) {
   c.def(py::init([](const std::string& timbre_model, const std::string& drum_model, const std::string& melody_model,
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
                        std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
-                       const std::string& drums_rnn_model, const std::string& ddsp_model, const std::string& improv_rnn_model) {
-             ModelPaths models{timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model, ddsp_model, improv_rnn_model};
+                       const std::string& drums_rnn_model, const std::string& ddsp_model, const std::string& improv_rnn_model,
+                       const std::string& chord_melody_model) {
+             ModelPaths models{timbre_model, drum_model,      melody_model, groove_model,      melody_rnn_model,
+                               drums_rnn_model, ddsp_model, improv_rnn_model, chord_melody_model};
              return std::make_unique<Engine>(engine_params(models, device, precision, threads, std::move(log)));
            }),
            py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
            py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "",
-           py::arg("ddsp_model") = "", py::arg("improv_rnn_model") = "")
+           py::arg("ddsp_model") = "", py::arg("improv_rnn_model") = "", py::arg("chord_melody_model") = "")
       .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'");
 }
 
@@ -320,18 +323,21 @@ void bind_engine_render(EngineClass& c) {
 void bind_engine_melodies(EngineClass& c) {
   c.def(
       "sample",
-      [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm) {
+      [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm, const ChordsInput& chords) {
         SampleOptions r;
         r.count = n;
         r.seed = seed;
         r.temperature = temperature;
         r.drums = drums;
         r.qpm = qpm;
+        r.chords = chords_of(chords, 4);
         py::gil_scoped_release nogil;
         return e.sample(r);
       },
       py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      "n 2-bar windows of the melody model (drums=True: the groove model), one after another")
+      py::arg("chords") = "",
+      "n 2-bar windows of the melody model (drums=True: the groove model), one after another; with chords (a progression "
+      "\"C G Am F\" or [ChordSpan]), n melodies of the chord-conditioned model, each over the whole progression")
       .def(
       "interpolate",
       [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {

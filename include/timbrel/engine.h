@@ -43,9 +43,10 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, improv-rnn, ddsp-bank).
+  // melody-rnn, drums-rnn, improv-rnn, melody-chords-2bar, ddsp-bank).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
-  std::string improv_rnn_model;  // the chord-conditioned Melody RNN: melodies over given chords
+  std::string improv_rnn_model;    // the chord-conditioned Melody RNN: melodies over given chords
+  std::string chord_melody_model;  // the chord-conditioned 2-bar MusicVAE: SampleOptions::chords
   // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program (by
   // its presets, when it has them); a bank (a folder with bank.json naming its models and the
   // programs each plays); or a folder of model folders, each program by a model that learned it,
@@ -77,6 +78,10 @@ struct SampleOptions {
   std::vector<float> z;            // decode these latents (count x z_size) instead of drawing
   bool drums = false;              // the groove model instead of the melody model
   double qpm = 120;
+  // A progression (parse_progression): each sample is then one z of the chord-conditioned
+  // MusicVAE (chord_melody_model) played over the whole progression, 2 bars per window (a
+  // progression of odd bars repeats to fill its last window), and carries the chord symbols.
+  std::vector<ChordSpan> chords;
 };
 
 struct InterpolateOptions {
@@ -141,6 +146,7 @@ class TIMBREL_API Engine {
   const EventRnn& melody_rnn_model();
   const EventRnn& drums_rnn_model();
   const EventRnn& improv_rnn_model();
+  const MusicVae& chord_melody_model();
   std::string timbre_model_path() const;
 
   // One note as the generator makes it: [128, 1024, 2] normalised IF-mel values.

@@ -29,6 +29,12 @@ struct MusicVaeEvalOptions {
   int refine_steps = 0;                // as MusicVae::encode
   bool held_out = false;               // only the files `train` holds out of `data` (info.csv, else its hash rule)
   double validation_fraction = 0.1;    // with held_out and no info.csv
+  // Melodies over chords (always for a chord-conditioned model): only files with chords, and one
+  // sample per window, drawn at `temperature` over the window's own chords (an unconditioned
+  // model's without them: a baseline), scored beside the window itself.
+  bool chords = false;
+  double temperature = 0.5;
+  uint64_t seed = 0;
 };
 struct MusicVaeEvalReport {
   int bars = 0;
@@ -38,6 +44,9 @@ struct MusicVaeEvalReport {
   std::vector<std::string> skipped;    // "file: problem" for files that could not be read
   double token_accuracy = 0;           // greedy: each step fed the model's own previous output
   double teacher_forced_accuracy = 0;  // each step fed the true previous token
+  // With chords: the samples' strong-beat chord tones, notes in key (of the major key its chords
+  // fit best) and notes, beside the real windows' ("files" counts windows).
+  ContinuationScore over_chords;
 };
 TIMBREL_API MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options);
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "timbrel/chords.h"
 #include "timbrel/export.h"
 #include "timbrel/model_kind.h"
 #include "timbrel/note_sequence.h"
@@ -25,7 +26,13 @@ struct MusicVaeInfo {
   int z_size = 256;
   std::vector<int> encoder, decoder;
   std::vector<std::string> missing_encoder_tensors;  // non-empty: encode() throws
+  // Chord-conditioned (Magenta's mel_chords): decode and encode take the chord of every step
+  // (each step's chord reduced to its triad, TriadChordOneHotEncoding).
+  bool chords = false;
 };
+
+// The chord sounding at each step of a window (`steps` of them).
+using StepChords = std::vector<Chord>;
 
 class TIMBREL_API MusicVae {
  public:
@@ -38,12 +45,16 @@ class TIMBREL_API MusicVae {
 
   const MusicVaeInfo& info() const;
   // z: n * z_size floats, row-major. temperature 0 = argmax. `seed` fixes the sampling.
-  std::vector<Tokens> decode(const std::vector<float>& z, double temperature = 0.0, uint64_t seed = 0) const;
+  // `chords`: a chord-conditioned model's, one StepChords per window or one for all of them
+  // (required by such a model, refused by others).
+  std::vector<Tokens> decode(const std::vector<float>& z, double temperature = 0.0, uint64_t seed = 0,
+                             const std::vector<StepChords>& chords = {}) const;
   // Means of q(z | window) for each window (n * z_size floats). `refine_steps` > 0 then moves each
   // mean that many Adam steps toward the latent the decoder best reconstructs its window from
   // (maximum a posteriori under N(0, 1)): closer endpoints for interpolation, at the cost of about
   // refine_steps teacher-forced decoder passes (forward and backward).
-  std::vector<float> encode(const std::vector<Tokens>& windows, int refine_steps = 0) const;
+  std::vector<float> encode(const std::vector<Tokens>& windows, int refine_steps = 0,
+                            const std::vector<StepChords>& chords = {}) const;
   // n latent vectors from `seed`: z ~ N(mean, diag(std^2)) when the model card has a
   // "latent_prior" (fitted by the trainer to the encoder means of its training windows, where a
   // briefly trained VAE's posterior sits, far narrower than N(0, 1)); else, or with
@@ -81,6 +92,9 @@ TIMBREL_API int drum_pitch_of_class(int drum_class);
 TIMBREL_API std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32);
 TIMBREL_API std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps = 32);
 TIMBREL_API std::vector<Tokens> windows_for(ModelKind kind, const NoteSequence& seq, int steps = 32);
+// melody_windows of a sequence with chord symbols (chords.h), and into `chords` the chord of
+// every step of each window (N.C. before the first symbol): what a chord-conditioned model reads.
+TIMBREL_API std::vector<Tokens> melody_windows_with_chords(const NoteSequence& seq, std::vector<StepChords>& chords, int steps = 32);
 
 // Windows back to notes, window i starting at step steps * i (melody: a note lasts until the
 // next onset or note-off, the last one until the window's end; drums: one-step notes on

@@ -34,6 +34,10 @@ struct MusicVaeTrainOptions {
   std::vector<int> conductor;      // its conductor LSTM sizes (default 256)
   std::vector<int> bar_encoder;    // its encoder over the bars (default 256; `encoder` runs per bar)
   bool flat_encoder = false;       // ... or Magenta's hierdec encoder over all steps at once
+  // Chord-conditioned (Magenta's mel_chords; 2-bar melodies): every step's chord read from the
+  // lead sheets (chord text events, NAME.csv or ../chords/NAME.csv; files without are skipped)
+  // beside the melody. `from` an unconditioned model widens it with zero weights for the chords.
+  bool chords = false;
   // KL schedule overrides (< 0: the model's, i.e. Magenta's: melody free bits 0, drums 48;
   // max_beta 0.2; beta_rate 0.99999). Also applied when resuming or fine-tuning.
   double free_bits = -1, max_beta = -1, beta_rate = -1;

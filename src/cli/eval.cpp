@@ -31,7 +31,8 @@ void run(const EvalFlags& o, Status& status) {
     std::cout << nlohmann::json{{"model", e.model}, {"data", e.data}, {"kind", to_string(e.kind)}, {"bars", r.bars}, {"chain", r.chain},
                                 {"files", r.files}, {"skipped_files", r.skipped.size()}, {"windows", r.windows},
                                 {"held_out", e.held_out}, {"refine_steps", r.refine_steps}, {"token_accuracy", r.token_accuracy},
-                                {"teacher_forced_accuracy", r.teacher_forced_accuracy}}
+                                {"teacher_forced_accuracy", r.teacher_forced_accuracy},
+                                {"over_chords", r.over_chords.files ? nlohmann::json::parse(to_json(r.over_chords)) : nlohmann::json()}}
                      .dump()
               << std::endl;
   } else {
@@ -39,6 +40,11 @@ void run(const EvalFlags& o, Status& status) {
               << (r.refine_steps ? ", latents refined " + std::to_string(r.refine_steps) + " steps" : "") << "): token_accuracy "
               << r.token_accuracy << ", teacher-forced " << r.teacher_forced_accuracy << " over " << r.windows << " windows of "
               << r.files << (e.held_out ? " held-out" : "") << " files (" << r.skipped.size() << " skipped)" << std::endl;
+    const ContinuationScore& c = r.over_chords;
+    if (c.files)
+      std::cout << "sampled over the windows' chords (temperature " << e.temperature << "): strong-beat chord tones " << c.chord_tones
+                << " (the windows: " << c.real_chord_tones << "), in key " << c.in_key << " (" << c.real_in_key << "), notes "
+                << c.notes << " (" << c.real_notes << ")" << std::endl;
   }
 }
 
@@ -58,6 +64,13 @@ void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) 
   cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
       ->check(CLI::Range(0.0, 1.0))
       ->default_val(0.1);
+  if (kind == "melody") {
+    cmd->add_flag("--chords", o->eval.chords,
+                  "Files with chords only: also one sample per window over its chords (always, for a chord-conditioned model), "
+                  "scored beside the window");
+    cmd->add_option("--temperature", o->eval.temperature, "Of those samples")->default_val(0.5)->check(CLI::Range(0.0, 10.0));
+    cmd->add_option("--seed", o->eval.seed, "Of those samples")->default_val(0);
+  }
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval melody --model models/melody-2bar --data my_tunes/ --bars 16 --json\n"
               "Every window (a window every bar, each within its melody) is encoded to its mean and decoded by argmax:\n"

@@ -25,6 +25,10 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
   cmd->add_option("--from", o->from, "Start from this model (model folder, TF.js or deeplearn.js checkpoint); with --bars > 2, a flat model gives the new hierarchical model its bar decoder and per-bar encoder");
   cmd->add_flag("--freeze-decoder", o->freeze_decoder, "Train only the encoder (completes a decoder-only checkpoint)");
+  if (kind == "melody")
+    cmd->add_flag("--chords", o->chords,
+                  "2-bar melodies over their chords (Magenta's mel_chords): chord text events in each file, else NAME.csv beside it "
+                  "or ../chords/NAME.csv; --from an unconditioned model widens it");
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "engine/chord_sampling.h"
 #include "engine/compute.h"
 #include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
@@ -47,7 +48,7 @@ struct Engine::Impl {
   std::string timbre_dir;
   std::unique_ptr<Gansynth> timbre, drums;
   std::optional<DrumHighs> drum_highs;  // the drum model's high band, when its folder has one
-  std::unique_ptr<MusicVae> melody, groove;
+  std::unique_ptr<MusicVae> melody, groove, chord_melody;
   std::unique_ptr<EventRnn> melody_rnn, drums_rnn, improv_rnn;
   std::unique_ptr<DdspBank> ddsp;
 
@@ -134,6 +135,15 @@ const Gansynth& Engine::drum_model() {
 const MusicVae& Engine::melody_model() {
   if (!impl_->melody) impl_->melody = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.melody_model, "melody-2bar")));
   return *impl_->melody;
+}
+
+const MusicVae& Engine::chord_melody_model() {
+  if (!impl_->chord_melody) {
+    auto model = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.chord_melody_model, "melody-chords-2bar")));
+    if (!model->info().chords) throw Error("chord_melody_model", "is not conditioned on chords (train one with chords)");
+    impl_->chord_melody = std::move(model);
+  }
+  return *impl_->chord_melody;
 }
 
 const MusicVae& Engine::groove_model() {
@@ -232,7 +242,12 @@ LivePlayReport Engine::play_live(LivePlayOptions options) {
 }
 
 NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows) {
+  if (!r.chords.empty()) {
+    if (r.drums) throw Error("chords", "condition melodies, not drums");
+    return sample_over_chords(chord_melody_model(), r, windows);
+  }
   const MusicVae& model = r.drums ? groove_model() : melody_model();
+  if (model.info().chords) throw Error("melody_model", "is chord-conditioned: give chords");
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> z = r.z;
   if (!z.empty()) {

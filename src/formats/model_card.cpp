@@ -66,6 +66,7 @@ nlohmann::json MusicVaeConfig::to_json() const {
                       {"free_bits", free_bits}, {"max_beta", max_beta}, {"beta_rate", beta_rate}};
   if (hierarchical()) j["conductor"] = conductor, j["bars"] = bars;
   if (!bar_encoder.empty()) j["bar_encoder"] = bar_encoder;
+  if (!control.empty()) j["control"] = control;
   return j;
 }
 
@@ -90,6 +91,11 @@ MusicVaeConfig MusicVaeConfig::from_json(const nlohmann::json& j, const std::str
   if (j.contains("bar_encoder")) {
     c.bar_encoder = size_list(j, "bar_encoder", 0, subject);
     if (!c.hierarchical() && !c.bar_encoder.empty()) throw Error(subject, "hparams.bar_encoder needs a hierarchical model (conductor, bars)");
+  }
+  if (j.contains("control")) {
+    if (!j["control"].is_string() || j["control"] != "triad_chords") throw Error(subject, "hparams.control must be \"triad_chords\"");
+    if (c.kind != "melody" || c.hierarchical()) throw Error(subject, "hparams.control needs a flat melody model");
+    c.control = "triad_chords";
   }
   c.free_bits = number_or(j, "free_bits", 0.0, subject);
   c.max_beta = number_or(j, "max_beta", 0.2, subject);

@@ -33,6 +33,10 @@ struct MusicVaeConfig {
   // states feed a bidirectional LSTM over the bars (these units per layer). Empty: the encoder
   // runs over all steps at once. 16 + 16 steps instead of 256: what a CPU trains.
   std::vector<int> bar_encoder;
+  // Chord conditioning (Magenta's mel_chords, flat melody models): "triad_chords" = every step's
+  // chord as TriadChordOneHotEncoding (49 classes) beside the encoder's and decoder's inputs.
+  std::string control;
+  int control_depth() const { return control.empty() ? 0 : 49; }
   // Training hyper-parameters (Magenta's names).
   double free_bits = 0.0;
   double max_beta = 0.2;

@@ -170,7 +170,7 @@ std::vector<ChordSpan> parse_progression(const std::string& text, double beats_p
       try {
         span.chord = parse_chord(symbols[i]);
       } catch (const Error& e) {
-        throw Error("chords", "'" + symbols[i] + "' in \"" + text + "\" is not a chord symbol (" + e.problem() + ")");
+        throw Error("chords", "'" + symbols[i] + "' in \"" + text + "\": " + e.problem());
       }
       out.push_back(span);
     }

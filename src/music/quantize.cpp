@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "timbrel/error.h"
+#include "music/melody_split.h"
 #include "music/quarter_clock.h"
 #include "timbrel/music.h"
 
@@ -64,6 +65,11 @@ std::vector<int> extract_melody(const NoteSequence& q, int instrument) {
 }
 
 std::vector<std::vector<int>> split_melody(const std::vector<int>& melody, int window_steps, int hop_steps, bool whole_only) {
+  return split_melody_at(melody, window_steps, hop_steps, whole_only, nullptr);
+}
+
+std::vector<std::vector<int>> split_melody_at(const std::vector<int>& melody, int window_steps, int hop_steps, bool whole_only,
+                                              std::vector<size_t>* starts) {
   if (window_steps < 1 || hop_steps < 1) throw Error("", "window and hop must be positive");
   std::vector<std::vector<int>> windows;
   int sounding = kMelodyNoteOff;  // pitch sounding before the current window start
@@ -82,7 +88,9 @@ std::vector<std::vector<int>> split_melody(const std::vector<int>& melody, int w
       w[0] = sounding;  // re-strike the note held across the window start
       has_onset = true;
     }
-    if (has_onset) windows.push_back(std::move(w));
+    if (!has_onset) continue;
+    windows.push_back(std::move(w));
+    if (starts) starts->push_back(start);
   }
   return windows;
 }

@@ -29,6 +29,27 @@ torch::Tensor tokens_to_tensor(const std::vector<Tokens>& windows, const MusicVa
   return t;
 }
 
+torch::Tensor chords_to_controls(const std::vector<StepChords>& chords, size_t windows, const MusicVaeConfig& config,
+                                 const std::string& subject) {
+  if (config.control_depth() == 0) {
+    if (!chords.empty()) throw Error("chords", subject + " is not chord-conditioned; it takes no chords");
+    return {};
+  }
+  if (chords.size() != 1 && chords.size() != windows)
+    throw Error("chords", "expected one chord list per window (" + std::to_string(windows) + ") or one for all, got " +
+                              std::to_string(chords.size()) + (chords.empty() ? ": " + subject + " is chord-conditioned" : ""));
+  torch::Tensor t = torch::zeros({int64_t(windows), config.steps, config.control_depth()});
+  auto a = t.accessor<float, 3>();
+  for (size_t i = 0; i < windows; ++i) {
+    const StepChords& w = chords[chords.size() == 1 ? 0 : i];
+    if (int(w.size()) != config.steps)
+      throw Error("chords", "window " + std::to_string(i) + " has chords for " + std::to_string(w.size()) + " steps, the model takes " +
+                                std::to_string(config.steps));
+    for (int s = 0; s < config.steps; ++s) a[int64_t(i)][s][triad_class(w[size_t(s)])] = 1.0f;
+  }
+  return t;
+}
+
 std::vector<Tokens> tensor_to_tokens(const torch::Tensor& t) {
   auto c = t.to(torch::kLong).contiguous();
   auto a = c.accessor<int64_t, 2>();
@@ -53,6 +74,7 @@ MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::jso
   impl->info.encoder = c.encoder;
   impl->info.decoder = c.decoder;
   impl->info.missing_encoder_tensors = net->missing_encoder_tensors();
+  impl->info.chords = c.control_depth() > 0;
   const std::string card_name = net->model_name + "/model.json";
   impl->net = std::move(net);
   impl->card = card.is_null() ? musicvae_card(c) : std::move(card);
@@ -118,7 +140,8 @@ MusicVae MusicVae::load(const std::string& path) {
   return nn::wrap_musicvae(std::move(net), format, card);
 }
 
-std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed) const {
+std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed,
+                                     const std::vector<StepChords>& chords) const {
   const int64_t zs = impl_->info.z_size;
   if (z.empty() || z.size() % size_t(zs)) throw Error("z", "expected a multiple of " + std::to_string(zs) + " values");
   for (float v : z)
@@ -126,26 +149,29 @@ std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double tempera
   if (!std::isfinite(temperature) || temperature < 0) throw Error("temperature", "must be >= 0");
   torch::manual_seed(seed);
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size()) / zs, zs}, torch::kFloat).clone();
-  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature));
+  const torch::Tensor controls = nn::chords_to_controls(chords, size_t(zt.size(0)), impl_->net->config(), impl_->net->model_name);
+  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls));
 }
 
 namespace {
 constexpr int64_t kRefineChunk = 256;  // windows refined at once
 }  // namespace
 
-std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows, int refine_steps) const {
+std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows, int refine_steps, const std::vector<StepChords>& chords) const {
   if (refine_steps < 0 || refine_steps > 100000) throw Error("refine_steps", "must be 0..100000");
   auto t = nn::tokens_to_tensor(windows, impl_->net->config(), impl_->net->model_name);
+  const torch::Tensor controls = nn::chords_to_controls(chords, windows.size(), impl_->net->config(), impl_->net->model_name);
   torch::Tensor mu;
   {
     torch::NoGradGuard no_grad;
-    mu = impl_->net->encode(t).first;
+    mu = impl_->net->encode(t, controls).first;
   }
   if (refine_steps > 0 && t.size(0) > 0) {  // rows are independent: chunks bound the memory of the backward passes
     std::vector<torch::Tensor> refined;
     for (int64_t at = 0; at < t.size(0); at += kRefineChunk) {
       const int64_t n = std::min<int64_t>(kRefineChunk, t.size(0) - at);
-      refined.push_back(nn::refine_latents(*impl_->net, t.narrow(0, at, n), mu.narrow(0, at, n), refine_steps));
+      const torch::Tensor c = controls.defined() ? controls.narrow(0, at, n) : torch::Tensor();
+      refined.push_back(nn::refine_latents(*impl_->net, t.narrow(0, at, n), mu.narrow(0, at, n), refine_steps, c));
     }
     mu = torch::cat(refined);
   }

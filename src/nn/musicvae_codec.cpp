@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "music/melody_split.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 #include "timbrel/musicvae.h"
@@ -53,8 +54,10 @@ int drum_pitch_of_class(int drum_class) {
   return kDrumPitches[size_t(drum_class)][0];
 }
 
-std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps) {
-  NoteSequence q = seq.is_quantized() ? seq : quantize(seq, 4);
+namespace {
+
+// melody_windows, with the step each window starts at in the quantized sequence `q`.
+std::vector<Tokens> melody_windows_at(const NoteSequence& q, int steps, std::vector<size_t>& starts) {
   // Magenta's slicing: a window every bar, each ending within the melody (its length rounded up
   // to whole bars; a closing note-off on a bar line opens no bar). Windows running past the end
   // would teach a 16-bar model trailing empty bars; a melody shorter than one window gives one.
@@ -62,13 +65,34 @@ std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps) {
   std::vector<int> melody = extract_melody(q);
   const size_t used = melody.size() - (!melody.empty() && melody.back() == kMelodyNoteOff ? 1 : 0);
   melody.resize(std::max((used + kBar - 1) / kBar * kBar, size_t(steps)), kMelodyNoEvent);
+  std::vector<size_t> all_starts;
   std::vector<Tokens> out;
-  for (const auto& w : split_melody(melody, steps, int(kBar), true)) {
+  const auto windows = split_melody_at(melody, steps, int(kBar), true, &all_starts);
+  for (size_t i = 0; i < windows.size(); ++i) {
     Tokens t;
-    for (int e : w) t.push_back(melody_event_to_class(e));
-    if (std::find(t.begin(), t.end(), -1) == t.end()) out.push_back(std::move(t));
+    for (int e : windows[i]) t.push_back(melody_event_to_class(e));
+    if (std::find(t.begin(), t.end(), -1) != t.end()) continue;
+    out.push_back(std::move(t));
+    starts.push_back(all_starts[i]);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps) {
+  std::vector<size_t> starts;
+  return melody_windows_at(seq.is_quantized() ? seq : quantize(seq, 4), steps, starts);
+}
+
+std::vector<Tokens> melody_windows_with_chords(const NoteSequence& seq, std::vector<StepChords>& chords, int steps) {
+  const NoteSequence q = quantize(seq, 4);  // from the times: the chord symbols get their steps too
+  std::vector<size_t> starts;
+  std::vector<Tokens> windows = melody_windows_at(q, steps, starts);
+  const std::vector<Chord> all = chords_per_step(q, int64_t(starts.empty() ? 0 : starts.back() + size_t(steps)));
+  chords.clear();
+  for (size_t start : starts) chords.emplace_back(all.begin() + long(start), all.begin() + long(start) + steps);
+  return windows;
 }
 
 std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps) {

@@ -20,6 +20,10 @@ namespace nn {
 // Tokens <-> tensors, validating every class against the model.
 torch::Tensor tokens_to_tensor(const std::vector<Tokens>& windows, const MusicVaeConfig& config, const std::string& subject);
 std::vector<Tokens> tensor_to_tokens(const torch::Tensor& t);
+// Each step's chord as the model's one-hot controls [windows, steps, depth] (chords: one list per
+// window, or one for all); undefined for a model without chords. Errors name "chords".
+torch::Tensor chords_to_controls(const std::vector<StepChords>& chords, size_t windows, const MusicVaeConfig& config,
+                                 const std::string& subject);
 // A network (weights + config) as the public model, e.g. after training.
 MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::json card = {});
 // The model card skeleton written with a model folder.

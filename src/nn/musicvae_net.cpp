@@ -94,7 +94,7 @@ void TfLstmCellImpl::activate_inplace(torch::Tensor& gates, torch::Tensor& h, to
 
 MusicVaeNetImpl::MusicVaeNetImpl(const MusicVaeConfig& config) : config_(config) {
   auto enc = register_module("encoder", std::make_shared<torch::nn::Module>());
-  int64_t in = config.classes;
+  int64_t in = config.classes + config.control_depth();
   for (size_t l = 0; l < config.encoder.size(); ++l) {
     auto layer = enc->register_module("layer_" + std::to_string(l), std::make_shared<torch::nn::Module>());
     TfLstmCell fw = layer->register_module("fw", TfLstmCell(in, config.encoder[l]));
@@ -124,7 +124,7 @@ MusicVaeNetImpl::MusicVaeNetImpl(const MusicVaeConfig& config) : config_(config)
     cond = config.conductor.back();
   }
   auto dec = register_module("decoder", std::make_shared<torch::nn::Module>());
-  in = config.classes + cond;
+  in = config.classes + cond + config.control_depth();  // [previous one-hot; condition; chord]
   int64_t state = 0;
   for (size_t l = 0; l < config.decoder.size(); ++l) {
     decoder_.push_back(dec->register_module("cell_" + std::to_string(l), TfLstmCell(in, config.decoder[l])));
@@ -156,10 +156,11 @@ torch::Tensor MusicVaeNetImpl::segment_conditions(const torch::Tensor& z) const 
 
 namespace {
 
-// Bidirectional LSTM layers over x [B, T, in] (or one-hot `tokens` [B, T] for the first layer):
-// the last layer's final forward and backward states, [B, 2H].
+// Bidirectional LSTM layers over x [B, T, in] (or one-hot `tokens` [B, T] for the first layer,
+// with `controls` [B, T, D] beside them when defined): the last layer's final forward and
+// backward states, [B, 2H].
 torch::Tensor bidirectional_final_states(const std::vector<std::pair<TfLstmCell, TfLstmCell>>& layers, torch::Tensor x,
-                                         const torch::Tensor& tokens) {
+                                         const torch::Tensor& tokens, const torch::Tensor& controls = {}) {
   const int64_t B = tokens.defined() ? tokens.size(0) : x.size(0), T = tokens.defined() ? tokens.size(1) : x.size(1);
   torch::Tensor h_fw, h_bw;
   for (size_t l = 0; l < layers.size(); ++l) {
@@ -170,6 +171,11 @@ torch::Tensor bidirectional_final_states(const std::vector<std::pair<TfLstmCell,
       auto flat = tokens.reshape({-1});
       proj_fw = fw->input_kernel().index_select(0, flat).view({B, T, 4 * H}) + fw->bias;
       proj_bw = bw->input_kernel().index_select(0, flat).view({B, T, 4 * H}) + bw->bias;
+      if (controls.defined()) {  // the control rows follow the one-hot rows
+        const int64_t D = controls.size(2);
+        proj_fw = proj_fw + torch::matmul(controls, fw->input_kernel().narrow(0, fw->input - D, D));
+        proj_bw = proj_bw + torch::matmul(controls, bw->input_kernel().narrow(0, bw->input - D, D));
+      }
     } else {
       proj_fw = torch::matmul(x, fw->input_kernel()) + fw->bias;
       proj_bw = torch::matmul(x, bw->input_kernel()) + bw->bias;
@@ -195,12 +201,29 @@ torch::Tensor bidirectional_final_states(const std::vector<std::pair<TfLstmCell,
 
 }  // namespace
 
-std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Tensor& tokens) const {
+void MusicVaeNetImpl::check_controls(const torch::Tensor& controls, int64_t batch, int64_t steps) const {
+  const int64_t D = config_.control_depth();
+  if (D == 0 && controls.defined()) throw Error(model_name, "is not chord-conditioned: it takes no chords");
+  if (D == 0) return;
+  if (!controls.defined()) throw Error(model_name, "is chord-conditioned: give the chords of every step");
+  if (controls.dim() != 3 || controls.size(0) != batch || controls.size(1) != steps || controls.size(2) != D)
+    throw Error(model_name, "chords must be [" + std::to_string(batch) + ", " + std::to_string(steps) + ", " + std::to_string(D) + "]");
+}
+
+torch::Tensor MusicVaeNetImpl::control_projection(const torch::Tensor& controls) const {
+  if (!controls.defined()) return {};
+  const auto& cell0 = decoder_[0];
+  const int64_t D = controls.size(2);
+  return torch::matmul(controls, cell0->kernel.narrow(0, cell0->input - D, D));
+}
+
+std::pair<torch::Tensor, torch::Tensor> MusicVaeNetImpl::encode(const torch::Tensor& tokens, const torch::Tensor& controls) const {
   if (!missing_encoder_.empty())
     throw Error(model_name, "cannot encode: the weights lack the encoder tensors " + join(missing_encoder_));
+  check_controls(controls, tokens.size(0), tokens.size(1));
   torch::Tensor enc;
   if (bar_encoder_.empty()) {
-    enc = bidirectional_final_states(encoder_, {}, tokens);
+    enc = bidirectional_final_states(encoder_, {}, tokens, controls);
   } else {  // each bar on its own (the bars as one batch), then the bars in order
     const int64_t B = tokens.size(0), bars = config_.bars;
     const torch::Tensor per_bar = bidirectional_final_states(encoder_, {}, tokens.reshape({B * bars, -1}));
@@ -221,13 +244,15 @@ void MusicVaeNetImpl::initial_state(const torch::Tensor& cond, std::vector<torch
   }
 }
 
-torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature, torch::Tensor* logits_out) const {
+torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
+                                      const torch::Tensor& controls) const {
   torch::NoGradGuard no_grad;
+  check_controls(controls, z.size(0), config_.steps);
   // With several threads the batch is split into one slice per thread, each decoded with
   // single-threaded GEMMs: each step's GEMMs are too small to share between cores (threads
   // synchronising 32 x 3 times per batch, on top of OpenBLAS's own pool, ran 30x slower on 2 cores).
   const int64_t B = z.size(0), slices = std::min<int64_t>(at::get_num_threads(), B / 16);
-  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr);
+  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr, controls);
   // Sampling: one generator per slice, seeded from the global one, so a seed gives the same
   // melodies whichever thread runs which slice.
   std::vector<at::Generator> generators;
@@ -237,15 +262,17 @@ torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature
   at::parallel_for(0, slices, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t from = B * i / slices, to = B * (i + 1) / slices;
-      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)]);
+      const torch::Tensor c = controls.defined() ? controls.narrow(0, from, to - from) : torch::Tensor();
+      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)], c);
     }
   });
   return torch::cat(parts, 0);
 }
 
 torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
-                                           at::Generator* generator) const {
+                                           at::Generator* generator, const torch::Tensor& controls) const {
   const int64_t B = z.size(0), C = config_.classes;
+  const torch::Tensor control_proj = control_projection(controls);  // [B, T, 4H] or undefined
   const torch::Tensor conds = segment_conditions(z);
   const int64_t segments = conds.size(1), segment_steps = config_.steps / segments;
   const auto& cell0 = decoder_[0];
@@ -260,6 +287,7 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
     auto cond_proj = torch::addmm(cell0->bias, cond, cell0->kernel.narrow(0, C, cond.size(1)));
     for (int64_t t = 0; t < segment_steps; ++t) {
       auto gates = prev.defined() ? prev_kernel.index_select(0, prev).add_(cond_proj) : cond_proj.clone();
+      if (control_proj.defined()) gates.add_(control_proj.select(1, seg * segment_steps + t));
       gates.addmm_(h[0], cell0->hidden_kernel());
       cell0->activate_inplace(gates, h[0], c[0]);
       for (size_t l = 1; l < decoder_.size(); ++l) {
@@ -283,9 +311,9 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
 }
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
-                                                     double sampling_probability) const {
+                                                     double sampling_probability, const torch::Tensor& controls) const {
   if (config_.hierarchical() && sampling_probability <= 0) return teacher_forced_logits_by_bars(z, targets);
-  return teacher_forced_logits_by_steps(z, targets, sampling_probability);
+  return teacher_forced_logits_by_steps(z, targets, sampling_probability, controls);
 }
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_bars(const torch::Tensor& z, const torch::Tensor& targets) const {
@@ -311,8 +339,10 @@ torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_bars(const torch::Tensor
 }
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_steps(const torch::Tensor& z, const torch::Tensor& targets,
-                                                              double sampling_probability) const {
+                                                              double sampling_probability, const torch::Tensor& controls) const {
   const int64_t B = z.size(0), T = targets.size(1), C = config_.classes;
+  check_controls(controls, B, T);
+  const torch::Tensor control_proj = control_projection(controls);
   const torch::Tensor conds = segment_conditions(z);
   const int64_t segment_steps = T / conds.size(1);
   const auto& cell0 = decoder_[0];
@@ -336,6 +366,7 @@ torch::Tensor MusicVaeNetImpl::teacher_forced_logits_by_steps(const torch::Tenso
       }
       gates_in = cond_proj + prev_kernel.index_select(0, prev);
     }
+    if (control_proj.defined()) gates_in = gates_in + control_proj.select(1, t);
     cell0->step(gates_in, h[0], c[0]);
     for (size_t l = 1; l < decoder_.size(); ++l)
       decoder_[l]->step(torch::addmm(decoder_[l]->bias, h[l - 1], decoder_[l]->input_kernel()), h[l], c[l]);

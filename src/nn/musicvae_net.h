@@ -49,19 +49,22 @@ class MusicVaeNetImpl : public torch::nn::Module {
   explicit MusicVaeNetImpl(const MusicVaeConfig& config);
   const MusicVaeConfig& config() const { return config_; }
 
+  // Chord-conditioned models (config().control) take `controls` [B, T, control_depth] (each
+  // step's chord, one-hot) beside the tokens in encode, decode and teacher forcing; others none.
   // tokens [B, T] int64 -> (mu, sigma), each [B, z].
-  std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& tokens) const;
+  std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& tokens, const torch::Tensor& controls = {}) const;
   // Autoregressive decoding from z [B, z]: temperature 0 = argmax, else sampling from
   // softmax(logits / temperature). Returns tokens [B, T]; logits [B, T, C] into *logits if given.
-  torch::Tensor decode(const torch::Tensor& z, double temperature, torch::Tensor* logits = nullptr) const;
+  torch::Tensor decode(const torch::Tensor& z, double temperature, torch::Tensor* logits = nullptr,
+                       const torch::Tensor& controls = {}) const;
   // Training decoder: step t's input is targets[t-1] (zeros at t = 0), replaced by the model's
   // own sample with probability `sampling_probability` (scheduled sampling). Logits [B, T, C].
   // A hierarchical model without scheduled sampling runs every bar at once (the bars as one
   // batch: 16 steps instead of 256); the step-by-step form is the reference.
   torch::Tensor teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
-                                      double sampling_probability = 0.0) const;
+                                      double sampling_probability = 0.0, const torch::Tensor& controls = {}) const;
   torch::Tensor teacher_forced_logits_by_steps(const torch::Tensor& z, const torch::Tensor& targets,
-                                               double sampling_probability = 0.0) const;
+                                               double sampling_probability = 0.0, const torch::Tensor& controls = {}) const;
 
   // Copies tensors named by module path into the parameters, checking every shape. Unknown names
   // are an error; missing decoder tensors are an error; missing encoder tensors are recorded
@@ -85,7 +88,12 @@ class MusicVaeNetImpl : public torch::nn::Module {
   std::vector<std::pair<TfLstmCell, TfLstmCell>> bar_encoder_;  // over the bars (hierarchical encoder)
   TfDense mu_{nullptr}, sigma_{nullptr};
   // decode() for one slice of the batch; sampling draws from `generator` (null: the global one).
-  torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator) const;
+  torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator,
+                            const torch::Tensor& controls) const;
+  // Throws unless `controls` suits the model (none, or [batch, steps, control_depth]).
+  void check_controls(const torch::Tensor& controls, int64_t batch, int64_t steps) const;
+  // controls [B, T, D] -> their part of the first decoder layer's gates, [B, T, 4H] (undefined: none).
+  torch::Tensor control_projection(const torch::Tensor& controls) const;
   std::vector<TfLstmCell> decoder_;
   TfDense z_to_initial_state_{nullptr}, output_projection_{nullptr};
   std::vector<TfLstmCell> conductor_;

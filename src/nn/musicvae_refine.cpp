@@ -10,7 +10,8 @@ constexpr double kLearningRate = 0.05;
 
 }  // namespace
 
-torch::Tensor refine_latents(const MusicVaeNetImpl& net, const torch::Tensor& targets, const torch::Tensor& z, int steps) {
+torch::Tensor refine_latents(const MusicVaeNetImpl& net, const torch::Tensor& targets, const torch::Tensor& z, int steps,
+                             const torch::Tensor& controls) {
   torch::Tensor x = z.detach().clone().requires_grad_(true);
   if (steps <= 0) return x.detach();
   torch::optim::Adam adam({x}, torch::optim::AdamOptions(kLearningRate));
@@ -18,7 +19,7 @@ torch::Tensor refine_latents(const MusicVaeNetImpl& net, const torch::Tensor& ta
   for (int s = 0; s < steps; ++s) {
     auto& group = adam.param_groups()[0];
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(kLearningRate * (0.75 + 0.25 * std::cos(M_PI * s / steps)));
-    torch::Tensor logits = net.teacher_forced_logits(x, targets);
+    torch::Tensor logits = net.teacher_forced_logits(x, targets, 0.0, controls);
     torch::Tensor nll = torch::nn::functional::cross_entropy(logits.reshape({-1, classes}), targets.reshape({-1}),
                                                              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     torch::Tensor loss = nll + 0.5 * x.pow(2).sum();

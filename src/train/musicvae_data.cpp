@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "music/beat_grid.h"
+#include "music/lead_sheet.h"
+#include "timbrel/chords.h"
 #include "timbrel/error.h"
 #include "timbrel/music.h"
 
@@ -15,12 +17,33 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void add_file(const std::string& kind, const std::string& path, const BeatGrids& grids, WindowSet& set, Corpus& corpus, int steps) {
+// The windows of one file (with their chords when `chords`); false when it has no chords.
+bool file_windows(const std::string& kind, const std::string& path, const BeatGrids& grids, int steps, bool chords,
+                  std::vector<Tokens>& windows, std::vector<StepChords>& step_chords) {
+  if (!chords) {
+    windows = windows_for(parse_model_kind(kind), read_midi_on_grid(path, grids), steps);
+    return true;
+  }
+  LeadSheet sheet;
+  if (!read_lead_sheet(path, grids, sheet)) return false;
+  set_chords(sheet.melody, sheet.chords);
+  windows = melody_windows_with_chords(sheet.melody, step_chords, steps);
+  return true;
+}
+
+void add_file(const std::string& kind, const std::string& path, const BeatGrids& grids, WindowSet& set, Corpus& corpus, int steps,
+              bool chords) {
   try {
-    auto w = windows_for(parse_model_kind(kind), read_midi_on_grid(path, grids), steps);
+    std::vector<Tokens> w;
+    std::vector<StepChords> c;
+    if (!file_windows(kind, path, grids, steps, chords, w, c)) {
+      ++corpus.without_chords;
+      return;
+    }
     if (w.empty()) return;
     set.files.push_back(path);
     set.windows.insert(set.windows.end(), w.begin(), w.end());
+    set.chords.insert(set.chords.end(), c.begin(), c.end());
   } catch (const Error& e) {
     corpus.failed.push_back(e.what());
   }
@@ -29,22 +52,22 @@ void add_file(const std::string& kind, const std::string& path, const BeatGrids&
 }  // namespace
 
 
-Corpus load_all(const std::string& kind, const std::string& dir, int steps) {
+Corpus load_all(const std::string& kind, const std::string& dir, int steps, bool chords) {
   Corpus c;
   const BeatGrids grids(dir);
-  for (const auto& f : list_midi_files(dir)) add_file(kind, f, grids, c.validation, c, steps);
+  for (const auto& f : list_midi_files(dir)) add_file(kind, f, grids, c.validation, c, steps, chords);
   c.split_rule = "all files";
   return c;
 }
 
 
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction, int steps) {
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction, int steps, bool chords) {
   Corpus c;
   FileSplit split = split_files(dir, validation_fraction);
   c.split_rule = split.rule;
   const BeatGrids grids(dir);
-  for (const auto& f : split.train) add_file(kind, f, grids, c.train, c, steps);
-  for (const auto& f : split.validation) add_file(kind, f, grids, c.validation, c, steps);
+  for (const auto& f : split.train) add_file(kind, f, grids, c.train, c, steps, chords);
+  for (const auto& f : split.validation) add_file(kind, f, grids, c.validation, c, steps, chords);
   return c;
 }
 

@@ -11,12 +11,14 @@ namespace timbrel::train {
 
 struct WindowSet {
   std::vector<Tokens> windows;
+  std::vector<StepChords> chords;  // each window's chords (chord-conditioned data), else empty
   std::vector<std::string> files;  // files that gave windows
 };
 
 struct Corpus {
   WindowSet train, validation;
   std::vector<std::string> failed;  // "file: problem" for files that could not be read
+  size_t without_chords = 0;        // files skipped for having no chords (chord-conditioned data)
   std::string split_rule;           // how files were assigned, for the model card
 };
 
@@ -27,10 +29,12 @@ using timbrel::split_files;
 
 // Windows of all files, every file in the validation set (evaluation).
 // `steps`: window length (32 = 2 bars; a hierarchical model's 16 bars = 256), hop half of it.
-Corpus load_all(const std::string& kind, const std::string& dir, int steps = 32);
+// `chords`: melody windows with each step's chord (lead_sheet.h: files without chords skipped).
+Corpus load_all(const std::string& kind, const std::string& dir, int steps = 32, bool chords = false);
 // Train/validation split: a Groove-style info.csv in `dir` (midi_filename, split columns:
 // "train" -> train, "validation" -> validation, others unused) when present, else by a hash of
 // the file's relative path (about `validation_fraction` of the files).
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1, int steps = 32);
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1, int steps = 32,
+                  bool chords = false);
 
 }  // namespace timbrel::train

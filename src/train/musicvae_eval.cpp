@@ -5,7 +5,9 @@
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
 #include "timbrel/evaluate.h"
+#include "timbrel/chords.h"
 #include "timbrel/music.h"
+#include "train/event_rnn_trainer.h"
 #include "train/musicvae_data.h"
 
 namespace timbrel::train {
@@ -22,12 +24,42 @@ size_t equal_steps(const std::vector<Tokens>& truth, const std::vector<Tokens>& 
   return equal;
 }
 
-std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<float>& z) {
+std::vector<Tokens> teacher_forced_argmax(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<float>& z,
+                                          const std::vector<StepChords>& chords) {
   torch::NoGradGuard no_grad;
   const auto& net = musicvae_impl(model).net;
   auto targets = nn::tokens_to_tensor(windows, net->config(), "windows");
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(windows.size()), net->config().z_size}, torch::kFloat);
-  return nn::tensor_to_tokens(net->teacher_forced_logits(zt, targets).argmax(-1));
+  const torch::Tensor controls = nn::chords_to_controls(chords, windows.size(), net->config(), net->model_name);
+  return nn::tensor_to_tokens(net->teacher_forced_logits(zt, targets, 0.0, controls).argmax(-1));
+}
+
+// Onsets of a melody window on strong beats (steps 0 and 8 of each bar) that are tones of their
+// step's chord, notes in `key`, and notes.
+struct ChordFit {
+  size_t strong = 0, tones = 0, in_key = 0, notes = 0;
+  void add(const Tokens& w, const StepChords& chords, int key) {
+    for (size_t s = 0; s < w.size(); ++s) {
+      if (w[s] < 2) continue;
+      const int event = melody_class_to_event(w[s]), pc = event % 12;
+      ++notes;
+      in_key += in_major_scale(event, key);
+      const Chord& c = chords[s];
+      if (s % 8 != 0 || c.is_none()) continue;
+      ++strong;
+      const std::vector<int> pcs = chord_pitch_classes(c);
+      tones += std::find(pcs.begin(), pcs.end(), pc) != pcs.end() || pc == c.bass;
+    }
+  }
+  double share() const { return strong ? double(tones) / double(strong) : -1; }
+};
+
+// The major key whose scale holds the most chord tones of the window's steps.
+int key_of_chords(const StepChords& chords) {
+  std::vector<int> pitches;
+  for (const Chord& c : chords)
+    for (int pc : c.is_none() ? std::vector<int>{} : chord_pitch_classes(c)) pitches.push_back(pc);
+  return std::max(0, estimate_key(pitches));
 }
 
 }  // namespace
@@ -49,7 +81,8 @@ std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piec
   return out;
 }
 
-Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch, int refine_steps) {
+Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch, int refine_steps,
+                                       const std::vector<StepChords>& chords) {
   Reconstruction r;
   r.refine_steps = refine_steps;
   r.windows = windows.size();
@@ -69,14 +102,38 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
     const size_t end = std::min(pieces.size(), start + per_batch);
     std::vector<Tokens> chunk(pieces.begin() + long(start), pieces.begin() + long(end));
     std::vector<Tokens> truth(windows.begin() + long(start / per_window), windows.begin() + long(end / per_window));
-    std::vector<float> z = model.encode(chunk, refine_steps);
-    greedy += equal_steps(truth, model.decode(z, 0.0));
-    forced += equal_steps(truth, teacher_forced_argmax(model, chunk, z));
+    const std::vector<StepChords> chunk_chords =
+        chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(start), chords.begin() + long(end));
+    std::vector<float> z = model.encode(chunk, refine_steps, chunk_chords);
+    greedy += equal_steps(truth, model.decode(z, 0.0, 0, chunk_chords));
+    forced += equal_steps(truth, teacher_forced_argmax(model, chunk, z, chunk_chords));
   }
   const double total = double(windows.size() * length);
   r.greedy = double(greedy) / total;
   r.teacher_forced = double(forced) / total;
   return r;
+}
+
+ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<StepChords>& chords,
+                                    double temperature, uint64_t seed) {
+  ContinuationScore s;
+  s.files = windows.size();
+  if (windows.empty()) return s;
+  const std::vector<Tokens> samples =
+      model.decode(model.random_z(windows.size(), seed), temperature, seed, model.info().chords ? chords : std::vector<StepChords>{});
+  ChordFit sampled, real;
+  for (size_t i = 0; i < windows.size(); ++i) {
+    const int key = key_of_chords(chords[i]);
+    sampled.add(samples[i], chords[i], key);
+    real.add(windows[i], chords[i], key);
+  }
+  s.notes = sampled.notes;
+  s.real_notes = real.notes;
+  s.in_key = sampled.notes ? double(sampled.in_key) / double(sampled.notes) : 0.0;
+  s.real_in_key = real.notes ? double(real.in_key) / double(real.notes) : 0.0;
+  s.chord_tones = sampled.share();
+  s.real_chord_tones = real.share();
+  return s;
 }
 
 }  // namespace timbrel::train
@@ -92,9 +149,13 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
     throw Error("bars", std::to_string(bars) + ": " + o.model + " reads " + std::to_string(model_bars) + "-bar windows" +
                             (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
   const std::string kind = to_string(o.kind);
-  const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, bars * 16)
-                                          : train::load_all(kind, o.data, bars * 16);
-  const train::Reconstruction r = train::reconstruction_accuracy(model, corpus.validation.windows, 256, o.refine_steps);
+  const bool chords = o.chords || model.info().chords;
+  if (chords && (o.kind != ModelKind::Melody || model_bars != 2 || bars != 2)) throw Error("chords", "score 2-bar melody models on 2-bar windows");
+  const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, bars * 16, chords)
+                                          : train::load_all(kind, o.data, bars * 16, chords);
+  const train::WindowSet& held = corpus.validation;
+  const std::vector<StepChords> model_chords = model.info().chords ? held.chords : std::vector<StepChords>{};
+  const train::Reconstruction r = train::reconstruction_accuracy(model, held.windows, 256, o.refine_steps, model_chords);
   MusicVaeEvalReport report;
   report.bars = bars;
   report.chain = r.chain;
@@ -104,6 +165,7 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   report.skipped = corpus.failed;
   report.token_accuracy = r.greedy;
   report.teacher_forced_accuracy = r.teacher_forced;
+  if (chords) report.over_chords = train::score_over_chords(model, held.windows, held.chords, o.temperature, o.seed);
   return report;
 }
 

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "timbrel/musicvae.h"
+#include "timbrel/train.h"
 
 namespace timbrel::train {
 
@@ -21,8 +22,14 @@ struct Reconstruction {
 // window is then cut into consecutive model-length pieces, each encoded and decoded on its own
 // and a piece that starts inside a held note re-strikes it, as the chain hears it; accuracy is
 // still against the long window. `refine_steps` as in MusicVae::encode.
+// `chords`: a chord-conditioned model's, one per window (flat models only).
 Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256,
-                                       int refine_steps = 0);
+                                       int refine_steps = 0, const std::vector<StepChords>& chords = {});
+
+// One sample of `model` per window, over that window's chords (taken only by a chord-conditioned
+// model), scored against those chords beside the window itself.
+ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<StepChords>& chords,
+                                    double temperature, uint64_t seed);
 
 // The `piece`-step pieces of each window, end to end; with `melody`, a piece that starts inside
 // a held note (no event, a pitch sounding) starts by re-striking that pitch.

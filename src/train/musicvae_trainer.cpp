@@ -35,12 +35,18 @@ bool transpose_window(Tokens& w, int shift) {
 }
 
 
+// The chord of every step `shift` semitones higher (with its window's transposition).
+void transpose_chords(StepChords& chords, int shift) {
+  for (Chord& c : chords) c = transpose_chord(c, shift);
+}
+
 // A fresh network of the options' sizes (a hierarchical one for bars > 2).
 nn::MusicVaeConfig fresh_config(const MusicVaeTrainOptions& o) {
   nn::MusicVaeConfig c = o.kind == ModelKind::Drums ? nn::MusicVaeConfig::drums_small() : nn::MusicVaeConfig::melody_small();
   if (o.z_size > 0) c.z_size = o.z_size;
   if (!o.encoder.empty()) c.encoder = o.encoder;
   if (!o.decoder.empty()) c.decoder = o.decoder;
+  if (o.chords) c.control = "triad_chords";
   if (o.bars > 2) {  // hierarchical: a conductor over the bars, the decoder per bar
     c.steps = 16 * o.bars;
     c.bars = o.bars;
@@ -79,6 +85,23 @@ nn::MusicVaeNet hierarchical_from_flat(const MusicVaeTrainOptions& o, const nn::
 
 // The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
 // options' sizes; `card` becomes the model card to extend.
+// `plain` with the chord inputs added: zero rows in the first encoder layer's and the first decoder
+// layer's kernels (TensorFlow layout [input; hidden]), so it starts out playing as before.
+nn::MusicVaeNet widened_for_chords(const nn::MusicVaeNet& plain) {
+  nn::MusicVaeConfig config = plain->config();
+  config.control = "triad_chords";
+  nn::MusicVaeNet net(config);
+  nn::TensorMap tensors = plain->tensors();
+  const int64_t D = config.control_depth();
+  for (const std::string name : {"encoder.layer_0.fw.kernel", "encoder.layer_0.bw.kernel", "decoder.cell_0.kernel"}) {
+    torch::Tensor& k = tensors.at(name);
+    const int64_t input = k.size(0) - k.size(1) / 4;  // rows: input, then the cell's units
+    k = torch::cat({k.narrow(0, 0, input), torch::zeros({D, k.size(1)}), k.narrow(0, input, k.size(0) - input)});
+  }
+  net->load(tensors, "widened model");
+  return net;
+}
+
 nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& ckpt, nlohmann::json& card,
                              const std::function<void(const std::string&)>& log) {
   if (o.resume && fs::exists(ckpt + "/model.json")) {
@@ -104,11 +127,18 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
       log(o.from + " lacks encoder tensors; they start from a random initialisation");
       net->accept_initialised_encoder();
     }
+    if (m.info().chords != o.chords && !o.chords) throw Error(o.from, "is chord-conditioned: train it with chords");
+    if (m.info().chords != o.chords) {
+      if (net->config().hierarchical()) throw Error(o.from, "is hierarchical: chords condition 2-bar models only");
+      net = widened_for_chords(net);
+      log(o.from + " widened with zero weights for the chords: it starts out playing as before");
+    }
     card = nn::musicvae_card(net->config());
     card["initialised_from"] = o.from;
     return net;
   }
   const nn::MusicVaeConfig c = fresh_config(o);
+  if (o.chords && (o.kind != ModelKind::Melody || o.bars != 2)) throw Error("chords", "condition 2-bar melody models only");
   card = nn::musicvae_card(c);
   return nn::MusicVaeNet(c);
 }
@@ -134,17 +164,24 @@ std::vector<torch::Tensor> trainable_parameters(nn::MusicVaeNet& net, bool freez
 }
 
 // Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
-nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const std::vector<Tokens>& windows,
+nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const WindowSet& windows,
                             const std::string& subject) {
   torch::NoGradGuard no_grad;
   net->eval();
   std::vector<Tokens> subset;
-  const size_t stride = std::max<size_t>(1, windows.size() / 4096);
-  for (size_t i = 0; i < windows.size(); i += stride) subset.push_back(windows[i]);
+  std::vector<StepChords> chords;
+  const size_t n = windows.windows.size(), stride = std::max<size_t>(1, n / 4096);
+  for (size_t i = 0; i < n; i += stride) {
+    subset.push_back(windows.windows[i]);
+    if (!windows.chords.empty()) chords.push_back(windows.chords[i]);
+  }
   std::vector<torch::Tensor> mus;
   for (size_t i = 0; i < subset.size(); i += 256) {
-    std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(std::min(subset.size(), i + 256)));
-    mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, subject)).first);
+    const size_t end = std::min(subset.size(), i + 256);
+    std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(end));
+    const std::vector<StepChords> chunk_chords = chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(i), chords.begin() + long(end));
+    const torch::Tensor controls = nn::chords_to_controls(chunk_chords, chunk.size(), config, subject);
+    mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, subject), controls).first);
   }
   auto all = torch::cat(mus, 0);
   auto mean = all.mean(0).contiguous(), std = all.std(0).clamp_min(1e-3).contiguous();
@@ -161,6 +198,8 @@ class MusicVaeRun {
       : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
     net_ = open_network(o, ckpt_, card_, log_);
     config_ = training_config(net_, o);
+    if ((config_.control_depth() > 0) != o.chords)
+      throw Error("chords", o.chords ? "the checkpoint's model takes no chords" : "the checkpoint's model is chord-conditioned: train it with chords");
     net_->model_name = o.out_dir;
     net_->train();
     load_corpora();
@@ -184,8 +223,8 @@ class MusicVaeRun {
 
  private:
   void load_corpora();
-  std::vector<Tokens> next_batch();
-  double accuracy(const std::vector<Tokens>& windows, size_t limit);
+  WindowSet next_batch();
+  double accuracy(const WindowSet& windows, size_t limit);
   void save(const std::string& dir, double validation_accuracy, double train_accuracy, bool final_card);
 
   const MusicVaeTrainOptions& o_;
@@ -211,8 +250,9 @@ class MusicVaeRun {
 
 void MusicVaeRun::load_corpora() {
   for (const auto& dir : o_.data_dirs) {
-    Corpus c = load_split(to_string(o_.kind), dir, o_.validation_fraction, config_.steps);
+    Corpus c = load_split(to_string(o_.kind), dir, o_.validation_fraction, config_.steps, o_.chords);
     for (const auto& f : c.failed) log_("skipped " + f);
+    if (c.without_chords) log_(dir + ": " + std::to_string(c.without_chords) + " files without chords skipped");
     log_(dir + ": " + std::to_string(c.train.windows.size()) + " training windows from " + std::to_string(c.train.files.size()) +
          " files, " + std::to_string(c.validation.windows.size()) + " validation windows from " + std::to_string(c.validation.files.size()) +
          " files");
@@ -220,6 +260,7 @@ void MusicVaeRun::load_corpora() {
       const WindowSet& from = part == &corpus_.train ? c.train : c.validation;
       part->windows.insert(part->windows.end(), from.windows.begin(), from.windows.end());
       part->files.insert(part->files.end(), from.files.begin(), from.files.end());
+      part->chords.insert(part->chords.end(), from.chords.begin(), from.chords.end());
     }
     corpora_.push_back(std::move(c));
   }
@@ -227,35 +268,44 @@ void MusicVaeRun::load_corpora() {
 }
 
 // The next o.batch training windows of a shuffled pass, each transposed at random (melodies).
-std::vector<Tokens> MusicVaeRun::next_batch() {
-  std::vector<Tokens> batch;
+WindowSet MusicVaeRun::next_batch() {
+  WindowSet batch;
   std::uniform_int_distribution<int> shift(-transpose_, transpose_);
   for (int i = 0; i < o_.batch; ++i) {
     if (cursor_ == order_.size()) {
       std::shuffle(order_.begin(), order_.end(), rng_);
       cursor_ = 0;
     }
-    Tokens w = corpus_.train.windows[order_[cursor_++]];
-    if (transpose_ > 0) transpose_window(w, shift(rng_));
-    batch.push_back(std::move(w));
+    const size_t at = order_[cursor_++];
+    Tokens w = corpus_.train.windows[at];
+    StepChords chords = o_.chords ? corpus_.train.chords[at] : StepChords{};
+    const int by = transpose_ > 0 ? shift(rng_) : 0;
+    if (by != 0 && transpose_window(w, by)) transpose_chords(chords, by);
+    batch.windows.push_back(std::move(w));
+    if (o_.chords) batch.chords.push_back(std::move(chords));
   }
   return batch;
 }
 
 StepOutcome MusicVaeRun::train_step(int64_t n) {
   // One global batch, drawn alike on every rank; this rank trains on its slice of it.
-  const std::vector<Tokens> batch = next_batch();
+  const WindowSet all = next_batch();
+  const std::vector<Tokens>& batch = all.windows;
   const auto [first, last] = dp_.slice(batch.size());
   auto targets = nn::tokens_to_tensor(std::vector<Tokens>(batch.begin() + long(first), batch.begin() + long(last)), config_,
                                       "training windows");
+  const torch::Tensor controls =
+      o_.chords ? nn::chords_to_controls(std::vector<StepChords>(all.chords.begin() + long(first), all.chords.begin() + long(last)),
+                                         last - first, config_, "training windows")
+                : torch::Tensor();
   const double lr = (o_.learning_rate - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
   for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   const double sampling = o_.sampling_rate > 0 ? 1.0 - o_.sampling_rate / (o_.sampling_rate + std::exp(double(n) / o_.sampling_rate)) : 0.0;
   adam_->zero_grad();
-  auto [mu, sigma] = net_->encode(targets);
+  auto [mu, sigma] = net_->encode(targets, controls);
   // The noise is drawn for the whole batch (so a slice gets the noise it has in the whole).
   auto z = mu + sigma * torch::randn({int64_t(batch.size()), sigma.size(1)}).narrow(0, int64_t(first), int64_t(last - first));
-  auto logits = net_->teacher_forced_logits(z, targets, sampling);
+  auto logits = net_->teacher_forced_logits(z, targets, sampling, controls);
   auto loss = nn::musicvae_loss(config_, logits, targets, mu, sigma, n);
   loss.loss.backward();
   dp_.average_gradients(params_);
@@ -268,11 +318,13 @@ StepOutcome MusicVaeRun::train_step(int64_t n) {
 }
 
 // Token accuracy of argmax reconstructions of the first `limit` windows.
-double MusicVaeRun::accuracy(const std::vector<Tokens>& windows, size_t limit) {
+double MusicVaeRun::accuracy(const WindowSet& windows, size_t limit) {
   net_->eval();
-  std::vector<Tokens> subset(windows.begin(), windows.begin() + long(std::min(limit, windows.size())));
+  const long n = long(std::min(limit, windows.windows.size()));
+  std::vector<Tokens> subset(windows.windows.begin(), windows.windows.begin() + n);
+  const std::vector<StepChords> chords = windows.chords.empty() ? windows.chords : std::vector<StepChords>(windows.chords.begin(), windows.chords.begin() + n);
   MusicVae view = nn::wrap_musicvae(net_, "training");
-  const double acc = token_accuracy(view, subset);
+  const double acc = token_accuracy(view, subset, 256, chords);
   net_->train();
   return acc;
 }
@@ -297,7 +349,8 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
                {"train_windows", corpus_.train.windows.size()},
                {"validation_files", corpus_.validation.files.size()},
                {"validation_windows", corpus_.validation.windows.size()},
-               {"transpose_semitones", transpose_}};
+               {"transpose_semitones", transpose_},
+               {"chords", o_.chords ? "each step's chord from the lead sheets (files without chords skipped), transposed with its window" : "none"}};
   c["training"] = {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"decay_rate", o_.decay_rate},
                    {"min_learning_rate", o_.min_learning_rate}, {"clip_norm", o_.clip_norm},
                    {"sampling_rate", o_.sampling_rate}, {"freeze_decoder", o_.freeze_decoder}, {"seed", o_.seed}};
@@ -309,7 +362,7 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
 }
 
 std::string MusicVaeRun::checkpoint(int64_t n) {
-  const double val = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, 512);
+  const double val = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation, 512);
   save(ckpt_, -1, -1, false);
   if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
@@ -322,15 +375,15 @@ MusicVaeTrainReport MusicVaeRun::finish(const LoopSummary& run) {
   r.last_loss = run.last_loss;
   r.train_windows = corpus_.train.windows.size();
   r.validation_windows = corpus_.validation.windows.size();
-  r.validation_accuracy = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation.windows, SIZE_MAX);
+  r.validation_accuracy = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation, SIZE_MAX);
   for (size_t i = 0; i < corpora_.size(); ++i) {
     const WindowSet& v = corpora_[i].validation;
-    by_corpus_.push_back(v.windows.empty() ? -1 : accuracy(v.windows, SIZE_MAX));
+    by_corpus_.push_back(v.windows.empty() ? -1 : accuracy(v, SIZE_MAX));
     r.corpora.push_back({o_.data_dirs[i], v.files.size(), v.windows.size(), by_corpus_.back()});
   }
-  r.train_accuracy = accuracy(corpus_.train.windows, 2048);
+  r.train_accuracy = accuracy(corpus_.train, 2048);
   r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
-  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train.windows, "training windows");
+  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train, "training windows");
   save(o_.out_dir, r.validation_accuracy, r.train_accuracy, true);
   save(ckpt_, -1, -1, false);
   if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
@@ -339,12 +392,14 @@ MusicVaeTrainReport MusicVaeRun::finish(const LoopSummary& run) {
 
 }  // namespace
 
-double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch) {
+double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch, const std::vector<StepChords>& chords) {
   if (windows.empty()) return 0;
   size_t equal = 0, total = 0;
   for (size_t start = 0; start < windows.size(); start += batch) {
-    std::vector<Tokens> chunk(windows.begin() + long(start), windows.begin() + long(std::min(windows.size(), start + batch)));
-    auto decoded = model.decode(model.encode(chunk), 0.0);
+    const size_t end = std::min(windows.size(), start + batch);
+    std::vector<Tokens> chunk(windows.begin() + long(start), windows.begin() + long(end));
+    const std::vector<StepChords> chunk_chords = chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(start), chords.begin() + long(end));
+    auto decoded = model.decode(model.encode(chunk, 0, chunk_chords), 0.0, 0, chunk_chords);
     for (size_t i = 0; i < chunk.size(); ++i)
       for (size_t s = 0; s < chunk[i].size(); ++s, ++total) equal += decoded[i][s] == chunk[i][s];
   }
@@ -359,6 +414,7 @@ MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& o) {
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   if (o.bars != 2 && (o.bars < 4 || o.bars > 64)) throw Error("bars", "must be 2 (a flat model) or 4..64 (hierarchical)");
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
+  if (o.chords && (o.kind != ModelKind::Melody || o.bars != 2)) throw Error("chords", "condition 2-bar melody models only");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());

@@ -17,6 +17,8 @@ MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& options);
 
 // Fraction of steps where argmax decoding of the encoder's mean equals the input (teacher-free),
 // over all windows, in batches.
-double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256);
+// `chords`: each window's (a chord-conditioned model).
+double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256,
+                      const std::vector<StepChords>& chords = {});
 
 }  // namespace timbrel::train

@@ -1,0 +1,14 @@
+#pragma once
+// Sampling the chord-conditioned MusicVAE over a progression (Engine::sample with chords).
+#include <vector>
+
+#include "timbrel/engine.h"
+#include "timbrel/musicvae.h"
+
+namespace timbrel {
+
+// r.count samples (or one per z of r.z), each one latent decoded over every 2-bar window of the
+// progression r.chords, one after another; the chord symbols written with them.
+NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& r, std::vector<Tokens>* windows);
+
+}  // namespace timbrel

@@ -1,0 +1,227 @@
+// The chord-conditioned 2-bar MusicVAE (Magenta's mel_chords): each step's chord (triad one-hot)
+// beside the encoder's and decoder's inputs; windows paired with the chords of their steps; a
+// model widened from an unconditioned one; sampling over a progression through the Engine and
+// the CLI; the held-out chord-tone measure.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "test_util.h"
+#include "timbrel/engine.h"
+#include "timbrel/error.h"
+#include "timbrel/evaluate.h"
+#include "timbrel/music.h"
+#include "timbrel/musicvae.h"
+#include "train/musicvae_trainer.h"
+
+using namespace timbrel;
+using ::testing::HasSubstr;
+
+namespace {
+
+const char* const kChordNames[] = {"C", "F", "G", "Am", "Dm", "Em"};
+
+// 8 files of 8 bars: each bar a random chord of C major, its melody the chord's root, third,
+// root and fifth on the beats; the chords as text events (even files) or NAME.csv (odd files).
+std::string arpeggio_corpus() {
+  const std::string dir = test::temp_dir() + "/vae-arpeggios";
+  if (std::filesystem::exists(dir + "/song7.mid")) return dir;
+  std::filesystem::create_directories(dir);
+  std::mt19937 rng(11);
+  for (int f = 0; f < 8; ++f) {
+    std::vector<int> events(128, kMelodyNoEvent);
+    std::vector<ChordSpan> chords;
+    for (int bar = 0; bar < 8; ++bar) {
+      const char* name = kChordNames[rng() % 6];
+      const Chord chord = parse_chord(name);
+      const std::vector<int> pcs = chord_pitch_classes(chord);
+      const int root = 60 + chord.root, third = root + (pcs[1] - pcs[0] + 12) % 12, fifth = root + 7;
+      const int notes[4] = {root, third, root, fifth};
+      for (int beat = 0; beat < 4; ++beat) events[size_t(bar * 16 + beat * 4)] = notes[beat];
+      chords.push_back({bar * 4.0, bar * 4.0 + 4, chord, name});
+    }
+    NoteSequence seq = melody_to_sequence(events, 120.0);
+    const std::string path = dir + "/song" + std::to_string(f) + ".mid";
+    if (f % 2 == 0) set_chords(seq, chords);
+    else write_chords_csv(chords, dir + "/song" + std::to_string(f) + ".csv");
+    write_midi(seq, path);
+  }
+  return dir;
+}
+
+MusicVaeTrainOptions tiny_options(const std::string& out) {
+  MusicVaeTrainOptions o;
+  o.chords = true;
+  o.data_dirs = {arpeggio_corpus()};
+  o.out_dir = out;
+  o.z_size = 8;
+  o.encoder = {48};
+  o.decoder = {64};
+  o.batch = 16;
+  o.max_steps = 300;
+  o.learning_rate = 1e-2;
+  o.transpose = 2;
+  o.validation_fraction = 0;
+  o.checkpoint_every = 300;
+  o.threads = 2;
+  return o;
+}
+
+// The model trained once for the tests of this file.
+const std::string& tiny_model() {
+  static const std::string out = [] {
+    const std::string dir = test::temp_dir() + "/chord-vae";
+    train::train_musicvae(tiny_options(dir));
+    return dir;
+  }();
+  return out;
+}
+
+StepChords steps_of(const std::vector<std::string>& bars) {
+  StepChords out;
+  for (const auto& name : bars) out.insert(out.end(), 16, parse_chord(name));
+  return out;
+}
+
+// Share of a melody's onsets on beats 1 and 3 that are tones of the chord there.
+double strong_beat_chord_tones(const NoteSequence& seq) {
+  const std::vector<ChordSpan> chords = chord_spans(seq);
+  const double qpm = seq.tempos.empty() ? 120 : seq.tempos.front().qpm;
+  size_t strong = 0, tones = 0;
+  for (const Note& n : seq.notes) {
+    const double beat = n.start_time * qpm / 60;
+    if (std::fabs(beat / 2 - std::round(beat / 2)) > 1e-6) continue;
+    for (const ChordSpan& c : chords)
+      if (c.start_beat <= beat + 1e-6 && beat + 1e-6 < c.end_beat) {
+        const std::vector<int> pcs = chord_pitch_classes(c.chord);
+        ++strong;
+        tones += std::count(pcs.begin(), pcs.end(), n.pitch % 12) > 0;
+      }
+  }
+  return strong ? double(tones) / double(strong) : 0;
+}
+
+TEST(ChordMusicVae, WindowsCarryTheChordsOfTheirSteps) {
+  std::vector<int> events(64, kMelodyNoEvent);
+  events[0] = 60, events[20] = 64, events[40] = 67, events[60] = 72;
+  NoteSequence seq = melody_to_sequence(events, 120.0);
+  set_chords(seq, parse_progression("C F G,G7 Am"));
+  StepChords expected = steps_of({"C", "F", "G", "Am"});
+  std::fill(expected.begin() + 40, expected.begin() + 48, parse_chord("G7"));  // the second half of bar 3
+  std::vector<StepChords> chords;
+  const std::vector<Tokens> windows = melody_windows_with_chords(seq, chords);
+  ASSERT_EQ(windows, melody_windows(seq));
+  ASSERT_EQ(windows.size(), 3u);  // a window every bar, each within the melody
+  ASSERT_EQ(chords.size(), 3u);
+  for (size_t w = 0; w < 3; ++w)
+    for (size_t s = 0; s < 32; ++s) EXPECT_EQ(chords[w][s], expected[w * 16 + s]) << "window " << w << " step " << s;
+}
+
+TEST(ChordMusicVae, WidenedFromAPlainModelPlaysAsBefore) {
+  const std::string base = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-2bar";
+  MusicVaeTrainOptions o = tiny_options(test::temp_dir() + "/chord-vae-widened");
+  o.from = base;
+  o.z_size = 0;
+  o.encoder = o.decoder = {};
+  o.learning_rate = o.min_learning_rate = 0;  // the widened weights as they start
+  o.max_steps = 1;
+  train::train_musicvae(o);
+  const MusicVae plain = MusicVae::load(base), widened = MusicVae::load(o.out_dir);
+  ASSERT_TRUE(widened.info().chords);
+  ASSERT_FALSE(plain.info().chords);
+  const std::vector<float> z = plain.random_z(3, 5);
+  const std::vector<StepChords> chords{steps_of({"C", "G"}), steps_of({"Am", "F"}), steps_of({"D", "Bb"})};
+  EXPECT_EQ(widened.decode(z, 0.0, 0, chords), plain.decode(z, 0.0));
+  EXPECT_EQ(widened.decode(z, 1.0, 9, chords), plain.decode(z, 1.0, 9));
+  const std::vector<Tokens> windows = plain.decode(z, 0.0);
+  const std::vector<float> a = plain.encode(windows), b = widened.encode(windows, 0, chords);
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-5);
+}
+
+TEST(ChordMusicVae, PlaysTheTonesOfAProgressionItNeverHeard) {
+  EngineOptions p;
+  p.chord_melody_model = tiny_model();
+  Engine engine(p);
+  SampleOptions r;
+  r.count = 4;
+  r.seed = 3;
+  r.chords = parse_progression("Am Em F C Dm G Em Am");  // not one of the corpus's bar pairs in order
+  std::vector<Tokens> windows;
+  const NoteSequence seq = engine.sample(r, &windows);
+  ASSERT_EQ(windows.size(), 16u);  // 4 samples of 4 windows
+  const std::vector<ChordSpan> spans = chord_spans(seq);
+  ASSERT_EQ(spans.size(), 32u);
+  EXPECT_EQ(spans[8].symbol, "Am");
+  EXPECT_DOUBLE_EQ(spans[8].start_beat, 32.0);
+  EXPECT_GT(seq.notes.size(), 4u * 8 * 3);
+  EXPECT_GE(strong_beat_chord_tones(seq), 0.85);
+
+  // The same latents without the chords' guidance (a plain model of the same data) would guess;
+  // here a 3-bar progression repeats to fill the second window.
+  r.chords = parse_progression("C | F | G");
+  r.count = 1;
+  const NoteSequence odd = engine.sample(r, &windows);
+  ASSERT_EQ(windows.size(), 2u);
+  ASSERT_EQ(chord_spans(odd).size(), 4u);
+  EXPECT_EQ(chord_spans(odd)[3].symbol, "C");
+}
+
+TEST(ChordMusicVae, RefusesMissingOrUnwantedChords) {
+  const MusicVae model = MusicVae::load(tiny_model());
+  const MusicVae plain = MusicVae::load(std::string(TIMBREL_SOURCE_DIR) + "/models/melody-2bar");
+  const std::vector<float> z = model.random_z(2, 1);
+  auto says = [](const std::function<void()>& f, const std::string& what) {
+    try {
+      f();
+      ADD_FAILURE() << "no error; expected " << what;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.subject(), "chords");
+      EXPECT_THAT(e.what(), HasSubstr(what));
+    }
+  };
+  says([&] { model.decode(z, 0.0); }, "chord-conditioned");
+  says([&] { model.decode(z, 0.0, 0, {steps_of({"C"})}); }, "16 steps");
+  says([&] { model.decode(z, 0.0, 0, {steps_of({"C", "G"}), steps_of({"C", "G"}), steps_of({"C", "G"})}); }, "one chord list per window");
+  says([&] { plain.decode(plain.random_z(1, 1), 0.0, 0, {steps_of({"C", "G"})}); }, "not chord-conditioned");
+  EngineOptions p;
+  p.melody_model = tiny_model();
+  p.chord_melody_model = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-2bar";
+  Engine engine(p);
+  SampleOptions r;
+  EXPECT_THROW(engine.sample(r), Error);  // a chord model sampled without chords
+  r.chords = parse_progression("C G");
+  EXPECT_THROW(engine.sample(r), Error);  // chords given to a plain model
+  r.drums = true;
+  EXPECT_THROW(engine.sample(r), Error);
+}
+
+TEST(ChordMusicVaeCli, SamplesOverChordsAndScoresThem) {
+  const std::string bin = TIMBREL_BINARY, model = tiny_model(), dir = test::temp_dir() + "/chord-vae-cli";
+  std::filesystem::create_directories(dir);
+  std::string text;
+  ASSERT_EQ(test::run_command(bin + " sample --model " + model + " --chords \"Dm G C\" -n 2 --split --seed 4 -o " + dir + "/s.mid", &text, true), 0)
+      << text;
+  for (const char* name : {"/s_0.mid", "/s_1.mid"}) {
+    const NoteSequence seq = read_midi(dir + name);
+    const std::vector<ChordSpan> spans = chord_spans(seq);
+    ASSERT_EQ(spans.size(), 4u) << name;  // 3 bars, the first repeated to fill 2 windows
+    EXPECT_EQ(spans[0].symbol, "Dm");
+    EXPECT_EQ(spans[3].symbol, "Dm");
+    EXPECT_NEAR(spans[3].end_beat, 16.0, 1e-6);
+    EXPECT_GE(strong_beat_chord_tones(seq), 0.75) << name;
+  }
+  ASSERT_NE(test::run_command(bin + " sample --model " + model + " -o " + dir + "/bad.mid", &text, true), 0);
+  EXPECT_THAT(text, HasSubstr("give chords"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bad.mid"));
+
+  ASSERT_EQ(test::run_command(bin + " eval melody --model " + model + " --data " + arpeggio_corpus() + " --json", &text), 0) << text;
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_GT(j["token_accuracy"].get<double>(), 0.5);
+  EXPECT_GT(j["over_chords"]["strong_beat_chord_tones"].get<double>(), 0.85);
+  EXPECT_DOUBLE_EQ(j["over_chords"]["real_strong_beat_chord_tones"].get<double>(), 1.0);
+}
+
+}  // namespace
