@@ -141,7 +141,8 @@ void bind_train_event_rnn(py::module_& m) {
 void bind_evaluate(py::module_& m) {
   m.def(
       "evaluate_musicvae",
-      [](const std::string& model, const std::string& data, const std::string& kind, int bars, int refine, bool held_out) {
+      [](const std::string& model, const std::string& data, const std::string& kind, int bars, int refine, bool held_out, bool chords,
+         double temperature, uint64_t seed) {
         MusicVaeEvalOptions o;
         o.model = model;
         o.data = data;
@@ -149,6 +150,9 @@ void bind_evaluate(py::module_& m) {
         o.bars = bars;
         o.refine_steps = refine;
         o.held_out = held_out;
+        o.chords = chords;
+        o.temperature = temperature;
+        o.seed = seed;
         MusicVaeEvalReport r;
         {
           py::gil_scoped_release nogil;
@@ -162,10 +166,13 @@ void bind_evaluate(py::module_& m) {
         d["skipped"] = r.skipped;
         d["token_accuracy"] = r.token_accuracy;
         d["teacher_forced_accuracy"] = r.teacher_forced_accuracy;
+        if (r.over_chords.files) d["over_chords"] = py::module_::import("json").attr("loads")(to_json(r.over_chords));
         return d;
       },
       py::arg("model"), py::arg("data"), py::arg("kind") = "melody", py::arg("bars") = 0, py::arg("refine") = 0,
-      py::arg("held_out") = false, "Reconstruction accuracy of a MusicVAE on a folder of MIDI files (`timbrel eval melody`)");
+      py::arg("held_out") = false, py::arg("chords") = false, py::arg("temperature") = 0.5, py::arg("seed") = 0,
+      "Reconstruction accuracy of a MusicVAE on a folder of MIDI files (`timbrel eval melody`); with chords (always for a "
+      "chord-conditioned model), 'over_chords': one sample per window over its chords, scored beside it");
 }
 
 void bind_note_sets(py::module_& m) {

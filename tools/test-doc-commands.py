@@ -137,6 +137,18 @@ def midi_folder(path, files):
         midi_file(os.path.join(path, name), tracks)
 
 
+def lead_sheets(path, count=6, bars=8):
+    """Melodies with a chords CSV beside each (C F G C, a chord a bar), as the trainers read lead sheets."""
+    midi_folder(path, {f"tune{i}.mid": [(0, 0, random_melody(i, bars))] for i in range(count)})
+    chords = [(0, "major", "C"), (5, "major", "F"), (7, "major", "G"), (0, "major", "C")]
+    for i in range(count):
+        with open(os.path.join(path, f"tune{i}.csv"), "w") as f:
+            f.write("start_beat,end_beat,root,kind,bass,symbol\n")
+            for bar in range(bars):
+                root, kind, symbol = chords[bar % 4]
+                f.write(f"{bar * 4},{bar * 4 + 4},{root},{kind},{root},{symbol}\n")
+
+
 FIXTURES = {
     "tune.mid": lambda p: midi_file(p, [(0, 0, TWINKLE)]),
     "a.mid": lambda p: midi_file(p, [(0, 0, TWINKLE)]),
@@ -145,6 +157,7 @@ FIXTURES = {
     "beat.mid": lambda p: midi_file(p, [(9, 0, BEAT)]),
     "song.mid": lambda p: midi_file(p, [(0, 40, TWINKLE), (1, 33, [(n - 24, s, d) for n, s, d in SCALE]), (9, 0, BEAT)]),
     "my_midis/": lambda p: midi_folder(p, {f"tune{i}.mid": [(0, 0, random_melody(i, 18))] for i in range(12)}),
+    "my_lead_sheets/": lead_sheets,
     "midi/": lambda p: midi_folder(p, {"one.mid": [(0, 0, TWINKLE)], "sub/two.mid": [(0, 73, SCALE)]}),
     "my_notes/": lambda p: [recording(w, p) for w in glob.glob(os.path.join(ROOT, "tests/data/spectral/notes/*.wav"))],
     "z.npy": lambda p: write_npy(p, [random.Random(3).gauss(0, 0.5) for _ in range(256)]),

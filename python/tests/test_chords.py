@@ -89,3 +89,23 @@ def test_progressions_and_melodies_over_them(tmp_path):
     score = timbrel.evaluate_event_rnn(model=os.path.join(os.path.dirname(__file__), "..", "..", "models", "improv-rnn"), data=str(tmp_path / "songs"))
     assert score["files"] == 1 and score["continuation"]["files"] == 1
     assert 0 <= score["continuation"]["strong_beat_chord_tones"] <= 1
+
+
+def test_two_bar_melodies_sampled_over_chords(tmp_path):
+    models = os.path.join(os.path.dirname(__file__), "..", "..", "models")
+    engine = timbrel.Engine()
+    (tmp_path / "songs").mkdir()
+    engine.compose(bars=8, seed=5, chords="C Am Dm G").to_midi(str(tmp_path / "songs" / "lead.mid"))
+    out = str(tmp_path / "mine")
+    timbrel.train_musicvae([str(tmp_path / "songs")], out, steps=2, from_model=os.path.join(models, "melody-2bar"), chords=True)
+    mine = timbrel.Engine(chord_melody_model=out)
+    seq = mine.sample(n=2, seed=1, chords="C G Am F")   # each sample over all four bars
+    assert [s.symbol for s in seq.chords()] == ["C", "G", "Am", "F"] * 2
+    assert seq.total_time <= 16.0 + 1e-6 and len(seq) >= 4
+    with pytest.raises(timbrel.Error, match="drums"):
+        mine.sample(chords="C G", drums=True)
+    with pytest.raises(timbrel.Error, match="chord_melody_model"):
+        timbrel.Engine(chord_melody_model=os.path.join(models, "melody-2bar")).sample(chords="C G")
+    score = timbrel.evaluate_musicvae(out, str(tmp_path / "songs"))
+    assert score["over_chords"]["files"] == score["windows"] > 0
+    assert 0 <= score["over_chords"]["strong_beat_chord_tones"] <= 1
