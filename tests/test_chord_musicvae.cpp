@@ -7,8 +7,8 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 
+#include "arpeggio_corpus.h"
 #include "test_util.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
@@ -22,35 +22,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const char* const kChordNames[] = {"C", "F", "G", "Am", "Dm", "Em"};
-
-// 8 files of 8 bars: each bar a random chord of C major, its melody the chord's root, third,
-// root and fifth on the beats; the chords as text events (even files) or NAME.csv (odd files).
-std::string arpeggio_corpus() {
-  const std::string dir = test::temp_dir() + "/vae-arpeggios";
-  if (std::filesystem::exists(dir + "/song7.mid")) return dir;
-  std::filesystem::create_directories(dir);
-  std::mt19937 rng(11);
-  for (int f = 0; f < 8; ++f) {
-    std::vector<int> events(128, kMelodyNoEvent);
-    std::vector<ChordSpan> chords;
-    for (int bar = 0; bar < 8; ++bar) {
-      const char* name = kChordNames[rng() % 6];
-      const Chord chord = parse_chord(name);
-      const std::vector<int> pcs = chord_pitch_classes(chord);
-      const int root = 60 + chord.root, third = root + (pcs[1] - pcs[0] + 12) % 12, fifth = root + 7;
-      const int notes[4] = {root, third, root, fifth};
-      for (int beat = 0; beat < 4; ++beat) events[size_t(bar * 16 + beat * 4)] = notes[beat];
-      chords.push_back({bar * 4.0, bar * 4.0 + 4, chord, name});
-    }
-    NoteSequence seq = melody_to_sequence(events, 120.0);
-    const std::string path = dir + "/song" + std::to_string(f) + ".mid";
-    if (f % 2 == 0) set_chords(seq, chords);
-    else write_chords_csv(chords, dir + "/song" + std::to_string(f) + ".csv");
-    write_midi(seq, path);
-  }
-  return dir;
-}
+std::string arpeggio_corpus() { return test::arpeggio_corpus("vae-arpeggios", 11); }
 
 MusicVaeTrainOptions tiny_options(const std::string& out) {
   MusicVaeTrainOptions o;
@@ -86,22 +58,8 @@ StepChords steps_of(const std::vector<std::string>& bars) {
   return out;
 }
 
-// Share of a melody's onsets on beats 1 and 3 that are tones of the chord there.
 double strong_beat_chord_tones(const NoteSequence& seq) {
-  const std::vector<ChordSpan> chords = chord_spans(seq);
-  const double qpm = seq.tempos.empty() ? 120 : seq.tempos.front().qpm;
-  size_t strong = 0, tones = 0;
-  for (const Note& n : seq.notes) {
-    const double beat = n.start_time * qpm / 60;
-    if (std::fabs(beat / 2 - std::round(beat / 2)) > 1e-6) continue;
-    for (const ChordSpan& c : chords)
-      if (c.start_beat <= beat + 1e-6 && beat + 1e-6 < c.end_beat) {
-        const std::vector<int> pcs = chord_pitch_classes(c.chord);
-        ++strong;
-        tones += std::count(pcs.begin(), pcs.end(), n.pitch % 12) > 0;
-      }
-  }
-  return strong ? double(tones) / double(strong) : 0;
+  return test::strong_beat_chord_tones(seq.notes, chord_spans(seq), seq.tempos.empty() ? 120 : seq.tempos.front().qpm);
 }
 
 TEST(ChordMusicVae, WindowsCarryTheChordsOfTheirSteps) {

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "nn/event_codec.h"
 #include "nn/event_rnn_model.h"
+#include "arpeggio_corpus.h"
 #include "test_util.h"
 #include "timbrel/engine.h"
 #include "timbrel/evaluate.h"
@@ -24,39 +24,9 @@ using ::testing::HasSubstr;
 namespace {
 
 constexpr int NO = kMelodyNoEvent;
-const char* const kChordNames[] = {"C", "F", "G", "Am", "Dm", "Em"};
 
-// 8 files of 8 bars: each bar a random chord of C major, its melody the chord's root, third,
-// root and fifth on the beats. Without the chords the melody cannot be guessed.
-// Even files carry their chords as text events, odd ones in NAME.csv beside them.
-std::string arpeggio_corpus() {
-  const std::string dir = test::temp_dir() + "/arpeggios";
-  if (std::filesystem::exists(dir + "/song7.mid")) return dir;
-  std::filesystem::create_directories(dir);
-  std::mt19937 rng(7);
-  for (int f = 0; f < 8; ++f) {
-    NoteSequence seq;
-    seq.tempos = {{0.0, 120.0}};
-    seq.time_signatures = {{0.0, 4, 4}};
-    std::vector<int> events(128, NO);
-    std::vector<ChordSpan> chords;
-    for (int bar = 0; bar < 8; ++bar) {
-      const char* name = kChordNames[rng() % 6];
-      const Chord chord = parse_chord(name);
-      const std::vector<int> pcs = chord_pitch_classes(chord);
-      const int root = 60 + chord.root, third = root + (pcs[1] - pcs[0] + 12) % 12, fifth = root + 7;
-      const int notes[4] = {root, third, root, fifth};
-      for (int beat = 0; beat < 4; ++beat) events[size_t(bar * 16 + beat * 4)] = notes[beat];
-      chords.push_back({bar * 4.0, bar * 4.0 + 4, chord, name});
-    }
-    nn::append_events(events, nn::EventCodec::melody(), 0.0, 0.125, {}, seq);
-    const std::string path = dir + "/song" + std::to_string(f) + ".mid";
-    if (f % 2 == 0) set_chords(seq, chords);
-    else write_chords_csv(chords, dir + "/song" + std::to_string(f) + ".csv");
-    write_midi(seq, path);
-  }
-  return dir;
-}
+std::string arpeggio_corpus() { return test::arpeggio_corpus("arpeggios", 7); }
+using test::strong_beat_chord_tones;
 
 EventRnnTrainOptions tiny_improv(const std::string& out) {
   EventRnnTrainOptions o;
@@ -85,22 +55,6 @@ const std::string& improv_model() {
     return dir;
   }();
   return out;
-}
-
-// Share of the notes on beats 1 and 3 (at `qpm`) whose pitch class is a tone of the chord there.
-double strong_beat_chord_tones(const std::vector<Note>& notes, const std::vector<ChordSpan>& chords, double qpm) {
-  size_t strong = 0, tones = 0;
-  for (const Note& n : notes) {
-    const double beat = n.start_time * qpm / 60;
-    if (std::fabs(beat / 2 - std::round(beat / 2)) > 1e-6) continue;
-    for (const ChordSpan& c : chords)
-      if (c.start_beat <= beat + 1e-6 && beat + 1e-6 < c.end_beat) {
-        const std::vector<int> pcs = chord_pitch_classes(c.chord);
-        ++strong;
-        tones += std::count(pcs.begin(), pcs.end(), n.pitch % 12) > 0;
-      }
-  }
-  return strong ? double(tones) / double(strong) : 0;
 }
 
 TEST(ImprovCodec, NextStepsChordFollowsTheEventInputs) {
