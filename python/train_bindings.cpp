@@ -166,7 +166,7 @@ void bind_evaluate(py::module_& m) {
         d["skipped"] = r.skipped;
         d["token_accuracy"] = r.token_accuracy;
         d["teacher_forced_accuracy"] = r.teacher_forced_accuracy;
-        if (r.over_chords.files) d["over_chords"] = py::module_::import("json").attr("loads")(to_json(r.over_chords));
+        if (r.over_chords.files) d["over_chords"] = py::module_::import("json").attr("loads")(to_json(r.over_chords, r.over_chords_about));
         return d;
       },
       py::arg("model"), py::arg("data"), py::arg("kind") = "melody", py::arg("bars") = 0, py::arg("refine") = 0,

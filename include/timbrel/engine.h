@@ -43,7 +43,7 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, improv-rnn, melody-chords-2bar, ddsp-bank).
+  // melody-rnn, drums-rnn, improv-rnn, ddsp-bank; melody-chords-2bar is not shipped yet).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
   std::string improv_rnn_model;    // the chord-conditioned Melody RNN: melodies over given chords
   std::string chord_melody_model;  // the chord-conditioned 2-bar MusicVAE: SampleOptions::chords
@@ -71,7 +71,7 @@ struct NoteOptions {
 };
 
 struct SampleOptions {
-  size_t count = 1;                // 2-bar windows to draw (ignored when z is given)
+  size_t count = 1;                // samples to draw (ignored when z is given): a 2-bar window each, or with chords the whole progression
   uint64_t seed = 0;
   double temperature = 0.5;        // 0 = argmax
   bool standard_prior = false;     // N(0, 1) even when the card has a fitted prior

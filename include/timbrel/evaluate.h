@@ -47,6 +47,7 @@ struct MusicVaeEvalReport {
   // With chords: the samples' strong-beat chord tones, notes in key (of the major key its chords
   // fit best) and notes, beside the real windows' ("files" counts windows).
   ContinuationScore over_chords;
+  std::string over_chords_about;       // what over_chords measured, for its JSON
 };
 TIMBREL_API MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options);
 
@@ -68,7 +69,8 @@ struct EventRnnEvalReport {
   ContinuationScore continuation;
 };
 TIMBREL_API EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& options);
-TIMBREL_API std::string to_json(const ContinuationScore& score);  // one JSON object, as model cards hold it
+// One JSON object, as model cards hold it; `about` says what was measured ("": an RNN's continuations).
+TIMBREL_API std::string to_json(const ContinuationScore& score, const std::string& about = "");
 
 // --- Structure of melodies (`timbrel eval structure`): do bars repeat earlier bars, as real
 // tunes' do, and do pitch classes, intervals and note density look like a corpus's?

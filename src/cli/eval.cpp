@@ -24,6 +24,8 @@ struct EvalFlags {
 
 void run(const EvalFlags& o, Status& status) {
   const MusicVaeEvalOptions& e = o.eval;
+  name_flag("chords", "--chords");
+  name_flag("bars", "--bars");
   const MusicVaeEvalReport r = evaluate_musicvae(e);
   for (const auto& f : r.skipped) print_error(f + " (skipped)");
   if (!r.skipped.empty()) status.exit_code = 1;
@@ -32,7 +34,7 @@ void run(const EvalFlags& o, Status& status) {
                                 {"files", r.files}, {"skipped_files", r.skipped.size()}, {"windows", r.windows},
                                 {"held_out", e.held_out}, {"refine_steps", r.refine_steps}, {"token_accuracy", r.token_accuracy},
                                 {"teacher_forced_accuracy", r.teacher_forced_accuracy},
-                                {"over_chords", r.over_chords.files ? nlohmann::json::parse(to_json(r.over_chords)) : nlohmann::json()}}
+                                {"over_chords", r.over_chords.files ? nlohmann::json::parse(to_json(r.over_chords, r.over_chords_about)) : nlohmann::json()}}
                      .dump()
               << std::endl;
   } else {

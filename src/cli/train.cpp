@@ -62,6 +62,8 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
               "      --data my_tunes/ --out mel_small_complete --steps 2000");
   cmd->callback([o] {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    name_flag("chords", "--chords");
+    name_flag("freeze_decoder", "--freeze-decoder");
     o->log = stderr_log();
     o->progress = stderr_progress();
     auto r = train_musicvae(*o);

@@ -1,5 +1,6 @@
 #include "engine/chord_sampling.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "timbrel/error.h"
@@ -39,7 +40,9 @@ std::vector<ChordSpan> laid_out(const std::vector<ChordSpan>& progression, doubl
 
 }  // namespace
 
-NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& r, std::vector<Tokens>* windows) {
+NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& given, std::vector<Tokens>* windows) {
+  SampleOptions r = given;  // the spans in order: their last end is the progression's length
+  std::sort(r.chords.begin(), r.chords.end(), [](const ChordSpan& a, const ChordSpan& b) { return a.end_beat < b.end_beat; });
   const int steps = model.info().steps;
   const double length = r.chords.back().end_beat;
   if (!(length > 0)) throw Error("chords", "the progression is empty");

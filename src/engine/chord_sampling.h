@@ -8,7 +8,7 @@
 namespace timbrel {
 
 // r.count samples (or one per z of r.z), each one latent decoded over every 2-bar window of the
-// progression r.chords, one after another; the chord symbols written with them.
+// progression r.chords (spans in any order), one after another; the chord symbols written with them.
 NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& r, std::vector<Tokens>* windows);
 
 }  // namespace timbrel

@@ -133,7 +133,11 @@ const Gansynth& Engine::drum_model() {
 }
 
 const MusicVae& Engine::melody_model() {
-  if (!impl_->melody) impl_->melody = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.melody_model, "melody-2bar")));
+  if (!impl_->melody) {
+    auto model = std::make_unique<MusicVae>(MusicVae::load(impl_->path_of(impl_->params.melody_model, "melody-2bar")));
+    if (model->info().chords) throw Error("melody_model", "is chord-conditioned: it plays over chords (as chord_melody_model) only");
+    impl_->melody = std::move(model);
+  }
   return *impl_->melody;
 }
 
@@ -247,7 +251,6 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     return sample_over_chords(chord_melody_model(), r, windows);
   }
   const MusicVae& model = r.drums ? groove_model() : melody_model();
-  if (model.info().chords) throw Error("melody_model", "is chord-conditioned: give chords");
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> z = r.z;
   if (!z.empty()) {

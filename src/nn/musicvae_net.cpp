@@ -276,8 +276,8 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
   const torch::Tensor conds = segment_conditions(z);
   const int64_t segments = conds.size(1), segment_steps = config_.steps / segments;
   const auto& cell0 = decoder_[0];
-  // Layer 0's input is [previous one-hot; condition]: the condition's part is the same at every
-  // step of a segment, and the one-hot part is one row of the kernel.
+  // Layer 0's input is [previous one-hot; condition; chord]: the condition's part is the same at
+  // every step of a segment, the one-hot part is one row of the kernel, the chords' precomputed.
   auto prev_kernel = cell0->kernel.narrow(0, 0, C);
   std::vector<torch::Tensor> h, c, tokens, logits;
   torch::Tensor prev;

@@ -168,6 +168,6 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   return r;
 }
 
-std::string to_json(const ContinuationScore& score) { return train::continuation_json(score).dump(); }
+std::string to_json(const ContinuationScore& score, const std::string& about) { return train::continuation_json(score, about).dump(); }
 
 }  // namespace timbrel

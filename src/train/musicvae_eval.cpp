@@ -9,6 +9,7 @@
 #include "timbrel/music.h"
 #include "train/event_rnn_trainer.h"
 #include "train/musicvae_data.h"
+#include "train/train_util.h"
 
 namespace timbrel::train {
 namespace {
@@ -95,6 +96,8 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
     throw Error("windows", std::to_string(length) + " steps: the model reads " + std::to_string(steps) +
                                (hierarchical ? "" : " (or a whole number of such windows, as a chain)"));
   r.chain = length != steps;
+  if (!chords.empty() && (r.chain || chords.size() != windows.size()))
+    throw Error("chords", "one chord list per window, and no chain (a chord-conditioned model reads 2-bar windows)");
   const std::vector<Tokens> pieces = r.chain ? chain_pieces(windows, steps, model.info().kind == ModelKind::Melody) : windows;
   const size_t per_window = length / steps, per_batch = std::max<size_t>(1, batch / per_window) * per_window;
   size_t greedy = 0, forced = 0;
@@ -150,10 +153,13 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
                             (model_bars > 2 ? "" : " (or a multiple of them, as a chain)"));
   const std::string kind = to_string(o.kind);
   const bool chords = o.chords || model.info().chords;
+  if (model.info().chords && bars != 2) throw Error("bars", o.model + " is chord-conditioned: it reads 2-bar windows only");
   if (chords && (o.kind != ModelKind::Melody || model_bars != 2 || bars != 2)) throw Error("chords", "score 2-bar melody models on 2-bar windows");
   const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, bars * 16, chords)
                                           : train::load_all(kind, o.data, bars * 16, chords);
   const train::WindowSet& held = corpus.validation;
+  if (chords && held.windows.empty() && corpus.without_chords > 0)
+    throw Error(o.data, std::to_string(corpus.without_chords) + " files without chords (text events or a chords CSV), none with");
   const std::vector<StepChords> model_chords = model.info().chords ? held.chords : std::vector<StepChords>{};
   const train::Reconstruction r = train::reconstruction_accuracy(model, held.windows, 256, o.refine_steps, model_chords);
   MusicVaeEvalReport report;
@@ -165,7 +171,12 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   report.skipped = corpus.failed;
   report.token_accuracy = r.greedy;
   report.teacher_forced_accuracy = r.teacher_forced;
-  if (chords) report.over_chords = train::score_over_chords(model, held.windows, held.chords, o.temperature, o.seed);
+  if (chords) {
+    report.over_chords = train::score_over_chords(model, held.windows, held.chords, o.temperature, o.seed);
+    report.over_chords_about = "one sample per window at temperature " + train::format_fixed(o.temperature, 2) +
+                               (model.info().chords ? " over the window's chords" : " (a model without chords)") +
+                               ", scored against those chords beside the window; files counts windows";
+  }
   return report;
 }
 

@@ -83,8 +83,6 @@ nn::MusicVaeNet hierarchical_from_flat(const MusicVaeTrainOptions& o, const nn::
   return net;
 }
 
-// The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
-// options' sizes; `card` becomes the model card to extend.
 // `plain` with the chord inputs added: zero rows in the first encoder layer's and the first decoder
 // layer's kernels (TensorFlow layout [input; hidden]), so it starts out playing as before.
 nn::MusicVaeNet widened_for_chords(const nn::MusicVaeNet& plain) {
@@ -102,6 +100,8 @@ nn::MusicVaeNet widened_for_chords(const nn::MusicVaeNet& plain) {
   return net;
 }
 
+// The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
+// options' sizes; `card` becomes the model card to extend.
 nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& ckpt, nlohmann::json& card,
                              const std::function<void(const std::string&)>& log) {
   if (o.resume && fs::exists(ckpt + "/model.json")) {
@@ -114,6 +114,9 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
     MusicVae m = MusicVae::load(o.from);
     if (m.info().kind != o.kind) throw Error(o.from, "is a " + to_string(m.info().kind) + " model, not " + to_string(o.kind));
     nn::MusicVaeNet net = musicvae_impl(m).net;
+    if (m.info().chords && !o.chords) throw Error(o.from, "is chord-conditioned: train it with chords");
+    if (!m.info().chords && o.chords && o.freeze_decoder)
+      throw Error("freeze_decoder", "a decoder widened for chords must learn to read them: not with chords from an unconditioned model");
     if (o.bars > 2 && !net->config().hierarchical()) {
       std::vector<std::string> copied;
       net = hierarchical_from_flat(o, net, copied);
@@ -127,7 +130,6 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
       log(o.from + " lacks encoder tensors; they start from a random initialisation");
       net->accept_initialised_encoder();
     }
-    if (m.info().chords != o.chords && !o.chords) throw Error(o.from, "is chord-conditioned: train it with chords");
     if (m.info().chords != o.chords) {
       if (net->config().hierarchical()) throw Error(o.from, "is hierarchical: chords condition 2-bar models only");
       net = widened_for_chords(net);
@@ -138,7 +140,6 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
     return net;
   }
   const nn::MusicVaeConfig c = fresh_config(o);
-  if (o.chords && (o.kind != ModelKind::Melody || o.bars != 2)) throw Error("chords", "condition 2-bar melody models only");
   card = nn::musicvae_card(c);
   return nn::MusicVaeNet(c);
 }
