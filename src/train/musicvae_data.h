@@ -22,6 +22,11 @@ struct Corpus {
   std::string split_rule;           // how files were assigned, for the model card
 };
 
+// Chords [from, to) of windows' chords, like the windows they go with (none stay none).
+inline std::vector<StepChords> slice_chords(const std::vector<StepChords>& chords, size_t from, size_t to) {
+  return chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(from), chords.begin() + long(to));
+}
+
 // The split rule and file listing every trainer shares (music/file_split.h).
 using timbrel::FileSplit;
 using timbrel::list_midi_files;

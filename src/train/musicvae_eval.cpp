@@ -105,8 +105,7 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
     const size_t end = std::min(pieces.size(), start + per_batch);
     std::vector<Tokens> chunk(pieces.begin() + long(start), pieces.begin() + long(end));
     std::vector<Tokens> truth(windows.begin() + long(start / per_window), windows.begin() + long(end / per_window));
-    const std::vector<StepChords> chunk_chords =
-        chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(start), chords.begin() + long(end));
+    const std::vector<StepChords> chunk_chords = slice_chords(chords, start, end);
     std::vector<float> z = model.encode(chunk, refine_steps, chunk_chords);
     greedy += equal_steps(truth, model.decode(z, 0.0, 0, chunk_chords));
     forced += equal_steps(truth, teacher_forced_argmax(model, chunk, z, chunk_chords));

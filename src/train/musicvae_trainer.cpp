@@ -180,7 +180,7 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
   for (size_t i = 0; i < subset.size(); i += 256) {
     const size_t end = std::min(subset.size(), i + 256);
     std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(end));
-    const std::vector<StepChords> chunk_chords = chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(i), chords.begin() + long(end));
+    const std::vector<StepChords> chunk_chords = slice_chords(chords, i, end);
     const torch::Tensor controls = nn::chords_to_controls(chunk_chords, chunk.size(), config, subject);
     mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, subject), controls).first);
   }
@@ -323,7 +323,7 @@ double MusicVaeRun::accuracy(const WindowSet& windows, size_t limit) {
   net_->eval();
   const long n = long(std::min(limit, windows.windows.size()));
   std::vector<Tokens> subset(windows.windows.begin(), windows.windows.begin() + n);
-  const std::vector<StepChords> chords = windows.chords.empty() ? windows.chords : std::vector<StepChords>(windows.chords.begin(), windows.chords.begin() + n);
+  const std::vector<StepChords> chords = slice_chords(windows.chords, 0, size_t(n));
   MusicVae view = nn::wrap_musicvae(net_, "training");
   const double acc = token_accuracy(view, subset, 256, chords);
   net_->train();
@@ -399,7 +399,7 @@ double token_accuracy(const MusicVae& model, const std::vector<Tokens>& windows,
   for (size_t start = 0; start < windows.size(); start += batch) {
     const size_t end = std::min(windows.size(), start + batch);
     std::vector<Tokens> chunk(windows.begin() + long(start), windows.begin() + long(end));
-    const std::vector<StepChords> chunk_chords = chords.empty() ? chords : std::vector<StepChords>(chords.begin() + long(start), chords.begin() + long(end));
+    const std::vector<StepChords> chunk_chords = slice_chords(chords, start, end);
     auto decoded = model.decode(model.encode(chunk, 0, chunk_chords), 0.0, 0, chunk_chords);
     for (size_t i = 0; i < chunk.size(); ++i)
       for (size_t s = 0; s < chunk[i].size(); ++s, ++total) equal += decoded[i][s] == chunk[i][s];
