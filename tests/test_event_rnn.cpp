@@ -266,6 +266,24 @@ TEST(EventRnnCli, ContinueWritesPrimerThenContinuation) {
   EXPECT_EQ(j["continuation"]["files"], 6);
   EXPECT_GT(j["continuation"]["in_key"].get<double>(), 0.8);
   EXPECT_DOUBLE_EQ(j["continuation"]["real_in_key"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["continuation"]["primer_notes_per_bar"].get<double>(), 3.5);  // 7 quarter notes every 2 bars
+  EXPECT_DOUBLE_EQ(j["continuation"]["real_notes_per_bar"].get<double>(), 3.5);
+  EXPECT_GT(j["continuation"]["notes_per_bar"].get<double>(), 0.0);
+
+  // A song whose melody enters after two bars (a pop intro): its primer starts at the melody.
+  const std::string late = test::temp_dir() + "/late-riff";
+  std::filesystem::create_directories(late);
+  NoteSequence riff = read_midi(primer);
+  for (Note& n : riff.notes) n.start_time += 4.0, n.end_time += 4.0;  // two bars at 120 qpm
+  riff.total_time += 4.0;
+  write_midi(riff, late + "/late.mid");
+  ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval melody-rnn --model " + model + " --data " + late + " --json", &text), 0)
+      << text;
+  const auto l = nlohmann::json::parse(text);
+  EXPECT_EQ(l["continuation"]["files"], 1);
+  EXPECT_DOUBLE_EQ(l["continuation"]["primer_notes_per_bar"].get<double>(), 3.5);
+  EXPECT_DOUBLE_EQ(l["continuation"]["real_notes_per_bar"].get<double>(), 3.5);
+  EXPECT_THAT(l["continuation"]["about"].get<std::string>(), HasSubstr("from its first note's bar"));
 }
 
 }  // namespace

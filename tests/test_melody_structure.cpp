@@ -30,6 +30,8 @@ TEST(MelodyStructure, CountsRepeatsKeyAndIntervals) {
   EXPECT_DOUBLE_EQ(s.rhythm_repeat, 0.5);
   EXPECT_DOUBLE_EQ(s.notes_per_bar, 14.0 / 4);
   EXPECT_DOUBLE_EQ(s.bars_without_onset, 0.0);
+  EXPECT_DOUBLE_EQ(s.pitch_range, 72.0 - 59.0);
+  EXPECT_DOUBLE_EQ(melody_structure({known_tune()}, 2).pitch_range, 67.0 - 60.0);  // the first two bars only
   // Over 6 bars the two bars after the tune start no note.
   const auto six = melody_structure({known_tune()}, 6);
   EXPECT_EQ(six.bars, 4u);
@@ -72,6 +74,7 @@ TEST(MelodyStructureCli, SamplesBesideTheData) {
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["data"]["pieces"], 1);
   EXPECT_DOUBLE_EQ(j["data"]["melody_repeat"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(j["data"]["pitch_range"].get<double>(), 13.0);
   EXPECT_EQ(j["samples"]["pieces"], 2);
   // The distances of the songs the Engine composes for seeds 0 and 1 (as generate) to the tune.
   EngineOptions p;

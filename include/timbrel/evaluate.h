@@ -67,6 +67,7 @@ struct EventRnnEvalReport {
   std::string model;  // the folder evaluated
   CorpusScore next;
   ContinuationScore continuation;
+  std::string continuation_about;  // what the continuations were (bars, temperature), for to_json
 };
 TIMBREL_API EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& options);
 // One JSON object, as model cards hold it; `about` says what was measured ("": an RNN's continuations).
@@ -81,6 +82,7 @@ struct StructureStats {
   double notes_per_bar = 0;
   double bars_without_onset = 0;  // share of all the pieces' bars that start no note (rests, held notes)
   double in_key = 0;            // share of notes in each piece's key (the major scale holding most of its notes)
+  double pitch_range = 0;       // mean over pieces of highest minus lowest pitch (semitones)
   std::array<double, 12> pitch_classes{};  // histogram relative to each piece's key
   std::array<double, 25> intervals{};      // successive-note intervals -12..+12 semitones (larger ones clamped)
 };

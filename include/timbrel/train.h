@@ -109,6 +109,8 @@ struct EventRnnTrainOptions {
 struct ContinuationScore {
   size_t files = 0, notes = 0, real_notes = 0;
   double in_key = -1, real_in_key = -1;        // melody
+  // Melody notes per bar of the continuation, of the file's real next bars and of the primer.
+  double notes_per_bar = -1, real_notes_per_bar = -1, primer_notes_per_bar = -1;
   // Melody over chords (files with chords): share of notes starting on a strong beat (beats 1
   // and 3) that are tones of the chord sounding there; a conditioned model plays the file's chords.
   double chord_tones = -1, real_chord_tones = -1;

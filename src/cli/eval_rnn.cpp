@@ -26,7 +26,7 @@ void run(const EvalRnnFlags& o) {
     std::cout << nlohmann::json{{"model", r.model},           {"data", e.data},
                                 {"files", next.files},        {"windows", next.windows},
                                 {"accuracy", next.accuracy},  {"log_perplexity", next.log_perplexity},
-                                {"continuation", nlohmann::json::parse(to_json(cont))}}
+                                {"continuation", nlohmann::json::parse(to_json(cont, r.continuation_about))}}
                      .dump()
               << std::endl;
     return;
@@ -35,7 +35,8 @@ void run(const EvalRnnFlags& o) {
             << " nats over " << next.windows << " windows of " << next.files << " files\n";
   std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
   if (e.kind == ModelKind::Melody) {
-    std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << ")";
+    std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << "), notes per bar "
+              << cont.notes_per_bar << " (real: " << cont.real_notes_per_bar << ", primer: " << cont.primer_notes_per_bar << ")";
     if (cont.chord_tones >= 0)
       std::cout << "; strong-beat notes on chord tones " << cont.chord_tones << " (real: " << cont.real_chord_tones << ")";
   } else {
@@ -63,7 +64,8 @@ void add_eval_rnn(CLI::App& eval, const std::string& kind) {
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval " + kind + "-rnn --model models/" + kind + "-rnn --data held_out/ --json\n"
               "Accuracy: teacher-forced argmax of the next event's class (Magenta's lookback labels) on 8-bar windows.\n"
-              "Melody continuations are scored by the share of notes in the primer's key (the major scale holding most\n"
+              "Each primer starts at the bar of the file's first note. Melody continuations are scored by notes per bar\n"
+              "(beside the primer's and the real next bars'), the share of notes in the primer's key (the major scale holding most\n"
               "of its notes), beside the same share for the file's real next bars, and (files with chords) by the share\n"
               "of notes on beats 1 and 3 that are tones of the chord there; a chord-conditioned model plays the file's chords.\n"
               "Drums: hits per bar.");

@@ -28,7 +28,8 @@ nlohmann::json stats_json(const StructureStats& s) {
           {"rhythm_repeat", s.rhythm_repeat},
           {"notes_per_bar", s.notes_per_bar},
           {"bars_without_onset", s.bars_without_onset},
-          {"in_key", s.in_key}};
+          {"in_key", s.in_key},
+          {"pitch_range", s.pitch_range}};
 }
 
 void run(const StructureFlags& o) {
@@ -57,8 +58,8 @@ void run(const StructureFlags& o) {
   }
   auto line = [](const char* what, const StructureStats& s) {
     std::printf("%-8s %4zu pieces, %5zu bars with notes (%.3f of bars start none): melody repeats %.3f, rhythm repeats %.3f, %.2f notes/bar, "
-                "in key %.3f\n",
-                what, s.pieces, s.bars, s.bars_without_onset, s.melody_repeat, s.rhythm_repeat, s.notes_per_bar, s.in_key);
+                "in key %.3f, range %.1f semitones\n",
+                what, s.pieces, s.bars, s.bars_without_onset, s.melody_repeat, s.rhythm_repeat, s.notes_per_bar, s.in_key, s.pitch_range);
   };
   line("samples", gen);
   line("data", data);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include "music/beat_grid.h"
 #include "music/file_split.h"
@@ -89,11 +90,28 @@ std::vector<ChordSpan> chords_after(const std::vector<ChordSpan>& chords, double
 
 }  // namespace
 
+namespace {
+
+// Starts a piece at the bar of its first note of the scored kind: pop songs open with bars that
+// hold only the accompaniment, and a primer of those would be empty.
+void start_at_first_bar(LeadSheet& sheet, bool drums) {
+  double first = -1;
+  for (const Note& n : sheet.melody.notes)
+    if (n.is_drum == drums && (first < 0 || n.start_time < first)) first = n.start_time;
+  const double bars_before = std::floor(first * sheet.melody.first_qpm() / 240.0 + 1e-6);
+  if (bars_before < 1) return;
+  BeatGrid from;
+  from.offset = 4 * bars_before;
+  align_to_grid(sheet.melody, sheet.chords, from);
+}
+
+}  // namespace
+
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars, int bars,
                                       double temperature, uint64_t seed) {
   const bool drums = model.info().kind == ModelKind::Drums;
   ContinuationScore s;
-  size_t in_key = 0, real_in_key = 0, on_grid = 0;
+  size_t in_key = 0, real_in_key = 0, on_grid = 0, primer_notes = 0;
   ChordToneCount tones, real_tones;
   for (size_t i = 0; i < files.size(); ++i) {
     LeadSheet sheet;
@@ -102,6 +120,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     if (model.info().chords && sheet.chords.empty()) continue;
     const bool four_four = seq.time_signatures.empty() || (seq.time_signatures[0].numerator == 4 && seq.time_signatures[0].denominator == 4);
     if (!four_four || seq.time_signatures.size() > 1 || seq.tempos.size() > 1) continue;
+    start_at_first_bar(sheet, drums);
     const double bar = 4 * 60.0 / seq.first_qpm(), cut = primer_bars * bar, next_end = cut + bars * bar;
     NoteSequence primer = seq;
     primer.notes.clear();
@@ -126,6 +145,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     ++s.files;
     s.notes += cont.size();
     s.real_notes += real.size();
+    primer_notes += primer.notes.size();
     if (drums) {
       const double step = bar / 16;
       for (const Note& n : cont) on_grid += std::fabs(n.start_time / step - std::round(n.start_time / step)) < 1e-6;
@@ -144,6 +164,9 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     s.on_grid = s.notes ? double(on_grid) / double(s.notes) : 1.0;
   } else {
     s.in_key = s.notes ? double(in_key) / double(s.notes) : 0.0;
+    s.notes_per_bar = double(s.notes) / double(s.files * size_t(bars));
+    s.real_notes_per_bar = double(s.real_notes) / double(s.files * size_t(bars));
+    s.primer_notes_per_bar = double(primer_notes) / double(s.files * size_t(primer_bars));
     s.real_in_key = double(real_in_key) / double(s.real_notes);
     s.chord_tones = tones.share();
     s.real_chord_tones = real_tones.share();
@@ -165,6 +188,11 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   if (files.empty()) throw Error(o.data, "holds no held-out files");
   r.next = train::score_event_rnn(model, o.data, files);
   r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
+  char t[32];
+  std::snprintf(t, sizeof t, "%.2f", o.temperature);
+  r.continuation_about = std::to_string(o.primer_bars) + " bars of each " + (o.held_out ? "held-out " : "") +
+                         "4/4 file from its first note's bar continued " + std::to_string(o.bars) + " bars at temperature " + t +
+                         ", beside the file's real next " + std::to_string(o.bars) + " bars";
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include "timbrel/music.h"
 #include "timbrel/error.h"
 #include "train/event_rnn_trainer.h"
+#include "music/beat_grid.h"
 #include "train/musicvae_data.h"
 
 namespace timbrel::train {
@@ -48,9 +49,10 @@ void normalise(std::array<double, N>& h) {
 // The data's 4/4 pieces with at least `bars` bars (files that cannot be read are left out).
 std::vector<NoteSequence> corpus_pieces(const std::string& dir, int bars) {
   std::vector<NoteSequence> out;
+  const BeatGrids grids(dir);  // POP909's recordings moved onto their bar lines
   for (const auto& f : list_midi_files(dir)) {
     try {
-      NoteSequence s = read_midi(f);
+      NoteSequence s = read_midi_on_grid(f, grids);
       const bool four_four = s.time_signatures.empty() || (s.time_signatures[0].numerator == 4 && s.time_signatures[0].denominator == 4);
       if (four_four && s.total_time >= bars * 4 * 60.0 / s.first_qpm() - 1e-6) out.push_back(std::move(s));
     } catch (const Error&) {
@@ -68,6 +70,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
   using namespace train;
   StructureStats s;
   size_t melody_repeats = 0, rhythm_repeats = 0, notes = 0, in_key = 0, all_bars = 0;
+  double ranges = 0;
   for (const NoteSequence& piece : pieces) {
     std::vector<Note> melodic;
     for (const Note& n : piece.notes)
@@ -79,6 +82,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
     if (pitches.empty()) continue;
     const int key = std::max(0, estimate_key(pitches));
     ++s.pieces;
+    ranges += *std::max_element(pitches.begin(), pitches.end()) - *std::min_element(pitches.begin(), pitches.end());
     all_bars += bs.size();
     std::set<std::pair<std::vector<int>, std::vector<int>>> shapes;
     std::set<std::vector<int>> rhythms;
@@ -104,6 +108,7 @@ StructureStats melody_structure(const std::vector<NoteSequence>& pieces, int bar
   s.notes_per_bar = double(notes) / double(s.bars);
   s.bars_without_onset = 1.0 - double(s.bars) / double(all_bars);
   s.in_key = double(in_key) / double(notes);
+  s.pitch_range = ranges / double(s.pieces);
   normalise(s.pitch_classes);
   normalise(s.intervals);
   return s;
