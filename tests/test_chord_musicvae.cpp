@@ -126,6 +126,34 @@ TEST(ChordMusicVae, PlaysTheTonesOfAProgressionItNeverHeard) {
   EXPECT_EQ(chord_spans(odd)[3].symbol, "C");
 }
 
+// The shipped model over common progressions: its strong-beat notes fall on the chords' tones
+// (held-out windows of the corpora: 0.74-0.78), where the unconditioned model's do not (0.26-0.40).
+TEST(ChordMusicVaeShipped, SamplesPlayTheChordsTones) {
+  const std::string models = std::string(TIMBREL_SOURCE_DIR) + "/models";
+  EngineOptions p;
+  p.chord_melody_model = models + "/melody-chords-2bar";
+  p.melody_model = models + "/melody-2bar";
+  Engine engine(p);
+  SampleOptions r;
+  r.count = 6;
+  for (const char* progression : {"C G Am F", "Dm G C Am", "Bb Eb F Bb", "Em C G D"}) {
+    r.chords = parse_progression(progression);
+    const NoteSequence over = engine.sample(r);
+    EXPECT_GE(strong_beat_chord_tones(over), 0.65) << progression;
+    EXPECT_GT(over.notes.size(), 6u * 4) << progression;  // at least a note a bar
+  }
+  // The unconditioned model's samples, scored against the same chords.
+  r.chords.clear();
+  r.count = 12;  // 2-bar windows: as many bars
+  NoteSequence plain = engine.sample(r);
+  set_chords(plain, [] {
+    std::vector<ChordSpan> bars;
+    for (int b = 0; b < 24; ++b) bars.push_back(parse_progression("C G Am F")[size_t(b % 4)]), bars.back().start_beat = 4.0 * b, bars.back().end_beat = 4.0 * b + 4;
+    return bars;
+  }());
+  EXPECT_LT(strong_beat_chord_tones(plain), 0.6);
+}
+
 TEST(ChordMusicVae, RefusesMissingOrUnwantedChords) {
   const MusicVae model = MusicVae::load(tiny_model());
   const MusicVae plain = MusicVae::load(std::string(TIMBREL_SOURCE_DIR) + "/models/melody-2bar");

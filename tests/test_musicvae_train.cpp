@@ -93,6 +93,20 @@ TEST(MusicVaeTrain, ScoresEachCorpusOnItsOwn) {
   EXPECT_EQ(r.corpora[1].folder, b);
 }
 
+// A latent that carries nothing (KL weighted heavily from the first step) has posteriors equal to
+// N(0, 1): the fitted prior must keep that spread, not shrink to the spread of the means (~0).
+TEST(MusicVaeTrain, PriorOfACollapsedLatentKeepsTheStandardSpread) {
+  auto o = tiny_options(make_corpus(), test::temp_dir() + "/collapsed");
+  o.max_steps = 60;
+  o.max_beta = 20, o.beta_rate = 0.5;
+  train::train_musicvae(o);
+  const auto card = nn::read_model_folder(o.out_dir, "musicvae").card;
+  double mean_std = 0;
+  for (double s : card["latent_prior"]["std"].get<std::vector<double>>()) mean_std += s / 8;
+  EXPECT_GT(mean_std, 0.7) << card["latent_prior"].dump();
+  EXPECT_LT(mean_std, 1.3) << card["latent_prior"].dump();
+}
+
 TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   std::string data = make_corpus(), out = test::temp_dir() + "/model";
   auto o = tiny_options(data, out);

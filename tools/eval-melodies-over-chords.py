@@ -12,7 +12,7 @@ MusicVAE per held-out window (the conditioned model over that window's chords), 
 Usage: tools/eval-melodies-over-chords.py [--build build] [--vae] [--model M] [--baseline B]
        [--temperature T ...] [--seeds 3]
   defaults: models/improv-rnn beside models/melody-rnn at 1.0;
-  --vae: --model (none is bundled yet) beside models/melody-2bar at 0.5
+  --vae: --model (default models/melody-chords-2bar) beside models/melody-2bar at 0.5
 """
 import argparse
 import json
@@ -41,9 +41,7 @@ def main():
     ap.add_argument("--temperature", type=float, nargs="+")
     ap.add_argument("--seeds", type=int, default=3)
     a = ap.parse_args()
-    if a.vae and not a.model:
-        ap.error("--vae needs --model: no chord-conditioned MusicVAE is bundled yet")
-    a.model = a.model or os.path.join(ROOT, "models", "improv-rnn")
+    a.model = a.model or os.path.join(ROOT, "models", "melody-chords-2bar" if a.vae else "improv-rnn")
     a.baseline = a.baseline or os.path.join(ROOT, "models", "melody-2bar" if a.vae else "melody-rnn")
     a.temperature = a.temperature or [0.5 if a.vae else 1.0]
     bars = 2 if a.vae else 4  # what each scored file (or window) plays

@@ -43,7 +43,7 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, improv-rnn, ddsp-bank; melody-chords-2bar is not shipped yet).
+  // melody-rnn, drums-rnn, improv-rnn, melody-chords-2bar, ddsp-bank).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
   std::string improv_rnn_model;    // the chord-conditioned Melody RNN: melodies over given chords
   std::string chord_melody_model;  // the chord-conditioned 2-bar MusicVAE: SampleOptions::chords

@@ -101,11 +101,11 @@ void add_sample(CLI::App& app, Status&) {
                 "Draw z from N(0, 1) even when the model card has a fitted latent_prior");
   cmd->add_option("--chords", o->chords,
                   "A progression (\"C G Am F\": bars by spaces, \"C Am,G7\": two chords in a bar): each sample is one latent of the "
-                  "chord-conditioned model (--model; none is bundled yet) played over all of it, with the chords written in");
+                  "chord-conditioned model (--model; default: the bundled models/melody-chords-2bar) played over all of it, with the chords written in");
   cmd->add_flag("--split", o->split, "One file per sample: OUT_0.mid, OUT_1.mid, ...");
   cmd->add_option("-o,--output", o->out, "Output MIDI file (the samples one after another)")->required();
   cmd->footer("Examples:\n  timbrel sample --model models/melody-2bar -n 4 --temperature 0.5 --seed 1 -o melodies.mid\n"
-              "  timbrel sample --model my-chord-melodies --chords \"C G Am F\" -n 2 --seed 1 -o over-chords.mid");
+              "  timbrel sample --chords \"C G Am F\" -n 2 --seed 1 -o over-chords.mid");
   cmd->callback([o] { run(*o); });
 }
 

@@ -164,7 +164,9 @@ std::vector<torch::Tensor> trainable_parameters(nn::MusicVaeNet& net, bool freez
   return params;
 }
 
-// Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
+// Where the encoder puts real windows: `sample` draws from this instead of N(0, 1). It matches
+// the aggregate posterior's moments (the means' variance plus each window's own): a latent that
+// carries little keeps the spread of N(0, 1) instead of shrinking to the means' point.
 nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const WindowSet& windows,
                             const std::string& subject) {
   torch::NoGradGuard no_grad;
@@ -176,20 +178,23 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
     subset.push_back(windows.windows[i]);
     if (!windows.chords.empty()) chords.push_back(windows.chords[i]);
   }
-  std::vector<torch::Tensor> mus;
+  std::vector<torch::Tensor> mus, variances;
   for (size_t i = 0; i < subset.size(); i += 256) {
     const size_t end = std::min(subset.size(), i + 256);
     std::vector<Tokens> chunk(subset.begin() + long(i), subset.begin() + long(end));
     const std::vector<StepChords> chunk_chords = slice_chords(chords, i, end);
     const torch::Tensor controls = nn::chords_to_controls(chunk_chords, chunk.size(), config, subject);
-    mus.push_back(net->encode(nn::tokens_to_tensor(chunk, config, subject), controls).first);
+    const auto [mu, sigma] = net->encode(nn::tokens_to_tensor(chunk, config, subject), controls);
+    mus.push_back(mu);
+    variances.push_back(sigma * sigma);
   }
-  auto all = torch::cat(mus, 0);
-  auto mean = all.mean(0).contiguous(), std = all.std(0).clamp_min(1e-3).contiguous();
+  const torch::Tensor all = torch::cat(mus, 0), within = torch::cat(variances, 0).mean(0);
+  const torch::Tensor mean = all.mean(0).contiguous(), std = (all.var(0) + within).sqrt().clamp_min(1e-3).contiguous();
   return {{"mean", std::vector<float>(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel())},
           {"std", std::vector<float>(std.data_ptr<float>(), std.data_ptr<float>() + std.numel())},
           {"windows", subset.size()},
-          {"about", "diagonal Gaussian fitted to the encoder means of training windows; sample draws z from it"}};
+          {"about", "diagonal Gaussian with the moments of the encoder's posteriors over training windows (variance: the means' plus "
+                    "the posteriors' own); sample draws z from it"}};
 }
 
 // One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
