@@ -69,6 +69,17 @@ double BeatGrid::shift() const {
   return offset;
 }
 
+void start_at_first_note_bar(NoteSequence& seq, std::vector<ChordSpan>& chords, bool drums) {
+  double first = -1;
+  for (const Note& n : seq.notes)
+    if (n.is_drum == drums && (first < 0 || n.start_time < first)) first = n.start_time;
+  const double bars_before = std::floor(first * seq.first_qpm() / 240.0 + 1e-6);
+  if (bars_before < 1) return;
+  BeatGrid from;
+  from.offset = 4 * bars_before;
+  align_to_grid(seq, chords, from);
+}
+
 NoteSequence read_midi_on_grid(const std::string& path, const BeatGrids& grids) {
   NoteSequence seq = read_midi(path);
   if (const BeatGrid* grid = grids.find(path)) {

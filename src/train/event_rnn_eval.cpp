@@ -90,23 +90,6 @@ std::vector<ChordSpan> chords_after(const std::vector<ChordSpan>& chords, double
 
 }  // namespace
 
-namespace {
-
-// Starts a piece at the bar of its first note of the scored kind: pop songs open with bars that
-// hold only the accompaniment, and a primer of those would be empty.
-void start_at_first_bar(LeadSheet& sheet, bool drums) {
-  double first = -1;
-  for (const Note& n : sheet.melody.notes)
-    if (n.is_drum == drums && (first < 0 || n.start_time < first)) first = n.start_time;
-  const double bars_before = std::floor(first * sheet.melody.first_qpm() / 240.0 + 1e-6);
-  if (bars_before < 1) return;
-  BeatGrid from;
-  from.offset = 4 * bars_before;
-  align_to_grid(sheet.melody, sheet.chords, from);
-}
-
-}  // namespace
-
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars, int bars,
                                       double temperature, uint64_t seed) {
   const bool drums = model.info().kind == ModelKind::Drums;
@@ -120,7 +103,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     if (model.info().chords && sheet.chords.empty()) continue;
     const bool four_four = seq.time_signatures.empty() || (seq.time_signatures[0].numerator == 4 && seq.time_signatures[0].denominator == 4);
     if (!four_four || seq.time_signatures.size() > 1 || seq.tempos.size() > 1) continue;
-    start_at_first_bar(sheet, drums);
+    start_at_first_note_bar(sheet.melody, sheet.chords, drums);
     const double bar = 4 * 60.0 / seq.first_qpm(), cut = primer_bars * bar, next_end = cut + bars * bar;
     NoteSequence primer = seq;
     primer.notes.clear();
