@@ -135,7 +135,7 @@ void bind_train_event_rnn(py::module_& m) {
       py::arg("data"), py::arg("model") = "", py::arg("kind") = "melody", py::arg("held_out") = false, py::arg("primer_bars") = 4,
       py::arg("bars") = 4, py::arg("temperature") = 1.0, py::arg("seed") = 0,
       "Next-event accuracy of a Melody/Drums RNN on a MIDI folder (held_out: only the files its trainer holds out) and its "
-      "continuations of the files' first bars beside what they really play (notes per bar; in key; strong-beat chord tones)");
+      "continuations of each file's bars from its first note beside what they really play (notes per bar; in key; strong-beat chord tones)");
 }
 
 void bind_evaluate(py::module_& m) {

@@ -133,6 +133,7 @@ TEST(ChordMusicVaeShipped, SamplesPlayTheChordsTones) {
   EngineOptions p;
   p.chord_melody_model = models + "/melody-chords-2bar";
   p.melody_model = models + "/melody-2bar";
+  p.device = Device::Cpu;  // the thresholds were set on the CPU's draws
   Engine engine(p);
   SampleOptions r;
   r.count = 6;

@@ -274,8 +274,9 @@ TEST(EventRnnCli, ContinueWritesPrimerThenContinuation) {
   const std::string late = test::temp_dir() + "/late-riff";
   std::filesystem::create_directories(late);
   NoteSequence riff = read_midi(primer);
-  for (Note& n : riff.notes) n.start_time += 4.0, n.end_time += 4.0;  // two bars at 120 qpm
-  riff.total_time += 4.0;
+  const double two_bars = 2 * 240.0 / riff.first_qpm();
+  for (Note& n : riff.notes) n.start_time += two_bars, n.end_time += two_bars;
+  riff.total_time += two_bars;
   write_midi(riff, late + "/late.mid");
   ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " eval melody-rnn --model " + model + " --data " + late + " --json", &text), 0)
       << text;

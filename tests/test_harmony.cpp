@@ -143,6 +143,7 @@ TEST(Harmony, Pop909StyleGridsMoveSongsOntoTheirBeats) {
   write_midi(song, root + "/midi/007.mid");
   const BeatGrids grids(root + "/midi");
   ASSERT_NE(grids.find(root + "/midi/007.mid"), nullptr);
+  EXPECT_NE(BeatGrids(root + "/midi/").find(root + "/midi/007.mid"), nullptr);  // the info.csv above, past a trailing '/'
   EXPECT_DOUBLE_EQ(grids.find(root + "/midi/007.mid")->shift(), 0.25);  // no first_downbeat column: the first beat
   EXPECT_DOUBLE_EQ((BeatGrid{0.25, 3, 3.25}.shift()), 0.25);              // the bar line before the first downbeat
   EXPECT_DOUBLE_EQ((BeatGrid{0.5, 4, 2.5}.shift()), 2.5);                 // a pickup of two beats dropped
@@ -167,6 +168,32 @@ TEST(Harmony, Pop909StyleGridsMoveSongsOntoTheirBeats) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("info.csv line 3"), std::string::npos) << e.what();
   }
+}
+
+// A song whose melody enters late starts at that bar, its chords with it, along its tempo map.
+TEST(BeatGrid, StartAtFirstNoteBar) {
+  NoteSequence song;
+  song.tempos = {{0.0, 120.0}, {2.0, 60.0}};      // bar 1 takes 2 s, later bars 4 s
+  Note kick, tune;
+  kick.pitch = 36, kick.start_time = 0.0, kick.end_time = 0.5, kick.is_drum = true;  // the downbeat: not the melody
+  tune.pitch = 64, tune.start_time = 4.0, tune.end_time = 5.0;                       // beat 3 of bar 2 (quarter 6)
+  song.notes = {kick, tune};
+  song.total_time = 8.0;
+  std::vector<ChordSpan> chords = {{0.0, 4.0, parse_chord("C"), "C"}, {4.0, 8.0, parse_chord("G"), "G"}};
+  NoteSequence melody = song;
+  start_at_first_note_bar(melody, chords, false);
+  ASSERT_EQ(melody.notes.size(), 1u);  // the kick ended before bar 2
+  EXPECT_NEAR(melody.notes[0].start_time, 2.0, 1e-9);  // two beats at 60 qpm into bar 2
+  ASSERT_EQ(chords.size(), 1u);
+  EXPECT_EQ(chords[0].symbol, "G");
+  EXPECT_DOUBLE_EQ(chords[0].start_beat, 0.0);
+  NoteSequence drums = song;  // the drums start on the first bar: nothing moves
+  std::vector<ChordSpan> none;
+  start_at_first_note_bar(drums, none, true);
+  EXPECT_DOUBLE_EQ(drums.notes[1].start_time, 4.0);
+  NoteSequence empty;
+  start_at_first_note_bar(empty, none, false);
+  EXPECT_TRUE(empty.notes.empty());
 }
 
 // The bundled model on the corpora's held-out tunes: the goal (70% of Nottingham's beats,

@@ -256,12 +256,20 @@ TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
   o.held_out = true;
   o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/improv-rnn";
   const EventRnnEvalReport improv = evaluate_event_rnn(o);
-  o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-rnn";
-  const EventRnnEvalReport plain = evaluate_event_rnn(o);
+  // Chord tones over 20 files move by several points between seeds: both models' mean of three.
+  auto mean_chord_tones = [&](const std::string& model) {
+    double sum = 0;
+    for (uint64_t seed : {0, 1, 2}) {
+      o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/" + model, o.seed = seed;
+      sum += evaluate_event_rnn(o).continuation.chord_tones / 3;
+    }
+    return sum;
+  };
+  const double with_chords = mean_chord_tones("improv-rnn"), without = mean_chord_tones("melody-rnn");
   const ContinuationScore& c = improv.continuation;
   EXPECT_GE(c.files, 20u);
   EXPECT_GT(improv.next.accuracy, 0.78);
-  EXPECT_GE(c.chord_tones, plain.continuation.chord_tones + 0.1) << plain.continuation.chord_tones;
+  EXPECT_GE(with_chords, without + 0.1) << without;
   EXPECT_GE(c.in_key, c.real_in_key - 0.05);
   EXPECT_NEAR(double(c.notes) / double(c.real_notes), 1.0, 0.25);
 }

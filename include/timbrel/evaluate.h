@@ -52,8 +52,8 @@ struct MusicVaeEvalReport {
 TIMBREL_API MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options);
 
 // --- Event RNNs (`timbrel eval melody-rnn|drums-rnn`): teacher-forced next-event accuracy on the
-// files' windows, and each file's first primer_bars bars continued for `bars` bars beside what the
-// file really does next.
+// files' windows, and primer_bars bars of each file (from the bar of its first note) continued
+// for `bars` bars beside what the file really does next.
 struct EventRnnEvalOptions {
   std::string model, data;  // model "" = the bundled melody-rnn / drums-rnn
   ModelKind kind = ModelKind::Melody;
@@ -101,8 +101,8 @@ struct StructureComparison {
   StructureStats samples, data;
   double pitch_class_distance = 0, interval_distance = 0;  // histogram_distance of samples and data
 };
-// `songs` beside the first `bars` bars of the 4/4 pieces under `data_dir` (Error naming it when
-// it has none that long).
+// `songs` beside the first `bars` bars of the 4/4 pieces under `data_dir`, read on their beat
+// grid from the bar of their first note (Error naming it when it has none that long).
 TIMBREL_API StructureComparison compare_structure(const std::vector<NoteSequence>& songs, const std::string& data_dir, int bars);
 
 // --- Timbre models (`timbrel eval timbre`): in tune (aubiopitch on generated and real notes),

@@ -1,5 +1,5 @@
 // timbrel eval melody-rnn|drums-rnn: next-event accuracy of an event RNN on a MIDI folder, and its
-// continuations of the files' first bars beside what the files really play next.
+// continuations of each file's bars from its first note beside what the files really play next.
 #include <iostream>
 #include <nlohmann/json.hpp>
 

@@ -36,7 +36,9 @@ void move_earlier(Events& events, double shift) {
 BeatGrids::BeatGrids(const std::string& folder) {
   std::string path;
   std::error_code ec;
-  for (const fs::path& p : {fs::path(folder) / "info.csv", fs::path(folder).parent_path() / "info.csv"})
+  fs::path dir = fs::path(folder).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "pop909/midi/": its parent is pop909
+  for (const fs::path& p : {dir / "info.csv", dir.parent_path() / "info.csv"})
     if (path.empty() && fs::is_regular_file(p, ec)) path = p.string();
   if (path.empty()) return;
   std::ifstream in(path);
@@ -73,10 +75,13 @@ void start_at_first_note_bar(NoteSequence& seq, std::vector<ChordSpan>& chords, 
   double first = -1;
   for (const Note& n : seq.notes)
     if (n.is_drum == drums && (first < 0 || n.start_time < first)) first = n.start_time;
-  const double bars_before = std::floor(first * seq.first_qpm() / 240.0 + 1e-6);
+  if (first <= 0) return;
+  const TimeSignature* ts = seq.time_signatures.empty() ? nullptr : &seq.time_signatures.front();
+  const double bar = ts ? 4.0 * ts->numerator / ts->denominator : 4.0;  // quarter notes
+  const double bars_before = std::floor(QuarterClock(seq).quarters(first) / bar + 1e-6);  // along the tempo map
   if (bars_before < 1) return;
   BeatGrid from;
-  from.offset = 4 * bars_before;
+  from.offset = bar * bars_before;
   align_to_grid(seq, chords, from);
 }
 

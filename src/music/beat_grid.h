@@ -37,8 +37,9 @@ class BeatGrids {
 // at 0) and, when the grid knows the bar, sets one time signature of bar_quarters/4.
 void align_to_grid(NoteSequence& seq, std::vector<ChordSpan>& chords, const BeatGrid& grid);
 
-// Starts a song at the bar (of its first tempo, 4/4 bars) of its first note of that kind (drum or
-// not), with its chords: pop songs open with bars where only the accompaniment plays.
+// Starts a song at the bar (of its first time signature, along its tempo map) of its first note of
+// that kind (drum or not, any track), with its chords: pop songs open with bars where only the
+// accompaniment plays.
 void start_at_first_note_bar(NoteSequence& seq, std::vector<ChordSpan>& chords, bool drums);
 
 // A MIDI file moved onto its beat grid when `grids` (its folder's) has one for it; else as

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
 
 #include "music/beat_grid.h"
 #include "music/file_split.h"
@@ -171,11 +170,7 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   if (files.empty()) throw Error(o.data, "holds no held-out files");
   r.next = train::score_event_rnn(model, o.data, files);
   r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
-  char t[32];
-  std::snprintf(t, sizeof t, "%.2f", o.temperature);
-  r.continuation_about = std::to_string(o.primer_bars) + " bars of each " + (o.held_out ? "held-out " : "") +
-                         "4/4 file from its first note's bar continued " + std::to_string(o.bars) + " bars at temperature " + t +
-                         ", beside the file's real next " + std::to_string(o.bars) + " bars";
+  r.continuation_about = train::continuation_about(o.primer_bars, o.bars, o.temperature, o.held_out);
   return r;
 }
 

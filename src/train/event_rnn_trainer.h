@@ -26,8 +26,10 @@ CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int w
 CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, const std::vector<std::string>& files, int window_steps = 128);
 
 // The JSON of a score, as model cards and `eval` print it.
-// `about`: what was measured ("" = the RNN continuation of held-out files).
+// `about`: what was measured ("" = the trainer's: continuation_about(4, 4, 1, true)).
 nlohmann::json continuation_json(const ContinuationScore& score, const std::string& about = "");
+// What score_continuations measured, in words.
+std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out);
 // `grids`: the files' folder's beat grids (music/beat_grid.h).
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars = 4, int bars = 4,
                                       double temperature = 1.0, uint64_t seed = 0);

@@ -53,10 +53,11 @@ std::vector<NoteSequence> corpus_pieces(const std::string& dir, int bars) {
   for (const auto& f : list_midi_files(dir)) {
     try {
       NoteSequence s = read_midi_on_grid(f, grids);
+      const bool four_four = s.time_signatures.empty() || (s.time_signatures[0].numerator == 4 && s.time_signatures[0].denominator == 4);
+      if (!four_four) continue;
       std::vector<ChordSpan> no_chords;
       start_at_first_note_bar(s, no_chords, false);  // a pop song's intro is not its melody's first bars
-      const bool four_four = s.time_signatures.empty() || (s.time_signatures[0].numerator == 4 && s.time_signatures[0].denominator == 4);
-      if (four_four && s.total_time >= bars * 4 * 60.0 / s.first_qpm() - 1e-6) out.push_back(std::move(s));
+      if (s.total_time >= bars * 4 * 60.0 / s.first_qpm() - 1e-6) out.push_back(std::move(s));
     } catch (const Error&) {
     }
   }
