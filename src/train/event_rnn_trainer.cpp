@@ -1,7 +1,6 @@
 #include "train/event_rnn_trainer.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -154,10 +153,8 @@ Score score_windows(nn::EventRnnNet& net, const nn::EventCodec& codec, const std
 }  // namespace
 
 std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out) {
-  char t[32];
-  std::snprintf(t, sizeof t, "%.2f", temperature);
   return std::to_string(primer_bars) + " bars of each " + (held_out ? "held-out " : "") + "4/4 file from its first note's bar continued " +
-         std::to_string(bars) + " bars at temperature " + t + ", beside the file's real next " + std::to_string(bars) + " bars";
+         std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + ", beside the file's real next " + std::to_string(bars) + " bars";
 }
 
 nlohmann::json continuation_json(const ContinuationScore& c, const std::string& about) {
