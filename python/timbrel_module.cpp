@@ -320,11 +320,13 @@ void bind_engine_render(EngineClass& c) {
       "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
 }
 
-void bind_engine_melodies(EngineClass& c) {
+void bind_engine_sample(EngineClass& c) {
   c.def(
       "sample",
-      [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm, const ChordsInput& chords) {
+      [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm, const ChordsInput& chords,
+         bool keep_density) {
         SampleOptions r;
+        r.keep_density = keep_density;
         r.count = n;
         r.seed = seed;
         r.temperature = temperature;
@@ -335,10 +337,14 @@ void bind_engine_melodies(EngineClass& c) {
         return e.sample(r);
       },
       py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      py::arg("chords") = "",
+      py::arg("chords") = "", py::arg("keep_density") = true,
       "n 2-bar windows of the melody model (drums=True: the groove model), one after another; with chords (a progression "
-      "\"C G Am F\" or [ChordSpan]), n melodies of the chord-conditioned model, each over the whole progression")
-      .def(
+      "\"C G Am F\" or [ChordSpan]), n melodies of the chord-conditioned model, each over the whole progression. "
+      "Over chords, keep_density=False lets the temperature also decide whether steps start notes, as Magenta samples");
+}
+
+void bind_engine_melodies(EngineClass& c) {
+  c.def(
       "interpolate",
       [](Engine& e, const SequenceInput& a, const SequenceInput& b, int steps, int window, bool drums, double qpm, int refine) {
         InterpolateOptions r;
@@ -458,6 +464,7 @@ void bind_engine(py::module_& m) {
   bind_engine_construction(c);
   bind_engine_notes(c);
   bind_engine_render(c);
+  bind_engine_sample(c);
   bind_engine_melodies(c);
   bind_engine_levels(c);
   bind_engine_ddsp(c);

@@ -392,3 +392,40 @@ TEST(MusicVaeNet, ThreadSlicedDecodingEqualsOneThread) {
   EXPECT_FALSE(torch::equal(a, two));  // sampling at temperature 1 does differ from argmax
   torch::set_num_threads(saved);
 }
+
+// At a low temperature the density-keeping draw starts notes as often as the model does at
+// temperature 1 and sharpens only which note; Magenta's plain draw starts far fewer.
+TEST(MusicVaeNet, DensityKeepingDrawStartsNotesAtTheModelsRate) {
+  // Classes: 0 no event 0.5, 1 note-off 0.1, pitches 2..5: 0.2, 0.1, 0.06, 0.04 (onsets 0.4).
+  const std::vector<float> p = {0.5f, 0.1f, 0.2f, 0.1f, 0.06f, 0.04f};
+  const int64_t rows = 40000;
+  const torch::Tensor logits = torch::tensor(p).log().unsqueeze(0).repeat({rows, 1});
+  const double t = 0.5;
+  auto shares = [&](const torch::Tensor& drawn) {
+    std::vector<double> count(p.size());
+    for (int64_t i = 0; i < rows; ++i) count[size_t(drawn[i].item<int64_t>())] += 1.0 / double(rows);
+    return count;
+  };
+  torch::manual_seed(3);
+  const auto kept = shares(nn::draw_step(logits, t, 2, true, nullptr));
+  const auto plain = shares(nn::draw_step(logits, t, 2, false, nullptr));
+  auto sharpened = [&](size_t from, size_t to) {  // p^(1/t) normalised over classes [from, to)
+    std::vector<double> w(p.size());
+    double sum = 0;
+    for (size_t c = from; c < to; ++c) sum += (w[c] = std::pow(p[c], 1 / t));
+    for (double& x : w) x /= sum;
+    return w;
+  };
+  const auto plain_truth = sharpened(0, p.size()), onset_truth = sharpened(2, p.size()), rest_truth = sharpened(0, 2);
+  const double tol = 0.01;  // > 4 standard errors at 40,000 draws
+  EXPECT_NEAR(kept[2] + kept[3] + kept[4] + kept[5], 0.4, tol);
+  for (size_t c = 0; c < p.size(); ++c) {
+    EXPECT_NEAR(kept[c], c >= 2 ? 0.4 * onset_truth[c] : 0.6 * rest_truth[c], tol) << c;
+    EXPECT_NEAR(plain[c], plain_truth[c], tol) << c;
+  }
+  EXPECT_LT(plain[2] + plain[3] + plain[4] + plain[5], 0.3);
+  // At temperature 1 both draws are the model's own.
+  torch::manual_seed(4);
+  const auto one = shares(nn::draw_step(logits, 1.0, 2, true, nullptr));
+  for (size_t c = 0; c < p.size(); ++c) EXPECT_NEAR(one[c], p[c], tol) << c;
+}

@@ -75,6 +75,11 @@ struct SampleOptions {
   uint64_t seed = 0;
   double temperature = 0.5;        // 0 = argmax
   bool standard_prior = false;     // N(0, 1) even when the card has a fitted prior
+  // Over chords, MusicVae::decode's keep_density: the temperature sharpens the pitches, not how
+  // many notes start (that model's latent holds too little to set the rhythm; drawn plainly at 0.5
+  // its melodies keep half the data's notes). Other models draw plainly, as Magenta does: their
+  // latent sets the rhythm, and the 16-bar model's repeats rest on it.
+  bool keep_density = true;
   std::vector<float> z;            // decode these latents (count x z_size) instead of drawing
   bool drums = false;              // the groove model instead of the melody model
   double qpm = 120;

@@ -46,9 +46,12 @@ class TIMBREL_API MusicVae {
   const MusicVaeInfo& info() const;
   // z: n * z_size floats, row-major. temperature 0 = argmax. `seed` fixes the sampling.
   // `chords`: a chord-conditioned model's, one StepChords per window or one for all of them
-  // (required by such a model, refused by others).
+  // (required by such a model, refused by others). `keep_density`, at a temperature other than 0
+  // and 1: whether each step starts a note (or hits a drum) is drawn at temperature 1 and only
+  // which one at `temperature`, so that a low temperature makes pitches surer without thinning
+  // the music out (false: both at once, as Magenta samples).
   std::vector<Tokens> decode(const std::vector<float>& z, double temperature = 0.0, uint64_t seed = 0,
-                             const std::vector<StepChords>& chords = {}) const;
+                             const std::vector<StepChords>& chords = {}, bool keep_density = false) const;
   // Means of q(z | window) for each window (n * z_size floats). `refine_steps` > 0 then moves each
   // mean that many Adam steps toward the latent the decoder best reconstructs its window from
   // (maximum a posteriori under N(0, 1)): closer endpoints for interpolation, at the cost of about

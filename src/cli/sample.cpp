@@ -20,6 +20,7 @@ struct SampleFlags {
   uint64_t seed = 0;
   bool split = false;
   bool standard_prior = false;
+  bool plain_temperature = false;
   double qpm = 120.0;
 };
 
@@ -59,6 +60,7 @@ void run(const SampleFlags& o) {
   request.seed = o.seed;
   request.temperature = o.temperature;
   request.standard_prior = o.standard_prior;
+  request.keep_density = !o.plain_temperature;
   request.qpm = o.qpm;
   if (!o.chords.empty()) request.chords = parse_progression(o.chords);
   const MusicVae& model = o.chords.empty() ? engine.melody_model() : engine.chord_melody_model();
@@ -99,6 +101,9 @@ void add_sample(CLI::App& app, Status&) {
   cmd->add_option("--qpm", o->qpm, "Tempo of the written MIDI")->default_val(120.0);
   cmd->add_flag("--standard-prior", o->standard_prior,
                 "Draw z from N(0, 1) even when the model card has a fitted latent_prior");
+  cmd->add_flag("--plain-temperature", o->plain_temperature,
+                "With --chords: let the temperature also decide whether steps start notes, as Magenta samples (sparse at low "
+                "temperatures); by default that is drawn at temperature 1 and only which note at --temperature");
   cmd->add_option("--chords", o->chords,
                   "A progression (\"C G Am F\": bars by spaces, \"C Am,G7\": two chords in a bar): each sample is one latent of the "
                   "chord-conditioned model (--model; default: the bundled models/melody-chords-2bar) played over all of it, with the chords written in");

@@ -141,7 +141,7 @@ MusicVae MusicVae::load(const std::string& path) {
 }
 
 std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed,
-                                     const std::vector<StepChords>& chords) const {
+                                     const std::vector<StepChords>& chords, bool keep_density) const {
   const int64_t zs = impl_->info.z_size;
   if (z.empty() || z.size() % size_t(zs)) throw Error("z", "expected a multiple of " + std::to_string(zs) + " values");
   for (float v : z)
@@ -150,7 +150,7 @@ std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double tempera
   torch::manual_seed(seed);
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size()) / zs, zs}, torch::kFloat).clone();
   const torch::Tensor controls = nn::chords_to_controls(chords, size_t(zt.size(0)), impl_->net->config(), impl_->net->model_name);
-  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls));
+  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls, keep_density));
 }
 
 namespace {

@@ -245,14 +245,14 @@ void MusicVaeNetImpl::initial_state(const torch::Tensor& cond, std::vector<torch
 }
 
 torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
-                                      const torch::Tensor& controls) const {
+                                      const torch::Tensor& controls, bool keep_density) const {
   torch::NoGradGuard no_grad;
   check_controls(controls, z.size(0), config_.steps);
   // With several threads the batch is split into one slice per thread, each decoded with
   // single-threaded GEMMs: each step's GEMMs are too small to share between cores (threads
   // synchronising 32 x 3 times per batch, on top of OpenBLAS's own pool, ran 30x slower on 2 cores).
   const int64_t B = z.size(0), slices = std::min<int64_t>(at::get_num_threads(), B / 16);
-  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr, controls);
+  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr, controls, keep_density);
   // Sampling: one generator per slice, seeded from the global one, so a seed gives the same
   // melodies whichever thread runs which slice.
   std::vector<at::Generator> generators;
@@ -263,14 +263,14 @@ torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature
     for (int64_t i = begin; i < end; ++i) {
       const int64_t from = B * i / slices, to = B * (i + 1) / slices;
       const torch::Tensor c = controls.defined() ? controls.narrow(0, from, to - from) : torch::Tensor();
-      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)], c);
+      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)], c, keep_density);
     }
   });
   return torch::cat(parts, 0);
 }
 
 torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
-                                           at::Generator* generator, const torch::Tensor& controls) const {
+                                           at::Generator* generator, const torch::Tensor& controls, bool keep_density) const {
   const int64_t B = z.size(0), C = config_.classes;
   const torch::Tensor control_proj = control_projection(controls);  // [B, T, 4H] or undefined
   const torch::Tensor conds = segment_conditions(z);
@@ -296,18 +296,29 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
         decoder_[l]->activate_inplace(g, h[l], c[l]);
       }
       auto lg = output_projection_->forward(h.back());
-      if (temperature <= 0)
-        prev = lg.argmax(1);
-      else
-        prev = (generator ? at::multinomial(torch::softmax(lg / temperature, 1), 1, false, *generator)
-                          : torch::multinomial(torch::softmax(lg / temperature, 1), 1))
-                   .view({B});
+      // Melody classes 0 (no event) and 1 (note-off) start nothing; drum class 0 is a step without hits.
+      prev = temperature <= 0 ? lg.argmax(1) : draw_step(lg, temperature, config_.kind == "drums" ? 1 : 2, keep_density, generator);
       tokens.push_back(prev);
       if (logits_out) logits.push_back(lg);
     }
   }
   if (logits_out) *logits_out = torch::stack(logits, 1);
   return torch::stack(tokens, 1);
+}
+
+torch::Tensor draw_step(const torch::Tensor& logits, double temperature, int64_t first_onset_class, bool keep_density,
+                        at::Generator* generator) {
+  const int64_t B = logits.size(0), C = logits.size(1);
+  torch::Tensor scaled = logits / temperature;
+  if (keep_density && temperature != 1) {
+    const torch::Tensor onset = torch::arange(C, torch::kLong) >= first_onset_class;
+    const torch::Tensor p_onset = torch::softmax(logits, 1).masked_fill(onset.logical_not(), 0).sum(1);
+    const torch::Tensor u = generator ? at::rand({B}, *generator, logits.options()) : torch::rand({B}, logits.options());
+    const torch::Tensor allowed = onset.unsqueeze(0).eq((u < p_onset).unsqueeze(1));
+    scaled = scaled.masked_fill(allowed.logical_not(), -INFINITY);
+  }
+  const torch::Tensor p = torch::softmax(scaled, 1);
+  return (generator ? at::multinomial(p, 1, false, *generator) : torch::multinomial(p, 1)).view({B});
 }
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,
