@@ -34,7 +34,9 @@ void run(const EvalRnnFlags& o) {
   std::cout << r.model << " on " << e.data << ": next-event accuracy " << next.accuracy << ", log-perplexity " << next.log_perplexity
             << " nats over " << next.windows << " windows of " << next.files << " files\n";
   std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
-  if (e.kind == ModelKind::Melody) {
+  if (cont.files == 0) {
+    std::cout << "none: no file has notes both in its primer bars and in the bars after them";
+  } else if (e.kind == ModelKind::Melody) {
     std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << "), notes per bar "
               << cont.notes_per_bar << " (real: " << cont.real_notes_per_bar << ", primer: " << cont.primer_notes_per_bar << ")";
     if (cont.chord_tones >= 0)
