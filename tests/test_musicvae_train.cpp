@@ -113,9 +113,11 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   std::string data = make_corpus(), out = test::temp_dir() + "/model";
   auto o = tiny_options(data, out);
   o.max_steps = 40;
+  o.data_licence = "CC0 (test tunes)";
   auto first = train::train_musicvae(o);
   o.max_steps = 80;
   o.resume = true;
+  o.data_licence.clear();  // resumed without one: the checkpoint's is kept
   auto r = train::train_musicvae(o);
   EXPECT_EQ(r.steps, 80);
   // The untrained loss is ~32 ln 90 = 144 nats per window; learning the class frequencies and
@@ -126,6 +128,7 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   EXPECT_LT(r.first_loss, 0.5 * first.first_loss);
   auto folder = nn::read_model_folder(out, "musicvae");
   EXPECT_EQ(folder.card["steps"], 80);
+  EXPECT_EQ(folder.card["data"]["licence"], "CC0 (test tunes)");
   EXPECT_EQ(folder.card["hparams"]["encoder"], nlohmann::json::array({32}));
   EXPECT_GT(folder.card["data"]["train_files"].get<int>(), 0);
   EXPECT_TRUE(folder.card["metrics"].contains("validation_token_accuracy"));
@@ -461,6 +464,25 @@ TEST(MusicVaeEval, RefinedLatentsFitTheirWindowsBetter) {
   EXPECT_GE(better.teacher_forced, plain.teacher_forced);
   EXPECT_GE(better.greedy, plain.greedy);
   EXPECT_THAT([&] { m.encode(windows, -1); }, ::testing::ThrowsMessage<Error>(HasSubstr("refine_steps")));
+}
+
+// The models trained here name the licence of their training data in their cards (a resumed run
+// once wrote an empty one). The harmonizer's card has no "data" object and is not checked.
+TEST(ShippedCards, NameTheirDataLicence) {
+  const std::filesystem::path models = std::filesystem::path(TIMBREL_SOURCE_DIR) / "models";
+  size_t checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(models)) {
+    const std::filesystem::path file = entry.path() / "model.json";
+    if (!std::filesystem::exists(file)) continue;
+    std::ifstream in(file);
+    const nlohmann::json card = nlohmann::json::parse(in);
+    if (!card.contains("data") || !card["data"].is_object()) continue;
+    const auto& data = card["data"];
+    ASSERT_TRUE(data.contains("licence") && data["licence"].is_string()) << file;
+    EXPECT_GT(data["licence"].get<std::string>().size(), 5u) << file;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10u);
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ void run(const EvalRnnFlags& o) {
             << " nats over " << next.windows << " windows of " << next.files << " files\n";
   std::cout << "continuations (" << e.primer_bars << " bars -> " << e.bars << " more, " << cont.files << " files): ";
   if (cont.files == 0) {
-    std::cout << "none: no file has notes both in its primer bars and in the bars after them";
+    std::cout << "none: no file qualifies (4/4, one tempo, notes in the primer bars and after them, chords for a chord model)";
   } else if (e.kind == ModelKind::Melody) {
     std::cout << "in key " << cont.in_key << " (the files' real next bars: " << cont.real_in_key << "), notes per bar "
               << cont.notes_per_bar << " (real: " << cont.real_notes_per_bar << ", primer: " << cont.primer_notes_per_bar << ")";

@@ -52,6 +52,7 @@ void run(const SampleFlags& o) {
   name_flag("melody_model", "--model");
   name_flag("chord_melody_model", "--model");
   name_flag("chords", "--chords");
+  name_flag("keep_density", "--plain-temperature");
   EngineOptions params;
   (o.chords.empty() ? params.melody_model : params.chord_melody_model) = o.model;
   Engine engine(params);

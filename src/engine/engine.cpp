@@ -250,6 +250,7 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     if (r.drums) throw Error("chords", "condition melodies, not drums");
     return sample_over_chords(chord_melody_model(), r, windows);
   }
+  if (!r.keep_density) throw Error("keep_density", "applies to sampling over chords only (other models always draw plainly)");
   const MusicVae& model = r.drums ? groove_model() : melody_model();
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> z = r.z;

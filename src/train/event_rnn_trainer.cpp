@@ -336,7 +336,7 @@ class EventRnnRun {
       data.push_back({{"folder", cd.folder}, {"split", cd.rule}, {"train_files", cd.train_files.size()},
                       {"train_windows", cd.train.size()}, {"validation_files", cd.validation_files.size()},
                       {"validation_windows", cd.validation.size()}});
-    c["data"] = {{"corpora", data}, {"licence", o_.data_licence}, {"transpose_semitones", transpose_}, {"window_steps", o_.window_steps}};
+    c["data"] = {{"corpora", data}, {"licence", data_licence_of(c, o_.data_licence)}, {"transpose_semitones", transpose_}, {"window_steps", o_.window_steps}};
     c["training"] = {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"clip_norm", o_.clip_norm}, {"seed", o_.seed}};
     if (!scores.empty()) {
       nlohmann::json m = nlohmann::json::array();

@@ -175,7 +175,8 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   if (chords) {
     report.over_chords = train::score_over_chords(model, held.windows, held.chords, o.temperature, o.seed);
     report.over_chords_about = "one sample per window at temperature " + train::format_fixed(o.temperature, 2) +
-                               (model.info().chords ? " over the window's chords" : " (a model without chords)") +
+                               (model.info().chords ? " over the window's chords (whether a step starts a note drawn at temperature 1)"
+                                                    : " (a model without chords)") +
                                ", scored against those chords beside the window; files counts windows";
   }
   return report;

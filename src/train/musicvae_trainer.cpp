@@ -350,7 +350,7 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
     if (i < by_corpus_.size()) corpora.back()["validation_token_accuracy"] = by_corpus_[i];
   }
   c["data"] = {{"corpora", corpora},
-               {"licence", o_.data_licence},
+               {"licence", data_licence_of(card_, o_.data_licence)},
                {"train_files", corpus_.train.files.size()},
                {"train_windows", corpus_.train.windows.size()},
                {"validation_files", corpus_.validation.files.size()},

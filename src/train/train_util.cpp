@@ -37,4 +37,10 @@ void set_training_threads(int threads) {
   nn::set_openblas_threads(threads);
 }
 
+std::string data_licence_of(const nlohmann::json& card, const std::string& given) {
+  if (!given.empty() || !card.is_object() || !card.contains("data") || !card["data"].is_object()) return given;
+  const auto& data = card["data"];
+  return data.contains("licence") && data["licence"].is_string() ? data["licence"].get<std::string>() : given;
+}
+
 }  // namespace timbrel::train
