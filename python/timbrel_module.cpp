@@ -365,9 +365,10 @@ void bind_engine_melodies(EngineClass& c) {
       .def(
       "compose",
       [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style,
-         const std::string& engine, const ChordsInput& chords) {
+         const std::string& engine, const ChordsInput& chords, double chord_guidance) {
         SongOptions r;
         r.chords = chords_of(chords, 4);
+        r.chord_guidance = chord_guidance;
         r.bars = bars;
         r.seed = seed;
         r.temperature = temperature;
@@ -385,15 +386,17 @@ void bind_engine_melodies(EngineClass& c) {
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = -1.0, py::arg("drums") = false, py::arg("qpm") = 120.0,
       py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth", py::arg("chords") = "",
+      py::arg("chord_guidance") = -1.0,
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove), or improvised over `chords` (a "
       "progression such as 'C G Am F', one chord a bar, or [ChordSpan]) by the chord-conditioned Melody RNN (temperature -1: "
-      "MusicVAE's 0.5, the chord RNN's 1.0); arrange: with "
+      "MusicVAE's 0.5, the chord RNN's 1.0; chord_guidance -1: the model's own, 0: none); arrange: with "
       "chords, a bass and an accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
       "continue_sequence",
       [](Engine& e, const SequenceInput& primer, int bars, double temperature, int beam_size, int branch_factor, uint64_t seed,
-         const ChordsInput& chords) {
+         const ChordsInput& chords, double chord_guidance) {
         ContinueOptions o;
+        o.chord_guidance = chord_guidance;
         o.bars = bars;
         o.temperature = temperature;
         o.beam_size = beam_size;
@@ -405,9 +408,10 @@ void bind_engine_melodies(EngineClass& c) {
         return e.continue_sequence(p, o);
       },
       py::arg("primer"), py::arg("bars") = 8, py::arg("temperature") = 1.0, py::arg("beam_size") = 1, py::arg("branch_factor") = 1,
-      py::arg("seed") = 0, py::arg("chords") = "",
+      py::arg("seed") = 0, py::arg("chords") = "", py::arg("chord_guidance") = -1.0,
       "The primer (a MIDI path or a NoteSequence) with `bars` more bars: its melody continued by the Melody RNN (over `chords`, "
-      "a progression such as 'C G Am F' repeated, by the chord-conditioned one), its drums by the Drums RNN");
+      "a progression such as 'C G Am F' repeated, by the chord-conditioned one, with chord_guidance: 0 none, -1 the model's own), "
+      "its drums by the Drums RNN");
 }
 
 // Each part of a song rendered alone and measured.

@@ -118,10 +118,10 @@ void bind_train_event_rnn(py::module_& m) {
   m.def(
       "evaluate_event_rnn",
       [](const std::string& data, const std::string& model, const std::string& kind, bool held_out, int primer_bars, int bars,
-         double temperature, uint64_t seed) {
+         double temperature, uint64_t seed, double chord_guidance, bool training_files) {
         EventRnnEvalOptions o;
-        o.model = model, o.data = data, o.kind = parse_model_kind(kind), o.held_out = held_out;
-        o.primer_bars = primer_bars, o.bars = bars, o.temperature = temperature, o.seed = seed;
+        o.model = model, o.data = data, o.kind = parse_model_kind(kind), o.held_out = held_out, o.training_files = training_files;
+        o.primer_bars = primer_bars, o.bars = bars, o.temperature = temperature, o.seed = seed, o.chord_guidance = chord_guidance;
         EventRnnEvalReport r;
         {
           py::gil_scoped_release nogil;
@@ -133,8 +133,9 @@ void bind_train_event_rnn(py::module_& m) {
         return d;
       },
       py::arg("data"), py::arg("model") = "", py::arg("kind") = "melody", py::arg("held_out") = false, py::arg("primer_bars") = 4,
-      py::arg("bars") = 4, py::arg("temperature") = 1.0, py::arg("seed") = 0,
-      "Next-event accuracy of a Melody/Drums RNN on a MIDI folder (held_out: only the files its trainer holds out) and its "
+      py::arg("bars") = 4, py::arg("temperature") = 1.0, py::arg("seed") = 0, py::arg("chord_guidance") = -1.0, py::arg("training_files") = false,
+      "Next-event accuracy of a Melody/Drums RNN on a MIDI folder (held_out: only the files its trainer holds out; training_files: "
+      "only those it trains on) and its "
       "continuations of each file's bars from its first note beside what they really play (notes per bar; in key; strong-beat chord tones)");
 }
 

@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "nn/event_codec.h"
@@ -120,6 +122,49 @@ TEST(ImprovRnn, PlaysChordTonesOfAProgressionItNeverHeard) {
   const NoteSequence elsewhere = model.improvise(other, 120);
   ASSERT_GE(elsewhere.notes.size(), 8u);
   EXPECT_LT(strong_beat_chord_tones(elsewhere.notes, o.chords, 120), 0.6);
+}
+
+// Guidance towards the chords: the card's weight unless one is given; a weight must be finite;
+// a model without chords has nothing to be guided by and plays as it would without.
+TEST(ImprovRnn, ChordGuidanceIsTheCardsUnlessGiven) {
+  const std::string dir = test::temp_dir() + "/improv-guided";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(improv_model(), dir);
+  nlohmann::json card = nlohmann::json::parse(test::read_text(dir + "/model.json"));
+  card["sampling"] = {{"chord_guidance", 2.0}};
+  std::ofstream(dir + "/model.json") << card.dump();
+  const EventRnn plain = EventRnn::load(improv_model()), guided = EventRnn::load(dir);
+  EXPECT_EQ(plain.info().chord_guidance, 0.0);
+  EXPECT_EQ(guided.info().chord_guidance, 2.0);
+  auto pitches = [](const EventRnn& model, double guidance, uint64_t seed) {
+    ContinueOptions o;
+    o.bars = 4, o.temperature = 1.0, o.seed = seed, o.chord_guidance = guidance;
+    o.chords = parse_progression("Dm G Em Am");
+    std::vector<int> out;
+    for (const Note& n : model.improvise(o, 120).notes) out.push_back(n.pitch), out.push_back(int(std::lround(n.start_time * 8)));
+    return out;
+  };
+  bool moved = false;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    EXPECT_EQ(pitches(guided, -1, seed), pitches(plain, 2.0, seed));
+    EXPECT_EQ(pitches(guided, 0, seed), pitches(plain, -1, seed));
+    moved = moved || pitches(plain, 2.0, seed) != pitches(plain, 0, seed);
+  }
+  EXPECT_TRUE(moved) << "guidance 2 played as guidance 0 over four seeds";
+  ContinueOptions bad;
+  bad.chords = parse_progression("C G");
+  bad.chord_guidance = std::nan("");
+  try {
+    plain.improvise(bad, 120);
+    FAIL() << "a NaN guidance was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.subject(), "chord_guidance");
+  }
+  const EventRnn melody = nn::make_event_rnn(nn::EventCodec::melody(), {32}, 0.0);
+  ContinueOptions a, b;
+  b.chord_guidance = 5;
+  const std::vector<int> primer = {60, NO, 62, NO, 64, NO, 65, NO};
+  EXPECT_EQ(melody.continue_events(primer, 32, a), melody.continue_events(primer, 32, b));
 }
 
 TEST(ImprovRnn, ContinuesAPrimerOverTheGivenChordsAndWritesThem) {
@@ -256,6 +301,7 @@ TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
   o.held_out = true;
   o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/improv-rnn";
   const EventRnnEvalReport improv = evaluate_event_rnn(o);
+  ASSERT_GT(EventRnn::load(o.model).info().chord_guidance, 0.0);
   // Chord tones over 20 files move by several points between seeds: both models' mean of three.
   auto mean_chord_tones = [&](const std::string& model) {
     double sum = 0;
@@ -269,7 +315,14 @@ TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
   const ContinuationScore& c = improv.continuation;
   EXPECT_GE(c.files, 20u);
   EXPECT_GT(improv.next.accuracy, 0.78);
-  EXPECT_GE(with_chords, without + 0.1) << without;
+  EXPECT_GE(with_chords, without + 0.2) << without;
+  // Its card's guidance brings the chord tones near the data's (measured 0.808 against 0.875;
+  // the goal, within 0.05, is not met yet).
+  EXPECT_GE(with_chords, c.real_chord_tones - 0.09);
+  o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/improv-rnn", o.chord_guidance = 0;
+  double unguided = 0;
+  for (uint64_t seed : {0, 1, 2}) o.seed = seed, unguided += evaluate_event_rnn(o).continuation.chord_tones / 3;
+  EXPECT_GE(with_chords, unguided + 0.1) << unguided;  // measured 0.658
   EXPECT_GE(c.in_key, c.real_in_key - 0.05);
   EXPECT_NEAR(double(c.notes) / double(c.real_notes), 1.0, 0.25);
 }

@@ -111,6 +111,7 @@ struct SongOptions {               // the song `generate` makes
   // A progression (parse_progression), repeated over the bars: the melody is then improvised
   // over it by the chord-conditioned Melody RNN (improv_rnn_model) and carries its symbols.
   std::vector<ChordSpan> chords;
+  double chord_guidance = -1;      // over chords: ContinueOptions::chord_guidance (< 0: the model's own)
   bool arrange = false;            // harmonised (or on `chords`), with a bass and an accompaniment (arrange.h)
   ArrangeOptions arrangement;
   // With arrange: the bass, the accompaniment and the drums set beside the melody as these

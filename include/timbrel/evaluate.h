@@ -59,8 +59,10 @@ struct EventRnnEvalOptions {
   ModelKind kind = ModelKind::Melody;
   int primer_bars = 4, bars = 4;
   double temperature = 1.0;
+  double chord_guidance = -1;         // a chord model's (ContinueOptions::chord_guidance; < 0: its own)
   uint64_t seed = 0;
   bool held_out = false;              // only the files the trainers hold out of `data` (their split)
+  bool training_files = false;        // only the files they train on (to choose a setting without the held-out ones)
   double validation_fraction = 0.1;   // the split's fraction (folders without info.csv)
 };
 struct EventRnnEvalReport {

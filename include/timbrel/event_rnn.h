@@ -22,6 +22,7 @@ struct EventRnnInfo {
   int min_pitch = 0, max_pitch = 0;  // melody range [min, max): the primer is moved into it by octaves
   std::vector<int> lookbacks;        // steps
   bool chords = false;               // conditioned on chords (ImprovRNN): it plays over ContinueOptions::chords
+  double chord_guidance = 0;         // its card's guidance towards the chords (ContinueOptions::chord_guidance)
 };
 
 struct ContinueOptions {
@@ -40,6 +41,12 @@ struct ContinueOptions {
   // the continuation needs. A primer without chord symbols is read as playing the same
   // progression, repeated, up to where the continuation starts. Unused by other models.
   std::vector<ChordSpan> chords;
+  // A chord-conditioned model's guidance towards the chords (classifier-free guidance): each
+  // choice of pitch is moved this many times further from what the model plays over no chord,
+  // so melodies land on chord tones as often as the music it learned from; whether a step sounds
+  // stays the model's own. 0: none (Magenta's ImprovRNN); < 0: the model's own
+  // (EventRnnInfo::chord_guidance). Doubles the network's work. Unused by other models.
+  double chord_guidance = -1;
 };
 
 class TIMBREL_API EventRnn {

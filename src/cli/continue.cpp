@@ -23,6 +23,7 @@ void run(const ContinueFlags& c) {
   name_flag("bars", "--bars");
   name_flag("temperature", "--temperature");
   name_flag("beam_size", "--beam-size");
+  name_flag("chord_guidance", "--chord-guidance");
   refuse_existing_output(c.out);
   EngineOptions params;
   (c.chords.empty() ? params.melody_rnn_model : params.improv_rnn_model) = c.model;
@@ -60,6 +61,7 @@ void add_continue(CLI::App& app, Status&) {
   cmd->add_option("--chords", c->chords,
                   "Continue the melody over this progression, one chord per bar, commas sharing a bar (\"C G Am F\"), repeated; "
                   "a primer without chord symbols is read as playing it too");
+  add_chord_guidance_option(cmd, c->options.chord_guidance);
   cmd->add_option("--drum-model", c->drum_model, "Drums RNN model folder (default: the bundled models/drums-rnn)");
   cmd->add_option("--bars", c->options.bars, "Bars to add (of the primer's last time signature)")->default_val(8)->check(CLI::Range(1, 1024));
   cmd->add_option("--temperature,-t", c->options.temperature, "Softmax temperature; 0 = the most likely event each step")

@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "paths.h"
+#include "song_options.h"
 #include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/evaluate.h"
@@ -59,8 +60,11 @@ void add_eval_rnn(CLI::App& eval, const std::string& kind) {
   cmd->add_option("--primer-bars", o->eval.primer_bars, "Bars of each file given as the primer")->default_val(4)->check(CLI::Range(1, 64));
   cmd->add_option("--bars", o->eval.bars, "Bars continued (and compared with the file's next bars)")->default_val(4)->check(CLI::Range(1, 64));
   cmd->add_option("--temperature,-t", o->eval.temperature, "Sampling temperature")->default_val(1.0)->check(CLI::Range(0.0, 10.0));
+  if (kind == "melody") add_chord_guidance_option(cmd, o->eval.chord_guidance);
   cmd->add_option("--seed", o->eval.seed, "Random seed")->default_val(0);
-  cmd->add_flag("--held-out", o->eval.held_out, "Only the files `train " + kind + "-rnn --data` holds out of this folder");
+  auto* held_out = cmd->add_flag("--held-out", o->eval.held_out, "Only the files `train " + kind + "-rnn --data` holds out of this folder");
+  cmd->add_flag("--training-files", o->eval.training_files, "Only the files it trains on (to choose a setting, keeping the held-out files unseen)")
+      ->excludes(held_out);
   cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
       ->default_val(0.1);
   cmd->add_flag("--json", o->json, "Print one JSON object");

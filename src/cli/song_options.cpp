@@ -72,6 +72,14 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
                   "A progression to play over, one chord per bar, commas sharing a bar (\"C G Am F\", \"Dm7 G7 C,Am C\"), repeated "
                   "over the song: the melody is improvised over it (with --primer, the continuation)");
   cmd->add_option("--improv-rnn", o.improv_rnn_model, "Chord-conditioned Melody RNN for --chords (default: the bundled models/improv-rnn)");
+  add_chord_guidance_option(cmd, o.chord_guidance);
+}
+
+void add_chord_guidance_option(CLI::App* cmd, double& guidance) {
+  cmd->add_option("--chord-guidance", guidance,
+                  "Over --chords: how far each pitch is pushed toward what the chords add (classifier-free guidance; "
+                  "0 = none, as Magenta; default: the model's own)")
+      ->check(CLI::Range(0.0, 20.0));
 }
 
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar) {
@@ -154,6 +162,7 @@ SongOptions song_request(const SongFlags& o) {
   r.bars = o.bars;
   r.seed = o.seed;
   r.temperature = o.temperature;  // < 0: each model's usual
+  r.chord_guidance = o.chord_guidance;
   r.drums = o.drums;
   r.qpm = o.qpm;
   r.arrange = o.arrange;
@@ -176,6 +185,7 @@ NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   ContinueOptions c;
   c.bars = o.bars;
   c.temperature = song_temperature(o);
+  c.chord_guidance = o.chord_guidance;
   c.seed = o.seed;
   c.chords = progression_flag(o.chords, beats_per_bar(primer));
   try {

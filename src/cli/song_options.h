@@ -34,8 +34,11 @@ struct SongFlags {
   bool arrange = false;  // generate --arrange: chords, bass and accompaniment
   std::string style = "auto";
   std::string chords, improv_rnn_model;  // generate --chords "C G Am F": a melody improvised over them
+  double chord_guidance = -1;            // --chord-guidance (< 0: the model's own)
 };
 
+// --chord-guidance into `guidance` (left < 0 when not given: the model's own).
+void add_chord_guidance_option(CLI::App* cmd, double& guidance);
 // A --chords progression with bars of `beats_per_bar` quarter notes ("" = none).
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar = 4);
 // --temperature, else 0.5 (MusicVAE's walk, the RNNs' continuations), or 1.0 over --chords (at

@@ -380,6 +380,7 @@ static NoteSequence improvise(const EventRnn& model, const SongOptions& r) {
   o.seed = r.seed;
   o.temperature = r.temperature >= 0 ? r.temperature : 1.0;
   o.chords = r.chords;
+  o.chord_guidance = r.chord_guidance;
   return model.improvise(o, r.qpm);
 }
 

@@ -20,12 +20,15 @@ nlohmann::json hparams_of(const EventCodec& codec, const std::vector<int>& layer
           {"counter_bits", codec.counter_bits}, {"control", codec.chord_control ? "chord_pitches" : "none"}};
 }
 
-// One row per sequence being extended: its events, likelihood so far and next-step logits.
+// One row per sequence being extended: its events, likelihood so far and next-step logits; with
+// chord guidance, also the logits of the same events heard over no chord.
 struct Beam {
   std::vector<std::vector<int>> events;
   std::vector<double> log_p;
   torch::Tensor logits;  // [B, classes]
   LstmState state;       // [layers, B, H] each
+  torch::Tensor free_logits;
+  LstmState free_state;
   void keep(const std::vector<int64_t>& rows) {
     std::vector<std::vector<int>> e;
     std::vector<double> l;
@@ -35,8 +38,19 @@ struct Beam {
     auto idx = torch::tensor(rows, torch::kLong);
     logits = logits.index_select(0, idx);
     state = {std::get<0>(state).index_select(1, idx), std::get<1>(state).index_select(1, idx)};
+    if (!free_logits.defined()) return;
+    free_logits = free_logits.index_select(0, idx);
+    free_state = {std::get<0>(free_state).index_select(1, idx), std::get<1>(free_state).index_select(1, idx)};
   }
 };
+
+// Classifier-free guidance towards the chords (as MusicGen guides by its text prompt): the
+// logits moved `weight` times further from those of the same melody over no chord, so what the
+// chords add to the choice (chord tones on the beat) counts more. A model trained with no-chord
+// passages knows the unconditioned melody already; nothing is retrained.
+torch::Tensor guided(const Beam& beam, double weight) {
+  return weight > 0 ? beam.logits + weight * (beam.logits - beam.free_logits) : beam.logits;
+}
 
 // A class drawn at `temperature` (scaled_lp), except that whether the step sounds (a note or a
 // hit starts) is drawn from the model's own probabilities (model_lp): a temperature below 1 then
@@ -74,6 +88,8 @@ EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers,
   impl->net->eval();
   impl->info = {parse_model_kind(codec.kind), layers,          codec.classes(),  codec.input_size(),
                 codec.min_pitch,              codec.max_pitch, codec.lookbacks, codec.chord_control};
+  if (codec.chord_control && card.is_object() && card.contains("sampling"))
+    impl->info.chord_guidance = card.at("sampling").value("chord_guidance", 0.0);
   card["architecture"] = "event_rnn";
   card["hparams"] = hparams_of(codec, layers, dropout);
   impl->card = std::move(card);
@@ -96,6 +112,8 @@ EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, co
   if (codec.min_pitch < 0 || codec.max_pitch > 128 || codec.max_pitch - codec.min_pitch < 12)
     throw Error(subject, "hparams pitch range must span an octave inside 0..127");
   EventRnn model = make_event_rnn(codec, h.at("layers").get<std::vector<int>>(), h.value("dropout", 0.5), card);
+  const double guidance = model.info().chord_guidance;
+  if (!std::isfinite(guidance) || guidance < 0) throw Error(subject, "sampling.chord_guidance must be a finite number >= 0");
   event_rnn_impl(model).net->load(tensors, subject);
   return model;
 }
@@ -158,14 +176,74 @@ double EventRnn::log_likelihood(const std::vector<int>& events, const std::vecto
   return sum;
 }
 
+double nn::chord_guidance_of(const detail::EventRnnImpl& impl, double asked) {
+  if (!impl.codec.chord_control) return 0;
+  return asked >= 0 ? asked : impl.info.chord_guidance;
+}
+
+namespace nn {
+namespace {
+
+// Feeds the beam's newest event of every row (and, with guidance, the same over no chord).
+void advance_beam(EventRnnNet net, const EventCodec& codec, Beam& beam, const std::vector<Chord>& chords, const std::vector<Chord>& no_chords) {
+  auto inputs = torch::empty({int64_t(beam.events.size()), 1, codec.input_size()});
+  const bool guide = beam.free_logits.defined();
+  auto free_inputs = guide ? torch::empty_like(inputs) : torch::Tensor();
+  for (size_t b = 0; b < beam.events.size(); ++b) {
+    const auto& ev = beam.events[b];
+    codec.input(ev, ev.size() - 1, inputs[int64_t(b)][0].data_ptr<float>(), chords);
+    if (guide) codec.input(ev, ev.size() - 1, free_inputs[int64_t(b)][0].data_ptr<float>(), no_chords);
+  }
+  std::tie(beam.logits, beam.state) = net->advance(inputs, beam.state);
+  if (guide) std::tie(beam.free_logits, beam.free_state) = net->advance(free_inputs, beam.free_state);
+}
+
+// One step of every row: a class drawn (or the likeliest at temperature 0) and appended.
+void draw_step(const EventCodec& codec, Beam& beam, const ContinueOptions& o, double guidance, bool must_sound, std::mt19937_64& rng) {
+  const torch::Tensor logits = guided(beam, guidance);
+  auto log_probs = torch::log_softmax(o.temperature > 0 ? logits / o.temperature : logits, 1).contiguous();
+  // Guidance, like a low temperature, sharpens what is played, never whether a step sounds.
+  const bool keep_density = must_sound || guidance > 0 || (o.keep_density && o.temperature > 0 && o.temperature != 1);
+  const auto model_log_probs = keep_density ? torch::log_softmax(beam.logits, 1).contiguous() : log_probs;
+  std::vector<float> row(size_t(log_probs.size(1)));
+  for (size_t b = 0; b < beam.events.size(); ++b) {
+    const float* lp = log_probs[int64_t(b)].data_ptr<float>();
+    int cls = int(std::max_element(lp, lp + row.size()) - lp);
+    if (keep_density) {
+      cls = draw_keeping_density(model_log_probs[int64_t(b)].data_ptr<float>(), lp, row.size(), codec, beam.events[b], must_sound, o.temperature == 0, rng);
+    } else if (o.temperature > 0) {
+      for (size_t c = 0; c < row.size(); ++c) row[c] = std::exp(lp[c]);
+      cls = std::discrete_distribution<int>(row.begin(), row.end())(rng);
+    }
+    beam.log_p[b] += lp[cls];
+    auto& ev = beam.events[b];
+    ev.push_back(codec.class_to_event(cls, ev));
+  }
+}
+
+// Magenta's beam search: the beam_size likeliest rows kept.
+void prune(Beam& beam, int beam_size) {
+  if (int(beam.events.size()) <= beam_size) return;
+  std::vector<int64_t> order(beam.events.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return beam.log_p[size_t(a)] > beam.log_p[size_t(b)]; });
+  order.resize(size_t(beam_size));
+  beam.keep(order);
+}
+
+}  // namespace
+}  // namespace nn
+
 std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer_in, int steps, const ContinueOptions& o,
                                    const std::vector<Chord>& step_chords, bool first_sounds) {
   if (steps < 0) throw Error("steps", "must not be negative");
   if (o.temperature < 0) throw Error("temperature", "must not be negative");
   if (o.beam_size < 1 || o.branch_factor < 1 || o.steps_per_iteration < 1)
     throw Error("beam_size", "beam size, branch factor and steps per iteration must be at least 1");
+  if (!std::isfinite(o.chord_guidance)) throw Error("chord_guidance", "must be a finite number");
   const auto& codec = impl.codec;
   auto net = impl.net;
+  const double guidance = chord_guidance_of(impl, o.chord_guidance);
   std::vector<int> primer = primer_in.empty() ? std::vector<int>{codec.default_event()} : primer_in;
   for (int e : primer) codec.encode_event(e);  // throws for an event outside the encoding
   torch::NoGradGuard no_grad;
@@ -174,47 +252,22 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
   nn::Beam beam;
   beam.events = {primer};
   beam.log_p = {0.0};
+  const std::vector<Chord> no_chords(guidance > 0 ? step_chords.size() : 0);
   std::tie(beam.logits, beam.state) = net->advance(nn::event_inputs(codec, primer, 0, primer.size(), step_chords).unsqueeze(0), {});
+  if (guidance > 0)
+    std::tie(beam.free_logits, beam.free_state) = net->advance(nn::event_inputs(codec, primer, 0, primer.size(), no_chords).unsqueeze(0), {});
   for (int done = 0; done < steps;) {
-    const int64_t rows = int64_t(beam.events.size());
     std::vector<int64_t> branch;
-    for (int64_t r = 0; r < rows; ++r)
+    for (int64_t r = 0; r < int64_t(beam.events.size()); ++r)
       for (int k = 0; k < o.branch_factor; ++k) branch.push_back(r);
     beam.keep(branch);
     const int run = std::min(o.steps_per_iteration, steps - done);
     for (int s = 0; s < run; ++s) {
-      auto scaled = o.temperature > 0 ? beam.logits / o.temperature : beam.logits;
-      auto log_probs = torch::log_softmax(scaled, 1).contiguous();
-      const bool must_sound = first_sounds && done == 0 && s == 0;
-      const bool keep_density = must_sound || (o.keep_density && o.temperature > 0 && o.temperature != 1);
-      const auto model_log_probs = keep_density ? torch::log_softmax(beam.logits, 1).contiguous() : log_probs;
-      std::vector<float> row(size_t(log_probs.size(1)));
-      auto inputs = torch::empty({int64_t(beam.events.size()), 1, codec.input_size()});
-      for (size_t b = 0; b < beam.events.size(); ++b) {
-        const float* lp = log_probs[int64_t(b)].data_ptr<float>();
-        int cls = int(std::max_element(lp, lp + row.size()) - lp);
-        if (keep_density) {
-          cls = nn::draw_keeping_density(model_log_probs[int64_t(b)].data_ptr<float>(), lp, row.size(), codec, beam.events[b], must_sound,
-                                         o.temperature == 0, rng);
-        } else if (o.temperature > 0) {
-          for (size_t c = 0; c < row.size(); ++c) row[c] = std::exp(lp[c]);
-          cls = std::discrete_distribution<int>(row.begin(), row.end())(rng);
-        }
-        beam.log_p[b] += lp[cls];
-        auto& ev = beam.events[b];
-        ev.push_back(codec.class_to_event(cls, ev));
-        codec.input(ev, ev.size() - 1, inputs[int64_t(b)][0].data_ptr<float>(), step_chords);
-      }
-      std::tie(beam.logits, beam.state) = net->advance(inputs, beam.state);
+      draw_step(codec, beam, o, guidance, first_sounds && done == 0 && s == 0, rng);
+      advance_beam(net, codec, beam, step_chords, no_chords);
     }
     done += run;
-    if (int(beam.events.size()) > o.beam_size) {
-      std::vector<int64_t> order(beam.events.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return beam.log_p[size_t(a)] > beam.log_p[size_t(b)]; });
-      order.resize(size_t(o.beam_size));
-      beam.keep(order);
-    }
+    prune(beam, o.beam_size);
   }
   const size_t best = size_t(std::max_element(beam.log_p.begin(), beam.log_p.end()) - beam.log_p.begin());
   return std::vector<int>(beam.events[best].begin() + long(primer.size()), beam.events[best].end());

@@ -90,7 +90,7 @@ std::vector<ChordSpan> chords_after(const std::vector<ChordSpan>& chords, double
 }  // namespace
 
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars, int bars,
-                                      double temperature, uint64_t seed) {
+                                      double temperature, uint64_t seed, double chord_guidance) {
   const bool drums = model.info().kind == ModelKind::Drums;
   ContinuationScore s;
   size_t in_key = 0, real_in_key = 0, on_grid = 0, primer_notes = 0;
@@ -117,6 +117,7 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
     o.bars = bars;
     o.temperature = temperature;
     o.seed = seed + i;
+    o.chord_guidance = chord_guidance;
     if (model.info().chords) {  // the continuation starts on the bar after the primer's last (quantized) note
       const double start_beat = 4 * std::ceil(double(quantize(primer, 4).total_quantized_steps) / 16 - 1e-9);
       set_chords(primer, chords_after(sheet.chords, 0, start_beat));
@@ -166,11 +167,15 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   const EventRnn model = EventRnn::load(r.model);
   if (model.info().kind != o.kind)
     throw Error(r.model, "is a " + to_string(model.info().kind) + " RNN, not a " + to_string(o.kind) + " RNN");
-  const std::vector<std::string> files = o.held_out ? split_files(o.data, o.validation_fraction).validation : train::list_midi_files(o.data);
-  if (files.empty()) throw Error(o.data, "holds no held-out files");
+  if (o.held_out && o.training_files) throw Error("training_files", "and held_out exclude each other");
+  const std::vector<std::string> files = o.held_out         ? split_files(o.data, o.validation_fraction).validation
+                                         : o.training_files ? split_files(o.data, o.validation_fraction).train
+                                                            : train::list_midi_files(o.data);
+  if (files.empty()) throw Error(o.data, o.held_out ? "holds no held-out files" : "holds no MIDI files to evaluate");
   r.next = train::score_event_rnn(model, o.data, files);
-  r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed);
-  r.continuation_about = train::continuation_about(o.primer_bars, o.bars, o.temperature, o.held_out);
+  r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed, o.chord_guidance);
+  const double guidance = model.info().chords ? (o.chord_guidance >= 0 ? o.chord_guidance : model.info().chord_guidance) : -1;
+  r.continuation_about = train::continuation_about(o.primer_bars, o.bars, o.temperature, o.held_out, guidance);
   return r;
 }
 

@@ -152,9 +152,11 @@ Score score_windows(nn::EventRnnNet& net, const nn::EventCodec& codec, const std
 
 }  // namespace
 
-std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out) {
+std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out, double chord_guidance) {
+  const std::string guidance = chord_guidance >= 0 ? " with chord guidance " + format_fixed(chord_guidance, 2) : "";
   return std::to_string(primer_bars) + " bars of each " + (held_out ? "held-out " : "") + "4/4 file from its first note's bar continued " +
-         std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + ", beside the file's real next " + std::to_string(bars) + " bars";
+         std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + guidance + ", beside the file's real next " +
+         std::to_string(bars) + " bars";
 }
 
 nlohmann::json continuation_json(const ContinuationScore& c, const std::string& about) {
@@ -286,9 +288,11 @@ class EventRnnRun {
       w = torch::cat({w, torch::zeros({w.size(0), kChordPitchesDepth})}, 1);
     }
     if (!o_.layers.empty() && o_.layers != b.info.layers) throw Error("layers", "must be those of the model trained from (" + o_.from + ")");
-    EventRnn model = nn::make_event_rnn(codec, b.info.layers, o_.dropout);
-    event_rnn_impl(model).net->load(tensors, o_.from);
     const nlohmann::json& base_card = b.card;  // its data stays part of what the new weights learned from
+    nlohmann::json card;
+    if (base_card.contains("sampling")) card["sampling"] = base_card["sampling"];  // its chord guidance suits what it plays
+    EventRnn model = nn::make_event_rnn(codec, b.info.layers, o_.dropout, card);
+    event_rnn_impl(model).net->load(tensors, o_.from);
     event_rnn_impl(model).card["from"] = {{"model", o_.from}, {"data", base_card.value("data", nlohmann::json::object())}};
     return model;
   }
