@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -148,9 +149,10 @@ TEST(ImprovRnn, ChordGuidanceIsTheCardsUnlessGiven) {
   for (uint64_t seed = 0; seed < 4; ++seed) {
     EXPECT_EQ(pitches(guided, -1, seed), pitches(plain, 2.0, seed));
     EXPECT_EQ(pitches(guided, 0, seed), pitches(plain, -1, seed));
-    moved = moved || pitches(plain, 2.0, seed) != pitches(plain, 0, seed);
+    // The same draws (one path) but for the guidance's weight.
+    moved = moved || pitches(plain, 2.0, seed) != pitches(plain, 1e-9, seed);
   }
-  EXPECT_TRUE(moved) << "guidance 2 played as guidance 0 over four seeds";
+  EXPECT_TRUE(moved) << "guidance 2 played as guidance 1e-9 over four seeds";
   ContinueOptions bad;
   bad.chords = parse_progression("C G");
   bad.chord_guidance = std::nan("");
@@ -160,11 +162,38 @@ TEST(ImprovRnn, ChordGuidanceIsTheCardsUnlessGiven) {
   } catch (const Error& e) {
     EXPECT_EQ(e.subject(), "chord_guidance");
   }
+  card["sampling"]["chord_guidance"] = -1.0;
+  std::ofstream(dir + "/model.json") << card.dump();
+  try {
+    EventRnn::load(dir);
+    FAIL() << "a negative guidance in a card was taken";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("sampling.chord_guidance"));
+  }
   const EventRnn melody = nn::make_event_rnn(nn::EventCodec::melody(), {32}, 0.0);
   ContinueOptions a, b;
   b.chord_guidance = 5;
   const std::vector<int> primer = {60, NO, 62, NO, 64, NO, 65, NO};
   EXPECT_EQ(melody.continue_events(primer, 32, a), melody.continue_events(primer, 32, b));
+}
+
+// With guidance, temperature 0 is still the likeliest line (seeds do not matter), and beam search
+// keeps each row's guided state beside its own.
+TEST(ImprovRnn, ChordGuidanceAtTemperatureZeroAndInABeam) {
+  const EventRnn model = EventRnn::load(improv_model());
+  ContinueOptions o;
+  o.bars = 2, o.temperature = 0, o.chord_guidance = 1.5;
+  o.chords = parse_progression("F C");
+  const std::vector<int> primer = {60, NO, NO, NO, 64, NO, NO, NO, 67, NO, NO, NO, 72, NO, NO, NO};
+  o.seed = 1;
+  const std::vector<int> one = model.continue_events(primer, 32, o);
+  o.seed = 2;
+  EXPECT_EQ(model.continue_events(primer, 32, o), one);
+  o.temperature = 1, o.beam_size = 2, o.branch_factor = 2, o.steps_per_iteration = 2;
+  const std::vector<int> beam = model.continue_events(primer, 32, o);
+  EXPECT_EQ(beam.size(), 32u);
+  EXPECT_EQ(model.continue_events(primer, 32, o), beam);  // the same seed, the same search
+  EXPECT_TRUE(std::any_of(beam.begin(), beam.end(), [](int e) { return e >= 0; }));
 }
 
 TEST(ImprovRnn, ContinuesAPrimerOverTheGivenChordsAndWritesThem) {
@@ -246,6 +275,9 @@ TEST(ImprovRnnCli, ContinueGenerateAndEvalOverChords) {
   ASSERT_NE(test::run_command(bin + " continue " + primer + " --model " + model + " --chords \"C Q7\" -o " + dir + "/bad.mid", &text, true), 0);
   EXPECT_THAT(text, HasSubstr("--chords"));
   EXPECT_THAT(text, HasSubstr("Q7"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bad.mid"));
+  ASSERT_NE(test::run_command(bin + " continue " + primer + " --model " + model + " --chord-guidance 1 -o " + dir + "/bad.mid", &text, true), 0);
+  EXPECT_THAT(text, HasSubstr("--chord-guidance"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/bad.mid"));
 
   // generate --chords: the melody improvised over them, arranged on them, rendered.

@@ -10,7 +10,7 @@ With --vae, `timbrel eval melody --chords --held-out` instead samples one 2-bar 
 MusicVAE per held-out window (the conditioned model over that window's chords), beside the window.
 
 Usage: tools/eval-melodies-over-chords.py [--build build] [--vae] [--model M] [--baseline B]
-       [--temperature T ...] [--seeds 3]
+       [--temperature T ...] [--seeds 3] [--chord-guidance W]
   defaults: models/improv-rnn beside models/melody-rnn at 1.0;
   --vae: --model (default models/melody-chords-2bar) beside models/melody-2bar at 0.5
 """
@@ -24,8 +24,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPORA = ["nottingham", "openewld", "pop909"]
 
 
-def evaluate(binary, vae, model, data, temperature, seed):
+def evaluate(binary, vae, model, data, temperature, seed, guidance=None):
     command = ["eval", "melody", "--chords"] if vae else ["eval", "melody-rnn"]
+    if guidance is not None and not vae:
+        command += ["--chord-guidance", str(guidance)]
     out = subprocess.run([binary] + command + ["--model", model, "--data", data, "--held-out", "--json",
                           "--temperature", str(temperature), "--seed", str(seed)], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])["over_chords" if vae else "continuation"]
@@ -40,6 +42,7 @@ def main():
     ap.add_argument("--data", default=os.path.join(os.path.dirname(ROOT), "shared/data/melodies"))
     ap.add_argument("--temperature", type=float, nargs="+")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--chord-guidance", type=float, help="the RNN's guidance (default: its card's)")
     a = ap.parse_args()
     a.model = a.model or os.path.join(ROOT, "models", "melody-chords-2bar" if a.vae else "improv-rnn")
     a.baseline = a.baseline or os.path.join(ROOT, "models", "melody-2bar" if a.vae else "melody-rnn")
@@ -54,7 +57,8 @@ def main():
             continue
         for model in (a.model, a.baseline):
             for t in a.temperature:
-                runs = [evaluate(binary, a.vae, model, data, t, s) for s in range(a.seeds)]
+                guidance = a.chord_guidance if model == a.model else None
+                runs = [evaluate(binary, a.vae, model, data, t, s, guidance) for s in range(a.seeds)]
                 mean = lambda k: statistics.mean(r[k] for r in runs)
                 c = runs[0]
                 per_bar, real_per_bar = mean("notes") / (bars * c["files"]), c["real_notes"] / (bars * c["files"])

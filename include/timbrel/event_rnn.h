@@ -23,6 +23,8 @@ struct EventRnnInfo {
   std::vector<int> lookbacks;        // steps
   bool chords = false;               // conditioned on chords (ImprovRNN): it plays over ContinueOptions::chords
   double chord_guidance = 0;         // its card's guidance towards the chords (ContinueOptions::chord_guidance)
+  // The guidance a sample plays with when `asked` (ContinueOptions::chord_guidance): 0 without chords.
+  double guidance_for(double asked) const { return !chords ? 0.0 : asked >= 0 ? asked : chord_guidance; }
 };
 
 struct ContinueOptions {
@@ -43,9 +45,10 @@ struct ContinueOptions {
   std::vector<ChordSpan> chords;
   // A chord-conditioned model's guidance towards the chords (classifier-free guidance): each
   // choice of pitch is moved this many times further from what the model plays over no chord,
-  // so melodies land on chord tones as often as the music it learned from; whether a step sounds
-  // stays the model's own. 0: none (Magenta's ImprovRNN); < 0: the model's own
-  // (EventRnnInfo::chord_guidance). Doubles the network's work. Unused by other models.
+  // so melodies land on chord tones as often as the music it learned from; each step's chance of
+  // starting a note stays the model's own (guidance always draws as keep_density does; at
+  // temperature 0, the likeliest guided class). 0: none (Magenta's ImprovRNN); < 0: the model's
+  // own (EventRnnInfo::chord_guidance). Doubles the network's work. Unused by other models.
   double chord_guidance = -1;
 };
 

@@ -65,7 +65,7 @@ void add_eval_rnn(CLI::App& eval, const std::string& kind) {
   auto* held_out = cmd->add_flag("--held-out", o->eval.held_out, "Only the files `train " + kind + "-rnn --data` holds out of this folder");
   cmd->add_flag("--training-files", o->eval.training_files, "Only the files it trains on (to choose a setting, keeping the held-out files unseen)")
       ->excludes(held_out);
-  cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out and no info.csv: the fraction `train --validation` held out")
+  cmd->add_option("--validation", o->eval.validation_fraction, "With --held-out or --training-files and no info.csv: the fraction `train --validation` held out")
       ->default_val(0.1);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval " + kind + "-rnn --model models/" + kind + "-rnn --data held_out/ --json\n"

@@ -77,8 +77,8 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
 
 void add_chord_guidance_option(CLI::App* cmd, double& guidance) {
   cmd->add_option("--chord-guidance", guidance,
-                  "Over --chords: how far each pitch is pushed toward what the chords add (classifier-free guidance; "
-                  "0 = none, as Magenta; default: the model's own)")
+                  "A chord model's guidance: how far each pitch is pushed toward what the chords add (classifier-free "
+                  "guidance; 0 = none, as Magenta; default: the model's own)")
       ->check(CLI::Range(0.0, 20.0));
 }
 
@@ -174,6 +174,7 @@ SongOptions song_request(const SongFlags& o) {
 }
 
 NoteSequence generated_song(Engine& engine, const SongFlags& o) {
+  if (o.chord_guidance >= 0 && o.chords.empty()) throw Error("--chord-guidance", "guides a melody over --chords: give a progression");
   if (o.primer.empty()) {
     SongOptions r = song_request(o);
     if (o.arrange) r.balance = note_render_options(o);  // the parts set beside the melody as this render plays them

@@ -176,11 +176,6 @@ double EventRnn::log_likelihood(const std::vector<int>& events, const std::vecto
   return sum;
 }
 
-double nn::chord_guidance_of(const detail::EventRnnImpl& impl, double asked) {
-  if (!impl.codec.chord_control) return 0;
-  return asked >= 0 ? asked : impl.info.chord_guidance;
-}
-
 namespace nn {
 namespace {
 
@@ -202,8 +197,9 @@ void advance_beam(EventRnnNet net, const EventCodec& codec, Beam& beam, const st
 void draw_step(const EventCodec& codec, Beam& beam, const ContinueOptions& o, double guidance, bool must_sound, std::mt19937_64& rng) {
   const torch::Tensor logits = guided(beam, guidance);
   auto log_probs = torch::log_softmax(o.temperature > 0 ? logits / o.temperature : logits, 1).contiguous();
-  // Guidance, like a low temperature, sharpens what is played, never whether a step sounds.
-  const bool keep_density = must_sound || guidance > 0 || (o.keep_density && o.temperature > 0 && o.temperature != 1);
+  // Guidance, like a low temperature, sharpens what is played, not each step's chance to sound
+  // (at temperature 0 both are the likeliest).
+  const bool keep_density = must_sound || (o.temperature > 0 && (guidance > 0 || (o.keep_density && o.temperature != 1)));
   const auto model_log_probs = keep_density ? torch::log_softmax(beam.logits, 1).contiguous() : log_probs;
   std::vector<float> row(size_t(log_probs.size(1)));
   for (size_t b = 0; b < beam.events.size(); ++b) {
@@ -243,7 +239,7 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
   if (!std::isfinite(o.chord_guidance)) throw Error("chord_guidance", "must be a finite number");
   const auto& codec = impl.codec;
   auto net = impl.net;
-  const double guidance = chord_guidance_of(impl, o.chord_guidance);
+  const double guidance = impl.info.guidance_for(o.chord_guidance);
   std::vector<int> primer = primer_in.empty() ? std::vector<int>{codec.default_event()} : primer_in;
   for (int e : primer) codec.encode_event(e);  // throws for an event outside the encoding
   torch::NoGradGuard no_grad;

@@ -35,9 +35,6 @@ int64_t progression_period(const std::vector<ChordSpan>& progression);
 // The chord at each of `count` steps from step `first` (negative: before the progression's
 // start) of `progression` repeated every progression_period steps; N.C. in its gaps.
 std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count);
-// The guidance towards the chords a sample uses: `asked` (ContinueOptions::chord_guidance), or
-// when it is < 0 the model card's sampling.chord_guidance; 0 for a model without chords.
-double chord_guidance_of(const detail::EventRnnImpl& impl, double asked);
 // continue_events with the chord of every step given (primer.size() + steps + 1 of them for a
 // chord-conditioned model, else none); `first_sounds`: the first new step starts a note (or hit).
 std::vector<int> sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer, int steps, const ContinueOptions& options,

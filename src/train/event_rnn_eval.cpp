@@ -174,8 +174,9 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
   if (files.empty()) throw Error(o.data, o.held_out ? "holds no held-out files" : "holds no MIDI files to evaluate");
   r.next = train::score_event_rnn(model, o.data, files);
   r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed, o.chord_guidance);
-  const double guidance = model.info().chords ? (o.chord_guidance >= 0 ? o.chord_guidance : model.info().chord_guidance) : -1;
-  r.continuation_about = train::continuation_about(o.primer_bars, o.bars, o.temperature, o.held_out, guidance);
+  const double guidance = model.info().chords ? model.info().guidance_for(o.chord_guidance) : -1;
+  const char* which = o.held_out ? "held-out " : o.training_files ? "training " : "";
+  r.continuation_about = train::continuation_about(o.primer_bars, o.bars, o.temperature, which, guidance);
   return r;
 }
 

@@ -152,9 +152,9 @@ Score score_windows(nn::EventRnnNet& net, const nn::EventCodec& codec, const std
 
 }  // namespace
 
-std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out, double chord_guidance) {
+std::string continuation_about(int primer_bars, int bars, double temperature, const std::string& which_files, double chord_guidance) {
   const std::string guidance = chord_guidance >= 0 ? " with chord guidance " + format_fixed(chord_guidance, 2) : "";
-  return std::to_string(primer_bars) + " bars of each " + (held_out ? "held-out " : "") + "4/4 file from its first note's bar continued " +
+  return std::to_string(primer_bars) + " bars of each " + which_files + "4/4 file from its first note's bar continued " +
          std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + guidance + ", beside the file's real next " +
          std::to_string(bars) + " bars";
 }
@@ -166,7 +166,7 @@ nlohmann::json continuation_json(const ContinuationScore& c, const std::string& 
     j["notes_per_bar"] = c.notes_per_bar, j["real_notes_per_bar"] = c.real_notes_per_bar, j["primer_notes_per_bar"] = c.primer_notes_per_bar;
   if (c.chord_tones >= 0) j["strong_beat_chord_tones"] = c.chord_tones, j["real_strong_beat_chord_tones"] = c.real_chord_tones;
   if (c.hits_per_bar >= 0) j["hits_per_bar"] = c.hits_per_bar, j["real_hits_per_bar"] = c.real_hits_per_bar, j["on_grid"] = c.on_grid;
-  j["about"] = about.empty() ? continuation_about(4, 4, 1.0, true) : about;
+  j["about"] = about.empty() ? continuation_about(4, 4, 1.0, "held-out ") : about;
   return j;
 }
 
@@ -290,7 +290,8 @@ class EventRnnRun {
     if (!o_.layers.empty() && o_.layers != b.info.layers) throw Error("layers", "must be those of the model trained from (" + o_.from + ")");
     const nlohmann::json& base_card = b.card;  // its data stays part of what the new weights learned from
     nlohmann::json card;
-    if (base_card.contains("sampling")) card["sampling"] = base_card["sampling"];  // its chord guidance suits what it plays
+    if (b.info.chord_guidance > 0)  // its chord guidance suits what it plays
+      card["sampling"] = {{"chord_guidance", b.info.chord_guidance}, {"chosen_on", "inherited from " + o_.from}};
     EventRnn model = nn::make_event_rnn(codec, b.info.layers, o_.dropout, card);
     event_rnn_impl(model).net->load(tensors, o_.from);
     event_rnn_impl(model).card["from"] = {{"model", o_.from}, {"data", base_card.value("data", nlohmann::json::object())}};
@@ -328,6 +329,12 @@ class EventRnnRun {
     return make_batch(windows, shifts, codec_);
   }
 
+  // What the validation continuations were, with the chord guidance they played with.
+  std::string scored_about() const {
+    const EventRnnInfo& info = model_.info();
+    return continuation_about(4, 4, 1.0, "held-out ", info.chords ? info.guidance_for(-1) : -1);
+  }
+
   void save(const std::string& dir, const std::vector<CorpusScore>& scores) {
     if (!dp_.env().leader()) return;  // rank 0 alone writes
     nlohmann::json& c = event_rnn_impl(model_).card;
@@ -346,7 +353,7 @@ class EventRnnRun {
       nlohmann::json m = nlohmann::json::array();
       for (const auto& s : scores)
         m.push_back({{"folder", s.folder}, {"files", s.files}, {"windows", s.windows}, {"accuracy", s.accuracy},
-                     {"log_perplexity", s.log_perplexity}, {"continuation", continuation_json(s.continuation)}});
+                     {"log_perplexity", s.log_perplexity}, {"continuation", continuation_json(s.continuation, scored_about())}});
       c["metrics"] = {{"validation", m}, {"about", "teacher-forced next-event accuracy and mean NLL (nats) per step on held-out files"}};
     }
     model_.save(dir);

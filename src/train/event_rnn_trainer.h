@@ -26,11 +26,12 @@ CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, int w
 CorpusScore score_event_rnn(const EventRnn& model, const std::string& dir, const std::vector<std::string>& files, int window_steps = 128);
 
 // The JSON of a score, as model cards and `eval` print it.
-// `about`: what was measured ("" = the trainer's: continuation_about(4, 4, 1, true)).
+// `about`: what was measured ("" = the trainer's: continuation_about(4, 4, 1, "held-out ")).
 nlohmann::json continuation_json(const ContinuationScore& score, const std::string& about = "");
 // What score_continuations measured, in words.
 // `chord_guidance`: the guidance a chord model played with (< 0: not a chord model, unsaid).
-std::string continuation_about(int primer_bars, int bars, double temperature, bool held_out, double chord_guidance = -1);
+// `which_files`: "held-out ", "training " or "" (all).
+std::string continuation_about(int primer_bars, int bars, double temperature, const std::string& which_files, double chord_guidance = -1);
 // `grids`: the files' folder's beat grids (music/beat_grid.h).
 ContinuationScore score_continuations(const EventRnn& model, const std::vector<std::string>& files, const BeatGrids& grids, int primer_bars = 4, int bars = 4,
                                       double temperature = 1.0, uint64_t seed = 0, double chord_guidance = -1);
