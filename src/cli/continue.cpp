@@ -33,7 +33,7 @@ void run(const ContinueFlags& c) {
   const NoteSequence primer = read_midi(c.primer);
   ContinueOptions options = c.options;
   options.chords = progression_flag(c.chords, beats_per_bar(primer));
-  if (options.chord_guidance >= 0 && options.chords.empty()) throw Error("--chord-guidance", "guides a melody over --chords: give a progression");
+  refuse_guidance_without_chords(options.chord_guidance, options.chords.empty());
   if (c.only_drums && !options.chords.empty()) throw Error("--chords", "continues a melody: not with --drums-only");
   NoteSequence out;
   try {

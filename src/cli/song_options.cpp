@@ -82,6 +82,10 @@ void add_chord_guidance_option(CLI::App* cmd, double& guidance) {
       ->check(CLI::Range(0.0, 20.0));
 }
 
+void refuse_guidance_without_chords(double guidance, bool no_chords) {
+  if (guidance >= 0 && no_chords) throw Error("--chord-guidance", "guides a melody over --chords: give a progression");
+}
+
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar) {
   if (text.empty()) return {};
   try {
@@ -174,7 +178,7 @@ SongOptions song_request(const SongFlags& o) {
 }
 
 NoteSequence generated_song(Engine& engine, const SongFlags& o) {
-  if (o.chord_guidance >= 0 && o.chords.empty()) throw Error("--chord-guidance", "guides a melody over --chords: give a progression");
+  refuse_guidance_without_chords(o.chord_guidance, o.chords.empty());
   if (o.primer.empty()) {
     SongOptions r = song_request(o);
     if (o.arrange) r.balance = note_render_options(o);  // the parts set beside the melody as this render plays them

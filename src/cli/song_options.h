@@ -39,6 +39,8 @@ struct SongFlags {
 
 // --chord-guidance into `guidance` (left < 0 when not given: the model's own).
 void add_chord_guidance_option(CLI::App* cmd, double& guidance);
+// Error naming --chord-guidance when it was given (>= 0) with no --chords to guide toward.
+void refuse_guidance_without_chords(double guidance, bool no_chords);
 // A --chords progression with bars of `beats_per_bar` quarter notes ("" = none).
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar = 4);
 // --temperature, else 0.5 (MusicVAE's walk, the RNNs' continuations), or 1.0 over --chords (at
