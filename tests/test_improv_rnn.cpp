@@ -296,6 +296,23 @@ TEST(ImprovRnnCli, ContinueGenerateAndEvalOverChords) {
   const auto j = nlohmann::json::parse(text);
   EXPECT_GT(j["continuation"]["strong_beat_chord_tones"].get<double>(), 0.85);
   EXPECT_DOUBLE_EQ(j["continuation"]["real_strong_beat_chord_tones"].get<double>(), 1.0);
+
+  // Played files (POP909's onsets sit a few milliseconds off the grid): the real notes still count
+  // on their beats, instead of none of them (which left only exact onsets and a share of -1).
+  const std::string played = dir + "/played";
+  std::filesystem::create_directories(played);
+  for (const auto& e : std::filesystem::directory_iterator(arpeggio_corpus())) {
+    const std::string to = played + "/" + e.path().filename().string();
+    if (e.path().extension() != ".mid") {
+      std::filesystem::copy_file(e.path(), to);
+      continue;
+    }
+    NoteSequence seq = read_midi(e.path().string());
+    for (Note& n : seq.notes) n.start_time += 0.006, n.end_time += 0.006;
+    write_midi(seq, to);
+  }
+  ASSERT_EQ(test::run_command(bin + " eval melody-rnn --model " + model + " --data " + played + " --temperature 0.5 --json", &text), 0) << text;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(text)["continuation"]["real_strong_beat_chord_tones"].get<double>(), 1.0);
 }
 
 TEST(ImprovRnn, EngineUsesTheChordModelWhenChordsAreGiven) {
@@ -348,9 +365,10 @@ TEST(ImprovRnnShipped, FollowsHeldOutChordsBetterThanTheUnconditionedModel) {
   EXPECT_GE(c.files, 20u);
   EXPECT_GT(improv.next.accuracy, 0.78);
   EXPECT_GE(with_chords, without + 0.2) << without;
-  // Its card's guidance brings the chord tones near the data's (measured 0.808 against 0.875;
-  // the goal, within 0.05, is not met yet).
-  EXPECT_GE(with_chords, c.real_chord_tones - 0.09);
+  // Its card's guidance brings the chord tones within the 5 points of the data's
+  // (measured 0.867 against 0.875).
+  EXPECT_GE(with_chords, c.real_chord_tones - 0.05);
+  EXPECT_LE(with_chords, c.real_chord_tones + 0.05);
   o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/improv-rnn", o.chord_guidance = 0;
   double unguided = 0;
   for (uint64_t seed : {0, 1, 2}) o.seed = seed, unguided += evaluate_event_rnn(o).continuation.chord_tones / 3;
