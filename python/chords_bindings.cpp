@@ -56,9 +56,9 @@ void bind_harmonizer(py::module_& m) {
            py::arg("folder") = "", "Loads a harmoniser model folder (default: the bundled one)")
       .def_static(
           "train",
-          [](const std::vector<std::string>& data, const std::string& out, const std::string& from, double validation_fraction) {
+          [](const std::vector<std::string>& data, const std::string& out, const std::string& from, double validation_fraction, int ensemble) {
             HarmonyTraining o;
-            o.data = data, o.from = from, o.validation_fraction = validation_fraction;
+            o.data = data, o.from = from, o.validation_fraction = validation_fraction, o.ensemble = ensemble;
             std::vector<std::pair<std::string, HarmonyScore>> held_out;
             Harmonizer h = [&] {
               py::gil_scoped_release nogil;
@@ -70,9 +70,9 @@ void bind_harmonizer(py::module_& m) {
               scores[py::str(dir)] = py::dict(py::arg("files") = s.files, py::arg("beats") = s.beats, py::arg("model") = s.model, py::arg("rule_baseline") = s.baseline);
             return py::make_tuple(std::move(h), scores);
           },
-          py::arg("data"), py::arg("out") = "", py::arg("from_model") = "", py::arg("validation_fraction") = 0.1,
-          "Trains on folders of melodies with chords (from_model: a model folder to start from) -> (Harmonizer, held-out scores per folder); "
-          "out: also save it there")
+          py::arg("data"), py::arg("out") = "", py::arg("from_model") = "", py::arg("validation_fraction") = 0.1, py::arg("ensemble") = 1,
+          "Trains on folders of melodies with chords (from_model: a model folder to start from; ensemble: melody networks from different "
+          "seeds, their probabilities averaged) -> (Harmonizer, held-out scores per folder); out: also save it there")
       .def("harmonize", [](const Harmonizer& h, const py::object& melody) { return h.harmonize(melody_of(melody)); }, py::arg("melody"),
            "A MIDI path or NoteSequence -> [ChordSpan], one chord a beat at most (put them in with NoteSequence.set_chords)")
       .def("evaluate", [](const Harmonizer& h, const std::string& folder, bool held_out) {

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "music/beat_grid.h"
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/harmony.h"
@@ -96,15 +98,21 @@ TEST(Harmony, BadMelodiesAndModelsAreClearErrors) {
 
 // A user's folder: melodies with chord text events (here twinkle in six keys), trained on, saved,
 // loaded: the same chords come back.
-TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {
-  const std::string scratch = temp_dir(), dir = scratch + "/songs";
+// Twinkle in every `step`-th key with the bundled model's chords, as lead sheets in scratch/songs.
+std::string harmonized_twinkles(const std::string& scratch, int step) {
+  const std::string dir = scratch + "/songs";
   std::filesystem::create_directories(dir);
   const Harmonizer bundled = Harmonizer::load(kBundled);
-  for (int t = 0; t < 12; t += 2) {
+  for (int t = 0; t < 12; t += step) {
     NoteSequence s = twinkle(t);
     set_chords(s, bundled.harmonize(s));
     write_midi(s, dir + "/twinkle" + std::to_string(t) + ".mid");
   }
+  return dir;
+}
+
+TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {
+  const std::string scratch = temp_dir(), dir = harmonized_twinkles(scratch, 2);
   HarmonyTraining o;
   o.data = {dir};
   o.validation_fraction = 0;
@@ -124,6 +132,29 @@ TEST(Harmony, TrainsOnAFolderOfLeadSheetsAndRoundTrips) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("model.json"), std::string::npos) << e.what();
   }
+}
+
+// An ensemble: melody networks from seeds 1 and 2, their probabilities averaged; its model file
+// keeps both, and a one-network model keeps the single-network form older models have.
+TEST(Harmony, AnEnsembleKeepsItsNetworksAndTrainsFromABundledModel) {
+  const std::string scratch = temp_dir(), dir = harmonized_twinkles(scratch, 3);
+  HarmonyTraining o;
+  o.data = {dir};
+  o.validation_fraction = 0;
+  o.ensemble = 2;
+  Harmonizer::train(o).save(scratch + "/pair");
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(scratch + "/pair/model.json"));
+  ASSERT_EQ(j["classifier"]["members"].size(), 2u);
+  EXPECT_NE(j["classifier"]["members"][0], j["classifier"]["members"][1]);
+  const Harmonizer pair = Harmonizer::load(scratch + "/pair");
+  EXPECT_EQ(pair.evaluate(dir, false).model, 1.0);
+  o.from = scratch + "/pair";  // each network fine-tuned from its own
+  o.ensemble = 1;
+  Harmonizer::train(o).save(scratch + "/one");
+  j = nlohmann::json::parse(std::ifstream(scratch + "/one/model.json"));
+  EXPECT_TRUE(j["classifier"].contains("weights"));
+  o.ensemble = 0;
+  EXPECT_THROW(Harmonizer::train(o), Error);
 }
 
 // POP909's songs follow their recordings: an info.csv gives each song's first beat and bar; the

@@ -40,6 +40,7 @@ struct HarmonyTraining {
   std::vector<std::string> data;  // folders of MIDI files with chords (text events, NAME.csv beside, or ../chords/NAME.csv)
   double validation_fraction = 0.1;  // held out by file, as the other trainers split
   std::string from;                  // a model folder to start from (e.g. the bundled one): a few songs adjust it
+  int ensemble = 1;                  // melody networks trained from different seeds, their chord probabilities averaged
   std::function<void(const std::string&)> log;
 };
 

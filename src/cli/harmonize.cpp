@@ -59,6 +59,9 @@ void add_train_harmony(CLI::App& train) {
   cmd->add_option("--out,-o", *out, "Model folder to write (model.json)")->required();
   cmd->add_option("--validation-fraction", o->validation_fraction, "Files held out by the trainers' split rule")->capture_default_str();
   cmd->add_option("--from", o->from, "Start from this model folder (e.g. models/harmonizer): your songs adjust it")->check(CLI::ExistingDirectory);
+  cmd->add_option("--ensemble", o->ensemble, "Melody networks trained from different seeds, their chord probabilities averaged")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   cmd->footer("Examples:\n  timbrel train harmony --data ../shared/data/melodies/nottingham/midi --data ../shared/data/melodies/openewld/midi --out my-harmonizer\n"
               "  timbrel train harmony --data my_songs/ --from models/harmonizer --out my-harmonizer");
   cmd->callback([o, out] {

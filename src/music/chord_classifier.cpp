@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <thread>
 
 #include "timbrel/error.h"
 
@@ -135,27 +136,14 @@ std::vector<float> initial_weights(unsigned seed) {
   return w;
 }
 
-}  // namespace
-
-std::array<double, kClasses> ChordClassifier::log_probabilities(const Features& x) const {
-  std::array<double, kHidden> h{};
-  std::array<double, kClasses> z{};
-  forward(w_, x, nonzero(x), h, z);
-  return z;
-}
-
-ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std::vector<int>& y, const ClassifierTraining& o,
-                                       const ChordClassifier* start) {
-  if (x.empty() || x.size() != y.size()) throw Error("ChordClassifier", "needs one class per feature row, and at least one row");
-  ChordClassifier c;
-  c.w_ = start && start->w_.size() == kWeights ? start->w_ : initial_weights(o.seed);
-  std::vector<std::vector<int>> on(x.size());
-  for (size_t i = 0; i < x.size(); ++i) on[i] = nonzero(x[i]);
+// One member's training from weights `w`.
+std::vector<float> train_member(std::vector<float> w, const std::vector<Features>& x, const std::vector<std::vector<int>>& on, const std::vector<int>& y,
+                                const ClassifierTraining& o, unsigned seed) {
   std::vector<size_t> order(x.size());
   std::iota(order.begin(), order.end(), size_t(0));
-  std::mt19937 rng(o.seed);
+  std::mt19937 rng(seed);
   Adam adam;
-  std::vector<double> grad(c.w_.size());
+  std::vector<double> grad(w.size());
   constexpr size_t kBatch = 128;
   const size_t batches = (x.size() + kBatch - 1) / kBatch;
   const int epochs = std::max(o.epochs, int((size_t(o.min_steps) + batches - 1) / batches));  // a small folder gets more passes
@@ -165,23 +153,76 @@ ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std
     for (size_t start = 0; start < order.size(); start += kBatch) {
       std::fill(grad.begin(), grad.end(), 0.0);
       const size_t end = std::min(order.size(), start + kBatch);
-      for (size_t k = start; k < end; ++k) backward(c.w_, x[order[k]], on[order[k]], y[order[k]], 1.0 / double(end - start), grad);
-      adam.step(c.w_, grad, lr, o.l2);
+      for (size_t k = start; k < end; ++k) backward(w, x[order[k]], on[order[k]], y[order[k]], 1.0 / double(end - start), grad);
+      adam.step(w, grad, lr, o.l2);
     }
   }
+  return w;
+}
+
+}  // namespace
+
+std::array<double, kClasses> ChordClassifier::log_probabilities(const Features& x) const {
+  const std::vector<int> on = nonzero(x);
+  std::array<double, kHidden> h{};
+  std::array<double, kClasses> z{}, mean{};
+  for (const std::vector<float>& w : members_) {
+    forward(w, x, on, h, z);
+    for (int c = 0; c < kClasses; ++c) mean[size_t(c)] += std::exp(z[size_t(c)]) / double(members_.size());
+  }
+  if (members_.size() == 1) return z;  // exactly the member's, without a round trip through exp
+  for (double& p : mean) p = std::log(std::max(p, 1e-300));
+  return mean;
+}
+
+ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std::vector<int>& y, const ClassifierTraining& o,
+                                       const ChordClassifier* start) {
+  if (x.empty() || x.size() != y.size()) throw Error("ChordClassifier", "needs one class per feature row, and at least one row");
+  if (o.members < 1) throw Error("ClassifierTraining.members", "must be at least 1");
+  std::vector<std::vector<int>> on(x.size());
+  for (size_t i = 0; i < x.size(); ++i) on[i] = nonzero(x[i]);
+  ChordClassifier c;
+  c.members_.resize(size_t(o.members));
+  std::vector<std::thread> threads;
+  for (int k = 0; k < o.members; ++k) {
+    const unsigned seed = o.seed + unsigned(k);
+    std::vector<float> w = start && !start->empty() ? start->members_[std::min(size_t(k), start->members_.size() - 1)] : initial_weights(seed);
+    threads.emplace_back([&, k, seed, w = std::move(w)]() mutable { c.members_[size_t(k)] = train_member(std::move(w), x, on, y, o, seed); });
+  }
+  for (std::thread& t : threads) t.join();
   return c;
 }
 
-nlohmann::json ChordClassifier::to_json() const { return {{"hidden", kHidden}, {"weights", w_}}; }
+// One member writes as {"hidden", "weights"} (as before ensembles); several as {"hidden", "members": [weights...]}.
+nlohmann::json ChordClassifier::to_json() const {
+  if (members_.size() == 1) return {{"hidden", kHidden}, {"weights", members_[0]}};
+  return {{"hidden", kHidden}, {"members", members_}};
+}
+
+namespace {
+
+std::vector<float> weights_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_array() || j.size() != kWeights)
+    throw Error(where, "needs a classifier of " + std::to_string(kHidden) + " hidden units and " + std::to_string(kWeights) + " weights");
+  std::vector<float> w;
+  w.reserve(kWeights);
+  for (const nlohmann::json& v : j) {
+    if (!v.is_number() || !std::isfinite(v.get<double>())) throw Error(where, "has a classifier weight that is not a finite number");
+    w.push_back(v.get<float>());
+  }
+  return w;
+}
+
+}  // namespace
 
 ChordClassifier ChordClassifier::from_json(const nlohmann::json& j, const std::string& where) {
-  if (!j.is_object() || j.value("hidden", 0) != kHidden || !j.contains("weights") || !j["weights"].is_array() || j["weights"].size() != kWeights)
-    throw Error(where, "needs a classifier of " + std::to_string(kHidden) + " hidden units and " + std::to_string(kWeights) + " weights");
+  if (!j.is_object() || j.value("hidden", 0) != kHidden || (!j.contains("weights") && !j.contains("members")))
+    throw Error(where, "needs a classifier of " + std::to_string(kHidden) + " hidden units and its weights");
   ChordClassifier c;
-  for (const nlohmann::json& v : j["weights"]) {
-    if (!v.is_number() || !std::isfinite(v.get<double>())) throw Error(where, "has a classifier weight that is not a finite number");
-    c.w_.push_back(v.get<float>());
-  }
+  if (j.contains("weights")) c.members_.push_back(weights_from_json(j["weights"], where));
+  else if (!j["members"].is_array() || j["members"].empty()) throw Error(where, "needs at least one classifier member");
+  else
+    for (const nlohmann::json& m : j["members"]) c.members_.push_back(weights_from_json(m, where));
   return c;
 }
 

@@ -31,15 +31,18 @@ struct ClassifierTraining {
   double learning_rate = 0.01;
   double l2 = 1e-5;
   unsigned seed = 1;
+  int members = 1;  // networks trained from seeds seed, seed+1, ...: their probabilities are averaged
 };
 
 class ChordClassifier {
  public:
-  bool empty() const { return w_.empty(); }
-  // log P(class relative to the key | x), for each of the 49 classes.
+  bool empty() const { return members_.empty(); }
+  size_t members() const { return members_.size(); }
+  // log P(class relative to the key | x), for each of the 49 classes (the members' mean P).
   std::array<double, kClasses> log_probabilities(const Features& x) const;
-  // Adam on minibatches of (features, class relative to the key), cross-entropy.
-  // From `start`'s weights when given (fine-tuning), else from random ones.
+  // Adam on minibatches of (features, class relative to the key), cross-entropy; members train
+  // in parallel. From `start`'s weights when given (fine-tuning: member k from its member k, or
+  // its last), else from random ones.
   static ChordClassifier train(const std::vector<Features>& x, const std::vector<int>& relative_class, const ClassifierTraining& o,
                                const ChordClassifier* start = nullptr);
   nlohmann::json to_json() const;
@@ -47,7 +50,7 @@ class ChordClassifier {
   static ChordClassifier from_json(const nlohmann::json& j, const std::string& where);
 
  private:
-  std::vector<float> w_;  // hidden layer, its bias, output layer, its bias
+  std::vector<std::vector<float>> members_;  // each: hidden layer, its bias, output layer, its bias
 };
 
 }  // namespace timbrel::harmony

@@ -169,8 +169,9 @@ struct Counts {
     }
   }
 
-  void into(Harmonizer::Tables& t, const harmony::ChordClassifier* start) const {
+  void into(Harmonizer::Tables& t, const harmony::ChordClassifier* start, int ensemble) const {
     harmony::ClassifierTraining o;
+    o.members = ensemble;
     if (start) o.learning_rate = 0.002, o.epochs = 6, o.min_steps = 300;  // fine-tuning: fewer, smaller steps from the model's weights
     t.classifier = harmony::ChordClassifier::train(features, classes, o, start);
     for (int p = 0; p < kPositions; ++p) t.change[p] = (changes[p] + 1) / (changes[p] + stays[p] + 2);
@@ -266,7 +267,8 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   Harmonizer h;
   std::unique_ptr<Harmonizer> from;
   if (!o.from.empty()) from = std::make_unique<Harmonizer>(load(o.from)), counts.add_prior(*from->t_);
-  counts.into(*h.t_, from ? &from->t_->classifier : nullptr);
+  if (o.ensemble < 1) throw Error("HarmonyTraining.ensemble", "must be at least 1 (one network)");
+  counts.into(*h.t_, from ? &from->t_->classifier : nullptr, o.ensemble);
   h.choose_weights(training_sample);
   h.t_->card = {{"data", folders}, {"from", o.from}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
                 {"change_by_position", std::vector<double>(h.t_->change, h.t_->change + kPositions)}};
