@@ -23,6 +23,7 @@ using namespace timbrel;
 void bind_training(py::module_& m);  // train_bindings.cpp
 void bind_loudness(py::module_& m);  // loudness_bindings.cpp
 void bind_chords(py::module_& m);    // chords_bindings.cpp
+void bind_groove(py::module_& m);    // groove_bindings.cpp
 
 namespace {
 
@@ -66,7 +67,7 @@ InverseOptions inverse_options(const std::string& phase, int iterations) {
 }
 
 struct ModelPaths {
-  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp, improv_rnn, chord_melody;
+  std::string timbre, drum, melody, groove, melody_rnn, drums_rnn, ddsp, improv_rnn, chord_melody, humanize, drumify;
 };
 
 // Chords given as a progression ("C G Am F", one chord a bar) or as [ChordSpan].
@@ -92,6 +93,8 @@ EngineOptions engine_params(const ModelPaths& models, const std::string& device,
   p.ddsp_model = models.ddsp;
   p.improv_rnn_model = models.improv_rnn;
   p.chord_melody_model = models.chord_melody;
+  p.humanize_model = models.humanize;
+  p.drumify_model = models.drumify;
   p.device = parse_device(device);
   p.precision = parse_precision(precision);
   p.threads = threads;
@@ -210,15 +213,16 @@ void bind_engine_construction(EngineClass& c) {
                        const std::string& groove_model, const std::string& device, const std::string& precision, int threads,
                        std::optional<std::function<void(const std::string&)>> log, const std::string& melody_rnn_model,
                        const std::string& drums_rnn_model, const std::string& ddsp_model, const std::string& improv_rnn_model,
-                       const std::string& chord_melody_model) {
-             ModelPaths models{timbre_model, drum_model,      melody_model, groove_model,      melody_rnn_model,
-                               drums_rnn_model, ddsp_model, improv_rnn_model, chord_melody_model};
+                       const std::string& chord_melody_model, const std::string& humanize_model, const std::string& drumify_model) {
+             ModelPaths models{timbre_model,    drum_model, melody_model,     groove_model,       melody_rnn_model, drums_rnn_model,
+                               ddsp_model, improv_rnn_model, chord_melody_model, humanize_model, drumify_model};
              return std::make_unique<Engine>(engine_params(models, device, precision, threads, std::move(log)));
            }),
            py::arg("timbre_model") = "", py::arg("drum_model") = "", py::arg("melody_model") = "",
            py::arg("groove_model") = "", py::arg("device") = "auto", py::arg("precision") = "fp32", py::arg("threads") = 0,
            py::arg("log") = py::none(), py::arg("melody_rnn_model") = "", py::arg("drums_rnn_model") = "",
-           py::arg("ddsp_model") = "", py::arg("improv_rnn_model") = "", py::arg("chord_melody_model") = "")
+           py::arg("ddsp_model") = "", py::arg("improv_rnn_model") = "", py::arg("chord_melody_model") = "", py::arg("humanize_model") = "",
+           py::arg("drumify_model") = "")
       .def_property_readonly("compute", &Engine::compute_name, "Where the work runs: 'cpu' or 'cuda:0 (...)'");
 }
 
@@ -343,6 +347,25 @@ void bind_engine_sample(EngineClass& c) {
       "Over chords, keep_density=False lets the temperature also decide whether steps start notes, as Magenta samples");
 }
 
+// Engine.humanize and Engine.drumify: a sequence through the engine's GrooVAE models.
+void bind_engine_groove(EngineClass& c) {
+  using GrooveMethod = NoteSequence (Engine::*)(const NoteSequence&, const GrooveOptions&);
+  const std::pair<const char*, GrooveMethod> methods[] = {{"humanize", &Engine::humanize}, {"drumify", &Engine::drumify}};
+  for (const auto& [name, method] : methods)
+    c.def(
+        name,
+        [method = method](Engine& e, const SequenceInput& input, uint64_t seed, double temperature) {
+          GrooveOptions o;
+          o.seed = seed, o.temperature = temperature;
+          const NoteSequence seq = sequence_of(input);
+          py::gil_scoped_release nogil;
+          return (e.*method)(seq, o);
+        },
+        py::arg("sequence"), py::arg("seed") = 0, py::arg("temperature") = 1.0,
+        std::string(name) == "humanize" ? "A beat (MIDI path or NoteSequence) played by the engine's humanize model (GrooVAE)"
+                                        : "Taps (MIDI path or NoteSequence, any keys) -> a drum beat by the engine's drumify model (GrooVAE)");
+}
+
 void bind_engine_melodies(EngineClass& c) {
   c.def(
       "interpolate",
@@ -365,8 +388,9 @@ void bind_engine_melodies(EngineClass& c) {
       .def(
       "compose",
       [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style,
-         const std::string& engine, const ChordsInput& chords, double chord_guidance) {
+         const std::string& engine, const ChordsInput& chords, double chord_guidance, bool humanize) {
         SongOptions r;
+        r.humanize = humanize;
         r.chords = chords_of(chords, 4);
         r.chord_guidance = chord_guidance;
         r.bars = bars;
@@ -386,8 +410,8 @@ void bind_engine_melodies(EngineClass& c) {
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = -1.0, py::arg("drums") = false, py::arg("qpm") = 120.0,
       py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth", py::arg("chords") = "",
-      py::arg("chord_guidance") = -1.0,
-      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove), or improvised over `chords` (a "
+      py::arg("chord_guidance") = -1.0, py::arg("humanize") = true,
+      "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove, humanize: played by the humanize model), or improvised over `chords` (a "
       "progression such as 'C G Am F', one chord a bar, or [ChordSpan]) by the chord-conditioned Melody RNN (temperature -1: "
       "MusicVAE's 0.5, the chord RNN's 1.0; chord_guidance -1: the model's own, 0: none); arrange: with "
       "chords, a bass and an accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
@@ -470,6 +494,7 @@ void bind_engine(py::module_& m) {
   bind_engine_render(c);
   bind_engine_sample(c);
   bind_engine_melodies(c);
+  bind_engine_groove(c);
   bind_engine_levels(c);
   bind_engine_ddsp(c);
 }
@@ -492,4 +517,5 @@ PYBIND11_MODULE(timbrel, m) {
   bind_training(m);
   bind_loudness(m);
   bind_chords(m);
+  bind_groove(m);
 }

@@ -158,6 +158,10 @@ FIXTURES = {
     "song.mid": lambda p: midi_file(p, [(0, 40, TWINKLE), (1, 33, [(n - 24, s, d) for n, s, d in SCALE]), (9, 0, BEAT)]),
     "my_midis/": lambda p: midi_folder(p, {f"tune{i}.mid": [(0, 0, random_melody(i, 18))] for i in range(12)}),
     "my_lead_sheets/": lead_sheets,
+    "taps.mid": lambda p: midi_file(p, [(0, 0, [(60, b, 0.25) for b in (0, 1, 1.5, 2, 3, 3.5, 4, 5, 5.5, 6, 7, 7.5)])]),
+    "drummer.mid": lambda p: midi_file(p, [(9, 0, [(n, b + (0.08 if b % 1 else 0.0), d) for n, b, d in BEAT])]),
+    "my_performances/": lambda p: midi_folder(p, {f"take{i}.mid": [(9, 0, [(n, b + (0.06 * (i % 3) if b % 1 else 0.0), d) for n, b, d in BEAT])]
+                                                  for i in range(10)}),
     "midi/": lambda p: midi_folder(p, {"one.mid": [(0, 0, TWINKLE)], "sub/two.mid": [(0, 73, SCALE)]}),
     "my_notes/": lambda p: [recording(w, p) for w in glob.glob(os.path.join(ROOT, "tests/data/spectral/notes/*.wav"))],
     "z.npy": lambda p: write_npy(p, [random.Random(3).gauss(0, 0.5) for _ in range(256)]),

@@ -32,6 +32,7 @@
 #include "timbrel/event_rnn.h"
 #include "timbrel/export.h"
 #include "timbrel/gansynth.h"
+#include "timbrel/groove.h"
 #include "timbrel/musicvae.h"
 #include "timbrel/note_sequence.h"
 #include "timbrel/play.h"
@@ -43,10 +44,11 @@ namespace timbrel {
 
 struct EngineOptions {
   // Model folders; "" = the bundled one (gm-timbres, gm-drums, melody-2bar, drums-2bar,
-  // melody-rnn, drums-rnn, improv-rnn, melody-chords-2bar, ddsp-bank).
+  // melody-rnn, drums-rnn, improv-rnn, melody-chords-2bar, groove-humanize, groove-drumify, ddsp-bank).
   std::string timbre_model, drum_model, melody_model, groove_model, melody_rnn_model, drums_rnn_model;
   std::string improv_rnn_model;    // the chord-conditioned Melody RNN: melodies over given chords
   std::string chord_melody_model;  // the chord-conditioned 2-bar MusicVAE: SampleOptions::chords
+  std::string humanize_model, drumify_model;  // GrooVAE (groove.h): groove-humanize, groove-drumify
   // DDSP (NoteRenderOptions::engine = Ddsp): a DDSP model folder, which plays every program (by
   // its presets, when it has them); a bank (a folder with bank.json naming its models and the
   // programs each plays); or a folder of model folders, each program by a model that learned it,
@@ -107,6 +109,9 @@ struct SongOptions {               // the song `generate` makes
   // groove) and 1.0 for the chord RNN (at 0.5 its melodies span about a third less than the data's).
   double temperature = -1;
   bool drums = false;              // a sampled groove on channel 10 under the melody
+  // The groove played by the humanize model (a drummer's timing and velocities); false keeps the
+  // sampled grid and velocities.
+  bool humanize = true;
   double qpm = 120;
   // A progression (parse_progression), repeated over the bars: the melody is then improvised
   // over it by the chord-conditioned Melody RNN (improv_rnn_model) and carries its symbols.
@@ -153,6 +158,8 @@ class TIMBREL_API Engine {
   const EventRnn& drums_rnn_model();
   const EventRnn& improv_rnn_model();
   const MusicVae& chord_melody_model();
+  const GrooveModel& humanize_model();
+  const GrooveModel& drumify_model();
   std::string timbre_model_path() const;
 
   // One note as the generator makes it: [128, 1024, 2] normalised IF-mel values.
@@ -195,6 +202,9 @@ class TIMBREL_API Engine {
   // The primer with options.bars more bars: its melody continued by the Melody RNN and its drums
   // by the Drums RNN (each when the primer has that part), from the bar after the primer ends.
   NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options);
+  // A beat played by humanize_model() / a beat for taps by drumify_model() (groove.h).
+  NoteSequence humanize(const NoteSequence& beat, const GrooveOptions& options = {});
+  NoteSequence drumify(const NoteSequence& taps, const GrooveOptions& options = {});
 
   // DDSP driven by given curves: f0 (Hz; <= 0 unvoiced) and loudness (dB) per frame (250 a
   // second), equal lengths, played by EngineOptions::ddsp_model at its rate (a bank or folder of

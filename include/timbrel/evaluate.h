@@ -160,4 +160,21 @@ struct SongComparisonOptions {
 TIMBREL_API std::string compare_with_soundfont(std::vector<float> ours, const NoteSequence& sequence,
                                                const SongComparisonOptions& options);
 
+// --- GrooVAE (`timbrel eval groove`), on Groove MIDI's test split (info.csv; never trained on) or
+// a folder's held-out performances. humanize: velocity and timing errors of the model's playing of
+// each quantized performance against the drummer's own, beside two baselines (each class's mean
+// from the training split; a random training performance of the same style laid over it), the
+// per-class spread and the swing of hi-hats and ride. drumify: hit F1 of the beat made from each
+// 2-bar window's taps against that window, beside the drums MusicVAE's reconstruction of the taps.
+struct GrooveEvalOptions {
+  std::string task = "humanize";   // or "drumify"
+  std::string model;               // "" = the bundled groove-humanize / groove-drumify
+  std::string data;                // a folder of drum performances
+  std::string baseline_model;      // drumify: a 2-bar drums MusicVAE ("" = the bundled drums-2bar)
+  double validation_fraction = 0.1;
+  uint64_t seed = 0;
+  double temperature = 1.0;        // as GrooveOptions
+};
+TIMBREL_API std::string evaluate_groove(const GrooveEvalOptions& options);  // one JSON object
+
 }  // namespace timbrel

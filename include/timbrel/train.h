@@ -204,4 +204,40 @@ struct DdspTrainReport {
 
 TIMBREL_API DdspTrainReport train_ddsp(const DdspTrainOptions& options);
 
+// --- GrooVAE (`timbrel train groove`): 2-bar windows (hop one bar) of drum performances; the
+// encoder reads the task's view (humanize: the hits alone; drumify: taps), the decoder plays the
+// performance; loss = hit cross-entropy + velocity and offset squared errors where the drummer hit
+// + beta * max(KL - free_bits ln 2, 0); Adam with exponentially decaying learning rate.
+struct GrooveTrainOptions {
+  std::string task = "humanize";       // or "drumify"
+  std::vector<std::string> data_dirs;  // Groove MIDI (its info.csv split) or folders of drum MIDI files
+  std::string out_dir;
+  std::string from;                    // a groove model folder to fine-tune (its task and sizes)
+  bool resume = false;                 // continue from out_dir/checkpoint
+  int z_size = 128, encoder_units = 256, decoder_units = 256, decoder_layers = 2;  // from scratch
+  double max_beta = 0.2, free_bits = 48;
+  // drumify: each window drops up to this share of its notes before they become taps (Magenta's
+  // note dropout), so that a sparse tapping still reads as a beat.
+  double max_tap_dropout = 0.5;
+  int batch = 64;
+  int64_t max_steps = 0;  // 0: until `minutes`
+  double minutes = 0;
+  double learning_rate = 1e-3, decay_rate = 0.9999, min_learning_rate = 1e-5, clip_norm = 1.0;
+  double validation_fraction = 0.1;  // folders without info.csv
+  int checkpoint_every = 500;
+  int threads = 1;
+  uint64_t seed = 0;
+  std::string data_licence;
+  std::function<void(const std::string&)> log, progress;
+};
+
+struct GrooveTrainReport {
+  int64_t steps = 0;
+  double seconds = 0, first_loss = 0, last_loss = 0;
+  double validation_loss = -1;  // per window, the training loss's reconstruction part
+  size_t train_windows = 0, validation_windows = 0;
+};
+
+TIMBREL_API GrooveTrainReport train_groove(const GrooveTrainOptions& options);
+
 }  // namespace timbrel

@@ -32,6 +32,8 @@ void add_chords(CLI::App& app, Status& status);
 void add_harmonize(CLI::App& app, Status& status);
 void add_arrange(CLI::App& app, Status& status);
 void add_roll(CLI::App& app, Status& status);
+void add_humanize(CLI::App& app, Status& status);
+void add_drumify(CLI::App& app, Status& status);
 // `eval song` (registered by add_eval).
 void add_eval_song(CLI::App& eval);
 // `eval melody-rnn|drums-rnn` (registered by add_eval).
@@ -42,6 +44,9 @@ void add_train_drum_highs(CLI::App& train);
 // `train harmony` and `eval harmony` (harmonize.cpp).
 void add_train_harmony(CLI::App& train);
 void add_eval_harmony(CLI::App& eval);
+// `train groove` and `eval groove` (groove.cpp).
+void add_train_groove(CLI::App& train);
+void add_eval_groove(CLI::App& eval);
 // `eval arrangement` and `eval parts` (arrange.cpp).
 void add_eval_arrangement(CLI::App& eval);
 void add_eval_parts(CLI::App& eval);

@@ -207,6 +207,7 @@ void add_eval(CLI::App& app, Status& status) {
   add_eval_rnn(*eval, "drums");
   add_eval_structure(*eval);
   add_eval_harmony(*eval);
+  add_eval_groove(*eval);
   add_eval_arrangement(*eval);
   add_eval_parts(*eval);
 }

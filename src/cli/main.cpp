@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
   add_play(app, status);
   add_chords(app, status);
   add_harmonize(app, status);
+  add_humanize(app, status);
+  add_drumify(app, status);
   add_arrange(app, status);
   add_roll(app, status);
   add_force_flags(app);

@@ -24,12 +24,13 @@ struct SongFlags {
   double vibrato = 12, glide = 0.06;
   bool flat_envelope = false;  // DDSP: attack and flat hold instead of the presets' learned envelopes
   // generate: a sampled melody (and drums)
-  std::string melody_model, groove_model;
+  std::string melody_model, groove_model, humanize_model;
   std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
   int bars = 8;
   uint64_t seed = 0;
   double temperature = -1;  // song_temperature() when not given
   bool drums = false;
+  bool quantized = false;  // --drums left on the grid (not humanized)
   double qpm = 120;
   bool arrange = false;  // generate --arrange: chords, bass and accompaniment
   std::string style = "auto";

@@ -240,6 +240,7 @@ void add_train(CLI::App& app, Status&) {
   add_train_event_rnn(*train, "drums");
   add_train_drum_highs(*train);
   add_train_harmony(*train);
+  add_train_groove(*train);
 }
 
 }  // namespace timbrel::cli

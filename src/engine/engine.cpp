@@ -50,6 +50,7 @@ struct Engine::Impl {
   std::optional<DrumHighs> drum_highs;  // the drum model's high band, when its folder has one
   std::unique_ptr<MusicVae> melody, groove, chord_melody;
   std::unique_ptr<EventRnn> melody_rnn, drums_rnn, improv_rnn;
+  std::unique_ptr<GrooveModel> humanize, drumify;
   std::unique_ptr<DdspBank> ddsp;
 
   void log(const std::string& message) const {
@@ -347,6 +348,29 @@ Audio Engine::ddsp_from_curves(const std::vector<float>& f0_hz, const std::vecto
   return a;
 }
 
+// A groove model loaded once, checked to do `task`.
+static const GrooveModel& groove_once(std::unique_ptr<GrooveModel>& slot, const std::string& path, const std::string& parameter,
+                                      const std::string& task) {
+  if (!slot) {
+    auto model = std::make_unique<GrooveModel>(GrooveModel::load(path));
+    if (model->info().task != task) throw Error(parameter, "is a " + model->info().task + " model, not a " + task + " one");
+    slot = std::move(model);
+  }
+  return *slot;
+}
+
+const GrooveModel& Engine::humanize_model() {
+  return groove_once(impl_->humanize, impl_->path_of(impl_->params.humanize_model, "groove-humanize"), "humanize_model", "humanize");
+}
+
+const GrooveModel& Engine::drumify_model() {
+  return groove_once(impl_->drumify, impl_->path_of(impl_->params.drumify_model, "groove-drumify"), "drumify_model", "drumify");
+}
+
+NoteSequence Engine::humanize(const NoteSequence& beat, const GrooveOptions& options) { return timbrel::humanize(humanize_model(), beat, options); }
+
+NoteSequence Engine::drumify(const NoteSequence& taps, const GrooveOptions& options) { return timbrel::drumify(drumify_model(), taps, options); }
+
 NoteSequence Engine::continue_sequence(const NoteSequence& primer, const ContinueOptions& options) {
   const bool has_melody = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return !n.is_drum; });
   const bool has_drums = std::any_of(primer.notes.begin(), primer.notes.end(), [](const Note& n) { return n.is_drum; });
@@ -398,6 +422,12 @@ NoteSequence Engine::compose(const SongOptions& r) {
     const MusicVae& groove = groove_model();
     if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");
     NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, musicvae_temperature(r), r.qpm);
+    d.tempos = {{0.0, r.qpm}};  // the grid humanize reads
+    if (r.humanize) {
+      GrooveOptions played;
+      played.seed = r.seed + 2;
+      d = humanize(d, played);
+    }
     for (Note n : d.notes) {
       n.instrument = 1;
       n.channel = 9;

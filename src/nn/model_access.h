@@ -7,6 +7,7 @@
 #include "timbrel/ddsp.h"
 #include "timbrel/event_rnn.h"
 #include "timbrel/gansynth.h"
+#include "timbrel/groove.h"
 #include "timbrel/musicvae.h"
 
 namespace timbrel::detail {
@@ -16,6 +17,7 @@ struct ModelAccess {
   using MusicVaeImpl = MusicVae::Impl;
   using EventRnnImpl = EventRnn::Impl;
   using DdspImpl = Ddsp::Impl;
+  using GrooveImpl = GrooveModel::Impl;
 
   template <class Model>
   static typename Model::Impl& impl(const Model& model) {
@@ -31,5 +33,6 @@ using GansynthImpl = ModelAccess::GansynthImpl;
 using MusicVaeImpl = ModelAccess::MusicVaeImpl;
 using EventRnnImpl = ModelAccess::EventRnnImpl;
 using DdspImpl = ModelAccess::DdspImpl;
+using GrooveImpl = ModelAccess::GrooveImpl;
 
 }  // namespace timbrel::detail
