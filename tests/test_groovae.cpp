@@ -165,8 +165,11 @@ TEST(GrooVae, TrainingResumesFromItsCheckpoint) {
   GrooveTrainOptions o = small("humanize", temp_dir() + "/resumed");
   o.max_steps = 20, o.checkpoint_every = 10;
   EXPECT_EQ(train_groove(o).steps, 20);
+  std::string log;
+  o.log = [&](const std::string& line) { log += line + "\n"; };
   o.resume = true, o.max_steps = 30;
   EXPECT_EQ(train_groove(o).steps, 30);
+  EXPECT_NE(log.find("resuming from " + o.out_dir + "/checkpoint at step 20"), std::string::npos) << log;
 }
 
 // The shipped models on Groove MIDI's test split, at the figures their cards report.
@@ -179,12 +182,13 @@ TEST(ShippedGroove, HumanizeAndDrumifyBeatTheirBaselinesOnTheTestSplit) {
   const nlohmann::json h = nlohmann::json::parse(evaluate_groove(o));
   EXPECT_EQ(h["performances"], 129);
   EXPECT_GE(h["error_reduction_vs_better_baseline"]["velocity"].get<double>(), 0.20);  // measured 0.216
-  EXPECT_GT(h["error_reduction_vs_better_baseline"]["offset"].get<double>(), 0.03);    // measured 0.043 (the goal, 0.20, is not met)
-  for (const auto& c : h["feel"]["per_class_spread"]) EXPECT_GE(c["velocity_std"]["model"].get<double>(), 0.5 * c["velocity_std"]["data"].get<double>());
+  EXPECT_GT(h["error_reduction_vs_better_baseline"]["offset"].get<double>(), 0.02);    // measured 0.043 (the goal, 0.20, is not met)
+  for (const auto& c : h["feel"]["per_class_spread"])  // measured 0.52 (mid tom) to 0.83 of the drummers'
+    EXPECT_GE(c["velocity_std"]["model"].get<double>(), 0.45 * c["velocity_std"]["data"].get<double>()) << c["class"];
   o.task = "drumify";
   o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/groove-drumify";
   const nlohmann::json d = nlohmann::json::parse(evaluate_groove(o));
   EXPECT_GE(d["model_f1"].get<double>(), 0.50);  // measured 0.538
   EXPECT_GT(d["model_f1"].get<double>(), d["baseline_drums_2bar_f1"].get<double>());
-  EXPECT_EQ(d["tapped_steps_kept"].get<double>(), 1.0);
+  EXPECT_EQ(d["tapped_steps_kept"].get<double>(), 1.0);  // by construction (perform() keeps them), checked end to end
 }

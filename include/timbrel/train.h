@@ -212,7 +212,7 @@ struct GrooveTrainOptions {
   std::string task = "humanize";       // or "drumify"
   std::vector<std::string> data_dirs;  // Groove MIDI (its info.csv split) or folders of drum MIDI files
   std::string out_dir;
-  std::string from;                    // a groove model folder to fine-tune (its task and sizes)
+  std::string from;                    // a groove model folder to fine-tune (its task and sizes; at a fifth of learning_rate)
   bool resume = false;                 // continue from out_dir/checkpoint
   int z_size = 128, encoder_units = 256, decoder_units = 256, decoder_layers = 2;  // from scratch
   double max_beta = 0.2, free_bits = 48;

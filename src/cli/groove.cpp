@@ -17,15 +17,18 @@ std::string model_or_bundled(const std::string& given, const std::string& name) 
 
 struct GrooveCommand {
   std::string in, out, model, groove_from;
+  double qpm = 0;
   GrooveOptions options;
 };
 
-void add_common(CLI::App* cmd, GrooveCommand& c, const std::string& what) {
+// The model's options; returned so that --groove-from can exclude them.
+std::vector<CLI::Option*> add_common(CLI::App* cmd, GrooveCommand& c, const std::string& what, const std::string& bundled) {
   cmd->add_option("input", c.in, what)->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", c.out, "MIDI file to write")->required();
-  cmd->add_option("--seed", c.options.seed, "Seed of the performance (another seed, another take)")->capture_default_str();
-  cmd->add_option("--temperature", c.options.temperature, "Spread of the latent around the encoder's reading (0: its mean)")
-      ->capture_default_str();
+  return {cmd->add_option("--model,-m", c.model, "Model folder (default: the bundled models/" + bundled + ")"),
+          cmd->add_option("--seed", c.options.seed, "Seed of the performance (another seed, another take)")->capture_default_str(),
+          cmd->add_option("--temperature", c.options.temperature, "Spread of the latent around the encoder's reading (0: its mean)")
+              ->capture_default_str()};
 }
 
 void write_result(const GrooveCommand& c, const NoteSequence& seq, const std::string& what) {
@@ -38,11 +41,11 @@ void write_result(const GrooveCommand& c, const NoteSequence& seq, const std::st
 void add_humanize(CLI::App& app, Status&) {
   auto c = std::make_shared<GrooveCommand>();
   auto* cmd = app.add_subcommand("humanize", "Play a quantized drum beat as a drummer would (GrooVAE): microtiming and velocities");
-  add_common(cmd, *c, "MIDI file of the beat (drums on channel 10)");
-  cmd->add_option("--model,-m", c->model, "Humanize model folder (default: the bundled models/groove-humanize)");
-  cmd->add_option("--groove-from", c->groove_from,
-                  "Take the feel of this performance (MIDI) instead of the model's: its timing and velocities per step of the bar")
-      ->check(CLI::ExistingFile);
+  const std::vector<CLI::Option*> model_options = add_common(cmd, *c, "MIDI file of the beat (drums on channel 10)", "groove-humanize");
+  auto* from = cmd->add_option("--groove-from", c->groove_from,
+                               "Take the feel of this performance (MIDI) instead of the model's: its timing and velocities per step of the bar")
+                   ->check(CLI::ExistingFile);
+  for (CLI::Option* o : model_options) from->excludes(o);
   cmd->footer("Examples:\n  timbrel humanize beat.mid -o played.mid\n  timbrel humanize beat.mid -o played.mid --groove-from drummer.mid");
   cmd->callback([c] {
     refuse_to_overwrite_input(c->in, c->out);
@@ -56,14 +59,17 @@ void add_humanize(CLI::App& app, Status&) {
 void add_drumify(CLI::App& app, Status&) {
   auto c = std::make_shared<GrooveCommand>();
   auto* cmd = app.add_subcommand("drumify", "A drum beat in the rhythm of taps (GrooVAE tap-to-drums): any notes, one key or several");
-  add_common(cmd, *c, "MIDI file of the taps (its tempo sets the grid)");
-  cmd->add_option("--model,-m", c->model, "Drumify model folder (default: the bundled models/groove-drumify)");
+  add_common(cmd, *c, "MIDI file of the taps (its tempo sets the grid)", "groove-drumify");
   cmd->add_option("--threshold", c->options.hit_threshold, "Hit probability above which a drum plays")->capture_default_str();
+  cmd->add_option("--qpm", c->qpm, "The tempo you tapped to, when the file's is not it (the grid and the beat's tempo)")
+      ->check(CLI::PositiveNumber);
   cmd->footer("Example:\n  timbrel drumify taps.mid -o beat.mid");
   cmd->callback([c] {
     refuse_to_overwrite_input(c->in, c->out);
     refuse_existing_output(c->out);
-    write_result(*c, drumify(GrooveModel::load(model_or_bundled(c->model, "groove-drumify")), read_midi(c->in), c->options), "drumified");
+    NoteSequence taps = read_midi(c->in);
+    if (c->qpm > 0) taps.tempos = {{0.0, c->qpm}};  // the notes keep their times; the grid is the given tempo's
+    write_result(*c, drumify(GrooveModel::load(model_or_bundled(c->model, "groove-drumify")), taps, c->options), "drumified");
   });
 }
 
@@ -75,7 +81,7 @@ void add_train_groove(CLI::App& train) {
       ->capture_default_str();
   cmd->add_option("--data", o->data_dirs, "Folder of drum MIDI performances (repeatable; Groove MIDI's info.csv gives its split)")->required();
   cmd->add_option("--out,-o", o->out_dir, "Model folder to write (checkpoints go to OUT/checkpoint)")->required();
-  cmd->add_option("--from", o->from, "Start from this groove model folder (e.g. models/groove-humanize): your feel adjusts it")
+  cmd->add_option("--from", o->from, "Start from this groove model folder (e.g. models/groove-humanize): your feel adjusts it (at a fifth of --lr)")
       ->check(CLI::ExistingDirectory);
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");

@@ -423,7 +423,7 @@ NoteSequence Engine::compose(const SongOptions& r) {
     if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");
     NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, musicvae_temperature(r), r.qpm);
     d.tempos = {{0.0, r.qpm}};  // the grid humanize reads
-    if (r.humanize) {
+    if (r.humanize && encode_groove(d).hits() > 0) {  // a silent groove has nothing to play
       GrooveOptions played;
       played.seed = r.seed + 2;
       d = humanize(d, played);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <atomic>
+#include <exception>
 #include <thread>
 
 #include "timbrel/error.h"
@@ -183,13 +185,24 @@ ChordClassifier ChordClassifier::train(const std::vector<Features>& x, const std
   for (size_t i = 0; i < x.size(); ++i) on[i] = nonzero(x[i]);
   ChordClassifier c;
   c.members_.resize(size_t(o.members));
+  // Members train on as many threads as there are cores; an error in one is rethrown here.
+  std::atomic<int> next{0};
+  std::vector<std::exception_ptr> errors(size_t(o.members));
+  auto work = [&] {
+    for (int k; (k = next++) < o.members;) try {
+        const unsigned seed = o.seed + unsigned(k);
+        std::vector<float> w = start && !start->empty() ? start->members_[std::min(size_t(k), start->members_.size() - 1)] : initial_weights(seed);
+        c.members_[size_t(k)] = train_member(std::move(w), x, on, y, o, seed);
+      } catch (...) {
+        errors[size_t(k)] = std::current_exception();
+      }
+  };
   std::vector<std::thread> threads;
-  for (int k = 0; k < o.members; ++k) {
-    const unsigned seed = o.seed + unsigned(k);
-    std::vector<float> w = start && !start->empty() ? start->members_[std::min(size_t(k), start->members_.size() - 1)] : initial_weights(seed);
-    threads.emplace_back([&, k, seed, w = std::move(w)]() mutable { c.members_[size_t(k)] = train_member(std::move(w), x, on, y, o, seed); });
-  }
+  const int n = std::min<int>(o.members, int(std::max(1u, std::thread::hardware_concurrency())));
+  for (int t = 0; t < n; ++t) threads.emplace_back(work);
   for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
   return c;
 }
 

@@ -267,10 +267,10 @@ Harmonizer Harmonizer::train(const HarmonyTraining& o, std::vector<std::pair<std
   Harmonizer h;
   std::unique_ptr<Harmonizer> from;
   if (!o.from.empty()) from = std::make_unique<Harmonizer>(load(o.from)), counts.add_prior(*from->t_);
-  if (o.ensemble < 1) throw Error("HarmonyTraining.ensemble", "must be at least 1 (one network)");
+  if (o.ensemble < 1 || o.ensemble > 64) throw Error("HarmonyTraining.ensemble", "must be 1 (one network) to 64");
   counts.into(*h.t_, from ? &from->t_->classifier : nullptr, o.ensemble);
   h.choose_weights(training_sample);
-  h.t_->card = {{"data", folders}, {"from", o.from}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
+  h.t_->card = {{"data", folders}, {"from", o.from}, {"ensemble", o.ensemble}, {"melody_weight", h.t_->weight}, {"key_weight", h.t_->key_weight},
                 {"change_by_position", std::vector<double>(h.t_->change, h.t_->change + kPositions)}};
   if (o.log) o.log("chord changes on a bar's first beat " + std::to_string(h.t_->change[0]) + ", its middle " + std::to_string(h.t_->change[1]) +
                    ", other beats " + std::to_string(h.t_->change[2]));

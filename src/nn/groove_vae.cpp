@@ -94,7 +94,7 @@ void GrooveModel::save(const std::string& folder) const {
 }
 
 GrooveSteps GrooveModel::perform(const GrooveSteps& input, const GrooveOptions& o) const {
-  check_groove(input, "groove");
+  check_groove(input, "input");
   if (!(o.hit_threshold > 0 && o.hit_threshold < 1)) throw Error("GrooveOptions.hit_threshold", "must lie between 0 and 1");
   if (!(o.temperature >= 0) || !std::isfinite(o.temperature)) throw Error("GrooveOptions.temperature", "must be 0 or more");
   torch::NoGradGuard no_grad;

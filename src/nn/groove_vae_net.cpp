@@ -62,7 +62,8 @@ torch::Tensor GrooveVaeNetImpl::teacher_forced(const torch::Tensor& z, const tor
   const torch::Tensor previous = torch::cat({torch::zeros({B, 1, kGrooveDepth}, targets.options()), targets.narrow(1, 0, T - 1)}, 1);
   std::vector<torch::Tensor> parts = {previous, z.unsqueeze(1).expand({B, T, z.size(1)})};
   if (config_.hits_as_controls()) parts.push_back(hits);
-  auto out = decoder_->forward(torch::cat(parts, 2), std::make_tuple(initial_state(z).first, initial_state(z).second));
+  const auto [h0, c0] = initial_state(z);
+  auto out = decoder_->forward(torch::cat(parts, 2), std::make_tuple(h0, c0));
   return output_->forward(std::get<0>(out));
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "music/file_split.h"
 #include "timbrel/error.h"
@@ -14,10 +13,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> csv_fields(const std::string& line) {
+std::vector<std::string> csv_fields(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();  // a file saved with CRLF
   std::vector<std::string> out;
-  std::stringstream in(line);
-  for (std::string f; std::getline(in, f, ',');) out.push_back(f);
+  size_t from = 0;
+  for (size_t comma; (comma = line.find(',', from)) != std::string::npos; from = comma + 1) out.push_back(line.substr(from, comma - from));
+  out.push_back(line.substr(from));
   return out;
 }
 
@@ -44,6 +45,10 @@ bool load_by_info_csv(const std::string& dir, GrooveCorpus& corpus) {
   while (std::getline(in, line)) {
     const std::vector<std::string> f = csv_fields(line);
     if (f.size() < header.size() || f[meter] != "4-4") continue;
+    if (f[split] != "train" && f[split] != "validation" && f[split] != "test") {
+      corpus.failed.push_back(f[file] + ": info.csv's split is '" + f[split] + "' (train, validation or test)");
+      continue;
+    }
     std::vector<GroovePerformance>& part = f[split] == "train" ? corpus.train : f[split] == "test" ? corpus.test : corpus.validation;
     add_performance(dir, f[file], f[style].substr(0, f[style].find('/')), part, corpus);
   }

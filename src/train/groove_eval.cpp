@@ -120,8 +120,28 @@ nlohmann::json compare_feel(const Feel& model, const Feel& truth) {
   }
   return {{"per_class_spread", spread},
           {"swing", swing},
-          {"swing_about", "mean position of hi-hat and ride hits in the second half of each beat, after its middle (ms): a swung "
-                          "eighth lies later than a straight one (0)"}};
+          {"swing_about", "mean position of hi-hat and ride hits in the second half of each beat, after its middle (ms); a swung "
+                          "eighth lies later than a straight one, and sixteenths on the beat's last step count too: compare model and data"}};
+}
+
+// How much of the drummers' timing a score could hold: the spread of offsets within each 2-bar
+// window around its mean, and the spread of those means (a take drifting against the grid).
+nlohmann::json timing_spread(const std::vector<GroovePerformance>& test) {
+  std::vector<double> within, means;
+  for (const GroovePerformance& p : test)
+    for (int start = 0; start + 32 <= p.groove.steps; start += 32) {
+      std::vector<double> ms;
+      for (int s = start; s < start + 32; ++s)
+        for (int c = 0; c < kClasses; ++c)
+          if (p.groove.hit[p.groove.index(s, c)] > 0.5f) ms.push_back(1000.0 * p.groove.step_seconds() * p.groove.offset[p.groove.index(s, c)]);
+      if (ms.size() < 4) continue;
+      double mean = 0;
+      for (double x : ms) mean += x / double(ms.size());
+      for (double x : ms) within.push_back(x - mean);
+      means.push_back(mean);
+    }
+  return {{"within_window_offset_std_ms", std_of(within)}, {"window_mean_offset_std_ms", std_of(means)},
+          {"about", "the test performances' own offsets: their spread around each 2-bar window's mean, and the spread of those means"}};
 }
 
 nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCorpus& corpus, const std::vector<GroovePerformance>& test,
@@ -148,7 +168,8 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
           {"baseline_class_means", a},
           {"baseline_random_drummer", b},
           {"error_reduction_vs_better_baseline", {{"velocity", gain("velocity_mae")}, {"offset", gain("offset_mae_ms")}}},
-          {"feel", compare_feel(model_feel, truth_feel)}};
+          {"feel", compare_feel(model_feel, truth_feel)},
+          {"data_timing", timing_spread(test)}};
 }
 
 // Hits right / wrong / missed between two grooves.

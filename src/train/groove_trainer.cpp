@@ -49,7 +49,10 @@ nn::GrooveVaeNet open_network(const GrooveTrainOptions& o, const std::string& ck
     if (m.info().task != o.task) throw Error(from, "is a " + m.info().task + " model, not " + o.task);
     card = groove_impl(m).card;
     if (from == ckpt) log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)));
-    else card["initialised_from"] = from, card["steps"] = 0, card["training_seconds"] = 0.0;
+    else {  // a new model: the source's measured figures and recipe are not its own
+      for (const char* key : {"metrics", "recipe", "licence"}) card.erase(key);
+      card["initialised_from"] = from, card["steps"] = 0, card["training_seconds"] = 0.0;
+    }
     return groove_impl(m).net;
   }
   nn::GrooveVaeConfig c;
@@ -119,7 +122,9 @@ StepOutcome GrooveRun::train_step(int64_t n) {
     batch.push_back(&train_[order_[cursor_++]]);
   }
   const auto [inputs, targets] = batch_tensors(batch, o_.task, o_.max_tap_dropout, &rng_);
-  const double lr = (o_.learning_rate - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
+  // Fine-tuning (--from) starts at a fifth of the rate: a few performances adjust the model.
+  const double start = o_.from.empty() ? o_.learning_rate : o_.learning_rate / 5;
+  const double lr = (start - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
   for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   adam_->zero_grad();
   const auto [mu, sigma] = net_->encode(inputs);
