@@ -25,6 +25,7 @@ EngineOptions cpu_params(std::vector<std::string>* log = nullptr) {
   p.drum_model = kModels + "/gm-drums";
   p.melody_model = kModels + "/melody-2bar";
   p.groove_model = kModels + "/drums-2bar";
+  p.humanize_model = kModels + "/groove-humanize";
   p.device = Device::Cpu;
   p.threads = 2;
   if (log) p.log = [log](const std::string& m) { log->push_back(m); };
