@@ -187,6 +187,7 @@ TEST(ShippedGroove, HumanizeAndDrumifyBeatTheirBaselinesOnTheTestSplit) {
     EXPECT_GE(c["velocity_std"]["model"].get<double>(), 0.45 * c["velocity_std"]["data"].get<double>()) << c["class"];
   o.task = "drumify";
   o.model = std::string(TIMBREL_SOURCE_DIR) + "/models/groove-drumify";
+  o.baseline_model = std::string(TIMBREL_SOURCE_DIR) + "/models/drums-2bar";
   const nlohmann::json d = nlohmann::json::parse(evaluate_groove(o));
   EXPECT_GE(d["model_f1"].get<double>(), 0.50);  // measured 0.538
   EXPECT_GT(d["model_f1"].get<double>(), d["baseline_drums_2bar_f1"].get<double>());
