@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "render/live_drummer.h"
 #include "test_util.h"
 #include "timbrel/evaluate.h"
 #include "timbrel/error.h"
@@ -192,4 +195,87 @@ TEST(ShippedGroove, HumanizeAndDrumifyBeatTheirBaselinesOnTheTestSplit) {
   EXPECT_GE(d["model_f1"].get<double>(), 0.50);  // measured 0.538
   EXPECT_GT(d["model_f1"].get<double>(), d["baseline_drums_2bar_f1"].get<double>());
   EXPECT_EQ(d["tapped_steps_kept"].get<double>(), 1.0);  // by construction (perform() keeps them), checked end to end
+}
+
+namespace {
+
+const GrooveModel& shipped_drumify() {
+  static const GrooveModel model = GrooveModel::load(std::string(TIMBREL_SOURCE_DIR) + "/models/groove-drumify");
+  return model;
+}
+
+struct Heard {
+  double time = 0, asked_at = 0;
+  int pitch = 0, velocity = 0;
+};
+
+// Polls the drummer every 5 ms as play_live's loop does, from `from` to `to`.
+std::vector<Heard> poll(LiveDrummer& drummer, double from, double to) {
+  std::vector<Heard> heard;
+  for (double t = from; t < to; t += 0.005)
+    for (const auto& e : drummer.due(t)) heard.push_back({e.time, t, e.pitch, e.velocity});
+  return heard;
+}
+
+// The note-ons heard whose onset lies within 1 ms of `time`.
+int hits_at(const std::vector<Heard>& heard, double time) {
+  int n = 0;
+  for (const Heard& h : heard) n += h.velocity > 0 && std::abs(h.time - time) < 1e-3;
+  return n;
+}
+
+}  // namespace
+
+// play --live --tap: each tapped bar comes back as a beat through the next bar, a hit on every tap
+// at its place in the bar (an early downbeat tap early too); an untapped bar rests, and after two
+// the next tap is a new downbeat.
+TEST(LiveDrummer, AnswersEachTappedBarWithABeatInTheNextBar) {
+  LiveDrummer::Options o;
+  o.qpm = 120;  // bars of 2 s, sixteenths of 0.125 s
+  o.tap_key = 60;
+  LiveDrummer drummer(shipped_drumify(), o);
+  const double t0 = 50.0, step = 0.125;
+  const std::vector<double> bar0 = {0, 4, 6, 8, 12, 14}, bar1 = {-0.24, 4.2, 8.2, 10.2, 12.2};  // steps; bar 1's downbeat early
+  for (double s : bar0) EXPECT_TRUE(drummer.note_on(60, 100, t0 + s * step));
+  EXPECT_FALSE(drummer.note_on(62, 100, t0 + 0.3));  // not the tap key
+  EXPECT_TRUE(poll(drummer, t0, t0 + 2 - step / 2 - 0.001).empty());  // bar 0 is still being tapped
+  std::vector<Heard> heard = poll(drummer, t0 + 2 - step / 2, t0 + 2);
+  for (double s : bar1) drummer.note_on(60, 100, t0 + 2 + s * step);
+  for (const Heard& h : poll(drummer, t0 + 2, t0 + 12)) heard.push_back(h);
+  EXPECT_EQ(drummer.beats(), 2u);
+  std::set<int> drums;
+  for (const Heard& h : heard) {
+    EXPECT_LE(h.time, h.asked_at + 1e-9);
+    EXPECT_LT(h.asked_at - h.time, 0.0051) << "heard late at " << h.time - t0;
+    EXPECT_GE(h.time, t0 + 2 - step / 2);
+    EXPECT_LT(h.time, t0 + 6 - step / 2) << "bar 2 was not tapped: bar 3 rests";
+    if (h.velocity > 0) drums.insert(h.pitch);
+  }
+  for (double s : bar0) EXPECT_GE(hits_at(heard, t0 + 2 + s * step), 1) << "bar 0, step " << s;
+  for (double s : bar1) EXPECT_GE(hits_at(heard, t0 + 4 + s * step), 1) << "bar 1, step " << s;
+  EXPECT_GE(drums.size(), 2u) << "a beat, not the taps echoed";
+
+  const double again = t0 + 9.3;  // after two untapped bars: a new downbeat
+  drummer.note_on(60, 90, again);
+  drummer.note_on(60, 90, again + 8 * step);
+  const std::vector<Heard> next = poll(drummer, again, again + 5);
+  EXPECT_EQ(drummer.beats(), 3u);
+  EXPECT_GE(hits_at(next, again + 2), 1);
+  EXPECT_GE(hits_at(next, again + 2 + 8 * step), 1);
+}
+
+TEST(LiveDrummer, ErrorsNameTheParameter) {
+  const GrooveModel humanize_model = GrooveModel::load(std::string(TIMBREL_SOURCE_DIR) + "/models/groove-humanize");
+  EXPECT_THROW(
+      try { LiveDrummer(humanize_model, {}); } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("tap_model"), std::string::npos) << e.what();
+        throw;
+      },
+      Error);
+  LiveDrummer::Options o;
+  o.qpm = 10;
+  EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
+  o.qpm = 120;
+  o.tap_key = 128;
+  EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
 }

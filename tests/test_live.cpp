@@ -12,6 +12,7 @@
 
 #include "jack_server.h"
 #include "render/ddsp_bank.h"
+#include "render/drum_highs.h"
 #include "render/live_synth.h"
 #include "render/gm_sends.h"
 #include "render/note_renderer.h"
@@ -19,6 +20,7 @@
 #include "render/sustain.h"
 #include "test_util.h"
 #include "timbrel/error.h"
+#include "timbrel/groove.h"
 #include "timbrel/play.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
@@ -328,6 +330,74 @@ TEST(PlayLiveThroughJack, PlaysNotesFromAVirtualMidiPort) {
   EXPECT_GT(loud, 0.1);
 }
 
+
+// play --live --tap through JACK: four taps in a bar come back as drums (channel 10's kit) in the
+// next bar, each where its tap fell in the bar.
+TEST(PlayLiveThroughJack, TapsComeBackAsDrumsInTheNextBar) {
+  std::string why;
+  auto server = test::JackServer::start(&why);
+  if (!server) GTEST_SKIP() << "no JACK server: " << why;
+  const std::string kit = std::string(TIMBREL_SOURCE_DIR) + "/models/gm-drums";
+  const Gansynth drums = Gansynth::load(kit);
+  const std::optional<DrumHighs> highs = DrumHighs::load_beside(kit);
+  const GrooveModel drumify = GrooveModel::load(std::string(TIMBREL_SOURCE_DIR) + "/models/groove-drumify");
+  LivePlayOptions o;
+  o.timbre = "preset:Flute";
+  o.midi_api = MidiBackend::Jack;
+  o.seconds = 8;
+  o.record = test::temp_dir() + "/tap.wav";
+  o.record_format = SampleFormat::Float32;
+  o.tap_model = &drumify;
+  o.tap_qpm = 120;  // bars of 2 s
+  std::atomic<bool> ready{false};
+  o.status = [&](const std::string& m) {
+    if (m.rfind("ready", 0) == 0) ready = true;
+  };
+  test::g_callback_allocations = 0;
+  LivePlayReport report;
+  std::thread player([&] { report = play_live(bundled(), o, &drums, highs ? &*highs : nullptr); });
+  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the kit's cache, rendered in the background
+  RtMidiOut keyboard(RtMidi::UNIX_JACK, "keyboard");
+  keyboard.openVirtualPort("out");
+  ASSERT_EQ(test::run_command("jack_connect keyboard:out timbrel:in", nullptr), 0);
+  for (int beat = 0; beat < 4; ++beat) {  // quarter notes on the flute
+    std::vector<unsigned char> on{0x90, 72, 60}, off{0x80, 72, 0};
+    keyboard.sendMessage(&on);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    keyboard.sendMessage(&off);
+    std::this_thread::sleep_for(std::chrono::milliseconds(470));
+  }
+  player.join();
+  EXPECT_EQ(report.beats, 1u);
+  EXPECT_EQ(test::g_callback_allocations.load(), 0);
+  const Audio rec = mix_to_mono(read_sound_file(o.record));
+  const size_t rate = size_t(rec.sample_rate);
+  auto first_above = [&](size_t from, float level) {
+    while (from < rec.samples.size() && std::fabs(rec.samples[from]) < level) ++from;
+    return from;
+  };
+  const size_t tap = first_above(0, 1e-4f);  // the first tap's flute
+  ASSERT_LT(tap + 5 * rate, rec.samples.size());
+  // Each quarter of the next bar (where no key is played) starts with a drum: the loudest rise of
+  // 2.5 ms frames over the 10 ms before them lies within 35 ms of the tap's place (the taps' and the
+  // drums' MIDI and audio cycles jitter on a busy machine; LiveDrummer's test times the beat exactly).
+  const size_t frame = rate / 400;
+  for (int beat = 0; beat < 4; ++beat) {
+    const size_t due = tap + 2 * rate + size_t(beat) * rate / 2;
+    double best = 0, at = 0;
+    for (size_t f = due - rate / 15; f < due + rate / 15; f += frame) {
+      const double rise = rms(rec.samples, f, f + frame) / (rms(rec.samples, f - 4 * frame, f) + 1e-4);
+      if (rise > best) best = rise, at = (double(f) - double(due)) / double(rate);
+    }
+    EXPECT_GT(best, 3.0) << "beat " << beat;
+    EXPECT_LT(std::abs(at), 0.035) << "beat " << beat;
+    std::printf("beat %d: rise %.1f at %+.4f s\n", beat, best, at);
+  }
+  const double beat_level = rms(rec.samples, tap + 2 * rate, tap + 4 * rate);
+  EXPECT_GT(beat_level, 3e-3);
+  EXPECT_LT(rms(rec.samples, tap + 4 * rate + rate / 2, tap + 5 * rate), 0.1 * beat_level) << "the untapped bar rests";
+}
 
 // The CLI end to end: `play --live --engine ddsp` from a virtual MIDI port through JACK, a key held
 // for 4 s (longer than the cached 3 s note) sounds at its pitch all the while.

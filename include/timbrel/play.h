@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "timbrel/export.h"
+#include "timbrel/groove.h"
 #include "timbrel/render.h"
 #include "timbrel/sound_file.h"
 
@@ -74,6 +75,13 @@ struct LivePlayOptions {
   const EventRnn* answer_model = nullptr;
   double answer_qpm = 120, answer_temperature = 1.0;
   int answer_bars = 2;
+  // Tap to drums: when set, note-ons of tap_key (-1: every key) are taps on a bar grid of tap_qpm
+  // from the first tap, and this drumify model answers each tapped bar with a beat through the
+  // next bar, on MIDI channel 10 (Engine::play_live gives it the engine's drum kit).
+  const GrooveModel* tap_model = nullptr;
+  double tap_qpm = 120;
+  int tap_key = -1;
+  GrooveOptions tap_groove;  // seed (per bar: seed + bar), temperature, hit threshold
 };
 
 struct LivePlayReport {
@@ -85,6 +93,7 @@ struct LivePlayReport {
   size_t timbre_changes = 0;
   double cache_seconds = 0;  // time to render one timbre's cache (the last one)
   size_t answers = 0;        // phrases answered (answer_model)
+  size_t beats = 0;          // tapped bars answered with a beat (tap_model)
 };
 
 }  // namespace timbrel

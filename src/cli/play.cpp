@@ -19,8 +19,8 @@ namespace {
 
 struct PlayFlags {
   SongFlags song;
-  bool generate = false, live = false, answer = false;
-  int answer_bars = 2;
+  bool generate = false, live = false, answer = false, tap = false;
+  int answer_bars = 2, tap_key = -1;
   std::string audio_device, record, midi_in, midi_api = "auto", programs;
   int buffer = 0;
   double seconds = 0;
@@ -32,7 +32,7 @@ extern "C" void on_sigint(int) { g_interrupted.store(true); }
 void play_file_or_song(const PlayFlags& p) {
   const auto t0 = std::chrono::steady_clock::now();
   if (p.generate == !p.song.input.empty()) throw Error("play", "give a MIDI file or --generate (one of them)");
-  if (p.answer) throw Error("--continue", "answers live playing: give it with --live");
+  if (p.answer || p.tap) throw Error(p.answer ? "--continue" : "--tap", "answers live playing: give it with --live");
   Engine engine(engine_params(p.song));
   const NoteSequence seq = p.generate ? generated_song(engine, p.song) : read_midi(p.song.input);
   if (seq.notes.empty()) throw Error(p.song.input, "has no notes to play");
@@ -89,6 +89,14 @@ void play_live_input(const PlayFlags& p) {
     o.answer_bars = p.answer_bars;
     o.answer_temperature = song_temperature(p.song);
   }
+  if (p.tap) {
+    name_flag("drumify_model", "--drumify-model");
+    o.tap_model = &engine.drumify_model();
+    o.tap_qpm = p.song.qpm;
+    o.tap_key = p.tap_key;
+    o.tap_groove.seed = p.song.seed;
+    if (p.song.temperature >= 0) o.tap_groove.temperature = p.song.temperature;
+  }
   o.status = [](const std::string& m) {
     std::printf("%s\n", m.c_str());
     std::fflush(stdout);
@@ -102,6 +110,7 @@ void play_live_input(const PlayFlags& p) {
               double(r.frames) / r.sample_rate, r.device.c_str(), r.host_api.c_str(), r.sample_rate, r.channels, (unsigned long long)r.notes,
               r.timbre_changes, r.cache_seconds, (unsigned long long)r.underruns, (unsigned long long)r.xruns, p.record.empty() ? "" : ", recorded -> ", p.record.c_str());
   if (p.answer) std::printf("%zu phrases answered\n", r.answers);
+  if (p.tap) std::printf("%zu tapped bars answered with a beat\n", r.beats);
 }
 
 }  // namespace
@@ -125,12 +134,19 @@ void add_play(CLI::App& app, Status&) {
                                "--live: call and response: after a bar of rest the Melody RNN (--melody-rnn) answers your phrase "
                                "(at --qpm, --temperature)");
   cmd->add_option("--answer-bars", p->answer_bars, "--live --continue: bars of each answer")->default_val(2)->check(CLI::Range(1, 16))->needs(answer);
+  auto* tap = cmd->add_flag("--tap", p->tap,
+                            "--live: tap a rhythm (any key, or --tap-key) and a drummer answers each tapped bar with a beat in its "
+                            "rhythm through the next bar (GrooVAE drumify, --drumify-model; at --qpm from your first tap, a downbeat)")
+                  ->excludes(answer);
+  cmd->add_option("--tap-key", p->tap_key, "--live --tap: the only key that taps (0..127; default: every key)")->check(CLI::Range(0, 127))->needs(tap);
+  cmd->add_option("--drumify-model", p->song.drumify_model, "--live --tap: GrooVAE drumify model (default: models/groove-drumify)")->needs(tap);
   add_song_options(cmd, p->song);
   add_timbre_options(cmd, p->song, false);
   cmd->footer("Examples:\n  timbrel play samples/twinkle.mid --timbre preset:Flute\n"
               "  timbrel play --generate --bars 16 --seed 3 --drums --record take.wav\n"
               "  timbrel play --live --timbre preset:Cello           # then connect a keyboard to timbrel:in\n"
               "  timbrel play --live --continue --qpm 100 --timbre preset:Flute   # play a phrase, rest a bar: it answers\n"
+              "  timbrel play --live --tap --qpm 96                 # tap a bar: drums play it back in the next, bar by bar\n"
               "  timbrel play --live --engine ddsp --ddsp-model ../shared/models-ext/ddsp --timbre program:73\n"
               "The song is rendered by a worker thread a few seconds ahead of the device; the audio callback only copies.\n"
               "--live renders every pitch of the timbre ahead, then mixes voices in the callback: a note sounds from the next\n"

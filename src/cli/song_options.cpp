@@ -155,6 +155,7 @@ EngineOptions engine_params(const SongFlags& o) {
   p.melody_model = o.melody_model;
   p.groove_model = o.groove_model;
   p.humanize_model = o.humanize_model;
+  p.drumify_model = o.drumify_model;
   p.melody_rnn_model = o.melody_rnn_model;
   p.drums_rnn_model = o.drums_rnn_model;
   p.improv_rnn_model = o.improv_rnn_model;

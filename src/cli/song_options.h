@@ -24,7 +24,7 @@ struct SongFlags {
   double vibrato = 12, glide = 0.06;
   bool flat_envelope = false;  // DDSP: attack and flat hold instead of the presets' learned envelopes
   // generate: a sampled melody (and drums)
-  std::string melody_model, groove_model, humanize_model;
+  std::string melody_model, groove_model, humanize_model, drumify_model;
   std::string primer, melody_rnn_model, drums_rnn_model;  // generate --primer: continued by the RNNs
   int bars = 8;
   uint64_t seed = 0;

@@ -241,9 +241,12 @@ PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
 }
 
 LivePlayReport Engine::play_live(LivePlayOptions options) {
-  if (options.engine == TimbreEngine::Ddsp) return timbrel::play_live(ddsp_instrument(impl_->ddsp_bank(), options.ddsp), options);
+  const Gansynth* drums = options.tap_model ? &drum_model() : nullptr;  // the taps' answers need a kit
+  const DrumHighs* highs = drums && impl_->drum_highs ? &*impl_->drum_highs : nullptr;
+  if (options.engine == TimbreEngine::Ddsp)
+    return timbrel::play_live(ddsp_instrument(impl_->ddsp_bank(), options.ddsp), options, drums, highs);
   impl_->fill_backends(options.spectral, options.device_spectral);
-  return timbrel::play_live(timbre_model(), options);
+  return timbrel::play_live(timbre_model(), options, drums, highs);
 }
 
 NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows) {

@@ -260,10 +260,13 @@ class LiveSynth final : public RealtimeSource {
   std::thread worker_;
 };
 
-// A live MIDI input played with a GANSynth timbre (Engine::play_live).
-LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options);
+// A live MIDI input played with a GANSynth timbre (Engine::play_live). With `drums`, MIDI channel
+// 10 plays its standard kit (with `highs`, as render's drums), as the tap answers do.
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& options, const Gansynth* drums = nullptr,
+                         const DrumHighs* highs = nullptr);
 
 // play_live on any instrument (player.cpp); `timbre` as LivePlayOptions::timbre.
-LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& options);
+LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& options, const Gansynth* drums = nullptr,
+                         const DrumHighs* highs = nullptr);
 
 }  // namespace timbrel

@@ -14,6 +14,7 @@
 
 #include "audio/audio_output.h"
 #include "audio/midi_input.h"
+#include "render/live_drummer.h"
 #include "render/live_responder.h"
 #include "render/live_synth.h"
 #include "render/note_renderer.h"
@@ -181,6 +182,25 @@ void observe(LiveResponder& responder, const unsigned char* m, size_t size, doub
   else if (status == 0x80 || status == 0x90) responder.note_off(m[1], time);
 }
 
+constexpr int kGmDrumChannel = 9;  // MIDI channel 10
+
+// A phrase taken from the responder (or a bar from the drummer) under the lock, its answer composed
+// without it, then scheduled and what is due played on `channel`; returns the seconds until the
+// next thing to do.
+template <class Listener, class Take, class Answer>
+double serve(Listener& listener, Take take, Answer answer, std::mutex& control, LiveSynth& synth, int channel, const Clock::time_point& start) {
+  std::unique_lock<std::mutex> lock(control);
+  if (auto item = (listener.*take)(since(start))) {
+    lock.unlock();
+    const std::vector<Note> notes = (listener.*answer)(*item);  // the model, without the lock
+    lock.lock();
+    listener.schedule(*item, notes);
+  }
+  const double now = since(start);
+  for (const auto& e : listener.due(now)) e.velocity > 0 ? synth.note_on(e.pitch, e.velocity, channel) : synth.note_off(e.pitch, channel);
+  return std::clamp(listener.next_event_time() - now, 0.001, 0.02);  // on time, to the millisecond
+}
+
 LiveOptions live_options(const LivePlayOptions& o) {
   LiveOptions lo;
   lo.attack = o.attack;
@@ -198,14 +218,16 @@ LiveOptions live_options(const LivePlayOptions& o) {
 
 }  // namespace
 
-LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o) {
-  return play_live(gansynth_instrument(model, live_options(o)), o);
+LivePlayReport play_live(const Gansynth& model, const LivePlayOptions& o, const Gansynth* drums, const DrumHighs* highs) {
+  return play_live(gansynth_instrument(model, live_options(o)), o, drums, highs);
 }
 
-LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& o) {
+LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LivePlayOptions& o, const Gansynth* drums, const DrumHighs* highs) {
   AudioOutput output({o.device, o.buffer_frames});
+  if (drums) instrument = gm_instrument(std::move(instrument), gansynth_instrument(*drums, live_options(o), highs));
   LiveSynth synth(std::move(instrument), output.sample_rate(), o.timbre, live_options(o));
   if (!o.programs.empty()) synth.set_programs(o.programs);
+  if (drums) synth.set_timbre(kDrumTimbrePrefix + ("preset:" + drums->preset_for_program(0).preset), kGmDrumChannel);
   // The MIDI thread and the answers share the synth's single-producer event queue (and the
   // responder): both take `control`, which the audio callback never does; the answers are
   // composed outside it.
@@ -213,6 +235,8 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   std::unique_ptr<LiveResponder> responder;
   if (o.answer_model)
     responder = std::make_unique<LiveResponder>(*o.answer_model, LiveResponder::Options{o.answer_qpm, o.answer_bars, o.answer_temperature});
+  std::unique_ptr<LiveDrummer> drummer;
+  if (o.tap_model) drummer = std::make_unique<LiveDrummer>(*o.tap_model, LiveDrummer::Options{o.tap_qpm, o.tap_key, o.tap_groove});
   const auto start = Clock::now();
   MidiInput midi({o.midi_port, to_string(o.midi_api), "timbrel"}, [&](const unsigned char* m, size_t n) {
     std::lock_guard<std::mutex> lock(control);
@@ -221,6 +245,7 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
     } catch (const std::exception&) {  // a bad program entry: ignored, the timbre stays
     }
     if (responder) observe(*responder, m, n, since(start));
+    if (drummer && n >= 3 && (m[0] & 0xF0u) == 0x90) drummer->note_on(m[1], m[2], since(start));
   });
   OutputTap tap(o.record.empty() ? 0 : size_t(4.0 * output.sample_rate()));
   Recorder recorder(tap);
@@ -236,22 +261,13 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
     double wait = 0.02;
     if (responder) {
-      std::optional<LiveResponder::Phrase> phrase;
-      {
-        std::lock_guard<std::mutex> lock(control);
-        phrase = responder->take_phrase(since(start));
-      }
-      if (phrase) {
-        const std::vector<Note> answer = responder->answer_to(*phrase);  // the RNN, without the lock
-        std::lock_guard<std::mutex> lock(control);
-        responder->schedule(*phrase, answer);
-      }
-      std::lock_guard<std::mutex> lock(control);
-      const double now = since(start);
-      for (const auto& e : responder->due(now)) e.velocity > 0 ? synth.note_on(e.pitch, e.velocity) : synth.note_off(e.pitch);
-      wait = std::clamp(responder->next_event_time() - now, 0.001, 0.02);  // answers on time, to the millisecond
+      wait = serve(*responder, &LiveResponder::take_phrase, &LiveResponder::answer_to, control, synth, 0, start);
       if (responder->answers() != r.answers && o.status) o.status("answered phrase " + std::to_string(responder->answers()));
       r.answers = responder->answers();
+    }
+    if (drummer) {
+      wait = std::min(wait, serve(*drummer, &LiveDrummer::take_bar, &LiveDrummer::beat_for, control, synth, kGmDrumChannel, start));
+      r.beats = drummer->beats();
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     recorder.drain();
