@@ -2,10 +2,13 @@
 // swings the hi-hat and lays back the snare; what they learned, their files and their errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -278,4 +281,74 @@ TEST(LiveDrummer, ErrorsNameTheParameter) {
   o.qpm = 120;
   o.tap_key = 128;
   EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
+}
+
+namespace {
+
+// Onset times (s) that aubioonset (independent of Timbrel) finds in a sound file.
+std::vector<double> aubio_onsets(const std::string& path) {
+  std::string out;
+  EXPECT_EQ(test::run_command("aubioonset -i '" + path + "' -O hfc -B 512 -H 64 -M 0.03 -T seconds", &out), 0);
+  std::vector<double> onsets;
+  std::istringstream lines(out);
+  for (double t; lines >> t;) onsets.push_back(t);
+  return onsets;
+}
+
+double nearest(const std::vector<double>& times, double t) {
+  double best = 1e9;
+  for (double x : times)
+    if (std::abs(x - t) < std::abs(best - t)) best = x;
+  return best;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[std::min(v.size() - 1, size_t(p * double(v.size())))];
+}
+
+}  // namespace
+
+// Issue 37's goal for `generate --drums`: the groove is heard. The drum part of generated songs is
+// rendered by `timbrel render`; aubioonset finds the hits in the audio, and each hit's place is
+// compared with the MIDI note it renders (less the detector's constant delay): within 5 ms, while
+// the MIDI's own hits stray from the sixteenth grid by far more.
+TEST(GrooveRender, RenderedDrumOnsetsLieWhereTheMidiPutsThem) {
+  if (test::run_command("command -v aubioonset > /dev/null 2>&1", nullptr) != 0) GTEST_SKIP() << "no aubioonset (apt install aubio-tools)";
+  const std::string dir = temp_dir() + "/groove-render", cli = std::string(TIMBREL_BINARY);
+  const std::string models = std::string(TIMBREL_SOURCE_DIR) + "/models/";
+  std::filesystem::create_directories(dir);
+  std::vector<double> error, off_grid;
+  for (int seed : {1, 2, 3}) {
+    const std::string song = dir + "/song" + std::to_string(seed), drums = dir + "/drums" + std::to_string(seed);
+    ASSERT_EQ(test::run_command(cli + " generate --drums --bars 8 --dry --seed " + std::to_string(seed) + " --melody-model " + models +
+                                    "melody-2bar --groove-model " + models + "drums-2bar --humanize-model " + models + "groove-humanize --model " +
+                                    models + "gm-timbres -o " + song + ".wav > /dev/null 2>&1",
+                                nullptr),
+              0);
+    NoteSequence part = read_midi(song + ".mid");
+    part.notes.erase(std::remove_if(part.notes.begin(), part.notes.end(), [](const Note& n) { return !n.is_drum; }), part.notes.end());
+    ASSERT_FALSE(part.notes.empty());
+    write_midi(part, drums + ".mid");
+    ASSERT_EQ(test::run_command(cli + " render " + drums + ".mid --dry --drum-model " + models + "gm-drums -o " + drums + ".wav > /dev/null 2>&1", nullptr), 0);
+    std::vector<double> midi;
+    for (const Note& n : part.notes) midi.push_back(n.start_time);
+    const std::vector<double> heard = aubio_onsets(drums + ".wav");
+    ASSERT_GE(heard.size(), midi.size() / 4) << "seed " << seed;
+    std::vector<double> delay;
+    for (double a : heard) delay.push_back(a - nearest(midi, a));
+    const double detector = percentile(delay, 0.5);  // aubio's and the attack's constant delay
+    const double step = 60.0 / part.tempos.front().qpm / 4;
+    for (double a : heard) {
+      const double m = nearest(midi, a - detector);
+      error.push_back(std::abs(a - detector - m));
+      off_grid.push_back(std::abs(m - std::round(m / step) * step));
+    }
+  }
+  std::printf("%zu rendered onsets: |audio - MIDI| median %.2f ms, 90th percentile %.2f ms, worst %.2f ms; "
+              "the MIDI's hits off the grid: median %.2f ms, 90th percentile %.2f ms\n",
+              error.size(), 1e3 * percentile(error, 0.5), 1e3 * percentile(error, 0.9), 1e3 * percentile(error, 1.0),
+              1e3 * percentile(off_grid, 0.5), 1e3 * percentile(off_grid, 0.9));
+  EXPECT_LT(percentile(error, 0.9), 0.005);
+  EXPECT_GT(percentile(off_grid, 0.5), 2 * percentile(error, 0.5));
 }
