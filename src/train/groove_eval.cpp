@@ -144,11 +144,65 @@ nlohmann::json timing_spread(const std::vector<GroovePerformance>& test) {
           {"about", "the test performances' own offsets: their spread around each 2-bar window's mean, and the spread of those means"}};
 }
 
+// Each style's mean velocity and offset per drum and step of the bar over the training takes (a
+// reference that knows the take's style label, which humanize is not told).
+struct StyleMeans {
+  std::map<std::string, std::array<double, 3 * 16 * kClasses>> sums;  // velocity, offset, count
+  explicit StyleMeans(const std::vector<GroovePerformance>& train) {
+    for (const GroovePerformance& p : train) {
+      auto& t = sums[p.style];
+      for (int s = 0; s < p.groove.steps; ++s)
+        for (int c = 0; c < kClasses; ++c)
+          if (const size_t i = p.groove.index(s, c), k = size_t(s % 16) * kClasses + size_t(c); p.groove.hit[i] > 0.5f)
+            t[k] += p.groove.velocity[i], t[16 * kClasses + k] += p.groove.offset[i], t[32 * kClasses + k] += 1;
+    }
+  }
+  GrooveSteps play(const GrooveSteps& beat, const std::string& style, const ClassMeans& means) const {
+    GrooveSteps g = means.play(beat);
+    const auto it = sums.find(style);
+    if (it == sums.end()) return g;
+    for (int s = 0; s < g.steps; ++s)
+      for (int c = 0; c < kClasses; ++c)
+        if (const size_t i = g.index(s, c), k = size_t(s % 16) * kClasses + size_t(c); g.hit[i] > 0.5f && it->second[32 * kClasses + k] > 0)
+          g.velocity[i] = float(it->second[k] / it->second[32 * kClasses + k]), g.offset[i] = float(it->second[16 * kClasses + k] / it->second[32 * kClasses + k]);
+    return g;
+  }
+};
+
+// No score-reader can be this: each test take's own mean velocity and offset per drum and step of
+// the bar (its feel), optionally with each 2-bar window's own drift from that feel added: read from
+// the take, each hit left out of its own means (a class's mean where the take has no other such
+// hit). It shows how much of the error is knowledge of the take that the score does not hold.
+GrooveSteps take_oracle(const GrooveSteps& truth, const ClassMeans& means, bool with_drift) {
+  std::array<double, 16 * kClasses> velocity{}, offset{}, n{};
+  auto key = [](int s, int c) { return size_t(s % 16) * kClasses + size_t(c); };
+  for (int s = 0; s < truth.steps; ++s)
+    for (int c = 0; c < kClasses; ++c)
+      if (const size_t i = truth.index(s, c); truth.hit[i] > 0.5f)
+        velocity[key(s, c)] += truth.velocity[i], offset[key(s, c)] += truth.offset[i], n[key(s, c)] += 1;
+  GrooveSteps g = means.play(truth);
+  for (int s = 0; s < truth.steps; ++s)
+    for (int c = 0; c < kClasses; ++c)
+      if (const size_t i = truth.index(s, c), k = key(s, c); truth.hit[i] > 0.5f && n[k] > 1) {
+        g.velocity[i] = float((velocity[k] - truth.velocity[i]) / (n[k] - 1));
+        g.offset[i] = float((offset[k] - truth.offset[i]) / (n[k] - 1));
+      }
+  for (int start = 0; with_drift && start < truth.steps; start += 32) {  // the window's drift, without the hit itself
+    double drift = 0, hits = 0;
+    for (size_t i = truth.index(start, 0); i < truth.index(std::min(start + 32, truth.steps), 0); ++i)
+      if (truth.hit[i] > 0.5f) drift += truth.offset[i] - g.offset[i], hits += 1;
+    for (size_t i = truth.index(start, 0); i < truth.index(std::min(start + 32, truth.steps), 0); ++i)
+      if (truth.hit[i] > 0.5f && hits > 1) g.offset[i] += float((drift - (truth.offset[i] - g.offset[i])) / (hits - 1));
+  }
+  return g;
+}
+
 nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCorpus& corpus, const std::vector<GroovePerformance>& test,
                                  const GrooveEvalOptions& o) {
   const ClassMeans means(corpus.train);
+  const StyleMeans styles(corpus.train);
   std::mt19937_64 rng(o.seed);
-  Errors by_model, by_means, by_drummer;
+  Errors by_model, by_means, by_drummer, by_oracle, by_template, by_style;
   Feel model_feel, truth_feel;
   for (size_t k = 0; k < test.size(); ++k) {
     const GroovePerformance& p = test[k];
@@ -158,6 +212,9 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
     by_model.add(p.groove, played);
     by_means.add(p.groove, means.play(p.groove));
     by_drummer.add(p.groove, random_drummer(p.groove, same_style(corpus.train, p.style, rng), means));
+    by_oracle.add(p.groove, take_oracle(p.groove, means, true));
+    by_template.add(p.groove, take_oracle(p.groove, means, false));
+    by_style.add(p.groove, styles.play(p.groove, p.style, means));
     model_feel.add(played, p.style), truth_feel.add(p.groove, p.style);
   }
   const nlohmann::json m = by_model.json(), a = by_means.json(), b = by_drummer.json();
@@ -168,6 +225,11 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
           {"baseline_class_means", a},
           {"baseline_random_drummer", b},
           {"error_reduction_vs_better_baseline", {{"velocity", gain("velocity_mae")}, {"offset", gain("offset_mae_ms")}}},
+          {"reference_style_means", by_style.json()},
+          {"oracle_take_feel", by_template.json()},
+          {"oracle_take_feel_and_drift", by_oracle.json()},
+          {"oracle_about", "not baselines: each test take's own mean per drum and step of the bar (its feel), then also each 2-bar "
+                           "window's drift from it, read from the take itself (each hit left out): what knowing the take buys"},
           {"feel", compare_feel(model_feel, truth_feel)},
           {"data_timing", timing_spread(test)}};
 }
