@@ -58,10 +58,10 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
   cmd->add_option("--temperature", o.temperature, "Sampling temperature (0 = argmax; default 0.5, over --chords 1.0)")->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--qpm", o.qpm, "Tempo, quarter notes per minute")->capture_default_str();
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
-  cmd->add_flag("--drums", o.drums,
-                "Add a sampled drum groove (bundled models/drums-2bar) under the melody, played by a drummer (models/groove-humanize)");
-  cmd->add_flag("--quantized", o.quantized, "With --drums: keep the groove on the grid with its sampled velocities (not humanized)");
-  cmd->add_option("--humanize-model", o.humanize_model, "GrooVAE humanize model for --drums (default: models/groove-humanize)");
+  auto* drums = cmd->add_flag("--drums", o.drums,
+                               "Add a sampled drum groove (bundled models/drums-2bar) under the melody, played by a drummer (models/groove-humanize)");
+  cmd->add_flag("--quantized", o.quantized, "With --drums: keep the groove on the grid with its sampled velocities (not humanized)")->needs(drums);
+  cmd->add_option("--humanize-model", o.humanize_model, "GrooVAE humanize model for --drums (default: models/groove-humanize)")->needs(drums);
   cmd->add_flag("--arrange", o.arrange, "Make it a song: chords (the bundled harmoniser), a bass line and an accompaniment, each on its own track");
   cmd->add_option("--style", o.style, "With --arrange: the accompaniment's style (auto, block, broken, strummed)")->capture_default_str();
   cmd->add_option("--groove-model", o.groove_model, "MusicVAE drum model for --drums (default: models/drums-2bar)");
