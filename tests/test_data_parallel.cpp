@@ -1,6 +1,6 @@
 // Data-parallel training over c10d (Gloo on 127.0.0.1): two ranks launched by
 // tools/launch-local.sh train to the same weights (within 1e-5) as one rank with the same global
-// batch, for the timbre and the DDSP trainers; a rank that dies makes the other fail with an error
+// batch, for the timbre, DDSP and GrooVAE trainers; a rank that dies makes the other fail with an error
 // within the timeout instead of hanging; the launch variables are checked.
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include "nn/safetensors.h"
 #include "test_util.h"
 #include "timbrel/error.h"
+#include "timbrel/music.h"
 #include "train/data_parallel.h"
 #include "train/note_dataset.h"
 
@@ -90,6 +91,41 @@ TEST_F(DataParallelTraining, TwoRanksEqualOneRankWithTheSameGlobalBatch) {
     // Xeon). One rank training alone on half the batch (no averaging) moves 10% of them that far.
     EXPECT_LT(diverged, 0.01) << trainer;
   }
+}
+
+// `train groove` too: a folder of small drum performances, 3 steps of a small model, 1 rank or 2.
+TEST(DataParallelGroove, TwoRanksEqualOneRankWithTheSameGlobalBatch) {
+  const std::string dir = test::temp_dir() + "/dp-groove", data = dir + "/beats";
+  std::filesystem::create_directories(data);
+  for (int take = 0; take < 8; ++take) {
+    NoteSequence beat;
+    beat.tempos = {{0.0, 120.0}};
+    for (int step = 0; step < 64; ++step)
+      for (int pitch : {36, 38, 42})
+        if ((pitch == 42 && step % 2 == 0) || (pitch == 36 && step % 8 == 0) || (pitch == 38 && step % 8 == 4 + take % 2)) {
+          Note n;
+          n.pitch = pitch, n.is_drum = true, n.velocity = 40 + (step * 7 + take * 13) % 80;
+          n.start_time = 0.125 * step + 0.01 * ((step + take) % 5);
+          n.end_time = n.start_time + 0.1;
+          beat.notes.push_back(n);
+        }
+    write_midi(beat, data + "/take" + std::to_string(take) + ".mid");
+  }
+  auto train = [&](const std::string& out, int ranks, std::string* log) {
+    const std::string cmd = std::string(TIMBREL_BINARY) + " train groove --data " + data + " --out " + out +
+                            " --steps 3 --threads 1 --batch 4 --z-size 8 --checkpoint-every 100";
+    if (ranks == 1) return test::run_command(cmd, log, true);
+    return test::run_command("cd " + dir + " && TIMBREL_DIST_TIMEOUT=60 " + kLaunch + " 2 -- " + cmd, log, true);
+  };
+  std::string one, two;
+  ASSERT_EQ(train(dir + "/one", 1, &one), 0) << one;
+  ASSERT_EQ(train(dir + "/two", 2, &two), 0) << two;
+  const double a = mean_loss(one), b = mean_loss(two);
+  const double diverged = diverged_weights(dir + "/one/weights.safetensors", dir + "/two/weights.safetensors");
+  std::printf("groove, 3 steps: mean loss 1 rank %.6g, 2 ranks %.6g; %.3f%% of the weights differ by > 1e-4 of the largest\n", a, b,
+              100 * diverged);
+  EXPECT_NEAR(a, b, 1e-5 * std::fabs(a)) << one << "\n---\n" << two;
+  EXPECT_LT(diverged, 0.01);
 }
 
 TEST_F(DataParallelTraining, ADeadRankEndsTheJobWithAnErrorNotAHang) {

@@ -104,8 +104,9 @@ void add_train_groove(CLI::App& train) {
     o->log = stderr_log();
     o->progress = stderr_progress();
     const GrooveTrainReport r = train_groove(*o);
-    std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s; validation loss " << r.validation_loss << " over "
-              << r.validation_windows << " windows; model in " << o->out_dir << std::endl;
+    std::cout << "trained " << r.steps << " steps in " << int(r.seconds) << " s on " << r.train_windows << " windows; loss " << r.first_loss
+              << " -> " << r.last_loss << ", validation loss " << r.validation_loss << " over " << r.validation_windows << " windows; model in "
+              << o->out_dir << std::endl;
   });
 }
 

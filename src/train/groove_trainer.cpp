@@ -9,6 +9,7 @@
 #include "nn/model_folder.h"
 #include "timbrel/error.h"
 #include "timbrel/train.h"
+#include "train/data_parallel.h"
 #include "train/groove_data.h"
 #include "train/train_util.h"
 #include "train/training_loop.h"
@@ -63,9 +64,11 @@ nn::GrooveVaeNet open_network(const GrooveTrainOptions& o, const std::string& ck
 
 class GrooveRun {
  public:
-  GrooveRun(const GrooveTrainOptions& o, std::function<void(const std::string&)> log) : o_(o), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
+  GrooveRun(const GrooveTrainOptions& o, DataParallel& dp, std::function<void(const std::string&)> log)
+      : o_(o), dp_(dp), log_(std::move(log)), ckpt_(o.out_dir + "/checkpoint") {
     net_ = open_network(o, ckpt_, card_, log_);
     net_->train();
+    dp_.broadcast(net_->parameters());  // every rank starts from rank 0's weights
     for (const std::string& dir : o.data_dirs) load(dir);
     if (train_.empty()) throw Error("data_dirs", "no training windows in any data folder");
     adam_ = std::make_unique<torch::optim::Adam>(net_->parameters(), torch::optim::AdamOptions(o.learning_rate));
@@ -88,6 +91,7 @@ class GrooveRun {
   void save(const std::string& dir, double validation);
 
   const GrooveTrainOptions& o_;
+  DataParallel& dp_;
   std::function<void(const std::string&)> log_;
   std::string ckpt_;
   nlohmann::json card_, corpora_ = nlohmann::json::array();
@@ -121,21 +125,26 @@ StepOutcome GrooveRun::train_step(int64_t n) {
     if (cursor_ == order_.size()) std::shuffle(order_.begin(), order_.end(), rng_), cursor_ = 0;
     batch.push_back(&train_[order_[cursor_++]]);
   }
-  const auto [inputs, targets] = batch_tensors(batch, o_.task, o_.max_tap_dropout, &rng_);
+  // One global batch, drawn alike on every rank (its dropout and noise too); this rank trains on its slice.
+  const auto [all_inputs, all_targets] = batch_tensors(batch, o_.task, o_.max_tap_dropout, &rng_);
+  const auto [first, last] = dp_.slice(size_t(o_.batch));
+  const int64_t from = int64_t(first), count = int64_t(last - first);
+  const torch::Tensor inputs = all_inputs.narrow(0, from, count), targets = all_targets.narrow(0, from, count);
   // Fine-tuning (--from) starts at a fifth of the rate: a few performances adjust the model.
   const double start = o_.from.empty() ? o_.learning_rate : o_.learning_rate / 5;
   const double lr = (start - o_.min_learning_rate) * std::pow(o_.decay_rate, double(n)) + o_.min_learning_rate;
   for (auto& group : adam_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
   adam_->zero_grad();
   const auto [mu, sigma] = net_->encode(inputs);
-  const torch::Tensor z = mu + sigma * torch::randn_like(sigma);
+  const torch::Tensor z = mu + sigma * torch::randn({int64_t(o_.batch), sigma.size(1)}).narrow(0, from, count);
   const nn::GrooveLoss loss = nn::groove_loss(net_->teacher_forced(z, targets, targets.narrow(2, 0, nn::kGrooveClasses)), targets, mu, sigma,
                                               o_.max_beta, o_.free_bits);
   loss.loss.backward();
+  dp_.average_gradients(net_->parameters());
   torch::nn::utils::clip_grad_norm_(net_->parameters(), o_.clip_norm);
   adam_->step();
   step_ = n + 1;
-  return StepOutcome{loss.loss.item<double>(), "(hits " + format_fixed(loss.hits, 2) + ", vel " + format_fixed(loss.velocity, 3) + ", offset " +
+  return StepOutcome{dp_.average(loss.loss.item<double>()), "(hits " + format_fixed(loss.hits, 2) + ", vel " + format_fixed(loss.velocity, 3) + ", offset " +
                                                    format_fixed(loss.offset, 3) + ", kl " + format_fixed(loss.kl, 1) + ")"};
 }
 
@@ -159,6 +168,7 @@ double GrooveRun::validation_loss(size_t limit) {
 }
 
 void GrooveRun::save(const std::string& dir, double validation) {
+  if (!dp_.env().leader()) return;  // rank 0 alone writes
   nlohmann::json c = card_;
   c["steps"] = step_;
   c["training_seconds"] = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
@@ -177,7 +187,7 @@ void GrooveRun::save(const std::string& dir, double validation) {
 std::string GrooveRun::checkpoint(int64_t n) {
   const double v = validation_loss(1024);
   save(ckpt_, v);
-  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return "step " + std::to_string(n) + ": checkpoint written; validation loss (first 1024 windows) " + format_fixed(v, 3);
 }
 
@@ -189,7 +199,7 @@ GrooveTrainReport GrooveRun::finish(const LoopSummary& run) {
   r.seconds = seconds_before_ + std::chrono::duration<double>(Clock::now() - t0_).count();
   save(o_.out_dir, r.validation_loss);
   save(ckpt_, r.validation_loss);
-  torch::save(*adam_, ckpt_ + "/optimizer.pt");
+  if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return r;
 }
 
@@ -208,8 +218,11 @@ GrooveTrainReport train_groove(const GrooveTrainOptions& o) {
   if (!(o.max_tap_dropout >= 0 && o.max_tap_dropout < 1)) throw Error("max_tap_dropout", "must lie in [0, 1)");
   train::set_training_threads(o.threads);
   torch::manual_seed(o.seed);
-  train::GrooveRun run(o, log);
-  const train::LoopSummary summary = train::run_with_checkpoints(run, o, log, 10, 100);
+  train::DataParallel dp(train::distributed_env());
+  GrooveTrainOptions quiet = o;
+  train::quiet_unless_leader(dp.env(), log, &quiet.progress);
+  train::GrooveRun run(quiet, dp, log);
+  const train::LoopSummary summary = train::run_with_checkpoints(run, quiet, log, 10, 100);
   return run.finish(summary);
 }
 
