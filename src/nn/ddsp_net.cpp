@@ -89,17 +89,7 @@ DdspConfig ddsp_config_from_json(const nlohmann::json& j, const std::string& sub
   return c;
 }
 
-void DdspNetImpl::load(const TensorMap& tensors, const std::string& subject) {
-  torch::NoGradGuard no_grad;
-  auto params = named_parameters(true);
-  for (const auto& [name, t] : tensors)
-    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for this DDSP decoder");
-  for (auto& p : params) {
-    auto it = tensors.find(p.key());
-    if (it == tensors.end()) throw Error(subject, "lacks the tensor '" + p.key() + "'");
-    copy_parameter(p.value(), it->second, p.key(), subject);
-  }
-}
+void DdspNetImpl::load(const TensorMap& tensors, const std::string& subject) { load_parameters(*this, tensors, subject, "this DDSP decoder"); }
 
 TensorMap DdspNetImpl::tensors() const {
   TensorMap out;

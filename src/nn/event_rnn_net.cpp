@@ -26,22 +26,8 @@ std::pair<torch::Tensor, LstmState> EventRnnNetImpl::advance(const torch::Tensor
   return {output_->forward(torch::dropout(last, dropout_, is_training())), next};
 }
 
-TensorMap EventRnnNetImpl::tensors() const {
-  TensorMap out;
-  for (const auto& p : named_parameters(true)) out[p.key()] = p.value().detach();
-  return out;
-}
+TensorMap EventRnnNetImpl::tensors() const { return parameter_map(*this); }
 
-void EventRnnNetImpl::load(const TensorMap& tensors, const std::string& subject) {
-  torch::NoGradGuard no_grad;
-  auto params = named_parameters(true);
-  for (const auto& [name, t] : tensors)
-    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for this event RNN");
-  for (auto& p : params) {
-    auto it = tensors.find(p.key());
-    if (it == tensors.end()) throw Error(subject, "missing tensor '" + p.key() + "'");
-    copy_parameter(p.value(), it->second, p.key(), subject);
-  }
-}
+void EventRnnNetImpl::load(const TensorMap& tensors, const std::string& subject) { load_parameters(*this, tensors, subject, "this event RNN"); }
 
 }  // namespace timbrel::nn

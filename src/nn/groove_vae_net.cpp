@@ -101,23 +101,9 @@ torch::Tensor GrooveVaeNetImpl::play(const torch::Tensor& z, const torch::Tensor
   return torch::cat(steps, 1);
 }
 
-TensorMap GrooveVaeNetImpl::tensors() const {
-  TensorMap out;
-  for (const auto& p : named_parameters(true)) out[p.key()] = p.value().detach();
-  return out;
-}
+TensorMap GrooveVaeNetImpl::tensors() const { return parameter_map(*this); }
 
-void GrooveVaeNetImpl::load(const TensorMap& tensors, const std::string& subject) {
-  torch::NoGradGuard no_grad;
-  auto params = named_parameters(true);
-  for (const auto& [name, t] : tensors)
-    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for this GrooVAE architecture");
-  for (auto& p : params) {
-    auto it = tensors.find(p.key());
-    if (it == tensors.end()) throw Error(subject, "has no tensor '" + p.key() + "'");
-    copy_parameter(p.value(), it->second, p.key(), subject);
-  }
-}
+void GrooveVaeNetImpl::load(const TensorMap& tensors, const std::string& subject) { load_parameters(*this, tensors, subject, "this GrooVAE architecture"); }
 
 GrooveLoss groove_loss(const torch::Tensor& raw, const torch::Tensor& targets, const torch::Tensor& mu, const torch::Tensor& sigma,
                        double beta, double free_bits) {

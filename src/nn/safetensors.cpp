@@ -109,6 +109,24 @@ void copy_parameter(torch::Tensor& parameter, const torch::Tensor& stored, const
   parameter.copy_(f);
 }
 
+TensorMap parameter_map(const torch::nn::Module& module) {
+  TensorMap out;
+  for (const auto& p : module.named_parameters(true)) out[p.key()] = p.value().detach();
+  return out;
+}
+
+void load_parameters(torch::nn::Module& module, const TensorMap& tensors, const std::string& subject, const std::string& architecture) {
+  torch::NoGradGuard no_grad;
+  auto params = module.named_parameters(true);
+  for (const auto& [name, t] : tensors)
+    if (!params.contains(name)) throw Error(subject, "unexpected tensor '" + name + "' for " + architecture);
+  for (auto& p : params) {
+    auto it = tensors.find(p.key());
+    if (it == tensors.end()) throw Error(subject, "has no tensor '" + p.key() + "'");
+    copy_parameter(p.value(), it->second, p.key(), subject);
+  }
+}
+
 void require_finite(const TensorMap& tensors, const std::string& subject) {
   for (const auto& [name, t] : tensors)
     if (t.is_floating_point() && t.numel() > 0 && !torch::isfinite(t).all().item<bool>())

@@ -25,6 +25,11 @@ Safetensors parse_safetensors(const uint8_t* data, size_t size, const std::strin
 // Copies a stored tensor into a module parameter: floating point, the parameter's shape and finite,
 // else Error naming `subject` and the tensor.
 void copy_parameter(torch::Tensor& parameter, const torch::Tensor& stored, const std::string& name, const std::string& subject);
+// Every parameter of `module` by its path, detached.
+TensorMap parameter_map(const torch::nn::Module& module);
+// `tensors` into every parameter of `module` (copy_parameter each); a tensor no parameter takes, or
+// a parameter without its tensor, is an Error naming `subject` (and `architecture`, e.g. "this GrooVAE").
+void load_parameters(torch::nn::Module& module, const TensorMap& tensors, const std::string& subject, const std::string& architecture);
 // "[4, 256]"
 std::string shape_text(torch::IntArrayRef shape);
 
