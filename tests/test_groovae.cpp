@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -212,11 +213,15 @@ struct Heard {
   int pitch = 0, velocity = 0;
 };
 
-// Polls the drummer every 5 ms as play_live's loop does, from `from` to `to`.
-std::vector<Heard> poll(LiveDrummer& drummer, double from, double to) {
+// A player tapping key 60 at `taps` (s) while the drummer is polled every 5 ms, as play_live's loop
+// does, from `from` to `to`: each tap is played before the first poll at or after its time.
+std::vector<Heard> play(LiveDrummer& drummer, const std::vector<double>& taps, double from, double to) {
   std::vector<Heard> heard;
-  for (double t = from; t < to; t += 0.005)
+  size_t next = 0;
+  for (double t = from; t < to; t += 0.005) {
+    for (; next < taps.size() && taps[next] <= t; ++next) EXPECT_TRUE(drummer.note_on(60, 100, taps[next]));
     for (const auto& e : drummer.due(t)) heard.push_back({e.time, t, e.pitch, e.velocity});
+  }
   return heard;
 }
 
@@ -231,7 +236,7 @@ int hits_at(const std::vector<Heard>& heard, double time) {
 
 // play --live --tap: each tapped bar comes back as a beat through the next bar, a hit on every tap
 // at its place in the bar (an early downbeat tap early too); an untapped bar rests, and after two
-// the next tap is a new downbeat.
+// the next tap is a new downbeat, even one that comes just as the second rest is taken.
 TEST(LiveDrummer, AnswersEachTappedBarWithABeatInTheNextBar) {
   LiveDrummer::Options o;
   o.qpm = 120;  // bars of 2 s, sixteenths of 0.125 s
@@ -239,18 +244,17 @@ TEST(LiveDrummer, AnswersEachTappedBarWithABeatInTheNextBar) {
   LiveDrummer drummer(shipped_drumify(), o);
   const double t0 = 50.0, step = 0.125;
   const std::vector<double> bar0 = {0, 4, 6, 8, 12, 14}, bar1 = {-0.24, 4.2, 8.2, 10.2, 12.2};  // steps; bar 1's downbeat early
-  for (double s : bar0) EXPECT_TRUE(drummer.note_on(60, 100, t0 + s * step));
-  EXPECT_FALSE(drummer.note_on(62, 100, t0 + 0.3));  // not the tap key
-  EXPECT_TRUE(poll(drummer, t0, t0 + 2 - step / 2 - 0.001).empty());  // bar 0 is still being tapped
-  std::vector<Heard> heard = poll(drummer, t0 + 2 - step / 2, t0 + 2);
-  for (double s : bar1) drummer.note_on(60, 100, t0 + 2 + s * step);
-  for (const Heard& h : poll(drummer, t0 + 2, t0 + 12)) heard.push_back(h);
+  std::vector<double> taps;
+  for (double s : bar0) taps.push_back(t0 + s * step);
+  for (double s : bar1) taps.push_back(t0 + 2 + s * step);
+  EXPECT_FALSE(drummer.note_on(62, 100, t0 - 1));  // not the tap key
+  std::vector<Heard> heard = play(drummer, taps, t0 - 0.5, t0 + 7.935);
   EXPECT_EQ(drummer.beats(), 2u);
   std::set<int> drums;
   for (const Heard& h : heard) {
     EXPECT_LE(h.time, h.asked_at + 1e-9);
     EXPECT_LT(h.asked_at - h.time, 0.0051) << "heard late at " << h.time - t0;
-    EXPECT_GE(h.time, t0 + 2 - step / 2);
+    EXPECT_GE(h.time, t0 + 2 - step / 2) << "bar 0 is still being tapped";
     EXPECT_LT(h.time, t0 + 6 - step / 2) << "bar 2 was not tapped: bar 3 rests";
     if (h.velocity > 0) drums.insert(h.pitch);
   }
@@ -258,13 +262,34 @@ TEST(LiveDrummer, AnswersEachTappedBarWithABeatInTheNextBar) {
   for (double s : bar1) EXPECT_GE(hits_at(heard, t0 + 4 + s * step), 1) << "bar 1, step " << s;
   EXPECT_GE(drums.size(), 2u) << "a beat, not the taps echoed";
 
-  const double again = t0 + 9.3;  // after two untapped bars: a new downbeat
-  drummer.note_on(60, 90, again);
-  drummer.note_on(60, 90, again + 8 * step);
-  const std::vector<Heard> next = poll(drummer, again, again + 5);
+  // Bars 2 and 3 untapped; bar 3 is taken at t0 + 7.9375, and a tap at 7.938 reaches the drummer
+  // before the poll that takes it: a new downbeat, not a tap of bar 3.
+  const double again = t0 + 7.938;
+  const std::vector<Heard> next = play(drummer, {again, again + 8 * step}, t0 + 7.94, again + 5);
   EXPECT_EQ(drummer.beats(), 3u);
   EXPECT_GE(hits_at(next, again + 2), 1);
   EXPECT_GE(hits_at(next, again + 2 + 8 * step), 1);
+}
+
+// A bar's beat comes from its taps; no taps give none (and no error). The model's time is printed
+// beside the half sixteenth it has before the next bar's first hit (not asserted: a unit test).
+TEST(LiveDrummer, ABarsBeatComesFromItsTapsAndNoTapsGiveNone) {
+  LiveDrummer drummer(shipped_drumify(), {});
+  LiveDrummer::Bar bar;
+  bar.taps.tempos = {{0.0, 120.0}};
+  for (int s : {16, 20, 22, 24, 28, 30}) {
+    Note n;
+    n.pitch = 60, n.velocity = 100, n.start_time = 0.125 * s, n.end_time = n.start_time + 0.05;
+    bar.taps.notes.push_back(n);
+  }
+  double worst = 0;
+  for (int k = 0; k < 5; ++k) {
+    const auto t = std::chrono::steady_clock::now();
+    EXPECT_FALSE(drummer.beat_for(bar).empty());
+    worst = std::max(worst, std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+  }
+  std::printf("a bar's beat: %.1f ms at worst of 5 (half a sixteenth: 62.5 ms at 120 qpm, 31 ms at 240)\n", 1e3 * worst);
+  EXPECT_TRUE(drummer.beat_for(LiveDrummer::Bar{}).empty());  // no taps, no beat (and no error)
 }
 
 TEST(LiveDrummer, ErrorsNameTheParameter) {
@@ -280,6 +305,9 @@ TEST(LiveDrummer, ErrorsNameTheParameter) {
   EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
   o.qpm = 120;
   o.tap_key = 128;
+  EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
+  o.tap_key = -1;
+  o.groove.hit_threshold = 1.5;
   EXPECT_THROW(LiveDrummer(shipped_drumify(), o), Error);
 }
 
@@ -326,19 +354,28 @@ TEST(GrooveRender, RenderedDrumOnsetsLieWhereTheMidiPutsThem) {
                                     models + "gm-timbres -o " + song + ".wav > /dev/null 2>&1",
                                 nullptr),
               0);
+    // The loudest drum note of each sixteenth alone: one onset a step, so each heard onset has one
+    // note to answer to (a step's several notes, spread around it, would make near matches easy).
     NoteSequence part = read_midi(song + ".mid");
-    part.notes.erase(std::remove_if(part.notes.begin(), part.notes.end(), [](const Note& n) { return !n.is_drum; }), part.notes.end());
-    ASSERT_FALSE(part.notes.empty());
+    const double step = 60.0 / part.tempos.front().qpm / 4;
+    std::map<long, Note> loudest;
+    for (const Note& n : part.notes)
+      if (n.is_drum) {
+        Note& kept = loudest.try_emplace(std::lround(n.start_time / step), n).first->second;
+        if (n.velocity > kept.velocity) kept = n;
+      }
+    part.notes.clear();
+    for (const auto& [k, n] : loudest) part.notes.push_back(n);
+    ASSERT_GE(part.notes.size(), 16u);
     write_midi(part, drums + ".mid");
     ASSERT_EQ(test::run_command(cli + " render " + drums + ".mid --dry --drum-model " + models + "gm-drums -o " + drums + ".wav > /dev/null 2>&1", nullptr), 0);
     std::vector<double> midi;
     for (const Note& n : part.notes) midi.push_back(n.start_time);
     const std::vector<double> heard = aubio_onsets(drums + ".wav");
-    ASSERT_GE(heard.size(), midi.size() / 4) << "seed " << seed;
+    ASSERT_GE(double(heard.size()), 0.7 * double(midi.size())) << "seed " << seed;
     std::vector<double> delay;
     for (double a : heard) delay.push_back(a - nearest(midi, a));
     const double detector = percentile(delay, 0.5);  // aubio's and the attack's constant delay
-    const double step = 60.0 / part.tempos.front().qpm / 4;
     for (double a : heard) {
       const double m = nearest(midi, a - detector);
       error.push_back(std::abs(a - detector - m));

@@ -356,8 +356,7 @@ TEST(PlayLiveThroughJack, TapsComeBackAsDrumsInTheNextBar) {
   test::g_callback_allocations = 0;
   LivePlayReport report;
   std::thread player([&] { report = play_live(bundled(), o, &drums, highs ? &*highs : nullptr); });
-  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the kit's cache, rendered in the background
+  while (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the kit's cache too
   RtMidiOut keyboard(RtMidi::UNIX_JACK, "keyboard");
   keyboard.openVirtualPort("out");
   ASSERT_EQ(test::run_command("jack_connect keyboard:out timbrel:in", nullptr), 0);
@@ -380,18 +379,20 @@ TEST(PlayLiveThroughJack, TapsComeBackAsDrumsInTheNextBar) {
   const size_t tap = first_above(0, 1e-4f);  // the first tap's flute
   ASSERT_LT(tap + 5 * rate, rec.samples.size());
   // Each quarter of the next bar (where no key is played) starts with a drum: the loudest rise of
-  // 2.5 ms frames over the 10 ms before them lies within 35 ms of the tap's place (the taps' and the
-  // drums' MIDI and audio cycles jitter on a busy machine; LiveDrummer's test times the beat exactly).
+  // 2.5 ms frames over the 10 ms before them lies within 60 ms of the tap's place, under half a
+  // sixteenth (measured 4 to 27 ms early on an idle machine and up to 39 ms with two busy cores: the
+  // MIDI and audio cycles jitter and a busy dummy server drops cycles; LiveDrummer's test times
+  // the beat exactly).
   const size_t frame = rate / 400;
   for (int beat = 0; beat < 4; ++beat) {
     const size_t due = tap + 2 * rate + size_t(beat) * rate / 2;
     double best = 0, at = 0;
-    for (size_t f = due - rate / 15; f < due + rate / 15; f += frame) {
+    for (size_t f = due - rate / 10; f < due + rate / 10; f += frame) {
       const double rise = rms(rec.samples, f, f + frame) / (rms(rec.samples, f - 4 * frame, f) + 1e-4);
       if (rise > best) best = rise, at = (double(f) - double(due)) / double(rate);
     }
     EXPECT_GT(best, 3.0) << "beat " << beat;
-    EXPECT_LT(std::abs(at), 0.035) << "beat " << beat;
+    EXPECT_LT(std::abs(at), 0.06) << "beat " << beat;
     std::printf("beat %d: rise %.1f at %+.4f s\n", beat, best, at);
   }
   const double beat_level = rms(rec.samples, tap + 2 * rate, tap + 4 * rate);

@@ -81,7 +81,7 @@ struct LivePlayOptions {
   const GrooveModel* tap_model = nullptr;
   double tap_qpm = 120;
   int tap_key = -1;
-  GrooveOptions tap_groove;  // seed (per bar: seed + bar), temperature, hit threshold
+  GrooveOptions tap_groove;  // seed (each bar taken: the next one), temperature, hit threshold
 };
 
 struct LivePlayReport {

@@ -12,6 +12,8 @@ LiveDrummer::LiveDrummer(const GrooveModel& drumify_model, const Options& o) : m
   if (drumify_model.info().task != "drumify") throw Error("tap_model", "is a " + drumify_model.info().task + " model, not a drumify one");
   if (!(o.qpm >= 20 && o.qpm <= 400)) throw Error("tap_qpm", "must be 20..400");
   if (o.tap_key < -1 || o.tap_key > 127) throw Error("tap_key", "must be 0..127, or -1 for every key");
+  if (!(o.groove.hit_threshold > 0 && o.groove.hit_threshold < 1)) throw Error("tap_groove.hit_threshold", "must lie between 0 and 1");
+  if (!(o.groove.temperature >= 0) || !std::isfinite(o.groove.temperature)) throw Error("tap_groove.temperature", "must be 0 or more");
   bar_ = 4 * 60.0 / o.qpm;
   step_ = bar_ / 16;
 }
@@ -26,8 +28,12 @@ bool LiveDrummer::note_on(int pitch, int velocity, double time) {
     next_bar_ = 0;
   }
   taps_.push_back({time, pitch, velocity});
-  last_tapped_bar_ = std::max(last_tapped_bar_, bar_of(time));
   return true;
+}
+
+bool LiveDrummer::tapped(int bar) const {
+  const double from = bar_line(bar) - step_ / 2, to = bar_line(bar + 1) - step_ / 2;
+  return std::any_of(taps_.begin(), taps_.end(), [&](const Event& t) { return t.time >= from && t.time < to; });
 }
 
 std::optional<LiveDrummer::Bar> LiveDrummer::take_bar(double time) {
@@ -35,8 +41,13 @@ std::optional<LiveDrummer::Bar> LiveDrummer::take_bar(double time) {
   const int bar = bar_of(time) - 1;  // the newest bar whose taps are all in (a late caller skips older ones)
   if (bar < next_bar_) return std::nullopt;
   next_bar_ = bar + 1;
-  if (last_tapped_bar_ < bar) {  // an untapped bar rests; after two the grid is forgotten
-    if (last_tapped_bar_ < bar - 1) origin_.reset(), taps_.clear(), last_tapped_bar_ = -1;
+  if (!tapped(bar)) {  // an untapped bar rests; after two the grid is forgotten (a tap of the bar begun is kept)
+    if (!tapped(bar - 1)) {
+      const double keep = bar_line(bar + 1) - step_ / 2;
+      taps_.erase(std::remove_if(taps_.begin(), taps_.end(), [keep](const Event& t) { return t.time < keep; }), taps_.end());
+      origin_.reset();
+      if (!taps_.empty()) origin_ = taps_.front().time, next_bar_ = 0;  // that tap is the new downbeat
+    }
     return std::nullopt;
   }
   Bar b;
@@ -60,6 +71,7 @@ std::optional<LiveDrummer::Bar> LiveDrummer::take_bar(double time) {
 }
 
 std::vector<Note> LiveDrummer::beat_for(const Bar& bar) const {
+  if (bar.taps.notes.empty()) return {};
   GrooveOptions g = o_.groove;
   g.seed = bar.seed;
   std::vector<Note> out;

@@ -27,7 +27,7 @@ class LiveDrummer {
   struct Bar {
     NoteSequence taps;
     double next_downbeat = 0;  // where its beat plays, on the calls' clock
-    uint64_t seed = 0;
+    uint64_t seed = 0;  // the options' seed + the bars taken before it
   };
 
   LiveDrummer(const GrooveModel& drumify_model, const Options& options);
@@ -52,12 +52,12 @@ class LiveDrummer {
   std::optional<double> origin_;  // the first tap's time: bar 0's line
   std::vector<Event> taps_;       // of the bar being tapped and the one before
   int next_bar_ = 0;              // the next bar to take
-  int last_tapped_bar_ = -1;
   std::vector<Event> pending_;
   size_t next_ = 0, beats_ = 0;
   uint64_t taken_ = 0;
   double bar_line(int bar) const { return *origin_ + bar * bar_; }
   int bar_of(double time) const;
+  bool tapped(int bar) const;  // a tap in the bar (from half a step before its line)
 };
 
 }  // namespace timbrel

@@ -188,11 +188,17 @@ constexpr int kGmDrumChannel = 9;  // MIDI channel 10
 // without it, then scheduled and what is due played on `channel`; returns the seconds until the
 // next thing to do.
 template <class Listener, class Take, class Answer>
-double serve(Listener& listener, Take take, Answer answer, std::mutex& control, LiveSynth& synth, int channel, const Clock::time_point& start) {
+double serve(Listener& listener, Take take, Answer answer, std::mutex& control, LiveSynth& synth, int channel, const Clock::time_point& start,
+             const LivePlayOptions& o) {
   std::unique_lock<std::mutex> lock(control);
   if (auto item = (listener.*take)(since(start))) {
     lock.unlock();
-    const std::vector<Note> notes = (listener.*answer)(*item);  // the model, without the lock
+    std::vector<Note> notes;
+    try {
+      notes = (listener.*answer)(*item);  // the model, without the lock
+    } catch (const std::exception& e) {  // a failed answer is skipped; playing goes on
+      if (o.status) o.status(std::string("no answer: ") + e.what());
+    }
     lock.lock();
     listener.schedule(*item, notes);
   }
@@ -227,7 +233,10 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   if (drums) instrument = gm_instrument(std::move(instrument), gansynth_instrument(*drums, live_options(o), highs));
   LiveSynth synth(std::move(instrument), output.sample_rate(), o.timbre, live_options(o));
   if (!o.programs.empty()) synth.set_programs(o.programs);
-  if (drums) synth.set_timbre(kDrumTimbrePrefix + ("preset:" + drums->preset_for_program(0).preset), kGmDrumChannel);
+  if (drums) {  // the kit is ready before the first tap can be answered
+    synth.set_timbre(kDrumTimbrePrefix + ("preset:" + drums->preset_for_program(0).preset), kGmDrumChannel);
+    while (!synth.idle()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   // The MIDI thread and the answers share the synth's single-producer event queue (and the
   // responder): both take `control`, which the audio callback never does; the answers are
   // composed outside it.
@@ -261,12 +270,12 @@ LivePlayReport play_live(std::unique_ptr<LiveInstrument> instrument, const LiveP
   while (!(o.interrupt && o.interrupt->load()) && (o.seconds <= 0 || since(t0) < o.seconds)) {
     double wait = 0.02;
     if (responder) {
-      wait = serve(*responder, &LiveResponder::take_phrase, &LiveResponder::answer_to, control, synth, 0, start);
+      wait = serve(*responder, &LiveResponder::take_phrase, &LiveResponder::answer_to, control, synth, 0, start, o);
       if (responder->answers() != r.answers && o.status) o.status("answered phrase " + std::to_string(responder->answers()));
       r.answers = responder->answers();
     }
     if (drummer) {
-      wait = std::min(wait, serve(*drummer, &LiveDrummer::take_bar, &LiveDrummer::beat_for, control, synth, kGmDrumChannel, start));
+      wait = std::min(wait, serve(*drummer, &LiveDrummer::take_bar, &LiveDrummer::beat_for, control, synth, kGmDrumChannel, start, o));
       r.beats = drummer->beats();
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));

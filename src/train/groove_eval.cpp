@@ -172,7 +172,7 @@ struct StyleMeans {
 
 // No score-reader can be this: each test take's own mean velocity and offset per drum and step of
 // the bar (its feel), optionally with each 2-bar window's own drift from that feel added: read from
-// the take, each hit left out of its own means (a class's mean where the take has no other such
+// the take, each hit left out of its own step's means (a class's mean where the take has no other such
 // hit). It shows how much of the error is knowledge of the take that the score does not hold.
 GrooveSteps take_oracle(const GrooveSteps& truth, const ClassMeans& means, bool with_drift) {
   std::array<double, 16 * kClasses> velocity{}, offset{}, n{};
@@ -193,7 +193,8 @@ GrooveSteps take_oracle(const GrooveSteps& truth, const ClassMeans& means, bool 
     for (size_t i = truth.index(start, 0); i < truth.index(std::min(start + 32, truth.steps), 0); ++i)
       if (truth.hit[i] > 0.5f) drift += truth.offset[i] - g.offset[i], hits += 1;
     for (size_t i = truth.index(start, 0); i < truth.index(std::min(start + 32, truth.steps), 0); ++i)
-      if (truth.hit[i] > 0.5f && hits > 1) g.offset[i] += float((drift - (truth.offset[i] - g.offset[i])) / (hits - 1));
+      if (truth.hit[i] > 0.5f && hits > 1)
+        g.offset[i] = std::clamp(g.offset[i] + float((drift - (truth.offset[i] - g.offset[i])) / (hits - 1)), -0.5f, 0.5f);
   }
   return g;
 }
@@ -287,7 +288,7 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
           {"oracle_take_feel", by_template.json()},
           {"oracle_take_feel_and_drift", by_oracle.json()},
           {"oracle_about", "not baselines: each test take's own mean per drum and step of the bar (its feel), then also each 2-bar "
-                           "window's drift from it, read from the take itself (each hit left out): what knowing the take buys"},
+                           "window's drift from it, read from the take itself (each hit left out of its own means): what knowing the take buys"},
           {"feel", compare_feel(model_feel, truth_feel)},
           {"spread_tradeoff", spread_tradeoff(model, corpus, test, o)},
           {"data_timing", timing_spread(test)}};
