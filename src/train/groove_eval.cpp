@@ -145,27 +145,33 @@ nlohmann::json timing_spread(const std::vector<GroovePerformance>& test) {
           {"about", "the test performances' own offsets: their spread around each 2-bar window's mean, and the spread of those means"}};
 }
 
+// Sums of hits' velocities and offsets per step of the bar and drum: a feel template.
+struct StepFeelSums {
+  std::array<double, 16 * kClasses> velocity{}, offset{}, n{};
+  static size_t key(int step, int drum_class) { return size_t(step % 16) * kClasses + size_t(drum_class); }
+  void add(const GrooveSteps& g) {
+    for (int s = 0; s < g.steps; ++s)
+      for (int c = 0; c < kClasses; ++c)
+        if (const size_t i = g.index(s, c); g.hit[i] > 0.5f) velocity[key(s, c)] += g.velocity[i], offset[key(s, c)] += g.offset[i], n[key(s, c)] += 1;
+  }
+};
+
 // Each style's mean velocity and offset per drum and step of the bar over the training takes (a
 // reference that knows the take's style label, which humanize is not told).
 struct StyleMeans {
-  std::map<std::string, std::array<double, 3 * 16 * kClasses>> sums;  // velocity, offset, count
+  std::map<std::string, StepFeelSums> sums;
   explicit StyleMeans(const std::vector<GroovePerformance>& train) {
-    for (const GroovePerformance& p : train) {
-      auto& t = sums[p.style];
-      for (int s = 0; s < p.groove.steps; ++s)
-        for (int c = 0; c < kClasses; ++c)
-          if (const size_t i = p.groove.index(s, c), k = size_t(s % 16) * kClasses + size_t(c); p.groove.hit[i] > 0.5f)
-            t[k] += p.groove.velocity[i], t[16 * kClasses + k] += p.groove.offset[i], t[32 * kClasses + k] += 1;
-    }
+    for (const GroovePerformance& p : train) sums[p.style].add(p.groove);
   }
   GrooveSteps play(const GrooveSteps& beat, const std::string& style, const ClassMeans& means) const {
     GrooveSteps g = means.play(beat);
     const auto it = sums.find(style);
     if (it == sums.end()) return g;
+    const StepFeelSums& t = it->second;
     for (int s = 0; s < g.steps; ++s)
       for (int c = 0; c < kClasses; ++c)
-        if (const size_t i = g.index(s, c), k = size_t(s % 16) * kClasses + size_t(c); g.hit[i] > 0.5f && it->second[32 * kClasses + k] > 0)
-          g.velocity[i] = float(it->second[k] / it->second[32 * kClasses + k]), g.offset[i] = float(it->second[16 * kClasses + k] / it->second[32 * kClasses + k]);
+        if (const size_t i = g.index(s, c), k = StepFeelSums::key(s, c); g.hit[i] > 0.5f && t.n[k] > 0)
+          g.velocity[i] = float(t.velocity[k] / t.n[k]), g.offset[i] = float(t.offset[k] / t.n[k]);
     return g;
   }
 };
@@ -175,18 +181,14 @@ struct StyleMeans {
 // the take, each hit left out of its own step's means (a class's mean where the take has no other such
 // hit). It shows how much of the error is knowledge of the take that the score does not hold.
 GrooveSteps take_oracle(const GrooveSteps& truth, const ClassMeans& means, bool with_drift) {
-  std::array<double, 16 * kClasses> velocity{}, offset{}, n{};
-  auto key = [](int s, int c) { return size_t(s % 16) * kClasses + size_t(c); };
-  for (int s = 0; s < truth.steps; ++s)
-    for (int c = 0; c < kClasses; ++c)
-      if (const size_t i = truth.index(s, c); truth.hit[i] > 0.5f)
-        velocity[key(s, c)] += truth.velocity[i], offset[key(s, c)] += truth.offset[i], n[key(s, c)] += 1;
+  StepFeelSums take;
+  take.add(truth);
   GrooveSteps g = means.play(truth);
   for (int s = 0; s < truth.steps; ++s)
     for (int c = 0; c < kClasses; ++c)
-      if (const size_t i = truth.index(s, c), k = key(s, c); truth.hit[i] > 0.5f && n[k] > 1) {
-        g.velocity[i] = float((velocity[k] - truth.velocity[i]) / (n[k] - 1));
-        g.offset[i] = float((offset[k] - truth.offset[i]) / (n[k] - 1));
+      if (const size_t i = truth.index(s, c), k = StepFeelSums::key(s, c); truth.hit[i] > 0.5f && take.n[k] > 1) {
+        g.velocity[i] = float((take.velocity[k] - truth.velocity[i]) / (take.n[k] - 1));
+        g.offset[i] = float((take.offset[k] - truth.offset[i]) / (take.n[k] - 1));
       }
   for (int start = 0; with_drift && start < truth.steps; start += 32) {  // the window's drift, without the hit itself
     double drift = 0, hits = 0;
@@ -232,7 +234,7 @@ struct MissingSpread {
 // What restoring the spread costs: the model's hits plus part or all of the spread they lack
 // (each class's, as noise), scored as the model is, with each drum's spread against the data's.
 nlohmann::json spread_tradeoff(const GrooveModel& model, const train::GrooveCorpus& corpus, const std::vector<GroovePerformance>& test,
-                               const GrooveEvalOptions& o) {
+                               const std::vector<GrooveSteps>& performed, const GrooveEvalOptions& o) {
   const MissingSpread missing(model, corpus.train, o);
   nlohmann::json out = nlohmann::json::array();
   for (double fraction : {0.5, 1.0}) {
@@ -240,9 +242,7 @@ nlohmann::json spread_tradeoff(const GrooveModel& model, const train::GrooveCorp
     Errors errors;
     Feel played, truth;
     for (size_t k = 0; k < test.size(); ++k) {
-      GrooveOptions go;
-      go.seed = o.seed + k, go.temperature = o.temperature;
-      const GrooveSteps g = missing.add_to(model.perform(test[k].groove, go), fraction, rng);
+      const GrooveSteps g = missing.add_to(performed[k], fraction, rng);
       errors.add(test[k].groove, g), played.add(g, ""), truth.add(test[k].groove, "");
     }
     double worst = 1e9;
@@ -263,11 +263,12 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
   std::mt19937_64 rng(o.seed);
   Errors by_model, by_means, by_drummer, by_oracle, by_template, by_style;
   Feel model_feel, truth_feel;
+  std::vector<GrooveSteps> performed;
   for (size_t k = 0; k < test.size(); ++k) {
     const GroovePerformance& p = test[k];
     GrooveOptions go;
     go.seed = o.seed + k, go.temperature = o.temperature;
-    const GrooveSteps played = model.perform(p.groove, go);
+    const GrooveSteps& played = performed.emplace_back(model.perform(p.groove, go));
     by_model.add(p.groove, played);
     by_means.add(p.groove, means.play(p.groove));
     by_drummer.add(p.groove, random_drummer(p.groove, same_style(corpus.train, p.style, rng), means));
@@ -290,7 +291,7 @@ nlohmann::json evaluate_humanize(const GrooveModel& model, const train::GrooveCo
           {"oracle_about", "not baselines: each test take's own mean per drum and step of the bar (its feel), then also each 2-bar "
                            "window's drift from it, read from the take itself (each hit left out of its own means): what knowing the take buys"},
           {"feel", compare_feel(model_feel, truth_feel)},
-          {"spread_tradeoff", spread_tradeoff(model, corpus, test, o)},
+          {"spread_tradeoff", spread_tradeoff(model, corpus, test, performed, o)},
           {"data_timing", timing_spread(test)}};
 }
 
