@@ -170,11 +170,14 @@ void decode_columns(const float* in, int frames, float* mag_t, float* phase_t, S
 
 void decode_polar(const float* in, int frames, float* magnitude, float* phase, SpectralScale scale,
                   SpectralCompat compat) {
-  std::vector<float> mag_t(size_t(kStftBins) * frames), phase_t(mag_t.size());
-  decode_columns(in, frames, mag_t.data(), phase_t.data(), scale, compat);
+  const size_t n = size_t(kStftBins) * frames;
+  Scratch& w = scratch();
+  float* mag_t = w.get(w.mag_t, n);
+  float* phase_t = w.get(w.phase_t, n);
+  decode_columns(in, frames, mag_t, phase_t, scale, compat);
   const auto id = [](float v) { return v; };
-  transpose_map(mag_t.data(), size_t(frames), magnitude, kStftBins, kStftBins, frames, id);
-  transpose_map(phase_t.data(), size_t(frames), phase, kStftBins, kStftBins, frames, id);
+  transpose_map(mag_t, size_t(frames), magnitude, kStftBins, kStftBins, frames, id);
+  transpose_map(phase_t, size_t(frames), phase, kStftBins, kStftBins, frames, id);
 }
 
 void decode_to_stft(const float* in, int frames, cfloat* spec, SpectralScale scale, SpectralCompat compat) {

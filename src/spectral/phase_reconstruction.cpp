@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <queue>
+#include <cstring>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -13,67 +13,227 @@ namespace timbrel {
 
 double hann_pghi_gamma(int fft_size) { return 0.25645 * double(fft_size) * fft_size; }
 
+namespace {
+
+
+// A max-priority queue of (magnitude bits, index) packed in one integer (queue_key): magnitudes are
+// positive, so their bits order as the floats do, and ties go to the larger index as std::pair's
+// would. Keys
+// are bucketed by their top 16 bits (magnitudes within 1%), a two-level bitmap finds the largest
+// occupied bucket, and each bucket is a small binary heap: the exact order of one big heap at a
+// fraction of its cache misses.
+class BucketedMaxQueue {
+ public:
+  bool empty() const { return occupied_ == 0; }
+  void push(uint64_t k) {
+    const uint32_t b = uint32_t(k >> 48);
+    auto& bucket = buckets_[b];
+    if (bucket.empty()) mark(b);
+    bucket.push_back(k);
+    std::push_heap(bucket.begin(), bucket.end());
+  }
+  uint64_t top() const { return buckets_[top_bucket()].front(); }
+  uint64_t pop() {
+    const uint32_t b = top_bucket();
+    auto& bucket = buckets_[b];
+    std::pop_heap(bucket.begin(), bucket.end());
+    const uint64_t k = bucket.back();
+    bucket.pop_back();
+    if (bucket.empty()) unmark(b);
+    return k;
+  }
+
+ private:
+  static constexpr uint32_t kBuckets = 1u << 15;  // the sign bit is always 0
+  void mark(uint32_t b) {
+    ++occupied_;
+    words_[b >> 6] |= uint64_t(1) << (b & 63);
+    summary_[b >> 12] |= uint64_t(1) << ((b >> 6) & 63);
+  }
+  void unmark(uint32_t b) {
+    --occupied_;
+    words_[b >> 6] &= ~(uint64_t(1) << (b & 63));
+    if (words_[b >> 6] == 0) summary_[b >> 12] &= ~(uint64_t(1) << ((b >> 6) & 63));
+  }
+  uint32_t top_bucket() const {
+    int s = kSummaryWords - 1;
+    while (summary_[s] == 0) --s;
+    const uint32_t word = uint32_t(s) * 64 + uint32_t(63 - __builtin_clzll(summary_[s]));
+    return word * 64 + uint32_t(63 - __builtin_clzll(words_[word]));
+  }
+  static constexpr int kSummaryWords = kBuckets / 64 / 64;
+  std::vector<std::vector<uint64_t>> buckets_ = std::vector<std::vector<uint64_t>>(kBuckets);
+  uint64_t words_[kBuckets / 64] = {};
+  uint64_t summary_[kSummaryWords] = {};
+  size_t occupied_ = 0;
+};
+
+// One coefficient's integration state, together so that a visit touches one cache line. The grid
+// is padded by a done border, so neighbours need no bounds checks or index division.
+struct PghiCell {
+  double dt = 0, dw = 0, ph = 0;  // phase change per hop and per bin; the integrated phase
+  float mag = 0;
+  int32_t done = 1;
+};
+
+struct PghiGrid {
+  int frames = 0, bins = 0;
+  size_t width = 0;  // bins + 2
+  std::vector<PghiCell> cells;
+  size_t at(int t, int m) const { return size_t(t + 1) * width + size_t(m + 1); }
+};
+
+// Reused per thread: a note's PGHI needs ~5 MB of scratch, and fresh pages cost more than the work.
+struct PghiScratch {
+  PghiGrid grid;
+  std::vector<double> logs, bin_phase;
+  std::vector<char> above;  // magnitude at or above the floor
+  BucketedMaxQueue queue;
+  std::vector<uint32_t> seeds;
+  size_t remaining = 0;  // coefficients above the floor not integrated yet
+};
+
+// Floored log magnitudes where a derivative reads them: coefficients above the floor and their
+// four neighbours (the rest are never integrated; log is the costliest step of the setup).
+void needed_logs(const float* mag, int frames, int bins, double floor, PghiScratch& s) {
+  const size_t n = size_t(frames) * bins;
+  s.above.resize(n);
+  s.logs.resize(n);
+  for (size_t i = 0; i < n; ++i) s.above[i] = !(mag[i] < floor);
+  const double low = floor * 1e-3;
+  for (int t = 0; t < frames; ++t) {
+    const char* here = &s.above[size_t(t) * bins];
+    const char* prev = t > 0 ? here - bins : here;
+    const char* next = t + 1 < frames ? here + bins : here;
+    for (int m = 0; m < bins; ++m) {
+      const bool needed = here[m] | prev[m] | next[m] | (m > 0 && here[m - 1]) | (m + 1 < bins && here[m + 1]);
+      const size_t i = size_t(t) * bins + m;
+      if (needed) s.logs[i] = std::log(std::max(double(mag[i]), low));
+    }
+  }
+}
+
+// The padded grid: magnitudes, done flags (coefficients below the floor and the border start done,
+// phase 0) and, where integrated, the phase change per hop (dt) and per bin (dw) from centred
+// differences of log magnitude (one-sided at the edges), for frames centred on the window.
+// Halving by * 0.5 is exact: this equals the textbook (x1 - x0) / 2 without a division.
+void build_grid(const float* mag, int fft_size, int hop, double gamma, PghiScratch& s) {
+  PghiGrid& g = s.grid;
+  const int frames = g.frames, bins = g.bins;
+  const double a = hop, M = fft_size;
+  const double time_scale = a * M / gamma, freq_scale = -gamma / (a * M);
+  s.bin_phase.resize(size_t(bins));
+  for (int m = 0; m < bins; ++m) s.bin_phase[size_t(m)] = 2.0 * M_PI * a * m / M;
+  auto diff = [](double x0, double x1, int span) { return span == 2 ? (x1 - x0) * 0.5 : span == 1 ? x1 - x0 : 0.0; };
+  g.cells.resize(size_t(frames + 2) * g.width);
+  std::fill(g.cells.begin(), g.cells.begin() + long(g.width), PghiCell{});
+  std::fill(g.cells.end() - long(g.width), g.cells.end(), PghiCell{});
+  s.remaining = 0;
+  for (int t = 0; t < frames; ++t) {
+    const double* row = &s.logs[size_t(t) * bins];
+    const double* prev = &s.logs[size_t(std::max(t - 1, 0)) * bins];
+    const double* next = &s.logs[size_t(std::min(t + 1, frames - 1)) * bins];
+    const int t_span = std::min(t + 1, frames - 1) - std::max(t - 1, 0);
+    const char* above = &s.above[size_t(t) * bins];
+    PghiCell* cell = &g.cells[g.at(t, 0)];
+    cell[-1] = cell[bins] = PghiCell{};
+    for (int m = 0; m < bins; ++m) {
+      cell[m] = PghiCell{0, 0, 0, mag[size_t(t) * bins + m], !above[m]};
+      if (!above[m]) continue;
+      ++s.remaining;
+      const int m0 = std::max(m - 1, 0), m1 = std::min(m + 1, bins - 1);
+      cell[m].dt = time_scale * diff(row[m0], row[m1], m1 - m0) + s.bin_phase[size_t(m)];
+      cell[m].dw = freq_scale * diff(prev[m], next[m], t_span);
+    }
+  }
+}
+
+uint64_t queue_key(const PghiCell& c, size_t index) {
+  uint32_t bits;
+  std::memcpy(&bits, &c.mag, sizeof bits);
+  return (uint64_t(bits) << 32) | uint64_t(index);
+}
+
+// Integrates from cell s outwards, always continuing from the largest coefficient reached. Padded
+// indices order as the unpadded ones, so ties between equal magnitudes break as before.
+void integrate_from(size_t s, PghiScratch& sc) {
+  auto& cells = sc.grid.cells;
+  auto& queue = sc.queue;
+  const size_t w = sc.grid.width;
+  cells[s].done = 1;
+  cells[s].ph = 0.0;
+  --sc.remaining;
+  queue.push(queue_key(cells[s], s));
+  while (!queue.empty()) {
+    const size_t i = size_t(queue.pop() & 0xffffffffu);
+    if (!queue.empty()) {  // the next coefficient is far away in memory: start fetching it now
+      const size_t next = size_t(queue.top() & 0xffffffffu);
+      __builtin_prefetch(&cells[next]);
+      __builtin_prefetch(&cells[next + w]);
+      __builtin_prefetch(&cells[next - w]);
+    }
+    const PghiCell& c = cells[i];
+    auto visit = [&](size_t j, double step) {
+      PghiCell& n = cells[j];
+      if (n.done) return;
+      n.ph = c.ph + step;
+      n.done = 1;
+      --sc.remaining;
+      queue.push(queue_key(n, j));
+    };
+    visit(i + w, 0.5 * (c.dt + cells[i + w].dt));
+    visit(i - w, -0.5 * (c.dt + cells[i - w].dt));
+    visit(i + 1, 0.5 * (c.dw + cells[i + 1].dw));
+    visit(i - 1, -0.5 * (c.dw + cells[i - 1].dw));
+  }
+}
+
+// x - 2 pi round(x / 2 pi), as std::remainder(x, 2 pi) but with no division: 2 pi split in two
+// (Cody-Waite) so that turns * hi is exact for the up to 2^20 turns a note's phase reaches. Agrees
+// with std::remainder to ~1e-16 rad (a half turn may come out as +pi for -pi: the same angle).
+float wrap_phase(double x) {
+  constexpr double kTwoPiHi = 6.2831853069365025;  // 2 pi with its last 20 bits zero
+  constexpr double kTwoPiLo = 2.0 * M_PI - kTwoPiHi;
+  constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding and subtracting rounds to an integer
+  const double turns = (x * (1.0 / (2.0 * M_PI)) + kRound) - kRound;
+  return float((x - turns * kTwoPiHi) - turns * kTwoPiLo);
+}
+
+// Integrates every coefficient above the floor: from the largest, then from the largest of what
+// that did not reach, and so on.
+void integrate_all(size_t peak, PghiScratch& s) {
+  auto& cells = s.grid.cells;
+  integrate_from(peak, s);
+  if (s.remaining == 0) return;
+  s.seeds.clear();
+  for (size_t i = 0; i < cells.size(); ++i)
+    if (!cells[i].done) s.seeds.push_back(uint32_t(i));
+  std::sort(s.seeds.begin(), s.seeds.end(), [&](uint32_t x, uint32_t y) { return cells[x].mag > cells[y].mag; });
+  for (uint32_t seed : s.seeds)
+    if (!cells[seed].done) integrate_from(seed, s);
+}
+
+}  // namespace
+
 void pghi_phase(const float* mag, int frames, int bins, int fft_size, int hop, double gamma, float* phase,
                 double tolerance) {
   const size_t n = size_t(frames) * bins;
-  float max_mag = 0.0f;
-  for (size_t i = 0; i < n; ++i) max_mag = std::max(max_mag, mag[i]);
   std::fill(phase, phase + n, 0.0f);
-  if (max_mag <= 0.0f) return;
-  const double floor = tolerance * max_mag;
-  std::vector<double> logs(n);
-  for (size_t i = 0; i < n; ++i) logs[i] = std::log(std::max(double(mag[i]), floor * 1e-3));
-  auto L = [&](int t, int m) { return logs[size_t(t) * bins + m]; };
-  // Phase derivatives from centred differences of log magnitude (one-sided at the edges).
-  const double a = hop, M = fft_size;
-  std::vector<double> dt(n), dw(n);  // phase change per hop, per bin
-  for (int t = 0; t < frames; ++t)
-    for (int m = 0; m < bins; ++m) {
-      const int m0 = std::max(m - 1, 0), m1 = std::min(m + 1, bins - 1);
-      const int t0 = std::max(t - 1, 0), t1 = std::min(t + 1, frames - 1);
-      const double dlog_dm = m1 > m0 ? (L(t, m1) - L(t, m0)) / (m1 - m0) : 0.0;
-      const double dlog_dt = t1 > t0 ? (L(t1, m) - L(t0, m)) / (t1 - t0) : 0.0;
-      dt[size_t(t) * bins + m] = a * M / gamma * dlog_dm + 2.0 * M_PI * a * m / M;
-      dw[size_t(t) * bins + m] = -gamma / (a * M) * dlog_dt;
-    }
-  // Integrate outwards from the largest coefficients, always continuing from the largest reached one.
-  std::vector<char> done(n, 0);
-  std::vector<double> ph(n, 0.0);
-  for (size_t i = 0; i < n; ++i) done[i] = mag[i] < floor;
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return mag[x] > mag[y]; });
-  using Item = std::pair<float, size_t>;
-  std::priority_queue<Item> heap;
-  size_t next = 0;
-  for (;;) {
-    while (next < n && done[order[next]]) ++next;
-    if (next == n) break;
-    const size_t s = order[next];
-    done[s] = 1;
-    ph[s] = 0.0;
-    heap.push({mag[s], s});
-    while (!heap.empty()) {
-      const size_t i = heap.top().second;
-      heap.pop();
-      const int t = int(i / size_t(bins)), m = int(i % size_t(bins));
-      auto visit = [&](int t2, int m2, double step) {
-        const size_t j = size_t(t2) * bins + m2;
-        if (done[j]) return;
-        ph[j] = ph[i] + step;
-        done[j] = 1;
-        heap.push({mag[j], j});
-      };
-      if (t + 1 < frames) visit(t + 1, m, 0.5 * (dt[i] + dt[i + size_t(bins)]));
-      if (t > 0) visit(t - 1, m, -0.5 * (dt[i] + dt[i - size_t(bins)]));
-      if (m + 1 < bins) visit(t, m + 1, 0.5 * (dw[i] + dw[i + 1]));
-      if (m > 0) visit(t, m - 1, -0.5 * (dw[i] + dw[i - 1]));
-    }
-  }
+  if (n == 0) return;
+  const size_t peak = size_t(std::max_element(mag, mag + n) - mag);
+  if (!(mag[peak] > 0.0f)) return;
+  const double floor = tolerance * mag[peak];
+  thread_local PghiScratch s;
+  s.grid.frames = frames;
+  s.grid.bins = bins;
+  s.grid.width = size_t(bins) + 2;
+  needed_logs(mag, frames, bins, floor, s);
+  build_grid(mag, fft_size, hop, gamma, s);
+  integrate_all(s.grid.at(int(peak / size_t(bins)), int(peak % size_t(bins))), s);
   // The derivatives assume frames centred on the window; ours start there: shift bin m by pi*m.
-  for (size_t i = 0; i < n; ++i) {
-    const int m = int(i % size_t(bins));
-    phase[i] = float(std::remainder(ph[i] + M_PI * m, 2.0 * M_PI));
+  for (int t = 0; t < frames; ++t) {
+    const PghiCell* cell = &s.grid.cells[s.grid.at(t, 0)];
+    for (int m = 0; m < bins; ++m) phase[size_t(t) * bins + m] = wrap_phase(cell[m].ph + M_PI * m);
   }
 }
 

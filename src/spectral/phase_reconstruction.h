@@ -8,10 +8,14 @@
 
 namespace timbrel {
 
+// Coefficients below this share of a note's largest magnitude (-80 dB) are left at phase 0: half of
+// a generated note's coefficients, and the keyboard sweep moves by under 0.05 dB on every note.
+constexpr double kPghiTolerance = 1e-4;
+
 // Fills phase[frames][bins]. gamma: the Gaussian equivalent of the window (Hann: 0.25645 * M^2).
 // Coefficients below tolerance * max(magnitude) get phase 0.
 void pghi_phase(const float* magnitude, int frames, int bins, int fft_size, int hop, double gamma,
-                float* phase, double tolerance = 1e-10);
+                float* phase, double tolerance = kPghiTolerance);
 double hann_pghi_gamma(int fft_size);
 
 // Iterates from `phase` (in/out): each step projects onto spectra with the target magnitude, then

@@ -62,7 +62,9 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
     stft_to_audio(stft.data(), frames, audio, samples, o.compat);
     return;
   }
-  std::vector<float> mag(n), phase(n);
+  thread_local std::vector<float> mag, phase;  // a note's worth each: fresh pages cost more than the work
+  mag.resize(n);
+  phase.resize(n);
   decode_polar(spec, frames, mag.data(), phase.data(), o.scale, o.compat);
   switch (o.phase) {
     case PhaseMethod::If: break;
@@ -86,7 +88,8 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
     std::copy(full.begin() + kFrontPadding, full.begin() + kFrontPadding + std::min(samples, full.size() - kFrontPadding), audio);
     return;
   }
-  std::vector<cfloat> stft(n);
+  thread_local std::vector<cfloat> stft;
+  stft.resize(n);
   polar_to_stft(mag.data(), phase.data(), frames, stft.data());
   stft_to_audio(stft.data(), frames, audio, samples, o.compat);
 }

@@ -1,0 +1,101 @@
+// The optimised PGHI against the textbook heap integration it replaced (Prusa et al. 2017, as first
+// written here): the same coefficients in the same order, so the same phases. Only the final wrap
+// to [-pi, pi] differs, by rounding: angles are compared modulo 2 pi.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+#include <vector>
+
+#include "spectral/gansynth_contract.h"
+#include "spectral/gansynth_spectrogram.h"
+#include "spectral/phase_reconstruction.h"
+#include "spectral_test_data.h"
+#include "timbrel/spectral.h"
+
+using namespace timbrel;
+using namespace timbrel::test;
+
+namespace {
+
+// One sort of all coefficients for the seeds, a std::priority_queue of (magnitude, index).
+std::vector<float> textbook_pghi(const std::vector<float>& mag, int frames, int bins, double tolerance) {
+  const size_t n = mag.size();
+  const double a = 512, M = 2048, gamma = hann_pghi_gamma(2048);
+  const float max_mag = *std::max_element(mag.begin(), mag.end());
+  const double floor = tolerance * max_mag;
+  std::vector<double> logs(n), dt(n), dw(n), ph(n, 0.0);
+  for (size_t i = 0; i < n; ++i) logs[i] = std::log(std::max(double(mag[i]), floor * 1e-3));
+  auto L = [&](int t, int m) { return logs[size_t(t) * bins + m]; };
+  for (int t = 0; t < frames; ++t)
+    for (int m = 0; m < bins; ++m) {
+      const int m0 = std::max(m - 1, 0), m1 = std::min(m + 1, bins - 1);
+      const int t0 = std::max(t - 1, 0), t1 = std::min(t + 1, frames - 1);
+      dt[size_t(t) * bins + m] = a * M / gamma * ((L(t, m1) - L(t, m0)) / (m1 - m0)) + 2.0 * M_PI * a * m / M;
+      dw[size_t(t) * bins + m] = -gamma / (a * M) * ((L(t1, m) - L(t0, m)) / (t1 - t0));
+    }
+  std::vector<char> done(n);
+  for (size_t i = 0; i < n; ++i) done[i] = mag[i] < floor;
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return mag[x] > mag[y]; });
+  std::priority_queue<std::pair<float, size_t>> heap;
+  for (size_t s : order) {
+    if (done[s]) continue;
+    done[s] = 1;
+    heap.push({mag[s], s});
+    while (!heap.empty()) {
+      const size_t i = heap.top().second;
+      heap.pop();
+      const int t = int(i / size_t(bins)), m = int(i % size_t(bins));
+      auto visit = [&](size_t j, double step) {
+        if (done[j]) return;
+        ph[j] = ph[i] + step;
+        done[j] = 1;
+        heap.push({mag[j], j});
+      };
+      if (t + 1 < frames) visit(i + bins, 0.5 * (dt[i] + dt[i + bins]));
+      if (t > 0) visit(i - bins, -0.5 * (dt[i] + dt[i - bins]));
+      if (m + 1 < bins) visit(i + 1, 0.5 * (dw[i] + dw[i + 1]));
+      if (m > 0) visit(i - 1, -0.5 * (dw[i] + dw[i - 1]));
+    }
+  }
+  std::vector<float> phase(n);
+  for (size_t i = 0; i < n; ++i) phase[i] = float(std::remainder(ph[i] + M_PI * int(i % size_t(bins)), 2.0 * M_PI));
+  return phase;
+}
+
+// The magnitudes the product integrates: a note's mel spectrogram decoded to linear bins.
+std::vector<float> decoded_magnitudes(const std::string& name) {
+  auto spec = audio_to_spectrogram(load_note(name), SpectralScale::Mel);
+  const size_t n = size_t(gansynth::kFrames) * gansynth::kStftBins;
+  std::vector<float> mag(n), phase(n);
+  gansynth::decode_polar(spec.data(), gansynth::kFrames, mag.data(), phase.data(), SpectralScale::Mel,
+                         SpectralCompat::Exact);
+  return mag;
+}
+
+}  // namespace
+
+TEST(Pghi, EqualsTheTextbookIntegration) {
+  const int frames = gansynth::kFrames, bins = gansynth::kStftBins;
+  for (const std::string& name : note_names())
+    for (double tolerance : {1e-10, 1e-4, 1e-2}) {  // 1e-2 leaves islands: many seeds
+      const auto mag = decoded_magnitudes(name);
+      std::vector<float> ours(mag.size());
+      pghi_phase(mag.data(), frames, bins, 2048, 512, hann_pghi_gamma(2048), ours.data(), tolerance);
+      const auto ref = textbook_pghi(mag, frames, bins, tolerance);
+      size_t differing = 0;  // by more than float rounding (a float ulp at pi is 2.4e-7)
+      for (size_t i = 0; i < ours.size(); ++i)
+        differing += std::abs(std::remainder(double(ours[i]) - ref[i], 2.0 * M_PI)) > 5e-7;
+      EXPECT_EQ(differing, 0u) << name << " tolerance " << tolerance;
+    }
+}
+
+TEST(Pghi, SilenceAndEmptyGiveZeroPhase) {
+  std::vector<float> mag(size_t(4) * 5, 0.0f), phase(mag.size(), 1.0f);
+  pghi_phase(mag.data(), 4, 5, 8, 2, hann_pghi_gamma(8), phase.data());
+  for (float p : phase) EXPECT_EQ(p, 0.0f);
+  pghi_phase(nullptr, 0, 5, 8, 2, hann_pghi_gamma(8), nullptr);
+}
