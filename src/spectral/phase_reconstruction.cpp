@@ -155,7 +155,9 @@ uint64_t queue_key(const PghiCell& c, size_t index) {
 }
 
 // Integrates from cell s outwards, always continuing from the largest coefficient reached. Padded
-// indices order as the unpadded ones, so ties between equal magnitudes break as before.
+// indices order as the unpadded ones, so ties between equal magnitudes break as before. The largest
+// newly reached neighbour is held back from the queue: along a ridge it is the next to continue
+// from, and comparing it with the queue's top saves a push and a pop.
 void integrate_from(size_t s, PghiScratch& sc) {
   auto& cells = sc.grid.cells;
   auto& queue = sc.queue;
@@ -163,15 +165,17 @@ void integrate_from(size_t s, PghiScratch& sc) {
   cells[s].done = 1;
   cells[s].ph = 0.0;
   --sc.remaining;
-  queue.push(queue_key(cells[s], s));
-  while (!queue.empty()) {
-    const size_t i = size_t(queue.pop() & 0xffffffffu);
-    if (!queue.empty()) {  // the next coefficient is far away in memory: start fetching it now
-      const size_t next = size_t(queue.top() & 0xffffffffu);
-      __builtin_prefetch(&cells[next]);
-      __builtin_prefetch(&cells[next + w]);
-      __builtin_prefetch(&cells[next - w]);
+  uint64_t held = queue_key(cells[s], s);
+  bool holding = true;
+  while (holding || !queue.empty()) {
+    uint64_t k = held;
+    if (!holding || (!queue.empty() && queue.top() > held)) {
+      if (holding) queue.push(held);
+      k = queue.pop();
+      if (!queue.empty()) __builtin_prefetch(&cells[size_t(queue.top() & 0xffffffffu)]);  // likely next, far away
     }
+    holding = false;
+    const size_t i = size_t(k & 0xffffffffu);
     const PghiCell& c = cells[i];
     auto visit = [&](size_t j, double step) {
       PghiCell& n = cells[j];
@@ -179,7 +183,14 @@ void integrate_from(size_t s, PghiScratch& sc) {
       n.ph = c.ph + step;
       n.done = 1;
       --sc.remaining;
-      queue.push(queue_key(n, j));
+      uint64_t reached = queue_key(n, j);
+      if (!holding) {
+        held = reached;
+        holding = true;
+        return;
+      }
+      if (reached > held) std::swap(reached, held);
+      queue.push(reached);
     };
     visit(i + w, 0.5 * (c.dt + cells[i + w].dt));
     visit(i - w, -0.5 * (c.dt + cells[i - w].dt));
