@@ -27,6 +27,17 @@ void BM_SpectrogramToAudio(benchmark::State& state) {
 }
 BENCHMARK(BM_SpectrogramToAudio)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 
+// The same path with PGHI phase (the product's default for generated notes), on the vibrato note.
+void BM_SpectrogramToAudioPghi(benchmark::State& state) {
+  auto spec = audio_to_spectrogram(bench::vibrato_note(), SpectralScale::Mel);
+  std::vector<float> audio(kNoteSamples);
+  InverseOptions o;
+  o.phase = PhaseMethod::Pghi;
+  for (auto _ : state) spectrograms_to_audio(spec.data(), 1, audio.data(), o, 1);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SpectrogramToAudioPghi)->Unit(benchmark::kMillisecond);
+
 void BM_AudioToSpectrogram(benchmark::State& state) {
   auto note = harmonic_note();
   for (auto _ : state) benchmark::DoNotOptimize(audio_to_spectrogram(note, SpectralScale::Mel));

@@ -131,7 +131,8 @@ TIMBREL_HOT void polar_to_rect_inplace(float* __restrict mag_re, float* __restri
 }
 
 // Normalised [frames][1024][2] -> magnitude and phase in column-major [1025 bins][frames]
-// (bin 0, DC, zero). Everything runs on contiguous time rows so that it vectorises.
+// (bin 0, DC, zero; no phase when phase_t is null). Everything runs on contiguous time rows so
+// that it vectorises.
 void decode_columns(const float* in, int frames, float* mag_t, float* phase_t, SpectralScale scale,
                     SpectralCompat compat) {
   const size_t n = size_t(frames) * kBins;
@@ -144,16 +145,16 @@ void decode_columns(const float* in, int frames, float* mag_t, float* phase_t, S
   for (int t = 0; t < frames; ++t) {
     const float* row = in + size_t(t) * kBins * 2;
     exp_descaled(row, power + size_t(t) * kBins);
-    cumulate_if(row, acc, cum + size_t(t) * kBins);
+    if (phase_t) cumulate_if(row, acc, cum + size_t(t) * kBins);
   }
   std::fill(mag_t, mag_t + frames, 0.0f);
-  std::fill(phase_t, phase_t + frames, 0.0f);
+  if (phase_t) std::fill(phase_t, phase_t + frames, 0.0f);
   float* mag = mag_t + frames;  // bins 1..1024
-  float* phase = phase_t + frames;
+  float* phase = phase_t ? phase_t + frames : nullptr;
   const auto id = [](float v) { return v; };
   if (scale == SpectralScale::Linear) {
     transpose_map(power, kBins, mag, size_t(frames), frames, kBins, id);
-    transpose_map(cum, kBins, phase, size_t(frames), frames, kBins, id);
+    if (phase) transpose_map(cum, kBins, phase, size_t(frames), frames, kBins, id);
     return;
   }
   // Mel -> linear through the sparse inverse matrix: AXPYs along time.
@@ -162,6 +163,7 @@ void decode_columns(const float* in, int frames, float* mag_t, float* phase_t, S
   transpose_map(power, kBins, col, size_t(frames), frames, kBins, id);
   to_linear.apply_columns(col, frames, mag, size_t(frames));
   sqrt_with_epsilon(mag, n, compat == SpectralCompat::Exact ? float(kLogEpsilon) : 0.0f);
+  if (!phase) return;
   transpose_map(cum, kBins, col, size_t(frames), frames, kBins, id);
   to_linear.apply_columns(col, frames, phase, size_t(frames));
 }
@@ -173,11 +175,11 @@ void decode_polar(const float* in, int frames, float* magnitude, float* phase, S
   const size_t n = size_t(kStftBins) * frames;
   Scratch& w = scratch();
   float* mag_t = w.get(w.mag_t, n);
-  float* phase_t = w.get(w.phase_t, n);
+  float* phase_t = phase ? w.get(w.phase_t, n) : nullptr;
   decode_columns(in, frames, mag_t, phase_t, scale, compat);
   const auto id = [](float v) { return v; };
   transpose_map(mag_t, size_t(frames), magnitude, kStftBins, kStftBins, frames, id);
-  transpose_map(phase_t, size_t(frames), phase, kStftBins, kStftBins, frames, id);
+  if (phase) transpose_map(phase_t, size_t(frames), phase, kStftBins, kStftBins, frames, id);
 }
 
 void decode_to_stft(const float* in, int frames, cfloat* spec, SpectralScale scale, SpectralCompat compat) {
@@ -194,12 +196,21 @@ void decode_to_stft(const float* in, int frames, cfloat* spec, SpectralScale sca
   transpose_map(phase_t, size_t(frames), out + 1, 2 * kStftBins, kStftBins, frames, id, 2);
 }
 
-void polar_to_stft(const float* magnitude, const float* phase, int frames, cfloat* spec) {
-  for (size_t i = 0, n = size_t(frames) * kStftBins; i < n; ++i) {
+namespace {
+TIMBREL_HOT void polar_to_interleaved(const float* __restrict magnitude, const float* __restrict phase, size_t n,
+                                      float* __restrict out) {
+  for (size_t i = 0; i < n; ++i) {
     float s, c;
     fastmath::sincos(phase[i], &s, &c);
-    spec[i] = cfloat(magnitude[i] * c, magnitude[i] * s);
+    out[2 * i] = magnitude[i] * c;
+    out[2 * i + 1] = magnitude[i] * s;
   }
+}
+}  // namespace
+
+void polar_to_stft(const float* magnitude, const float* phase, int frames, cfloat* spec) {
+  // std::complex<float> is layout-compatible with float[2]
+  polar_to_interleaved(magnitude, phase, size_t(frames) * kStftBins, reinterpret_cast<float*>(spec));
 }
 
 }  // namespace timbrel::gansynth

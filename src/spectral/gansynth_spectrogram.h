@@ -25,7 +25,8 @@ std::vector<float> pad_audio(const float* audio, size_t samples, int frames);
 
 // [frames][1025] -> normalised [frames][1024][2].
 void encode(const cfloat* spec, int frames, float* out, SpectralScale scale);
-// Normalised [frames][1024][2] -> linear magnitude and phase [frames][1025] (DC zero).
+// Normalised [frames][1024][2] -> linear magnitude and phase [frames][1025] (DC zero). A null
+// phase skips the IF decoding (for methods that rebuild the phase).
 void decode_polar(const float* in, int frames, float* magnitude, float* phase, SpectralScale scale,
                   SpectralCompat compat);
 // Normalised [frames][1024][2] -> spectrum [frames][1025] with the IF phase (the fast path).

@@ -65,7 +65,8 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
   thread_local std::vector<float> mag, phase;  // a note's worth each: fresh pages cost more than the work
   mag.resize(n);
   phase.resize(n);
-  decode_polar(spec, frames, mag.data(), phase.data(), o.scale, o.compat);
+  const bool keeps_if_phase = o.phase == PhaseMethod::IfFgla;
+  decode_polar(spec, frames, mag.data(), keeps_if_phase ? phase.data() : nullptr, o.scale, o.compat);
   switch (o.phase) {
     case PhaseMethod::If: break;
     case PhaseMethod::GriffinLim:
