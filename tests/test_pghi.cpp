@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <queue>
 #include <vector>
 
@@ -98,4 +99,17 @@ TEST(Pghi, SilenceAndEmptyGiveZeroPhase) {
   pghi_phase(mag.data(), 4, 5, 8, 2, hann_pghi_gamma(8), phase.data());
   for (float p : phase) EXPECT_EQ(p, 0.0f);
   pghi_phase(nullptr, 0, 5, 8, 2, hann_pghi_gamma(8), nullptr);
+}
+
+TEST(Pghi, NanAndNegativeMagnitudesAreLeftAtPhaseZero) {
+  // A broken spectrogram must not crash the heap (a negative NaN's bits would fall outside it).
+  auto mag = decoded_magnitudes("violin_e4");
+  const size_t bad[] = {100, 5000, 70000};
+  mag[bad[0]] = -std::numeric_limits<float>::quiet_NaN();
+  mag[bad[1]] = std::numeric_limits<float>::quiet_NaN();
+  mag[bad[2]] = -1.0f;
+  std::vector<float> phase(mag.size());
+  pghi_phase(mag.data(), gansynth::kFrames, gansynth::kStftBins, 2048, 512, hann_pghi_gamma(2048), phase.data());
+  for (size_t i : bad) EXPECT_NEAR(std::remainder(double(phase[i]) - M_PI * double(i % gansynth::kStftBins), 2 * M_PI), 0.0, 1e-5) << i;
+  for (float p : phase) ASSERT_TRUE(std::isfinite(p));
 }

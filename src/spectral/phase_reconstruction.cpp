@@ -15,13 +15,11 @@ double hann_pghi_gamma(int fft_size) { return 0.25645 * double(fft_size) * fft_s
 
 namespace {
 
-
 // A max-priority queue of (magnitude bits, index) packed in one integer (queue_key): magnitudes are
 // positive, so their bits order as the floats do, and ties go to the larger index as std::pair's
-// would. Keys
-// are bucketed by their top 16 bits (magnitudes within 1%), a two-level bitmap finds the largest
-// occupied bucket, and each bucket is a small binary heap: the exact order of one big heap at a
-// fraction of its cache misses.
+// would. Keys are bucketed by their top 16 bits (magnitudes within 1%), a two-level bitmap finds
+// the largest occupied bucket, and each bucket is a small binary heap: the exact order of one big
+// heap at a fraction of its cache misses.
 class BucketedMaxQueue {
  public:
   bool empty() const { return occupied_ == 0; }
@@ -87,7 +85,7 @@ struct PghiGrid {
 struct PghiScratch {
   PghiGrid grid;
   std::vector<double> logs, bin_phase;
-  std::vector<char> above;  // magnitude at or above the floor
+  std::vector<char> above;  // magnitude at or above the floor (NaN is not: it would not order)
   BucketedMaxQueue queue;
   std::vector<uint32_t> seeds;
   size_t remaining = 0;  // coefficients above the floor not integrated yet
@@ -99,7 +97,7 @@ void needed_logs(const float* mag, int frames, int bins, double floor, PghiScrat
   const size_t n = size_t(frames) * bins;
   s.above.resize(n);
   s.logs.resize(n);
-  for (size_t i = 0; i < n; ++i) s.above[i] = !(mag[i] < floor);
+  for (size_t i = 0; i < n; ++i) s.above[i] = mag[i] >= floor;
   const double low = floor * 1e-3;
   for (int t = 0; t < frames; ++t) {
     const char* here = &s.above[size_t(t) * bins];
@@ -108,7 +106,7 @@ void needed_logs(const float* mag, int frames, int bins, double floor, PghiScrat
     for (int m = 0; m < bins; ++m) {
       const bool needed = here[m] | prev[m] | next[m] | (m > 0 && here[m - 1]) | (m + 1 < bins && here[m + 1]);
       const size_t i = size_t(t) * bins + m;
-      if (needed) s.logs[i] = std::log(std::max(double(mag[i]), low));
+      if (needed) s.logs[i] = std::log(mag[i] >= low ? double(mag[i]) : low);  // NaN too gets the low
     }
   }
 }
@@ -231,8 +229,10 @@ void pghi_phase(const float* mag, int frames, int bins, int fft_size, int hop, d
   const size_t n = size_t(frames) * bins;
   std::fill(phase, phase + n, 0.0f);
   if (n == 0) return;
-  const size_t peak = size_t(std::max_element(mag, mag + n) - mag);
-  if (!(mag[peak] > 0.0f)) return;
+  size_t peak = n;  // the largest magnitude above 0 (a NaN never compares larger)
+  for (size_t i = 0; i < n; ++i)
+    if (mag[i] > (peak < n ? mag[peak] : 0.0f)) peak = i;
+  if (peak == n) return;
   const double floor = tolerance * mag[peak];
   thread_local PghiScratch s;
   s.grid.frames = frames;
