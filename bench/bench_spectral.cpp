@@ -27,9 +27,9 @@ void BM_SpectrogramToAudio(benchmark::State& state) {
 }
 BENCHMARK(BM_SpectrogramToAudio)->Arg(1)->Arg(8)->Unit(benchmark::kMillisecond);
 
-// The same path with PGHI phase (the product's default for generated notes), on the vibrato note.
+// The same path with PGHI phase (the product's default for generated notes), on the swept note.
 void BM_SpectrogramToAudioPghi(benchmark::State& state) {
-  auto spec = audio_to_spectrogram(bench::vibrato_note(), SpectralScale::Mel);
+  auto spec = audio_to_spectrogram(bench::swept_note(), SpectralScale::Mel);
   std::vector<float> audio(kNoteSamples);
   InverseOptions o;
   o.phase = PhaseMethod::Pghi;
@@ -79,10 +79,10 @@ void BM_Pghi(benchmark::State& state) {
 }
 BENCHMARK(BM_Pghi)->Arg(10)->Arg(4)->Unit(benchmark::kMillisecond);
 
-// PGHI on what the product integrates: a vibrato note's mel spectrogram decoded to linear
-// magnitudes (52,000 coefficients above the tolerance; a generated note has ~70,000).
+// PGHI on what the product integrates: a note's mel spectrogram decoded to linear magnitudes (the
+// swept note: 52,000 coefficients above the tolerance; a generated note has ~70,000).
 void BM_PghiDecoded(benchmark::State& state) {
-  auto spec = audio_to_spectrogram(bench::vibrato_note(), SpectralScale::Mel);
+  auto spec = audio_to_spectrogram(bench::swept_note(), SpectralScale::Mel);
   const size_t n = size_t(gansynth::kFrames) * gansynth::kStftBins;
   std::vector<float> mag(n), phase(n);
   gansynth::decode_polar(spec.data(), gansynth::kFrames, mag.data(), phase.data(), SpectralScale::Mel, SpectralCompat::Exact);

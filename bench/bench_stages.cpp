@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_notes.h"
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/phase_reconstruction.h"
@@ -37,17 +38,6 @@ struct Options {
   double seconds = 1.0;
   bool json = false;
 };
-
-// A harmonic note with vibrato and a decay: a realistic spectrogram to invert.
-std::vector<float> test_note() {
-  std::vector<float> x(kNoteSamples);
-  for (size_t i = 0; i < x.size(); ++i) {
-    double t = double(i) / kNoteSampleRate, f = 220.0 * (1 + 0.005 * std::sin(2 * M_PI * 5 * t)), s = 0;
-    for (int h = 1; h <= 12; ++h) s += std::sin(2 * M_PI * f * h * t) / h;
-    x[i] = float(0.3 * s * std::exp(-t));
-  }
-  return x;
-}
 
 // Seconds per call: repeats until `budget` seconds have passed (at least 3 calls), after a warm-up.
 double time_per_call(const std::function<void()>& fn, double budget) {
@@ -160,12 +150,12 @@ void run(const Options& o) {
   const std::string device = engine.compute_name();
   if (device != "cpu") {
 #if TIMBREL_HAVE_CUDA
-    bench_cuda(o, engine, audio_to_spectrogram(test_note(), SpectralScale::Mel));
+    bench_cuda(o, engine, audio_to_spectrogram(bench::swept_note(), SpectralScale::Mel));
 #endif
     return;
   }
   const int threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-  auto note = test_note();
+  auto note = bench::swept_note();
   auto spec = audio_to_spectrogram(note, SpectralScale::Mel);
   std::vector<float> specs(spec.size() * size_t(o.batch)), audio(size_t(kNoteSamples) * size_t(o.batch));
   for (int b = 0; b < o.batch; ++b) std::copy(spec.begin(), spec.end(), specs.begin() + long(b * spec.size()));

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <queue>
+#include <random>
 #include <vector>
 
 #include "spectral/gansynth_contract.h"
@@ -22,6 +23,7 @@ namespace {
 
 // One sort of all coefficients for the seeds, a std::priority_queue of (magnitude, index).
 std::vector<float> textbook_pghi(const std::vector<float>& mag, int frames, int bins, double tolerance) {
+  if (*std::max_element(mag.begin(), mag.end()) <= 0.0f) return std::vector<float>(mag.size(), 0.0f);
   const size_t n = mag.size();
   const double a = 512, M = 2048, gamma = hann_pghi_gamma(2048);
   const float max_mag = *std::max_element(mag.begin(), mag.end());
@@ -33,14 +35,17 @@ std::vector<float> textbook_pghi(const std::vector<float>& mag, int frames, int 
     for (int m = 0; m < bins; ++m) {
       const int m0 = std::max(m - 1, 0), m1 = std::min(m + 1, bins - 1);
       const int t0 = std::max(t - 1, 0), t1 = std::min(t + 1, frames - 1);
-      dt[size_t(t) * bins + m] = a * M / gamma * ((L(t, m1) - L(t, m0)) / (m1 - m0)) + 2.0 * M_PI * a * m / M;
-      dw[size_t(t) * bins + m] = -gamma / (a * M) * ((L(t1, m) - L(t0, m)) / (t1 - t0));
+      const double dlog_dm = m1 > m0 ? (L(t, m1) - L(t, m0)) / (m1 - m0) : 0.0;
+      const double dlog_dt = t1 > t0 ? (L(t1, m) - L(t0, m)) / (t1 - t0) : 0.0;
+      dt[size_t(t) * bins + m] = a * M / gamma * dlog_dm + 2.0 * M_PI * a * m / M;
+      dw[size_t(t) * bins + m] = -gamma / (a * M) * dlog_dt;
     }
   std::vector<char> done(n);
   for (size_t i = 0; i < n; ++i) done[i] = mag[i] < floor;
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return mag[x] > mag[y]; });
+  // Ties to the larger index, as the heap breaks them.
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return mag[x] > mag[y] || (mag[x] == mag[y] && x > y); });
   std::priority_queue<std::pair<float, size_t>> heap;
   for (size_t s : order) {
     if (done[s]) continue;
@@ -67,6 +72,16 @@ std::vector<float> textbook_pghi(const std::vector<float>& mag, int frames, int 
   return phase;
 }
 
+// A note's exact STFT magnitudes.
+std::vector<float> exact_magnitudes(const std::string& name) {
+  auto audio = load_note(name);
+  std::vector<cfloat> spec(size_t(gansynth::kFrames) * gansynth::kStftBins);
+  gansynth::audio_to_stft(audio.data(), audio.size(), spec.data());
+  std::vector<float> mag(spec.size());
+  for (size_t i = 0; i < spec.size(); ++i) mag[i] = std::abs(spec[i]);
+  return mag;
+}
+
 // The magnitudes the product integrates: a note's mel spectrogram decoded to linear bins.
 std::vector<float> decoded_magnitudes(const std::string& name) {
   auto spec = audio_to_spectrogram(load_note(name), SpectralScale::Mel);
@@ -77,21 +92,38 @@ std::vector<float> decoded_magnitudes(const std::string& name) {
   return mag;
 }
 
+// Phases that differ by more than float rounding (a float ulp at pi is 2.4e-7), modulo 2 pi.
+size_t differing_phases(const std::vector<float>& mag, int frames, int bins, double tolerance) {
+  std::vector<float> ours(mag.size());
+  pghi_phase(mag.data(), frames, bins, 2048, 512, hann_pghi_gamma(2048), ours.data(), tolerance);
+  const auto ref = textbook_pghi(mag, frames, bins, tolerance);
+  size_t differing = 0;
+  for (size_t i = 0; i < ours.size(); ++i) differing += std::abs(std::remainder(double(ours[i]) - ref[i], 2.0 * M_PI)) > 5e-7;
+  return differing;
+}
+
 }  // namespace
 
 TEST(Pghi, EqualsTheTextbookIntegration) {
   const int frames = gansynth::kFrames, bins = gansynth::kStftBins;
   for (const std::string& name : note_names())
     for (double tolerance : {1e-10, 1e-4, 1e-2}) {  // 1e-2 leaves islands: many seeds
-      const auto mag = decoded_magnitudes(name);
-      std::vector<float> ours(mag.size());
-      pghi_phase(mag.data(), frames, bins, 2048, 512, hann_pghi_gamma(2048), ours.data(), tolerance);
-      const auto ref = textbook_pghi(mag, frames, bins, tolerance);
-      size_t differing = 0;  // by more than float rounding (a float ulp at pi is 2.4e-7)
-      for (size_t i = 0; i < ours.size(); ++i)
-        differing += std::abs(std::remainder(double(ours[i]) - ref[i], 2.0 * M_PI)) > 5e-7;
-      EXPECT_EQ(differing, 0u) << name << " tolerance " << tolerance;
+      EXPECT_EQ(differing_phases(decoded_magnitudes(name), frames, bins, tolerance), 0u) << name << " " << tolerance;
+      // Exact magnitudes reach DC (decoded ones have it at 0) and the top bin.
+      EXPECT_EQ(differing_phases(exact_magnitudes(name), frames, bins, tolerance), 0u) << name << " " << tolerance;
     }
+}
+
+TEST(Pghi, SmallAndDegenerateGridsAfterALargeOne) {
+  // The per-thread scratch shrinks from a note to these; ties (equal magnitudes) go as in the heap.
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> level(0.0f, 1.0f);
+  for (auto [frames, bins] : {std::pair{7, 9}, std::pair{1, 33}, std::pair{40, 1}, std::pair{1, 1}}) {
+    differing_phases(decoded_magnitudes("piano_c4"), gansynth::kFrames, gansynth::kStftBins, 1e-4);
+    std::vector<float> mag(size_t(frames) * bins);
+    for (float& v : mag) v = std::round(level(rng) * 4.0f) / 4.0f;  // many exact ties, some zeros
+    EXPECT_EQ(differing_phases(mag, frames, bins, 1e-4), 0u) << frames << "x" << bins;
+  }
 }
 
 TEST(Pghi, SilenceAndEmptyGiveZeroPhase) {

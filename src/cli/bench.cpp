@@ -25,7 +25,8 @@ struct Flags {
   bool json = false;
 };
 
-// A harmonic note with vibrato and a decay: a realistic spectrogram to invert.
+// A harmonic note with a decay whose pitch wobbles: sin(2 pi f(t) h t) with f(t) at 5 Hz, which the
+// phase's t f'(t) term turns into a sweep of up to +-30% by 2 s. A broad spectrum to invert.
 std::vector<float> test_note() {
   std::vector<float> x(kNoteSamples);
   for (size_t i = 0; i < x.size(); ++i) {

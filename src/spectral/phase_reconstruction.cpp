@@ -1,13 +1,15 @@
 #include "spectral/phase_reconstruction.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <random>
-#include <tuple>
+#include <string>
 #include <vector>
 
 #include "spectral/fast_math.h"
+#include "timbrel/error.h"
 
 namespace timbrel {
 
@@ -23,6 +25,14 @@ namespace {
 class BucketedMaxQueue {
  public:
   bool empty() const { return occupied_ == 0; }
+  // Empties every occupied bucket (after an exception mid-integration, say).
+  void clear() {
+    for (uint32_t w = 0; w < kBuckets / 64; ++w)
+      for (uint64_t bits = words_[w]; bits; bits &= bits - 1) buckets_[w * 64 + uint32_t(__builtin_ctzll(bits))].clear();
+    std::fill(std::begin(words_), std::end(words_), 0);
+    std::fill(std::begin(summary_), std::end(summary_), 0);
+    occupied_ = 0;
+  }
   void push(uint64_t k) {
     const uint32_t b = uint32_t(k >> 48);
     auto& bucket = buckets_[b];
@@ -68,7 +78,7 @@ class BucketedMaxQueue {
 
 // One coefficient's integration state, together so that a visit touches one cache line. The grid
 // is padded by a done border, so neighbours need no bounds checks or index division.
-struct PghiCell {
+struct alignas(32) PghiCell {
   double dt = 0, dw = 0, ph = 0;  // phase change per hop and per bin; the integrated phase
   float mag = 0;
   int32_t done = 1;
@@ -85,7 +95,7 @@ struct PghiGrid {
 struct PghiScratch {
   PghiGrid grid;
   std::vector<double> logs, bin_phase;
-  std::vector<char> above;  // magnitude at or above the floor (NaN is not: it would not order)
+  std::vector<char> above;  // finite, positive and at or above the floor: the keys that order
   BucketedMaxQueue queue;
   std::vector<uint32_t> seeds;
   size_t remaining = 0;  // coefficients above the floor not integrated yet
@@ -97,7 +107,7 @@ void needed_logs(const float* mag, int frames, int bins, double floor, PghiScrat
   const size_t n = size_t(frames) * bins;
   s.above.resize(n);
   s.logs.resize(n);
-  for (size_t i = 0; i < n; ++i) s.above[i] = mag[i] >= floor;
+  for (size_t i = 0; i < n; ++i) s.above[i] = mag[i] >= floor && mag[i] > 0.0f && mag[i] <= FLT_MAX;
   const double low = floor * 1e-3;
   for (int t = 0; t < frames; ++t) {
     const char* here = &s.above[size_t(t) * bins];
@@ -198,8 +208,9 @@ void integrate_from(size_t s, PghiScratch& sc) {
 }
 
 // x - 2 pi round(x / 2 pi), as std::remainder(x, 2 pi) but with no division: 2 pi split in two
-// (Cody-Waite) so that turns * hi is exact for the up to 2^20 turns a note's phase reaches. Agrees
-// with std::remainder to ~1e-16 rad (a half turn may come out as +pi for -pi: the same angle).
+// (Cody-Waite) so that turns * hi is exact up to 2^20 turns (a note reaches 2^15; longer files lose
+// about an ulp of x, far below float). Agrees with std::remainder to float rounding (a half turn may
+// come out as +pi for -pi: the same angle).
 float wrap_phase(double x) {
   constexpr double kTwoPiHi = 6.2831853069365025;  // 2 pi with its last 20 bits zero
   constexpr double kTwoPiLo = 2.0 * M_PI - kTwoPiHi;
@@ -210,17 +221,30 @@ float wrap_phase(double x) {
 
 // Integrates every coefficient above the floor: from the largest, then from the largest of what
 // that did not reach, and so on.
+// Seeds are ordered by their queue keys, so tied magnitudes go to the larger index as in the queue.
 void integrate_all(size_t peak, PghiScratch& s) {
   auto& cells = s.grid.cells;
-  integrate_from(peak, s);
+  if (!cells[peak].done) integrate_from(peak, s);
   if (s.remaining == 0) return;
   s.seeds.clear();
   for (size_t i = 0; i < cells.size(); ++i)
     if (!cells[i].done) s.seeds.push_back(uint32_t(i));
-  std::sort(s.seeds.begin(), s.seeds.end(), [&](uint32_t x, uint32_t y) { return cells[x].mag > cells[y].mag; });
+  std::sort(s.seeds.begin(), s.seeds.end(),
+            [&](uint32_t x, uint32_t y) { return queue_key(cells[x], x) > queue_key(cells[y], y); });
   for (uint32_t seed : s.seeds)
     if (!cells[seed].done) integrate_from(seed, s);
 }
+
+// The index of the largest finite magnitude above 0, the last of equals (as the queue orders
+// ties); n when there is none.
+size_t largest_magnitude(const float* mag, size_t n) {
+  size_t peak = n;
+  for (size_t i = 0; i < n; ++i)
+    if (mag[i] <= FLT_MAX && mag[i] >= (peak < n ? mag[peak] : FLT_MIN)) peak = i;
+  return peak;
+}
+
+constexpr size_t kKeptCoefficients = size_t(1) << 20;
 
 }  // namespace
 
@@ -229,12 +253,15 @@ void pghi_phase(const float* mag, int frames, int bins, int fft_size, int hop, d
   const size_t n = size_t(frames) * bins;
   std::fill(phase, phase + n, 0.0f);
   if (n == 0) return;
-  size_t peak = n;  // the largest magnitude above 0 (a NaN never compares larger)
-  for (size_t i = 0; i < n; ++i)
-    if (mag[i] > (peak < n ? mag[peak] : 0.0f)) peak = i;
+  if ((uint64_t(frames) + 2) * (uint64_t(bins) + 2) >= (uint64_t(1) << 32))
+    throw Error("frames", "PGHI takes up to 2^32 coefficients, got " + std::to_string(frames) + " frames");
+  const size_t peak = largest_magnitude(mag, n);
   if (peak == n) return;
   const double floor = tolerance * mag[peak];
-  thread_local PghiScratch s;
+  thread_local PghiScratch cached;  // a few notes' worth is kept; a long file's is freed after
+  PghiScratch local;
+  PghiScratch& s = n <= kKeptCoefficients ? cached : local;
+  s.queue.clear();
   s.grid.frames = frames;
   s.grid.bins = bins;
   s.grid.width = size_t(bins) + 2;

@@ -8,12 +8,15 @@
 
 namespace timbrel {
 
-// Coefficients below this share of a note's largest magnitude (-80 dB) are left at phase 0: half of
-// a generated note's coefficients, and the keyboard sweep moves by under 0.05 dB on every note.
+// Coefficients below this share of the input's largest magnitude (-80 dB; a note's, or a whole
+// file's in resynth) are not integrated: about half of a generated note's, and the keyboard sweep
+// moves by under 0.05 dB on every note.
 constexpr double kPghiTolerance = 1e-4;
 
 // Fills phase[frames][bins]. gamma: the Gaussian equivalent of the window (Hann: 0.25645 * M^2).
-// Coefficients below tolerance * max(magnitude) get phase 0.
+// Coefficients below tolerance * max(magnitude), and non-finite or negative ones, get no integrated
+// phase: zero at the frame centre, pi * m at the frame start (an input with nothing above 0 gets 0
+// everywhere). Throws past 2^32 coefficients.
 void pghi_phase(const float* magnitude, int frames, int bins, int fft_size, int hop, double gamma,
                 float* phase, double tolerance = kPghiTolerance);
 double hann_pghi_gamma(int fft_size);

@@ -62,7 +62,14 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
     stft_to_audio(stft.data(), frames, audio, samples, o.compat);
     return;
   }
-  thread_local std::vector<float> mag, phase;  // a note's worth each: fresh pages cost more than the work
+  // Per-thread buffers for notes (fresh pages cost more than the work); a long file's are its own.
+  constexpr size_t kKept = size_t(1) << 20;
+  thread_local std::vector<float> kept_mag, kept_phase;
+  thread_local std::vector<cfloat> kept_stft;
+  std::vector<float> own_mag, own_phase;
+  std::vector<cfloat> own_stft;
+  std::vector<float>& mag = n <= kKept ? kept_mag : own_mag;
+  std::vector<float>& phase = n <= kKept ? kept_phase : own_phase;
   mag.resize(n);
   phase.resize(n);
   const bool keeps_if_phase = o.phase == PhaseMethod::IfFgla;
@@ -89,7 +96,7 @@ void invert(const float* spec, int frames, float* audio, size_t samples, const I
     std::copy(full.begin() + kFrontPadding, full.begin() + kFrontPadding + std::min(samples, full.size() - kFrontPadding), audio);
     return;
   }
-  thread_local std::vector<cfloat> stft;
+  std::vector<cfloat>& stft = n <= kKept ? kept_stft : own_stft;
   stft.resize(n);
   polar_to_stft(mag.data(), phase.data(), frames, stft.data());
   stft_to_audio(stft.data(), frames, audio, samples, o.compat);
