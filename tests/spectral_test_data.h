@@ -1,8 +1,10 @@
 #pragma once
 // Loading the spectral golden data (tests/data/spectral, made by tests/golden/make_spectral_golden.py).
+#include <complex>
 #include <string>
 #include <vector>
 
+#include "spectral/gansynth_spectrogram.h"
 #include "timbrel/sound_file.h"
 #include "util/npy.h"
 
@@ -19,6 +21,15 @@ inline const std::vector<std::string>& note_names() {
   static const std::vector<std::string> names = {"piano_c4", "clarinet_g4", "violin_e4",
                                                  "flute_c5", "trumpet_c4", "guitar_e3"};
   return names;
+}
+
+// A note's exact STFT magnitudes, [128 frames][1025 bins] (no representation in between).
+inline std::vector<float> exact_magnitudes(const std::vector<float>& audio) {
+  std::vector<cfloat> spec(size_t(128) * gansynth::kStftBins);
+  gansynth::audio_to_stft(audio.data(), audio.size(), spec.data());
+  std::vector<float> mag(spec.size());
+  for (size_t i = 0; i < spec.size(); ++i) mag[i] = std::abs(spec[i]);
+  return mag;
 }
 
 }  // namespace timbrel::test

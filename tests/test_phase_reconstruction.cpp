@@ -19,15 +19,6 @@ using namespace timbrel::test;
 
 namespace {
 
-// Linear magnitudes of a note (exact, no representation in between).
-std::vector<float> magnitudes(const std::vector<float>& audio) {
-  std::vector<cfloat> spec(size_t(128) * gansynth::kStftBins);
-  gansynth::audio_to_stft(audio.data(), audio.size(), spec.data());
-  std::vector<float> mag(spec.size());
-  for (size_t i = 0; i < spec.size(); ++i) mag[i] = std::abs(spec[i]);
-  return mag;
-}
-
 struct Start {
   bool pghi = false;
   uint64_t seed = 0;  // 0: zero phase, else random_phase(seed)
@@ -36,7 +27,7 @@ struct Start {
 // SC of PGHI and/or (F)GLA from exact linear magnitudes (no representation in between).
 double sc_of(const std::string& name, Start start, int iterations, float momentum) {
   const Stft& stft = gansynth::stft_for(SpectralCompat::Exact);
-  auto mag = magnitudes(load_note(name));
+  auto mag = exact_magnitudes(load_note(name));
   std::vector<float> phase(mag.size(), 0.0f), signal(stft.signal_length(128));
   if (start.pghi)  // at NumPy's tolerance (ltfat's 1e-10), not the product's
     pghi_phase(mag.data(), 128, gansynth::kStftBins, 2048, 512, hann_pghi_gamma(2048), phase.data(), 1e-10);
@@ -104,7 +95,7 @@ TEST(PhaseReconstruction, PghiAloneAndPolished) {
 TEST(PhaseReconstruction, PghiWrongGammaIsWorse) {
   // A sanity check that the test can fail: +-30% gamma must not beat the right value.
   auto audio = load_note("violin_e4");
-  auto mag = magnitudes(audio);
+  auto mag = exact_magnitudes(audio);
   const Stft& stft = gansynth::stft_for(SpectralCompat::Exact);
   auto sc_for = [&](double gamma) {
     std::vector<float> phase(mag.size()), signal(stft.signal_length(128));
