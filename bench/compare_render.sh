@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders one ~50 s Nottingham tune with Timbrel's bundled timbre model (CPU) and with FluidSynth
-# (a sample-based synthesiser, FluidR3_GM) in one run, and prints both wall times.
+# (a sample-based synthesiser, FluidR3_GM) in one run, and prints both wall times: Timbrel's first
+# render (every note generated) and its second (every note read back from the note cache).
 # Usage: bench/compare_render.sh [BUILD_DIR] [MIDI_FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +14,12 @@ trap 'rm -rf "$out"' EXIT
 "$build/timbrel" inspect "$tune"
 seconds() { local t0=$EPOCHREALTIME; "$@" > "$out/log" 2>&1; awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 for run in 1 2; do
-  t=$(seconds "$build/timbrel" render --force "$tune" -o "$out/timbrel.wav" --timbre preset:Flute)
-  echo "run $run: timbrel render (gm-timbres, CPU, 48 kHz stereo with room, incl. model load): $t s   [$(tail -1 "$out/log")]"
+  rm -rf "$out/notes"
+  render=("$build/timbrel" render --force "$tune" -o "$out/timbrel.wav" --timbre preset:Flute --cache-dir "$out/notes")
+  t=$(seconds "${render[@]}")
+  echo "run $run: timbrel render (gm-timbres, CPU, 48 kHz stereo with room, incl. model load; every note generated): $t s   [$(tail -1 "$out/log")]"
+  t=$(seconds "${render[@]}")
+  echo "run $run: timbrel render again (every note from the note cache): $t s   [$(tail -1 "$out/log")]"
   if command -v fluidsynth > /dev/null && [[ -f $sf ]]; then
     t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 48000 "$sf" "$tune")
     echo "run $run: fluidsynth (FluidR3_GM, 48 kHz stereo, its reverb and chorus): $t s"

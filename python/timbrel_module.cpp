@@ -289,7 +289,7 @@ void bind_engine_render(EngineClass& c) {
       "render",
       [](Engine& e, const SequenceInput& input, std::optional<std::string> timbre, int sample_rate, int channels, bool room,
          std::optional<double> loudness, double true_peak, bool drums, const std::string& phase, const std::string& engine, double vibrato,
-         double glide) {
+         double glide, std::optional<std::string> note_cache) {
         const NoteSequence seq = sequence_of(input);
         NoteRenderOptions o;
         o.subject = name_of(input, "sequence");
@@ -306,6 +306,7 @@ void bind_engine_render(EngineClass& c) {
         o.true_peak = true_peak;
         o.drums = drums;
         o.inverse = inverse_options(phase, 32);
+        if (note_cache) o.note_cache = *note_cache;
         Audio a;
         {
           py::gil_scoped_release nogil;
@@ -317,11 +318,13 @@ void bind_engine_render(EngineClass& c) {
       },
       py::arg("sequence"), py::arg("timbre") = py::none(), py::arg("sample_rate") = 48000, py::arg("channels") = 2, py::arg("room") = true,
       py::arg("loudness") = py::none(), py::arg("true_peak") = -1.0, py::arg("drums") = true, py::arg("phase") = "pghi",
-      py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06,
+      py::arg("engine") = "gansynth", py::arg("vibrato") = 12.0, py::arg("glide") = 0.06, py::arg("note_cache") = py::none(),
       "A MIDI path or NoteSequence -> float32 audio, [frames, 2] (stereo, 48 kHz by default) or [frames] with channels=1. "
       "Without a timbre each note plays its General MIDI program and follows its channel's controllers; room=False: no "
       "reverb or chorus; loudness: normalise to that many LUFS (EBU R128) under a true_peak ceiling (dBTP). "
-      "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds)");
+      "engine='ddsp': the melodic notes by the Engine's ddsp_model (vibrato in cents, glide in seconds). "
+      "note_cache: a folder that keeps generated notes between renders (e.g. timbrel.default_note_cache_folder()); "
+      "a render again after an edit generates only the new notes");
 }
 
 void bind_engine_sample(EngineClass& c) {
@@ -497,6 +500,9 @@ void bind_engine(py::module_& m) {
   bind_engine_groove(c);
   bind_engine_levels(c);
   bind_engine_ddsp(c);
+  m.def("default_note_cache_folder", &default_note_cache_folder,
+        "Where the CLI keeps generated notes: $TIMBREL_NOTE_CACHE ('off': none, ''), else $XDG_CACHE_HOME/timbrel/notes, "
+        "else ~/.cache/timbrel/notes (Engine.render(note_cache=...) takes it)");
 }
 
 }  // namespace

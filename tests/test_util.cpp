@@ -20,6 +20,10 @@ std::string shared_dir() {
 }
 
 namespace {
+// The commands tests run keep no note cache (a test's "N generated" must not depend on what an
+// earlier test or the developer's renders left in ~/.cache); the cache's own tests name a folder.
+const bool kNoNoteCache = ::setenv("TIMBREL_NOTE_CACHE", "off", 1) == 0;
+
 struct TempRoot {
   std::string path;
   ~TempRoot() {

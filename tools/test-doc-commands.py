@@ -446,7 +446,9 @@ def main():
         os.symlink(SHARED, os.path.join(scratch, "shared"))  # ../shared from each page's folder
     # One OpenMP thread per command: the pages run side by side, and spinning OpenMP pools that
     # outnumber the cores slow each command down many times over.
-    env = dict(os.environ, PATH=f"{bin_dir}:{os.path.dirname(timbrel)}:{os.environ.get('PATH', '')}", OMP_NUM_THREADS="1")
+    # The pages' renders keep their notes in the scratch folder, not in the user's ~/.cache.
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.path.dirname(timbrel)}:{os.environ.get('PATH', '')}", OMP_NUM_THREADS="1",
+               TIMBREL_NOTE_CACHE=os.path.join(scratch, "note-cache"))
     jack = start_jack(env) if any(treatment_of(c)[0] == "jack" for p in pages for _, c in extract_commands(p)) else None
     info = subprocess.run([timbrel, "info", "--json"], capture_output=True, text=True, env=env)
     try:

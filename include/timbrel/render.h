@@ -72,11 +72,25 @@ struct NoteRenderOptions {
   SpectralBackend spectral;     // empty: the CPU spectral path
   SpectralBackend device_spectral;  // for a model on a GPU: its output stays there
   std::function<void(size_t done, size_t total)> progress;  // generation progress (notes)
+  // Generated notes kept in this folder between renders ("" = none; default_note_cache_folder()
+  // is the usual place): a note whose model weights, device, precision, timbre, pitch and phase
+  // options match is read back instead of generated. Velocity and sample rate are applied after,
+  // so one note serves them all. The folder is trimmed to note_cache_bytes, least recently used
+  // notes first; concurrent renders may share it.
+  std::string note_cache;
+  uint64_t note_cache_bytes = uint64_t(1) << 30;
   std::string subject = "song";  // names the input in errors (e.g. the MIDI file)
 };
 
+// Where renders keep their generated notes unless told otherwise: $TIMBREL_NOTE_CACHE ("off": ""
+// = no cache), else $XDG_CACHE_HOME/timbrel/notes, else $HOME/.cache/timbrel/notes ("" when
+// neither is set). The library never caches on its own: pass this as NoteRenderOptions::note_cache.
+TIMBREL_API std::string default_note_cache_folder();
+
 struct NoteRenderReport {
   size_t notes = 0, drum_notes = 0, generated = 0;  // generated: distinct (pitch, timbre) notes synthesised
+  size_t cached = 0;                                 // distinct notes read from options.note_cache instead
+  size_t cache_write_failures = 0;                   // new notes the cache could not keep (e.g. a full disk)
   size_t transposed = 0, skipped_drums = 0;         // out-of-range pitches moved by octaves; drum notes without a drum model
   size_t mapped_drums = 0, unknown_drums = 0;       // drum notes mapped onto Magenta's classes; skipped (no class)
   std::map<int, std::string> substituted_programs;  // GM program -> the preset used in its place (no exact preset)

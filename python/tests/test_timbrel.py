@@ -69,6 +69,21 @@ def test_render_midi_files_and_sequences(engine):
     assert np.abs(engine.render(drums)).max() > 0.01
 
 
+def test_render_keeps_notes_in_a_note_cache(engine, tmp_path):
+    folder = str(tmp_path / "notes")
+    first = engine.render(TWINKLE, timbre="program:73", note_cache=folder)
+    kept = sorted(os.listdir(folder))
+    assert kept and all(name.endswith(".note") for name in kept)
+    for name in kept:
+        os.utime(os.path.join(folder, name), (1000, 1000))
+    again = engine.render(TWINKLE, timbre="program:73", note_cache=folder)
+    assert np.array_equal(first, again) and sorted(os.listdir(folder)) == kept
+    # Each note was read back: a hit marks its file recently used.
+    assert all(os.path.getmtime(os.path.join(folder, name)) > 1000 for name in kept)
+    assert np.array_equal(first, engine.render(TWINKLE, timbre="program:73"))  # as without the cache
+    assert timbrel.default_note_cache_folder() != folder
+
+
 DDSP_VIOLIN = os.path.join(os.environ.get("TIMBREL_SHARED", ""), "models-ext", "ddsp", "violin")
 
 

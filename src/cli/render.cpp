@@ -20,6 +20,9 @@
 namespace timbrel::cli {
 namespace {
 
+// ", N from the note cache" when any were.
+std::string cached_text(const NoteRenderReport& r) { return r.cached ? ", " + std::to_string(r.cached) + " from the note cache" : ""; }
+
 // Renders and writes the audio; `midi_out` (if any) is written only once rendering succeeded, so
 // a failure leaves no partial output.
 void render_and_write(Engine& engine, const NoteSequence& seq, const SongFlags& o, const std::string& midi_out = "",
@@ -43,8 +46,8 @@ void render_and_write(Engine& engine, const NoteSequence& seq, const SongFlags& 
                 o.ddsp_model.empty() ? "models/ddsp-bank" : o.ddsp_model.c_str(),
                 report.notes, report.ddsp_voices, report.drum_notes, a.seconds(), report.seconds, speed, o.out.c_str());
   else
-    std::printf("%s: %zu notes (%zu drum), %zu generated, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
-                report.notes, report.drum_notes, report.generated, a.seconds(), report.seconds, speed, o.out.c_str());
+    std::printf("%s: %zu notes (%zu drum), %zu generated%s, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
+                report.notes, report.drum_notes, report.generated, cached_text(report).c_str(), a.seconds(), report.seconds, speed, o.out.c_str());
 }
 
 std::string with_extension(const std::string& path, const std::string& ext) {

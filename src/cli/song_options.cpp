@@ -44,6 +44,10 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
   cmd->add_option("--drum-phase", o.drum_phase, "Phase reconstruction of the drum hits (griffin-lim keeps their decays noise; pghi turns them into clicks)")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Notes generated per call (halved automatically when device memory runs out)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_option("--cache-dir", o.cache_dir, "Keep generated notes here between renders (default: $TIMBREL_NOTE_CACHE, else ~/.cache/timbrel/notes)");
+  cmd->add_flag("--no-cache", o.no_cache, "Generate every note, and keep none");
+  cmd->add_option("--cache-size", o.cache_size_mb, "Most the note cache folder holds, MB (least recently used notes go first)")
+      ->capture_default_str()->check(CLI::Range(1.0, 1e7));
   cmd->add_flag("--strict", o.strict, "Pitches outside the model's range are errors (default: moved by octaves, with a warning)");
   cmd->add_option("--precision", o.precision, "Generator arithmetic: fp32 | tf32 (NVIDIA GPUs) | bf16")
       ->capture_default_str()->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
@@ -132,6 +136,9 @@ NoteRenderOptions note_render_options(const SongFlags& o) {
   if (o.loudness != 0) r.loudness = o.loudness;
   r.true_peak = o.true_peak;
   r.strict = o.strict;
+  if (o.no_cache && !o.cache_dir.empty()) throw Error("--no-cache", "give --cache-dir or --no-cache, not both");
+  r.note_cache = o.no_cache ? "" : !o.cache_dir.empty() ? o.cache_dir : default_note_cache_folder();
+  r.note_cache_bytes = uint64_t(o.cache_size_mb * 1048576.0);
   r.inverse.phase = parse_phase_method(o.phase, "--phase");
   r.drum_inverse.phase = parse_phase_method(o.drum_phase, "--drum-phase");
   r.drums = !o.no_drums;

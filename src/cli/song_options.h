@@ -19,6 +19,9 @@ struct SongFlags {
   int sample_rate = 48000, batch = 16;
   bool strict = false, no_drums = false;
   bool mono = false, dry = false;                     // one channel; no room
+  std::string cache_dir;                              // --cache-dir (default: default_note_cache_folder())
+  bool no_cache = false;
+  double cache_size_mb = 1024;
   double loudness = 0, true_peak = -1;                // --loudness LUFS (0: off) under a --true-peak ceiling
   std::string engine = "gansynth", ddsp_model;  // --engine ddsp: melodic notes by DDSP models
   double vibrato = 12, glide = 0.06;

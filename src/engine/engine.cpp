@@ -79,6 +79,8 @@ struct Engine::Impl {
     if (report.unknown_drums) log(std::to_string(report.unknown_drums) + " drum notes with numbers no drum class covers were skipped");
     for (const auto& [track, octaves] : report.octave_shifts)
       log("track " + std::to_string(track) + " moved " + std::to_string(octaves) + " octave(s) into the DDSP model's range");
+    if (report.cache_write_failures)
+      log(std::to_string(report.cache_write_failures) + " generated notes could not be kept in the note cache (a full disk or a read-only folder?)");
   }
   DdspBank& ddsp_bank() {
     if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-bank"));

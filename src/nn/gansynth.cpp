@@ -15,6 +15,7 @@
 #include "timbrel/error.h"
 #include "timbrel/spectral.h"
 #include "timbrel/timbre_spec.h"
+#include "util/hash64.h"
 #include "util/npy.h"
 
 namespace timbrel {
@@ -55,9 +56,27 @@ double typical_level(const formats::NoteLevels& levels) {
   return all[k];
 }
 
+// The architecture and every weight tensor (name, shape, dtype, values) hashed.
+std::string weights_fingerprint(const GansynthConfig& c, const nn::TensorMap& raw) {
+  Hash64 h;
+  for (int v : {c.latent_size, c.min_pitch, c.pitches, int(c.pitch_template), c.time_depth_blocks}) h.add_value(v);
+  for (int v : c.channels) h.add_value(v);
+  for (const auto& [name, tensor] : raw) {
+    h.add(name.data(), name.size() + 1);
+    const torch::Tensor t = tensor.contiguous().cpu();
+    for (int64_t d : t.sizes()) h.add_value(d);
+    h.add_value(int(t.scalar_type()));
+    h.add(t.data_ptr(), size_t(t.numel()) * t.element_size());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.digest()));
+  return hex;
+}
+
 Gansynth wrap(GansynthConfig config, nn::TensorMap raw, const std::string& subject, const std::string& format,
               nlohmann::json card) {
   auto impl = std::make_unique<detail::GansynthImpl>();
+  impl->info.fingerprint = weights_fingerprint(config, raw);
   impl->net = std::make_unique<nn::GansynthNet>(config, std::move(raw), subject);
   impl->info.config = config;
   impl->info.format = format;

@@ -2,6 +2,8 @@
 
 namespace timbrel {
 
+std::string torch_version() { return TORCH_VERSION; }
+
 TorchInfo torch_info() {
   TorchInfo info;
   info.version = TORCH_VERSION;

@@ -12,5 +12,7 @@ struct TorchInfo {
 };
 
 TorchInfo torch_info();
+// The libtorch version alone (no device queries).
+std::string torch_version();
 
 }  // namespace timbrel

@@ -58,6 +58,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, con
   apply_sustain(pedalled, *controls_);
   for (size_t i = 0; i < seq.notes.size(); ++i) report_.sustained += pedalled.notes[i].end_time > seq.notes[i].end_time;
   add_notes(pedalled, melodic, drums);
+  if (!o.note_cache.empty()) cache_ = std::make_unique<NoteCache>(o.note_cache, o.note_cache_bytes);
   if (o.room) {
     room_ = std::make_unique<Room>(rate_);
     if (total_ > 1) total_ += size_t(std::ceil(room_->tail_seconds() * rate_));
@@ -151,26 +152,67 @@ void NoteRenderer::prepare_job_audio(Job& job, std::vector<float> note) const {
     highs_->add_high_band(job.audio, rate_, kit_, job.drum_note, uint64_t(job.drum_note));
 }
 
-// The model's next `batch` jobs in order of first use. Batch boundaries depend only on that
-// order, so one-shot and streamed renders make the same batches.
-void NoteRenderer::generate_next_batch(const Gansynth* model) {
+// Which spectral path makes a model's audio (a note made by another is not reused).
+static std::string spectral_path(const Gansynth& model, const NoteRenderOptions& o) {
+  if (model.device() == Device::Cuda && o.device_spectral) return "device backend";
+  return o.spectral ? "host backend" : "cpu";
+}
+
+std::vector<size_t> NoteRenderer::take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys) {
   const std::vector<size_t>& queue = queue_[model];
-  size_t& next = queue_next_[model];
-  const size_t n = std::min(queue.size() - next, size_t(options_.batch));
-  std::vector<float> z;
-  std::vector<int> pitches;
-  for (size_t k = next; k < next + n; ++k) {
-    z.insert(z.end(), jobs_[queue[k]].z.begin(), jobs_[queue[k]].z.end());
-    pitches.push_back(jobs_[queue[k]].pitch);
-  }
-  std::vector<float> out(n * kNoteSamples);
+  std::vector<size_t> missing;
   const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
-  model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
-  for (size_t k = 0; k < n; ++k)
-    prepare_job_audio(jobs_[queue[next + k]], std::vector<float>(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples)));
+  for (size_t k = first; k < first + n; ++k) {
+    Job& job = jobs_[queue[k]];
+    if (cache_) {
+      NoteCacheKey key = note_cache_key(*model, job.pitch, job.z, inverse, spectral_path(*model, options_));
+      std::vector<float> note;
+      if (cache_->load(key, note)) {
+        prepare_job_audio(job, std::move(note));
+        ++report_.cached;
+        continue;
+      }
+      keys.push_back(std::move(key));
+    }
+    missing.push_back(queue[k]);
+  }
+  return missing;
+}
+
+// The model's next `batch` jobs in order of first use (those the note cache lacks are generated,
+// then stored). Batch boundaries depend only on that order, so one-shot and streamed renders make
+// the same batches.
+void NoteRenderer::generate_next_batch(const Gansynth* model) {
+  size_t& next = queue_next_[model];
+  const size_t n = std::min(queue_[model].size() - next, size_t(options_.batch));
+  std::vector<NoteCacheKey> keys;
+  const std::vector<size_t> jobs = take_cached(model, next, n, keys);
   next += n;
-  report_.generated += n;
-  if (options_.progress) options_.progress(report_.generated, jobs_.size());
+  if (!jobs.empty()) {
+    std::vector<float> z;
+    std::vector<int> pitches;
+    for (size_t j : jobs) {
+      z.insert(z.end(), jobs_[j].z.begin(), jobs_[j].z.end());
+      pitches.push_back(jobs_[j].pitch);
+    }
+    std::vector<float> out(jobs.size() * kNoteSamples);
+    const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
+    model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
+    for (size_t k = 0; k < jobs.size(); ++k) {
+      std::vector<float> note(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
+      if (cache_) {
+        if (cache_->store(keys[k], note)) cache_stored_ = true;
+        else ++report_.cache_write_failures;
+      }
+      prepare_job_audio(jobs_[jobs[k]], std::move(note));
+    }
+    report_.generated += jobs.size();
+  }
+  if (cache_stored_ && report_.generated + report_.cached == jobs_.size()) {
+    cache_->trim();
+    cache_stored_ = false;
+  }
+  if (options_.progress) options_.progress(report_.generated + report_.cached, jobs_.size());
 }
 
 // Makes the buses hold `frames` frames from emitted_ on.

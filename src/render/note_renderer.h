@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "render/channel_controls.h"
+#include "render/note_cache.h"
 #include "render/note_level.h"
 #include "timbrel/play.h"
 #include "timbrel/render.h"
@@ -69,6 +70,8 @@ class NoteRenderer {
   };
   void add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums);
   void generate_next_batch(const Gansynth* model);
+  // Jobs of queue_[model][first, first + n) the note cache holds are prepared from it; returns the rest.
+  std::vector<size_t> take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys);
   void prepare_job_audio(Job& job, std::vector<float> note16k) const;
   void place(const Placed& p);
   void place_stem(const Stem& s);
@@ -91,6 +94,8 @@ class NoteRenderer {
   std::vector<float> stereo_, reverb_, chorus_, wet_;
   size_t offset_ = 0;
   std::unique_ptr<Room> room_;
+  std::unique_ptr<NoteCache> cache_;  // options_.note_cache's folder (null: none)
+  bool cache_stored_ = false;         // a note was stored: trim the folder once all are made
   HighPass dc_left_, dc_right_;  // the mix's DC and sub-sonic drift
 };
 

@@ -60,10 +60,10 @@ void AtomicFile::write(const void* data, size_t size) {
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::commit(bool sync) {
   // Test hook: a pause with the data written but not yet visible (the kill -9 test uses it).
   if (const char* pause = std::getenv("TIMBREL_FAULT_PAUSE_BEFORE_COMMIT")) ::usleep(useconds_t(std::atof(pause) * 1e6));
-  if (::fsync(fd_) != 0) throw Error(path_, "fsync failed: " + errno_text());
+  if (sync && ::fsync(fd_) != 0) throw Error(path_, "fsync failed: " + errno_text());
   if (anonymous_) {
     // Give the unnamed file a hidden name, then rename it over the destination (linkat cannot
     // replace a file): only a kill between these two calls could leave the hidden name.

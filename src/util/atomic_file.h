@@ -19,8 +19,8 @@ class AtomicFile {
   int fd() const { return fd_; }
   const std::string& temp_path() const { return temp_path_; }  // for messages (/proc/self/fd/N while unnamed)
   void write(const void* data, size_t size);  // throws Error naming the destination
-  // fsync, close and rename onto the destination.
-  void commit();
+  // fsync (unless !sync: a cache whose files carry a checksum), close and rename onto the destination.
+  void commit(bool sync = true);
 
  private:
   std::string path_;
