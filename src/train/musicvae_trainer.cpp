@@ -369,6 +369,10 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
 
 std::string MusicVaeRun::checkpoint(int64_t n) {
   const double val = corpus_.validation.windows.empty() ? -1 : accuracy(corpus_.validation, 512);
+  // A checkpoint is a model to sample and evaluate too: without its fitted prior, N(0, 1) latents
+  // fall where a hierarchical model's encoder never puts real windows (bars with no note, wild ranges).
+  card_["latent_prior"] = latent_prior(net_, config_, corpus_.train, "training windows");
+  net_->train();
   save(ckpt_, -1, -1, false);
   if (dp_.env().leader()) torch::save(*adam_, ckpt_ + "/optimizer.pt");
   return "step " + std::to_string(n) + ": checkpoint written; validation accuracy (first 512 windows) " + format_fixed(val, 4);
