@@ -39,8 +39,8 @@ struct GansynthInfo {
   std::vector<std::string> timbre_names;  // presets named in the model card
   bool gm_programs = false;  // the card maps its presets to General MIDI programs (program:N works)
   bool drums = false;  // trained on drum kits (pitch = GM drum note)
-  // 16 hex digits hashing the architecture and every weight: equal for equal weights, whatever
-  // the folder or format (the render note cache keys notes by it).
+  // 16 hex digits hashing the architecture and every weight tensor (name, shape, dtype, values):
+  // equal for equal weights, whatever the folder (the render note cache keys notes by it).
   std::string fingerprint;
 };
 

@@ -75,10 +75,14 @@ struct NoteRenderOptions {
   // Generated notes kept in this folder between renders ("" = none; default_note_cache_folder()
   // is the usual place): a note whose model weights, device, precision, timbre, pitch and phase
   // options match is read back instead of generated. Velocity and sample rate are applied after,
-  // so one note serves them all. The folder is trimmed to note_cache_bytes, least recently used
-  // notes first; concurrent renders may share it.
+  // so one note serves them all. A render that adds notes trims the folder to note_cache_bytes,
+  // least recently used notes first; concurrent renders may share it. A folder that cannot be
+  // made leaves the render uncached (report.cache_error says why).
   std::string note_cache;
   uint64_t note_cache_bytes = uint64_t(1) << 30;
+  // Names `spectral` and `device_spectral` in the note cache's key (the Engine names its GPU
+  // backend); notes made through backends without a name are not kept.
+  std::string spectral_name;
   std::string subject = "song";  // names the input in errors (e.g. the MIDI file)
 };
 
@@ -91,6 +95,7 @@ struct NoteRenderReport {
   size_t notes = 0, drum_notes = 0, generated = 0;  // generated: distinct (pitch, timbre) notes synthesised
   size_t cached = 0;                                 // distinct notes read from options.note_cache instead
   size_t cache_write_failures = 0;                   // new notes the cache could not keep (e.g. a full disk)
+  std::string cache_error;                           // why options.note_cache was not used ("" when it was)
   size_t transposed = 0, skipped_drums = 0;         // out-of-range pitches moved by octaves; drum notes without a drum model
   size_t mapped_drums = 0, unknown_drums = 0;       // drum notes mapped onto Magenta's classes; skipped (no class)
   std::map<int, std::string> substituted_programs;  // GM program -> the preset used in its place (no exact preset)

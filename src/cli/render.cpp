@@ -42,9 +42,9 @@ void render_and_write(Engine& engine, const NoteSequence& seq, const SongFlags& 
               report.true_peak_dbtp, r.loudness ? " (normalised)" : "");
   const double speed = a.seconds() / std::max(report.seconds, 1e-9);
   if (r.engine == TimbreEngine::Ddsp)
-    std::printf("DDSP %s: %zu notes in %zu voices (+%zu drum), %.1f s of audio in %.1f s (%.1fx real time) -> %s\n",
-                o.ddsp_model.empty() ? "models/ddsp-bank" : o.ddsp_model.c_str(),
-                report.notes, report.ddsp_voices, report.drum_notes, a.seconds(), report.seconds, speed, o.out.c_str());
+    std::printf("DDSP %s: %zu notes in %zu voices (+%zu drum%s), %.1f s of audio in %.1f s (%.1fx real time) -> %s\n",
+                o.ddsp_model.empty() ? "models/ddsp-bank" : o.ddsp_model.c_str(), report.notes, report.ddsp_voices, report.drum_notes,
+                cached_text(report).c_str(), a.seconds(), report.seconds, speed, o.out.c_str());
   else
     std::printf("%s: %zu notes (%zu drum), %zu generated%s, %.1f s of audio in %.1f s (%.1fx real time) -> %s\n", engine.timbre_model_path().c_str(),
                 report.notes, report.drum_notes, report.generated, cached_text(report).c_str(), a.seconds(), report.seconds, speed, o.out.c_str());

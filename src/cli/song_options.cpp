@@ -44,7 +44,9 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
   cmd->add_option("--drum-phase", o.drum_phase, "Phase reconstruction of the drum hits (griffin-lim keeps their decays noise; pghi turns them into clicks)")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Notes generated per call (halved automatically when device memory runs out)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
-  cmd->add_option("--cache-dir", o.cache_dir, "Keep generated notes here between renders (default: $TIMBREL_NOTE_CACHE, else ~/.cache/timbrel/notes)");
+  cmd->add_option("--cache-dir", o.cache_dir,
+                  "Keep generated notes here between renders (default: $TIMBREL_NOTE_CACHE ('off': none), else "
+                  "$XDG_CACHE_HOME/timbrel/notes, else ~/.cache/timbrel/notes)");
   cmd->add_flag("--no-cache", o.no_cache, "Generate every note, and keep none");
   cmd->add_option("--cache-size", o.cache_size_mb, "Most the note cache folder holds, MB (least recently used notes go first)")
       ->capture_default_str()->check(CLI::Range(1.0, 1e7));

@@ -70,6 +70,11 @@ struct Engine::Impl {
     if (!host) host = compute.spectral;
     if (!device) device = compute.device_spectral;
   }
+  // The same, naming the backends for the note cache when they are the Engine's.
+  void fill_backends(NoteRenderOptions& o) const {
+    if (!o.spectral && !o.device_spectral && compute.spectral) o.spectral_name = compute.name + " spectral kernels";
+    fill_backends(o.spectral, o.device_spectral);
+  }
   void warn(const NoteRenderReport& report) const {
     if (report.transposed)
       log(std::to_string(report.transposed) + " notes outside the model's pitch range moved by octaves (strict: error)");
@@ -81,6 +86,7 @@ struct Engine::Impl {
       log("track " + std::to_string(track) + " moved " + std::to_string(octaves) + " octave(s) into the DDSP model's range");
     if (report.cache_write_failures)
       log(std::to_string(report.cache_write_failures) + " generated notes could not be kept in the note cache (a full disk or a read-only folder?)");
+    if (!report.cache_error.empty()) log("rendered without the note cache: " + report.cache_error);
   }
   DdspBank& ddsp_bank() {
     if (!ddsp) ddsp = std::make_unique<DdspBank>(path_of(params.ddsp_model, "ddsp-bank"));
@@ -201,7 +207,7 @@ std::vector<float> Engine::spectrograms_to_audio(const std::vector<float>& spect
 }
 
 Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, NoteRenderReport* report) {
-  impl_->fill_backends(options.spectral, options.device_spectral);
+  impl_->fill_backends(options);
   if (options.threads == 0) options.threads = impl_->params.threads;
   NoteRenderReport local;
   NoteRenderReport& r = report ? *report : local;
@@ -224,7 +230,7 @@ Audio Engine::render(const NoteSequence& sequence, NoteRenderOptions options, No
 }
 
 PlayReport Engine::play(const NoteSequence& sequence, PlayOptions options) {
-  impl_->fill_backends(options.render.spectral, options.render.device_spectral);
+  impl_->fill_backends(options.render);
   const Gansynth* drums = options.render.drums && sequence.has_drums() ? &drum_model() : nullptr;
   const DrumHighs* highs = drums && impl_->drum_highs ? &*impl_->drum_highs : nullptr;
   PlayReport r;

@@ -1,5 +1,6 @@
 #include "render/note_cache.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "nn/torch_info.h"
@@ -61,6 +63,26 @@ bool read_whole(int fd, char* data, size_t size) {
   return true;
 }
 
+// This build of the library (its file's size and modification time: a rebuild or another
+// release makes other notes) and the CPU's model (vector code paths differ in the last bits).
+const std::string& build_and_machine() {
+  static const std::string id = [] {
+    std::string s;
+    Dl_info info{};
+    struct stat st {};
+    if (::dladdr(reinterpret_cast<void*>(&note_cache_key), &info) != 0 && info.dli_fname && ::stat(info.dli_fname, &st) == 0)
+      s = std::to_string(st.st_size) + " bytes, " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    std::ifstream cpu("/proc/cpuinfo");
+    for (std::string line; std::getline(cpu, line);)
+      if (line.rfind("model name", 0) == 0) {
+        s += "; " + line;
+        break;
+      }
+    return s;
+  }();
+  return id;
+}
+
 }  // namespace
 
 std::string default_note_cache_folder() {
@@ -77,6 +99,7 @@ NoteCacheKey note_cache_key(const Gansynth& model, int pitch, const std::vector<
   std::string& k = key.bytes;
   append_text(k, "timbrel " TIMBREL_VERSION);
   append_text(k, "libtorch " + torch_version());
+  append_text(k, build_and_machine());
   append_text(k, model.info().fingerprint);
   append(k, int(model.device()));
   append(k, int(model.precision()));
@@ -110,13 +133,13 @@ std::string NoteCache::path_of(const NoteCacheKey& key) const {
 
 bool NoteCache::load(const NoteCacheKey& key, std::vector<float>& note) const {
   const std::string path = path_of(key);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO of that name never blocks
   if (fd < 0) return false;
   struct stat st {};
   const size_t header = sizeof kMagic + 2 * sizeof(uint32_t) + key.bytes.size() + sizeof(uint32_t);
   const size_t expected = header + size_t(kNoteSamples) * sizeof(float) + sizeof(uint64_t);
   std::string data;
-  bool ok = ::fstat(fd, &st) == 0 && uint64_t(st.st_size) == expected;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) == expected;
   if (ok) {
     data.resize(expected);
     ok = read_whole(fd, data.data(), expected);

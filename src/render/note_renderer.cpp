@@ -58,7 +58,7 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, con
   apply_sustain(pedalled, *controls_);
   for (size_t i = 0; i < seq.notes.size(); ++i) report_.sustained += pedalled.notes[i].end_time > seq.notes[i].end_time;
   add_notes(pedalled, melodic, drums);
-  if (!o.note_cache.empty()) cache_ = std::make_unique<NoteCache>(o.note_cache, o.note_cache_bytes);
+  open_note_cache();
   if (o.room) {
     room_ = std::make_unique<Room>(rate_);
     if (total_ > 1) total_ += size_t(std::ceil(room_->tail_seconds() * rate_));
@@ -66,6 +66,17 @@ NoteRenderer::NoteRenderer(const NoteSequence& seq, const Gansynth* melodic, con
 }
 
 NoteRenderer::~NoteRenderer() = default;
+
+// A folder that cannot be made leaves the render uncached, never failed (the report says why).
+void NoteRenderer::open_note_cache() {
+  if (options_.note_cache.empty()) return;
+  if (options_.note_cache_bytes == 0) throw Error("note_cache_bytes", "must be positive (an empty note_cache folder turns the cache off)");
+  try {
+    cache_ = std::make_unique<NoteCache>(options_.note_cache, options_.note_cache_bytes);
+  } catch (const Error& e) {
+    report_.cache_error = e.what();
+  }
+}
 
 // Every note becomes a job (distinct model, pitch, latent) and a placement.
 void NoteRenderer::add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums) {
@@ -152,20 +163,23 @@ void NoteRenderer::prepare_job_audio(Job& job, std::vector<float> note) const {
     highs_->add_high_band(job.audio, rate_, kit_, job.drum_note, uint64_t(job.drum_note));
 }
 
-// Which spectral path makes a model's audio (a note made by another is not reused).
+// Which spectral path makes a model's audio (a note made by another is not reused); "" for a
+// caller's backend without a name: its notes are not kept.
 static std::string spectral_path(const Gansynth& model, const NoteRenderOptions& o) {
-  if (model.device() == Device::Cuda && o.device_spectral) return "device backend";
-  return o.spectral ? "host backend" : "cpu";
+  const bool on_device = model.device() == Device::Cuda && o.device_spectral;
+  if (!on_device && !o.spectral) return "cpu";
+  return o.spectral_name.empty() ? "" : (on_device ? "device: " : "host: ") + o.spectral_name;
 }
 
 std::vector<size_t> NoteRenderer::take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys) {
   const std::vector<size_t>& queue = queue_[model];
   std::vector<size_t> missing;
   const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
+  const std::string path = cache_ ? spectral_path(*model, options_) : "";
   for (size_t k = first; k < first + n; ++k) {
     Job& job = jobs_[queue[k]];
-    if (cache_) {
-      NoteCacheKey key = note_cache_key(*model, job.pitch, job.z, inverse, spectral_path(*model, options_));
+    if (!path.empty()) {
+      NoteCacheKey key = note_cache_key(*model, job.pitch, job.z, inverse, path);
       std::vector<float> note;
       if (cache_->load(key, note)) {
         prepare_job_audio(job, std::move(note));
@@ -181,7 +195,8 @@ std::vector<size_t> NoteRenderer::take_cached(const Gansynth* model, size_t firs
 
 // The model's next `batch` jobs in order of first use (those the note cache lacks are generated,
 // then stored). Batch boundaries depend only on that order, so one-shot and streamed renders make
-// the same batches.
+// the same batches; with a note cache, only the missing notes of a batch are generated together
+// (a batch's composition can move a note's samples by float rounding, ~1e-7).
 void NoteRenderer::generate_next_batch(const Gansynth* model) {
   size_t& next = queue_next_[model];
   const size_t n = std::min(queue_[model].size() - next, size_t(options_.batch));
@@ -200,7 +215,7 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
     model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
     for (size_t k = 0; k < jobs.size(); ++k) {
       std::vector<float> note(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));
-      if (cache_) {
+      if (!keys.empty()) {
         if (cache_->store(keys[k], note)) cache_stored_ = true;
         else ++report_.cache_write_failures;
       }

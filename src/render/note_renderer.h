@@ -69,6 +69,7 @@ class NoteRenderer {
     float reverb_base, chorus_base;  // the instrument's own sends (gm_sends.h)
   };
   void add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums);
+  void open_note_cache();
   void generate_next_batch(const Gansynth* model);
   // Jobs of queue_[model][first, first + n) the note cache holds are prepared from it; returns the rest.
   std::vector<size_t> take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys);

@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -14,6 +16,13 @@
 namespace timbrel {
 namespace {
 std::string errno_text() { return std::strerror(errno); }
+// Hidden names unique between threads (a counter) and between processes, even in separate PID
+// namespaces sharing a folder (the clock).
+std::atomic<uint64_t> temp_counter{0};
+std::string unique_suffix() {
+  const auto ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  return std::to_string(::getpid()) + "-" + std::to_string(temp_counter.fetch_add(1)) + "-" + std::to_string(ns);
+}
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
@@ -69,7 +78,7 @@ void AtomicFile::commit(bool sync) {
     // replace a file): only a kill between these two calls could leave the hidden name.
     const size_t slash = path_.find_last_of('/');
     std::string named = (slash == std::string::npos ? "" : path_.substr(0, slash + 1)) + "." +
-                        (slash == std::string::npos ? path_ : path_.substr(slash + 1)) + ".tmp-" + std::to_string(::getpid());
+                        (slash == std::string::npos ? path_ : path_.substr(slash + 1)) + ".tmp-" + unique_suffix();
     ::unlink(named.c_str());
     if (::linkat(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, named.c_str(), AT_SYMLINK_FOLLOW) != 0)
       throw Error(path_, "cannot name the finished file: " + errno_text());
