@@ -42,10 +42,12 @@ void bind_train_musicvae(py::module_& m) {
   m.def(
       "train_musicvae",
       [](std::vector<std::string> data, const std::string& out, const std::string& kind, int64_t steps, double minutes,
-         const std::string& from_model, int bars, int batch, bool resume, int threads, uint64_t seed, Log log, bool chords) {
+         const std::string& from_model, int bars, int batch, bool resume, int threads, uint64_t seed, Log log, bool chords,
+         double gap_bars) {
         MusicVaeTrainOptions o;
         o.kind = parse_model_kind(kind);
         o.chords = chords;
+        o.gap_bars = gap_bars;
         o.data_dirs = std::move(data);
         o.out_dir = out;
         o.max_steps = steps;
@@ -73,9 +75,10 @@ void bind_train_musicvae(py::module_& m) {
       },
       py::arg("data"), py::arg("out"), py::arg("kind") = "melody", py::arg("steps") = 0, py::arg("minutes") = 0.0,
       py::arg("from_model") = "", py::arg("bars") = 2, py::arg("batch") = 64, py::arg("resume") = false, py::arg("threads") = 1,
-      py::arg("seed") = 0, py::arg("log") = py::none(), py::arg("chords") = false,
+      py::arg("seed") = 0, py::arg("log") = py::none(), py::arg("chords") = false, py::arg("gap_bars") = 0.0,
       "Trains (or fine-tunes, from_model) a MusicVAE on folders of MIDI files into the model folder `out`; give steps or minutes. "
-      "chords=True: a 2-bar melody model over each file's chords (from_model an unconditioned one widens it)");
+      "chords=True: a 2-bar melody model over each file's chords (from_model an unconditioned one widens it). "
+      "gap_bars=1: melodies end at rests of a bar or more (Magenta's), so no window spans an interlude");
 }
 
 void bind_train_event_rnn(py::module_& m) {

@@ -13,6 +13,7 @@
 #include "nn/musicvae_model.h"
 #include "nn/tf_checkpoints.h"
 #include "test_util.h"
+#include "timbrel/chords.h"
 #include "timbrel/error.h"
 #include "timbrel/evaluate.h"
 #include "timbrel/music.h"
@@ -337,6 +338,39 @@ TEST(MusicVaeCodec, MelodyWindowsEveryBarEndWithinTheMelody) {
   std::vector<int> longer(320, kMelodyNoEvent);
   for (size_t i = 0; i < longer.size(); i += 8) longer[i] = 62;
   EXPECT_EQ(melody_windows(melody_to_sequence(longer, 120.0, 4), 256).size(), 5u);
+}
+
+TEST(MusicVaeCodec, GapBarsEndMelodiesAtLongRestsAsMagentaDoes) {
+  // Bars 0-3 notes, 4-5 silent, 6-9 notes (a half-bar rest inside bar 7), then a one-bar lead-in.
+  std::vector<int> events(160, kMelodyNoEvent);
+  for (size_t i = 0; i < 64; i += 4) events[i] = 60 + int(i / 4) % 7;
+  events[62] = kMelodyNoteOff;
+  for (size_t i = 96; i < 160; i += 4) events[i] = 67;
+  events[112] = kMelodyNoteOff, events[116] = kMelodyNoEvent, events[120] = 69;  // an 8-step rest: no split
+  const NoteSequence seq = melody_to_sequence(events, 120.0, 4);
+  const auto silent_bar = [](const Tokens& w) {
+    for (size_t b = 0; b < w.size(); b += 16)
+      if (std::none_of(w.begin() + long(b), w.begin() + long(b + 16), [](int c) { return c >= 2; })) return true;
+    return false;
+  };
+  const auto spanning = melody_windows(seq, 32);  // windows every bar, 0..8, but the all-silent one at bar 4
+  ASSERT_EQ(spanning.size(), 8u);
+  EXPECT_TRUE(std::any_of(spanning.begin(), spanning.end(), silent_bar));
+  const auto parts = melody_windows(seq, 32, 1.0);  // bars 0..2 and 6..8
+  ASSERT_EQ(parts.size(), 6u);
+  EXPECT_TRUE(std::none_of(parts.begin(), parts.end(), silent_bar));
+  EXPECT_EQ(parts[3], spanning[5]);  // the second part starts at its first onset's bar
+  EXPECT_EQ(melody_windows(seq, 32, 3.0), spanning);  // no rest that long
+  // A part shorter than the window gives none (without gap_bars, a short melody gives one, padded).
+  EXPECT_EQ(melody_windows(seq, 256, 1.0).size(), 0u);
+  EXPECT_EQ(melody_windows(seq, 256).size(), 1u);
+  // Chords stay with their steps: the chord symbol at bar 6 opens the second part's first window.
+  NoteSequence with_chords = seq;
+  set_chords(with_chords, {{0.0, 24.0, parse_chord("C"), "C"}, {24.0, 40.0, parse_chord("G"), "G"}});
+  std::vector<StepChords> chords;
+  ASSERT_EQ(melody_windows_with_chords(with_chords, chords, 32, 1.0), parts);
+  EXPECT_EQ(chords[3][0], parse_chord("G"));
+  EXPECT_EQ(chords[2][31], parse_chord("C"));
 }
 
 TEST(MusicVaeModelFolder, LatentPriorFromCardShapesRandomZ) {

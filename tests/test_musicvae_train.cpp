@@ -114,7 +114,15 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   auto o = tiny_options(data, out);
   o.max_steps = 40;
   o.data_licence = "CC0 (test tunes)";
+  // A checkpoint (step 30, read as it is written) carries the fitted prior, as the finished model does.
+  size_t checkpoint_prior = 0;
+  o.log = [&](const std::string& line) {
+    if (line.find("checkpoint written") != std::string::npos)
+      checkpoint_prior = nn::read_model_folder(out + "/checkpoint", "musicvae").card["latent_prior"]["std"].size();
+  };
   auto first = train::train_musicvae(o);
+  EXPECT_EQ(checkpoint_prior, 8u);
+  o.log = [](const std::string&) {};
   o.max_steps = 80;
   o.resume = true;
   o.data_licence.clear();  // resumed without one: the checkpoint's is kept
@@ -220,6 +228,12 @@ TEST(MusicVaeTrain, BadOptionsAreErrors) {
   EXPECT_THROW(train::train_musicvae(o), Error);
   o.max_steps = 1;
   o.freeze_decoder = true;
+  EXPECT_THROW(train::train_musicvae(o), Error);
+  o.freeze_decoder = false;
+  o.gap_bars = -1;
+  EXPECT_THROW(train::train_musicvae(o), Error);
+  o.gap_bars = 1;
+  o.kind = ModelKind::Drums;
   EXPECT_THROW(train::train_musicvae(o), Error);
 }
 
@@ -369,7 +383,7 @@ TEST(HierarchicalMusicVae, TrainsOnLongWindowsAndLoadsBack) {
   auto windows = m.decode(m.random_z(2, 1), 0.5, 1);
   ASSERT_EQ(windows.size(), 2u);
   EXPECT_EQ(windows[0].size(), 64u);
-  auto corpus = train::load_split("melody", data, 0.25, 64);
+  auto corpus = train::load_split("melody", data, 0.25, train::WindowRules{64});
   ASSERT_FALSE(corpus.train.windows.empty());
   EXPECT_EQ(corpus.train.windows[0].size(), 64u);
   EXPECT_GT(train::token_accuracy(m, corpus.train.windows), 0.3);

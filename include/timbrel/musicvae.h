@@ -91,13 +91,16 @@ TIMBREL_API int drum_pitch_of_class(int drum_class);
 // quantized at 4 steps per quarter; melody: extract_melody + split_melody, a window every bar,
 // each ending within the melody (a melody shorter than one window gives one, padded), windows
 // with pitches outside 21..108 skipped; drums: the drum hits of every step, hop half a window,
-// windows without a hit skipped.
-TIMBREL_API std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32);
+// windows without a hit skipped. `gap_bars` > 0 (Magenta's OneHotMelodyConverter: 1): a rest of
+// that many bars or more ends a melody, the next part starts at its first onset's bar, and parts
+// shorter than a window give none, so no window spans an interlude without melody.
+TIMBREL_API std::vector<Tokens> melody_windows(const NoteSequence& seq, int steps = 32, double gap_bars = 0);
 TIMBREL_API std::vector<Tokens> drum_windows(const NoteSequence& seq, int steps = 32);
-TIMBREL_API std::vector<Tokens> windows_for(ModelKind kind, const NoteSequence& seq, int steps = 32);
+TIMBREL_API std::vector<Tokens> windows_for(ModelKind kind, const NoteSequence& seq, int steps = 32, double gap_bars = 0);
 // melody_windows of a sequence with chord symbols (chords.h), and into `chords` the chord of
 // every step of each window (N.C. before the first symbol): what a chord-conditioned model reads.
-TIMBREL_API std::vector<Tokens> melody_windows_with_chords(const NoteSequence& seq, std::vector<StepChords>& chords, int steps = 32);
+TIMBREL_API std::vector<Tokens> melody_windows_with_chords(const NoteSequence& seq, std::vector<StepChords>& chords, int steps = 32,
+                                                           double gap_bars = 0);
 
 // Windows back to notes, window i starting at step steps * i (melody: a note lasts until the
 // next onset or note-off, the last one until the window's end; drums: one-step notes on

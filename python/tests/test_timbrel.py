@@ -211,7 +211,7 @@ def write_tunes(folder, count=6):
 def test_train_and_evaluate_a_musicvae(tmp_path):
     data = write_tunes(tmp_path / "tunes")
     lines = []
-    report = timbrel.train_musicvae([data], str(tmp_path / "model"), steps=3, batch=4, log=lines.append)
+    report = timbrel.train_musicvae([data], str(tmp_path / "model"), steps=3, batch=4, log=lines.append, gap_bars=1.0)
     assert report["steps"] == 3 and report["last_loss"] > 0
     assert os.path.exists(tmp_path / "model" / "model.json")
     assert lines  # progress came through the callback

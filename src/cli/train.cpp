@@ -29,6 +29,11 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
     cmd->add_flag("--chords", o->chords,
                   "2-bar melodies over their chords (Magenta's mel_chords): chord text events in each file, else NAME.csv beside it "
                   "or ../chords/NAME.csv; --from an unconditioned model widens it");
+  if (kind == "melody")
+    cmd->add_option("--gap-bars", o->gap_bars,
+                    "End melodies at rests of this many bars (Magenta: 1), so no window spans an interlude without melody; "
+                    "0 = windows span rests (default)")
+        ->default_val(0)->check(CLI::Range(0.0, 64.0));
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");

@@ -18,25 +18,26 @@ namespace {
 namespace fs = std::filesystem;
 
 // The windows of one file (with their chords when `chords`); false when it has no chords.
-bool file_windows(const std::string& kind, const std::string& path, const BeatGrids& grids, int steps, bool chords,
+bool file_windows(const std::string& kind, const std::string& path, const BeatGrids& grids, const WindowRules& rules,
                   std::vector<Tokens>& windows, std::vector<StepChords>& step_chords) {
-  if (!chords) {
-    windows = windows_for(parse_model_kind(kind), read_midi_on_grid(path, grids), steps);
+  const int steps = rules.steps;
+  if (!rules.chords) {
+    windows = windows_for(parse_model_kind(kind), read_midi_on_grid(path, grids), steps, rules.gap_bars);
     return true;
   }
   LeadSheet sheet;
   if (!read_lead_sheet(path, grids, sheet)) return false;
   set_chords(sheet.melody, sheet.chords);
-  windows = melody_windows_with_chords(sheet.melody, step_chords, steps);
+  windows = melody_windows_with_chords(sheet.melody, step_chords, steps, rules.gap_bars);
   return true;
 }
 
-void add_file(const std::string& kind, const std::string& path, const BeatGrids& grids, WindowSet& set, Corpus& corpus, int steps,
-              bool chords) {
+void add_file(const std::string& kind, const std::string& path, const BeatGrids& grids, WindowSet& set, Corpus& corpus,
+              const WindowRules& rules) {
   try {
     std::vector<Tokens> w;
     std::vector<StepChords> c;
-    if (!file_windows(kind, path, grids, steps, chords, w, c)) {
+    if (!file_windows(kind, path, grids, rules, w, c)) {
       ++corpus.without_chords;
       return;
     }
@@ -52,22 +53,22 @@ void add_file(const std::string& kind, const std::string& path, const BeatGrids&
 }  // namespace
 
 
-Corpus load_all(const std::string& kind, const std::string& dir, int steps, bool chords) {
+Corpus load_all(const std::string& kind, const std::string& dir, const WindowRules& rules) {
   Corpus c;
   const BeatGrids grids(dir);
-  for (const auto& f : list_midi_files(dir)) add_file(kind, f, grids, c.validation, c, steps, chords);
+  for (const auto& f : list_midi_files(dir)) add_file(kind, f, grids, c.validation, c, rules);
   c.split_rule = "all files";
   return c;
 }
 
 
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction, int steps, bool chords) {
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction, const WindowRules& rules) {
   Corpus c;
   FileSplit split = split_files(dir, validation_fraction);
   c.split_rule = split.rule;
   const BeatGrids grids(dir);
-  for (const auto& f : split.train) add_file(kind, f, grids, c.train, c, steps, chords);
-  for (const auto& f : split.validation) add_file(kind, f, grids, c.validation, c, steps, chords);
+  for (const auto& f : split.train) add_file(kind, f, grids, c.train, c, rules);
+  for (const auto& f : split.validation) add_file(kind, f, grids, c.validation, c, rules);
   return c;
 }
 

@@ -32,14 +32,20 @@ using timbrel::FileSplit;
 using timbrel::list_midi_files;
 using timbrel::split_files;
 
+// How a file becomes windows. `steps`: window length (32 = 2 bars; a hierarchical model's 16
+// bars = 256). `chords`: melody windows with each step's chord (lead_sheet.h: files without
+// chords skipped). `gap_bars`: melodies end at rests this long (melody_windows; 0: never).
+struct WindowRules {
+  int steps = 32;
+  bool chords = false;
+  double gap_bars = 0;
+};
+
 // Windows of all files, every file in the validation set (evaluation).
-// `steps`: window length (32 = 2 bars; a hierarchical model's 16 bars = 256), hop half of it.
-// `chords`: melody windows with each step's chord (lead_sheet.h: files without chords skipped).
-Corpus load_all(const std::string& kind, const std::string& dir, int steps = 32, bool chords = false);
+Corpus load_all(const std::string& kind, const std::string& dir, const WindowRules& rules = {});
 // Train/validation split: a Groove-style info.csv in `dir` (midi_filename, split columns:
 // "train" -> train, "validation" -> validation, others unused) when present, else by a hash of
 // the file's relative path (about `validation_fraction` of the files).
-Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1, int steps = 32,
-                  bool chords = false);
+Corpus load_split(const std::string& kind, const std::string& dir, double validation_fraction = 0.1, const WindowRules& rules = {});
 
 }  // namespace timbrel::train

@@ -156,8 +156,8 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   const bool chords = o.chords || model.info().chords;
   if (model.info().chords && bars != 2) throw Error("bars", o.model + " is chord-conditioned: it reads 2-bar windows only");
   if (chords && (o.kind != ModelKind::Melody || model_bars != 2 || bars != 2)) throw Error("chords", "score 2-bar melody models on 2-bar windows");
-  const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, bars * 16, chords)
-                                          : train::load_all(kind, o.data, bars * 16, chords);
+  const train::WindowRules rules{bars * 16, chords, 0};
+  const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, rules) : train::load_all(kind, o.data, rules);
   const train::WindowSet& held = corpus.validation;
   if (chords && held.windows.empty() && corpus.without_chords > 0)
     throw Error(o.data, std::to_string(corpus.without_chords) + " files without chords (text events or a chords CSV), none with");

@@ -256,7 +256,7 @@ class MusicVaeRun {
 
 void MusicVaeRun::load_corpora() {
   for (const auto& dir : o_.data_dirs) {
-    Corpus c = load_split(to_string(o_.kind), dir, o_.validation_fraction, config_.steps, o_.chords);
+    Corpus c = load_split(to_string(o_.kind), dir, o_.validation_fraction, WindowRules{config_.steps, o_.chords, o_.gap_bars});
     for (const auto& f : c.failed) log_("skipped " + f);
     if (c.without_chords) log_(dir + ": " + std::to_string(c.without_chords) + " files without chords skipped");
     log_(dir + ": " + std::to_string(c.train.windows.size()) + " training windows from " + std::to_string(c.train.files.size()) +
@@ -356,6 +356,7 @@ void MusicVaeRun::save(const std::string& dir, double validation_accuracy, doubl
                {"validation_files", corpus_.validation.files.size()},
                {"validation_windows", corpus_.validation.windows.size()},
                {"transpose_semitones", transpose_},
+               {"gap_bars", o_.gap_bars},
                {"chords", o_.chords ? "each step's chord from the lead sheets (files without chords skipped), transposed with its window" : "none"}};
   c["training"] = {{"batch", o_.batch}, {"learning_rate", o_.learning_rate}, {"decay_rate", o_.decay_rate},
                    {"min_learning_rate", o_.min_learning_rate}, {"clip_norm", o_.clip_norm},
@@ -425,6 +426,8 @@ MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& o) {
   if (o.bars != 2 && (o.bars < 4 || o.bars > 64)) throw Error("bars", "must be 2 (a flat model) or 4..64 (hierarchical)");
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   if (o.chords && (o.kind != ModelKind::Melody || o.bars != 2)) throw Error("chords", "condition 2-bar melody models only");
+  if (!(o.gap_bars >= 0 && o.gap_bars <= 64)) throw Error("gap_bars", "must be 0 (windows span rests) .. 64 bars");
+  if (o.gap_bars > 0 && o.kind != ModelKind::Melody) throw Error("gap_bars", "splits melodies (drum windows skip empty ones already)");
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
