@@ -119,7 +119,6 @@ NoteCacheKey note_cache_key(const Gansynth& model, int pitch, const std::vector<
 }
 
 NoteCache::NoteCache(std::string folder, uint64_t max_bytes) : folder_(std::move(folder)), max_bytes_(max_bytes) {
-  if (max_bytes == 0) throw Error("note_cache_bytes", "must be positive (an empty note_cache folder turns the cache off)");
   std::error_code ec;
   fs::create_directories(folder_, ec);
   if (ec || !fs::is_directory(folder_)) throw Error("note_cache " + folder_, "cannot create the folder: " + (ec ? ec.message() : "not a folder"));
@@ -206,7 +205,7 @@ void NoteCache::trim() const {
       if (now - int64_t(st.st_mtime) > kStaleTempSeconds) ::unlink(path.c_str());
       continue;
     }
-    if (name.size() <= std::strlen(kSuffix) || name.compare(name.size() - std::strlen(kSuffix), std::string::npos, kSuffix) != 0) continue;
+    if (it->path().extension() != kSuffix) continue;
     notes.push_back({int64_t(st.st_mtime) * 1000000000 + st.st_mtim.tv_nsec, uint64_t(st.st_size), path});
     total += uint64_t(st.st_size);
   }

@@ -31,7 +31,8 @@ NoteCacheKey note_cache_key(const Gansynth& model, int pitch, const std::vector<
 
 class NoteCache {
  public:
-  // Creates `folder` if needed (Error naming the parameter "note_cache" when it cannot).
+  // Creates `folder` if needed (Error naming the parameter "note_cache" when it cannot);
+  // max_bytes > 0 (the renderer checks it).
   NoteCache(std::string folder, uint64_t max_bytes);
   // The note stored under `key` into `note` (kNoteSamples values); false when there is none or
   // it is unreadable or does not match (such a file is removed).

@@ -163,6 +163,10 @@ void NoteRenderer::prepare_job_audio(Job& job, std::vector<float> note) const {
     highs_->add_high_band(job.audio, rate_, kit_, job.drum_note, uint64_t(job.drum_note));
 }
 
+const InverseOptions& NoteRenderer::inverse_for(const Gansynth* model) const {
+  return model == drum_model_ ? options_.drum_inverse : options_.inverse;
+}
+
 // Which spectral path makes a model's audio (a note made by another is not reused); "" for a
 // caller's backend without a name: its notes are not kept.
 static std::string spectral_path(const Gansynth& model, const NoteRenderOptions& o) {
@@ -174,7 +178,7 @@ static std::string spectral_path(const Gansynth& model, const NoteRenderOptions&
 std::vector<size_t> NoteRenderer::take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys) {
   const std::vector<size_t>& queue = queue_[model];
   std::vector<size_t> missing;
-  const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
+  const InverseOptions& inverse = inverse_for(model);
   const std::string path = cache_ ? spectral_path(*model, options_) : "";
   for (size_t k = first; k < first + n; ++k) {
     Job& job = jobs_[queue[k]];
@@ -211,7 +215,7 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
       pitches.push_back(jobs_[j].pitch);
     }
     std::vector<float> out(jobs.size() * kNoteSamples);
-    const InverseOptions& inverse = model == drum_model_ ? options_.drum_inverse : options_.inverse;
+    const InverseOptions& inverse = inverse_for(model);
     model->generate_audio(z, pitches, inverse, out.data(), options_.device_spectral, options_.spectral, options_.threads);
     for (size_t k = 0; k < jobs.size(); ++k) {
       std::vector<float> note(out.begin() + long(k * kNoteSamples), out.begin() + long((k + 1) * kNoteSamples));

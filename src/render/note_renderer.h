@@ -70,6 +70,7 @@ class NoteRenderer {
   };
   void add_notes(const NoteSequence& seq, const Gansynth* melodic, const Gansynth* drums);
   void open_note_cache();
+  const InverseOptions& inverse_for(const Gansynth* model) const;  // the drum model's hits take drum_inverse
   void generate_next_batch(const Gansynth* model);
   // Jobs of queue_[model][first, first + n) the note cache holds are prepared from it; returns the rest.
   std::vector<size_t> take_cached(const Gansynth* model, size_t first, size_t n, std::vector<NoteCacheKey>& keys);
