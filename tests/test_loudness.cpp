@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <ebur128.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "audio/true_peak_limiter.h"
 #include "test_util.h"
@@ -130,6 +134,49 @@ TEST(Loudness, TruePeakSeesInterSamplePeaks) {
   float top = 0;
   for (size_t i = 100; i + 100 < peaks.size(); ++i) top = std::max(top, peaks[i]);
   EXPECT_NEAR(amp_to_db(top), -6.0, 0.05);
+}
+
+// libebur128's true peak over the whole audio in one pass (what measure_loudness measures by blocks).
+double one_pass_true_peak(const Audio& a) {
+  ebur128_state* st = ebur128_init(unsigned(a.channels), (unsigned long)a.sample_rate, EBUR128_MODE_TRUE_PEAK);
+  ebur128_add_frames_float(st, a.samples.data(), a.frames());
+  double peak = 0;
+  for (int c = 0; c < a.channels; ++c) {
+    double tp = 0;
+    ebur128_true_peak(st, unsigned(c), &tp);
+    peak = std::max(peak, tp);
+  }
+  ebur128_destroy(&st);
+  return peak;
+}
+
+// Quiet noise with single-sample spikes of alternating sign (the largest inter-sample overs) at
+// `spikes` frames, the highest at the last.
+Audio spiky(int rate, int channels, size_t frames, const std::vector<size_t>& spikes) {
+  Audio a = empty(rate, channels);
+  uint32_t state = 777;
+  for (size_t i = 0; i < frames * size_t(channels); ++i) {
+    state = state * 1664525u + 1013904223u;
+    a.samples.push_back(0.01f * (float(state >> 8) / float(1u << 24) - 0.5f));
+  }
+  for (size_t k = 0; k < spikes.size(); ++k)
+    for (size_t f = spikes[k]; f < std::min(frames, spikes[k] + 4); ++f)
+      a.samples[f * size_t(channels) + (k % size_t(channels))] = (f % 2 ? -1.0f : 1.0f) * (0.3f + 0.1f * float(k));
+  return a;
+}
+
+// The true peak is measured only around the loudest blocks; it must equal one pass over all of it,
+// bit for bit, wherever the peak falls: the first frames (the interpolator's history is zeros),
+// a block's edge (its history comes from the block before), the last frames, between channels.
+TEST(Loudness, TruePeakEqualsOnePassWhereverThePeakIs) {
+  std::vector<Audio> cases = {drum_loop(6), sine(12000, -6.0, 2, 48000, 2, M_PI / 4), sine(19000, -3.0, 1, 44100, 1, 1.0),
+                              spiky(48000, 5, 20000, {500, 1023, 1536, 4000, 4096}), spiky(96000, 2, 96000, {100, 90000})};
+  for (size_t at : {0, 1, 5, 12, 13, 14, 500, 511, 512, 513, 525, 1023, 4000, 4795, 4799})
+    for (int channels : {1, 2}) cases.push_back(spiky(channels == 1 ? 44100 : 48000, channels, 4800, {at}));
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const double expected = one_pass_true_peak(cases[k]);
+    EXPECT_EQ(measure_loudness(cases[k]).true_peak_dbtp, 20.0 * std::log10(expected)) << "case " << k;
+  }
 }
 
 TEST(Loudness, LimiterGainStaysUnderEveryPeakAndMovesSmoothly) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "audio/true_peak_limiter.h"
 #include "timbrel/error.h"
@@ -59,19 +61,85 @@ State start_measurement(const Audio& audio, int mode) {
   return st;
 }
 
+// libebur128 reads the true peak (below 96 kHz) through a 49-tap polyphase interpolator at 4x:
+// each interpolated value is a weighted sum of the last kInterpolatorFrames input frames. Its
+// largest sum of |weights| over the phases bounds how far above them the value can go.
+constexpr size_t kInterpolatorTaps = 49, kInterpolatorFactor = 4;
+constexpr size_t kInterpolatorFrames = (kInterpolatorTaps + kInterpolatorFactor - 1) / kInterpolatorFactor;
+constexpr size_t kPeakBlockFrames = 512;
+
+// The interpolator's weights as libebur128 1.2 builds them (Hann-windowed sinc), summed by phase.
+double interpolator_gain() {
+  double sums[kInterpolatorFactor] = {};
+  for (size_t j = 0; j < kInterpolatorTaps; ++j) {
+    const double m = double(j) - double(kInterpolatorTaps - 1) / 2.0;
+    double c = std::fabs(m) > 1e-6 ? std::sin(m * M_PI / kInterpolatorFactor) / (m * M_PI / kInterpolatorFactor) : 1.0;
+    c *= 0.5 * (1 - std::cos(2 * M_PI * double(j) / double(kInterpolatorTaps - 1)));
+    sums[j % kInterpolatorFactor] += std::fabs(c);
+  }
+  return *std::max_element(std::begin(sums), std::end(sums)) * 1.01;  // 1%: rounding, and room to spare
+}
+
+// The true peak as libebur128 measures it over the whole audio (max over channels), measured only
+// where it can exceed what is already known: blocks are visited loudest first, and the search
+// stops at the first whose samples (with the frames before it that the interpolator reads) times
+// interpolator_gain() cannot beat the peak found. Each block is measured with the frames before it
+// fed first, so the interpolator holds exactly what it would hold in one pass: the same value.
+double true_peak_of_loud_blocks(const Audio& audio, double sample_peak) {
+  const size_t frames = audio.frames(), channels = size_t(audio.channels);
+  std::vector<std::pair<float, size_t>> blocks;  // (largest |sample| the block's values read, first frame)
+  for (size_t start = 0; start < frames; start += kPeakBlockFrames) {
+    const size_t from = start >= kInterpolatorFrames ? start - kInterpolatorFrames : 0;
+    const size_t end = std::min(frames, start + kPeakBlockFrames);
+    float m = 0;
+    for (size_t i = from * channels; i < end * channels; ++i) m = std::max(m, std::fabs(audio.samples[i]));
+    blocks.push_back({m, start});
+  }
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  State st(ebur128_init(unsigned(channels), (unsigned long)audio.sample_rate, EBUR128_MODE_TRUE_PEAK));
+  if (!st) throw Error("audio", "libebur128 could not start a measurement (out of memory?)");
+  const double gain = interpolator_gain();
+  std::vector<float> history(kInterpolatorFrames * channels);
+  double peak = sample_peak;
+  for (const auto& [most, start] : blocks) {
+    if (double(most) * gain <= peak) break;
+    for (size_t f = 0; f < kInterpolatorFrames; ++f)  // the frames before the block; zeros before the first
+      for (size_t c = 0; c < channels; ++c) {
+        const size_t back = kInterpolatorFrames - f;
+        history[f * channels + c] = start >= back ? audio.samples[(start - back) * channels + c] : 0.0f;
+      }
+    const size_t n = std::min(kPeakBlockFrames, frames - start);
+    if (ebur128_add_frames_float(st.get(), history.data(), kInterpolatorFrames) != EBUR128_SUCCESS ||
+        ebur128_add_frames_float(st.get(), audio.samples.data() + start * channels, n) != EBUR128_SUCCESS)
+      throw Error("audio", "libebur128 could not measure the samples (out of memory?)");
+    for (size_t c = 0; c < channels; ++c) {
+      double tp = 0;
+      ebur128_prev_true_peak(st.get(), unsigned(c), &tp);
+      peak = std::max(peak, tp);
+    }
+  }
+  return peak;
+}
+
 LoudnessInfo measure_checked(const Audio& audio) {
-  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+  // Below 96 kHz the true peak is measured block by block, where it matters (the same value).
+  const bool by_blocks = audio.sample_rate < 96000;
+  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | (by_blocks ? EBUR128_MODE_SAMPLE_PEAK : EBUR128_MODE_TRUE_PEAK));
   LoudnessInfo info;
   ebur128_loudness_global(st.get(), &info.integrated_lufs);
   ebur128_loudness_range(st.get(), &info.loudness_range_lu);
   double true_peak = 0, sample_peak = 0;
   for (int c = 0; c < audio.channels; ++c) {
-    double tp = 0, sp = 0;
-    ebur128_true_peak(st.get(), unsigned(c), &tp);
+    double sp = 0;
     ebur128_sample_peak(st.get(), unsigned(c), &sp);
-    true_peak = std::max(true_peak, tp);
     sample_peak = std::max(sample_peak, sp);
+    if (!by_blocks) {
+      double tp = 0;
+      ebur128_true_peak(st.get(), unsigned(c), &tp);
+      true_peak = std::max(true_peak, tp);
+    }
   }
+  if (by_blocks) true_peak = true_peak_of_loud_blocks(audio, sample_peak);
   info.true_peak_dbtp = to_db(true_peak);
   info.sample_peak_dbfs = to_db(sample_peak);
   return info;

@@ -305,21 +305,33 @@ void NoteRenderer::place_stem(const Stem& s) {
   place_voice(v, {stereo_.data(), reverb_.data(), chorus_.data(), emitted_ - offset_, reverb_.size()});
 }
 
+void NoteRenderer::reserve_whole_render() {
+  const size_t frames = offset_ + (total_ - std::min(total_, emitted_));
+  stereo_.reserve(2 * frames);
+  reverb_.reserve(frames);
+  chorus_.reserve(frames);
+}
+
 // The next `n` frames of the buses through the room, the DC blockers and the limiter.
 void NoteRenderer::emit(size_t n, std::vector<float>& out) {
   grow(n);
   float* dry = stereo_.data() + 2 * offset_;
   if (room_) room_->process(reverb_.data() + offset_, chorus_.data() + offset_, dry, n);
+  const size_t first = out.size();
+  out.resize(first + n * size_t(options_.channels));
+  float* o = out.data() + first;
+  float peak = float(report_.peak_before_limiter);
   for (size_t i = 0; i < n; ++i) {
     const float l = dc_left_.process(dry[2 * i]), r = dc_right_.process(dry[2 * i + 1]);
-    report_.peak_before_limiter = std::max({report_.peak_before_limiter, double(std::fabs(l)), double(std::fabs(r))});
+    peak = std::max({peak, std::fabs(l), std::fabs(r)});
     if (options_.channels == 2) {
-      out.push_back(soft_limit(l));
-      out.push_back(soft_limit(r));
+      o[2 * i] = soft_limit(l);
+      o[2 * i + 1] = soft_limit(r);
     } else {
-      out.push_back(soft_limit(float(M_SQRT1_2) * (l + r)));  // a centred note keeps its mono level
+      o[i] = soft_limit(float(M_SQRT1_2) * (l + r));  // a centred note keeps its mono level
     }
   }
+  report_.peak_before_limiter = peak;
   offset_ += n;
   // Drop the consumed front now and then (not every call: it moves the tail).
   if (offset_ > (1u << 16) && offset_ * 2 > reverb_.size()) {
@@ -369,6 +381,7 @@ Audio render_with_stems(const NoteSequence& seq, const Gansynth* melodic, const 
   a.sample_rate = renderer.sample_rate();
   a.channels = renderer.channels();
   a.samples.reserve(renderer.total_frames() * size_t(a.channels));
+  renderer.reserve_whole_render();
   renderer.render_until(renderer.total_frames(), a.samples);
   NoteRenderReport r = renderer.report();
   const bool audible = std::any_of(a.samples.begin(), a.samples.end(), [](float v) { return v != 0.0f; });

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/huge_pages.h"
+
 #include "render/channel_controls.h"
 #include "render/note_cache.h"
 #include "render/note_level.h"
@@ -49,6 +51,9 @@ class NoteRenderer {
   // Appends the frames [emitted(), min(until, total_frames())) to `out` (channels() samples a
   // frame, interleaved), generating (in batches) the notes that start before `until`.
   void render_until(size_t until, std::vector<float>& out);
+  // Sizes the buses for the whole render at once (a render to memory; streaming leaves them to
+  // grow by blocks), so that placing notes never moves them.
+  void reserve_whole_render();
   // Counts so far (generated grows as batches are made; peak covers the emitted samples).
   const NoteRenderReport& report() const { return report_; }
 
@@ -93,7 +98,7 @@ class NoteRenderer {
   std::map<const Gansynth*, size_t> queue_next_;
   size_t next_place_ = 0, total_ = 0, emitted_ = 0;
   // The buses from frame emitted_ - offset_ on (the consumed front is dropped lazily).
-  std::vector<float> stereo_, reverb_, chorus_, wet_;
+  HugePageVector<float> stereo_, reverb_, chorus_;
   size_t offset_ = 0;
   std::unique_ptr<Room> room_;
   std::unique_ptr<NoteCache> cache_;  // options_.note_cache's folder (null: none)
