@@ -249,6 +249,29 @@ TEST(RoomDeterminism, SameInputSameBitsWhateverTheBlocks) {
   EXPECT_EQ(out_a, again) << "reset() returns to the constructed state";
 }
 
+// process() works in blocks, stage by stage; one frame per call is the frame-by-frame order. They
+// must agree bit for bit, through the room falling asleep in a long silence and waking again.
+TEST(RoomDeterminism, BlocksEqualFrameByFrame) {
+  Room a(kRate), b(kRate);
+  const size_t burst = kRate / 2, gap = size_t(std::ceil((a.tail_seconds() + 0.5) * kRate)), n = 2 * burst + gap;
+  std::vector<float> x(n, 0.0f), y(n, 0.0f);
+  uint32_t seed = 11;
+  for (size_t i = 0; i < n; ++i) {
+    if (i >= burst && i < burst + gap) continue;
+    seed = seed * 1664525u + 1013904223u;
+    x[i] = float(seed >> 8) / 16777216.0f - 0.5f;
+    y[i] = 0.3f * x[i];
+  }
+  std::vector<float> out_a(2 * n, 0.0f), out_b(2 * n, 0.0f);
+  a.process(x.data(), y.data(), out_a.data(), n);
+  for (size_t i = 0; i < n; ++i) b.process(x.data() + i, y.data() + i, out_b.data() + 2 * i, 1);
+  EXPECT_EQ(out_a, out_b);
+  // Asleep before the second burst: exact zeros.
+  EXPECT_TRUE(std::all_of(out_a.begin() + long(2 * (burst + gap - kRate / 10)), out_a.begin() + long(2 * (burst + gap)),
+                          [](float v) { return v == 0.0f; }));
+  EXPECT_NE(out_a[2 * (burst + gap) + 2000], 0.0f) << "awake again";
+}
+
 TEST(RoomSampleRates, SameRoomAtEveryRate) {
   double t30_48 = 0, level_48 = 0;
   for (int rate : {48000, 16000, 44100, 96000, 192000}) {

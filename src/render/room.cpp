@@ -74,16 +74,20 @@ void check_range(const char* name, double value, double lo, double hi) {
                 "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(value));
 }
 
-// In place, scaled to stay orthogonal: 8x8 Hadamard / sqrt(8).
-inline void hadamard8(float* y) {
+// In place on each frame of a block held line by line (y[line][frame]), scaled to stay
+// orthogonal: 8x8 Hadamard / sqrt(8).
+template <size_t N>
+void hadamard8_block(float (*y)[N], size_t n) {
   for (int h = 1; h < 8; h *= 2)
     for (int i = 0; i < 8; i += 2 * h)
-      for (int j = i; j < i + h; ++j) {
-        const float a = y[j], b = y[j + h];
-        y[j] = a + b;
-        y[j + h] = a - b;
-      }
-  for (int i = 0; i < 8; ++i) y[i] *= 0.35355339f;
+      for (int k = i; k < i + h; ++k)
+        for (size_t j = 0; j < n; ++j) {
+          const float a = y[k][j], b = y[k + h][j];
+          y[k][j] = a + b;
+          y[k + h][j] = a - b;
+        }
+  for (int i = 0; i < 8; ++i)
+    for (size_t j = 0; j < n; ++j) y[i][j] *= 0.35355339f;
 }
 
 }  // namespace
@@ -103,11 +107,13 @@ Room::Room(int sample_rate, const RoomOptions& o) : sample_rate_(sample_rate) {
   setup_reverb(o);
   setup_chorus(o);
   clear_state();
+  const double shortest = *std::min_element(std::begin(line_delay_), std::end(line_delay_)) - mod_depth_;
+  max_block_ = size_t(std::clamp(std::floor(shortest) - 2, 1.0, double(kMaxBlock)));
 }
 
-size_t Room::add_line(Line& line, size_t max_delay) {
+size_t Room::add_line(Line& line, size_t max_delay, size_t written_ahead) {
   size_t size = 1;
-  while (size < max_delay + 4) size *= 2;
+  while (size < max_delay + 4 + written_ahead) size *= 2;
   line.offset = memory_.size();
   line.mask = size - 1;
   memory_.resize(memory_.size() + size, 0.0f);
@@ -158,7 +164,8 @@ void Room::setup_chorus(const RoomOptions& o) {
   const double ms = sample_rate_ / 1000.0;
   chorus_half_depth_ = o.chorus_depth_ms / 2 * ms;
   chorus_centre_ = kChorusMinMs * ms + chorus_half_depth_;
-  add_line(chorus_line_, size_t(std::ceil(chorus_centre_ + chorus_half_depth_)) + 2);
+  // A block's input is written before its reads (which reach back under a block at low rates).
+  add_line(chorus_line_, size_t(std::ceil(chorus_centre_ + chorus_half_depth_)) + 2, kMaxBlock);
   chorus_rot_cos_ = std::cos(2 * kPi * o.chorus_speed_hz / sample_rate_);
   chorus_rot_sin_ = std::sin(2 * kPi * o.chorus_speed_hz / sample_rate_);
   // Voices spread evenly from left to right by the sin/cos pan law.
@@ -192,95 +199,163 @@ double Room::tail_seconds() const {
   return t60_dc_ * kTailDecayDb / 60 + double(quiet_needed_) / sample_rate_;
 }
 
-// Cubic (Catmull-Rom) read `delay` samples back (delay >= 2) from the position being written.
-float Room::read(const Line& line, double delay) const noexcept {
-  const double whole = std::floor(delay);
-  const float t = float(1.0 - (delay - whole));
-  const size_t base = pos_ - size_t(whole) - 1;
+namespace {
+
+// The oscillators' rounding drift is undone after fixed positions (not per call), so the output
+// does not depend on how the caller splits the audio into blocks.
+bool normalize_after(size_t position) { return ((position + 1) & 4095) == 0; }
+
+}  // namespace
+
+// In three passes (positions, gathers, interpolation) that vectorise.
+void Room::read_block(const Line& line, const double* delay, size_t n, float* out) const noexcept {
   const float* m = memory_.data() + line.offset;
-  return hermite4(m[(base - 1) & line.mask], m[base & line.mask], m[(base + 1) & line.mask], m[(base + 2) & line.mask], t);
+  size_t base[kMaxBlock];
+  float t[kMaxBlock], x[4][kMaxBlock];
+  for (size_t j = 0; j < n; ++j) {
+    const int whole = int(delay[j]);  // floor: delays are positive
+    t[j] = float(1.0 - (delay[j] - double(whole)));
+    base[j] = pos_ + j - size_t(whole) - 1;
+  }
+  for (size_t j = 0; j < n; ++j)
+    for (size_t k = 0; k < 4; ++k) x[k][j] = m[(base[j] + k - 1) & line.mask];
+  for (size_t j = 0; j < n; ++j) out[j] = hermite4(x[0][j], x[1][j], x[2][j], x[3][j], t[j]);
 }
 
-float Room::reverb_frame(float in, float& left, float& right) noexcept {
-  float x = tone_b1_ * in - tone_b2_ * tone_state_;
-  tone_state_ = in;
-  float peak = 0;
-  for (int k = 0; k < kDiffusers; ++k) {  // Schroeder all-passes
-    float* m = memory_.data() + diffuser_[k].offset;
-    const float delayed = m[(pos_ - diffuser_delay_[k]) & diffuser_[k].mask];
-    const float w = x + diffuser_gain_[k] * delayed;
-    m[pos_ & diffuser_[k].mask] = w;
-    x = delayed - diffuser_gain_[k] * w;
-    peak = std::max(peak, std::fabs(w));
-  }
-  float y[kLines];
+void Room::normalize_reverb_lfos() noexcept {
   for (int i = 0; i < kLines; ++i) {
-    const double c = lfo_cos_[i] * lfo_rot_cos_[i] - lfo_sin_[i] * lfo_rot_sin_[i];
-    lfo_sin_[i] = lfo_sin_[i] * lfo_rot_cos_[i] + lfo_cos_[i] * lfo_rot_sin_[i];
-    lfo_cos_[i] = c;
-    const float delayed = read(line_[i], line_delay_[i] + mod_depth_ * lfo_sin_[i]);
-    lp_state_[i] = lp_b0_[i] * delayed + lp_a1_[i] * lp_state_[i];
-    y[i] = lp_state_[i];
+    const double norm = 1 / std::sqrt(lfo_cos_[i] * lfo_cos_[i] + lfo_sin_[i] * lfo_sin_[i]);
+    lfo_cos_[i] *= norm;
+    lfo_sin_[i] *= norm;
   }
-  float l = 0, r = 0;
-  for (int i = 0; i < kLines; ++i) {
-    l += out_left_[i] * y[i];
-    r += out_right_[i] * y[i];
-  }
-  hadamard8(y);
-  for (int i = 0; i < kLines; ++i) {
-    const float w = y[i] + kInject[i] * x;
-    memory_[line_[i].offset + (pos_ & line_[i].mask)] = w;
-    peak = std::max(peak, std::fabs(w));
-  }
-  left += wet1_ * l + wet2_ * r;
-  right += wet1_ * r + wet2_ * l;
-  return peak;
 }
 
-void Room::chorus_frame(float in, float& left, float& right) noexcept {
-  memory_[chorus_line_.offset + (pos_ & chorus_line_.mask)] = in;
+void Room::normalize_chorus_lfos() noexcept {
   for (int v = 0; v < chorus_voices_; ++v) {
-    const double c = chorus_cos_[v] * chorus_rot_cos_ - chorus_sin_[v] * chorus_rot_sin_;
-    chorus_sin_[v] = chorus_sin_[v] * chorus_rot_cos_ + chorus_cos_[v] * chorus_rot_sin_;
-    chorus_cos_[v] = c;
-    const float y = read(chorus_line_, chorus_centre_ + chorus_half_depth_ * chorus_sin_[v]);
-    left += chorus_gain_left_[v] * y;
-    right += chorus_gain_right_[v] * y;
+    const double norm = 1 / std::sqrt(chorus_cos_[v] * chorus_cos_[v] + chorus_sin_[v] * chorus_sin_[v]);
+    chorus_cos_[v] *= norm;
+    chorus_sin_[v] *= norm;
   }
+}
+
+// Schroeder all-passes in series, each over the whole block (a stage's own frames in order).
+void Room::diffuse(float* x, size_t n, float* peak) noexcept {
+  for (int k = 0; k < kDiffusers; ++k) {
+    float* m = memory_.data() + diffuser_[k].offset;
+    const size_t mask = diffuser_[k].mask, delay = diffuser_delay_[k];
+    const float g = diffuser_gain_[k];
+    for (size_t j = 0; j < n; ++j) {
+      const size_t p = pos_ + j;
+      const float delayed = m[(p - delay) & mask];
+      const float w = x[j] + g * delayed;
+      m[p & mask] = w;
+      x[j] = delayed - g * w;
+      peak[j] = std::max(peak[j], std::fabs(w));
+    }
+  }
+}
+
+// Each line's modulated read through its absorbent low-pass, for the block's frames.
+void Room::line_outputs(size_t n, float (*y)[kMaxBlock]) noexcept {
+  double delay[kLines][kMaxBlock];
+  for (size_t j = 0; j < n; ++j) {
+    for (int i = 0; i < kLines; ++i) {
+      const double c = lfo_cos_[i] * lfo_rot_cos_[i] - lfo_sin_[i] * lfo_rot_sin_[i];
+      lfo_sin_[i] = lfo_sin_[i] * lfo_rot_cos_[i] + lfo_cos_[i] * lfo_rot_sin_[i];
+      lfo_cos_[i] = c;
+      delay[i][j] = line_delay_[i] + mod_depth_ * lfo_sin_[i];
+    }
+    if (normalize_after(pos_ + j)) normalize_reverb_lfos();
+  }
+  for (int i = 0; i < kLines; ++i) read_block(line_[i], delay[i], n, y[i]);
+  for (size_t j = 0; j < n; ++j)
+    for (int i = 0; i < kLines; ++i) y[i][j] = lp_state_[i] = lp_b0_[i] * y[i][j] + lp_a1_[i] * lp_state_[i];
+}
+
+void Room::reverb_block(const float* in, size_t n, float* left, float* right, float* peak) noexcept {
+  float x[kMaxBlock], y[kLines][kMaxBlock];
+  for (size_t j = 0; j < n; ++j) {
+    const float v = in ? in[j] : 0.0f;
+    x[j] = tone_b1_ * v - tone_b2_ * tone_state_;
+    tone_state_ = v;
+    peak[j] = 0;
+  }
+  diffuse(x, n, peak);
+  line_outputs(n, y);
+  float l[kMaxBlock] = {}, r[kMaxBlock] = {};
+  for (int i = 0; i < kLines; ++i)
+    for (size_t j = 0; j < n; ++j) {
+      l[j] += out_left_[i] * y[i][j];
+      r[j] += out_right_[i] * y[i][j];
+    }
+  hadamard8_block(y, n);
+  for (int i = 0; i < kLines; ++i) {
+    float* m = memory_.data() + line_[i].offset;
+    for (size_t j = 0; j < n; ++j) {
+      const float w = y[i][j] + kInject[i] * x[j];
+      m[(pos_ + j) & line_[i].mask] = w;
+      peak[j] = std::max(peak[j], std::fabs(w));
+    }
+  }
+  for (size_t j = 0; j < n; ++j) {
+    left[j] = 0.0f;  // (0 + v, not v: the sign of a zero stays as frame-by-frame processing left it)
+    left[j] += wet1_ * l[j] + wet2_ * r[j];
+    right[j] = 0.0f;
+    right[j] += wet1_ * r[j] + wet2_ * l[j];
+  }
+}
+
+void Room::chorus_block(const float* in, size_t n, float* left, float* right) noexcept {
+  double delay[kMaxChorusVoices][kMaxBlock];
+  for (size_t j = 0; j < n; ++j) {
+    for (int v = 0; v < chorus_voices_; ++v) {
+      const double c = chorus_cos_[v] * chorus_rot_cos_ - chorus_sin_[v] * chorus_rot_sin_;
+      chorus_sin_[v] = chorus_sin_[v] * chorus_rot_cos_ + chorus_cos_[v] * chorus_rot_sin_;
+      chorus_cos_[v] = c;
+      delay[v][j] = chorus_centre_ + chorus_half_depth_ * chorus_sin_[v];
+    }
+    if (normalize_after(pos_ + j)) normalize_chorus_lfos();
+  }
+  float* m = memory_.data() + chorus_line_.offset;
+  for (size_t j = 0; j < n; ++j) m[(pos_ + j) & chorus_line_.mask] = in ? in[j] : 0.0f;
+  float y[kMaxBlock];
+  for (int v = 0; v < chorus_voices_; ++v) {
+    read_block(chorus_line_, delay[v], n, y);
+    for (size_t j = 0; j < n; ++j) {
+      left[j] += chorus_gain_left_[v] * y[j];
+      right[j] += chorus_gain_right_[v] * y[j];
+    }
+  }
+}
+
+void Room::process_block(const float* reverb_send, const float* chorus_send, float* stereo_out, size_t n) noexcept {
+  float left[kMaxBlock], right[kMaxBlock], peak[kMaxBlock];
+  reverb_block(reverb_send, n, left, right, peak);
+  if (chorus_send)
+    for (size_t j = 0; j < n; ++j) peak[j] = std::max(peak[j], std::fabs(chorus_send[j]));
+  chorus_block(chorus_send, n, left, right);
+  for (size_t j = 0; j < n; ++j) {
+    stereo_out[2 * j] += left[j];
+    stereo_out[2 * j + 1] += right[j];
+  }
+  pos_ += n;
+  for (size_t j = 0; j < n; ++j) quiet_frames_ = peak[j] < kQuiet ? quiet_frames_ + 1 : 0;
+  if (quiet_frames_ >= quiet_needed_) clear_state();
 }
 
 void Room::process(const float* reverb_send, const float* chorus_send, float* stereo_out, size_t frames) noexcept {
   DenormalGuard guard;
-  for (size_t n = 0; n < frames; ++n) {
-    const float rev = reverb_send ? reverb_send[n] : 0.0f;
-    const float cho = chorus_send ? chorus_send[n] : 0.0f;
-    if (asleep_) {
-      if (rev == 0.0f && cho == 0.0f) continue;  // silent state, silent input: exact zeros
+  size_t n = 0;
+  while (n < frames) {
+    if (asleep_) {  // silent state, silent input: exact zeros
+      while (n < frames && (!reverb_send || reverb_send[n] == 0.0f) && (!chorus_send || chorus_send[n] == 0.0f)) ++n;
+      if (n == frames) break;
       asleep_ = false;
     }
-    float left = 0, right = 0;
-    const float peak = std::max(reverb_frame(rev, left, right), std::fabs(cho));
-    chorus_frame(cho, left, right);
-    stereo_out[2 * n] += left;
-    stereo_out[2 * n + 1] += right;
-    ++pos_;
-    // The oscillators' rounding drift is undone at fixed positions (not per call), so the output
-    // does not depend on how the caller splits the audio into blocks.
-    if ((pos_ & 4095) == 0) {
-      for (int i = 0; i < kLines; ++i) {
-        const double norm = 1 / std::sqrt(lfo_cos_[i] * lfo_cos_[i] + lfo_sin_[i] * lfo_sin_[i]);
-        lfo_cos_[i] *= norm;
-        lfo_sin_[i] *= norm;
-      }
-      for (int v = 0; v < chorus_voices_; ++v) {
-        const double norm = 1 / std::sqrt(chorus_cos_[v] * chorus_cos_[v] + chorus_sin_[v] * chorus_sin_[v]);
-        chorus_cos_[v] *= norm;
-        chorus_sin_[v] *= norm;
-      }
-    }
-    quiet_frames_ = peak < kQuiet ? quiet_frames_ + 1 : 0;
-    if (quiet_frames_ >= quiet_needed_) clear_state();
+    // A block ends where the state could fall asleep, as a frame-by-frame pass would check it.
+    const size_t len = std::min({frames - n, max_block_, quiet_needed_ - quiet_frames_});
+    process_block(reverb_send ? reverb_send + n : nullptr, chorus_send ? chorus_send + n : nullptr, stereo_out + 2 * n, len);
+    n += len;
   }
 }
 

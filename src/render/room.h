@@ -76,20 +76,31 @@ class Room {
   };
   void setup_reverb(const RoomOptions& options);
   void setup_chorus(const RoomOptions& options);
-  size_t add_line(Line& line, size_t max_delay);
-  float read(const Line& line, double delay) const noexcept;
-  float reverb_frame(float in, float& left, float& right) noexcept;
-  void chorus_frame(float in, float& left, float& right) noexcept;
-  void clear_state() noexcept;
-
+  size_t add_line(Line& line, size_t max_delay, size_t written_ahead = 0);
   static constexpr int kLines = 8;
   static constexpr int kDiffusers = 4;
   static constexpr int kMaxChorusVoices = 16;
+  static constexpr size_t kMaxBlock = 64;  // its scratch stays small on an audio thread's stack
+
+  // Frames are processed in blocks, stage by stage (each stage vectorises over the block); a block
+  // is short enough that no delay line reads what the same block writes, so every sample equals
+  // frame-by-frame processing.
+  void process_block(const float* reverb_send, const float* chorus_send, float* stereo_out, size_t n) noexcept;
+  void reverb_block(const float* in, size_t n, float* left, float* right, float* peak) noexcept;
+  void diffuse(float* x, size_t n, float* peak) noexcept;
+  void line_outputs(size_t n, float (*y)[kMaxBlock]) noexcept;
+  void chorus_block(const float* in, size_t n, float* left, float* right) noexcept;
+  // Cubic (Catmull-Rom) reads delay[j] samples back (>= 2) from the position of the block's frame j.
+  void read_block(const Line& line, const double* delay, size_t n, float* out) const noexcept;
+  void normalize_reverb_lfos() noexcept;
+  void normalize_chorus_lfos() noexcept;
+  void clear_state() noexcept;
 
   int sample_rate_;
   double t60_dc_ = 0;
   HugePageVector<float> memory_;  // every delay line, one allocation (huge pages once it is large)
   size_t pos_ = 0;             // the write position, common to every line
+  size_t max_block_ = 1;       // frames a block may hold (under the shortest modulated line)
   // Reverb.
   Line diffuser_[kDiffusers];
   size_t diffuser_delay_[kDiffusers] = {};
