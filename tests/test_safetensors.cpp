@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -137,6 +138,27 @@ TEST(Safetensors, MissingFileNamesIt) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.subject(), "/nonexistent/w.safetensors");
+  }
+}
+
+// Every float type weights come in: an inf, -inf or NaN anywhere is refused and named; the
+// largest finite values are not.
+TEST(Safetensors, RequireFiniteReadsEveryFloatType) {
+  for (const auto type : {torch::kFloat, torch::kHalf, torch::kBFloat16, torch::kDouble}) {
+    const torch::Tensor ok = torch::full({37}, type == torch::kHalf ? 65504.0 : 1e30, torch::TensorOptions().dtype(type));
+    EXPECT_NO_THROW(nn::require_finite({{"w", ok}}, "m.safetensors")) << type;
+    for (const double bad : {double(INFINITY), -double(INFINITY), double(NAN)})
+      for (const int64_t at : {0, 17, 36}) {
+        torch::Tensor t = ok.clone();
+        t[at] = bad;
+        try {
+          nn::require_finite({{"ok", ok}, {"w", t}}, "m.safetensors");
+          ADD_FAILURE() << type << " " << bad << " at " << at << " passed";
+        } catch (const Error& e) {
+          EXPECT_EQ(e.subject(), "m.safetensors");
+          EXPECT_THAT(e.what(), HasSubstr("tensor 'w' has NaN or infinite values"));
+        }
+      }
   }
 }
 

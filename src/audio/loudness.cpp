@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -121,25 +124,42 @@ double true_peak_of_loud_blocks(const Audio& audio, double sample_peak) {
   return peak;
 }
 
+double largest_sample(const Audio& audio) {
+  float m = 0;
+  for (float v : audio.samples) m = std::max(m, std::fabs(v));
+  return double(m);
+}
+
+// Below 96 kHz, the true peak by blocks; on a second core when there is one, beside the loudness.
+std::future<double> start_true_peak(const Audio& audio, double sample_peak) {
+  auto measure = [&audio, sample_peak] { return true_peak_of_loud_blocks(audio, sample_peak); };
+  if (std::thread::hardware_concurrency() >= 2) {
+    try {
+      return std::async(std::launch::async, measure);
+    } catch (const std::system_error&) {  // no thread to be had: measure here
+    }
+  }
+  return std::async(std::launch::deferred, measure);
+}
+
 LoudnessInfo measure_checked(const Audio& audio) {
-  // Below 96 kHz the true peak is measured block by block, where it matters (the same value).
   const bool by_blocks = audio.sample_rate < 96000;
-  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | (by_blocks ? EBUR128_MODE_SAMPLE_PEAK : EBUR128_MODE_TRUE_PEAK));
+  const double sample_peak = largest_sample(audio);  // as libebur128 reads it (float input: |x|)
+  std::future<double> by_blocks_peak = by_blocks ? start_true_peak(audio, sample_peak) : std::future<double>();
+  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | (by_blocks ? 0 : EBUR128_MODE_TRUE_PEAK));
   LoudnessInfo info;
   ebur128_loudness_global(st.get(), &info.integrated_lufs);
   ebur128_loudness_range(st.get(), &info.loudness_range_lu);
-  double true_peak = 0, sample_peak = 0;
-  for (int c = 0; c < audio.channels; ++c) {
-    double sp = 0;
-    ebur128_sample_peak(st.get(), unsigned(c), &sp);
-    sample_peak = std::max(sample_peak, sp);
-    if (!by_blocks) {
+  double true_peak = sample_peak;
+  if (by_blocks) {
+    true_peak = by_blocks_peak.get();
+  } else {
+    for (int c = 0; c < audio.channels; ++c) {
       double tp = 0;
       ebur128_true_peak(st.get(), unsigned(c), &tp);
       true_peak = std::max(true_peak, tp);
     }
   }
-  if (by_blocks) true_peak = true_peak_of_loud_blocks(audio, sample_peak);
   info.true_peak_dbtp = to_db(true_peak);
   info.sample_peak_dbfs = to_db(sample_peak);
   return info;

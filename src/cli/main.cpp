@@ -1,6 +1,8 @@
 // timbrel: symbolic music -> neural-timbre audio. One binary, one file per subcommand.
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -81,9 +83,8 @@ void add_force_flags(CLI::App& app) {
     }
   }
 }
-}  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using namespace timbrel::cli;
   timbrel::ensure_fast_blas(argv);
   CLI::App app{"timbrel " TIMBREL_VERSION ": symbolic music to neural-timbre audio", "timbrel"};
@@ -134,4 +135,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   return status.exit_code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = run(argc, argv);
+  // Every file a command writes is committed and closed when it returns; what is left at exit is
+  // the static teardown of libtorch and its ~300 libraries (about 70 ms), which nothing needs.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }
