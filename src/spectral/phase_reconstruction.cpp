@@ -238,9 +238,12 @@ void integrate_all(size_t peak, PghiScratch& s) {
 // The index of the largest finite magnitude above 0, the last of equals (as the queue orders
 // ties); n when there is none.
 size_t largest_magnitude(const float* mag, size_t n) {
+  float largest = 0;  // a max reduction (vectorised), then the last index holding it
+  for (size_t i = 0; i < n; ++i) largest = std::max(largest, mag[i] <= FLT_MAX ? mag[i] : 0.0f);
+  if (largest < FLT_MIN) return n;
   size_t peak = n;
-  for (size_t i = 0; i < n; ++i)
-    if (mag[i] <= FLT_MAX && mag[i] >= (peak < n ? mag[peak] : FLT_MIN)) peak = i;
+  while (mag[--peak] != largest) {
+  }
   return peak;
 }
 
