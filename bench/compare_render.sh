@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders one ~50 s Nottingham tune with Timbrel's bundled timbre model (CPU) and with FluidSynth
 # (a sample-based synthesiser, FluidR3_GM) in one run, and prints both wall times: Timbrel's first
-# render (every note generated) and its second (every note read back from the note cache).
+# render (every note generated) and its second (every note read back from the note cache), and
+# what starting the program alone costs.
 # Usage: bench/compare_render.sh [BUILD_DIR] [MIDI_FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ for run in 1 2; do
   echo "run $run: timbrel render (gm-timbres, CPU, 48 kHz stereo with room, incl. model load; every note generated): $t s   [$(tail -1 "$out/log")]"
   t=$(seconds "${render[@]}")
   echo "run $run: timbrel render again (every note from the note cache): $t s   [$(tail -1 "$out/log")]"
+  t=$(seconds "$build/timbrel" --version)
+  echo "run $run: timbrel --version (starting the program: loading libtorch and its libraries, no work): $t s"
   if command -v fluidsynth > /dev/null && [[ -f $sf ]]; then
     t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 48000 "$sf" "$tune")
     echo "run $run: fluidsynth (FluidR3_GM, 48 kHz stereo, its reverb and chorus): $t s"

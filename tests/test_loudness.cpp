@@ -165,14 +165,28 @@ Audio spiky(int rate, int channels, size_t frames, const std::vector<size_t>& sp
   return a;
 }
 
+// A block whose samples are quieter than a spike elsewhere but whose true peak is louder: 12
+// samples of +-0.3 signed as the interpolator's phase-2 weights (libebur128's 49-tap Hann-windowed
+// sinc at 4x), so that phase adds them all: 0.3 x 1.86, above the spike's 0.5. Measuring the
+// loudest samples first must not stop at the spike.
+Audio quiet_samples_loud_peak() {
+  Audio a = empty(48000, 1);
+  a.samples.assign(8000, 0.0f);
+  a.samples[1000] = 0.5f;
+  for (int k = 0; k < 12; ++k) a.samples[size_t(5000 - k)] = (std::sin(M_PI * (k - 5.5)) / (k - 5.5) > 0 ? 0.3f : -0.3f);
+  return a;
+}
+
 // The true peak is measured only around the loudest blocks; it must equal one pass over all of it,
 // bit for bit, wherever the peak falls: the first frames (the interpolator's history is zeros),
 // a block's edge (its history comes from the block before), the last frames, between channels.
 TEST(Loudness, TruePeakEqualsOnePassWhereverThePeakIs) {
   std::vector<Audio> cases = {drum_loop(6), sine(12000, -6.0, 2, 48000, 2, M_PI / 4), sine(19000, -3.0, 1, 44100, 1, 1.0),
-                              spiky(48000, 5, 20000, {500, 1023, 1536, 4000, 4096}), spiky(96000, 2, 96000, {100, 90000})};
+                              spiky(48000, 5, 20000, {500, 1023, 1536, 4000, 4096}), spiky(88200, 2, 88200, {100, 80000}),
+                              spiky(96000, 2, 96000, {100, 90000}), quiet_samples_loud_peak()};
   for (size_t at : {0, 1, 5, 12, 13, 14, 500, 511, 512, 513, 525, 1023, 4000, 4795, 4799})
     for (int channels : {1, 2}) cases.push_back(spiky(channels == 1 ? 44100 : 48000, channels, 4800, {at}));
+  EXPECT_GT(one_pass_true_peak(quiet_samples_loud_peak()), 0.55) << "the case is meant to peak between samples";
   for (size_t k = 0; k < cases.size(); ++k) {
     const double expected = one_pass_true_peak(cases[k]);
     EXPECT_EQ(measure_loudness(cases[k]).true_peak_dbtp, 20.0 * std::log10(expected)) << "case " << k;

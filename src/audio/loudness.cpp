@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -55,12 +56,21 @@ std::string one_decimal(double v) {
 
 double to_db(double linear) { return linear > 0 ? 20.0 * std::log10(linear) : -HUGE_VAL; }
 
-State start_measurement(const Audio& audio, int mode) {
+State new_state(const Audio& audio, int mode) {
   State st(ebur128_init(unsigned(audio.channels), (unsigned long)audio.sample_rate, mode));
   if (!st) throw Error("audio", "libebur128 could not start a measurement (out of memory?)");
   set_channel_map(st.get(), audio.channels);
-  if (audio.frames() > 0 && ebur128_add_frames_float(st.get(), audio.samples.data(), audio.frames()) != EBUR128_SUCCESS)
+  return st;
+}
+
+void add_frames(ebur128_state* st, const float* frames, size_t n) {
+  if (n > 0 && ebur128_add_frames_float(st, frames, n) != EBUR128_SUCCESS)
     throw Error("audio", "libebur128 could not measure the samples (out of memory?)");
+}
+
+State start_measurement(const Audio& audio, int mode) {
+  State st = new_state(audio, mode);
+  add_frames(st.get(), audio.samples.data(), audio.frames());
   return st;
 }
 
@@ -83,14 +93,11 @@ double interpolator_gain() {
   return *std::max_element(std::begin(sums), std::end(sums)) * 1.01;  // 1%: rounding, and room to spare
 }
 
-// The true peak as libebur128 measures it over the whole audio (max over channels), measured only
-// where it can exceed what is already known: blocks are visited loudest first, and the search
-// stops at the first whose samples (with the frames before it that the interpolator reads) times
-// interpolator_gain() cannot beat the peak found. Each block is measured with the frames before it
-// fed first, so the interpolator holds exactly what it would hold in one pass: the same value.
-double true_peak_of_loud_blocks(const Audio& audio, double sample_peak) {
+// Each block's largest |sample| over the frames its interpolated values read (the block and the
+// kInterpolatorFrames before it), loudest first: (that value, the block's first frame).
+std::vector<std::pair<float, size_t>> blocks_loudest_first(const Audio& audio) {
   const size_t frames = audio.frames(), channels = size_t(audio.channels);
-  std::vector<std::pair<float, size_t>> blocks;  // (largest |sample| the block's values read, first frame)
+  std::vector<std::pair<float, size_t>> blocks;
   for (size_t start = 0; start < frames; start += kPeakBlockFrames) {
     const size_t from = start >= kInterpolatorFrames ? start - kInterpolatorFrames : 0;
     const size_t end = std::min(frames, start + kPeakBlockFrames);
@@ -99,25 +106,31 @@ double true_peak_of_loud_blocks(const Audio& audio, double sample_peak) {
     blocks.push_back({m, start});
   }
   std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-  State st(ebur128_init(unsigned(channels), (unsigned long)audio.sample_rate, EBUR128_MODE_TRUE_PEAK));
-  if (!st) throw Error("audio", "libebur128 could not start a measurement (out of memory?)");
+  return blocks;
+}
+
+// The true peak as libebur128 measures it over the whole audio (max over channels), measured only
+// where it can exceed what is already known: blocks are visited loudest first, and the search
+// stops at the first whose samples times interpolator_gain() cannot beat the peak found. Each
+// block is measured (on `st`, a fresh TRUE_PEAK state) with the frames before it fed first, so the
+// interpolator holds exactly what it would hold in one pass: the same value.
+double true_peak_of_loud_blocks(const Audio& audio, double sample_peak, ebur128_state* st) {
+  const size_t frames = audio.frames(), channels = size_t(audio.channels);
   const double gain = interpolator_gain();
   std::vector<float> history(kInterpolatorFrames * channels);
   double peak = sample_peak;
-  for (const auto& [most, start] : blocks) {
+  for (const auto& [most, start] : blocks_loudest_first(audio)) {
     if (double(most) * gain <= peak) break;
     for (size_t f = 0; f < kInterpolatorFrames; ++f)  // the frames before the block; zeros before the first
       for (size_t c = 0; c < channels; ++c) {
         const size_t back = kInterpolatorFrames - f;
         history[f * channels + c] = start >= back ? audio.samples[(start - back) * channels + c] : 0.0f;
       }
-    const size_t n = std::min(kPeakBlockFrames, frames - start);
-    if (ebur128_add_frames_float(st.get(), history.data(), kInterpolatorFrames) != EBUR128_SUCCESS ||
-        ebur128_add_frames_float(st.get(), audio.samples.data() + start * channels, n) != EBUR128_SUCCESS)
-      throw Error("audio", "libebur128 could not measure the samples (out of memory?)");
+    add_frames(st, history.data(), kInterpolatorFrames);
+    add_frames(st, audio.samples.data() + start * channels, std::min(kPeakBlockFrames, frames - start));
     for (size_t c = 0; c < channels; ++c) {
       double tp = 0;
-      ebur128_prev_true_peak(st.get(), unsigned(c), &tp);
+      ebur128_prev_true_peak(st, unsigned(c), &tp);
       peak = std::max(peak, tp);
     }
   }
@@ -130,29 +143,42 @@ double largest_sample(const Audio& audio) {
   return double(m);
 }
 
-// Below 96 kHz, the true peak by blocks; on a second core when there is one, beside the loudness.
-std::future<double> start_true_peak(const Audio& audio, double sample_peak) {
-  auto measure = [&audio, sample_peak] { return true_peak_of_loud_blocks(audio, sample_peak); };
-  if (std::thread::hardware_concurrency() >= 2) {
-    try {
-      return std::async(std::launch::async, measure);
-    } catch (const std::system_error&) {  // no thread to be had: measure here
-    }
+// Blocks pay on two cores: the true peak's blocks beside the loudness pass. They need the
+// interpolator this file assumes (libebur128 1.2.5 on; 1.2.4 and before resampled with speex) and
+// a rate it oversamples 4x.
+bool true_peak_by_blocks(const Audio& audio) {
+  int major = 0, minor = 0, patch = 0;
+  ebur128_get_version(&major, &minor, &patch);
+  return audio.sample_rate < 96000 && std::make_tuple(major, minor, patch) >= std::make_tuple(1, 2, 5) &&
+         std::thread::hardware_concurrency() >= 2;
+}
+
+// The true peak's blocks on a second thread; here, should none start.
+std::future<double> start_true_peak(const Audio& audio, double sample_peak, State st) {
+  auto measure = [&audio, sample_peak, st = std::make_shared<State>(std::move(st))] {
+    return true_peak_of_loud_blocks(audio, sample_peak, st->get());
+  };
+  try {
+    return std::async(std::launch::async, measure);
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, measure);
   }
-  return std::async(std::launch::deferred, measure);
 }
 
 LoudnessInfo measure_checked(const Audio& audio) {
-  const bool by_blocks = audio.sample_rate < 96000;
+  const bool by_blocks = true_peak_by_blocks(audio);
   const double sample_peak = largest_sample(audio);  // as libebur128 reads it (float input: |x|)
-  std::future<double> by_blocks_peak = by_blocks ? start_true_peak(audio, sample_peak) : std::future<double>();
-  State st = start_measurement(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | (by_blocks ? 0 : EBUR128_MODE_TRUE_PEAK));
+  // Both states are made here, before the second thread starts: ebur128_init sets the library's globals.
+  State st = new_state(audio, EBUR128_MODE_I | EBUR128_MODE_LRA | (by_blocks ? 0 : EBUR128_MODE_TRUE_PEAK));
+  std::future<double> block_peak =
+      by_blocks ? start_true_peak(audio, sample_peak, new_state(audio, EBUR128_MODE_TRUE_PEAK)) : std::future<double>();
+  add_frames(st.get(), audio.samples.data(), audio.frames());
   LoudnessInfo info;
   ebur128_loudness_global(st.get(), &info.integrated_lufs);
   ebur128_loudness_range(st.get(), &info.loudness_range_lu);
   double true_peak = sample_peak;
   if (by_blocks) {
-    true_peak = by_blocks_peak.get();
+    true_peak = block_peak.get();
   } else {
     for (int c = 0; c < audio.channels; ++c) {
       double tp = 0;

@@ -238,6 +238,12 @@ void NoteRenderer::generate_next_batch(const Gansynth* model) {
 void NoteRenderer::grow(size_t frames) {
   const size_t need = offset_ + frames;
   if (reverb_.size() >= need) return;
+  if (whole_render_ && reverb_.capacity() < need) {
+    const size_t whole = std::max(need, offset_ + (total_ - std::min(total_, emitted_)));
+    stereo_.reserve(2 * whole);
+    reverb_.reserve(whole);
+    chorus_.reserve(whole);
+  }
   stereo_.resize(2 * need, 0.0f);
   reverb_.resize(need, 0.0f);
   chorus_.resize(need, 0.0f);
@@ -305,13 +311,6 @@ void NoteRenderer::place_stem(const Stem& s) {
   place_voice(v, {stereo_.data(), reverb_.data(), chorus_.data(), emitted_ - offset_, reverb_.size()});
 }
 
-void NoteRenderer::reserve_whole_render() {
-  const size_t frames = offset_ + (total_ - std::min(total_, emitted_));
-  stereo_.reserve(2 * frames);
-  reverb_.reserve(frames);
-  chorus_.reserve(frames);
-}
-
 // The next `n` frames of the buses through the room, the DC blockers and the limiter.
 void NoteRenderer::emit(size_t n, std::vector<float>& out) {
   grow(n);
@@ -370,6 +369,7 @@ Audio render_with_stems(const NoteSequence& seq, const Gansynth* melodic, const 
                         std::vector<Stem> stems, NoteRenderReport* report, const DrumHighs* highs) {
   const auto t0 = std::chrono::steady_clock::now();
   NoteRenderer renderer(seq, melodic, drums, o, highs);
+  renderer.reserve_whole_render();
   renderer.mix_in(std::move(stems));
   // A file's audio is built in memory: a MIDI file whose times run to days (absurd tempo or delta
   // values) must fail here, not in the allocator. play streams.
@@ -381,7 +381,6 @@ Audio render_with_stems(const NoteSequence& seq, const Gansynth* melodic, const 
   a.sample_rate = renderer.sample_rate();
   a.channels = renderer.channels();
   a.samples.reserve(renderer.total_frames() * size_t(a.channels));
-  renderer.reserve_whole_render();
   renderer.render_until(renderer.total_frames(), a.samples);
   NoteRenderReport r = renderer.report();
   const bool audible = std::any_of(a.samples.begin(), a.samples.end(), [](float v) { return v != 0.0f; });

@@ -51,9 +51,9 @@ class NoteRenderer {
   // Appends the frames [emitted(), min(until, total_frames())) to `out` (channels() samples a
   // frame, interleaved), generating (in batches) the notes that start before `until`.
   void render_until(size_t until, std::vector<float>& out);
-  // Sizes the buses for the whole render at once (a render to memory; streaming leaves them to
-  // grow by blocks), so that placing notes never moves them.
-  void reserve_whole_render();
+  // Call before mix_in and rendering for a render to memory: the buses are then sized once, for
+  // the whole render, so that placing notes never moves them (streaming leaves them to grow).
+  void reserve_whole_render() { whole_render_ = true; }
   // Counts so far (generated grows as batches are made; peak covers the emitted samples).
   const NoteRenderReport& report() const { return report_; }
 
@@ -100,6 +100,7 @@ class NoteRenderer {
   // The buses from frame emitted_ - offset_ on (the consumed front is dropped lazily).
   HugePageVector<float> stereo_, reverb_, chorus_;
   size_t offset_ = 0;
+  bool whole_render_ = false;
   std::unique_ptr<Room> room_;
   std::unique_ptr<NoteCache> cache_;  // options_.note_cache's folder (null: none)
   bool cache_stored_ = false;         // a note was stored: trim the folder once all are made

@@ -82,9 +82,10 @@ class Room {
   static constexpr int kMaxChorusVoices = 16;
   static constexpr size_t kMaxBlock = 64;  // its scratch stays small on an audio thread's stack
 
-  // Frames are processed in blocks, stage by stage (each stage vectorises over the block); a block
-  // is short enough that no delay line reads what the same block writes, so every sample equals
-  // frame-by-frame processing.
+  // Frames are processed in blocks, stage by stage (each stage vectorises over the block), and
+  // every sample equals frame-by-frame processing: a block is shorter than any reverb line's delay
+  // (no line reads what the same block writes), the all-passes run their frames in order, and
+  // the chorus writes its block first into a line long enough to keep what its reads still need.
   void process_block(const float* reverb_send, const float* chorus_send, float* stereo_out, size_t n) noexcept;
   void reverb_block(const float* in, size_t n, float* left, float* right, float* peak) noexcept;
   void diffuse(float* x, size_t n, float* peak) noexcept;
