@@ -75,23 +75,11 @@ State start_measurement(const Audio& audio, int mode) {
 }
 
 // libebur128 reads the true peak (below 96 kHz) through a 49-tap polyphase interpolator at 4x:
-// each interpolated value is a weighted sum of the last kInterpolatorFrames input frames. Its
-// largest sum of |weights| over the phases bounds how far above them the value can go.
+// each interpolated value is a weighted sum of the last kInterpolatorFrames input frames, at most
+// meter_interpolator_gain() times the largest of them.
 constexpr size_t kInterpolatorTaps = 49, kInterpolatorFactor = 4;
 constexpr size_t kInterpolatorFrames = (kInterpolatorTaps + kInterpolatorFactor - 1) / kInterpolatorFactor;
 constexpr size_t kPeakBlockFrames = 512;
-
-// The interpolator's weights as libebur128 1.2 builds them (Hann-windowed sinc), summed by phase.
-double interpolator_gain() {
-  double sums[kInterpolatorFactor] = {};
-  for (size_t j = 0; j < kInterpolatorTaps; ++j) {
-    const double m = double(j) - double(kInterpolatorTaps - 1) / 2.0;
-    double c = std::fabs(m) > 1e-6 ? std::sin(m * M_PI / kInterpolatorFactor) / (m * M_PI / kInterpolatorFactor) : 1.0;
-    c *= 0.5 * (1 - std::cos(2 * M_PI * double(j) / double(kInterpolatorTaps - 1)));
-    sums[j % kInterpolatorFactor] += std::fabs(c);
-  }
-  return *std::max_element(std::begin(sums), std::end(sums)) * 1.01;  // 1%: rounding, and room to spare
-}
 
 // Each block's largest |sample| over the frames its interpolated values read (the block and the
 // kInterpolatorFrames before it), loudest first: (that value, the block's first frame).
@@ -111,12 +99,12 @@ std::vector<std::pair<float, size_t>> blocks_loudest_first(const Audio& audio) {
 
 // The true peak as libebur128 measures it over the whole audio (max over channels), measured only
 // where it can exceed what is already known: blocks are visited loudest first, and the search
-// stops at the first whose samples times interpolator_gain() cannot beat the peak found. Each
+// stops at the first whose samples times meter_interpolator_gain() cannot beat the peak found. Each
 // block is measured (on `st`, a fresh TRUE_PEAK state) with the frames before it fed first, so the
 // interpolator holds exactly what it would hold in one pass: the same value.
 double true_peak_of_loud_blocks(const Audio& audio, double sample_peak, ebur128_state* st) {
   const size_t frames = audio.frames(), channels = size_t(audio.channels);
-  const double gain = interpolator_gain();
+  const double gain = meter_interpolator_gain();
   std::vector<float> history(kInterpolatorFrames * channels);
   double peak = sample_peak;
   for (const auto& [most, start] : blocks_loudest_first(audio)) {

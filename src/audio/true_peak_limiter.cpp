@@ -96,6 +96,16 @@ std::vector<float> oversampled_peaks(const Audio& audio) {
   return peaks;
 }
 
+double meter_interpolator_gain() {
+  double largest = 1.0;  // phase 0 reads the sample itself
+  for (const auto& phase : interpolators()[1]) {
+    double sum = 0;
+    for (float w : phase) sum += std::fabs(double(w));
+    largest = std::max(largest, sum);
+  }
+  return largest * 1.01;
+}
+
 LimiterShape limiter_shape(int sample_rate) {
   LimiterShape s;
   s.attack_frames = std::max<size_t>(1, size_t(std::lround(0.005 * sample_rate)));

@@ -14,6 +14,10 @@ namespace timbrel {
 // phase) and the BS.1770 meter's (libebur128's 49-tap filter).
 std::vector<float> oversampled_peaks(const Audio& audio);
 
+// The most the BS.1770 meter's interpolator (libebur128's) can read above the samples it weighs:
+// its largest sum of |weights| over the phases, with 1% to spare for rounding.
+double meter_interpolator_gain();
+
 struct LimiterShape {
   size_t attack_frames = 1;    // look-ahead: the gain is fully down this many frames before a peak
   double release_coeff = 0.0;  // per-frame decay of the remaining gain reduction (0: instant)

@@ -28,6 +28,8 @@ int melody_class_to_event(int cls) {
 
 namespace {
 
+constexpr size_t kStepsPerBar = 16;  // windows are quantized at 4 steps per quarter, in 4/4
+
 // [begin, end) of each part of a melody split at rests of `gap_steps` or more (Magenta's
 // gap_bars): a part ends with the note-off that starts such a rest, and the next one starts at
 // the bar of its first onset.
@@ -57,7 +59,7 @@ void append_windows(std::vector<int> melody, size_t offset, int steps, bool pad_
   // Magenta's slicing: a window every bar, each ending within the melody (its length rounded up
   // to whole bars; a closing note-off on a bar line opens no bar). Windows running past the end
   // would teach a 16-bar model trailing empty bars.
-  constexpr size_t kBar = 16;
+  constexpr size_t kBar = kStepsPerBar;
   const size_t used = melody.size() - (!melody.empty() && melody.back() == kMelodyNoteOff ? 1 : 0);
   const size_t whole = (used + kBar - 1) / kBar * kBar;
   if (whole < size_t(steps) && !pad_short) return;
@@ -83,7 +85,7 @@ std::vector<Tokens> melody_windows_at(const NoteSequence& q, int steps, double g
     append_windows(melody, 0, steps, true, out, starts);
     return out;
   }
-  for (const auto& [begin, end] : melody_parts(melody, size_t(std::ceil(gap_bars * 16)), 16))
+  for (const auto& [begin, end] : melody_parts(melody, size_t(std::ceil(gap_bars * kStepsPerBar)), kStepsPerBar))
     append_windows(std::vector<int>(melody.begin() + long(begin), melody.begin() + long(end)), begin, steps, false, out, starts);
   return out;
 }
