@@ -331,9 +331,9 @@ void bind_engine_sample(EngineClass& c) {
   c.def(
       "sample",
       [](Engine& e, size_t n, uint64_t seed, double temperature, bool drums, double qpm, const ChordsInput& chords,
-         bool keep_density) {
+         const std::string& draw) {
         SampleOptions r;
-        r.keep_density = keep_density;
+        if (!draw.empty()) r.draw = parse_step_draw(draw);
         r.count = n;
         r.seed = seed;
         r.temperature = temperature;
@@ -343,11 +343,13 @@ void bind_engine_sample(EngineClass& c) {
         py::gil_scoped_release nogil;
         return e.sample(r);
       },
-      py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = 0.5, py::arg("drums") = false, py::arg("qpm") = 120.0,
-      py::arg("chords") = "", py::arg("keep_density") = true,
+      py::arg("n") = 1, py::arg("seed") = 0, py::arg("temperature") = -1.0, py::arg("drums") = false, py::arg("qpm") = 120.0,
+      py::arg("chords") = "", py::arg("draw") = "",
       "n 2-bar windows of the melody model (drums=True: the groove model), one after another; with chords (a progression "
       "\"C G Am F\" or [ChordSpan]), n melodies of the chord-conditioned model, each over the whole progression. "
-      "Over chords, keep_density=False lets the temperature also decide whether steps start notes, as Magenta samples");
+      "temperature -1 and draw '': the model card's; draw 'per_decision' (whether each step starts a note, holds or ends one, "
+      "then which note, each at the temperature), 'keep_density' (whether it starts a note at temperature 1) or 'flat' (all "
+      "classes at once, as Magenta samples)");
 }
 
 // Engine.humanize and Engine.drumify: a sequence through the engine's GrooVAE models.
@@ -391,8 +393,9 @@ void bind_engine_melodies(EngineClass& c) {
       .def(
       "compose",
       [](Engine& e, int bars, uint64_t seed, double temperature, bool drums, double qpm, bool arrange, const std::string& style,
-         const std::string& engine, const ChordsInput& chords, double chord_guidance, bool humanize) {
+         const std::string& engine, const ChordsInput& chords, double chord_guidance, bool humanize, const std::string& draw) {
         SongOptions r;
+        if (!draw.empty()) r.draw = parse_step_draw(draw);
         r.humanize = humanize;
         r.chords = chords_of(chords, 4);
         r.chord_guidance = chord_guidance;
@@ -413,10 +416,10 @@ void bind_engine_melodies(EngineClass& c) {
       },
       py::arg("bars") = 8, py::arg("seed") = 0, py::arg("temperature") = -1.0, py::arg("drums") = false, py::arg("qpm") = 120.0,
       py::arg("arrange") = false, py::arg("style") = "auto", py::arg("engine") = "gansynth", py::arg("chords") = "",
-      py::arg("chord_guidance") = -1.0, py::arg("humanize") = true,
+      py::arg("chord_guidance") = -1.0, py::arg("humanize") = true, py::arg("draw") = "",
       "The song `timbrel generate` makes: a melody along a smooth latent walk (and a groove, humanize: played by the humanize model), or improvised over `chords` (a "
       "progression such as 'C G Am F', one chord a bar, or [ChordSpan]) by the chord-conditioned Melody RNN (temperature -1: "
-      "MusicVAE's 0.5, the chord RNN's 1.0; chord_guidance -1: the model's own, 0: none); arrange: with "
+      "each MusicVAE card's, the chord RNN's 1.0; draw '': each MusicVAE card's (see sample); chord_guidance -1: the model's own, 0: none); arrange: with "
       "chords, a bass and an accompaniment (style auto, block, broken or strummed), its parts set beside the melody as `engine` plays them")
       .def(
       "continue_sequence",

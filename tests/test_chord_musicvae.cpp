@@ -144,9 +144,9 @@ TEST(ChordMusicVaeShipped, SamplesPlayTheChordsTones) {
     // Near the data's 4-5 notes a bar (24 bars here; measured 97-108 notes), not the 1-2 a bar
     // Magenta's draw keeps at 0.5 (25-53 notes).
     EXPECT_GT(over.notes.size(), 84u) << progression;
-    r.keep_density = false;
+    r.draw = StepDraw::Flat;
     EXPECT_LT(engine.sample(r).notes.size(), 66u) << progression;
-    r.keep_density = true;
+    r.draw.reset();  // the card's: keep_density
   }
   // The unconditioned model's samples, scored against the same chords.
   r.chords.clear();
@@ -216,9 +216,9 @@ TEST(ChordMusicVaeCli, SamplesOverChordsAndScoresThem) {
   ASSERT_NE(test::run_command(bin + " sample --model " + model + " -o " + dir + "/bad.mid", &text, true), 0);
   EXPECT_THAT(text, HasSubstr("is chord-conditioned"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/bad.mid"));
-  // --plain-temperature: Magenta's draw, which thins the shipped model's melodies at 0.5.
+  // --draw flat: Magenta's draw, which thins the shipped model's melodies at 0.5.
   std::vector<size_t> notes;
-  for (const char* flags : {"", " --plain-temperature"}) {
+  for (const char* flags : {"", " --draw flat"}) {
     const std::string shipped = std::string(TIMBREL_SOURCE_DIR) + "/models/melody-chords-2bar";
     ASSERT_EQ(test::run_command(bin + " sample --model " + shipped + " --chords \"C G Am F\" -n 6 -o " + dir + "/p.mid --force" + flags, &text, true),
               0)

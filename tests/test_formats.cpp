@@ -165,6 +165,22 @@ TEST(ModelCard, ValidatesArchitectureHparamsPriorAndPresets) {
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(card, 2, "m/model.json"); }, "m/model.json"),
               HasSubstr("2 finite numbers each"));
 
+  // The card's sampling advice: absent, read back as written, or refused naming the card.
+  EXPECT_FALSE(formats::sampling_from_card(nlohmann::json::object(), "m/model.json").has_value());
+  nlohmann::json sampling_card = {{"sampling", formats::sampling_json({0.4, StepDraw::PerDecision})}};
+  const auto advice = formats::sampling_from_card(sampling_card, "m/model.json");
+  ASSERT_TRUE(advice.has_value());
+  EXPECT_EQ(advice->temperature, 0.4);
+  EXPECT_EQ(advice->draw, StepDraw::PerDecision);
+  sampling_card["sampling"]["draw"] = "sharp";
+  EXPECT_THAT(error_of([&] { formats::sampling_from_card(sampling_card, "m/model.json"); }, "m/model.json \"sampling\""),
+              HasSubstr("not a way to draw"));
+  sampling_card["sampling"] = {{"temperature", -1}, {"draw", "flat"}};
+  EXPECT_THAT(error_of([&] { formats::sampling_from_card(sampling_card, "m/model.json"); }, "m/model.json"),
+              HasSubstr("\"temperature\" (0..10)"));
+  EXPECT_EQ(parse_step_draw("keep-density"), StepDraw::KeepDensity);
+  for (StepDraw d : {StepDraw::Flat, StepDraw::PerDecision, StepDraw::KeepDensity}) EXPECT_EQ(parse_step_draw(to_string(d)), d);
+
   nlohmann::json g = {{"latent_size", 2}, {"min_pitch", 24}, {"pitches", 61}, {"channels", {8, 8, 8, 8, 8, 8, 8}}};
   EXPECT_EQ(formats::gansynth_config_json(formats::gansynth_config_from_json(g, "m")), g);
   g["pitches"] = 200;

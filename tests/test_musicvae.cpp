@@ -14,6 +14,7 @@
 #include "nn/tf_checkpoints.h"
 #include "test_util.h"
 #include "timbrel/chords.h"
+#include "timbrel/engine.h"
 #include "timbrel/error.h"
 #include "timbrel/evaluate.h"
 #include "timbrel/music.h"
@@ -395,6 +396,37 @@ TEST(MusicVaeModelFolder, LatentPriorFromCardShapesRandomZ) {
   EXPECT_NEAR(zs.std().item<float>(), 1.0, 0.05);
 }
 
+// The card's "sampling" is how sample draws unless asked otherwise; without one, Magenta's 0.5 flat.
+TEST(MusicVaeModelFolder, CardSamplingAdviceIsWhatSampleDraws) {
+  torch::manual_seed(7);
+  const auto cfg = tiny_config();
+  nlohmann::json card = nn::musicvae_card(cfg);
+  card["sampling"] = formats::sampling_json({0.7, StepDraw::PerDecision});
+  const std::string dir = test::temp_dir() + "/advised";
+  nn::wrap_musicvae(nn::MusicVaeNet(cfg), "test", card).save(dir);
+  const MusicVae m = MusicVae::load(dir);
+  EXPECT_EQ(m.info().temperature, 0.7);
+  EXPECT_EQ(m.info().draw, StepDraw::PerDecision);
+  EngineOptions p;
+  p.melody_model = dir;
+  Engine engine(p);
+  SampleOptions r;
+  r.count = 16;
+  r.seed = 3;
+  std::vector<Tokens> by_card, asked, flat;
+  engine.sample(r, &by_card);
+  r.temperature = 0.7;
+  r.draw = StepDraw::PerDecision;
+  engine.sample(r, &asked);
+  r.draw = StepDraw::Flat;
+  engine.sample(r, &flat);
+  EXPECT_EQ(by_card, asked);
+  EXPECT_NE(by_card, flat);
+  const MusicVae magentas = nn::wrap_musicvae(nn::MusicVaeNet(cfg), "test");
+  EXPECT_EQ(magentas.info().temperature, 0.5);
+  EXPECT_EQ(magentas.info().draw, StepDraw::Flat);
+}
+
 TEST(MusicVae, SlerpEndpointsAndNorm) {
   std::vector<float> a = {1, 0, 0}, b = {0, 2, 0};
   EXPECT_EQ(slerp(a, b, 0.0), a);
@@ -430,7 +462,8 @@ TEST(MusicVaeNet, ThreadSlicedDecodingEqualsOneThread) {
 }
 
 // At a low temperature the density-keeping draw starts notes as often as the model does at
-// temperature 1 and sharpens only which note; Magenta's plain draw starts far fewer.
+// temperature 1 and sharpens only which note; Magenta's flat draw starts far fewer, and the draw
+// per decision sharpens the kind of step without counting a spread of pitches against onsets.
 TEST(MusicVaeNet, DensityKeepingDrawStartsNotesAtTheModelsRate) {
   // Classes: 0 no event 0.5, 1 note-off 0.1, pitches 2..5: 0.2, 0.1, 0.06, 0.04 (onsets 0.4).
   const std::vector<float> p = {0.5f, 0.1f, 0.2f, 0.1f, 0.06f, 0.04f};
@@ -443,8 +476,9 @@ TEST(MusicVaeNet, DensityKeepingDrawStartsNotesAtTheModelsRate) {
     return count;
   };
   torch::manual_seed(3);
-  const auto kept = shares(nn::draw_step(logits, t, 2, true, nullptr));
-  const auto plain = shares(nn::draw_step(logits, t, 2, false, nullptr));
+  const auto kept = shares(nn::draw_step(logits, t, 2, StepDraw::KeepDensity, nullptr));
+  const auto plain = shares(nn::draw_step(logits, t, 2, StepDraw::Flat, nullptr));
+  const auto decided = shares(nn::draw_step(logits, t, 2, StepDraw::PerDecision, nullptr));
   auto sharpened = [&](size_t from, size_t to) {  // p^(1/t) normalised over classes [from, to)
     std::vector<double> w(p.size());
     double sum = 0;
@@ -460,10 +494,20 @@ TEST(MusicVaeNet, DensityKeepingDrawStartsNotesAtTheModelsRate) {
     EXPECT_NEAR(plain[c], plain_truth[c], tol) << c;
   }
   EXPECT_LT(plain[2] + plain[3] + plain[4] + plain[5], 0.3);
-  // At temperature 1 both draws are the model's own.
-  torch::manual_seed(4);
-  const auto one = shares(nn::draw_step(logits, 1.0, 2, true, nullptr));
-  for (size_t c = 0; c < p.size(); ++c) EXPECT_NEAR(one[c], p[c], tol) << c;
+  // Per decision: the kinds (no event 0.5, note-off 0.1, an onset 0.4) sharpened as three classes,
+  // then the pitch: more onsets than the flat draw (0.381 against its 0.196), fewer than at 1.
+  const double kinds = std::pow(0.5, 1 / t) + std::pow(0.1, 1 / t) + std::pow(0.4, 1 / t);
+  const double onsets = std::pow(0.4, 1 / t) / kinds;
+  EXPECT_NEAR(decided[0], std::pow(0.5, 1 / t) / kinds, tol);
+  EXPECT_NEAR(decided[1], std::pow(0.1, 1 / t) / kinds, tol);
+  for (size_t c = 2; c < p.size(); ++c) EXPECT_NEAR(decided[c], onsets * onset_truth[c], tol) << c;
+  EXPECT_GT(decided[2] + decided[3] + decided[4] + decided[5], plain[2] + plain[3] + plain[4] + plain[5] + 0.15);
+  // At temperature 1 every draw is the model's own.
+  for (StepDraw draw : {StepDraw::Flat, StepDraw::PerDecision, StepDraw::KeepDensity}) {
+    torch::manual_seed(4);
+    const auto one = shares(nn::draw_step(logits, 1.0, 2, draw, nullptr));
+    for (size_t c = 0; c < p.size(); ++c) EXPECT_NEAR(one[c], p[c], tol) << c << " " << to_string(draw);
+  }
 }
 
 // The shipped 2-bar melody model reads held-out pop melodies (the goal: POP909 >= 0.80

@@ -101,6 +101,7 @@ TEST(MusicVaeTrain, PriorOfACollapsedLatentKeepsTheStandardSpread) {
   o.max_beta = 20, o.beta_rate = 0.5;
   train::train_musicvae(o);
   const auto card = nn::read_model_folder(o.out_dir, "musicvae").card;
+  EXPECT_EQ(card["sampling"], formats::sampling_json({0.5, StepDraw::PerDecision}));  // a fresh melody model's advice
   const auto stds = card["latent_prior"]["std"].get<std::vector<double>>();
   ASSERT_EQ(stds.size(), size_t(o.z_size));
   double mean_std = 0;

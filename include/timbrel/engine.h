@@ -75,13 +75,10 @@ struct NoteOptions {
 struct SampleOptions {
   size_t count = 1;                // samples to draw (ignored when z is given): a 2-bar window each, or with chords the whole progression
   uint64_t seed = 0;
-  double temperature = 0.5;        // 0 = argmax
+  double temperature = -1;         // 0 = argmax; < 0: the model card's (MusicVaeInfo::temperature)
   bool standard_prior = false;     // N(0, 1) even when the card has a fitted prior
-  // Over chords, MusicVae::decode's keep_density: the temperature sharpens the pitches, not how
-  // many notes start (that model's latent holds too little to set the rhythm; drawn plainly at 0.5
-  // its melodies keep half the data's notes). Other models draw plainly, as Magenta does: their
-  // latent sets the rhythm, and the 16-bar model's repeats rest on it.
-  bool keep_density = true;
+  // How the temperature draws each step (StepDraw); unset: the model card's (MusicVaeInfo::draw).
+  std::optional<StepDraw> draw;
   std::vector<float> z;            // decode these latents (count x z_size) instead of drawing
   bool drums = false;              // the groove model instead of the melody model
   double qpm = 120;
@@ -105,9 +102,10 @@ struct InterpolateOptions {
 struct SongOptions {               // the song `generate` makes
   int bars = 8;                    // even: 2-bar windows along a smooth latent walk
   uint64_t seed = 0;
-  // Sampling temperature; < 0: each model's usual, 0.5 for MusicVAE (the melody's walk and the
-  // groove) and 1.0 for the chord RNN (at 0.5 its melodies span about a third less than the data's).
+  // Sampling temperature; < 0: each model's usual, its card's for MusicVAE (the melody's walk and
+  // the groove) and 1.0 for the chord RNN (at 0.5 its melodies span about a third less than the data's).
   double temperature = -1;
+  std::optional<StepDraw> draw;    // MusicVAE's (StepDraw); unset: each model card's
   bool drums = false;              // a sampled groove on channel 10 under the melody
   // The groove played by the humanize model (a drummer's timing and velocities); false keeps the
   // sampled grid and velocities.

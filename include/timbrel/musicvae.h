@@ -18,6 +18,24 @@ namespace timbrel {
 
 using Tokens = std::vector<int>;
 
+// How a temperature other than 0 and 1 draws each step of a window (MusicVae::decode).
+enum class StepDraw {
+  // softmax(logits / temperature) over every class at once, as Magenta samples. A low temperature
+  // then favours holding a note over starting one whenever the next pitch is uncertain (the onset's
+  // chance is spread over many pitches, the hold's is one class): melodies thin out.
+  Flat,
+  // What the step does (start a note or a hit, hold, end a note) drawn at the temperature from each
+  // choice's whole chance, then which note at the temperature: a low temperature makes rhythm and
+  // pitches surer without favouring holds.
+  PerDecision,
+  // Whether the step starts a note drawn at temperature 1, which note at the temperature: the
+  // model's own density at any temperature, with looser rhythms.
+  KeepDensity,
+};
+// "flat", "per_decision", "keep_density" (hyphens accepted); throws Error naming `subject` else.
+TIMBREL_API StepDraw parse_step_draw(const std::string& name, const std::string& subject = "draw");
+TIMBREL_API std::string to_string(StepDraw draw);
+
 struct MusicVaeInfo {
   ModelKind kind = ModelKind::Melody;
   std::string format;  // where it was read from, for display: "model folder", "tfjs" or "deeplearn.js"
@@ -29,6 +47,10 @@ struct MusicVaeInfo {
   // Chord-conditioned (Magenta's mel_chords): decode and encode take the chord of every step
   // (each step's chord reduced to its triad, TriadChordOneHotEncoding).
   bool chords = false;
+  // How its card says to sample it (model.json "sampling"): what sample and generate use unless
+  // asked otherwise. Without one: 0.5, drawn KeepDensity over chords and Flat otherwise.
+  double temperature = 0.5;
+  StepDraw draw = StepDraw::Flat;
 };
 
 // The chord sounding at each step of a window (`steps` of them).
@@ -46,12 +68,10 @@ class TIMBREL_API MusicVae {
   const MusicVaeInfo& info() const;
   // z: n * z_size floats, row-major. temperature 0 = argmax. `seed` fixes the sampling.
   // `chords`: a chord-conditioned model's, one StepChords per window or one for all of them
-  // (required by such a model, refused by others). `keep_density`, at a temperature other than 0
-  // and 1: whether each step starts a note (or hits a drum) is drawn at temperature 1 and only
-  // which one at `temperature`, so that a low temperature makes pitches surer without thinning
-  // the music out (false: both at once, as Magenta samples).
+  // (required by such a model, refused by others). `draw`: how a temperature other than 0 and 1
+  // applies to each step (StepDraw).
   std::vector<Tokens> decode(const std::vector<float>& z, double temperature = 0.0, uint64_t seed = 0,
-                             const std::vector<StepChords>& chords = {}, bool keep_density = false) const;
+                             const std::vector<StepChords>& chords = {}, StepDraw draw = StepDraw::Flat) const;
   // Means of q(z | window) for each window (n * z_size floats). `refine_steps` > 0 then moves each
   // mean that many Adam steps toward the latent the decoder best reconstructs its window from
   // (maximum a posteriori under N(0, 1)): closer endpoints for interpolation, at the cost of about

@@ -128,10 +128,10 @@ def test_two_bar_melodies_sampled_over_chords(tmp_path):
     # Magenta's plain draw at 0.5 thins the shipped model's melodies; the default keeps their pace.
     shipped = timbrel.Engine(chord_melody_model=os.path.join(models, "melody-chords-2bar"))
     kept = shipped.sample(n=6, chords="C G Am F")
-    plain = shipped.sample(n=6, chords="C G Am F", keep_density=False)
+    plain = shipped.sample(n=6, chords="C G Am F", draw="flat")
     assert len(kept) > 84 and len(plain) < 66   # measured 97 and 38 over 24 bars
-    with pytest.raises(timbrel.Error, match="keep_density"):
-        shipped.sample(n=1, keep_density=False)   # other models always draw plainly
+    with pytest.raises(timbrel.Error, match="not a way to draw"):
+        shipped.sample(n=1, draw="sharp")
     with pytest.raises(timbrel.Error, match="drums"):
         mine.sample(chords="C G", drums=True)
     with pytest.raises(timbrel.Error, match="chord_melody_model"):

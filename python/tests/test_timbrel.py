@@ -129,6 +129,12 @@ def test_sample_interpolate_compose_and_midi_round_trip(engine, tmp_path):
     assert refined.total_time == pytest.approx(12.0, abs=0.01)
     song = engine.compose(bars=4, seed=1, drums=True)
     assert song.has_drums() and song.total_time == pytest.approx(8.0, abs=0.01)
+    # The card's draw (melody-2bar: per_decision at 0.5) unless asked for another.
+    as_card = [(n.pitch, n.start) for n in engine.sample(n=8, seed=3).notes]
+    assert as_card == [(n.pitch, n.start) for n in engine.sample(n=8, seed=3, temperature=0.5, draw="per_decision").notes]
+    assert as_card != [(n.pitch, n.start) for n in engine.sample(n=8, seed=3, draw="flat").notes]
+    flat_song = engine.compose(bars=4, seed=1, draw="flat")
+    assert flat_song.total_time == pytest.approx(8.0, abs=0.1)
 
 
 def test_compose_arranged_and_every_part_heard(engine):

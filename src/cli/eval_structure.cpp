@@ -17,7 +17,8 @@ struct StructureFlags {
   std::string model, data;
   int bars = 8, samples = 20;
   uint64_t seed = 0;
-  double temperature = 0.5;
+  double temperature = -1;
+  std::string draw;
   bool json = false;
 };
 
@@ -44,6 +45,7 @@ void run(const StructureFlags& o) {
     r.bars = o.bars;
     r.seed = o.seed + uint64_t(i);
     r.temperature = o.temperature;
+    if (!o.draw.empty()) r.draw = parse_step_draw(o.draw, "--draw");
     songs.push_back(engine.compose(r));
   }
   const StructureComparison c = compare_structure(songs, o.data, o.bars);
@@ -76,7 +78,9 @@ void add_eval_structure(CLI::App& eval) {
   cmd->add_option("--bars", o->bars, "Bars per song and per piece")->default_val(8)->check(CLI::Range(2, 256));
   cmd->add_option("--samples", o->samples, "Songs to sample (seeds seed, seed + 1, ...)")->default_val(20)->check(CLI::Range(1, 10000));
   cmd->add_option("--seed", o->seed, "First seed")->default_val(0);
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature (as generate)")->default_val(0.5);
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature (as generate; default: the model card's)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--draw", o->draw, "per_decision, keep_density or flat (as generate; default: the model card's)");
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->footer("Example:\n  timbrel eval structure --data ../shared/data/melodies/nottingham --bars 8 --samples 20\n"
               "A bar repeats an earlier one when its onsets and intervals match (any transposition); its rhythm when its\n"

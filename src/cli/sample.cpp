@@ -16,11 +16,11 @@ namespace {
 struct SampleFlags {
   std::string model, z_file, out, chords;
   int n = 1;
-  double temperature = 0.5;
+  double temperature = -1;
+  std::string draw;
   uint64_t seed = 0;
   bool split = false;
   bool standard_prior = false;
-  bool plain_temperature = false;
   double qpm = 120.0;
 };
 
@@ -52,7 +52,8 @@ void run(const SampleFlags& o) {
   name_flag("melody_model", "--model");
   name_flag("chord_melody_model", "--model");
   name_flag("chords", "--chords");
-  name_flag("keep_density", "--plain-temperature");
+  name_flag("draw", "--draw");
+  name_flag("temperature", "--temperature");
   EngineOptions params;
   (o.chords.empty() ? params.melody_model : params.chord_melody_model) = o.model;
   Engine engine(params);
@@ -61,7 +62,7 @@ void run(const SampleFlags& o) {
   request.seed = o.seed;
   request.temperature = o.temperature;
   request.standard_prior = o.standard_prior;
-  request.keep_density = !o.plain_temperature;
+  if (!o.draw.empty()) request.draw = parse_step_draw(o.draw);
   request.qpm = o.qpm;
   if (!o.chords.empty()) request.chords = parse_progression(o.chords);
   const MusicVae& model = o.chords.empty() ? engine.melody_model() : engine.chord_melody_model();
@@ -96,15 +97,17 @@ void add_sample(CLI::App& app, Status&) {
   auto* cmd = app.add_subcommand("sample", "Sample 2-bar melodies or drum patterns from a MusicVAE");
   cmd->add_option("--model,-m", o->model, "Model folder, TF.js or deeplearn.js checkpoint folder (default: the bundled models/melody-2bar)");
   cmd->add_option("-n", o->n, "Number of samples (ignored with --z-file)")->default_val(1);
-  cmd->add_option("--temperature,-t", o->temperature, "Softmax temperature; 0 = argmax")->default_val(0.5);
+  cmd->add_option("--temperature,-t", o->temperature, "Softmax temperature; 0 = argmax (default: the model card's, else 0.5)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--draw", o->draw,
+                  "How the temperature draws each step: per_decision (whether it starts a note, holds or ends one, then which note), "
+                  "keep_density (whether it starts a note at temperature 1) or flat (all classes at once, as Magenta samples); "
+                  "default: the model card's (flat for Magenta's checkpoints)");
   cmd->add_option("--seed", o->seed, "Random seed for z and sampling")->default_val(0);
   cmd->add_option("--z-file", o->z_file, "NumPy .npy float32 of shape [z] or [N, z]: decode these latents");
   cmd->add_option("--qpm", o->qpm, "Tempo of the written MIDI")->default_val(120.0);
   cmd->add_flag("--standard-prior", o->standard_prior,
                 "Draw z from N(0, 1) even when the model card has a fitted latent_prior");
-  cmd->add_flag("--plain-temperature", o->plain_temperature,
-                "With --chords: let the temperature also decide whether steps start notes, as Magenta samples (sparse at low "
-                "temperatures); by default that is drawn at temperature 1 and only which note at --temperature");
   cmd->add_option("--chords", o->chords,
                   "A progression (\"C G Am F\": bars by spaces, \"C Am,G7\": two chords in a bar): each sample is one latent of the "
                   "chord-conditioned model (--model; default: the bundled models/melody-chords-2bar) played over all of it, with the chords written in");

@@ -61,7 +61,12 @@ void add_timbre_options(CLI::App* cmd, SongFlags& o, bool with_file_output) {
 void add_song_options(CLI::App* cmd, SongFlags& o) {
   cmd->add_option("--bars", o.bars, "Bars (even; 2-bar windows)")->capture_default_str()->check(CLI::Range(2, 512));
   cmd->add_option("--seed", o.seed, "Seed of the melody (and drums)")->capture_default_str();
-  cmd->add_option("--temperature", o.temperature, "Sampling temperature (0 = argmax; default 0.5, over --chords 1.0)")->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--temperature", o.temperature,
+                  "Sampling temperature (0 = argmax; default: each MusicVAE card's, 0.5 for the RNNs, over --chords 1.0)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--draw", o.draw,
+                  "How MusicVAE's temperature draws each step: per_decision, keep_density or flat (see sample --help); "
+                  "default: each model card's");
   cmd->add_option("--qpm", o.qpm, "Tempo, quarter notes per minute")->capture_default_str();
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
   auto* drums = cmd->add_flag("--drums", o.drums,
@@ -180,6 +185,7 @@ SongOptions song_request(const SongFlags& o) {
   r.bars = o.bars;
   r.seed = o.seed;
   r.temperature = o.temperature;  // < 0: each model's usual
+  if (!o.draw.empty()) r.draw = parse_step_draw(o.draw, "--draw");
   r.chord_guidance = o.chord_guidance;
   r.drums = o.drums;
   r.humanize = !o.quantized;

@@ -32,6 +32,7 @@ struct SongFlags {
   int bars = 8;
   uint64_t seed = 0;
   double temperature = -1;  // song_temperature() when not given
+  std::string draw;         // --draw: MusicVAE's StepDraw ("" = each card's)
   bool drums = false;
   bool quantized = false;  // --drums left on the grid (not humanized)
   double qpm = 120;
@@ -47,8 +48,8 @@ void add_chord_guidance_option(CLI::App* cmd, double& guidance);
 void refuse_guidance_without_chords(double guidance, bool no_chords);
 // A --chords progression with bars of `beats_per_bar` quarter notes ("" = none).
 std::vector<ChordSpan> progression_flag(const std::string& text, double beats_per_bar = 4);
-// --temperature, else 0.5 (MusicVAE's walk, the RNNs' continuations), or 1.0 over --chords (at
-// lower temperatures the chord RNN's melodies span less than the data's).
+// --temperature, else 0.5 (the RNNs' continuations), or 1.0 over --chords (at lower temperatures
+// the chord RNN's melodies span less than the data's). MusicVAE's walk takes its card's instead.
 double song_temperature(const SongFlags& o);
 // Quarter notes per bar of a sequence's last time signature (4 when it has none).
 double beats_per_bar(const NoteSequence& seq);

@@ -64,7 +64,8 @@ NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& give
       repeated.insert(repeated.end(), z.begin() + long(i * zs), z.begin() + long((i + 1) * zs));
       chords.emplace_back(all.begin() + long(w) * steps, all.begin() + long(w + 1) * steps);
     }
-  std::vector<Tokens> decoded = model.decode(repeated, r.temperature, r.seed, chords, r.keep_density);
+  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
+  std::vector<Tokens> decoded = model.decode(repeated, temperature, r.seed, chords, r.draw.value_or(model.info().draw));
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   const double beats = double(per_sample) * steps / kStepsPerBeat;
   std::vector<ChordSpan> symbols;

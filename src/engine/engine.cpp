@@ -19,7 +19,7 @@ namespace {
 
 // N windows decoded from a smooth latent walk: each z a slerp 35% of the way from the previous one
 // towards a fresh draw, so neighbouring windows stay related.
-NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, double qpm) {
+NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, StepDraw draw, double qpm) {
   const size_t dim = size_t(model.info().z_size);
   std::vector<float> draws = model.random_z(size_t(windows), seed), z;
   std::vector<float> current(draws.begin(), draws.begin() + long(dim));
@@ -27,7 +27,7 @@ NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, doub
     if (w > 0) current = slerp(current, std::vector<float>(draws.begin() + long(w * dim), draws.begin() + long((w + 1) * dim)), 0.35);
     z.insert(z.end(), current.begin(), current.end());
   }
-  return windows_to_sequence(model.info().kind, model.decode(z, temperature, seed), qpm);
+  return windows_to_sequence(model.info().kind, model.decode(z, temperature, seed, {}, draw), qpm);
 }
 
 Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::string& name, int window) {
@@ -262,7 +262,6 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     if (r.drums) throw Error("chords", "condition melodies, not drums");
     return sample_over_chords(chord_melody_model(), r, windows);
   }
-  if (!r.keep_density) throw Error("keep_density", "applies to sampling over chords only (other models always draw plainly)");
   const MusicVae& model = r.drums ? groove_model() : melody_model();
   const size_t zs = size_t(model.info().z_size);
   std::vector<float> z = r.z;
@@ -272,7 +271,8 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     if (r.count < 1 || r.count > 100000) throw Error("count", "must be 1..100000");
     z = model.random_z(r.count, r.seed, r.standard_prior);
   }
-  std::vector<Tokens> decoded = model.decode(z, r.temperature, r.seed);
+  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
+  std::vector<Tokens> decoded = model.decode(z, temperature, r.seed, {}, r.draw.value_or(model.info().draw));
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   if (windows) *windows = std::move(decoded);
   return seq;
@@ -406,7 +406,11 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
   return bars / window_bars;
 }
 
-static double musicvae_temperature(const SongOptions& r) { return r.temperature >= 0 ? r.temperature : 0.5; }
+// A MusicVAE walk of r.bars bars, sampled as r asks or else as the model's card advises.
+static NoteSequence song_walk(const MusicVae& model, const SongOptions& r, uint64_t seed, const std::string& which) {
+  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
+  return sample_walk(model, windows_for_bars(model, r.bars, which), seed, temperature, r.draw.value_or(model.info().draw), r.qpm);
+}
 
 // A melody of r.bars bars over r.chords by a chord-conditioned Melody RNN.
 static NoteSequence improvise(const EventRnn& model, const SongOptions& r) {
@@ -424,7 +428,7 @@ static NoteSequence song_melody(Engine& engine, const SongOptions& r) {
   if (!r.chords.empty()) return improvise(engine.improv_rnn_model(), r);
   const MusicVae& melody = engine.melody_model();
   if (melody.info().kind != ModelKind::Melody) throw Error("melody_model", "is a drums model, not a melody model");
-  return sample_walk(melody, windows_for_bars(melody, r.bars, "melody model"), r.seed, musicvae_temperature(r), r.qpm);
+  return song_walk(melody, r, r.seed, "melody model");
 }
 
 NoteSequence Engine::compose(const SongOptions& r) {
@@ -432,7 +436,7 @@ NoteSequence Engine::compose(const SongOptions& r) {
   if (r.drums) {
     const MusicVae& groove = groove_model();
     if (groove.info().kind != ModelKind::Drums) throw Error("groove_model", "is a melody model, not a drum model");
-    NoteSequence d = sample_walk(groove, windows_for_bars(groove, r.bars, "groove model"), r.seed + 1, musicvae_temperature(r), r.qpm);
+    NoteSequence d = song_walk(groove, r, r.seed + 1, "groove model");
     d.tempos = {{0.0, r.qpm}};  // the grid humanize reads
     if (r.humanize && encode_groove(d).hits() > 0) {  // a silent groove has nothing to play
       GrooveOptions played;

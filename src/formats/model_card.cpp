@@ -126,6 +126,23 @@ std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, in
   return LatentPrior{std::move(*mean), std::move(*std)};
 }
 
+std::optional<SamplingAdvice> sampling_from_card(const nlohmann::json& card, const std::string& file) {
+  if (!card.is_object() || !card.contains("sampling")) return std::nullopt;
+  const auto& s = card["sampling"];
+  const std::string what = "\"sampling\" needs \"temperature\" (0..10) and \"draw\" (flat, per_decision or keep_density)";
+  if (!s.is_object() || !s.contains("temperature") || !s["temperature"].is_number() || !s.contains("draw") || !s["draw"].is_string())
+    throw Error(file, what);
+  SamplingAdvice a;
+  a.temperature = s["temperature"].get<double>();
+  if (!(a.temperature >= 0 && a.temperature <= 10)) throw Error(file, what);
+  a.draw = parse_step_draw(s["draw"].get<std::string>(), file + " \"sampling\"");
+  return a;
+}
+
+nlohmann::json sampling_json(const SamplingAdvice& advice) {
+  return {{"temperature", advice.temperature}, {"draw", to_string(advice.draw)}};
+}
+
 nlohmann::json gansynth_config_json(const GansynthConfig& c) {
   nlohmann::json j = {{"latent_size", c.latent_size}, {"min_pitch", c.min_pitch}, {"pitches", c.pitches}, {"channels", c.channels}};
   if (c.pitch_template) j["pitch_template"] = true;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "timbrel/gansynth.h"
+#include "timbrel/musicvae.h"
 
 namespace timbrel::formats {
 
@@ -54,6 +55,16 @@ struct LatentPrior {
   std::vector<float> mean, std;
 };
 std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, int z_size, const std::string& file);
+
+// The card's "sampling": how sample and generate draw from a MusicVAE unless asked otherwise.
+struct SamplingAdvice {
+  double temperature = 0.5;
+  StepDraw draw = StepDraw::Flat;
+};
+// {"temperature": 0..10, "draw": a parse_step_draw name}; nullopt when absent, an error naming
+// `file` when malformed.
+std::optional<SamplingAdvice> sampling_from_card(const nlohmann::json& card, const std::string& file);
+nlohmann::json sampling_json(const SamplingAdvice& advice);
 
 // GANSynth "hparams" <-> config.
 nlohmann::json gansynth_config_json(const GansynthConfig& config);

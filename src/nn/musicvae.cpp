@@ -63,6 +63,15 @@ nlohmann::json musicvae_card(const MusicVaeConfig& config) {
   return {{"architecture", "musicvae"}, {"format_version", 1}, {"hparams", config.to_json()}};
 }
 
+formats::SamplingAdvice trained_sampling(const MusicVaeConfig& config) {
+  formats::SamplingAdvice a;
+  if (config.kind == "drums") return a;  // the groove's hits are its latent's: drawn as Magenta does
+  a.draw = config.control_depth() > 0 ? StepDraw::KeepDensity : StepDraw::PerDecision;
+  // A 16-bar latent sets the phrases: sharper, its songs repeat bars more often (docs/melodies.md).
+  if (config.hierarchical()) a.temperature = 0.4;
+  return a;
+}
+
 MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::json card) {
   auto impl = std::make_unique<detail::MusicVaeImpl>();
   const auto& c = net->config();
@@ -79,6 +88,11 @@ MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::jso
   impl->net = std::move(net);
   impl->card = card.is_null() ? musicvae_card(c) : std::move(card);
   impl->latent_prior = formats::latent_prior_from_card(impl->card, c.z_size, card_name);
+  formats::SamplingAdvice advice;
+  advice.draw = impl->info.chords ? StepDraw::KeepDensity : StepDraw::Flat;
+  advice = formats::sampling_from_card(impl->card, card_name).value_or(advice);
+  impl->info.temperature = advice.temperature;
+  impl->info.draw = advice.draw;
   return detail::ModelAccess::wrap<MusicVae>(std::move(impl));
 }
 
@@ -141,7 +155,7 @@ MusicVae MusicVae::load(const std::string& path) {
 }
 
 std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed,
-                                     const std::vector<StepChords>& chords, bool keep_density) const {
+                                     const std::vector<StepChords>& chords, StepDraw draw) const {
   const int64_t zs = impl_->info.z_size;
   if (z.empty() || z.size() % size_t(zs)) throw Error("z", "expected a multiple of " + std::to_string(zs) + " values");
   for (float v : z)
@@ -150,7 +164,7 @@ std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double tempera
   torch::manual_seed(seed);
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size()) / zs, zs}, torch::kFloat).clone();
   const torch::Tensor controls = nn::chords_to_controls(chords, size_t(zt.size(0)), impl_->net->config(), impl_->net->model_name);
-  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls, keep_density));
+  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls, draw));
 }
 
 namespace {

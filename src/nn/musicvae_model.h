@@ -28,6 +28,8 @@ torch::Tensor chords_to_controls(const std::vector<StepChords>& chords, size_t w
 MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::json card = {});
 // The model card skeleton written with a model folder.
 nlohmann::json musicvae_card(const MusicVaeConfig& config);
+// How a model trained here from `config` is best sampled (the card's "sampling").
+formats::SamplingAdvice trained_sampling(const MusicVaeConfig& config);
 }  // namespace nn
 
 }  // namespace timbrel

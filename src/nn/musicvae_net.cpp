@@ -245,14 +245,14 @@ void MusicVaeNetImpl::initial_state(const torch::Tensor& cond, std::vector<torch
 }
 
 torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
-                                      const torch::Tensor& controls, bool keep_density) const {
+                                      const torch::Tensor& controls, StepDraw draw) const {
   torch::NoGradGuard no_grad;
   check_controls(controls, z.size(0), config_.steps);
   // With several threads the batch is split into one slice per thread, each decoded with
   // single-threaded GEMMs: each step's GEMMs are too small to share between cores (threads
   // synchronising 32 x 3 times per batch, on top of OpenBLAS's own pool, ran 30x slower on 2 cores).
   const int64_t B = z.size(0), slices = std::min<int64_t>(at::get_num_threads(), B / 16);
-  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr, controls, keep_density);
+  if (slices <= 1 || logits_out) return decode_rows(z, temperature, logits_out, nullptr, controls, draw);
   // Sampling: one generator per slice, seeded from the global one, so a seed gives the same
   // melodies whichever thread runs which slice.
   std::vector<at::Generator> generators;
@@ -263,15 +263,15 @@ torch::Tensor MusicVaeNetImpl::decode(const torch::Tensor& z, double temperature
     for (int64_t i = begin; i < end; ++i) {
       const int64_t from = B * i / slices, to = B * (i + 1) / slices;
       const torch::Tensor c = controls.defined() ? controls.narrow(0, from, to - from) : torch::Tensor();
-      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)], c, keep_density);
+      parts[size_t(i)] = decode_rows(z.narrow(0, from, to - from), temperature, nullptr, &generators[size_t(i)], c, draw);
     }
   });
   return torch::cat(parts, 0);
 }
 
 torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits_out,
-                                           at::Generator* generator, const torch::Tensor& controls, bool keep_density) const {
-  const int64_t B = z.size(0), C = config_.classes;
+                                           at::Generator* generator, const torch::Tensor& controls, StepDraw draw) const {
+  const int64_t C = config_.classes;
   const torch::Tensor control_proj = control_projection(controls);  // [B, T, 4H] or undefined
   const torch::Tensor conds = segment_conditions(z);
   const int64_t segments = conds.size(1), segment_steps = config_.steps / segments;
@@ -297,7 +297,7 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
       }
       auto lg = output_projection_->forward(h.back());
       // Melody classes 0 (no event) and 1 (note-off) start nothing; drum class 0 is a step without hits.
-      prev = temperature <= 0 ? lg.argmax(1) : draw_step(lg, temperature, config_.kind == "drums" ? 1 : 2, keep_density, generator);
+      prev = temperature <= 0 ? lg.argmax(1) : draw_step(lg, temperature, config_.kind == "drums" ? 1 : 2, draw, generator);
       tokens.push_back(prev);
       if (logits_out) logits.push_back(lg);
     }
@@ -306,19 +306,42 @@ torch::Tensor MusicVaeNetImpl::decode_rows(const torch::Tensor& z, double temper
   return torch::stack(tokens, 1);
 }
 
-torch::Tensor draw_step(const torch::Tensor& logits, double temperature, int64_t first_onset_class, bool keep_density,
+namespace {
+
+torch::Tensor draw_rows(const torch::Tensor& p, at::Generator* generator) {
+  return (generator ? at::multinomial(p, 1, false, *generator) : torch::multinomial(p, 1)).view({p.size(0)});
+}
+
+// KeepDensity: whether each row starts something at temperature 1, then which class of that
+// group at the temperature.
+torch::Tensor draw_keeping_density(const torch::Tensor& logits, const torch::Tensor& scaled, const torch::Tensor& onset,
+                                   at::Generator* generator) {
+  const torch::Tensor p_onset = torch::softmax(logits, 1).masked_fill(onset.logical_not(), 0).sum(1);
+  const torch::Tensor u = generator ? at::rand({logits.size(0)}, *generator, logits.options()) : torch::rand({logits.size(0)}, logits.options());
+  const torch::Tensor allowed = onset.unsqueeze(0).eq((u < p_onset).unsqueeze(1));
+  return draw_rows(torch::softmax(scaled.masked_fill(allowed.logical_not(), -INFINITY), 1), generator);
+}
+
+// PerDecision: each row's kind of step (each class that starts nothing is a kind; the onsets
+// together are one) drawn from the kinds' whole chances at the temperature, then which onset.
+torch::Tensor draw_per_decision(const torch::Tensor& logits, const torch::Tensor& scaled, const torch::Tensor& onset,
+                                int64_t quiet, double temperature, at::Generator* generator) {
+  const torch::Tensor p = torch::softmax(logits, 1);
+  const torch::Tensor kinds = torch::cat({p.narrow(1, 0, quiet), p.narrow(1, quiet, p.size(1) - quiet).sum(1, true)}, 1);
+  const torch::Tensor kind = draw_rows(torch::softmax(kinds.clamp_min(1e-30).log().div(temperature), 1), generator);
+  const torch::Tensor which = draw_rows(torch::softmax(scaled.masked_fill(onset.logical_not().unsqueeze(0), -INFINITY), 1), generator);
+  return torch::where(kind.eq(quiet), which, kind);
+}
+
+}  // namespace
+
+torch::Tensor draw_step(const torch::Tensor& logits, double temperature, int64_t first_onset_class, StepDraw draw,
                         at::Generator* generator) {
-  const int64_t B = logits.size(0), C = logits.size(1);
-  torch::Tensor scaled = logits / temperature;
-  if (keep_density && temperature != 1) {
-    const torch::Tensor onset = torch::arange(C, torch::kLong) >= first_onset_class;
-    const torch::Tensor p_onset = torch::softmax(logits, 1).masked_fill(onset.logical_not(), 0).sum(1);
-    const torch::Tensor u = generator ? at::rand({B}, *generator, logits.options()) : torch::rand({B}, logits.options());
-    const torch::Tensor allowed = onset.unsqueeze(0).eq((u < p_onset).unsqueeze(1));
-    scaled = scaled.masked_fill(allowed.logical_not(), -INFINITY);
-  }
-  const torch::Tensor p = torch::softmax(scaled, 1);
-  return (generator ? at::multinomial(p, 1, false, *generator) : torch::multinomial(p, 1)).view({B});
+  const torch::Tensor scaled = logits / temperature;
+  if (draw == StepDraw::Flat || temperature == 1) return draw_rows(torch::softmax(scaled, 1), generator);
+  const torch::Tensor onset = torch::arange(logits.size(1), torch::kLong) >= first_onset_class;
+  return draw == StepDraw::KeepDensity ? draw_keeping_density(logits, scaled, onset, generator)
+                                       : draw_per_decision(logits, scaled, onset, first_onset_class, temperature, generator);
 }
 
 torch::Tensor MusicVaeNetImpl::teacher_forced_logits(const torch::Tensor& z, const torch::Tensor& targets,

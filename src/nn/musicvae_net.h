@@ -17,6 +17,7 @@
 
 #include "formats/model_card.h"
 #include "nn/safetensors.h"
+#include "timbrel/musicvae.h"
 
 namespace timbrel::nn {
 
@@ -44,10 +45,10 @@ struct TfLstmCellImpl : torch::nn::Module {
 };
 TORCH_MODULE(TfLstmCell);
 
-// One sampled class per row of a step's logits [B, C] at `temperature` (> 0). keep_density: whether
-// the row starts a note (class >= first_onset_class) is drawn at temperature 1, and only which
-// class within that group at `temperature`. Draws from `generator` (null: the global one).
-torch::Tensor draw_step(const torch::Tensor& logits, double temperature, int64_t first_onset_class, bool keep_density,
+// One sampled class per row of a step's logits [B, C] at `temperature` (> 0), drawn as `draw`
+// says; classes >= first_onset_class start a note (or hit a drum). Draws from `generator` (null:
+// the global one).
+torch::Tensor draw_step(const torch::Tensor& logits, double temperature, int64_t first_onset_class, StepDraw draw,
                         at::Generator* generator);
 
 class MusicVaeNetImpl : public torch::nn::Module {
@@ -60,11 +61,10 @@ class MusicVaeNetImpl : public torch::nn::Module {
   // tokens [B, T] int64 -> (mu, sigma), each [B, z].
   std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& tokens, const torch::Tensor& controls = {}) const;
   // Autoregressive decoding from z [B, z]: temperature 0 = argmax, else sampling from
-  // softmax(logits / temperature); with keep_density, whether a step starts a note (or hits a
-  // drum) is drawn at temperature 1 and only which one at `temperature`. Returns tokens [B, T];
+  // the logits at `temperature` as `draw` says (draw_step). Returns tokens [B, T];
   // logits [B, T, C] into *logits if given.
   torch::Tensor decode(const torch::Tensor& z, double temperature, torch::Tensor* logits = nullptr,
-                       const torch::Tensor& controls = {}, bool keep_density = false) const;
+                       const torch::Tensor& controls = {}, StepDraw draw = StepDraw::Flat) const;
   // Training decoder: step t's input is targets[t-1] (zeros at t = 0), replaced by the model's
   // own sample with probability `sampling_probability` (scheduled sampling). Logits [B, T, C].
   // A hierarchical model without scheduled sampling runs every bar at once (the bars as one
@@ -97,7 +97,7 @@ class MusicVaeNetImpl : public torch::nn::Module {
   TfDense mu_{nullptr}, sigma_{nullptr};
   // decode() for one slice of the batch; sampling draws from `generator` (null: the global one).
   torch::Tensor decode_rows(const torch::Tensor& z, double temperature, torch::Tensor* logits, at::Generator* generator,
-                            const torch::Tensor& controls, bool keep_density) const;
+                            const torch::Tensor& controls, StepDraw draw) const;
   // Throws unless `controls` suits the model (none, or [batch, steps, control_depth]).
   void check_controls(const torch::Tensor& controls, int64_t batch, int64_t steps) const;
   // controls [B, T, D] -> their part of the first decoder layer's gates, [B, T, 4H] (undefined: none).

@@ -121,10 +121,10 @@ ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tok
   ContinuationScore s;
   s.files = windows.size();
   if (windows.empty()) return s;
-  // Drawn as `sample` draws: a chord model keeping the density, others plainly.
+  // Drawn as `sample` draws: as the model's card advises.
   const bool over_chords = model.info().chords;
   const std::vector<Tokens> samples = model.decode(model.random_z(windows.size(), seed), temperature, seed,
-                                                   over_chords ? chords : std::vector<StepChords>{}, over_chords);
+                                                   over_chords ? chords : std::vector<StepChords>{}, model.info().draw);
   ChordFit sampled, real;
   for (size_t i = 0; i < windows.size(); ++i) {
     const int key = key_of_chords(chords[i]);

@@ -124,6 +124,7 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
           " bar-level tensors copied (decoder, per-bar encoder); conductor, bar encoder and latent projections fresh");
       card = nn::musicvae_card(net->config());
       card["initialised_from"] = o.from;
+      card["sampling"] = formats::sampling_json(nn::trained_sampling(net->config()));
       return net;
     }
     if (!net->missing_encoder_tensors().empty()) {
@@ -137,10 +138,14 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
     }
     card = nn::musicvae_card(net->config());
     card["initialised_from"] = o.from;
+    // A fine-tune samples as its source was measured to sample best; widened for chords, as chords do.
+    const bool same_kind_of_model = m.info().chords == o.chords && musicvae_impl(m).card.contains("sampling");
+    card["sampling"] = same_kind_of_model ? musicvae_impl(m).card["sampling"] : formats::sampling_json(nn::trained_sampling(net->config()));
     return net;
   }
   const nn::MusicVaeConfig c = fresh_config(o);
   card = nn::musicvae_card(c);
+  card["sampling"] = formats::sampling_json(nn::trained_sampling(c));
   return nn::MusicVaeNet(c);
 }
 

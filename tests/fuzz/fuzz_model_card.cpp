@@ -1,5 +1,5 @@
 // libFuzzer target for model cards (model.json) and Magenta converter specs: any text gives a
-// validated card (architecture, hyper-parameters, latent prior, timbre presets) or a
+// validated card (architecture, hyper-parameters, latent prior, sampling advice, timbre presets) or a
 // timbrel::Error naming the file; JSON library exceptions must not escape.
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +17,9 @@ int fuzz_model_card(const uint8_t* data, size_t size) {
     if (arch == "musicvae" && card.contains("hparams")) {
       const MusicVaeConfig c = MusicVaeConfig::from_json(card["hparams"], "fuzz/model.json");
       latent_prior_from_card(card, c.z_size, "fuzz/model.json");
+      if (const auto advice = sampling_from_card(card, "fuzz/model.json"))  // and its advice reads back the same
+        if (sampling_json(*sampling_from_card({{"sampling", sampling_json(*advice)}}, "fuzz/rewrite")) != sampling_json(*advice))
+          __builtin_trap();
       // What was read must read back the same.
       const MusicVaeConfig again = MusicVaeConfig::from_json(c.to_json(), "fuzz/rewrite");
       if (again.to_json() != c.to_json()) __builtin_trap();

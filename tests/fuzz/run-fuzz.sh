@@ -16,7 +16,7 @@ case "$target" in
   midi) sources=("$src/src/music/midi_reader.cpp" "$src/src/music/midi_writer.cpp" "$src/src/music/tempo_map.cpp" "$src/src/music/chords.cpp"
                  "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_midi.cpp"); libs=() ;;
   safetensors) sources=("$src/src/formats/safetensors_layout.cpp" "$src/tests/fuzz/fuzz_safetensors.cpp"); libs=() ;;
-  model_card) sources=("$src/src/formats/model_card.cpp" "$src/tests/fuzz/fuzz_model_card.cpp"); libs=() ;;
+  model_card) sources=("$src/src/formats/model_card.cpp" "$src/src/util/step_draw.cpp" "$src/tests/fuzz/fuzz_model_card.cpp"); libs=() ;;
   tfjs) sources=("$src/src/formats/js_checkpoints.cpp" "$src/tests/fuzz/fuzz_js_checkpoints.cpp"); libs=(-DTIMBREL_FUZZ_TFJS) ;;
   dljs) sources=("$src/src/formats/js_checkpoints.cpp" "$src/tests/fuzz/fuzz_js_checkpoints.cpp"); libs=() ;;
   npy) sources=("$src/src/util/npy.cpp" "$src/src/util/atomic_file.cpp" "$src/src/util/file_io.cpp" "$src/tests/fuzz/fuzz_npy.cpp"); libs=() ;;
