@@ -458,6 +458,12 @@ TEST(MusicVaeNet, ThreadSlicedDecodingEqualsOneThread) {
   const torch::Tensor b = net->decode(z, 1.0);
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_FALSE(torch::equal(a, two));  // sampling at temperature 1 does differ from argmax
+  for (StepDraw draw : {StepDraw::PerDecision, StepDraw::KeepDensity}) {  // each slice's own generator
+    torch::manual_seed(5);
+    const torch::Tensor c = net->decode(z, 0.5, nullptr, {}, draw);
+    torch::manual_seed(5);
+    EXPECT_TRUE(torch::equal(c, net->decode(z, 0.5, nullptr, {}, draw))) << to_string(draw);
+  }
   torch::set_num_threads(saved);
 }
 
@@ -502,11 +508,32 @@ TEST(MusicVaeNet, DensityKeepingDrawStartsNotesAtTheModelsRate) {
   EXPECT_NEAR(decided[1], std::pow(0.1, 1 / t) / kinds, tol);
   for (size_t c = 2; c < p.size(); ++c) EXPECT_NEAR(decided[c], onsets * onset_truth[c], tol) << c;
   EXPECT_GT(decided[2] + decided[3] + decided[4] + decided[5], plain[2] + plain[3] + plain[4] + plain[5] + 0.15);
-  // At temperature 1 every draw is the model's own.
+  // Near temperature 1 every draw is the model's own (at 1 itself all three are the flat draw).
   for (StepDraw draw : {StepDraw::Flat, StepDraw::PerDecision, StepDraw::KeepDensity}) {
     torch::manual_seed(4);
-    const auto one = shares(nn::draw_step(logits, 1.0, 2, draw, nullptr));
+    const auto one = shares(nn::draw_step(logits, 0.999, 2, draw, nullptr));
     for (size_t c = 0; c < p.size(); ++c) EXPECT_NEAR(one[c], p[c], tol) << c << " " << to_string(draw);
+  }
+}
+
+// Drums (class 0 alone starts nothing) per decision, rows of two models interleaved: each row
+// draws from its own chances.
+TEST(MusicVaeNet, PerDecisionDrawKeepsEachRowsOwnChances) {
+  const std::vector<std::vector<double>> q = {{0.6, 0.25, 0.15}, {0.1, 0.3, 0.6}};
+  const int64_t rows = 40000;
+  torch::Tensor logits = torch::empty({rows, 3});
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t c = 0; c < 3; ++c) logits[i][c] = std::log(q[size_t(i % 2)][size_t(c)]);
+  torch::manual_seed(8);
+  const torch::Tensor drawn = nn::draw_step(logits, 0.5, 1, StepDraw::PerDecision, nullptr);
+  for (size_t k = 0; k < 2; ++k) {
+    std::vector<double> share(3);
+    for (int64_t i = int64_t(k); i < rows; i += 2) share[size_t(drawn[i].item<int64_t>())] += 2.0 / double(rows);
+    const double hit = q[k][1] + q[k][2], quiet = q[k][0] * q[k][0] / (q[k][0] * q[k][0] + hit * hit);
+    const double first = q[k][1] * q[k][1] / (q[k][1] * q[k][1] + q[k][2] * q[k][2]);
+    EXPECT_NEAR(share[0], quiet, 0.015) << k;
+    EXPECT_NEAR(share[1], (1 - quiet) * first, 0.015) << k;
+    EXPECT_NEAR(share[2], (1 - quiet) * (1 - first), 0.015) << k;
   }
 }
 

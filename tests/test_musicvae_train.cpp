@@ -212,6 +212,8 @@ TEST(MusicVaeTrain, FreezeDecoderTrainsOnlyTheEncoder) {
   train::train_musicvae(o);
   MusicVae m = MusicVae::load(dir + "/complete");
   EXPECT_TRUE(m.info().missing_encoder_tensors.empty());
+  EXPECT_EQ(m.info().draw, StepDraw::Flat);  // sampled as its source was: a card without advice, Magenta's
+  EXPECT_EQ(m.info().temperature, 0.5);
   auto after = musicvae_impl(m).net->tensors();
   for (const auto& [name, t] : tensors) {
     if (name.rfind("decoder.", 0) == 0) EXPECT_TRUE(torch::equal(after.at(name), t)) << name;
@@ -413,6 +415,8 @@ TEST(HierarchicalMusicVae, StartsItsBarDecoderFromAFlatModel) {
   const auto& config = musicvae_impl(m).net->config();
   EXPECT_EQ(config.bars, 4);
   EXPECT_EQ(config.conductor, std::vector<int>{8});  // the flat model's z size
+  EXPECT_EQ(m.info().draw, StepDraw::PerDecision);    // a new kind of model: a hierarchical one's advice
+  EXPECT_EQ(m.info().temperature, 0.4);
   const nn::TensorMap after = musicvae_impl(m).net->tensors();
   int copied = 0;
   for (const auto& [name, t] : flat_tensors) {

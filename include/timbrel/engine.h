@@ -105,7 +105,7 @@ struct SongOptions {               // the song `generate` makes
   // Sampling temperature; < 0: each model's usual, its card's for MusicVAE (the melody's walk and
   // the groove) and 1.0 for the chord RNN (at 0.5 its melodies span about a third less than the data's).
   double temperature = -1;
-  std::optional<StepDraw> draw;    // MusicVAE's (StepDraw); unset: each model card's
+  std::optional<StepDraw> draw;    // MusicVAE's, the melody's and the groove's (StepDraw); unset: each model card's
   bool drums = false;              // a sampled groove on channel 10 under the melody
   // The groove played by the humanize model (a drummer's timing and velocities); false keeps the
   // sampled grid and velocities.

@@ -125,7 +125,7 @@ def test_two_bar_melodies_sampled_over_chords(tmp_path):
     seq = mine.sample(n=2, seed=1, chords="C G Am F")   # each sample over all four bars
     assert [s.symbol for s in seq.chords()] == ["C", "G", "Am", "F"] * 2
     assert seq.total_time <= 16.0 + 1e-6 and len(seq) >= 4
-    # Magenta's plain draw at 0.5 thins the shipped model's melodies; the default keeps their pace.
+    # Magenta's flat draw at 0.5 thins the shipped model's melodies; the card's keeps their pace.
     shipped = timbrel.Engine(chord_melody_model=os.path.join(models, "melody-chords-2bar"))
     kept = shipped.sample(n=6, chords="C G Am F")
     plain = shipped.sample(n=6, chords="C G Am F", draw="flat")

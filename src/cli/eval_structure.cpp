@@ -39,13 +39,15 @@ void run(const StructureFlags& o) {
   EngineOptions p;
   p.melody_model = o.model;
   Engine engine(p);
+  std::optional<StepDraw> draw;
+  if (!o.draw.empty()) draw = parse_step_draw(o.draw, "--draw");
   std::vector<NoteSequence> songs;
   for (int i = 0; i < o.samples; ++i) {
     SongOptions r;
     r.bars = o.bars;
     r.seed = o.seed + uint64_t(i);
     r.temperature = o.temperature;
-    if (!o.draw.empty()) r.draw = parse_step_draw(o.draw, "--draw");
+    r.draw = draw;
     songs.push_back(engine.compose(r));
   }
   const StructureComparison c = compare_structure(songs, o.data, o.bars);

@@ -102,7 +102,7 @@ void add_sample(CLI::App& app, Status&) {
   cmd->add_option("--draw", o->draw,
                   "How the temperature draws each step: per_decision (whether it starts a note, holds or ends one, then which note), "
                   "keep_density (whether it starts a note at temperature 1) or flat (all classes at once, as Magenta samples); "
-                  "default: the model card's (flat for Magenta's checkpoints)");
+                  "default: the model card's (for Magenta's checkpoints: flat, keep_density over chords)");
   cmd->add_option("--seed", o->seed, "Random seed for z and sampling")->default_val(0);
   cmd->add_option("--z-file", o->z_file, "NumPy .npy float32 of shape [z] or [N, z]: decode these latents");
   cmd->add_option("--qpm", o->qpm, "Tempo of the written MIDI")->default_val(120.0);

@@ -65,8 +65,8 @@ void add_song_options(CLI::App* cmd, SongFlags& o) {
                   "Sampling temperature (0 = argmax; default: each MusicVAE card's, 0.5 for the RNNs, over --chords 1.0)")
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--draw", o.draw,
-                  "How MusicVAE's temperature draws each step: per_decision, keep_density or flat (see sample --help); "
-                  "default: each model card's");
+                  "How MusicVAE's temperature draws each step of the melody and the groove: per_decision, keep_density or "
+                  "flat (see sample --help); default: each model card's");
   cmd->add_option("--qpm", o.qpm, "Tempo, quarter notes per minute")->capture_default_str();
   cmd->add_option("--melody-model", o.melody_model, "MusicVAE melody model (default: the bundled models/melody-2bar)");
   auto* drums = cmd->add_flag("--drums", o.drums,
@@ -200,6 +200,7 @@ SongOptions song_request(const SongFlags& o) {
 
 NoteSequence generated_song(Engine& engine, const SongFlags& o) {
   refuse_guidance_without_chords(o.chord_guidance, o.chords.empty());
+  if (!o.draw.empty()) parse_step_draw(o.draw, "--draw");  // a bad one is refused even where no MusicVAE samples
   if (o.primer.empty()) {
     SongOptions r = song_request(o);
     if (o.arrange) r.balance = note_render_options(o);  // the parts set beside the melody as this render plays them

@@ -40,6 +40,11 @@ std::vector<ChordSpan> laid_out(const std::vector<ChordSpan>& progression, doubl
 
 }  // namespace
 
+double sampling_temperature(double asked, const MusicVae& model) {
+  if (!std::isfinite(asked)) throw Error("temperature", "must be a number: >= 0, or < 0 for the model card's");
+  return asked >= 0 ? asked : model.info().temperature;
+}
+
 NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& given, std::vector<Tokens>* windows) {
   SampleOptions r = given;  // the spans in order: their last end is the progression's length
   std::sort(r.chords.begin(), r.chords.end(), [](const ChordSpan& a, const ChordSpan& b) { return a.end_beat < b.end_beat; });
@@ -64,8 +69,8 @@ NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& give
       repeated.insert(repeated.end(), z.begin() + long(i * zs), z.begin() + long((i + 1) * zs));
       chords.emplace_back(all.begin() + long(w) * steps, all.begin() + long(w + 1) * steps);
     }
-  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
-  std::vector<Tokens> decoded = model.decode(repeated, temperature, r.seed, chords, r.draw.value_or(model.info().draw));
+  std::vector<Tokens> decoded =
+      model.decode(repeated, sampling_temperature(r.temperature, model), r.seed, chords, r.draw.value_or(model.info().draw));
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   const double beats = double(per_sample) * steps / kStepsPerBeat;
   std::vector<ChordSpan> symbols;

@@ -271,8 +271,8 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     if (r.count < 1 || r.count > 100000) throw Error("count", "must be 1..100000");
     z = model.random_z(r.count, r.seed, r.standard_prior);
   }
-  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
-  std::vector<Tokens> decoded = model.decode(z, temperature, r.seed, {}, r.draw.value_or(model.info().draw));
+  std::vector<Tokens> decoded =
+      model.decode(z, sampling_temperature(r.temperature, model), r.seed, {}, r.draw.value_or(model.info().draw));
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   if (windows) *windows = std::move(decoded);
   return seq;
@@ -408,8 +408,8 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
 
 // A MusicVAE walk of r.bars bars, sampled as r asks or else as the model's card advises.
 static NoteSequence song_walk(const MusicVae& model, const SongOptions& r, uint64_t seed, const std::string& which) {
-  const double temperature = r.temperature >= 0 ? r.temperature : model.info().temperature;
-  return sample_walk(model, windows_for_bars(model, r.bars, which), seed, temperature, r.draw.value_or(model.info().draw), r.qpm);
+  return sample_walk(model, windows_for_bars(model, r.bars, which), seed, sampling_temperature(r.temperature, model),
+                     r.draw.value_or(model.info().draw), r.qpm);
 }
 
 // A melody of r.bars bars over r.chords by a chord-conditioned Melody RNN.

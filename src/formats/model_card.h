@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "timbrel/gansynth.h"
-#include "timbrel/musicvae.h"
+#include "timbrel/step_draw.h"
 
 namespace timbrel::formats {
 

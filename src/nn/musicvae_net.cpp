@@ -326,9 +326,9 @@ torch::Tensor draw_keeping_density(const torch::Tensor& logits, const torch::Ten
 // together are one) drawn from the kinds' whole chances at the temperature, then which onset.
 torch::Tensor draw_per_decision(const torch::Tensor& logits, const torch::Tensor& scaled, const torch::Tensor& onset,
                                 int64_t quiet, double temperature, at::Generator* generator) {
-  const torch::Tensor p = torch::softmax(logits, 1);
-  const torch::Tensor kinds = torch::cat({p.narrow(1, 0, quiet), p.narrow(1, quiet, p.size(1) - quiet).sum(1, true)}, 1);
-  const torch::Tensor kind = draw_rows(torch::softmax(kinds.clamp_min(1e-30).log().div(temperature), 1), generator);
+  const torch::Tensor onsets = logits.narrow(1, quiet, logits.size(1) - quiet).logsumexp(1, true);
+  const torch::Tensor kinds = torch::cat({logits.narrow(1, 0, quiet), onsets}, 1);  // log-chances, up to a constant
+  const torch::Tensor kind = draw_rows(torch::softmax(kinds / temperature, 1), generator);
   const torch::Tensor which = draw_rows(torch::softmax(scaled.masked_fill(onset.logical_not().unsqueeze(0), -INFINITY), 1), generator);
   return torch::where(kind.eq(quiet), which, kind);
 }

@@ -116,15 +116,17 @@ Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<
   return r;
 }
 
+StepDraw baseline_draw(const MusicVae& model) { return model.info().chords ? model.info().draw : StepDraw::Flat; }
+
 ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<StepChords>& chords,
                                     double temperature, uint64_t seed) {
   ContinuationScore s;
   s.files = windows.size();
   if (windows.empty()) return s;
-  // Drawn as `sample` draws: as the model's card advises.
+  // A chord model drawn as its card advises; the unconditioned baseline flat, as its published figures were.
   const bool over_chords = model.info().chords;
   const std::vector<Tokens> samples = model.decode(model.random_z(windows.size(), seed), temperature, seed,
-                                                   over_chords ? chords : std::vector<StepChords>{}, model.info().draw);
+                                                   over_chords ? chords : std::vector<StepChords>{}, baseline_draw(model));
   ChordFit sampled, real;
   for (size_t i = 0; i < windows.size(); ++i) {
     const int key = key_of_chords(chords[i]);
@@ -175,8 +177,8 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   if (chords) {
     report.over_chords = train::score_over_chords(model, held.windows, held.chords, o.temperature, o.seed);
     report.over_chords_about = "one sample per window at temperature " + train::format_fixed(o.temperature, 2) +
-                               (model.info().chords ? " over the window's chords (whether a step starts a note drawn at temperature 1)"
-                                                    : " (a model without chords)") +
+                               (model.info().chords ? " over the window's chords" : " (a model without chords)") +
+                               ", drawn " + to_string(train::baseline_draw(model)) +
                                ", scored against those chords beside the window; files counts windows";
   }
   return report;

@@ -26,6 +26,9 @@ struct Reconstruction {
 Reconstruction reconstruction_accuracy(const MusicVae& model, const std::vector<Tokens>& windows, size_t batch = 256,
                                        int refine_steps = 0, const std::vector<StepChords>& chords = {});
 
+// How score_over_chords draws: a chord model as its card advises, others flat (the baseline's
+// published figures were drawn so).
+StepDraw baseline_draw(const MusicVae& model);
 // One sample of `model` per window, over that window's chords (taken only by a chord-conditioned
 // model), scored against those chords beside the window itself.
 ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tokens>& windows, const std::vector<StepChords>& chords,

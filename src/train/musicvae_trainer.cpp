@@ -138,9 +138,10 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
     }
     card = nn::musicvae_card(net->config());
     card["initialised_from"] = o.from;
-    // A fine-tune samples as its source was measured to sample best; widened for chords, as chords do.
-    const bool same_kind_of_model = m.info().chords == o.chords && musicvae_impl(m).card.contains("sampling");
-    card["sampling"] = same_kind_of_model ? musicvae_impl(m).card["sampling"] : formats::sampling_json(nn::trained_sampling(net->config()));
+    // A fine-tune samples as its source did (a card without advice: Magenta's flat 0.5); one
+    // widened for chords as chord models do.
+    const formats::SamplingAdvice source{m.info().temperature, m.info().draw};
+    card["sampling"] = formats::sampling_json(m.info().chords == o.chords ? source : nn::trained_sampling(net->config()));
     return net;
   }
   const nn::MusicVaeConfig c = fresh_config(o);

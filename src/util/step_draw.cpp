@@ -1,5 +1,6 @@
+#include "timbrel/step_draw.h"
+
 #include "timbrel/error.h"
-#include "timbrel/musicvae.h"
 
 namespace timbrel {
 
@@ -15,10 +16,11 @@ StepDraw parse_step_draw(const std::string& name, const std::string& subject) {
 
 std::string to_string(StepDraw draw) {
   switch (draw) {
+    case StepDraw::Flat: return "flat";
     case StepDraw::PerDecision: return "per_decision";
     case StepDraw::KeepDensity: return "keep_density";
-    default: return "flat";
   }
+  return "flat";
 }
 
 }  // namespace timbrel
