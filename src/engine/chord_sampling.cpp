@@ -40,9 +40,11 @@ std::vector<ChordSpan> laid_out(const std::vector<ChordSpan>& progression, doubl
 
 }  // namespace
 
-double sampling_temperature(double asked, const MusicVae& model) {
-  if (!std::isfinite(asked)) throw Error("temperature", "must be a number: >= 0, or < 0 for the model card's");
-  return asked >= 0 ? asked : model.info().temperature;
+std::vector<Tokens> decode_as_advised(const MusicVae& model, const std::vector<float>& z, double temperature,
+                                      std::optional<StepDraw> draw, uint64_t seed, const std::vector<StepChords>& chords) {
+  if (!std::isfinite(temperature)) throw Error("temperature", "must be a number: >= 0, or < 0 for the model card's");
+  const MusicVaeInfo& card = model.info();
+  return model.decode(z, temperature >= 0 ? temperature : card.temperature, seed, chords, draw.value_or(card.draw));
 }
 
 NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& given, std::vector<Tokens>* windows) {
@@ -69,8 +71,7 @@ NoteSequence sample_over_chords(const MusicVae& model, const SampleOptions& give
       repeated.insert(repeated.end(), z.begin() + long(i * zs), z.begin() + long((i + 1) * zs));
       chords.emplace_back(all.begin() + long(w) * steps, all.begin() + long(w + 1) * steps);
     }
-  std::vector<Tokens> decoded =
-      model.decode(repeated, sampling_temperature(r.temperature, model), r.seed, chords, r.draw.value_or(model.info().draw));
+  std::vector<Tokens> decoded = decode_as_advised(model, repeated, r.temperature, r.draw, r.seed, chords);
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   const double beats = double(per_sample) * steps / kStepsPerBeat;
   std::vector<ChordSpan> symbols;

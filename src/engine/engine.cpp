@@ -19,7 +19,8 @@ namespace {
 
 // N windows decoded from a smooth latent walk: each z a slerp 35% of the way from the previous one
 // towards a fresh draw, so neighbouring windows stay related.
-NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, StepDraw draw, double qpm) {
+NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, std::optional<StepDraw> draw,
+                         double qpm) {
   const size_t dim = size_t(model.info().z_size);
   std::vector<float> draws = model.random_z(size_t(windows), seed), z;
   std::vector<float> current(draws.begin(), draws.begin() + long(dim));
@@ -27,7 +28,7 @@ NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, doub
     if (w > 0) current = slerp(current, std::vector<float>(draws.begin() + long(w * dim), draws.begin() + long((w + 1) * dim)), 0.35);
     z.insert(z.end(), current.begin(), current.end());
   }
-  return windows_to_sequence(model.info().kind, model.decode(z, temperature, seed, {}, draw), qpm);
+  return windows_to_sequence(model.info().kind, decode_as_advised(model, z, temperature, draw, seed), qpm);
 }
 
 Tokens window_of(const MusicVae& model, const NoteSequence& seq, const std::string& name, int window) {
@@ -271,8 +272,7 @@ NoteSequence Engine::sample(const SampleOptions& r, std::vector<Tokens>* windows
     if (r.count < 1 || r.count > 100000) throw Error("count", "must be 1..100000");
     z = model.random_z(r.count, r.seed, r.standard_prior);
   }
-  std::vector<Tokens> decoded =
-      model.decode(z, sampling_temperature(r.temperature, model), r.seed, {}, r.draw.value_or(model.info().draw));
+  std::vector<Tokens> decoded = decode_as_advised(model, z, r.temperature, r.draw, r.seed);
   NoteSequence seq = windows_to_sequence(model.info().kind, decoded, r.qpm);
   if (windows) *windows = std::move(decoded);
   return seq;
@@ -408,8 +408,7 @@ static int windows_for_bars(const MusicVae& model, int bars, const std::string& 
 
 // A MusicVAE walk of r.bars bars, sampled as r asks or else as the model's card advises.
 static NoteSequence song_walk(const MusicVae& model, const SongOptions& r, uint64_t seed, const std::string& which) {
-  return sample_walk(model, windows_for_bars(model, r.bars, which), seed, sampling_temperature(r.temperature, model),
-                     r.draw.value_or(model.info().draw), r.qpm);
+  return sample_walk(model, windows_for_bars(model, r.bars, which), seed, r.temperature, r.draw, r.qpm);
 }
 
 // A melody of r.bars bars over r.chords by a chord-conditioned Melody RNN.
