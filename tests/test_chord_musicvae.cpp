@@ -42,13 +42,10 @@ MusicVaeTrainOptions tiny_options(const std::string& out) {
   return o;
 }
 
-// The model trained once for the tests of this file.
+// The model trained once for the tests of this file (by whichever test process asks first).
 const std::string& tiny_model() {
-  static const std::string out = [] {
-    const std::string dir = test::temp_dir() + "/chord-vae";
-    train::train_musicvae(tiny_options(dir));
-    return dir;
-  }();
+  static const std::string out =
+      test::trained_once("chord-vae", [](const std::string& dir) { train::train_musicvae(tiny_options(dir)); });
   return out;
 }
 

@@ -72,11 +72,8 @@ GrooveTrainOptions small(const std::string& task, const std::string& out) {
 }
 
 const GrooveModel& humanizer() {
-  static const GrooveModel m = [] {
-    const std::string out = temp_dir() + "/humanize-small";
-    train_groove(small("humanize", out));
-    return GrooveModel::load(out);
-  }();
+  static const GrooveModel m = GrooveModel::load(
+      test::trained_once("humanize-small", [](const std::string& out) { train_groove(small("humanize", out)); }));
   return m;
 }
 

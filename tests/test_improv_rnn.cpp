@@ -50,13 +50,10 @@ EventRnnTrainOptions tiny_improv(const std::string& out) {
   return o;
 }
 
-// The model trained once for the tests of this file.
+// The model trained once for the tests of this file (by whichever test process asks first).
 const std::string& improv_model() {
-  static const std::string out = [] {
-    const std::string dir = test::temp_dir() + "/improv-rnn";
-    train::train_event_rnn(tiny_improv(dir));
-    return dir;
-  }();
+  static const std::string out =
+      test::trained_once("improv-rnn", [](const std::string& dir) { train::train_event_rnn(tiny_improv(dir)); });
   return out;
 }
 

@@ -1,13 +1,17 @@
 #include "test_util.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace timbrel::test {
@@ -73,6 +77,46 @@ std::string read_text(const std::string& path) {
 bool file_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+namespace {
+// <binary's folder>/trained-once/<binary>-<size>-<mtime>; older builds' folders are removed.
+std::string trained_once_root() {
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
+  struct stat st {};
+  ::stat(exe.c_str(), &st);
+  const std::string prefix = exe.filename().string() + "-";
+  const std::string key = prefix + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
+                          std::to_string(st.st_mtim.tv_nsec);
+  const std::filesystem::path parent = exe.parent_path() / "trained-once";
+  std::filesystem::create_directories(parent / key);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n != key && n.rfind(prefix, 0) == 0) std::filesystem::remove_all(e.path(), ec);
+  }
+  return (parent / key).string();
+}
+
+struct FileLock {
+  int fd;
+  explicit FileLock(const std::string& path) : fd(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path);
+  }
+  ~FileLock() { ::close(fd); }
+};
+}  // namespace
+
+std::string trained_once(const std::string& name, const std::function<void(const std::string& folder)>& train) {
+  static const std::string root = trained_once_root();
+  const std::string folder = root + "/" + name, done = folder + ".done";
+  FileLock lock(folder + ".lock");
+  if (!file_exists(done)) {
+    std::filesystem::remove_all(folder);  // a process that died while training left it half written
+    train(folder);
+    std::ofstream(done) << "trained\n";
+  }
+  return folder;
 }
 
 }  // namespace timbrel::test
