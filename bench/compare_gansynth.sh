@@ -10,3 +10,5 @@ echo "== timbrel (libtorch C++), $threads threads"
 "$build/bench/timbrel_bench_gansynth" --benchmark_min_time=2
 echo "== PyTorch eager peer, $threads threads"
 /usr/bin/python3 "$here/peers/gansynth_torch.py" 1 8
+echo "== the machine's SGEMM ceiling (OpenBLAS through NumPy), $threads threads"
+OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 "$here/peers/gemm_ceiling.py"

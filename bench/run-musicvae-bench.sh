@@ -13,3 +13,5 @@ echo "== timbrel (libtorch C++), $threads threads, OPENBLAS_CORETYPE=${OPENBLAS_
 "$build/bench/timbrel_bench_musicvae" --benchmark_filter='temp_x10:0' --benchmark_min_time=3
 echo "== PyTorch eager peer (LSTMCell loop), $threads threads"
 /usr/bin/python3 "$here/peers/musicvae_decode_torch.py" 64 256
+echo "== the machine's SGEMM ceiling at the decoder's shapes (OpenBLAS through NumPy), $threads threads"
+/usr/bin/python3 "$here/peers/gemm_ceiling.py"
