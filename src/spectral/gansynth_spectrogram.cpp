@@ -66,16 +66,15 @@ void encode(const cfloat* spec, int frames, float* out, SpectralScale scale) {
   } else {
     // Power and unwrapped phase through the mel matrix, as AXPYs along time (column-major).
     const SparseColumns& to_mel = gansynth_linear_to_mel();
-    const auto id = [](float v) { return v; };
     std::vector<float> col(n), mel_t(n), unwrapped(n);
     transpose_map(mag.data(), kBins, col.data(), size_t(frames), frames, kBins, [](float m) { return m * m; });
     to_mel.apply_columns(col.data(), frames, mel_t.data(), size_t(frames));
     transpose_map(mel_t.data(), size_t(frames), chan0.data(), kBins, kBins, frames,
                   [](float p) { return std::log(p + float(kLogEpsilon)); });
     unwrap_phase(phase.data(), unwrapped.data(), frames, kBins, kBins);
-    transpose_map(unwrapped.data(), kBins, col.data(), size_t(frames), frames, kBins, id);
+    transpose(unwrapped.data(), kBins, col.data(), size_t(frames), frames, kBins);
     to_mel.apply_columns(col.data(), frames, mel_t.data(), size_t(frames));
-    transpose_map(mel_t.data(), size_t(frames), unwrapped.data(), kBins, kBins, frames, id);
+    transpose(mel_t.data(), size_t(frames), unwrapped.data(), kBins, kBins, frames);
     phase_to_if(unwrapped.data(), chan1.data(), frames, kBins, kBins);
   }
   for (size_t i = 0; i < n; ++i) {
@@ -151,20 +150,19 @@ void decode_columns(const float* in, int frames, float* mag_t, float* phase_t, S
   if (phase_t) std::fill(phase_t, phase_t + frames, 0.0f);
   float* mag = mag_t + frames;  // bins 1..1024
   float* phase = phase_t ? phase_t + frames : nullptr;
-  const auto id = [](float v) { return v; };
   if (scale == SpectralScale::Linear) {
-    transpose_map(power, kBins, mag, size_t(frames), frames, kBins, id);
-    if (phase) transpose_map(cum, kBins, phase, size_t(frames), frames, kBins, id);
+    transpose(power, kBins, mag, size_t(frames), frames, kBins);
+    if (phase) transpose(cum, kBins, phase, size_t(frames), frames, kBins);
     return;
   }
   // Mel -> linear through the sparse inverse matrix: AXPYs along time.
   float* col = w.get(w.col, n);
   const SparseColumns& to_linear = gansynth_mel_to_linear();
-  transpose_map(power, kBins, col, size_t(frames), frames, kBins, id);
+  transpose(power, kBins, col, size_t(frames), frames, kBins);
   to_linear.apply_columns(col, frames, mag, size_t(frames));
   sqrt_with_epsilon(mag, n, compat == SpectralCompat::Exact ? float(kLogEpsilon) : 0.0f);
   if (!phase) return;
-  transpose_map(cum, kBins, col, size_t(frames), frames, kBins, id);
+  transpose(cum, kBins, col, size_t(frames), frames, kBins);
   to_linear.apply_columns(col, frames, phase, size_t(frames));
 }
 
@@ -177,9 +175,8 @@ void decode_polar(const float* in, int frames, float* magnitude, float* phase, S
   float* mag_t = w.get(w.mag_t, n);
   float* phase_t = phase ? w.get(w.phase_t, n) : nullptr;
   decode_columns(in, frames, mag_t, phase_t, scale, compat);
-  const auto id = [](float v) { return v; };
-  transpose_map(mag_t, size_t(frames), magnitude, kStftBins, kStftBins, frames, id);
-  if (phase) transpose_map(phase_t, size_t(frames), phase, kStftBins, kStftBins, frames, id);
+  transpose(mag_t, size_t(frames), magnitude, kStftBins, kStftBins, frames);
+  if (phase) transpose(phase_t, size_t(frames), phase, kStftBins, kStftBins, frames);
 }
 
 void decode_to_stft(const float* in, int frames, cfloat* spec, SpectralScale scale, SpectralCompat compat) {
@@ -191,9 +188,7 @@ void decode_to_stft(const float* in, int frames, cfloat* spec, SpectralScale sca
   // polar -> rectangular in place (mag_t becomes real, phase_t imaginary), then to [frames][bins].
   polar_to_rect_inplace(mag_t, phase_t, n);
   float* out = reinterpret_cast<float*>(spec);  // std::complex<float> is layout-compatible with float[2]
-  const auto id = [](float v) { return v; };
-  transpose_map(mag_t, size_t(frames), out, 2 * kStftBins, kStftBins, frames, id, 2);
-  transpose_map(phase_t, size_t(frames), out + 1, 2 * kStftBins, kStftBins, frames, id, 2);
+  transpose_to_complex(mag_t, phase_t, size_t(frames), out, kStftBins, kStftBins, frames);
 }
 
 namespace {
