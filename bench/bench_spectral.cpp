@@ -68,6 +68,22 @@ void BM_FastGriffinLim(benchmark::State& state) {
 }
 BENCHMARK(BM_FastGriffinLim)->Arg(1)->Arg(32)->Unit(benchmark::kMillisecond);
 
+// FGLA's floor: the `range(0)` inverse and forward STFTs (FFTW, windows, overlap-add) its
+// iterations cannot do without, with no projection or momentum.
+void BM_FglaTransformsOnly(benchmark::State& state) {
+  Magnitudes m;
+  const Stft& stft = gansynth::stft_for(SpectralCompat::Exact);
+  std::vector<cfloat> spec(m.mag.size(), cfloat(1.0f, 0.5f));
+  std::vector<float> signal(stft.signal_length(gansynth::kFrames));
+  for (auto _ : state)
+    for (int i = 0; i < state.range(0); ++i) {
+      stft.synthesize(spec.data(), gansynth::kFrames, signal.data());
+      stft.analyze(signal.data(), gansynth::kFrames, spec.data());
+    }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FglaTransformsOnly)->Arg(32)->Unit(benchmark::kMillisecond);
+
 // PGHI alone on one note's exact magnitudes, coefficients below 10^-range(0) of the peak skipped
 // (4: the product's tolerance, 10: the textbook's).
 void BM_Pghi(benchmark::State& state) {
