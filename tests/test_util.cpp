@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -80,28 +81,34 @@ bool file_exists(const std::string& path) {
 }
 
 namespace {
-// <binary's folder>/trained-once/<binary>-<size>-<mtime>; older builds' folders are removed.
+// <binary's folder>/trained-once/<binary>/<size>-<mtime>-<inode> of the running binary (stat of
+// /proc/self/exe follows the link even to a binary rebuilt under it); other builds' folders are
+// removed. "" when the binary cannot be identified or its folder is not writable.
 std::string trained_once_root() {
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
   struct stat st {};
-  ::stat(exe.c_str(), &st);
-  const std::string prefix = exe.filename().string() + "-";
-  const std::string key = prefix + std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
-                          std::to_string(st.st_mtim.tv_nsec);
-  const std::filesystem::path parent = exe.parent_path() / "trained-once";
-  std::filesystem::create_directories(parent / key);
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(parent, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n != key && n.rfind(prefix, 0) == 0) std::filesystem::remove_all(e.path(), ec);
-  }
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec || ::stat("/proc/self/exe", &st) != 0) return "";
+  const std::string key = std::to_string(st.st_size) + "-" + std::to_string(st.st_mtim.tv_sec) + "." +
+                          std::to_string(st.st_mtim.tv_nsec) + "-" + std::to_string(st.st_ino);
+  const std::filesystem::path parent = exe.parent_path() / "trained-once" / exe.filename().string();
+  std::filesystem::create_directories(parent / key, ec);
+  if (ec || ::access((parent / key).c_str(), W_OK) != 0) return "";
+  for (const auto& e : std::filesystem::directory_iterator(parent, ec))
+    if (e.path().filename() != key) std::filesystem::remove_all(e.path(), ec);
   return (parent / key).string();
 }
 
 struct FileLock {
   int fd;
   explicit FileLock(const std::string& path) : fd(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path);
+    int rc = -1;
+    while (fd >= 0 && (rc = ::flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) {
+      if (fd >= 0) ::close(fd);
+      throw std::runtime_error("cannot lock " + path);
+    }
   }
   ~FileLock() { ::close(fd); }
 };
@@ -109,12 +116,20 @@ struct FileLock {
 
 std::string trained_once(const std::string& name, const std::function<void(const std::string& folder)>& train) {
   static const std::string root = trained_once_root();
-  const std::string folder = root + "/" + name, done = folder + ".done";
-  FileLock lock(folder + ".lock");
-  if (!file_exists(done)) {
-    std::filesystem::remove_all(folder);  // a process that died while training left it half written
+  if (root.empty()) {  // trained by this process alone, as if shared by none
+    const std::string folder = temp_dir() + "/" + name;
     train(folder);
-    std::ofstream(done) << "trained\n";
+    return folder;
+  }
+  const std::string folder = root + "/" + name;
+  FileLock lock(folder + ".lock");
+  if (!std::filesystem::exists(folder)) {
+    // Trained beside it and renamed into place: the folder exists only whole (a process killed
+    // while training leaves a .tmp folder, which the next one replaces).
+    const std::string scratch = folder + ".tmp";
+    std::filesystem::remove_all(scratch);
+    train(scratch);
+    std::filesystem::rename(scratch, folder);
   }
   return folder;
 }

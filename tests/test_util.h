@@ -16,7 +16,8 @@ bool file_exists(const std::string& path);
 // The folder `train(folder)` filled, shared by every process of this test binary: ctest runs each
 // test in its own process, and a model the tests of a file share would otherwise be trained once per
 // test. The first process to ask trains under a file lock while the others wait; the folder lives
-// beside the binary, keyed by its build, so a rebuilt binary trains afresh.
+// beside the binary, keyed by its build, so a rebuilt binary trains afresh. `train` may read only
+// what is built into the binary (generated corpora), or a changed input would go unnoticed.
 std::string trained_once(const std::string& name, const std::function<void(const std::string& folder)>& train);
 
 }  // namespace timbrel::test

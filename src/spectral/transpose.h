@@ -22,6 +22,8 @@ void transpose_map(const In* in, size_t in_stride, Out* out, size_t out_stride, 
 // out[c * out_stride + r] = in[r * in_stride + c]: transpose_map's identity, 8 x 8 tiles at a time
 // in AVX2 registers where the CPU has them (the same values, moved 4-5x faster).
 void transpose(const float* in, size_t in_stride, float* out, size_t out_stride, int rows, int cols);
+// Whether transpose and transpose_to_complex use the AVX2 tiles on this CPU.
+bool transpose_uses_tiles();
 // Two planes into interleaved complex: out[2 * (c * out_stride + r)] = re[r * in_stride + c] and
 // out[2 * (c * out_stride + r) + 1] = im[r * in_stride + c]; out_stride counts complex values.
 void transpose_to_complex(const float* re, const float* im, size_t in_stride, float* out, size_t out_stride, int rows,
