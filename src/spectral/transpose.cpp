@@ -59,6 +59,20 @@ __attribute__((target("avx2"))) void transpose_to_complex_avx2(const float* re, 
 // Rows and columns the 8 x 8 tiles cover (0 without AVX2: the plain loop does all).
 int tiled(int n) { return transpose_uses_tiles() ? n / 8 * 8 : 0; }
 
+// The plain loop over what the tiles left: the last rows (all columns), then the last columns of
+// the tiled rows. out_stride and out_step count floats.
+void transpose_edges(const float* in, size_t in_stride, float* out, size_t out_stride, size_t out_step, int rows,
+                     int cols) {
+  const int whole_rows = tiled(rows), whole_cols = tiled(cols);
+  const auto id = [](float v) { return v; };
+  if (rows > whole_rows)
+    transpose_map(in + size_t(whole_rows) * in_stride, in_stride, out + out_step * size_t(whole_rows), out_stride,
+                  rows - whole_rows, cols, id, out_step);
+  if (cols > whole_cols && whole_rows > 0)
+    transpose_map(in + whole_cols, in_stride, out + size_t(whole_cols) * out_stride, out_stride, whole_rows,
+                  cols - whole_cols, id, out_step);
+}
+
 }  // namespace
 
 bool transpose_uses_tiles() {
@@ -72,13 +86,7 @@ bool transpose_uses_tiles() {
 void transpose(const float* in, size_t in_stride, float* out, size_t out_stride, int rows, int cols) {
   const int whole_rows = tiled(rows), whole_cols = tiled(cols);
   if (whole_rows > 0 && whole_cols > 0) transpose_avx2(in, in_stride, out, out_stride, whole_rows, whole_cols);
-  const auto id = [](float v) { return v; };
-  // The edges the tiles left: the last rows (all columns), then the last columns of the tiled rows.
-  if (rows > whole_rows)
-    transpose_map(in + size_t(whole_rows) * in_stride, in_stride, out + whole_rows, out_stride, rows - whole_rows, cols, id);
-  if (cols > whole_cols && whole_rows > 0)
-    transpose_map(in + whole_cols, in_stride, out + size_t(whole_cols) * out_stride, out_stride, whole_rows,
-                  cols - whole_cols, id);
+  transpose_edges(in, in_stride, out, out_stride, 1, rows, cols);
 }
 
 void transpose_to_complex(const float* re, const float* im, size_t in_stride, float* out, size_t out_stride, int rows,
@@ -86,17 +94,8 @@ void transpose_to_complex(const float* re, const float* im, size_t in_stride, fl
   const int whole_rows = tiled(rows), whole_cols = tiled(cols);
   if (whole_rows > 0 && whole_cols > 0)
     transpose_to_complex_avx2(re, im, in_stride, out, out_stride, whole_rows, whole_cols);
-  const auto id = [](float v) { return v; };
-  for (int part = 0; part < 2; ++part) {
-    const float* in = part == 0 ? re : im;
-    float* o = out + part;
-    if (rows > whole_rows)
-      transpose_map(in + size_t(whole_rows) * in_stride, in_stride, o + 2 * size_t(whole_rows), 2 * out_stride,
-                    rows - whole_rows, cols, id, 2);
-    if (cols > whole_cols && whole_rows > 0)
-      transpose_map(in + whole_cols, in_stride, o + 2 * size_t(whole_cols) * out_stride, 2 * out_stride, whole_rows,
-                    cols - whole_cols, id, 2);
-  }
+  transpose_edges(re, in_stride, out, 2 * out_stride, 2, rows, cols);
+  transpose_edges(im, in_stride, out + 1, 2 * out_stride, 2, rows, cols);
 }
 
 }  // namespace timbrel
