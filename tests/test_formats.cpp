@@ -156,7 +156,8 @@ TEST(ModelCard, ValidatesArchitectureHparamsPriorAndPresets) {
   nlohmann::json card = {{"latent_prior", {{"mean", {0.0, 1.0}}, {"std", {1.0, 2.0}}}}};
   auto prior = formats::latent_prior_from_card(card, 2, "m/model.json");
   ASSERT_TRUE(prior.has_value());
-  EXPECT_EQ(prior->std, (std::vector<float>{1, 2}));
+  ASSERT_EQ(prior->components.size(), 1u);
+  EXPECT_EQ(prior->components[0].std, (std::vector<float>{1, 2}));
   EXPECT_FALSE(formats::latent_prior_from_card(nlohmann::json::object(), 2, "m/model.json").has_value());
   card["latent_prior"]["std"] = {1.0, 0.0};
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(card, 2, "m/model.json"); }, "m/model.json"),
@@ -164,6 +165,25 @@ TEST(ModelCard, ValidatesArchitectureHparamsPriorAndPresets) {
   card["latent_prior"]["std"] = {1.0};
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(card, 2, "m/model.json"); }, "m/model.json"),
               HasSubstr("2 finite numbers each"));
+  // A mixture: components with weights summing to 1, each a Gaussian of z_size.
+  nlohmann::json mixture = {{"latent_prior", {{"components", {{{"weight", 0.25}, {"mean", {0.0, 1.0}}, {"std", {1.0, 2.0}}},
+                                                               {{"weight", 0.75}, {"mean", {-1.0, 0.0}}, {"std", {0.5, 0.5}}}}}}}};
+  prior = formats::latent_prior_from_card(mixture, 2, "m/model.json");
+  ASSERT_TRUE(prior.has_value());
+  ASSERT_EQ(prior->components.size(), 2u);
+  EXPECT_EQ(prior->components[1].weight, 0.75);
+  EXPECT_EQ(prior->components[1].mean, (std::vector<float>{-1, 0}));
+  mixture["latent_prior"]["components"][1]["weight"] = 0.5;
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"), HasSubstr("weights must sum to 1"));
+  mixture["latent_prior"]["components"][1]["weight"] = -0.75;
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
+              HasSubstr("component 1 needs a \"weight\" above 0"));
+  mixture["latent_prior"]["components"][1]["weight"] = 0.75;
+  mixture["latent_prior"]["components"][0]["std"] = {1.0, 0.0};
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
+              HasSubstr("component 0 std values must be positive"));
+  mixture["latent_prior"]["components"] = nlohmann::json::array();
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"), HasSubstr("1 to 1024 Gaussians"));
 
   // The card's sampling advice: absent, read back as written, or refused naming the card.
   EXPECT_FALSE(formats::sampling_from_card(nlohmann::json::object(), "m/model.json").has_value());

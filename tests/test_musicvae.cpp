@@ -396,6 +396,29 @@ TEST(MusicVaeModelFolder, LatentPriorFromCardShapesRandomZ) {
   EXPECT_NEAR(zs.std().item<float>(), 1.0, 0.05);
 }
 
+// A mixture prior: each latent from one component, chosen by weight; the same seed, the same latents.
+TEST(MusicVaeModelFolder, MixturePriorDrawsEachComponentByItsWeight) {
+  torch::manual_seed(6);
+  auto cfg = tiny_config();
+  nlohmann::json card = nn::musicvae_card(cfg);
+  const std::vector<float> low(8, -5.f), high(8, 5.f), sd(8, 0.1f);
+  card["latent_prior"] = {{"components", {{{"weight", 0.3}, {"mean", low}, {"std", sd}}, {{"weight", 0.7}, {"mean", high}, {"std", sd}}}}};
+  const std::string dir = test::temp_dir() + "/mixture";
+  nn::wrap_musicvae(nn::MusicVaeNet(cfg), "test", card).save(dir);
+  const MusicVae m = MusicVae::load(dir);
+  const size_t n = 4000;
+  const std::vector<float> z = m.random_z(n, 3);
+  size_t near_high = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const bool high_row = z[i * 8] > 0;
+    near_high += high_row;
+    for (size_t k = 0; k < 8; ++k) ASSERT_NEAR(z[i * 8 + k], high_row ? 5.f : -5.f, 0.6f) << i;  // one component per latent, all dims
+  }
+  EXPECT_NEAR(double(near_high) / double(n), 0.7, 5 * std::sqrt(0.21 / double(n)));
+  EXPECT_EQ(m.random_z(16, 3), m.random_z(16, 3));
+  EXPECT_NE(m.random_z(16, 3), m.random_z(16, 4));
+}
+
 // The card's "sampling" is how sample draws unless asked otherwise; without one, Magenta's 0.5 flat.
 TEST(MusicVaeModelFolder, CardSamplingAdviceIsWhatSampleDraws) {
   torch::manual_seed(7);

@@ -113,17 +113,43 @@ MusicVaeConfig MusicVaeConfig::drums_small() {
   return c;
 }
 
-std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, int z_size, const std::string& file) {
-  if (!card.is_object() || !card.contains("latent_prior")) return std::nullopt;
-  const auto& p = card["latent_prior"];
-  const std::string what = "\"latent_prior\" needs \"mean\" and \"std\": " + std::to_string(z_size) + " finite numbers each";
+namespace {
+
+// {"mean": [z_size], "std": [z_size]}: finite, std > 0.
+LatentPrior::Component latent_gaussian(const nlohmann::json& p, int z_size, const std::string& file, const std::string& where) {
+  const std::string what = where + " needs \"mean\" and \"std\": " + std::to_string(z_size) + " finite numbers each";
   if (!p.is_object() || !p.contains("mean") || !p.contains("std")) throw Error(file, what);
   auto mean = float_array(p["mean"], size_t(z_size));
   auto std = float_array(p["std"], size_t(z_size));
   if (!mean || !std) throw Error(file, what);
   for (float s : *std)
-    if (!(s > 0)) throw Error(file, "\"latent_prior\" std values must be positive");
-  return LatentPrior{std::move(*mean), std::move(*std)};
+    if (!(s > 0)) throw Error(file, where + " std values must be positive");
+  return {1.0, std::move(*mean), std::move(*std)};
+}
+
+}  // namespace
+
+std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, int z_size, const std::string& file) {
+  if (!card.is_object() || !card.contains("latent_prior")) return std::nullopt;
+  const auto& p = card["latent_prior"];
+  if (!p.is_object()) throw Error(file, "\"latent_prior\" must be an object");
+  LatentPrior prior;
+  if (!p.contains("components")) {
+    prior.components.push_back(latent_gaussian(p, z_size, file, "\"latent_prior\""));
+    return prior;
+  }
+  const auto& parts = p["components"];
+  if (!parts.is_array() || parts.empty() || parts.size() > 1024) throw Error(file, "\"latent_prior\" \"components\" must be an array of 1 to 1024 Gaussians");
+  double total = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string where = "\"latent_prior\" component " + std::to_string(i);
+    prior.components.push_back(latent_gaussian(parts[i], z_size, file, where));
+    const auto& w = parts[i].is_object() && parts[i].contains("weight") ? parts[i]["weight"] : nlohmann::json();
+    if (!w.is_number() || !(w.get<double>() > 0) || !std::isfinite(w.get<double>())) throw Error(file, where + " needs a \"weight\" above 0");
+    total += prior.components.back().weight = w.get<double>();
+  }
+  if (std::fabs(total - 1.0) > 1e-3) throw Error(file, "\"latent_prior\" component weights must sum to 1");
+  return prior;
 }
 
 std::optional<SamplingAdvice> sampling_from_card(const nlohmann::json& card, const std::string& file) {

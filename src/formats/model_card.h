@@ -49,10 +49,16 @@ struct MusicVaeConfig {
   static MusicVaeConfig drums_small();
 };
 
-// A fitted Gaussian over z (mean, std per dimension), from the card's "latent_prior": none when
-// absent; an error when present but not two arrays of z_size finite numbers (std > 0).
+// A fitted prior over z from the card's "latent_prior": one diagonal Gaussian ({"mean", "std"})
+// or a mixture of them ({"components": [{"weight", "mean", "std"}, ...]}, weights > 0, summing
+// to 1 within 1e-3); none when absent; an error naming `file` when malformed (arrays of z_size
+// finite numbers, std > 0).
 struct LatentPrior {
-  std::vector<float> mean, std;
+  struct Component {
+    double weight = 1.0;
+    std::vector<float> mean, std;
+  };
+  std::vector<Component> components;
 };
 std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, int z_size, const std::string& file);
 

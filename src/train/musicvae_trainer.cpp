@@ -16,6 +16,7 @@
 #include "nn/musicvae_model.h"
 #include "timbrel/error.h"
 #include "train/data_parallel.h"
+#include "train/latent_mixture.h"
 #include "train/train_util.h"
 #include "train/training_loop.h"
 
@@ -170,9 +171,40 @@ std::vector<torch::Tensor> trainable_parameters(nn::MusicVaeNet& net, bool freez
   return params;
 }
 
-// Where the encoder puts real windows: `sample` draws from this instead of N(0, 1). It matches
-// the aggregate posterior's moments (the means' variance plus each window's own): a latent that
-// carries little keeps the spread of N(0, 1) instead of shrinking to the means' point.
+// Up to 32 diagonal Gaussians fitted to the windows' encoder means (about 128 windows each at
+// least), each widened by the windows' mean posterior variance: a latent that carries little
+// keeps the spread of N(0, 1) instead of shrinking to the means' point. One Gaussian over a corpus
+// of several styles puts its mass between them: the fine-tune of the 16-bar model on three
+// corpora drew 0.942 of its notes in key from one, 0.990 from 32 (the decoded means: 0.995).
+nlohmann::json prior_of_means(const torch::Tensor& means, const torch::Tensor& within) {
+  const torch::Tensor m = means.to(torch::kDouble).contiguous();
+  const size_t n = size_t(m.size(0)), dims = size_t(m.size(1));
+  MixtureFit fit;
+  fit.components = int(std::clamp<size_t>(n / 128, 1, 32));
+  const std::vector<MixtureComponent> mixture = fit_mixture(std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + m.numel()), n, dims, fit);
+  const torch::Tensor w = within.to(torch::kDouble).contiguous();
+  auto gaussian = [&](const MixtureComponent& c) {
+    std::vector<float> mean(c.mean.begin(), c.mean.end()), std(dims);
+    for (size_t k = 0; k < dims; ++k) std[k] = float(std::max(std::sqrt(c.variance[k] + w.data_ptr<double>()[k]), 1e-3));
+    return nlohmann::json{{"mean", mean}, {"std", std}};
+  };
+  nlohmann::json prior = {{"windows", n}};
+  if (mixture.size() == 1) {
+    prior = gaussian(mixture[0]);
+    prior["windows"] = n;
+    prior["about"] = "diagonal Gaussian with the moments of the encoder's posteriors over training windows (variance: the means' plus the posteriors' own); sample draws z from it";
+    return prior;
+  }
+  for (const MixtureComponent& c : mixture) {
+    nlohmann::json component = gaussian(c);
+    component["weight"] = c.weight;
+    prior["components"].push_back(component);
+  }
+  prior["about"] = "mixture of diagonal Gaussians fitted by EM to the encoder means of training windows (each component's variance plus the posteriors' own); sample draws z from it";
+  return prior;
+}
+
+// Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
 nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const WindowSet& windows,
                             const std::string& subject) {
   torch::NoGradGuard no_grad;
@@ -194,13 +226,7 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
     mus.push_back(mu);
     variances.push_back(sigma * sigma);
   }
-  const torch::Tensor all = torch::cat(mus, 0), within = torch::cat(variances, 0).mean(0);
-  const torch::Tensor mean = all.mean(0).contiguous(), std = (all.var(0) + within).sqrt().clamp_min(1e-3).contiguous();
-  return {{"mean", std::vector<float>(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel())},
-          {"std", std::vector<float>(std.data_ptr<float>(), std.data_ptr<float>() + std.numel())},
-          {"windows", subset.size()},
-          {"about", "diagonal Gaussian with the moments of the encoder's posteriors over training windows (variance: the means' plus "
-                    "the posteriors' own); sample draws z from it"}};
+  return prior_of_means(torch::cat(mus, 0), torch::cat(variances, 0).mean(0));
 }
 
 // One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
