@@ -51,6 +51,9 @@ melody = {"architecture": "musicvae", "format_version": 1,
                       "free_bits": 0.0, "max_beta": 0.2, "beta_rate": 0.99999},
           "latent_prior": {"mean": [0, 0.1, -0.2, 0.3], "std": [1, 0.9, 1.1, 1.0]}, "steps": 120}
 write("model_card/musicvae.json", json.dumps(melody, indent=1).encode())
+mixture = dict(melody, latent_prior={"components": [{"weight": 0.25, "mean": [0, 0.1, -0.2, 0.3], "std": [1, 0.9, 1.1, 1.0]},
+                                                    {"weight": 0.75, "mean": [1, -1, 0, 0], "std": [0.5, 0.5, 0.5, 0.5]}]})
+write("model_card/musicvae_mixture.json", json.dumps(mixture).encode())
 drums = dict(melody, hparams=dict(melody["hparams"], kind="drums", classes=512, free_bits=48))
 del drums["latent_prior"]
 write("model_card/drums.json", json.dumps(drums).encode())
