@@ -174,14 +174,20 @@ TEST(ModelCard, ValidatesArchitectureHparamsPriorAndPresets) {
   EXPECT_EQ(prior->components[1].weight, 0.75);
   EXPECT_EQ(prior->components[1].mean, (std::vector<float>{-1, 0}));
   mixture["latent_prior"]["components"][1]["weight"] = 0.5;
-  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"), HasSubstr("weights must sum to 1"));
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"), HasSubstr("weights must sum to 1 (they sum to 0.75"));
   mixture["latent_prior"]["components"][1]["weight"] = -0.75;
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
-              HasSubstr("component 1 needs a \"weight\" above 0"));
+              HasSubstr("component 1 needs a \"weight\": a finite number above 0"));
   mixture["latent_prior"]["components"][1]["weight"] = 0.75;
   mixture["latent_prior"]["components"][0]["std"] = {1.0, 0.0};
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
               HasSubstr("component 0 std values must be positive"));
+  mixture["latent_prior"]["components"][0] = 3;
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
+              HasSubstr("component 0 needs \"mean\" and \"std\""));
+  mixture["latent_prior"]["components"][0] = {{"mean", {0.0, 1.0}}, {"std", {1.0, 2.0}}};  // no weight
+  EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"),
+              HasSubstr("component 0 needs a \"weight\""));
   mixture["latent_prior"]["components"] = nlohmann::json::array();
   EXPECT_THAT(error_of([&] { formats::latent_prior_from_card(mixture, 2, "m/model.json"); }, "m/model.json"), HasSubstr("1 to 1024 Gaussians"));
 

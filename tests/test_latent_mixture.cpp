@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "formats/model_card.h"
 #include "train/latent_mixture.h"
 
 namespace timbrel::train {
@@ -60,9 +61,46 @@ TEST(LatentMixture, OneComponentIsTheDataMomentsAndTooFewPointsGiveOne) {
   ASSERT_EQ(m.size(), 1u);
   EXPECT_DOUBLE_EQ(m[0].weight, 1.0);
   EXPECT_DOUBLE_EQ(m[0].mean[0], 3.0);
-  EXPECT_NEAR(m[0].variance[0], 8.0 / 3.0, 1e-12);
+  EXPECT_NEAR(m[0].variance[0], 4.0, 1e-12);  // unbiased, as torch's var(), which fitted the prior before
   EXPECT_GT(m[0].variance[1], 0.0);  // floored: a constant dimension still has a finite density
   EXPECT_TRUE(std::isfinite(mixture_log_likelihood(m, x, 3, 2)));
+}
+
+TEST(LatentMixture, ConstantDimensionsAndDuplicatePointsStayFinite) {
+  // 40 points on two spots, 3 dims, the last one constant: more components than distinct points.
+  std::vector<double> x;
+  for (int i = 0; i < 40; ++i) x.insert(x.end(), {i % 2 ? 1.0 : -1.0, i % 2 ? 2.0 : 0.0, 7.0});
+  MixtureFit o;
+  o.components = 8;
+  const std::vector<MixtureComponent> m = fit_mixture(x, 40, 3, o);
+  ASSERT_EQ(m.size(), 2u);  // seeding stops at the distinct points
+  double total = 0;
+  for (const MixtureComponent& c : m) {
+    total += c.weight;
+    EXPECT_NEAR(c.weight, 0.5, 1e-9);
+    for (double v : c.variance) EXPECT_TRUE(std::isfinite(v) && v > 0);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  EXPECT_TRUE(std::isfinite(mixture_log_likelihood(m, x, 40, 3)));
+}
+
+// What the trainer writes into the card loads back: a mixture for clustered means, one Gaussian
+// for a handful, each std widened by the posteriors' own variance.
+TEST(LatentMixture, CardPriorLoadsBackAsTheTrainerWroteIt) {
+  const size_t n = 3000;
+  const std::vector<double> x = three_clusters(n), within = {0.04, 0.04, 0.04, 1.0};
+  const nlohmann::json prior = latent_prior_json(x, within, n);
+  ASSERT_TRUE(prior.contains("components")) << prior.dump();
+  EXPECT_EQ(prior["components"].size(), 23u);  // 3000 / 128
+  const auto loaded = formats::latent_prior_from_card({{"latent_prior", prior}}, 4, "m/model.json");
+  ASSERT_TRUE(loaded.has_value());
+  for (const auto& c : loaded->components)  // each variance widened by the posteriors' own
+    for (size_t k = 0; k < 4; ++k) EXPECT_GE(double(c.std[k]) * c.std[k], within[k] * 0.999) << k;
+  const nlohmann::json small = latent_prior_json(std::vector<double>(x.begin(), x.begin() + 4 * 200), within, 200);
+  EXPECT_FALSE(small.contains("components"));
+  const auto one = formats::latent_prior_from_card({{"latent_prior", small}}, 4, "m/model.json");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->components.size(), 1u);
 }
 
 TEST(LatentMixture, TheSameSeedGivesTheSameFit) {

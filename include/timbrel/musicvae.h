@@ -61,10 +61,11 @@ class TIMBREL_API MusicVae {
   // refine_steps teacher-forced decoder passes (forward and backward).
   std::vector<float> encode(const std::vector<Tokens>& windows, int refine_steps = 0,
                             const std::vector<StepChords>& chords = {}) const;
-  // n latent vectors from `seed`: z ~ N(mean, diag(std^2)) when the model card has a
-  // "latent_prior" (fitted by the trainer to the encoder's posteriors over its training windows,
-  // where a briefly trained VAE's windows sit, far narrower than N(0, 1)); else, or with
-  // `standard_prior`, Magenta's N(0, 1).
+  // n latent vectors from `seed`: from the model card's "latent_prior" when it has one (fitted by
+  // the trainer to the encoder's posteriors over its training windows, where a briefly trained
+  // VAE's windows sit, far narrower than N(0, 1)): z ~ N(mean, diag(std^2)), or for a mixture
+  // each latent from one component chosen by weight (a second generator seeded by `seed`);
+  // else, or with `standard_prior`, Magenta's N(0, 1).
   std::vector<float> random_z(size_t n, uint64_t seed, bool standard_prior = false) const;
   bool has_latent_prior() const;
   // Writes this model as a model folder (model.json + weights.safetensors, float32 or float16).

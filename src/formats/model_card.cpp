@@ -145,10 +145,10 @@ std::optional<LatentPrior> latent_prior_from_card(const nlohmann::json& card, in
     const std::string where = "\"latent_prior\" component " + std::to_string(i);
     prior.components.push_back(latent_gaussian(parts[i], z_size, file, where));
     const auto& w = parts[i].is_object() && parts[i].contains("weight") ? parts[i]["weight"] : nlohmann::json();
-    if (!w.is_number() || !(w.get<double>() > 0) || !std::isfinite(w.get<double>())) throw Error(file, where + " needs a \"weight\" above 0");
+    if (!w.is_number() || !(w.get<double>() > 0) || !std::isfinite(w.get<double>())) throw Error(file, where + " needs a \"weight\": a finite number above 0");
     total += prior.components.back().weight = w.get<double>();
   }
-  if (std::fabs(total - 1.0) > 1e-3) throw Error(file, "\"latent_prior\" component weights must sum to 1");
+  if (std::fabs(total - 1.0) > 1e-3) throw Error(file, "\"latent_prior\" component weights must sum to 1 (they sum to " + std::to_string(total) + ")");
   return prior;
 }
 

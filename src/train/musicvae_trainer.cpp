@@ -171,39 +171,6 @@ std::vector<torch::Tensor> trainable_parameters(nn::MusicVaeNet& net, bool freez
   return params;
 }
 
-// Up to 32 diagonal Gaussians fitted to the windows' encoder means (about 128 windows each at
-// least), each widened by the windows' mean posterior variance: a latent that carries little
-// keeps the spread of N(0, 1) instead of shrinking to the means' point. One Gaussian over a corpus
-// of several styles puts its mass between them: the fine-tune of the 16-bar model on three
-// corpora drew 0.942 of its notes in key from one, 0.990 from 32 (the decoded means: 0.995).
-nlohmann::json prior_of_means(const torch::Tensor& means, const torch::Tensor& within) {
-  const torch::Tensor m = means.to(torch::kDouble).contiguous();
-  const size_t n = size_t(m.size(0)), dims = size_t(m.size(1));
-  MixtureFit fit;
-  fit.components = int(std::clamp<size_t>(n / 128, 1, 32));
-  const std::vector<MixtureComponent> mixture = fit_mixture(std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + m.numel()), n, dims, fit);
-  const torch::Tensor w = within.to(torch::kDouble).contiguous();
-  auto gaussian = [&](const MixtureComponent& c) {
-    std::vector<float> mean(c.mean.begin(), c.mean.end()), std(dims);
-    for (size_t k = 0; k < dims; ++k) std[k] = float(std::max(std::sqrt(c.variance[k] + w.data_ptr<double>()[k]), 1e-3));
-    return nlohmann::json{{"mean", mean}, {"std", std}};
-  };
-  nlohmann::json prior = {{"windows", n}};
-  if (mixture.size() == 1) {
-    prior = gaussian(mixture[0]);
-    prior["windows"] = n;
-    prior["about"] = "diagonal Gaussian with the moments of the encoder's posteriors over training windows (variance: the means' plus the posteriors' own); sample draws z from it";
-    return prior;
-  }
-  for (const MixtureComponent& c : mixture) {
-    nlohmann::json component = gaussian(c);
-    component["weight"] = c.weight;
-    prior["components"].push_back(component);
-  }
-  prior["about"] = "mixture of diagonal Gaussians fitted by EM to the encoder means of training windows (each component's variance plus the posteriors' own); sample draws z from it";
-  return prior;
-}
-
 // Where the encoder puts real windows: `sample` draws from this instead of N(0, 1).
 nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& config, const WindowSet& windows,
                             const std::string& subject) {
@@ -226,7 +193,10 @@ nlohmann::json latent_prior(nn::MusicVaeNet& net, const nn::MusicVaeConfig& conf
     mus.push_back(mu);
     variances.push_back(sigma * sigma);
   }
-  return prior_of_means(torch::cat(mus, 0), torch::cat(variances, 0).mean(0));
+  const torch::Tensor means = torch::cat(mus, 0).to(torch::kDouble).contiguous();
+  const torch::Tensor within = torch::cat(variances, 0).mean(0).to(torch::kDouble).contiguous();
+  return latent_prior_json(std::vector<double>(means.data_ptr<double>(), means.data_ptr<double>() + means.numel()),
+                           std::vector<double>(within.data_ptr<double>(), within.data_ptr<double>() + within.numel()), size_t(means.size(0)));
 }
 
 // One run of `train melody|drums`: the corpus, the network, its optimiser and the step count.
