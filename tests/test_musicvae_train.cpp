@@ -110,6 +110,27 @@ TEST(MusicVaeTrain, PriorOfACollapsedLatentKeepsTheStandardSpread) {
   EXPECT_LT(mean_std, 1.3) << card["latent_prior"].dump();
 }
 
+// `train --resume` continues a run with the optimiser settings its checkpoint recorded, unless
+// the command line gives them (the CLI's defaults, batch 64 and lr 0.001, would otherwise apply).
+TEST(MusicVaeTrain, CliResumeKeepsTheCheckpointsBatchAndLearningRate) {
+  const std::string data = make_corpus(), out = test::temp_dir() + "/resumed";
+  auto o = tiny_options(data, out);
+  o.max_steps = 30;
+  train::train_musicvae(o);
+  const std::string resume = std::string(TIMBREL_BINARY) + " train melody --resume --data " + data + " --out " + out + " --validation 0.25";
+  std::string log;
+  ASSERT_EQ(test::run_command(resume + " --steps 31", &log, true), 0) << log;
+  auto training = nn::read_model_folder(out, "musicvae").card["training"];
+  EXPECT_EQ(training["batch"], 16) << log;
+  EXPECT_EQ(training["learning_rate"], 1e-2);
+  EXPECT_NE(log.find("with batch 16, learning rate 0.010000"), std::string::npos) << log;
+  ASSERT_EQ(test::run_command(resume + " --steps 32 --batch 8", &log, true), 0) << log;
+  training = nn::read_model_folder(out, "musicvae").card["training"];
+  EXPECT_EQ(training["batch"], 8);
+  EXPECT_EQ(training["learning_rate"], 1e-2);
+  EXPECT_NE(log.find("(the checkpoint trained with batch 16"), std::string::npos) << log;
+}
+
 TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
   std::string data = make_corpus(), out = test::temp_dir() + "/model";
   auto o = tiny_options(data, out);

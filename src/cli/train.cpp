@@ -3,7 +3,11 @@
 // timbrel train melody-rnn|drums-rnn: train a primer-continuation RNN on folders of MIDI files.
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "paths.h"
@@ -13,6 +17,28 @@
 namespace timbrel::cli {
 
 namespace {
+
+// --resume continues the run as it was: the optimiser settings the checkpoint's card records,
+// except those given on this command line.
+void resume_settings(const CLI::App& cmd, MusicVaeTrainOptions& o) {
+  const std::string card_path = o.out_dir + "/checkpoint/model.json";
+  std::ifstream in(card_path);
+  if (!in) return;  // nothing to resume: the trainer starts afresh, as without --resume
+  nlohmann::json card;
+  try {
+    card = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(card_path, std::string("is not valid JSON: ") + e.what());
+  }
+  const nlohmann::json training = card.value("training", nlohmann::json::object());
+  auto keep = [&](const char* flag, const char* key, auto& value) {
+    if (cmd.count(flag) == 0 && training.contains(key) && training[key].is_number()) value = training[key].get<std::decay_t<decltype(value)>>();
+  };
+  keep("--batch", "batch", o.batch);
+  keep("--lr", "learning_rate", o.learning_rate);
+  keep("--decay", "decay_rate", o.decay_rate);
+  keep("--clip", "clip_norm", o.clip_norm);
+}
 
 void add_train_musicvae(CLI::App& train, const std::string& kind) {
   auto o = std::make_shared<MusicVaeTrainOptions>();
@@ -34,7 +60,7 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
                     "End melodies at rests of this many bars (Magenta: 1), so no window spans an interlude without melody; "
                     "0 = windows span rests (default)")
         ->default_val(0)->check(CLI::Range(0.0, 64.0));
-  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint, with its batch, --lr, --decay and --clip unless given");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
   cmd->add_option("--free-bits", o->free_bits, "KL free bits (default: melody 0, drums 48)");
@@ -65,8 +91,9 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
   cmd->footer("Examples:\n  timbrel train melody --data ../shared/data/melodies/nottingham --out models/melody-2bar --minutes 40\n"
               "  timbrel train melody --from ../shared/models-ext/musicvae_mel_2bar_small/dljs --freeze-decoder \\\n"
               "      --data my_tunes/ --out mel_small_complete --steps 2000");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     if (!o->resume) refuse_existing_output(o->out_dir, "model.json");
+    if (o->resume) resume_settings(*cmd, *o);
     name_flag("chords", "--chords");
     name_flag("freeze_decoder", "--freeze-decoder");
     o->log = stderr_log();

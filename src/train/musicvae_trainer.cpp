@@ -108,7 +108,12 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
   if (o.resume && fs::exists(ckpt + "/model.json")) {
     MusicVae m = MusicVae::load(ckpt);
     card = musicvae_impl(m).card;
-    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)));
+    const nlohmann::json was = card.value("training", nlohmann::json::object());
+    std::string settings = "batch " + std::to_string(o.batch) + ", learning rate " + format_fixed(o.learning_rate, 6);
+    if (was.value("batch", o.batch) != o.batch || was.value("learning_rate", o.learning_rate) != o.learning_rate)
+      settings += " (the checkpoint trained with batch " + std::to_string(was.value("batch", o.batch)) + ", learning rate " +
+                  format_fixed(was.value("learning_rate", o.learning_rate), 6) + ")";
+    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)) + " with " + settings);
     return musicvae_impl(m).net;
   }
   if (!o.from.empty()) {
