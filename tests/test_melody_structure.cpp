@@ -129,7 +129,7 @@ TEST(MelodyStructureShipped, SixteenBarSongsMakePhrases) {
   EXPECT_EQ(s.pieces, 20u);
   EXPECT_GE(s.melody_repeat, 0.10);
   EXPECT_GE(s.rhythm_repeat, 0.45);
-  EXPECT_LE(s.bars_without_onset, 0.04);  // the tunes: 0 (Nottingham), 0.030 (POP909), 0.034 (OpenEWLD)
+  EXPECT_LE(s.bars_without_onset, 0.05);  // the tunes: 0 (Nottingham), 0.030 (POP909), 0.034 (OpenEWLD); learned padding: 0.35
   EXPECT_GE(s.notes_per_bar, 3.5);        // the tunes: 3.5 (OpenEWLD) to 5.7 (POP909)
   EXPECT_GE(s.in_key, 0.95);
   EXPECT_GE(s.pitch_range, 11.0);         // within 25% of Nottingham's 14.7

@@ -116,6 +116,7 @@ TEST(MusicVaeTrain, CliResumeKeepsTheCheckpointsBatchAndLearningRate) {
   const std::string data = make_corpus(), out = test::temp_dir() + "/resumed";
   auto o = tiny_options(data, out);
   o.max_steps = 30;
+  o.gap_bars = 1;
   train::train_musicvae(o);
   const std::string resume = std::string(TIMBREL_BINARY) + " train melody --resume --data " + data + " --out " + out + " --validation 0.25";
   std::string log;
@@ -123,6 +124,7 @@ TEST(MusicVaeTrain, CliResumeKeepsTheCheckpointsBatchAndLearningRate) {
   auto training = nn::read_model_folder(out, "musicvae").card["training"];
   EXPECT_EQ(training["batch"], 16) << log;
   EXPECT_EQ(training["learning_rate"], 1e-2);
+  EXPECT_EQ(nn::read_model_folder(out, "musicvae").card["data"]["gap_bars"], 1.0);
   EXPECT_NE(log.find("with batch 16, learning rate 0.010000"), std::string::npos) << log;
   ASSERT_EQ(test::run_command(resume + " --steps 32 --batch 8", &log, true), 0) << log;
   training = nn::read_model_folder(out, "musicvae").card["training"];

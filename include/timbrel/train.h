@@ -49,7 +49,7 @@ struct MusicVaeTrainOptions {
   double sampling_rate = 0;     // inverse-sigmoid scheduled sampling rate (Magenta: 1000); 0 = off
   int transpose = -1;           // +/- semitones; -1 = 5 for melodies, 0 for drums
   // Melodies end at rests of this many bars or more (Magenta's gap_bars: 1), so no window spans
-  // an interlude without melody (POP909's songs have many); 0: windows span rests (the shipped models' data).
+  // an interlude without melody (POP909's songs have many); 0: windows span rests (the 2-bar models' data).
   double gap_bars = 0;
   double validation_fraction = 0.1;
   int checkpoint_every = 500;

@@ -30,14 +30,20 @@ void resume_settings(const CLI::App& cmd, MusicVaeTrainOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(card_path, std::string("is not valid JSON: ") + e.what());
   }
-  const nlohmann::json training = card.value("training", nlohmann::json::object());
-  auto keep = [&](const char* flag, const char* key, auto& value) {
-    if (cmd.count(flag) == 0 && training.contains(key) && training[key].is_number()) value = training[key].get<std::decay_t<decltype(value)>>();
+  if (!card.is_object()) throw Error(card_path, "is not a model card (a JSON object)");
+  auto keep = [&](const char* flag, const char* block, const char* key, auto& value) {
+    const CLI::Option* option = cmd.get_option_no_throw(flag);
+    if (!option || option->count() > 0 || !card.contains(block) || !card[block].is_object()) return;
+    const nlohmann::json& v = card[block].value(key, nlohmann::json());
+    using T = std::decay_t<decltype(value)>;
+    if (std::is_integral_v<T> ? v.is_number_integer() : v.is_number()) value = v.get<T>();
   };
-  keep("--batch", "batch", o.batch);
-  keep("--lr", "learning_rate", o.learning_rate);
-  keep("--decay", "decay_rate", o.decay_rate);
-  keep("--clip", "clip_norm", o.clip_norm);
+  keep("--batch", "training", "batch", o.batch);
+  keep("--lr", "training", "learning_rate", o.learning_rate);
+  keep("--decay", "training", "decay_rate", o.decay_rate);
+  keep("--clip", "training", "clip_norm", o.clip_norm);
+  keep("--sampling-rate", "training", "sampling_rate", o.sampling_rate);
+  keep("--gap-bars", "data", "gap_bars", o.gap_bars);
 }
 
 void add_train_musicvae(CLI::App& train, const std::string& kind) {
@@ -60,7 +66,7 @@ void add_train_musicvae(CLI::App& train, const std::string& kind) {
                     "End melodies at rests of this many bars (Magenta: 1), so no window spans an interlude without melody; "
                     "0 = windows span rests (default)")
         ->default_val(0)->check(CLI::Range(0.0, 64.0));
-  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint, with its batch, --lr, --decay and --clip unless given");
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint, with its batch, --lr, --decay, --clip, --sampling-rate and --gap-bars unless given");
   cmd->add_option("--steps", o->max_steps, "Stop after this many steps (total, with --resume)");
   cmd->add_option("--minutes", o->minutes, "Stop after this many minutes of this run");
   cmd->add_option("--free-bits", o->free_bits, "KL free bits (default: melody 0, drums 48)");

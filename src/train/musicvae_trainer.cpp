@@ -108,11 +108,12 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
   if (o.resume && fs::exists(ckpt + "/model.json")) {
     MusicVae m = MusicVae::load(ckpt);
     card = musicvae_impl(m).card;
-    const nlohmann::json was = card.value("training", nlohmann::json::object());
+    const bool recorded = card.contains("training") && card["training"].is_object() && card["training"].value("batch", nlohmann::json()).is_number() &&
+                          card["training"].value("learning_rate", nlohmann::json()).is_number();
     std::string settings = "batch " + std::to_string(o.batch) + ", learning rate " + format_fixed(o.learning_rate, 6);
-    if (was.value("batch", o.batch) != o.batch || was.value("learning_rate", o.learning_rate) != o.learning_rate)
-      settings += " (the checkpoint trained with batch " + std::to_string(was.value("batch", o.batch)) + ", learning rate " +
-                  format_fixed(was.value("learning_rate", o.learning_rate), 6) + ")";
+    if (recorded && (card["training"]["batch"].get<double>() != o.batch || card["training"]["learning_rate"].get<double>() != o.learning_rate))
+      settings += " (the checkpoint trained with batch " + card["training"]["batch"].dump() + ", learning rate " +
+                  format_fixed(card["training"]["learning_rate"].get<double>(), 6) + ")";
     log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)) + " with " + settings);
     return musicvae_impl(m).net;
   }
