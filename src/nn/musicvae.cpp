@@ -199,21 +199,19 @@ bool MusicVae::has_latent_prior() const { return impl_->latent_prior.has_value()
 std::vector<float> MusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
   torch::manual_seed(seed);
   auto z = torch::randn({int64_t(n), impl_->info.z_size});
-  if (standard_prior || !has_latent_prior()) return std::vector<float>(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
-  const auto& parts = impl_->latent_prior->components;
-  if (parts.size() == 1) {  // one Gaussian: the draws of models fitted before mixtures, unchanged
-    z = (z * torch::tensor(parts[0].std) + torch::tensor(parts[0].mean)).contiguous();
-    return std::vector<float>(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
-  }
-  // A mixture: each latent's component from its own generator, seeded by `seed`.
+  const auto* parts = standard_prior || !has_latent_prior() ? nullptr : &impl_->latent_prior->components;
+  if (parts && parts->size() == 1)  // one Gaussian: the draws of models fitted before mixtures, unchanged
+    z = (z * torch::tensor(parts->front().std) + torch::tensor(parts->front().mean)).contiguous();
   std::vector<float> out(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+  if (!parts || parts->size() == 1) return out;
+  // A mixture: each latent's component from its own generator, seeded by `seed`.
   std::vector<double> weights;
-  for (const auto& c : parts) weights.push_back(c.weight);
+  for (const auto& c : *parts) weights.push_back(c.weight);
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
   const size_t dims = size_t(impl_->info.z_size);
   for (size_t i = 0; i < n; ++i) {
-    const auto& c = parts[pick(rng)];
+    const auto& c = (*parts)[pick(rng)];
     for (size_t k = 0; k < dims; ++k) out[i * dims + k] = out[i * dims + k] * c.std[k] + c.mean[k];
   }
   return out;

@@ -166,7 +166,7 @@ nlohmann::json latent_prior_json(const std::vector<double>& means, const std::ve
 }
 
 double mixture_log_likelihood(const std::vector<MixtureComponent>& mixture, const std::vector<double>& x, size_t n, size_t dims) {
-  std::vector<double> r(n * mixture.size());
+  std::vector<double> r;  // expectation sizes it
   return expectation(mixture, x, n, dims, r);
 }
 

@@ -101,6 +101,16 @@ nn::MusicVaeNet widened_for_chords(const nn::MusicVaeNet& plain) {
   return net;
 }
 
+// What a resumed run trains with, and what its checkpoint recorded when that differs.
+std::string resumed_settings(const MusicVaeTrainOptions& o, const nlohmann::json& card) {
+  std::string text = "batch " + std::to_string(o.batch) + ", learning rate " + format_fixed(o.learning_rate, 6);
+  const nlohmann::json was = card.contains("training") && card["training"].is_object() ? card["training"] : nlohmann::json::object();
+  const nlohmann::json batch = was.value("batch", nlohmann::json()), lr = was.value("learning_rate", nlohmann::json());
+  if (batch.is_number() && lr.is_number() && (batch.get<double>() != o.batch || lr.get<double>() != o.learning_rate))
+    text += " (the checkpoint trained with batch " + batch.dump() + ", learning rate " + format_fixed(lr.get<double>(), 6) + ")";
+  return text;
+}
+
 // The network to train: the checkpoint's when resuming, a starting model's, or a fresh one of the
 // options' sizes; `card` becomes the model card to extend.
 nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& ckpt, nlohmann::json& card,
@@ -108,13 +118,7 @@ nn::MusicVaeNet open_network(const MusicVaeTrainOptions& o, const std::string& c
   if (o.resume && fs::exists(ckpt + "/model.json")) {
     MusicVae m = MusicVae::load(ckpt);
     card = musicvae_impl(m).card;
-    const bool recorded = card.contains("training") && card["training"].is_object() && card["training"].value("batch", nlohmann::json()).is_number() &&
-                          card["training"].value("learning_rate", nlohmann::json()).is_number();
-    std::string settings = "batch " + std::to_string(o.batch) + ", learning rate " + format_fixed(o.learning_rate, 6);
-    if (recorded && (card["training"]["batch"].get<double>() != o.batch || card["training"]["learning_rate"].get<double>() != o.learning_rate))
-      settings += " (the checkpoint trained with batch " + card["training"]["batch"].dump() + ", learning rate " +
-                  format_fixed(card["training"]["learning_rate"].get<double>(), 6) + ")";
-    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)) + " with " + settings);
+    log("resuming from " + ckpt + " at step " + std::to_string(card.value("steps", 0)) + " with " + resumed_settings(o, card));
     return musicvae_impl(m).net;
   }
   if (!o.from.empty()) {
