@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench_notes.h"
 #include "cuda_info.h"
@@ -45,12 +46,34 @@ void run(benchmark::State& state, PhaseMethod phase) {
   if (phase == PhaseMethod::If) state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(batch) * int64_t(5.5e6));
 }
 
+// PGHI (the generated notes' default phase) with its integration on the device (range 1 = 1: one
+// thread a note) or on the host (0: pghi_phase a note at a time), wall time with transfers: which
+// placement wins at which batch sets kPghiDeviceNotes.
+void BM_CudaPghi(benchmark::State& state) {
+  std::string why;
+  if (!kernels::cuda_available(&why)) {
+    state.SkipWithError(("no GPU: " + why).c_str());
+    return;
+  }
+  const size_t batch = size_t(state.range(0));
+  const auto specs = spectrograms(batch);
+  kernels::CudaSpectral gpu(batch);
+  gpu.set_pghi_placement(state.range(1) ? kernels::PghiPlacement::Device : kernels::PghiPlacement::Host);
+  InverseOptions o;
+  o.phase = PhaseMethod::Pghi;
+  std::vector<float> audio(batch * size_t(kNoteSamples));
+  for (auto _ : state) gpu.to_audio(specs.data(), batch, audio.data(), o);
+  state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(batch));
+  state.SetLabel(state.range(1) ? "PGHI on the device" : "PGHI on the host");
+}
+
 void BM_CudaSpectrogramToAudio(benchmark::State& state) { run(state, PhaseMethod::If); }
 void BM_CudaIfPlus8Fgla(benchmark::State& state) { run(state, PhaseMethod::IfFgla); }
 
 }  // namespace
 
 BENCHMARK(BM_CudaSpectrogramToAudio)->Arg(1)->Arg(64)->Arg(256)->Arg(1024)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CudaPghi)->ArgsProduct({{16, 64, 256}, {0, 1}})->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CudaIfPlus8Fgla)->Arg(1)->Arg(64)->Arg(256)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {

@@ -9,10 +9,12 @@
 
 #include "cuda_check.h"
 #include "griffin_lim.h"
+#include "pghi.h"
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/mel.h"
 #include "spectral/phase_reconstruction.h"
+#include "spectral/pghi_ops.h"
 #include "spectral_decode.h"
 #include "stft.h"
 
@@ -88,7 +90,11 @@ struct CudaSpectral::Impl {
   DeviceArray<int> m2l_start, m2l_index;
   DeviceArray<float> m2l_weight, analysis, synthesis_exact, synthesis_js;
   DeviceArray<float> specs, power, phase, spectrum, frames, audio, magnitude, polar_phase, t, t_prev, signal;
+  DeviceArray<pghi::Cell> pghi_cells;  // PGHI's scratch: only allocated when PGHI runs
+  DeviceArray<uint64_t> pghi_heap, pghi_seeds;
+  DeviceArray<PghiNotePeak> pghi_peaks;
   StageTimes times;
+  PghiPlacement pghi_placement = PghiPlacement::Auto;
   bool one_pass = true;  // every linear bin within kMaxContributors mel terms
   Event e0, e1, e2, e3, e4, e5;
 
@@ -159,7 +165,10 @@ struct CudaSpectral::Impl {
     polar_phase.resize(max_notes * kCoefficients);
     launch_decode_polar(power.get(), phase.get(), notes, kFrames, mel, m2l(), eps, magnitude.get(), polar_phase.get(), stream);
     e1.record(stream);
-    if (o.phase != PhaseMethod::If && o.phase != PhaseMethod::IfFgla) initial_phase_on_host(notes, o);
+    if (o.phase == PhaseMethod::Pghi || o.phase == PhaseMethod::PghiFgla) {
+      const bool device = pghi_placement == PghiPlacement::Device || (pghi_placement == PghiPlacement::Auto && notes >= kPghiDeviceNotes);
+      device ? pghi_on_device(notes) : pghi_on_host(notes);
+    } else if (o.phase != PhaseMethod::If && o.phase != PhaseMethod::IfFgla) random_phase_on_host(notes, o);
     launch_polar(magnitude.get(), polar_phase.get(), count, kStftBins, spectrum.get(), stream);
     const bool iterate = o.phase == PhaseMethod::GriffinLim || o.phase == PhaseMethod::Fgla || o.phase == PhaseMethod::IfFgla ||
                          o.phase == PhaseMethod::PghiFgla;
@@ -186,22 +195,38 @@ struct CudaSpectral::Impl {
     times.overlap_add = e4.ms_since(e3);
   }
 
-  // Random (Griffin-Lim, FGLA) or PGHI initial phases come from the CPU path's own functions.
-  void initial_phase_on_host(size_t notes, const InverseOptions& o) {
+  // PGHI phases of the decoded magnitudes, on the device (the CPU path's order and arithmetic).
+  void pghi_on_device(size_t notes) {
+    pghi_cells.resize(max_notes * size_t(kFrames + 2) * size_t(kStftBins + 2));
+    pghi_heap.resize(max_notes * kCoefficients);
+    pghi_seeds.resize(max_notes * kCoefficients);
+    pghi_peaks.resize(max_notes);
+    const PghiDeviceScratch scratch{pghi_cells.get(), pghi_heap.get(), pghi_seeds.get(), pghi_peaks.get()};
+    launch_pghi(magnitude.get(), notes, kFrames, kStftBins, kN, kHop, hann_pghi_gamma(kN), kPghiTolerance, scratch, polar_phase.get(), stream);
+  }
+
+  // The same phases from the CPU path's pghi_phase, a note at a time.
+  void pghi_on_host(size_t notes) {
     std::vector<float> mag(kCoefficients), ph(kCoefficients);
     for (size_t i = 0; i < notes; ++i) {
-      if (o.phase == PhaseMethod::Pghi || o.phase == PhaseMethod::PghiFgla) {
-        TIMBREL_CUDA_CHECK(cudaMemcpyAsync(mag.data(), magnitude.get() + i * kCoefficients, kCoefficients * sizeof(float),
-                                           cudaMemcpyDeviceToHost, stream));
-        TIMBREL_CUDA_CHECK(cudaStreamSynchronize(stream));
-        pghi_phase(mag.data(), kFrames, kStftBins, kN, kHop, hann_pghi_gamma(kN), ph.data());
-      } else {
-        random_phase(ph.data(), kCoefficients, o.seed);  // the same seed for every note, as the CPU path
-      }
-      TIMBREL_CUDA_CHECK(cudaMemcpyAsync(polar_phase.get() + i * kCoefficients, ph.data(), kCoefficients * sizeof(float),
-                                         cudaMemcpyHostToDevice, stream));
+      TIMBREL_CUDA_CHECK(cudaMemcpyAsync(mag.data(), magnitude.get() + i * kCoefficients, kCoefficients * sizeof(float), cudaMemcpyDeviceToHost,
+                                         stream));
+      TIMBREL_CUDA_CHECK(cudaStreamSynchronize(stream));
+      pghi_phase(mag.data(), kFrames, kStftBins, kN, kHop, hann_pghi_gamma(kN), ph.data());
+      TIMBREL_CUDA_CHECK(cudaMemcpyAsync(polar_phase.get() + i * kCoefficients, ph.data(), kCoefficients * sizeof(float), cudaMemcpyHostToDevice,
+                                         stream));
       TIMBREL_CUDA_CHECK(cudaStreamSynchronize(stream));  // ph is reused
     }
+  }
+
+  // Random initial phases (Griffin-Lim, FGLA) come from the CPU path's own function.
+  void random_phase_on_host(size_t notes, const InverseOptions& o) {
+    std::vector<float> ph(kCoefficients);
+    random_phase(ph.data(), kCoefficients, o.seed);  // the same seed for every note, as the CPU path
+    for (size_t i = 0; i < notes; ++i)
+      TIMBREL_CUDA_CHECK(cudaMemcpyAsync(polar_phase.get() + i * kCoefficients, ph.data(), kCoefficients * sizeof(float),
+                                         cudaMemcpyHostToDevice, stream));
+    TIMBREL_CUDA_CHECK(cudaStreamSynchronize(stream));  // ph is freed on return
   }
 };
 
@@ -210,6 +235,7 @@ CudaSpectral::~CudaSpectral() = default;
 void* CudaSpectral::stream() const { return impl_->stream; }
 size_t CudaSpectral::max_notes() const { return impl_->max_notes; }
 const StageTimes& CudaSpectral::times() const { return impl_->times; }
+void CudaSpectral::set_pghi_placement(PghiPlacement placement) { impl_->pghi_placement = placement; }
 void CudaSpectral::synchronize() const { TIMBREL_CUDA_CHECK(cudaStreamSynchronize(impl_->stream)); }
 
 void CudaSpectral::to_audio_device(const float* spectrograms, size_t count, float* audio, const InverseOptions& o) {

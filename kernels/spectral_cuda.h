@@ -17,6 +17,12 @@ struct StageTimes {  // milliseconds of the last call, from CUDA events
   double decode = 0, inverse_fft = 0, overlap_add = 0, polish = 0, transfer = 0;
 };
 
+// Where PGHI's phase is integrated. The integration is sequential within a note, so the device
+// runs one thread a note and pays off only over many notes at once: Auto takes the device from
+// kPghiDeviceNotes notes a launch, else the CPU path's pghi_phase (a guess until measured on a GPU).
+enum class PghiPlacement { Auto, Host, Device };
+inline constexpr size_t kPghiDeviceNotes = 32;
+
 class CudaSpectral {
  public:
   // Work buffers for up to max_notes notes per launch; a stream of its own.
@@ -35,6 +41,7 @@ class CudaSpectral {
   // For benchmarks: uploads `count` <= max_notes spectrograms once, runs `repeats` times on the
   // device and returns the mean stage times (transfer = 0).
   StageTimes time_on_device(const float* spectrograms, size_t count, const InverseOptions& options, int repeats);
+  void set_pghi_placement(PghiPlacement placement);
   void synchronize() const;
   void* stream() const;
   size_t max_notes() const;

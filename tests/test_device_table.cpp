@@ -18,6 +18,8 @@
 #include <sstream>
 
 #include "kernel_test_helpers.h"
+#include "pghi_twin.h"
+#include "spectral/gansynth_contract.h"
 #include "spectral/normalize.h"
 #include "spectral_scale_ops.h"
 #include "test_util.h"
@@ -30,6 +32,7 @@
 #include "cuda_check.h"
 #include "ddsp_oscillators.h"
 #include "griffin_lim.h"
+#include "pghi.h"
 #include "spectral_cuda.h"
 #include "spectral_decode.h"
 #include "spectral_scale.h"
@@ -267,6 +270,28 @@ Measure stft() {
 
 Measure griffin_lim() { return {"NMSE", std::max(test::griffin_lim_body_nmse(0.0f), test::griffin_lim_body_nmse(0.99f)), 0}; }
 
+// Decoded magnitudes of three notes, [note][frames][1025], for the PGHI rows.
+std::vector<float> pghi_magnitudes() {
+  std::vector<float> all;
+  for (unsigned seed = 0; seed < 3; ++seed) {
+    std::vector<float> magnitude, phase;
+    test::decode_polar_with_bodies(test::test_spectrogram(seed, SpectralScale::Mel), SpectralScale::Mel, SpectralCompat::Exact, magnitude, phase);
+    all.insert(all.end(), magnitude.begin(), magnitude.end());
+  }
+  return all;
+}
+
+// The GPU path's PGHI run on the CPU (pghi_twin.h) against pghi_phase: bit for bit.
+Measure pghi() {
+  const std::vector<float> all = pghi_magnitudes();
+  const size_t n = all.size() / 3;
+  double differing = 0;
+  for (size_t note = 0; note < 3; ++note)
+    differing += double(test::pghi_device_algorithm_differences(std::vector<float>(all.begin() + long(note * n), all.begin() + long((note + 1) * n)),
+                                                                kSpectrogramFrames, 1025, gansynth::kFftSize, gansynth::kHop, kPghiTolerance));
+  return {"phases not bit-equal", differing, 0};
+}
+
 // The IF stage: the decode bodies, then the CPU synthesis, against spectrograms_to_audio.
 Measure stage_if() {
   double worst = 0;
@@ -382,6 +407,29 @@ class Buffer {
   T* p_ = nullptr;
   size_t n_;
 };
+
+// launch_pghi over three notes against pghi_phase, note by note: the same visiting order, so only
+// the device's log (within an ulp of glibc's) can move a phase, by far less than a float's ulp at pi.
+Measure pghi() {
+  const std::vector<float> all = cpu::pghi_magnitudes();
+  const int frames = kSpectrogramFrames, bins = 1025;
+  const size_t n = size_t(frames) * bins;
+  const Buffer<float> magnitude(all);
+  Buffer<pghi::Cell> cells(3 * size_t(frames + 2) * size_t(bins + 2));
+  Buffer<uint64_t> heap(3 * n), seeds(3 * n);
+  Buffer<kernels::PghiNotePeak> peaks(3);
+  Buffer<float> phase(3 * n);
+  kernels::launch_pghi(magnitude.get(), 3, frames, bins, gansynth::kFftSize, gansynth::kHop, hann_pghi_gamma(gansynth::kFftSize), kPghiTolerance,
+                       {cells.get(), heap.get(), seeds.get(), peaks.get()}, phase.get(), nullptr);
+  const std::vector<float> got = phase.download();
+  double worst = 0;
+  for (size_t note = 0; note < 3; ++note) {
+    std::vector<float> want(n);
+    pghi_phase(all.data() + note * n, frames, bins, gansynth::kFftSize, gansynth::kHop, hann_pghi_gamma(gansynth::kFftSize), want.data());
+    for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(std::remainder(double(got[note * n + i]) - want[i], 2 * M_PI)));
+  }
+  return {"max |err| rad", worst, 1e-5};
+}
 
 std::vector<float> floats_of(const std::vector<cfloat>& c) {
   const float* p = reinterpret_cast<const float*>(c.data());
@@ -600,7 +648,9 @@ void add_stage_rows(std::vector<Row>& rows) {
   const std::vector<P> iterative = {P::GriffinLim, P::Fgla, P::IfFgla}, pghi = {P::Pghi, P::PghiFgla};
   rows.push_back({"stage_griffin_lim", "spectral stage, GL / FGLA / IF+FGLA x8", {}, [=] { return cpu::stage_threads(iterative); },
                   TIMBREL_GPU_CHECK([=] { return gpu::stage(iterative, 1e-8); })});
-  rows.push_back({"stage_pghi", "spectral stage, PGHI (host) / PGHI+FGLA x8", {}, [=] { return cpu::stage_threads(pghi); },
+  rows.push_back({"pghi", "PGHI phase, 3 notes per launch", {"pghi.cu:peak_kernel", "pghi.cu:cells_kernel", "pghi.cu:integrate_kernel",
+                  "pghi.cu:phase_kernel", "pghi.h:launch_pghi"}, cpu::pghi, TIMBREL_GPU_CHECK(gpu::pghi)});
+  rows.push_back({"stage_pghi", "spectral stage, PGHI / PGHI+FGLA x8", {}, [=] { return cpu::stage_threads(pghi); },
                   TIMBREL_GPU_CHECK([=] { return gpu::stage(pghi, 1e-8); })});
   rows.push_back({"stage_device_memory", "spectral stage from device memory (PGHI)",
                   {"spectral_cuda.h:to_audio_from_device", "spectral_cuda.h:to_audio_device"}, cpu::device_memory,

@@ -13,6 +13,7 @@
 #include "spectral/gansynth_contract.h"
 #include "spectral/gansynth_spectrogram.h"
 #include "spectral/phase_reconstruction.h"
+#include "pghi_twin.h"
 #include "spectral_test_data.h"
 #include "timbrel/spectral.h"
 
@@ -92,7 +93,33 @@ size_t differing_phases(const std::vector<float>& mag, int frames, int bins, dou
   return differing;
 }
 
+size_t device_algorithm_differences(const std::vector<float>& mag, int frames, int bins, double tolerance) {
+  return pghi_device_algorithm_differences(mag, frames, bins, 2048, 512, tolerance);
+}
+
 }  // namespace
+
+TEST(Pghi, TheGpuPathsAlgorithmGivesTheSamePhasesBitForBit) {
+  // kernels/pghi.cu's order (one binary heap, seeds from a second) against the CPU's bucketed
+  // queue: the same visits, so the same bits. With a GPU, SpectralKernels.* run the kernels.
+  const int frames = gansynth::kFrames, bins = gansynth::kStftBins;
+  for (const std::string& name : note_names())
+    for (double tolerance : {1e-10, kPghiTolerance, 1e-2}) {
+      EXPECT_EQ(device_algorithm_differences(decoded_magnitudes(name), frames, bins, tolerance), 0u) << name << " " << tolerance;
+      EXPECT_EQ(device_algorithm_differences(exact_magnitudes(load_note(name)), frames, bins, tolerance), 0u) << name << " " << tolerance;
+    }
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> level(0.0f, 1.0f);
+  for (auto [f, b] : {std::pair{7, 9}, std::pair{1, 33}, std::pair{40, 1}, std::pair{1, 1}}) {
+    std::vector<float> mag(size_t(f) * b);
+    for (float& v : mag) v = std::round(level(rng) * 4.0f) / 4.0f;  // ties and zeros
+    EXPECT_EQ(device_algorithm_differences(mag, f, b, 1e-4), 0u) << f << "x" << b;
+  }
+  auto broken = decoded_magnitudes("violin_e4");
+  broken[100] = -std::numeric_limits<float>::quiet_NaN(), broken[5000] = std::numeric_limits<float>::quiet_NaN(), broken[70000] = -1.0f;
+  EXPECT_EQ(device_algorithm_differences(broken, frames, bins, kPghiTolerance), 0u);
+  EXPECT_EQ(device_algorithm_differences(std::vector<float>(20, 0.0f), 4, 5, kPghiTolerance), 0u);  // silence: 0 everywhere
+}
 
 TEST(Pghi, EqualsTheTextbookIntegration) {
   const int frames = gansynth::kFrames, bins = gansynth::kStftBins;

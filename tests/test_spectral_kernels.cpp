@@ -75,12 +75,17 @@ TEST(SpectralKernels, GpuEqualsCpuForEveryPhaseMethodAndBatch) {
       PhaseMethod phase;
       SpectralCompat compat;
       double bound;
+      kernels::PghiPlacement pghi = kernels::PghiPlacement::Device;
     };
     // The IF path is deterministic: only cuFFT vs FFTW rounding differs (NMSE ~1e-13). Iterative
-    // methods feed that rounding back 8 times; PGHI's CPU phase then the polish on the GPU.
+    // methods feed that rounding back 8 times. PGHI on the device visits coefficients in the CPU's
+    // order (only its log may differ by an ulp); on the host it is the CPU's own.
+    using P = kernels::PghiPlacement;
     for (const Case& c : {Case{PhaseMethod::If, SpectralCompat::Exact, 1e-10}, Case{PhaseMethod::If, SpectralCompat::MagentaJs, 1e-10},
-                          Case{PhaseMethod::Fgla, SpectralCompat::Exact, 1e-8}, Case{PhaseMethod::PghiFgla, SpectralCompat::Exact, 1e-8}}) {
+                          Case{PhaseMethod::Fgla, SpectralCompat::Exact, 1e-8}, Case{PhaseMethod::Pghi, SpectralCompat::Exact, 1e-10},
+                          Case{PhaseMethod::PghiFgla, SpectralCompat::Exact, 1e-8}, Case{PhaseMethod::PghiFgla, SpectralCompat::Exact, 1e-8, P::Host}}) {
       if (batch == 257 && c.phase != PhaseMethod::If) continue;  // keep the test short
+      gpu.set_pghi_placement(c.pghi);
       InverseOptions o;
       o.phase = c.phase;
       o.compat = c.compat;
@@ -88,7 +93,8 @@ TEST(SpectralKernels, GpuEqualsCpuForEveryPhaseMethodAndBatch) {
       std::vector<float> want(batch * kNoteSamples), got(want.size());
       spectrograms_to_audio(specs.data(), batch, want.data(), o);
       gpu.to_audio(specs.data(), batch, got.data(), o);
-      EXPECT_LE(nmse(got, want), c.bound) << "batch " << batch << " phase " << to_string(c.phase) << " compat " << int(c.compat);
+      EXPECT_LE(nmse(got, want), c.bound) << "batch " << batch << " phase " << to_string(c.phase) << " compat " << int(c.compat)
+                                           << (c.pghi == P::Host ? " PGHI on the host" : "");
     }
   }
 #endif

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spectral/fast_math.h"
+#include "spectral/pghi_ops.h"
 #include "timbrel/error.h"
 
 namespace timbrel {
@@ -76,13 +77,7 @@ class BucketedMaxQueue {
   size_t occupied_ = 0;
 };
 
-// One coefficient's integration state, together so that a visit touches one cache line. The grid
-// is padded by a done border, so neighbours need no bounds checks or index division.
-struct alignas(32) PghiCell {
-  double dt = 0, dw = 0, ph = 0;  // phase change per hop and per bin; the integrated phase
-  float mag = 0;
-  int32_t done = 1;
-};
+using PghiCell = pghi::Cell;  // padded by a done border, so neighbours need no bounds checks
 
 struct PghiGrid {
   int frames = 0, bins = 0;
@@ -107,7 +102,7 @@ void needed_logs(const float* mag, int frames, int bins, double floor, PghiScrat
   const size_t n = size_t(frames) * bins;
   s.above.resize(n);
   s.logs.resize(n);
-  for (size_t i = 0; i < n; ++i) s.above[i] = mag[i] >= floor && mag[i] > 0.0f && mag[i] <= FLT_MAX;
+  for (size_t i = 0; i < n; ++i) s.above[i] = pghi::above(mag[i], floor);
   const double low = floor * 1e-3;
   for (int t = 0; t < frames; ++t) {
     const char* here = &s.above[size_t(t) * bins];
@@ -116,23 +111,21 @@ void needed_logs(const float* mag, int frames, int bins, double floor, PghiScrat
     for (int m = 0; m < bins; ++m) {
       const bool needed = here[m] | prev[m] | next[m] | (m > 0 && here[m - 1]) | (m + 1 < bins && here[m + 1]);
       const size_t i = size_t(t) * bins + m;
-      if (needed) s.logs[i] = std::log(mag[i] >= low ? double(mag[i]) : low);  // NaN too gets the low
+      if (needed) s.logs[i] = pghi::floored_log(mag[i], low);
     }
   }
 }
 
 // The padded grid: magnitudes, done flags (coefficients below the floor and the border start done,
 // phase 0) and, where integrated, the phase change per hop (dt) and per bin (dw) from centred
-// differences of log magnitude (one-sided at the edges), for frames centred on the window.
-// Halving by * 0.5 is exact: this equals the textbook (x1 - x0) / 2 without a division.
+// differences of log magnitude (one-sided at the edges), for frames centred on the window: the
+// arithmetic of pghi::cell_at, with each log taken once.
 void build_grid(const float* mag, int fft_size, int hop, double gamma, PghiScratch& s) {
   PghiGrid& g = s.grid;
   const int frames = g.frames, bins = g.bins;
-  const double a = hop, M = fft_size;
-  const double time_scale = a * M / gamma, freq_scale = -gamma / (a * M);
+  const pghi::Scales scales = pghi::scales_for(fft_size, hop, gamma);
   s.bin_phase.resize(size_t(bins));
-  for (int m = 0; m < bins; ++m) s.bin_phase[size_t(m)] = 2.0 * M_PI * a * m / M;
-  auto diff = [](double x0, double x1, int span) { return span == 2 ? (x1 - x0) * 0.5 : span == 1 ? x1 - x0 : 0.0; };
+  for (int m = 0; m < bins; ++m) s.bin_phase[size_t(m)] = pghi::bin_phase(scales, m);
   g.cells.resize(size_t(frames + 2) * g.width);
   std::fill(g.cells.begin(), g.cells.begin() + long(g.width), PghiCell{});
   std::fill(g.cells.end() - long(g.width), g.cells.end(), PghiCell{});
@@ -150,17 +143,13 @@ void build_grid(const float* mag, int fft_size, int hop, double gamma, PghiScrat
       if (!above[m]) continue;
       ++s.remaining;
       const int m0 = std::max(m - 1, 0), m1 = std::min(m + 1, bins - 1);
-      cell[m].dt = time_scale * diff(row[m0], row[m1], m1 - m0) + s.bin_phase[size_t(m)];
-      cell[m].dw = freq_scale * diff(prev[m], next[m], t_span);
+      cell[m].dt = scales.time_scale * pghi::difference(row[m0], row[m1], m1 - m0) + s.bin_phase[size_t(m)];
+      cell[m].dw = scales.freq_scale * pghi::difference(prev[m], next[m], t_span);
     }
   }
 }
 
-uint64_t queue_key(const PghiCell& c, size_t index) {
-  uint32_t bits;
-  std::memcpy(&bits, &c.mag, sizeof bits);
-  return (uint64_t(bits) << 32) | uint64_t(index);
-}
+uint64_t queue_key(const PghiCell& c, size_t index) { return pghi::key(c, index); }
 
 // Integrates from cell s outwards, always continuing from the largest coefficient reached. Padded
 // indices order as the unpadded ones, so ties between equal magnitudes break as before. The largest
@@ -207,18 +196,6 @@ void integrate_from(size_t s, PghiScratch& sc) {
   }
 }
 
-// x - 2 pi round(x / 2 pi), as std::remainder(x, 2 pi) but with no division: 2 pi split in two
-// (Cody-Waite) so that turns * hi is exact up to 2^20 turns (a note reaches 2^15; longer files lose
-// about an ulp of x, far below float). Agrees with std::remainder to float rounding (a half turn may
-// come out as +pi for -pi: the same angle).
-float wrap_phase(double x) {
-  constexpr double kTwoPiHi = 6.2831853069365025;  // 2 pi with its last 20 bits zero
-  constexpr double kTwoPiLo = 2.0 * M_PI - kTwoPiHi;
-  constexpr double kRound = 6755399441055744.0;  // 1.5 * 2^52: adding and subtracting rounds to an integer
-  const double turns = (x * (1.0 / (2.0 * M_PI)) + kRound) - kRound;
-  return float((x - turns * kTwoPiHi) - turns * kTwoPiLo);
-}
-
 // Integrates every coefficient above the floor: from the largest, then from the largest of what
 // that did not reach, and so on.
 // Seeds are ordered by their queue keys, so tied magnitudes go to the larger index as in the queue.
@@ -239,7 +216,7 @@ void integrate_all(size_t peak, PghiScratch& s) {
 // ties); n when there is none.
 size_t largest_magnitude(const float* mag, size_t n) {
   float largest = 0;  // a max reduction (vectorised), then the last index holding it
-  for (size_t i = 0; i < n; ++i) largest = std::max(largest, mag[i] <= FLT_MAX ? mag[i] : 0.0f);
+  for (size_t i = 0; i < n; ++i) largest = std::max(largest, pghi::peak_candidate(mag[i]));
   if (largest < FLT_MIN) return n;
   size_t peak = n;
   while (mag[--peak] != largest) {
@@ -274,7 +251,7 @@ void pghi_phase(const float* mag, int frames, int bins, int fft_size, int hop, d
   // The derivatives assume frames centred on the window; ours start there: shift bin m by pi*m.
   for (int t = 0; t < frames; ++t) {
     const PghiCell* cell = &s.grid.cells[s.grid.at(t, 0)];
-    for (int m = 0; m < bins; ++m) phase[size_t(t) * bins + m] = wrap_phase(cell[m].ph + M_PI * m);
+    for (int m = 0; m < bins; ++m) phase[size_t(t) * bins + m] = pghi::wrap_phase(cell[m].ph + M_PI * m);
   }
 }
 
