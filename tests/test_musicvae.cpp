@@ -417,6 +417,17 @@ TEST(MusicVaeModelFolder, MixturePriorDrawsEachComponentByItsWeight) {
   EXPECT_NEAR(double(near_high) / double(n), 0.7, 5 * std::sqrt(0.21 / double(n)));
   EXPECT_EQ(m.random_z(16, 3), m.random_z(16, 3));
   EXPECT_NE(m.random_z(16, 3), m.random_z(16, 4));
+  // Related draws (a latent walk's points): one component for all of a seed's latents, the first
+  // latent as random_z's of the same count (a walk starts where it started before), and each
+  // component as often as its weight across seeds.
+  size_t high_seeds = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    const std::vector<float> walk = m.random_z_related(6, seed), independent = m.random_z(6, seed);
+    ASSERT_TRUE(std::equal(walk.begin(), walk.begin() + 8, independent.begin())) << seed;
+    for (size_t i = 0; i < 6; ++i) ASSERT_EQ(walk[i * 8] > 0, walk[0] > 0) << "seed " << seed << " latent " << i;
+    high_seeds += walk[0] > 0;
+  }
+  EXPECT_NEAR(double(high_seeds) / 400, 0.7, 5 * std::sqrt(0.21 / 400));
 }
 
 // The card's "sampling" is how sample draws unless asked otherwise; without one, Magenta's 0.5 flat.

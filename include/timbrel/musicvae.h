@@ -67,6 +67,10 @@ class TIMBREL_API MusicVae {
   // each latent from one component chosen by weight (a second generator seeded by `seed`);
   // else, or with `standard_prior`, Magenta's N(0, 1).
   std::vector<float> random_z(size_t n, uint64_t seed, bool standard_prior = false) const;
+  // The same, with all n from one component of a mixture (chosen by weight): related latents,
+  // such as the points of a latent walk that should stay in one style. Equals random_z for a
+  // one-Gaussian or no prior.
+  std::vector<float> random_z_related(size_t n, uint64_t seed) const;
   bool has_latent_prior() const;
   // Writes this model as a model folder (model.json + weights.safetensors, float32 or float16).
   void save(const std::string& dir, bool float16 = false) const;

@@ -18,11 +18,12 @@ namespace timbrel {
 namespace {
 
 // N windows decoded from a smooth latent walk: each z a slerp 35% of the way from the previous one
-// towards a fresh draw, so neighbouring windows stay related.
+// towards a fresh draw, so neighbouring windows stay related. The draws share one component of a
+// mixture prior: a walk toward another component's region changed the song's style mid-way.
 NoteSequence sample_walk(const MusicVae& model, int windows, uint64_t seed, double temperature, std::optional<StepDraw> draw,
                          double qpm) {
   const size_t dim = size_t(model.info().z_size);
-  std::vector<float> draws = model.random_z(size_t(windows), seed), z;
+  std::vector<float> draws = model.random_z_related(size_t(windows), seed), z;
   std::vector<float> current(draws.begin(), draws.begin() + long(dim));
   for (int w = 0; w < windows; ++w) {
     if (w > 0) current = slerp(current, std::vector<float>(draws.begin() + long(w * dim), draws.begin() + long((w + 1) * dim)), 0.35);

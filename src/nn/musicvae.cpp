@@ -196,25 +196,40 @@ std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows, int refi
 
 bool MusicVae::has_latent_prior() const { return impl_->latent_prior.has_value(); }
 
-std::vector<float> MusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
+namespace {
+
+// n draws of the model's prior: N(0, 1), one Gaussian, or a mixture whose component is chosen by
+// weight per latent, or once for all of them (`one_component`).
+std::vector<float> draw_prior(size_t n, int64_t dims, uint64_t seed, const std::vector<formats::LatentPrior::Component>* parts,
+                              bool one_component) {
   torch::manual_seed(seed);
-  auto z = torch::randn({int64_t(n), impl_->info.z_size});
-  const auto* parts = standard_prior || !has_latent_prior() ? nullptr : &impl_->latent_prior->components;
+  auto z = torch::randn({int64_t(n), dims});
   if (parts && parts->size() == 1)  // one Gaussian: the draws of models fitted before mixtures, unchanged
     z = (z * torch::tensor(parts->front().std) + torch::tensor(parts->front().mean)).contiguous();
   std::vector<float> out(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
   if (!parts || parts->size() == 1) return out;
-  // A mixture: each latent's component from its own generator, seeded by `seed`.
+  // A mixture: the components from their own generator, seeded by `seed`.
   std::vector<double> weights;
   for (const auto& c : *parts) weights.push_back(c.weight);
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-  const size_t dims = size_t(impl_->info.z_size);
+  const size_t shared = pick(rng);
   for (size_t i = 0; i < n; ++i) {
-    const auto& c = (*parts)[pick(rng)];
-    for (size_t k = 0; k < dims; ++k) out[i * dims + k] = out[i * dims + k] * c.std[k] + c.mean[k];
+    const auto& c = (*parts)[one_component ? shared : (i == 0 ? shared : pick(rng))];
+    for (size_t k = 0; k < size_t(dims); ++k) out[i * size_t(dims) + k] = out[i * size_t(dims) + k] * c.std[k] + c.mean[k];
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<float> MusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
+  const bool prior = !standard_prior && has_latent_prior();
+  return draw_prior(n, impl_->info.z_size, seed, prior ? &impl_->latent_prior->components : nullptr, false);
+}
+
+std::vector<float> MusicVae::random_z_related(size_t n, uint64_t seed) const {
+  return draw_prior(n, impl_->info.z_size, seed, has_latent_prior() ? &impl_->latent_prior->components : nullptr, true);
 }
 
 void MusicVae::save(const std::string& dir, bool float16) const {
