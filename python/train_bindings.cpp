@@ -146,7 +146,7 @@ void bind_evaluate(py::module_& m) {
   m.def(
       "evaluate_musicvae",
       [](const std::string& model, const std::string& data, const std::string& kind, int bars, int refine, bool held_out, bool chords,
-         double temperature, uint64_t seed) {
+         double temperature, uint64_t seed, double gap_bars) {
         MusicVaeEvalOptions o;
         o.model = model;
         o.data = data;
@@ -157,6 +157,7 @@ void bind_evaluate(py::module_& m) {
         o.chords = chords;
         o.temperature = temperature;
         o.seed = seed;
+        o.gap_bars = gap_bars;
         MusicVaeEvalReport r;
         {
           py::gil_scoped_release nogil;
@@ -174,8 +175,9 @@ void bind_evaluate(py::module_& m) {
         return d;
       },
       py::arg("model"), py::arg("data"), py::arg("kind") = "melody", py::arg("bars") = 0, py::arg("refine") = 0,
-      py::arg("held_out") = false, py::arg("chords") = false, py::arg("temperature") = 0.5, py::arg("seed") = 0,
-      "Reconstruction accuracy of a MusicVAE on a folder of MIDI files (`timbrel eval melody`); with chords (always for a "
+      py::arg("held_out") = false, py::arg("chords") = false, py::arg("temperature") = 0.5, py::arg("seed") = 0, py::arg("gap_bars") = 0.0,
+      "Reconstruction accuracy of a MusicVAE on a folder of MIDI files (`timbrel eval melody`; gap_bars: melodies end at rests "
+      "this long, as the trainer's); with chords (always for a "
       "chord-conditioned model), 'over_chords': one sample per window over its chords, scored beside it");
 }
 

@@ -11,6 +11,7 @@
 #include "nn/musicvae_refine.h"
 #include "test_util.h"
 #include "timbrel/error.h"
+#include "timbrel/evaluate.h"
 #include "timbrel/music.h"
 #include "train/musicvae_eval.h"
 #include "train/musicvae_trainer.h"
@@ -176,6 +177,29 @@ TEST(MusicVaeTrain, LearnsTinyCorpusAndWritesCard) {
                              corpus.train.windows.begin() + long(std::min<size_t>(2048, corpus.train.windows.size())));
   EXPECT_NEAR(train::token_accuracy(m, subset), r.train_accuracy, 1e-6);
   EXPECT_EQ(corpus.failed.size(), 1u);  // broken.mid reported, not fatal
+}
+
+// eval's gap_bars ends melodies at long rests as the trainer's does: no window spans the rest.
+TEST(MusicVaeEval, GapBarsEndMelodiesAtLongRests) {
+  const std::string model = test::temp_dir() + "/model", folder = test::temp_dir() + "/with-rest";
+  auto trained = tiny_options(make_corpus(), model);
+  trained.max_steps = 2;
+  train::train_musicvae(trained);
+  std::filesystem::create_directories(folder);
+  std::vector<int> events(11 * 16, kMelodyNoEvent);  // 4 bars of notes, 3 bars of rest, 4 bars of notes
+  for (int i = 0; i < 16; ++i) events[size_t(i * 4)] = 60 + i % 5, events[size_t(112 + i * 4)] = 65 + i % 3;
+  events[64] = kMelodyNoteOff;
+  write_midi(melody_to_sequence(events), folder + "/rest.mid");
+  MusicVaeEvalOptions o;
+  o.model = model;
+  o.data = folder;
+  const size_t spanning = evaluate_musicvae(o).windows;
+  o.gap_bars = 1;
+  const size_t within = evaluate_musicvae(o).windows;
+  EXPECT_EQ(within, 6u);  // 3 windows in each 4-bar part (a window every bar)
+  EXPECT_GT(spanning, within);
+  o.gap_bars = -1;
+  EXPECT_THROW(evaluate_musicvae(o), Error);
 }
 
 // Reconstruction of a flat model: on its own windows greedy accuracy is token_accuracy; on

@@ -29,6 +29,7 @@ struct MusicVaeEvalOptions {
   int refine_steps = 0;                // as MusicVae::encode
   bool held_out = false;               // only the files `train` holds out of `data` (info.csv, else its hash rule)
   double validation_fraction = 0.1;    // with held_out and no info.csv
+  double gap_bars = 0;                 // melodies end at rests this long, as the trainer's MusicVaeTraining.gap_bars (0: never)
   // Melodies over chords (always for a chord-conditioned model): only files with chords, and one
   // sample per window, drawn at `temperature` over the window's own chords (an unconditioned
   // model's without them: a baseline), scored beside the window itself.

@@ -70,6 +70,10 @@ void add_eval_musicvae(CLI::App& eval, const std::string& kind, Status& status) 
     cmd->add_flag("--chords", o->eval.chords,
                   "Files with chords only: also one sample per window over its chords (always, for a chord-conditioned model), "
                   "scored beside the window");
+    cmd->add_option("--gap-bars", o->eval.gap_bars,
+                    "Melodies end at rests of this many bars, so no window spans them (as `train --gap-bars`; default 0: never)")
+        ->check(CLI::Range(0.0, 64.0))
+        ->default_val(0);
     cmd->add_option("--temperature", o->eval.temperature, "Of those samples")->default_val(0.5)->check(CLI::Range(0.0, 10.0));
     cmd->add_option("--seed", o->eval.seed, "Of those samples")->default_val(0);
   }
