@@ -25,12 +25,16 @@ std::vector<float> spectrograms(size_t batch) {
   return out;
 }
 
-void run(benchmark::State& state, PhaseMethod phase) {
+// False (the benchmark marked skipped) without a usable GPU.
+bool have_gpu(benchmark::State& state) {
   std::string why;
-  if (!kernels::cuda_available(&why)) {
-    state.SkipWithError(("no GPU: " + why).c_str());
-    return;
-  }
+  if (kernels::cuda_available(&why)) return true;
+  state.SkipWithError(("no GPU: " + why).c_str());
+  return false;
+}
+
+void run(benchmark::State& state, PhaseMethod phase) {
+  if (!have_gpu(state)) return;
   const size_t batch = size_t(state.range(0));
   const auto specs = spectrograms(batch);
   kernels::CudaSpectral gpu(batch);
@@ -47,14 +51,10 @@ void run(benchmark::State& state, PhaseMethod phase) {
 }
 
 // PGHI (the generated notes' default phase) with its integration on the device (range 1 = 1: one
-// thread a note) or on the host (0: pghi_phase a note at a time), wall time with transfers: which
-// placement wins at which batch sets kPghiDeviceNotes.
+// thread a note) or on the host (0: pghi_phase a note at a time, the default), wall time with
+// transfers: from which batch, if any, the device placement should become the default.
 void BM_CudaPghi(benchmark::State& state) {
-  std::string why;
-  if (!kernels::cuda_available(&why)) {
-    state.SkipWithError(("no GPU: " + why).c_str());
-    return;
-  }
+  if (!have_gpu(state)) return;
   const size_t batch = size_t(state.range(0));
   const auto specs = spectrograms(batch);
   kernels::CudaSpectral gpu(batch);

@@ -22,7 +22,7 @@ __global__ void peak_kernel(const float* magnitude, size_t n, double tolerance, 
   for (size_t i = threadIdx.x; i < n; i += blockDim.x) best = fmaxf(best, pghi::peak_candidate(mag[i]));
   largest[threadIdx.x] = best;
   __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
+  for (unsigned s = kPeakThreads / 2; s > 0; s /= 2) {  // launched with kPeakThreads, a power of two
     if (threadIdx.x < s) largest[threadIdx.x] = fmaxf(largest[threadIdx.x], largest[threadIdx.x + s]);
     __syncthreads();
   }
@@ -32,7 +32,7 @@ __global__ void peak_kernel(const float* magnitude, size_t n, double tolerance, 
     if (mag[i] == top) mine = (mine == n || i > mine) ? i : mine;
   last[threadIdx.x] = mine;
   __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s /= 2) {
+  for (unsigned s = kPeakThreads / 2; s > 0; s /= 2) {
     if (threadIdx.x < s) {
       const unsigned long long a = last[threadIdx.x], b = last[threadIdx.x + s];
       last[threadIdx.x] = a == n ? b : b == n ? a : (a > b ? a : b);
@@ -52,7 +52,8 @@ __global__ void cells_kernel(const float* magnitude, size_t notes, int frames, i
   if (i >= notes * padded) return;
   const size_t note = i / padded, at = i % padded;
   const int t = int(at / width) - 1, m = int(at % width) - 1;
-  if (t < 0 || t >= frames || m < 0 || m >= bins) {
+  // The border; and every cell of a note with nothing above 0 (never integrated: its phase is 0).
+  if (t < 0 || t >= frames || m < 0 || m >= bins || peaks[note].peak >= size_t(frames) * bins) {
     cells[i] = pghi::Cell{};
     return;
   }

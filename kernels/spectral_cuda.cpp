@@ -90,11 +90,11 @@ struct CudaSpectral::Impl {
   DeviceArray<int> m2l_start, m2l_index;
   DeviceArray<float> m2l_weight, analysis, synthesis_exact, synthesis_js;
   DeviceArray<float> specs, power, phase, spectrum, frames, audio, magnitude, polar_phase, t, t_prev, signal;
-  DeviceArray<pghi::Cell> pghi_cells;  // PGHI's scratch: only allocated when PGHI runs
+  DeviceArray<pghi::Cell> pghi_cells;  // PGHI's scratch: only allocated when PGHI runs on the device
   DeviceArray<uint64_t> pghi_heap, pghi_seeds;
   DeviceArray<PghiNotePeak> pghi_peaks;
   StageTimes times;
-  PghiPlacement pghi_placement = PghiPlacement::Auto;
+  PghiPlacement pghi_placement = PghiPlacement::Host;
   bool one_pass = true;  // every linear bin within kMaxContributors mel terms
   Event e0, e1, e2, e3, e4, e5;
 
@@ -166,8 +166,7 @@ struct CudaSpectral::Impl {
     launch_decode_polar(power.get(), phase.get(), notes, kFrames, mel, m2l(), eps, magnitude.get(), polar_phase.get(), stream);
     e1.record(stream);
     if (o.phase == PhaseMethod::Pghi || o.phase == PhaseMethod::PghiFgla) {
-      const bool device = pghi_placement == PghiPlacement::Device || (pghi_placement == PghiPlacement::Auto && notes >= kPghiDeviceNotes);
-      device ? pghi_on_device(notes) : pghi_on_host(notes);
+      pghi_placement == PghiPlacement::Device ? pghi_on_device(notes) : pghi_on_host(notes);
     } else if (o.phase != PhaseMethod::If && o.phase != PhaseMethod::IfFgla) random_phase_on_host(notes, o);
     launch_polar(magnitude.get(), polar_phase.get(), count, kStftBins, spectrum.get(), stream);
     const bool iterate = o.phase == PhaseMethod::GriffinLim || o.phase == PhaseMethod::Fgla || o.phase == PhaseMethod::IfFgla ||
@@ -197,10 +196,10 @@ struct CudaSpectral::Impl {
 
   // PGHI phases of the decoded magnitudes, on the device (the CPU path's order and arithmetic).
   void pghi_on_device(size_t notes) {
-    pghi_cells.resize(max_notes * size_t(kFrames + 2) * size_t(kStftBins + 2));
-    pghi_heap.resize(max_notes * kCoefficients);
-    pghi_seeds.resize(max_notes * kCoefficients);
-    pghi_peaks.resize(max_notes);
+    pghi_cells.resize(notes * size_t(kFrames + 2) * size_t(kStftBins + 2));  // ~6.4 MB a note; grows only
+    pghi_heap.resize(notes * kCoefficients);
+    pghi_seeds.resize(notes * kCoefficients);
+    pghi_peaks.resize(notes);
     const PghiDeviceScratch scratch{pghi_cells.get(), pghi_heap.get(), pghi_seeds.get(), pghi_peaks.get()};
     launch_pghi(magnitude.get(), notes, kFrames, kStftBins, kN, kHop, hann_pghi_gamma(kN), kPghiTolerance, scratch, polar_phase.get(), stream);
   }

@@ -17,11 +17,11 @@ struct StageTimes {  // milliseconds of the last call, from CUDA events
   double decode = 0, inverse_fft = 0, overlap_add = 0, polish = 0, transfer = 0;
 };
 
-// Where PGHI's phase is integrated. The integration is sequential within a note, so the device
-// runs one thread a note and pays off only over many notes at once: Auto takes the device from
-// kPghiDeviceNotes notes a launch, else the CPU path's pghi_phase (a guess until measured on a GPU).
-enum class PghiPlacement { Auto, Host, Device };
-inline constexpr size_t kPghiDeviceNotes = 32;
+// Where PGHI's phase is integrated: the CPU path's pghi_phase a note at a time (the default), or
+// kernels/pghi.cu (one thread a note: the integration is sequential within a note, so it can pay
+// off only over many notes). The device placement stays opt-in until a GPU has run its device-table
+// row and BM_CudaPghi has shown from which batch it is faster.
+enum class PghiPlacement { Host, Device };
 
 class CudaSpectral {
  public:

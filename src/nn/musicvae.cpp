@@ -215,7 +215,7 @@ std::vector<float> draw_prior(size_t n, int64_t dims, uint64_t seed, const std::
   std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
   const size_t shared = pick(rng);
   for (size_t i = 0; i < n; ++i) {
-    const auto& c = (*parts)[one_component ? shared : (i == 0 ? shared : pick(rng))];
+    const auto& c = (*parts)[one_component || i == 0 ? shared : pick(rng)];
     for (size_t k = 0; k < size_t(dims); ++k) out[i * size_t(dims) + k] = out[i * size_t(dims) + k] * c.std[k] + c.mean[k];
   }
   return out;

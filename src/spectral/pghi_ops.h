@@ -96,7 +96,7 @@ TIMBREL_HD uint64_t heap_pop(uint64_t* heap, size_t& size) {
 }
 
 // Integrates from padded cell `start` outwards, always continuing from the largest coefficient
-// reached. `heap` holds up to the grid's number of cells.
+// reached. `heap` holds as many keys as there are cells above the floor.
 TIMBREL_HD void flood(Cell* cells, size_t width, size_t start, uint64_t* heap) {
   size_t size = 0;
   cells[start].done = 1;
@@ -118,7 +118,8 @@ TIMBREL_HD void flood(Cell* cells, size_t width, size_t start, uint64_t* heap) {
 }
 
 // Every coefficient above the floor: from the largest (padded index `peak`), then from the largest
-// of what that did not reach, and so on. `heap` and `seeds` each hold `count` keys.
+// of what that did not reach, and so on. `count` cells in all; `heap` and `seeds` each hold as many
+// keys as there are cells above the floor (at most frames * bins).
 TIMBREL_HD void integrate(Cell* cells, size_t count, size_t width, size_t peak, uint64_t* heap, uint64_t* seeds) {
   if (!cells[peak].done) flood(cells, width, peak, heap);
   size_t left = 0;

@@ -72,4 +72,9 @@ Corpus load_split(const std::string& kind, const std::string& dir, double valida
   return c;
 }
 
+void check_gap_bars(double gap_bars, ModelKind kind) {
+  if (!(gap_bars >= 0 && gap_bars <= 64)) throw Error("gap_bars", "must be 0 (windows span rests) .. 64 bars");
+  if (gap_bars > 0 && kind != ModelKind::Melody) throw Error("gap_bars", "splits melodies (drum windows skip empty ones already)");
+}
+
 }  // namespace timbrel::train

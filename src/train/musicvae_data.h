@@ -40,6 +40,8 @@ struct WindowRules {
   bool chords = false;
   double gap_bars = 0;
 };
+// Throws an Error naming gap_bars unless it is 0..64, and 0 for drum models.
+void check_gap_bars(double gap_bars, ModelKind kind);
 
 // Windows of all files, every file in the validation set (evaluation).
 Corpus load_all(const std::string& kind, const std::string& dir, const WindowRules& rules = {});

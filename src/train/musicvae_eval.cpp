@@ -158,8 +158,7 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   const bool chords = o.chords || model.info().chords;
   if (model.info().chords && bars != 2) throw Error("bars", o.model + " is chord-conditioned: it reads 2-bar windows only");
   if (chords && (o.kind != ModelKind::Melody || model_bars != 2 || bars != 2)) throw Error("chords", "score 2-bar melody models on 2-bar windows");
-  if (!(o.gap_bars >= 0 && o.gap_bars <= 64)) throw Error("gap_bars", "must be 0 (windows span rests) .. 64 bars");
-  if (o.gap_bars > 0 && o.kind != ModelKind::Melody) throw Error("gap_bars", "splits melodies (drum windows skip empty ones already)");
+  train::check_gap_bars(o.gap_bars, o.kind);
   const train::WindowRules rules{bars * 16, chords, o.gap_bars};
   const train::Corpus corpus = o.held_out ? train::load_split(kind, o.data, o.validation_fraction, rules) : train::load_all(kind, o.data, rules);
   const train::WindowSet& held = corpus.validation;

@@ -438,8 +438,7 @@ MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& o) {
   if (o.bars != 2 && (o.bars < 4 || o.bars > 64)) throw Error("bars", "must be 2 (a flat model) or 4..64 (hierarchical)");
   if (o.freeze_decoder && o.from.empty()) throw Error("freeze_decoder", "needs a model to start from (the decoder to keep)");
   if (o.chords && (o.kind != ModelKind::Melody || o.bars != 2)) throw Error("chords", "condition 2-bar melody models only");
-  if (!(o.gap_bars >= 0 && o.gap_bars <= 64)) throw Error("gap_bars", "must be 0 (windows span rests) .. 64 bars");
-  if (o.gap_bars > 0 && o.kind != ModelKind::Melody) throw Error("gap_bars", "splits melodies (drum windows skip empty ones already)");
+  check_gap_bars(o.gap_bars, o.kind);
   set_training_threads(o.threads);
   torch::manual_seed(o.seed);
   DataParallel dp(distributed_env());
