@@ -68,8 +68,7 @@ __global__ void integrate_kernel(size_t notes, int frames, int bins, const NoteP
   const size_t n = size_t(frames) * bins, width = size_t(bins) + 2, padded = size_t(frames + 2) * width;
   const size_t peak = size_t(peaks[note].peak);
   if (peak >= n) return;
-  const size_t padded_peak = (peak / size_t(bins) + 1) * width + peak % size_t(bins) + 1;
-  pghi::integrate(cells + note * padded, padded, width, padded_peak, heap + note * n, seeds + note * n);
+  pghi::integrate(cells + note * padded, padded, width, pghi::padded_index(peak, bins), heap + note * n, seeds + note * n);
 }
 
 __global__ void phase_kernel(const pghi::Cell* cells, size_t notes, int frames, int bins, const NotePeak* peaks, float* phase) {
@@ -81,9 +80,8 @@ __global__ void phase_kernel(const pghi::Cell* cells, size_t notes, int frames, 
     phase[i] = 0.0f;
     return;
   }
-  const size_t width = size_t(bins) + 2, padded = size_t(frames + 2) * width;
-  const int t = int(at / size_t(bins)), m = int(at % size_t(bins));
-  phase[i] = pghi::wrap_phase(cells[note * padded + size_t(t + 1) * width + size_t(m + 1)].ph + M_PI * m);
+  const size_t padded = size_t(frames + 2) * size_t(bins + 2);
+  phase[i] = pghi::wrap_phase(cells[note * padded + pghi::padded_index(at, bins)].ph + M_PI * double(at % size_t(bins)));
 }
 
 }  // namespace

@@ -30,9 +30,8 @@ inline std::vector<float> pghi_with_device_algorithm(const std::vector<float>& m
     for (int m = 0; m < bins; ++m)
       cells[size_t(t + 1) * width + size_t(m + 1)] = pghi::cell_at(mag.data(), frames, bins, t, m, tolerance * double(largest), scales);
   std::vector<uint64_t> heap(n), seeds(n);
-  auto padded = [&](size_t i) { return (i / size_t(bins) + 1) * width + i % size_t(bins) + 1; };
-  pghi::integrate(cells.data(), cells.size(), width, padded(peak), heap.data(), seeds.data());
-  for (size_t i = 0; i < n; ++i) phase[i] = pghi::wrap_phase(cells[padded(i)].ph + M_PI * double(i % size_t(bins)));
+  pghi::integrate(cells.data(), cells.size(), width, pghi::padded_index(peak, bins), heap.data(), seeds.data());
+  for (size_t i = 0; i < n; ++i) phase[i] = pghi::wrap_phase(cells[pghi::padded_index(i, bins)].ph + M_PI * double(i % size_t(bins)));
   return phase;
 }
 

@@ -55,6 +55,9 @@ TIMBREL_HD Cell cell_at(const float* mag, int frames, int bins, int t, int m, do
   return c;
 }
 
+// Coefficient i of a [frames][bins] grid in the grid padded by one cell on every side.
+TIMBREL_HD size_t padded_index(size_t i, int bins) { return (i / size_t(bins) + 1) * (size_t(bins) + 2) + i % size_t(bins) + 1; }
+
 // A heap key: magnitude bits over the padded index. Magnitudes integrated are positive, so their
 // bits order as the floats do, and equal magnitudes go to the larger index.
 TIMBREL_HD uint64_t key(const Cell& c, size_t index) {

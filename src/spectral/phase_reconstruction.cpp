@@ -18,7 +18,7 @@ double hann_pghi_gamma(int fft_size) { return 0.25645 * double(fft_size) * fft_s
 
 namespace {
 
-// A max-priority queue of (magnitude bits, index) packed in one integer (queue_key): magnitudes are
+// A max-priority queue of (magnitude bits, index) packed in one integer (pghi::key): magnitudes are
 // positive, so their bits order as the floats do, and ties go to the larger index as std::pair's
 // would. Keys are bucketed by their top 16 bits (magnitudes within 1%), a two-level bitmap finds
 // the largest occupied bucket, and each bucket is a small binary heap: the exact order of one big
@@ -149,8 +149,6 @@ void build_grid(const float* mag, int fft_size, int hop, double gamma, PghiScrat
   }
 }
 
-uint64_t queue_key(const PghiCell& c, size_t index) { return pghi::key(c, index); }
-
 // Integrates from cell s outwards, always continuing from the largest coefficient reached. Padded
 // indices order as the unpadded ones, so ties between equal magnitudes break as before. The largest
 // newly reached neighbour is held back from the queue: along a ridge it is the next to continue
@@ -162,7 +160,7 @@ void integrate_from(size_t s, PghiScratch& sc) {
   cells[s].done = 1;
   cells[s].ph = 0.0;
   --sc.remaining;
-  uint64_t held = queue_key(cells[s], s);
+  uint64_t held = pghi::key(cells[s], s);
   bool holding = true;
   while (holding || !queue.empty()) {
     uint64_t k = held;
@@ -180,7 +178,7 @@ void integrate_from(size_t s, PghiScratch& sc) {
       n.ph = c.ph + step;
       n.done = 1;
       --sc.remaining;
-      uint64_t reached = queue_key(n, j);
+      uint64_t reached = pghi::key(n, j);
       if (!holding) {
         held = reached;
         holding = true;
@@ -207,7 +205,7 @@ void integrate_all(size_t peak, PghiScratch& s) {
   for (size_t i = 0; i < cells.size(); ++i)
     if (!cells[i].done) s.seeds.push_back(uint32_t(i));
   std::sort(s.seeds.begin(), s.seeds.end(),
-            [&](uint32_t x, uint32_t y) { return queue_key(cells[x], x) > queue_key(cells[y], y); });
+            [&](uint32_t x, uint32_t y) { return pghi::key(cells[x], x) > pghi::key(cells[y], y); });
   for (uint32_t seed : s.seeds)
     if (!cells[seed].done) integrate_from(seed, s);
 }
@@ -247,7 +245,7 @@ void pghi_phase(const float* mag, int frames, int bins, int fft_size, int hop, d
   s.grid.width = size_t(bins) + 2;
   needed_logs(mag, frames, bins, floor, s);
   build_grid(mag, fft_size, hop, gamma, s);
-  integrate_all(s.grid.at(int(peak / size_t(bins)), int(peak % size_t(bins))), s);
+  integrate_all(pghi::padded_index(peak, bins), s);
   // The derivatives assume frames centred on the window; ours start there: shift bin m by pi*m.
   for (int t = 0; t < frames; ++t) {
     const PghiCell* cell = &s.grid.cells[s.grid.at(t, 0)];
