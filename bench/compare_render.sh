@@ -22,7 +22,7 @@ for run in 1 2; do
   t=$(seconds "${render[@]}")
   echo "run $run: timbrel render again (every note from the note cache): $t s   [$(tail -1 "$out/log")]"
   t=$(seconds "$build/timbrel" --version)
-  echo "run $run: timbrel --version (starting the program: loading libtorch and its libraries, no work): $t s"
+  echo "run $run: timbrel --version (starting the program, no work; libtorch loads only when a network runs): $t s"
   if command -v fluidsynth > /dev/null && [[ -f $sf ]]; then
     t=$(seconds fluidsynth -ni -q -F "$out/fluid.wav" -r 48000 "$sf" "$tune")
     echo "run $run: fluidsynth (FluidR3_GM, 48 kHz stereo, its reverb and chorus): $t s"

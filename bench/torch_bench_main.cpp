@@ -2,7 +2,7 @@
 // before Google Benchmark starts.
 #include <benchmark/benchmark.h>
 
-#include "nn/openblas_kernels.h"
+#include "models/openblas_kernels.h"
 
 int main(int argc, char** argv) {
   timbrel::nn::ensure_fast_openblas_kernels(argv);

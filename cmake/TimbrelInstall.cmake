@@ -1,4 +1,4 @@
-# Install: the `timbrel` command, libtimbrel.so with the public headers, a CMake package
+# Install: the `timbrel` command, libtimbrel.so (and its torch module) with the public headers, a CMake package
 # (find_package(Timbrel) -> timbrel::timbrel), a pkg-config file, and the bundled models (found by
 # the library under PREFIX/share/timbrel/models).
 include(GNUInstallDirs)
@@ -9,6 +9,8 @@ install(TARGETS timbrel RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS timbrel_shared EXPORT TimbrelTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The torch module, which libtimbrel.so loads from beside itself.
+install(TARGETS timbrel_torch_module LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/timbrel DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/generated/timbrel/build_config.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/timbrel)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/timbrel/models)

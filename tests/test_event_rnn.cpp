@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "nn/event_codec.h"
+#include "models/event_codec.h"
 #include "nn/event_rnn_model.h"
 #include "render/live_responder.h"
 #include "test_util.h"

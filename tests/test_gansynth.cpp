@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/gansynth_net.h"
+#include "nn/gansynth_network.h"
+#include "nn/model_folder.h"
 #include "test_util.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
@@ -206,6 +208,50 @@ TEST(Gansynth, ModelFolderRoundTripKeepsOutputAndPresets) {
   ASSERT_EQ(test::run_command(std::string(TIMBREL_BINARY) + " convert " + tfdir + " -o " + conv, &out, true), 0) << out;
   EXPECT_THAT(out, HasSubstr("gansynth"));
   EXPECT_EQ(Gansynth::load(conv).generate(z, {40}), g.generate(z, {40}));
+}
+
+// A model folder is checked and fingerprinted without torch (models/gansynth_weights.cpp), its
+// network built on first use: the fingerprint (part of every note cache key) is the one torch
+// computes over the same tensors, in float32 and float16 folders, and the network's checks of
+// names, shapes and dtypes are all made at load.
+TEST(Gansynth, ModelFolderIsCheckedAndFingerprintedAtLoad) {
+  const GansynthConfig c = tiny();
+  GansynthConfig inferred;
+  const nn::TensorMap raw = nn::gansynth_from_tf(nn::gansynth_random_tf(c, 3, 0.05), "random", &inferred);
+  const nlohmann::json card = {{"architecture", "gansynth"}, {"hparams", nn::gansynth_config_json(c)}};
+  for (torch::ScalarType dtype : {torch::kFloat, torch::kHalf}) {
+    const std::string dir = test::temp_dir() + "/m";
+    nn::write_model_folder(dir, card, raw, dtype);
+    const Gansynth g = Gansynth::load(dir);
+    const nn::TensorMap stored = nn::read_model_folder(dir, "gansynth").tensors;
+    EXPECT_EQ(g.info().fingerprint, nn::weights_fingerprint(c, stored)) << c10::toString(dtype);
+    int64_t parameters = 0;
+    for (const auto& [name, t] : stored) parameters += t.numel();
+    EXPECT_EQ(g.info().parameters, parameters);
+  }
+  EXPECT_EQ(Gansynth::random(c, 3, 0.05).info().fingerprint, nn::weights_fingerprint(c, raw));
+  auto expect_error = [&](nn::TensorMap tensors, const std::string& what) {
+    const std::string dir = test::temp_dir() + "/m";
+    nn::write_model_folder(dir, card, tensors);
+    try {
+      Gansynth::load(dir);
+      ADD_FAILURE() << "loaded: expected " << what;
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(what));
+    }
+  };
+  nn::TensorMap wrong = raw;
+  wrong["to_rgb.bias"] = torch::zeros({3});
+  expect_error(wrong, "to_rgb.bias has shape [3], expected [2]");
+  nn::TensorMap extra = raw;
+  extra["block8.conv0.bias"] = torch::zeros({2});
+  expect_error(extra, "unexpected tensor block8.conv0.bias");
+  nn::TensorMap missing = raw;
+  missing.erase("block2.conv1.weight");
+  expect_error(missing, "lacks the tensor block2.conv1.weight");
+  nn::TensorMap integer = raw;
+  integer["to_rgb.bias"] = torch::zeros({2}, torch::kLong);
+  expect_error(integer, "to_rgb.bias is not floating point");
 }
 
 TEST(Gansynth, ValidatesCheckpoints) {

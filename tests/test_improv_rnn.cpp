@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "nn/event_codec.h"
+#include "models/event_codec.h"
 #include "nn/event_rnn_model.h"
 #include "arpeggio_corpus.h"
 #include "test_util.h"

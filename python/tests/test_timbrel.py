@@ -1,6 +1,8 @@
 """The timbrel Python module over the bundled models, on the CPU (run by ctest: PYTHONPATH points at
 the build's python/ folder, TIMBREL_MODELS at the source tree's models/)."""
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -31,6 +33,20 @@ def test_note_is_a_pitched_float32_note(engine):
     assert abs(harmonic - round(harmonic)) < 0.02 and round(harmonic) >= 1
     quieter = engine.note(69, timbre="program:40", velocity=64)
     assert np.abs(quieter).max() == pytest.approx(np.abs(audio).max() * 64 / 127, rel=1e-3)
+
+
+def test_libtorch_loads_only_when_a_network_runs():
+    # In a fresh interpreter: the module, an Engine and a timbre's latent need no libtorch; a note does.
+    script = (
+        "import timbrel\n"
+        "maps = lambda: open('/proc/self/maps').read()\n"
+        "e = timbrel.Engine(device='cpu', threads=1)\n"
+        "z = e.timbre('program:40')\n"
+        "assert 'libtorch' not in maps(), 'libtorch loaded before any network ran'\n"
+        "e.note(69, z=z)\n"
+        "assert 'libtorch_cpu' in maps() and 'libtimbrel_torch' in maps()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
 
 
 def test_latents_presets_and_spectrograms(engine):

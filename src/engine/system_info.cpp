@@ -2,8 +2,8 @@
 
 #include "audio/audio_devices.h"
 #include "audio/midi_input.h"
-#include "nn/openblas_kernels.h"
-#include "nn/torch_info.h"
+#include "models/openblas_kernels.h"
+#include "models/torch_module.h"
 #include "timbrel/build_config.h"
 
 #if TIMBREL_HAVE_CUDA
@@ -39,7 +39,7 @@ SystemInfo system_info() {
   s.build_type = TIMBREL_BUILD_TYPE;
   s.sanitize = TIMBREL_SANITIZE;
   add_cuda(s);
-  const TorchInfo t = torch_info();
+  const TorchInfo t = torch_module().info();
   s.torch_version = t.version;
   s.torch_cuda = t.cuda_available;
   s.torch_cuda_devices = t.cuda_devices;

@@ -109,4 +109,32 @@ SafetensorsLayout parse_safetensors_layout(const uint8_t* data, size_t size, con
   return out;
 }
 
+namespace {
+
+// No value with every exponent bit set (inf or NaN), for 16-bit floats whose exponent is `mask`.
+bool exponents_finite(const uint16_t* p, uint64_t n, uint16_t mask) {
+  bool bad = false;
+  for (uint64_t i = 0; i < n; ++i) bad |= (p[i] & mask) == mask;
+  return !bad;
+}
+
+template <typename T>
+bool all_finite(const T* p, uint64_t n) {
+  bool bad = false;
+  for (uint64_t i = 0; i < n; ++i) bad |= !(p[i] - p[i] == T(0));  // NaN and inf give NaN
+  return !bad;
+}
+
+}  // namespace
+
+bool values_finite(SafeDtype dtype, const void* data, uint64_t numel) {
+  switch (dtype) {
+    case SafeDtype::F32: return all_finite(static_cast<const float*>(data), numel);
+    case SafeDtype::F64: return all_finite(static_cast<const double*>(data), numel);
+    case SafeDtype::F16: return exponents_finite(static_cast<const uint16_t*>(data), numel, 0x7C00);
+    case SafeDtype::BF16: return exponents_finite(static_cast<const uint16_t*>(data), numel, 0x7F80);
+    default: return true;
+  }
+}
+
 }  // namespace timbrel::formats

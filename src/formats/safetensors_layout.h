@@ -33,4 +33,7 @@ struct SafetensorsLayout {
 // gaps or overlaps) before the caller allocates anything; errors name `name` and the tensor.
 SafetensorsLayout parse_safetensors_layout(const uint8_t* data, size_t size, const std::string& name);
 
+// Whether every value of `numel` stored elements of `dtype` is finite (true for integer dtypes).
+bool values_finite(SafeDtype dtype, const void* data, uint64_t numel);
+
 }  // namespace timbrel::formats

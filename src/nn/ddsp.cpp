@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "nn/ddsp_net.h"
-#include "nn/model_access.h"
+#include "models/model_impls.h"
 #include "nn/model_folder.h"
-#include "synth/filtered_noise.h"
-#include "synth/harmonic_synth.h"
+#include "models/ddsp_card.h"
+#include "nn/ddsp_model.h"
 #include "timbrel/error.h"
 #include "timbrel/timbre_spec.h"
 #include "util/file_io.h"
@@ -71,8 +71,13 @@ std::vector<float> window_of(const std::vector<float>& v, size_t from, size_t co
 
 }  // namespace
 
-struct Ddsp::Impl {
-  DdspInfo info;
+struct TorchDdsp final : detail::DdspImpl {
+  DdspControls controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
+                        const std::vector<float>& instrument) const override;
+  std::vector<float> embedding(size_t preset) const override {
+    const torch::Tensor e = (*net)->embeddings()[int64_t(preset)].contiguous();
+    return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+  }
   std::unique_ptr<nn::DdspNet> net;
 };
 
@@ -124,7 +129,7 @@ void read_rate(const nlohmann::json& card, const std::string& subject, DdspInfo&
 
 // A model trained here: model.json ("architecture": "ddsp", hparams, presets, programs,
 // statistics) + weights.safetensors.
-void load_trained(const std::string& path, detail::DdspImpl& impl) {
+void load_trained(const std::string& path, TorchDdsp& impl) {
   nn::ModelFolder folder = nn::read_model_folder(path, "ddsp");
   const std::string card = path + "/model.json";
   const nn::DdspConfig config = nn::ddsp_config_from_json(folder.card.value("hparams", nlohmann::json()), card);
@@ -164,46 +169,18 @@ void load_trained(const std::string& path, detail::DdspImpl& impl) {
 
 namespace {
 
-// model.json as an object (null when absent or not JSON).
-nlohmann::json card_of(const std::string& path) {
-  const std::string file = path + "/model.json";
-  if (!std::filesystem::is_regular_file(file)) return nullptr;
-  nlohmann::json j = nlohmann::json::parse(read_text_file(file), nullptr, false);
-  return j.is_discarded() || !j.is_object() ? nlohmann::json(nullptr) : j;
-}
-
-std::string text_of(const nlohmann::json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
-}
-
 // A model trained here (a model folder of architecture "ddsp"), not a Magenta graph.
-bool trained_here(const std::string& path) { return text_of(card_of(path), "architecture") == "ddsp"; }
+bool trained_here(const std::string& path) { return card_text(ddsp_card_of(path), "architecture") == "ddsp"; }
 
 }  // namespace
 
-bool is_ddsp_model(const std::string& path) {
-  const nlohmann::json j = card_of(path);
-  if (text_of(j, "architecture") == "ddsp") return true;
-  // A graph model whose weights are DDSP's decoder (Magenta's other graphs are not DDSP).
-  return text_of(j, "format") == "graph-model" && j.dump().find("dilated_conv_decoder") != std::string::npos;
-}
-
-bool is_ddsp_bank(const std::string& path) { return std::filesystem::is_regular_file(std::filesystem::path(path) / "bank.json"); }
-
-Ddsp::Ddsp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Ddsp::~Ddsp() = default;
-Ddsp::Ddsp(Ddsp&&) noexcept = default;
-Ddsp& Ddsp::operator=(Ddsp&&) noexcept = default;
-const DdspInfo& Ddsp::info() const { return impl_->info; }
-
-Ddsp Ddsp::load(const std::string& path) {
-  if (!std::filesystem::is_directory(path)) throw Error(path, "is not a folder (a DDSP TF.js graph model: model.json + shard)");
-  auto impl = std::make_unique<Impl>();
+std::unique_ptr<detail::DdspImpl> nn::load_ddsp(const std::string& path) {
+  auto impl = std::make_unique<TorchDdsp>();
   if (trained_here(path)) {
     load_trained(path, *impl);
     (*impl->net)->eval();
     for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();
-    return Ddsp(std::move(impl));
+    return impl;
   }
   nn::DdspConfig config;
   impl->net = std::make_unique<nn::DdspNet>(config);
@@ -214,53 +191,17 @@ Ddsp Ddsp::load(const std::string& path) {
   impl->info.noise_bands = config.noise_bands;
   for (const auto& p : (*impl->net)->parameters()) impl->info.parameters += p.numel();
   read_settings(path, impl->info);
-  return Ddsp(std::move(impl));
+  return impl;
 }
 
-const std::vector<std::vector<float>>* DdspInfo::envelope_of(const std::string& preset) const {
-  const auto at = std::find(presets.begin(), presets.end(), preset);
-  if (at == presets.end() || size_t(at - presets.begin()) >= preset_envelopes.size()) return nullptr;
-  const auto& bands = preset_envelopes[size_t(at - presets.begin())];
-  return bands.empty() ? nullptr : &bands;
-}
-
-std::pair<std::string, bool> Ddsp::preset_for_program(int program) const {
-  const DdspInfo& i = impl_->info;
-  if (i.presets.empty()) return {"", false};
-  for (size_t k = 0; k < i.presets.size(); ++k)
-    if (i.preset_programs[k] == program) return {i.presets[k], true};
-  for (size_t k = 0; k < i.presets.size(); ++k)  // General MIDI families are runs of 8 programs
-    if (i.preset_programs[k] >= 0 && i.preset_programs[k] / 8 == program / 8) return {i.presets[k], false};
-  return {i.presets.front(), false};
-}
-
-std::vector<float> Ddsp::instrument(const std::string& spec) const {
-  const DdspInfo& i = impl_->info;
-  if (i.presets.empty()) return {};
-  const TimbreSpec parsed = parse_timbre_spec(spec);
-  std::string name;
-  if (parsed.kind == TimbreSpec::Kind::Preset) {
-    name = parsed.name;
-    if (std::find(i.presets.begin(), i.presets.end(), name) == i.presets.end())
-      throw Error(spec, "is not a preset of this DDSP model");
-  } else if (parsed.kind == TimbreSpec::Kind::Program) {
-    name = preset_for_program(parsed.program).first;
-  } else {
-    throw Error(spec, "expected preset:NAME or program:N");
-  }
-  const int64_t row = std::find(i.presets.begin(), i.presets.end(), name) - i.presets.begin();
-  const torch::Tensor e = (*impl_->net)->embeddings()[row].contiguous();
-  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
-}
-
-DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
+DdspControls TorchDdsp::controls(const std::vector<float>& f0_hz, const std::vector<float>& loudness_db,
                             const std::vector<float>& instrument) const {
   if (f0_hz.empty()) throw Error("f0_hz", "needs at least one frame");
   if (loudness_db.size() != f0_hz.size())
     throw Error("loudness_db", "has " + std::to_string(loudness_db.size()) + " frames, f0_hz " + std::to_string(f0_hz.size()));
   for (size_t i = 0; i < f0_hz.size(); ++i)
     if (!std::isfinite(f0_hz[i]) || !std::isfinite(loudness_db[i])) throw Error("f0_hz", "and loudness_db must be finite (frame " + std::to_string(i) + ")");
-  const DdspInfo& in = impl_->info;
+  const DdspInfo& in = info;
   const size_t T = f0_hz.size(), W = size_t(in.window_frames), step = size_t(in.window_step), H = size_t(in.harmonics),
                N = size_t(in.noise_bands);
   const size_t windows = T <= W ? 1 : 1 + (T - W + step - 1) / step;
@@ -269,10 +210,10 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
   torch::NoGradGuard no_grad;
   torch::Tensor condition;
   if (!in.presets.empty()) {
-    const std::vector<float> e = instrument.empty() ? this->instrument("preset:" + in.presets.front()) : instrument;
-    if (int64_t(e.size()) != (*impl_->net)->embeddings().size(1))
+    const std::vector<float>& e = instrument;
+    if (int64_t(e.size()) != (*net)->embeddings().size(1))
       throw Error("instrument", "has " + std::to_string(e.size()) + " values, the model's embeddings " +
-                                    std::to_string((*impl_->net)->embeddings().size(1)));
+                                    std::to_string((*net)->embeddings().size(1)));
     condition = torch::tensor(e).view({1, -1});
   }
   for (size_t first = 0; first < windows; first += kBatch) {
@@ -284,7 +225,7 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
       ld.insert(ld.end(), b.begin(), b.end());
     }
     auto rows = [&](std::vector<float>& v) { return torch::from_blob(v.data(), {int64_t(count), int64_t(W)}, torch::kFloat); };
-    const nn::DdspOutputs o = (*impl_->net)->forward(rows(f0), rows(ld), condition.defined() ? condition.expand({int64_t(count), -1}) : condition);
+    const nn::DdspOutputs o = (*net)->forward(rows(f0), rows(ld), condition.defined() ? condition.expand({int64_t(count), -1}) : condition);
     const torch::Tensor amp = o.amplitude.contiguous(), dist = o.distribution.contiguous(), noise = o.noise.contiguous();
     for (size_t w = first; w < first + count; ++w) {
       const size_t b = w - first, overlap = W - step;
@@ -303,19 +244,6 @@ DdspControls Ddsp::controls(const std::vector<float>& f0_hz, const std::vector<f
     }
   }
   return c;
-}
-
-std::vector<float> Ddsp::synthesize(const DdspControls& c, const std::vector<float>& f0_hz, bool noise, uint64_t seed) const {
-  const DdspInfo& i = impl_->info;
-  if (f0_hz.size() != c.frames || c.amplitude.size() != c.frames || c.distribution.size() != c.frames * size_t(i.harmonics) ||
-      c.noise.size() != c.frames * size_t(i.noise_bands))
-    throw Error("controls", "do not match f0_hz's frames and the model's harmonics and noise bands");
-  std::vector<float> audio = synth::harmonic_synthesis(f0_hz, c.amplitude, c.distribution, i.harmonics, i.sample_rate, i.hop);
-  if (noise) {
-    const std::vector<float> n = synth::filtered_noise(c.noise, i.noise_bands, i.hop, seed);
-    for (size_t k = 0; k < audio.size(); ++k) audio[k] += n[k];
-  }
-  return audio;
 }
 
 }  // namespace timbrel

@@ -81,7 +81,7 @@ int draw_keeping_density(const float* model_lp, const float* scaled_lp, size_t c
 }  // namespace
 
 EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card) {
-  auto impl = std::make_unique<detail::EventRnnImpl>();
+  auto impl = std::make_unique<TorchEventRnn>();
   impl->codec = codec;
   impl->dropout = dropout;
   impl->net = EventRnnNet(codec.input_size(), layers, codec.classes(), dropout);
@@ -146,31 +146,25 @@ std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, 
 
 }  // namespace nn
 
-EventRnn::EventRnn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EventRnn::~EventRnn() = default;
-EventRnn::EventRnn(EventRnn&&) noexcept = default;
-EventRnn& EventRnn::operator=(EventRnn&&) noexcept = default;
-const EventRnnInfo& EventRnn::info() const { return impl_->info; }
-
-EventRnn EventRnn::load(const std::string& path) {
+std::unique_ptr<detail::EventRnnImpl> nn::load_event_rnn(const std::string& path) {
   try {
     nn::ModelFolder folder = nn::read_model_folder(path, "event_rnn");
-    return nn::event_rnn_from(folder.card, folder.tensors, path);
+    EventRnn model = nn::event_rnn_from(folder.card, folder.tensors, path);
+    return detail::ModelAccess::release(std::move(model));
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + "/model.json", std::string("bad event RNN card: ") + e.what());
   }
 }
 
-void EventRnn::save(const std::string& dir) const { nn::write_model_folder(dir, impl_->card, impl_->net->tensors()); }
+void TorchEventRnn::save(const std::string& dir) const { nn::write_model_folder(dir, card, net->tensors()); }
 
-double EventRnn::log_likelihood(const std::vector<int>& events, const std::vector<ChordSpan>& chords) const {
+double TorchEventRnn::log_likelihood(const std::vector<int>& events, const std::vector<ChordSpan>& chords) const {
   if (events.size() < 2) return 0;
   torch::NoGradGuard no_grad;
-  const auto& codec = impl_->codec;
   if (codec.chord_control && chords.empty()) throw Error("chords", "this model plays over chords: give the chords of the events");
   const std::vector<Chord> steps = codec.chord_control ? nn::progression_steps(chords, 0, events.size()) : std::vector<Chord>{};
   auto inputs = nn::event_inputs(codec, events, 0, events.size() - 1, steps).unsqueeze(0);
-  auto log_p = torch::log_softmax(impl_->net->forward(inputs)[0], 1);
+  auto log_p = torch::log_softmax(net->forward(inputs)[0], 1);
   double sum = 0;
   for (size_t i = 1; i < events.size(); ++i) sum += log_p[int64_t(i - 1)][codec.label(events, i)].item<double>();
   return sum;
@@ -230,7 +224,7 @@ void prune(Beam& beam, int beam_size) {
 }  // namespace
 }  // namespace nn
 
-std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer_in, int steps, const ContinueOptions& o,
+std::vector<int> nn::sample_events(const TorchEventRnn& impl, const std::vector<int>& primer_in, int steps, const ContinueOptions& o,
                                    const std::vector<Chord>& step_chords, bool first_sounds) {
   if (steps < 0) throw Error("steps", "must not be negative");
   if (o.temperature < 0) throw Error("temperature", "must not be negative");
@@ -269,14 +263,14 @@ std::vector<int> nn::sample_events(const detail::EventRnnImpl& impl, const std::
   return std::vector<int>(beam.events[best].begin() + long(primer.size()), beam.events[best].end());
 }
 
-std::vector<int> EventRnn::continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& o) const {
+std::vector<int> TorchEventRnn::continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& o) const {
   std::vector<Chord> chords;
-  if (impl_->codec.chord_control) {
+  if (codec.chord_control) {
     if (o.chords.empty()) throw nn::missing_chords();
     const size_t before = std::max<size_t>(1, primer.size());
     chords = nn::progression_steps(o.chords, -int64_t(before), before + size_t(std::max(0, steps)) + 1);
   }
-  return nn::sample_events(*impl_, primer, steps, o, chords);
+  return nn::sample_events(*this, primer, steps, o, chords);
 }
 
 }  // namespace timbrel

@@ -2,28 +2,35 @@
 // What the public EventRnn wraps: the network, its codec and its card.
 #include <nlohmann/json.hpp>
 
-#include "nn/event_codec.h"
+#include "models/event_codec.h"
 #include "nn/event_rnn_net.h"
-#include "nn/model_access.h"
+#include "models/model_impls.h"
 #include "timbrel/error.h"
 #include "timbrel/event_rnn.h"
 
 namespace timbrel {
 
-struct EventRnn::Impl {
-  nn::EventRnnNet net{nullptr};
+struct TorchEventRnn final : detail::EventRnnImpl {
+  std::vector<int> continue_events(const std::vector<int>& primer, int steps, const ContinueOptions& options) const override;
+  double log_likelihood(const std::vector<int>& events, const std::vector<ChordSpan>& chords) const override;
+  std::vector<Note> continuation(const NoteSequence& primer, const ContinueOptions& options) const override;
+  NoteSequence continue_sequence(const NoteSequence& primer, const ContinueOptions& options) const override;
+  NoteSequence improvise(const ContinueOptions& options, double qpm) const override;
+  void save(const std::string& dir) const override;
+
+  mutable nn::EventRnnNet net{nullptr};  // a torch module runs through non-const methods
   nn::EventCodec codec;
-  EventRnnInfo info;
   double dropout = 0.5;
   nlohmann::json card;  // model.json ("hparams" describe the network and the codec)
 };
 
-inline detail::EventRnnImpl& event_rnn_impl(const EventRnn& model) { return detail::ModelAccess::impl(model); }
+inline TorchEventRnn& event_rnn_impl(const EventRnn& model) { return static_cast<TorchEventRnn&>(detail::ModelAccess::impl(model)); }
 
 namespace nn {
 // A fresh (randomly initialised) model, or one from a card's hparams and weights.
 EventRnn make_event_rnn(const EventCodec& codec, const std::vector<int>& layers, double dropout, nlohmann::json card = {});
 EventRnn event_rnn_from(const nlohmann::json& card, const TensorMap& tensors, const std::string& subject);
+std::unique_ptr<detail::EventRnnImpl> load_event_rnn(const std::string& path);
 // Inputs of positions [first, first + count) of `events` (and `chords` per step for a
 // chord-conditioned codec): [count, input_size].
 torch::Tensor event_inputs(const EventCodec& codec, const std::vector<int>& events, size_t first, size_t count,
@@ -37,7 +44,7 @@ int64_t progression_period(const std::vector<ChordSpan>& progression);
 std::vector<Chord> progression_steps(const std::vector<ChordSpan>& progression, int64_t first, size_t count);
 // continue_events with the chord of every step given (primer.size() + steps + 1 of them for a
 // chord-conditioned model, else none); `first_sounds`: the first new step starts a note (or hit).
-std::vector<int> sample_events(const detail::EventRnnImpl& impl, const std::vector<int>& primer, int steps, const ContinueOptions& options,
+std::vector<int> sample_events(const TorchEventRnn& impl, const std::vector<int>& primer, int steps, const ContinueOptions& options,
                                const std::vector<Chord>& step_chords, bool first_sounds = false);
 }  // namespace nn
 

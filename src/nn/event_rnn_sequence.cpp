@@ -63,7 +63,7 @@ struct Continued {
   size_t start_step = 0;
 };
 
-Continued continue_primer(const detail::EventRnnImpl& impl, const NoteSequence& primer, const ContinueOptions& o) {
+Continued continue_primer(const TorchEventRnn& impl, const NoteSequence& primer, const ContinueOptions& o) {
   if (o.bars < 1) throw Error("bars", "must be at least 1");
   const auto& codec = impl.codec;
   const bool drums = codec.kind == "drums";
@@ -94,13 +94,13 @@ Continued continue_primer(const detail::EventRnnImpl& impl, const NoteSequence& 
 
 }  // namespace
 
-std::vector<Note> EventRnn::continuation(const NoteSequence& primer, const ContinueOptions& o) const { return continue_primer(*impl_, primer, o).notes; }
+std::vector<Note> TorchEventRnn::continuation(const NoteSequence& primer, const ContinueOptions& o) const { return continue_primer(*this, primer, o).notes; }
 
-NoteSequence EventRnn::continue_sequence(const NoteSequence& primer, const ContinueOptions& o) const {
+NoteSequence TorchEventRnn::continue_sequence(const NoteSequence& primer, const ContinueOptions& o) const {
   NoteSequence out = primer;
-  const Continued next = continue_primer(*impl_, primer, o);
+  const Continued next = continue_primer(*this, primer, o);
   for (const Note& n : next.notes) out.add_note(n);
-  if (o.chords.empty() || !impl_->codec.chord_control) return out;
+  if (o.chords.empty() || !codec.chord_control) return out;
   const double start_beat = double(next.start_step) / 4;
   // The primer's own symbols up to the continuation (the last held to it, as the model read
   // them), else the progression laid back from it.
@@ -119,8 +119,8 @@ NoteSequence EventRnn::continue_sequence(const NoteSequence& primer, const Conti
   return out;
 }
 
-NoteSequence EventRnn::improvise(const ContinueOptions& o, double qpm) const {
-  if (!impl_->codec.chord_control) throw Error("model", "is not conditioned on chords: improvise needs a chord-conditioned melody RNN");
+NoteSequence TorchEventRnn::improvise(const ContinueOptions& o, double qpm) const {
+  if (!codec.chord_control) throw Error("model", "is not conditioned on chords: improvise needs a chord-conditioned melody RNN");
   if (o.bars < 1) throw Error("bars", "must be at least 1");
   if (!(qpm > 0)) throw Error("qpm", "must be positive");
   if (o.chords.empty()) throw Error("chords", "give the progression to improvise over");
@@ -128,11 +128,11 @@ NoteSequence EventRnn::improvise(const ContinueOptions& o, double qpm) const {
   // started from silence, a melody may take bars to begin.
   const int steps = o.bars * 16, rest = 16;
   const std::vector<Chord> chords = nn::progression_steps(o.chords, -rest, size_t(rest + steps) + 1);
-  const std::vector<int> events = nn::sample_events(*impl_, std::vector<int>(size_t(rest), impl_->codec.default_event()), steps, o, chords, true);
+  const std::vector<int> events = nn::sample_events(*this, std::vector<int>(size_t(rest), codec.default_event()), steps, o, chords, true);
   NoteSequence out;
   out.tempos.push_back({0.0, qpm});
   out.time_signatures.push_back({0.0, 4, 4});
-  nn::append_events(events, impl_->codec, 0.0, 15.0 / qpm, {}, out);
+  nn::append_events(events, codec, 0.0, 15.0 / qpm, {}, out);
   out.total_time = std::max(out.total_time, steps * 15.0 / qpm);
   set_chords(out, repeated(o.chords, 0, o.bars * 4.0, 0));
   return out;

@@ -20,25 +20,6 @@ torch::Tensor pixel_norm(const torch::Tensor& x) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tensor_shapes(const GansynthConfig& c) {
-  std::vector<std::pair<std::string, std::vector<int64_t>>> out;
-  int64_t cin = c.latent_size + c.pitches;
-  for (size_t b = 0; b < c.channels.size(); ++b) {
-    const int64_t co = c.channels[b];
-    const std::string p = "block" + std::to_string(b + 1) + ".";
-    out.push_back({p + "conv0.weight", b == 0 ? std::vector<int64_t>{co, cin, 2, 16} : std::vector<int64_t>{co, cin, 3, 3}});
-    out.push_back({p + "conv0.bias", {co}});
-    out.push_back({p + "conv1.weight", {co, co, 3, 3}});
-    out.push_back({p + "conv1.bias", {co}});
-    cin = co;
-  }
-  const int64_t rgb = int64_t(2) << c.time_depth_blocks;
-  out.push_back({"to_rgb.weight", {rgb, cin, 1, 1}});
-  out.push_back({"to_rgb.bias", {rgb}});
-  if (c.pitch_template) out.push_back({"pitch_template", {c.pitches, int64_t(16) << (c.channels.size() - 1), 2}});
-  return out;
-}
-
 std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tf_variables(const GansynthConfig& c) {
   std::vector<std::pair<std::string, std::vector<int64_t>>> out;
   const size_t blocks = c.channels.size();

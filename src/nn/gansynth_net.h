@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "formats/model_card.h"
+#include "models/gansynth_weights.h"
 #include "nn/safetensors.h"
 #include "timbrel/gansynth.h"
 
@@ -20,8 +21,7 @@ namespace timbrel::nn {
 using formats::gansynth_config_from_json;  // model.json "hparams" <-> config (torch-free)
 using formats::gansynth_config_json;
 
-// Expected names and shapes of our layout for a config.
-std::vector<std::pair<std::string, std::vector<int64_t>>> gansynth_tensor_shapes(const GansynthConfig& config);
+using timbrel::gansynth_tensor_shapes;  // our layout's names and shapes for a config (torch-free)
 
 // TF.js GANSynth variables (Generator/progressive_gan_generator/progressive_gan_block_B/...,
 // HWIO) -> our layout; infers the widths into *config. Variables magenta.js does not read are

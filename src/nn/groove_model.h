@@ -1,22 +1,25 @@
 #pragma once
 // What the public GrooveModel wraps: the network and its card.
 #include "nn/groove_vae_net.h"
-#include "nn/model_access.h"
+#include "models/model_impls.h"
 #include "timbrel/groove.h"
 
 namespace timbrel {
 
-struct GrooveModel::Impl {
+struct TorchGroove final : detail::GrooveImpl {
+  GrooveSteps perform(const GrooveSteps& input, const GrooveOptions& options) const override;
+  void save(const std::string& folder) const override;
+
   nn::GrooveVaeNet net{nullptr};
-  GrooveModelInfo info;
   nlohmann::json card;  // model.json
 };
 
-inline detail::GrooveImpl& groove_impl(const GrooveModel& model) { return detail::ModelAccess::impl(model); }
+inline TorchGroove& groove_impl(const GrooveModel& model) { return static_cast<TorchGroove&>(detail::ModelAccess::impl(model)); }
 
 namespace nn {
 // A network as the public model (after training); `card` is kept for save().
 GrooveModel wrap_groove(GrooveVaeNet net, nlohmann::json card = {});
+std::unique_ptr<detail::GrooveImpl> load_groove(const std::string& folder);
 // Grooves <-> the model's tensors: [windows, steps, 27] (hits, velocities, offsets x 2), padded
 // with empty steps to whole windows of `steps`.
 torch::Tensor groove_to_tensor(const GrooveSteps& g, int steps);

@@ -38,7 +38,7 @@ void tensor_to_groove(const torch::Tensor& t, GrooveSteps& g) {
 GrooveSteps model_view(const GrooveSteps& g, const std::string& task) { return task == "humanize" ? quantized_groove(g) : tap_groove(g); }
 
 GrooveModel wrap_groove(GrooveVaeNet net, nlohmann::json card) {
-  auto impl = std::make_unique<detail::GrooveImpl>();
+  auto impl = std::make_unique<TorchGroove>();
   impl->info.task = net->config().task;
   impl->info.steps = net->config().steps;
   impl->info.z_size = net->config().z_size;
@@ -72,60 +72,40 @@ torch::Tensor latents(const torch::Tensor& mu, const torch::Tensor& sigma, doubl
 
 }  // namespace
 
-GrooveModel::GrooveModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-GrooveModel::~GrooveModel() = default;
-GrooveModel::GrooveModel(GrooveModel&&) noexcept = default;
-GrooveModel& GrooveModel::operator=(GrooveModel&&) noexcept = default;
-const GrooveModelInfo& GrooveModel::info() const { return impl_->info; }
-
-GrooveModel GrooveModel::load(const std::string& folder) {
+std::unique_ptr<detail::GrooveImpl> nn::load_groove(const std::string& folder) {
   nn::ModelFolder f = nn::read_model_folder(folder, "groovae");
   const nn::GrooveVaeConfig config = nn::GrooveVaeConfig::from_json(f.card.value("hparams", nlohmann::json::object()), folder + "/model.json");
   nn::GrooveVaeNet net(config);
   net->load(f.tensors, folder);
-  return nn::wrap_groove(std::move(net), std::move(f.card));
+  return detail::ModelAccess::release(nn::wrap_groove(std::move(net), std::move(f.card)));
 }
 
-void GrooveModel::save(const std::string& folder) const {
-  nlohmann::json card = impl_->card.is_object() ? impl_->card : nlohmann::json::object();
-  card["architecture"] = "groovae";
-  card["hparams"] = impl_->net->config().to_json();
-  nn::write_model_folder(folder, card, impl_->net->tensors());
+void TorchGroove::save(const std::string& folder) const {
+  nlohmann::json out = card.is_object() ? card : nlohmann::json::object();
+  out["architecture"] = "groovae";
+  out["hparams"] = net->config().to_json();
+  nn::write_model_folder(folder, out, net->tensors());
 }
 
-GrooveSteps GrooveModel::perform(const GrooveSteps& input, const GrooveOptions& o) const {
+GrooveSteps TorchGroove::perform(const GrooveSteps& input, const GrooveOptions& o) const {
   check_groove(input, "input");
   if (!(o.hit_threshold > 0 && o.hit_threshold < 1)) throw Error("GrooveOptions.hit_threshold", "must lie between 0 and 1");
   if (!(o.temperature >= 0) || !std::isfinite(o.temperature)) throw Error("GrooveOptions.temperature", "must be 0 or more");
   torch::NoGradGuard no_grad;
-  const GrooveSteps view = nn::model_view(input, impl_->info.task);
-  const torch::Tensor x = nn::groove_to_tensor(view, impl_->info.steps);
-  const auto [mu, sigma] = impl_->net->encode(x);
+  const GrooveSteps view = nn::model_view(input, info.task);
+  const torch::Tensor x = nn::groove_to_tensor(view, info.steps);
+  const auto [mu, sigma] = net->encode(x);
   const torch::Tensor z = latents(mu, sigma, o.temperature, o.seed);
   const torch::Tensor hits = x.narrow(2, 0, nn::kGrooveClasses);
   const torch::Tensor tapped = hits.sum(2) > 0;  // drumify keeps a hit on every tapped step
   GrooveSteps out = input;
-  nn::tensor_to_groove(impl_->net->play(z, hits, o.hit_threshold, tapped), out);
-  if (impl_->info.task == "drumify")  // the taps' own timing on the steps they were played
+  nn::tensor_to_groove(net->play(z, hits, o.hit_threshold, tapped), out);
+  if (info.task == "drumify")  // the taps' own timing on the steps they were played
     for (int s = 0; s < out.steps; ++s)
       if (view.hit[view.index(s, kTapClass)] > 0.5f)
         for (int c = 0; c < GrooveSteps::kClasses; ++c)
           if (out.hit[out.index(s, c)] > 0.5f) out.offset[out.index(s, c)] = view.offset[view.index(s, kTapClass)];
   return out;
-}
-
-NoteSequence humanize(const GrooveModel& model, const NoteSequence& beat, const GrooveOptions& options) {
-  if (model.info().task != "humanize") throw Error("model", "is a " + model.info().task + " model, not a humanize one");
-  const GrooveSteps grid = encode_groove(beat);
-  if (grid.hits() == 0) throw Error("beat", "has no drum notes (channel 10) of the kit's 9 classes to humanize");
-  return apply_groove(beat, model.perform(grid, options));
-}
-
-NoteSequence drumify(const GrooveModel& model, const NoteSequence& taps, const GrooveOptions& options) {
-  if (model.info().task != "drumify") throw Error("model", "is a " + model.info().task + " model, not a drumify one");
-  const GrooveSteps tapped = taps_from_notes(taps, taps.first_qpm());
-  if (tapped.hits() == 0) throw Error("taps", "has no notes to take a rhythm from");
-  return decode_groove(model.perform(tapped, options));
 }
 
 }  // namespace timbrel

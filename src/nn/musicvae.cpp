@@ -74,7 +74,11 @@ formats::SamplingAdvice trained_sampling(const MusicVaeConfig& config) {
 }
 
 MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::json card) {
-  auto impl = std::make_unique<detail::MusicVaeImpl>();
+  return detail::ModelAccess::wrap<MusicVae>(musicvae_backend(std::move(net), format, std::move(card)));
+}
+
+std::unique_ptr<TorchMusicVae> musicvae_backend(MusicVaeNet net, const std::string& format, nlohmann::json card) {
+  auto impl = std::make_unique<TorchMusicVae>();
   const auto& c = net->config();
   impl->info.kind = parse_model_kind(c.kind);
   impl->info.format = format;
@@ -94,7 +98,7 @@ MusicVae wrap_musicvae(MusicVaeNet net, const std::string& format, nlohmann::jso
   advice = formats::sampling_from_card(impl->card, card_name).value_or(advice);
   impl->info.temperature = advice.temperature;
   impl->info.draw = advice.draw;
-  return detail::ModelAccess::wrap<MusicVae>(std::move(impl));
+  return impl;
 }
 
 namespace {
@@ -112,15 +116,8 @@ std::string checkpoint_kind(const std::string& dir, const TensorMap& t) {
 }
 
 }  // namespace
-}  // namespace nn
 
-MusicVae::MusicVae(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-MusicVae::~MusicVae() = default;
-MusicVae::MusicVae(MusicVae&&) noexcept = default;
-MusicVae& MusicVae::operator=(MusicVae&&) noexcept = default;
-const MusicVaeInfo& MusicVae::info() const { return impl_->info; }
-
-MusicVae MusicVae::load(const std::string& path) {
+std::unique_ptr<TorchMusicVae> load_musicvae(const std::string& path) {
   namespace fs = std::filesystem;
   if (!fs::is_directory(path))
     throw Error(path, fs::exists(path) ? "not a folder (expected a model folder or checkpoint folder)" : "no such model folder");
@@ -152,49 +149,49 @@ MusicVae MusicVae::load(const std::string& path) {
   net->model_name = path;
   net->load(tensors, path);
   net->eval();
-  return nn::wrap_musicvae(std::move(net), format, card);
+  return musicvae_backend(std::move(net), format, card);
 }
 
-std::vector<Tokens> MusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed,
+}  // namespace nn
+
+std::vector<Tokens> TorchMusicVae::decode(const std::vector<float>& z, double temperature, uint64_t seed,
                                      const std::vector<StepChords>& chords, StepDraw draw) const {
-  const int64_t zs = impl_->info.z_size;
+  const int64_t zs = info.z_size;
   if (z.empty() || z.size() % size_t(zs)) throw Error("z", "expected a multiple of " + std::to_string(zs) + " values");
   for (float v : z)
     if (!std::isfinite(v)) throw Error("z", "non-finite value");
   if (!std::isfinite(temperature) || temperature < 0) throw Error("temperature", "must be >= 0");
   torch::manual_seed(seed);
   auto zt = torch::from_blob(const_cast<float*>(z.data()), {int64_t(z.size()) / zs, zs}, torch::kFloat).clone();
-  const torch::Tensor controls = nn::chords_to_controls(chords, size_t(zt.size(0)), impl_->net->config(), impl_->net->model_name);
-  return nn::tensor_to_tokens(impl_->net->decode(zt, temperature, nullptr, controls, draw));
+  const torch::Tensor controls = nn::chords_to_controls(chords, size_t(zt.size(0)), net->config(), net->model_name);
+  return nn::tensor_to_tokens(net->decode(zt, temperature, nullptr, controls, draw));
 }
 
 namespace {
 constexpr int64_t kRefineChunk = 256;  // windows refined at once
 }  // namespace
 
-std::vector<float> MusicVae::encode(const std::vector<Tokens>& windows, int refine_steps, const std::vector<StepChords>& chords) const {
+std::vector<float> TorchMusicVae::encode(const std::vector<Tokens>& windows, int refine_steps, const std::vector<StepChords>& chords) const {
   if (refine_steps < 0 || refine_steps > 100000) throw Error("refine_steps", "must be 0..100000");
-  auto t = nn::tokens_to_tensor(windows, impl_->net->config(), impl_->net->model_name);
-  const torch::Tensor controls = nn::chords_to_controls(chords, windows.size(), impl_->net->config(), impl_->net->model_name);
+  auto t = nn::tokens_to_tensor(windows, net->config(), net->model_name);
+  const torch::Tensor controls = nn::chords_to_controls(chords, windows.size(), net->config(), net->model_name);
   torch::Tensor mu;
   {
     torch::NoGradGuard no_grad;
-    mu = impl_->net->encode(t, controls).first;
+    mu = net->encode(t, controls).first;
   }
   if (refine_steps > 0 && t.size(0) > 0) {  // rows are independent: chunks bound the memory of the backward passes
     std::vector<torch::Tensor> refined;
     for (int64_t at = 0; at < t.size(0); at += kRefineChunk) {
       const int64_t n = std::min<int64_t>(kRefineChunk, t.size(0) - at);
       const torch::Tensor c = controls.defined() ? controls.narrow(0, at, n) : torch::Tensor();
-      refined.push_back(nn::refine_latents(*impl_->net, t.narrow(0, at, n), mu.narrow(0, at, n), refine_steps, c));
+      refined.push_back(nn::refine_latents(*net, t.narrow(0, at, n), mu.narrow(0, at, n), refine_steps, c));
     }
     mu = torch::cat(refined);
   }
   mu = mu.contiguous();
   return std::vector<float>(mu.data_ptr<float>(), mu.data_ptr<float>() + mu.numel());
 }
-
-bool MusicVae::has_latent_prior() const { return impl_->latent_prior.has_value(); }
 
 namespace {
 
@@ -223,42 +220,22 @@ std::vector<float> draw_prior(size_t n, int64_t dims, uint64_t seed, const std::
 
 }  // namespace
 
-std::vector<float> MusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
+std::vector<float> TorchMusicVae::random_z(size_t n, uint64_t seed, bool standard_prior) const {
   const bool prior = !standard_prior && has_latent_prior();
-  return draw_prior(n, impl_->info.z_size, seed, prior ? &impl_->latent_prior->components : nullptr, false);
+  return draw_prior(n, info.z_size, seed, prior ? &latent_prior->components : nullptr, false);
 }
 
-std::vector<float> MusicVae::random_z_related(size_t n, uint64_t seed) const {
-  return draw_prior(n, impl_->info.z_size, seed, has_latent_prior() ? &impl_->latent_prior->components : nullptr, true);
+std::vector<float> TorchMusicVae::random_z_related(size_t n, uint64_t seed) const {
+  return draw_prior(n, info.z_size, seed, has_latent_prior() ? &latent_prior->components : nullptr, true);
 }
 
-void MusicVae::save(const std::string& dir, bool float16) const {
-  nlohmann::json card = impl_->card;
-  card["architecture"] = "musicvae";
-  card["hparams"] = impl_->net->config().to_json();
-  card["weights_dtype"] = float16 ? "float16" : "float32";
-  if (!impl_->info.missing_encoder_tensors.empty()) card["missing_encoder_tensors"] = impl_->info.missing_encoder_tensors;
-  nn::write_model_folder(dir, card, impl_->net->tensors(), float16 ? torch::kHalf : torch::kFloat);
-}
-
-std::vector<float> slerp(const std::vector<float>& a, const std::vector<float>& b, double t) {
-  if (a.size() != b.size()) throw Error("", "slerp of vectors of different sizes");
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    dot += double(a[i]) * b[i];
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-  }
-  double cosine = (na > 0 && nb > 0) ? std::clamp(dot / std::sqrt(na * nb), -1.0, 1.0) : 1.0;
-  double omega = std::acos(cosine), so = std::sin(omega);
-  double wa = 1 - t, wb = t;
-  if (so > 1e-6) {  // else (nearly) parallel: linear
-    wa = std::sin((1 - t) * omega) / so;
-    wb = std::sin(t * omega) / so;
-  }
-  std::vector<float> out(a.size());
-  for (size_t i = 0; i < a.size(); ++i) out[i] = float(wa * a[i] + wb * b[i]);
-  return out;
+void TorchMusicVae::save(const std::string& dir, bool float16) const {
+  nlohmann::json out = card;
+  out["architecture"] = "musicvae";
+  out["hparams"] = net->config().to_json();
+  out["weights_dtype"] = float16 ? "float16" : "float32";
+  if (!info.missing_encoder_tensors.empty()) out["missing_encoder_tensors"] = info.missing_encoder_tensors;
+  nn::write_model_folder(dir, out, net->tensors(), float16 ? torch::kHalf : torch::kFloat);
 }
 
 }  // namespace timbrel

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <regex>
 
-#include "nn/openblas_kernels.h"
+#include "models/openblas_kernels.h"
 #include "spectral/fast_math.h"
 #include "timbrel/error.h"
 

@@ -129,33 +129,14 @@ void load_parameters(torch::nn::Module& module, const TensorMap& tensors, const 
 
 namespace {
 
-// No value of n with every exponent bit set (inf or NaN), for 16-bit floats whose exponent is `mask`.
-bool exponents_finite(const uint16_t* p, size_t n, uint16_t mask) {
-  bool bad = false;
-  for (size_t i = 0; i < n; ++i) bad |= (p[i] & mask) == mask;
-  return !bad;
-}
-
 // Read straight from the data for the types weights come in (a torch reduction per tensor costs
 // more than the load itself).
 bool all_finite(const torch::Tensor& tensor) {
-  if (!tensor.is_cpu()) return torch::isfinite(tensor).all().item<bool>();
+  const torch::ScalarType type = tensor.scalar_type();
+  if (!tensor.is_cpu() || (type != torch::kFloat && type != torch::kHalf && type != torch::kBFloat16))
+    return torch::isfinite(tensor).all().item<bool>();
   const torch::Tensor t = tensor.contiguous();
-  const size_t n = size_t(t.numel());
-  switch (t.scalar_type()) {
-    case torch::kFloat: {
-      const float* p = t.data_ptr<float>();
-      bool bad = false;
-      for (size_t i = 0; i < n; ++i) bad |= !(p[i] - p[i] == 0.0f);  // NaN and inf give NaN
-      return !bad;
-    }
-    case torch::kHalf:
-      return exponents_finite(static_cast<const uint16_t*>(t.data_ptr()), n, 0x7C00);
-    case torch::kBFloat16:
-      return exponents_finite(static_cast<const uint16_t*>(t.data_ptr()), n, 0x7F80);
-    default:
-      return torch::isfinite(t).all().item<bool>();
-  }
+  return formats::values_finite(safe_dtype(type), t.data_ptr(), uint64_t(t.numel()));
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 #include <fstream>
 #include <system_error>
 
-#include "nn/torch_info.h"
+#include "models/torch_module.h"
 #include "timbrel/build_config.h"
 #include "timbrel/error.h"
 #include "timbrel/gansynth.h"
@@ -68,10 +68,14 @@ bool read_whole(int fd, char* data, size_t size) {
 const std::string& build_and_machine() {
   static const std::string id = [] {
     std::string s;
+    auto add_file = [&s](const char* file) {
+      struct stat st {};
+      if (file && ::stat(file, &st) == 0)
+        s += std::to_string(st.st_size) + " bytes, " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "; ";
+    };
     Dl_info info{};
-    struct stat st {};
-    if (::dladdr(reinterpret_cast<void*>(&note_cache_key), &info) != 0 && info.dli_fname && ::stat(info.dli_fname, &st) == 0)
-      s = std::to_string(st.st_size) + " bytes, " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    if (::dladdr(reinterpret_cast<void*>(&note_cache_key), &info) != 0) add_file(info.dli_fname);
+    add_file(torch_module_file().c_str());  // the generator's code, when the library loads it from beside itself
     std::ifstream cpu("/proc/cpuinfo");
     for (std::string line; std::getline(cpu, line);)
       if (line.rfind("model name", 0) == 0) {

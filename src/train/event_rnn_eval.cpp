@@ -12,6 +12,8 @@
 #include "timbrel/evaluate.h"
 #include "train/event_rnn_trainer.h"
 #include "train/musicvae_data.h"
+#include "train/torch_trainers.h"
+#include "train/train_util.h"
 
 namespace timbrel::train {
 
@@ -159,6 +161,24 @@ ContinuationScore score_continuations(const EventRnn& model, const std::vector<s
   return s;
 }
 
+std::string continuation_about(int primer_bars, int bars, double temperature, const std::string& which_files, double chord_guidance) {
+  const std::string guidance = chord_guidance >= 0 ? " with chord guidance " + format_fixed(chord_guidance, 2) : "";
+  return std::to_string(primer_bars) + " bars of each " + which_files + "4/4 file from its first note's bar continued " +
+         std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + guidance + ", beside the file's real next " +
+         std::to_string(bars) + " bars";
+}
+
+nlohmann::json continuation_json(const ContinuationScore& c, const std::string& about) {
+  nlohmann::json j = {{"files", c.files}, {"notes", c.notes}, {"real_notes", c.real_notes}};
+  if (c.in_key >= 0) j["in_key"] = c.in_key, j["real_in_key"] = c.real_in_key;
+  if (c.notes_per_bar >= 0)
+    j["notes_per_bar"] = c.notes_per_bar, j["real_notes_per_bar"] = c.real_notes_per_bar, j["primer_notes_per_bar"] = c.primer_notes_per_bar;
+  if (c.chord_tones >= 0) j["strong_beat_chord_tones"] = c.chord_tones, j["real_strong_beat_chord_tones"] = c.real_chord_tones;
+  if (c.hits_per_bar >= 0) j["hits_per_bar"] = c.hits_per_bar, j["real_hits_per_bar"] = c.real_hits_per_bar, j["on_grid"] = c.on_grid;
+  j["about"] = about.empty() ? continuation_about(4, 4, 1.0, "held-out ") : about;
+  return j;
+}
+
 }  // namespace timbrel::train
 
 namespace timbrel {
@@ -174,7 +194,7 @@ EventRnnEvalReport evaluate_event_rnn(const EventRnnEvalOptions& o) {
                                          : o.training_files ? split_files(o.data, o.validation_fraction).train
                                                             : train::list_midi_files(o.data);
   if (files.empty()) throw Error(o.data, o.held_out ? "holds no held-out files" : "holds no MIDI files to evaluate");
-  r.next = train::score_event_rnn(model, o.data, files);
+  r.next = torch_trainers().score_event_rnn(model, o.data, files, 128);
   r.continuation = train::score_continuations(model, files, BeatGrids(o.data), o.primer_bars, o.bars, o.temperature, o.seed, o.chord_guidance);
   const double guidance = model.info().chords ? model.info().guidance_for(o.chord_guidance) : -1;
   const char* which = o.held_out ? "held-out " : o.training_files ? "training " : "";

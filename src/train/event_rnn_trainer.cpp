@@ -152,24 +152,6 @@ Score score_windows(nn::EventRnnNet& net, const nn::EventCodec& codec, const std
 
 }  // namespace
 
-std::string continuation_about(int primer_bars, int bars, double temperature, const std::string& which_files, double chord_guidance) {
-  const std::string guidance = chord_guidance >= 0 ? " with chord guidance " + format_fixed(chord_guidance, 2) : "";
-  return std::to_string(primer_bars) + " bars of each " + which_files + "4/4 file from its first note's bar continued " +
-         std::to_string(bars) + " bars at temperature " + format_fixed(temperature, 2) + guidance + ", beside the file's real next " +
-         std::to_string(bars) + " bars";
-}
-
-nlohmann::json continuation_json(const ContinuationScore& c, const std::string& about) {
-  nlohmann::json j = {{"files", c.files}, {"notes", c.notes}, {"real_notes", c.real_notes}};
-  if (c.in_key >= 0) j["in_key"] = c.in_key, j["real_in_key"] = c.real_in_key;
-  if (c.notes_per_bar >= 0)
-    j["notes_per_bar"] = c.notes_per_bar, j["real_notes_per_bar"] = c.real_notes_per_bar, j["primer_notes_per_bar"] = c.primer_notes_per_bar;
-  if (c.chord_tones >= 0) j["strong_beat_chord_tones"] = c.chord_tones, j["real_strong_beat_chord_tones"] = c.real_chord_tones;
-  if (c.hits_per_bar >= 0) j["hits_per_bar"] = c.hits_per_bar, j["real_hits_per_bar"] = c.real_hits_per_bar, j["on_grid"] = c.on_grid;
-  j["about"] = about.empty() ? continuation_about(4, 4, 1.0, "held-out ") : about;
-  return j;
-}
-
 namespace {
 
 nn::EventCodec codec_for(ModelKind kind) { return kind == ModelKind::Drums ? nn::EventCodec::drums() : nn::EventCodec::melody(); }

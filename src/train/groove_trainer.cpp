@@ -9,6 +9,7 @@
 #include "nn/model_folder.h"
 #include "timbrel/error.h"
 #include "timbrel/train.h"
+#include "train/groove_trainer.h"
 #include "train/data_parallel.h"
 #include "train/groove_data.h"
 #include "train/train_util.h"
@@ -204,9 +205,6 @@ GrooveTrainReport GrooveRun::finish(const LoopSummary& run) {
 }
 
 }  // namespace
-}  // namespace timbrel::train
-
-namespace timbrel {
 
 GrooveTrainReport train_groove(const GrooveTrainOptions& o) {
   auto log = o.log ? o.log : [](const std::string&) {};
@@ -216,14 +214,14 @@ GrooveTrainReport train_groove(const GrooveTrainOptions& o) {
   if (o.batch < 1) throw Error("batch", "must be positive");
   if (o.max_steps <= 0 && o.minutes <= 0) throw Error("max_steps", "give a step count or a time limit (minutes)");
   if (!(o.max_tap_dropout >= 0 && o.max_tap_dropout < 1)) throw Error("max_tap_dropout", "must lie in [0, 1)");
-  train::set_training_threads(o.threads);
+  set_training_threads(o.threads);
   torch::manual_seed(o.seed);
-  train::DataParallel dp(train::distributed_env());
+  DataParallel dp(distributed_env());
   GrooveTrainOptions quiet = o;
-  train::quiet_unless_leader(dp.env(), log, &quiet.progress);
-  train::GrooveRun run(quiet, dp, log);
-  const train::LoopSummary summary = train::run_with_checkpoints(run, quiet, log, 10, 100);
+  quiet_unless_leader(dp.env(), log, &quiet.progress);
+  GrooveRun run(quiet, dp, log);
+  const LoopSummary summary = run_with_checkpoints(run, quiet, log, 10, 100);
   return run.finish(summary);
 }
 
-}  // namespace timbrel
+}  // namespace timbrel::train

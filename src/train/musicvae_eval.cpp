@@ -142,10 +142,6 @@ ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tok
   return s;
 }
 
-}  // namespace timbrel::train
-
-namespace timbrel {
-
 MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   MusicVae model = MusicVae::load(o.model);
   if (model.info().kind != o.kind)
@@ -185,4 +181,4 @@ MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& o) {
   return report;
 }
 
-}  // namespace timbrel
+}  // namespace timbrel::train

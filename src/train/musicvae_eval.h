@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "timbrel/musicvae.h"
+#include "timbrel/evaluate.h"
 #include "timbrel/train.h"
 
 namespace timbrel::train {
@@ -37,5 +38,8 @@ ContinuationScore score_over_chords(const MusicVae& model, const std::vector<Tok
 // The `piece`-step pieces of each window, end to end; with `melody`, a piece that starts inside
 // a held note (no event, a pitch sounding) starts by re-striking that pitch.
 std::vector<Tokens> chain_pieces(const std::vector<Tokens>& windows, size_t piece, bool melody);
+
+// evaluate_musicvae (timbrel/evaluate.h), run by the torch module.
+MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options);
 
 }  // namespace timbrel::train

@@ -1,27 +1,25 @@
-// The public trainers (timbrel/train.h) and timbre measures (timbrel/evaluate.h): each is its
-// implementation in train/.
+// The public trainers (timbrel/train.h) and measures (timbrel/evaluate.h): the torch module's
+// (train/torch_trainers.h), or their torch-free implementation in train/.
 #include "timbrel/train.h"
 
-#include "train/ddsp_trainer.h"
 #include "train/note_dataset.h"
-#include "train/event_rnn_trainer.h"
-#include "train/musicvae_trainer.h"
-#include "train/timbre_eval.h"
 #include "train/timbre_sweep.h"
-#include "train/timbre_trainer.h"
+#include "train/torch_trainers.h"
 
 namespace timbrel {
 
-MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& options) { return train::train_musicvae(options); }
-EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& options) { return train::train_event_rnn(options); }
-TimbreTrainReport train_timbre(const TimbreTrainOptions& options) { return train::train_timbre(options); }
-DdspTrainReport train_ddsp(const DdspTrainOptions& options) { return train::train_ddsp(options); }
+MusicVaeTrainReport train_musicvae(const MusicVaeTrainOptions& options) { return torch_trainers().train_musicvae(options); }
+EventRnnTrainReport train_event_rnn(const EventRnnTrainOptions& options) { return torch_trainers().train_event_rnn(options); }
+TimbreTrainReport train_timbre(const TimbreTrainOptions& options) { return torch_trainers().train_timbre(options); }
+DdspTrainReport train_ddsp(const DdspTrainOptions& options) { return torch_trainers().train_ddsp(options); }
+GrooveTrainReport train_groove(const GrooveTrainOptions& options) { return torch_trainers().train_groove(options); }
 
 }  // namespace timbrel
 
 namespace timbrel {
 
-std::string evaluate_timbre_model(const TimbreEvalOptions& options) { return train::evaluate_timbre_model(options).dump(); }
+MusicVaeEvalReport evaluate_musicvae(const MusicVaeEvalOptions& options) { return torch_trainers().evaluate_musicvae(options); }
+std::string evaluate_timbre_model(const TimbreEvalOptions& options) { return torch_trainers().evaluate_timbre_model(options).dump(); }
 std::string sweep_timbre_model(const TimbreSweepOptions& options) { return train::sweep_timbre_model(options).dump(); }
 
 }  // namespace timbrel

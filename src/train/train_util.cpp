@@ -1,13 +1,8 @@
 #include "train/train_util.h"
 
-#include "nn/openblas_kernels.h"
-
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <torch/torch.h>
 
 namespace timbrel::train {
 
@@ -30,11 +25,6 @@ std::string format_fixed(double v, int digits) {
 std::string progress_bar(double fraction) {
   const int filled = int(std::clamp(fraction, 0.0, 1.0) * 30);
   return "[" + std::string(size_t(filled), '#') + std::string(size_t(30 - filled), ' ') + "] ";
-}
-
-void set_training_threads(int threads) {
-  torch::set_num_threads(std::max(1, threads));
-  nn::set_openblas_threads(threads);
 }
 
 std::string data_licence_of(const nlohmann::json& card, const std::string& given) {

@@ -1,4 +1,4 @@
-#include "nn/event_codec.h"
+#include "models/event_codec.h"
 
 #include <algorithm>
 #include <cmath>

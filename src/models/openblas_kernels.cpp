@@ -1,4 +1,4 @@
-#include "nn/openblas_kernels.h"
+#include "models/openblas_kernels.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -8,11 +8,24 @@
 #include <string>
 
 namespace timbrel::nn {
+namespace {
+
+// An OpenBLAS function, wherever libtorch's BLAS was loaded (the torch module loads it into its
+// own scope, out of RTLD_DEFAULT's reach).
+void* blas_symbol(const char* name) {
+  if (void* s = ::dlsym(RTLD_DEFAULT, name)) return s;
+  void* blas = ::dlopen("libblas.so.3", RTLD_LAZY | RTLD_NOLOAD);
+  return blas ? ::dlsym(blas, name) : nullptr;
+}
+
+}  // namespace
 
 void ensure_fast_openblas_kernels(char** argv) {
   if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("TIMBREL_KEEP_BLAS_CORE")) return;
   using CoreName = char* (*)();
-  auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  // libtorch's BLAS, loaded now if libtorch is not yet (the library loads it only when a network runs).
+  void* blas = ::dlopen("libblas.so.3", RTLD_LAZY | RTLD_GLOBAL);
+  auto core_name = reinterpret_cast<CoreName>(::dlsym(blas ? blas : RTLD_DEFAULT, "openblas_get_corename"));
   if (!core_name || !core_name()) return;
   std::string core = core_name();
   std::transform(core.begin(), core.end(), core.begin(), ::tolower);
@@ -26,13 +39,13 @@ void ensure_fast_openblas_kernels(char** argv) {
 
 int openblas_threads() {
   using Get = int (*)();
-  auto get = reinterpret_cast<Get>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto get = reinterpret_cast<Get>(blas_symbol("openblas_get_num_threads"));
   return get ? get() : 1;
 }
 
 void set_openblas_threads(int threads) {
   using Set = void (*)(int);
-  if (auto set = reinterpret_cast<Set>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(std::max(1, threads));
+  if (auto set = reinterpret_cast<Set>(blas_symbol("openblas_set_num_threads"))) set(std::max(1, threads));
 }
 
 }  // namespace timbrel::nn
