@@ -6,7 +6,7 @@ build=${1:-build}
 threads=${2:-2}
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 # Same BLAS kernels for both (timbrel would pick them itself; Python would not): see
-# src/nn/openblas_kernels.h.
+# src/models/openblas_kernels.h.
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
 here=$(dirname "$0")
 echo "== timbrel (libtorch C++), $threads threads, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"

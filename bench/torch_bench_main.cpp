@@ -1,4 +1,4 @@
-// main() for the libtorch benchmarks: OpenBLAS gets its fast kernels (see nn/openblas_kernels.h)
+// main() for the libtorch benchmarks: OpenBLAS gets its fast kernels (see models/openblas_kernels.h)
 // before Google Benchmark starts.
 #include <benchmark/benchmark.h>
 

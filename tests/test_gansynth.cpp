@@ -252,6 +252,23 @@ TEST(Gansynth, ModelFolderIsCheckedAndFingerprintedAtLoad) {
   nn::TensorMap integer = raw;
   integer["to_rgb.bias"] = torch::zeros({2}, torch::kLong);
   expect_error(integer, "to_rgb.bias is not floating point");
+  nn::TensorMap nan = raw;
+  nan["block3.conv1.bias"] = raw.at("block3.conv1.bias").clone();
+  nan["block3.conv1.bias"][1] = std::nanf("");
+  expect_error(nan, "weights.safetensors: tensor 'block3.conv1.bias' has NaN or infinite values");
+  // Weights replaced after the load: the network, built on first use, refuses them.
+  const std::string dir = test::temp_dir() + "/m";
+  nn::write_model_folder(dir, card, raw);
+  const Gansynth g = Gansynth::load(dir);
+  nn::TensorMap other = raw;
+  other["to_rgb.bias"] = torch::ones({2});
+  nn::write_model_folder(dir, card, other);
+  try {
+    g.generate(g.timbre("seed:1"), {40});
+    ADD_FAILURE() << "generated from weights other than those loaded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("changed since the model was loaded"));
+  }
 }
 
 TEST(Gansynth, ValidatesCheckpoints) {

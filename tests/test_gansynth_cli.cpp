@@ -34,7 +34,7 @@ std::string tiny_model() {
 
 int run(const std::string& args, std::string* out) { return test::run_command(kBin + " " + args, out, true); }
 
-// The CLI picks its own BLAS kernels (src/nn/openblas_kernels.h), so its float rounding may differ
+// The CLI picks its own BLAS kernels (src/models/openblas_kernels.h), so its float rounding may differ
 // from this process's by an ulp here and there: compare within 1e-5 (outputs are ~0.1-1).
 void expect_close(const std::vector<float>& a, const std::vector<float>& b) {
   ASSERT_EQ(a.size(), b.size());

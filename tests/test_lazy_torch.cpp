@@ -34,7 +34,9 @@ TEST(LazyTorch, TheCommandStartsWithoutLibtorch) {
 
 TEST(LazyTorch, ARenderFromTheNoteCacheLoadsNoLibtorch) {
   const std::string dir = test::temp_dir();
-  const std::string args = " render " + std::string(TIMBREL_SOURCE_DIR) + "/samples/twinkle.mid --force --cache-dir " + dir + "/notes -o ";
+  // --device cpu: on a GPU with a CUDA libtorch, choosing the device asks libtorch (docs/library-and-python.md).
+  const std::string args = " render " + std::string(TIMBREL_SOURCE_DIR) + "/samples/twinkle.mid --device cpu --force --cache-dir " + dir +
+                           "/notes -o ";
   int status = 0;
   std::string first = loaded_by(args + dir + "/first.wav", &status);
   ASSERT_EQ(status, 0) << first;

@@ -86,7 +86,7 @@ class TIMBREL_API EventRnn {
 
 
  private:
-  struct Impl;  // the library's (src/nn/event_rnn_model.h)
+  struct Impl;  // the library's (src/models/model_impls.h; the network src/nn/event_rnn_model.h)
   friend struct detail::ModelAccess;
   explicit EventRnn(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

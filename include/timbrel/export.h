@@ -9,6 +9,6 @@
 #endif
 
 namespace timbrel::detail {
-// The library's own door to the models' private parts (src/nn/model_access.h); not for callers.
+// The library's own door to the models' private parts (src/models/model_impls.h); not for callers.
 struct ModelAccess;
 }  // namespace timbrel::detail

@@ -77,7 +77,7 @@ class TIMBREL_API MusicVae {
 
 
  private:
-  struct Impl;  // defined in the library (src/nn/musicvae_model.h)
+  struct Impl;  // defined in the library (src/models/model_impls.h; the network src/nn/musicvae_model.h)
   friend struct detail::ModelAccess;
   explicit MusicVae(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

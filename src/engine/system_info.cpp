@@ -5,6 +5,7 @@
 #include "models/openblas_kernels.h"
 #include "models/torch_module.h"
 #include "timbrel/build_config.h"
+#include "timbrel/error.h"
 
 #if TIMBREL_HAVE_CUDA
 #include "cuda_info.h"
@@ -39,11 +40,15 @@ SystemInfo system_info() {
   s.build_type = TIMBREL_BUILD_TYPE;
   s.sanitize = TIMBREL_SANITIZE;
   add_cuda(s);
-  const TorchInfo t = torch_module().info();
-  s.torch_version = t.version;
-  s.torch_cuda = t.cuda_available;
-  s.torch_cuda_devices = t.cuda_devices;
-  s.torch_threads = t.threads;
+  try {
+    const TorchInfo t = torch_module().info();
+    s.torch_version = t.version;
+    s.torch_cuda = t.cuda_available;
+    s.torch_cuda_devices = t.cuda_devices;
+    s.torch_threads = t.threads;
+  } catch (const Error& e) {  // the rest of the report stands without the torch module
+    s.torch_version = std::string("unavailable (") + e.what() + ")";
+  }
   add_audio(s);
   return s;
 }

@@ -76,6 +76,8 @@ Gansynth make_gansynth(const GansynthConfig& config, const nlohmann::json& card,
   return ModelAccess::wrap<Gansynth>(std::move(impl));
 }
 
+void prepare_network(const Gansynth& model) { ModelAccess::impl(model).network(); }
+
 }  // namespace detail
 
 std::vector<double> lcg_gaussians(size_t count, uint32_t seed) {
@@ -124,8 +126,11 @@ Gansynth Gansynth::load(const std::string& path) {
     if (!card.contains("hparams")) throw Error(card_path, "lacks \"hparams\"");
     const GansynthConfig config = formats::gansynth_config_from_json(card["hparams"], card_path);
     const GansynthWeights w = check_gansynth_weights(path + "/weights.safetensors", config, path);
+    const std::string folder = fs::absolute(path).string();  // read again when the network is built
     return detail::make_gansynth(config, card, path, "model folder", w.fingerprint, w.parameters,
-                                 [path, config](const GansynthLog* log) { return torch_module().gansynth_network(path, config, log); });
+                                 [folder, config, fingerprint = w.fingerprint](const GansynthLog* log) {
+                                   return torch_module().gansynth_network(folder, config, fingerprint, log);
+                                 });
   }
   if (fs::exists(path + "/weights_manifest.json")) return torch_module().load_gansynth_tfjs(path);
   throw Error(path, "not a GANSynth model: no model.json or weights_manifest.json");
@@ -159,6 +164,7 @@ Device Gansynth::device() const { return impl_->device; }
 
 void Gansynth::set_precision(Precision precision) {
   impl_->precision = precision;
+  torch_module().set_tf32(precision == Precision::Tf32);  // process-wide (no effect on a CPU)
   if (impl_->net) impl_->net->to(impl_->device, precision);
 }
 

@@ -106,7 +106,9 @@ class GansynthNetwork {
 };
 
 struct Gansynth::Impl {
-  GansynthNetwork& network() const;  // built on first use (thread-safe), on the device asked for
+  // Built on first use (thread-safe), on the device asked for. set_device and set_precision are
+  // not to run beside a generation (as before: they move the network).
+  GansynthNetwork& network() const;
   GansynthInfo info;
   nlohmann::json card;
   std::map<std::string, std::vector<float>> presets;
@@ -129,6 +131,10 @@ namespace detail {
 Gansynth make_gansynth(const GansynthConfig& config, const nlohmann::json& card, const std::string& subject, const std::string& format,
                        const std::string& fingerprint, int64_t parameters,
                        std::function<std::unique_ptr<GansynthNetwork>(const GansynthLog* log)> build);
+// Builds the network now (loading libtorch if it is not yet): real-time players do this before
+// their first note rather than stall on it.
+void prepare_network(const Gansynth& model);
+
 }  // namespace detail
 
 }  // namespace timbrel

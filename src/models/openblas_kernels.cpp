@@ -24,7 +24,7 @@ void ensure_fast_openblas_kernels(char** argv) {
   if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("TIMBREL_KEEP_BLAS_CORE")) return;
   using CoreName = char* (*)();
   // libtorch's BLAS, loaded now if libtorch is not yet (the library loads it only when a network runs).
-  void* blas = ::dlopen("libblas.so.3", RTLD_LAZY | RTLD_GLOBAL);
+  void* blas = ::dlopen("libblas.so.3", RTLD_LAZY | RTLD_LOCAL);
   auto core_name = reinterpret_cast<CoreName>(::dlsym(blas ? blas : RTLD_DEFAULT, "openblas_get_corename"));
   if (!core_name || !core_name()) return;
   std::string core = core_name();

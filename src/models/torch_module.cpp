@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "timbrel/build_config.h"
 #include "timbrel/error.h"
 
 // Weak: null unless the program links the module's archive (tests, tools); the shared library
@@ -28,14 +27,15 @@ const TorchModule* load_module_file() {
     const char* why = dlerror();
     throw Error(path, std::string("cannot load the torch module: ") + (why ? why : "unknown error"));
   }
-  using Version = const char* (*)();
+  using Build = const char* (*)();
   using Entry = const TorchModule* (*)();
-  auto version = reinterpret_cast<Version>(dlsym(handle, "timbrel_torch_module_version"));
+  auto build = reinterpret_cast<Build>(dlsym(handle, "timbrel_torch_module_build"));
   auto entry = reinterpret_cast<Entry>(dlsym(handle, "timbrel_torch_module_v1"));
-  if (!version || !entry) throw Error(path, "is not a Timbrel torch module");
-  if (std::string(version()) != TIMBREL_VERSION)
-    throw Error(path, std::string("is the torch module of Timbrel ") + version() + ", this library is " + TIMBREL_VERSION +
-                          ": install the two together");
+  if (!build || !entry) throw Error(path, "is not a Timbrel torch module");
+  // The two share every internal layout: only the module built with this library will do.
+  if (std::string(build()) != TIMBREL_BUILD_ID)
+    throw Error(path, std::string("is the torch module of another build (") + build() + "; this library is " + TIMBREL_BUILD_ID +
+                          "): install the two together");
   return entry();
 }
 

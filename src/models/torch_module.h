@@ -28,8 +28,10 @@ class TorchModule {
   virtual std::unique_ptr<detail::DdspImpl> load_ddsp(const std::string& path) const = 0;
   virtual std::unique_ptr<detail::GrooveImpl> load_groove(const std::string& folder) const = 0;
   // A model folder's network (its weights checked already by the caller).
+  // A model folder's network; an Error when its weights are no longer those fingerprinted at load.
   virtual std::unique_ptr<GansynthNetwork> gansynth_network(const std::string& folder, const GansynthConfig& config,
-                                                            const GansynthLog* log) const = 0;
+                                                            const std::string& fingerprint, const GansynthLog* log) const = 0;
+  virtual void set_tf32(bool allowed) const = 0;  // cuBLAS/cuDNN TF32, a process-wide switch
   virtual Gansynth load_gansynth_tfjs(const std::string& folder) const = 0;
   virtual Gansynth random_gansynth(const GansynthConfig& config, uint64_t seed, double stddev) const = 0;
   virtual const TorchTrainers& trainers() const = 0;

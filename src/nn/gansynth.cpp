@@ -130,9 +130,6 @@ void TorchGansynthNetwork::generate_audio(const std::vector<float>& z, const std
 }
 
 void TorchGansynthNetwork::to(Device device, Precision precision) {
-  // TF32 is a process-wide switch of cuBLAS/cuDNN (no effect on a CPU).
-  at::globalContext().setAllowTF32CuBLAS(precision == Precision::Tf32);
-  at::globalContext().setAllowTF32CuDNN(precision == Precision::Tf32);
   const torch::ScalarType dtype = precision == Precision::Bf16 ? torch::kBFloat16 : torch::kFloat;
   if (device == Device::Cuda) net_.to(torch::Device(torch::kCUDA, 0), dtype);
   else net_.to(torch::Device(torch::kCPU), dtype);
@@ -175,8 +172,11 @@ Gansynth wrap(const GansynthConfig& config, TensorMap raw, const std::string& su
 
 }  // namespace
 
-std::unique_ptr<GansynthNetwork> gansynth_folder_network(const std::string& folder, const GansynthConfig& config, const GansynthLog* log) {
+std::unique_ptr<GansynthNetwork> gansynth_folder_network(const std::string& folder, const GansynthConfig& config,
+                                                         const std::string& fingerprint, const GansynthLog* log) {
   ModelFolder f = read_model_folder(folder, "gansynth");
+  if (weights_fingerprint(config, f.tensors) != fingerprint)
+    throw Error(folder + "/weights.safetensors", "changed since the model was loaded: load it again");
   return std::make_unique<TorchGansynthNetwork>(config, std::move(f.tensors), folder, log);
 }
 

@@ -37,7 +37,8 @@ class TorchGansynthNetwork final : public GansynthNetwork {
 // folder's check_gansynth_weights computes from the file.
 std::string weights_fingerprint(const GansynthConfig& config, const TensorMap& raw);
 
-std::unique_ptr<GansynthNetwork> gansynth_folder_network(const std::string& folder, const GansynthConfig& config, const GansynthLog* log);
+std::unique_ptr<GansynthNetwork> gansynth_folder_network(const std::string& folder, const GansynthConfig& config,
+                                                         const std::string& fingerprint, const GansynthLog* log);
 Gansynth load_gansynth_tfjs(const std::string& path);
 Gansynth random_gansynth(const GansynthConfig& config, uint64_t seed, double stddev);
 

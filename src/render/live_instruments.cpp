@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "models/model_impls.h"
 #include "render/ddsp_bank.h"
 #include "render/drum_highs.h"
 #include "render/live_synth.h"
@@ -252,6 +253,7 @@ std::unique_ptr<LiveInstrument> gm_instrument(std::unique_ptr<LiveInstrument> me
 }
 
 std::unique_ptr<LiveInstrument> gansynth_instrument(const Gansynth& model, const LiveOptions& options, const DrumHighs* highs) {
+  detail::prepare_network(model);  // its first note must not wait for libtorch to load
   return std::make_unique<GansynthInstrument>(model, options, highs);
 }
 

@@ -14,6 +14,7 @@
 
 #include "audio/audio_output.h"
 #include "audio/midi_input.h"
+#include "models/model_impls.h"
 #include "render/live_drummer.h"
 #include "render/live_responder.h"
 #include "render/live_synth.h"
@@ -87,6 +88,8 @@ PlayReport play_with_stems(const NoteSequence& seq, const Gansynth* melodic, con
   const auto t0 = Clock::now();
   if (o.ahead_seconds < 0.5) throw Error("play", "must render at least 0.5 s ahead");
   NoteRenderer(seq, melodic, drums, o.render, highs);  // validates the song before any device opens (generates nothing)
+  for (const Gansynth* model : {melodic, drums})  // the stream's first notes must not wait for libtorch to load
+    if (model) detail::prepare_network(*model);
 
   AudioOutput output({o.device, o.buffer_frames});
   const int rate = output.sample_rate();

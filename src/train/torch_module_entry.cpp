@@ -1,7 +1,6 @@
 // The torch module's entry point: the networks (nn/) and the trainers that run them, which the
 // library reaches through models/torch_module.h once it first needs them.
 #include "models/torch_module.h"
-#include "timbrel/build_config.h"
 #include "nn/ddsp_model.h"
 #include "nn/event_rnn_model.h"
 #include "nn/gansynth_network.h"
@@ -50,8 +49,12 @@ class LibTorchModule final : public TorchModule {
   std::unique_ptr<detail::DdspImpl> load_ddsp(const std::string& path) const override { return nn::load_ddsp(path); }
   std::unique_ptr<detail::GrooveImpl> load_groove(const std::string& folder) const override { return nn::load_groove(folder); }
   std::unique_ptr<GansynthNetwork> gansynth_network(const std::string& folder, const GansynthConfig& config,
-                                                    const GansynthLog* log) const override {
-    return nn::gansynth_folder_network(folder, config, log);
+                                                    const std::string& fingerprint, const GansynthLog* log) const override {
+    return nn::gansynth_folder_network(folder, config, fingerprint, log);
+  }
+  void set_tf32(bool allowed) const override {
+    at::globalContext().setAllowTF32CuBLAS(allowed);
+    at::globalContext().setAllowTF32CuDNN(allowed);
   }
   Gansynth load_gansynth_tfjs(const std::string& folder) const override { return nn::load_gansynth_tfjs(folder); }
   Gansynth random_gansynth(const GansynthConfig& config, uint64_t seed, double stddev) const override {
@@ -71,5 +74,5 @@ extern "C" __attribute__((visibility("default"))) const timbrel::TorchModule* ti
   return &module;
 }
 
-// The release it was built as: the library refuses a module from another.
-extern "C" __attribute__((visibility("default"))) const char* timbrel_torch_module_version() { return TIMBREL_VERSION; }
+// The build it belongs to: the library refuses a module from another.
+extern "C" __attribute__((visibility("default"))) const char* timbrel_torch_module_build() { return TIMBREL_BUILD_ID; }
