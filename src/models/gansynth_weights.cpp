@@ -2,11 +2,11 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "formats/safetensors_layout.h"
 #include "timbrel/error.h"
 #include "util/file_io.h"
-#include "util/hash64.h"
 
 namespace timbrel {
 namespace {
@@ -42,18 +42,16 @@ void check_layout(const formats::SafetensorsLayout& layout, const GansynthConfig
   if (c.channels.empty() || c.latent_size < 1 || c.pitches < 1) throw Error(subject, "invalid GANSynth configuration");
   std::map<std::string, const formats::SafetensorsEntry*> by_name;
   for (const auto& e : layout.tensors) by_name[e.name] = &e;
-  const auto expected = gansynth_tensor_shapes(c);
-  for (const auto& [name, shape] : expected) {
+  std::set<std::string> known;
+  for (const auto& [name, shape] : gansynth_tensor_shapes(c)) {
+    known.insert(name);
     auto it = by_name.find(name);
     if (it == by_name.end()) throw Error(subject, "lacks the tensor " + name);
     if (!is_float(it->second->dtype)) throw Error(subject, name + " is not floating point");
     if (it->second->shape != shape) throw Error(subject, name + " has shape " + shape_text(it->second->shape) + ", expected " + shape_text(shape));
   }
-  for (const auto& e : layout.tensors) {
-    bool known = false;
-    for (const auto& [name, shape] : expected) known |= name == e.name;
-    if (!known) throw Error(subject, "unexpected tensor " + e.name + " for this configuration");
-  }
+  for (const auto& e : layout.tensors)
+    if (!known.count(e.name)) throw Error(subject, "unexpected tensor " + e.name + " for this configuration");
 }
 
 }  // namespace
@@ -86,20 +84,32 @@ GansynthWeights check_gansynth_weights(const std::string& file, const GansynthCo
       throw Error(file, "tensor '" + e.name + "' has NaN or infinite values");
   check_layout(layout, c, subject);
   GansynthWeights out;
-  Hash64 h;
-  for (int v : {c.latent_size, c.min_pitch, c.pitches, int(c.pitch_template), c.time_depth_blocks}) h.add_value(v);
-  for (int v : c.channels) h.add_value(v);
+  GansynthFingerprint fingerprint(c);
   for (const auto& e : layout.tensors) {
-    h.add(e.name.data(), e.name.size() + 1);
-    for (int64_t d : e.shape) h.add_value(d);
-    h.add_value(int(torch_code(e.dtype)));
-    h.add(data + e.begin, size_t(e.end - e.begin));
+    fingerprint.add(e.name, e.shape, torch_code(e.dtype), data + e.begin, size_t(e.end - e.begin));
     out.parameters += int64_t(e.numel);
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.digest()));
-  out.fingerprint = hex;
+  out.fingerprint = fingerprint.hex();
   return out;
+}
+
+GansynthFingerprint::GansynthFingerprint(const GansynthConfig& c) {
+  for (int v : {c.latent_size, c.min_pitch, c.pitches, int(c.pitch_template), c.time_depth_blocks}) hash_.add_value(v);
+  for (int v : c.channels) hash_.add_value(v);
+}
+
+void GansynthFingerprint::add(const std::string& name, const std::vector<int64_t>& shape, TorchDtypeCode dtype, const void* data,
+                              size_t bytes) {
+  hash_.add(name.data(), name.size() + 1);
+  for (int64_t d : shape) hash_.add_value(d);
+  hash_.add_value(int(dtype));
+  hash_.add(data, bytes);
+}
+
+std::string GansynthFingerprint::hex() const {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash_.digest()));
+  return text;
 }
 
 }  // namespace timbrel

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "timbrel/gansynth.h"
+#include "util/hash64.h"
 
 namespace timbrel {
 
@@ -20,5 +21,17 @@ GansynthWeights check_gansynth_weights(const std::string& file, const GansynthCo
 
 // libtorch's ScalarType codes (stable since 1.0), which fingerprints hash for each tensor's dtype.
 enum class TorchDtypeCode : int { U8 = 0, I8 = 1, I16 = 2, I32 = 3, I64 = 4, F16 = 5, F32 = 6, F64 = 7, Bool = 11, BF16 = 15 };
+
+// The fingerprint of a configuration and its tensors, added in name order: one hasher for the
+// weights read here and those the torch module holds (note cache keys rely on their agreement).
+class GansynthFingerprint {
+ public:
+  explicit GansynthFingerprint(const GansynthConfig& config);
+  void add(const std::string& name, const std::vector<int64_t>& shape, TorchDtypeCode dtype, const void* data, size_t bytes);
+  std::string hex() const;
+
+ private:
+  Hash64 hash_;
+};
 
 }  // namespace timbrel

@@ -12,7 +12,6 @@
 #include "nn/tf_checkpoints.h"
 #include "timbrel/error.h"
 #include "timbrel/spectral.h"
-#include "util/hash64.h"
 
 namespace timbrel::nn {
 
@@ -141,19 +140,12 @@ void TorchGansynthNetwork::save(const std::string& dir, const nlohmann::json& ca
 
 // The architecture and every weight tensor (name, shape, dtype, values) hashed.
 std::string weights_fingerprint(const GansynthConfig& c, const nn::TensorMap& raw) {
-  Hash64 h;
-  for (int v : {c.latent_size, c.min_pitch, c.pitches, int(c.pitch_template), c.time_depth_blocks}) h.add_value(v);
-  for (int v : c.channels) h.add_value(v);
-  for (const auto& [name, tensor] : raw) {
-    h.add(name.data(), name.size() + 1);
+  GansynthFingerprint fingerprint(c);
+  for (const auto& [name, tensor] : raw) {  // std::map: name order
     const torch::Tensor t = tensor.contiguous().cpu();
-    for (int64_t d : t.sizes()) h.add_value(d);
-    h.add_value(int(t.scalar_type()));
-    h.add(t.data_ptr(), size_t(t.numel()) * t.element_size());
+    fingerprint.add(name, t.sizes().vec(), TorchDtypeCode(int(t.scalar_type())), t.data_ptr(), size_t(t.numel()) * t.element_size());
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.digest()));
-  return hex;
+  return fingerprint.hex();
 }
 
 namespace {
